@@ -1,0 +1,71 @@
+/**
+ * The vocabulary of declarative field descriptions, in the spirit of ACPICA's
+ * ACPI_DMTABLE_INFO rows: every consumer (decoder, encoder, text/JSON/iasl/hex
+ * writers, iasl reader, validation) reads these rows; none restates a field.
+ */
+
+/** A named bit or bit range inside an integer field. */
+export interface BitDef {
+  /** JSON key and the name printed to people (ACPICA's spelling where it has one). */
+  readonly name: string;
+  readonly shift: number;
+  /** Width in bits; 1 when omitted (a flag). */
+  readonly width?: number;
+  /** Not in any published specification (proposals.md). */
+  readonly proposed?: boolean;
+  /** What the bit means, one line. */
+  readonly doc?: string;
+}
+
+export type FieldKind =
+  /** Little-endian unsigned integer of `size` bytes (1, 2, 3, 4 or 8). */
+  | 'uint'
+  /** Fixed-size ASCII, NUL padded; kept byte for byte. */
+  | 'ascii'
+  /** Fixed-size opaque bytes (ACPICA's BUFn). */
+  | 'bytes';
+
+export interface FieldDef {
+  /** JSON key (camelCase). */
+  readonly key: string;
+  /** ACPICA's field name, as `iasl -d` prints it and `iasl` compiles it. */
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly kind: FieldKind;
+  /** Named bits; the bits not named are reserved and kept. */
+  readonly bits?: readonly BitDef[];
+  /** Names of values (ACPICA's bracketed annotation). */
+  readonly enumNames?: Readonly<Record<number, string>>;
+  /** Spelled out as reserved by the specification (0 expected). */
+  readonly reserved?: boolean;
+  /** Framing role: recomputed by the encoder, checked by the walker. */
+  readonly role?: 'type' | 'length' | 'checksum' | 'signature';
+  /** Not in any published specification (proposals.md). */
+  readonly proposed?: boolean;
+  /**
+   * How ACPICA 20200925 (Debian's acpica-tools) spells this field, when it
+   * differs: a different name, or (merge) the field is printed together with
+   * the next one as one wider integer named `name`.
+   */
+  readonly iasl2020?: { readonly name: string; readonly mergeNext?: boolean };
+  /** Line of documentation for the JSON Schema and `--format text`. */
+  readonly doc?: string;
+}
+
+export type FieldValue = number | bigint | string | Uint8Array;
+
+export function fieldEnd(f: FieldDef): number {
+  return f.offset + f.size;
+}
+
+/** Mask of all bits a field's BitDefs name. */
+export function namedMask(f: FieldDef): bigint {
+  let m = 0n;
+  for (const b of f.bits ?? []) m |= ((1n << BigInt(b.width ?? 1)) - 1n) << BigInt(b.shift);
+  return m;
+}
+
+export function bitValue(value: number | bigint, b: BitDef): number {
+  return Number((BigInt(value) >> BigInt(b.shift)) & ((1n << BigInt(b.width ?? 1)) - 1n));
+}

@@ -1,0 +1,38 @@
+import type { FieldDef } from './fields.js';
+
+/** The 36-byte header every ACPI table starts with (ACPICA AcpiDmTableInfoHeader). */
+export const ACPI_HEADER_SIZE = 36;
+
+export const ACPI_HEADER_FIELDS: readonly FieldDef[] = [
+  { key: 'signature', name: 'Signature', offset: 0, size: 4, kind: 'ascii', role: 'signature' },
+  { key: 'length', name: 'Table Length', offset: 4, size: 4, kind: 'uint', role: 'length' },
+  { key: 'revision', name: 'Revision', offset: 8, size: 1, kind: 'uint' },
+  { key: 'checksum', name: 'Checksum', offset: 9, size: 1, kind: 'uint', role: 'checksum' },
+  { key: 'oemId', name: 'Oem ID', offset: 10, size: 6, kind: 'ascii' },
+  { key: 'oemTableId', name: 'Oem Table ID', offset: 16, size: 8, kind: 'ascii' },
+  { key: 'oemRevision', name: 'Oem Revision', offset: 24, size: 4, kind: 'uint' },
+  { key: 'creatorId', name: 'Asl Compiler ID', offset: 28, size: 4, kind: 'ascii' },
+  { key: 'creatorRevision', name: 'Asl Compiler Revision', offset: 32, size: 4, kind: 'uint' },
+];
+
+/** Sum of all bytes mod 256; a valid table sums to 0. */
+export function byteSum(bytes: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < bytes.length; i++) s += bytes[i]!;
+  return s & 0xff;
+}
+
+/** The checksum byte that makes `bytes` (with its checksum at offset 9) sum to 0. */
+export function computeChecksum(bytes: Uint8Array): number {
+  return (0x100 - ((byteSum(bytes) - bytes[9]!) & 0xff)) & 0xff;
+}
+
+export function checksumValid(bytes: Uint8Array): boolean {
+  return byteSum(bytes) === 0;
+}
+
+/** Write the checksum in place. */
+export function fixChecksum(bytes: Uint8Array): void {
+  bytes[9] = 0;
+  bytes[9] = computeChecksum(bytes);
+}

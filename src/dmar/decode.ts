@@ -1,0 +1,183 @@
+/**
+ * The framing walker: checks every length before any field is read, then
+ * hands each fixed part to the parser generated from its schema rows.
+ */
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import { DmarError } from './errors.js';
+import type { DeviceScope, DmarTable, Structure } from './model.js';
+import { fieldParser, latin1, parsePath } from './parsers.js';
+import {
+  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
+  SUBTABLE_HEADER_SIZE, structDef,
+} from './schema.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A framing defect found while decoding. `code` is the validator's check ID. */
+export interface Problem {
+  code: string;
+  severity: Severity;
+  offset: number;
+  message: string;
+  /** Index of the structure concerned, when there is one. */
+  structure?: number;
+}
+
+export interface DecodeResult {
+  table: DmarTable;
+  problems: Problem[];
+  /** Bytes of the input that the table covers (Table Length, or less when truncated). */
+  end: number;
+}
+
+export interface DecodeOptions {
+  /** Throw a DmarError at the first error-level problem (default true). */
+  strict?: boolean;
+}
+
+const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+
+/** Decode a DMAR table. Throws DmarError for input that is not a DMAR table at all. */
+export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
+  const strict = opts.strict ?? true;
+  const problems: Problem[] = [];
+  const report = (p: Problem) => {
+    if (strict && p.severity === 'error') throw new DmarError(p.message, p.offset, p.code);
+    problems.push(p);
+  };
+
+  if (bytes.length < ACPI_HEADER_SIZE) {
+    throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
+  }
+  const sig = latin1(bytes.subarray(0, 4));
+  if (sig !== DMAR_SIGNATURE) {
+    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "DMAR"`, 0, 'DMAR-HDR-SIGNATURE');
+  }
+  const header = fieldParser(ACPI_HEADER_FIELDS).parse(bytes.subarray(0, ACPI_HEADER_SIZE));
+  header.signature = sig;
+  const declared = header.length as number;
+  if (declared < DMAR_FIXED_SIZE) {
+    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, 4, 'DMAR-HDR-LENGTH-SHORT');
+  }
+  if (bytes.length < DMAR_FIXED_SIZE) {
+    throw new DmarError(`truncated: ${bytes.length} bytes, the DMAR fixed part needs ${DMAR_FIXED_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
+  }
+  let end = declared;
+  if (declared > bytes.length) {
+    report({
+      code: 'DMAR-HDR-LENGTH-PAST-END', severity: 'error', offset: 4,
+      message: `Table Length ${declared} runs past the end of the data (${bytes.length} bytes)`,
+    });
+    end = bytes.length;
+  } else if (declared < bytes.length) {
+    report({
+      code: 'DMAR-HDR-EXTRA-DATA', severity: 'warning', offset: declared,
+      message: `${bytes.length - declared} bytes after Table Length (${declared}) are not part of the table`,
+    });
+  }
+
+  const fields = fieldParser(DMAR_FIELDS).parse(bytes.subarray(ACPI_HEADER_SIZE, DMAR_FIXED_SIZE));
+  const table: DmarTable = { header, fields, structures: [] };
+
+  let off = DMAR_FIXED_SIZE;
+  while (off < end) {
+    const index = table.structures.length;
+    if (end - off < SUBTABLE_HEADER_SIZE) {
+      report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, message: `${end - off} stray bytes after the last structure` });
+      table.trailing = bytes.slice(off, end);
+      break;
+    }
+    const type = u16(bytes, off);
+    const len = u16(bytes, off + 2);
+    const why =
+      len === 0 ? 'Length is 0 (Linux stops reading the table here)'
+      : len < SUBTABLE_HEADER_SIZE ? `Length ${len} is shorter than a structure header`
+      : off + len > end ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
+      : undefined;
+    if (why) {
+      report({
+        code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
+        severity: 'error', offset: off + 2, structure: index,
+        message: `structure type ${type} at 0x${off.toString(16)}: ${why}`,
+      });
+      table.trailing = bytes.slice(off, end);
+      break;
+    }
+    table.structures.push(decodeStructure(bytes, off, type, len, index, report));
+    off += len;
+  }
+  return { table, problems, end };
+}
+
+function decodeStructure(
+  bytes: Uint8Array, off: number, type: number, len: number, index: number, report: (p: Problem) => void,
+): Structure {
+  const def = structDef(type);
+  const s: Structure = { offset: off, type, length: len, fields: {} };
+  if (!def || len < def.fixedSize) {
+    if (def) {
+      report({
+        code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + 2, structure: index,
+        message: `${def.abbrev} at 0x${off.toString(16)}: Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
+      });
+    }
+    s.raw = bytes.slice(off + SUBTABLE_HEADER_SIZE, off + len);
+    return s;
+  }
+  s.fields = fieldParser(def.fields).parse(bytes.subarray(off + SUBTABLE_HEADER_SIZE, off + def.fixedSize));
+  const bodyStart = off + def.fixedSize;
+  const bodyEnd = off + len;
+  if (def.body === 'scopes') {
+    const { scopes, stop } = decodeScopes(bytes, bodyStart, bodyEnd, def.abbrev, index, report);
+    s.scopes = scopes;
+    if (stop < bodyEnd) s.trailing = bytes.slice(stop, bodyEnd);
+  } else if (def.body === 'name') {
+    const body = bytes.subarray(bodyStart, bodyEnd);
+    const nul = body.indexOf(0);
+    if (nul < 0) {
+      report({
+        code: 'DMAR-ANDD-NAME-UNTERMINATED', severity: 'error', offset: bodyStart, structure: index,
+        message: `${def.abbrev} at 0x${off.toString(16)}: ${def.bodyName} is not NUL terminated within Length`,
+      });
+      s.name = latin1(body);
+      s.unterminated = true;
+    } else {
+      s.name = latin1(body.subarray(0, nul));
+      if (nul + 1 < body.length) s.trailing = body.slice(nul + 1);
+    }
+  } else if (bodyEnd > bodyStart) {
+    s.trailing = bytes.slice(bodyStart, bodyEnd);
+  }
+  return s;
+}
+
+function decodeScopes(
+  bytes: Uint8Array, start: number, end: number, parent: string, index: number, report: (p: Problem) => void,
+): { scopes: DeviceScope[]; stop: number } {
+  const scopes: DeviceScope[] = [];
+  let o = start;
+  while (o < end) {
+    const slen = end - o >= 2 ? bytes[o + 1]! : -1;
+    const why =
+      slen < 0 ? '1 stray byte where a device scope should start'
+      : slen < SCOPE_HEADER_SIZE ? `Entry Length ${slen} is shorter than a device scope (6 bytes)`
+      : o + slen > end ? `Entry Length ${slen} runs past the end of its ${parent} (${end - o} bytes left)`
+      : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0 ? `Entry Length ${slen} is not 6 + 2n`
+      : undefined;
+    if (why) {
+      const code = slen >= 0 && o + slen > end && slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-OVERRUN'
+        : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
+      report({
+        code, severity: 'error', offset: slen < 0 ? o : o + 1, structure: index,
+        message: `device scope at 0x${o.toString(16)} in ${parent}: ${why}`,
+      });
+      break;
+    }
+    const fields = fieldParser(SCOPE_FIELDS).parse(bytes.subarray(o, o + SCOPE_HEADER_SIZE));
+    scopes.push({ offset: o, fields, path: parsePath(bytes.subarray(o + SCOPE_HEADER_SIZE, o + slen)) });
+    o += slen;
+  }
+  return { scopes, stop: o };
+}
+
+

@@ -1,0 +1,128 @@
+/**
+ * The encoder: writes the same schema rows the parsers read. Lengths are
+ * always computed from the content; the checksum is fixed unless kept.
+ */
+import type { FieldDef, FieldValue } from '../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, fixChecksum } from '../acpi/header.js';
+import { DmarError } from './errors.js';
+import type { DeviceScope, DmarTable, Fields, Structure } from './model.js';
+import {
+  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_SIZE, structDef,
+} from './schema.js';
+
+export interface EncodeOptions {
+  /** Keep header.checksum as given instead of computing it. */
+  keepChecksum?: boolean;
+}
+
+/** Write one row's value into `out` at `base + f.offset`. */
+export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldValue | undefined, where: string): void {
+  const at = base + f.offset;
+  if (f.kind === 'uint') {
+    let n: bigint;
+    if (v === undefined) n = 0n;
+    else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+    else if (typeof v === 'bigint') n = v;
+    else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, -1, 'DMAR-ENCODE');
+    if (n < 0n || n >= 1n << BigInt(8 * f.size)) {
+      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, -1, 'DMAR-ENCODE');
+    }
+    for (let i = 0; i < f.size; i++) {
+      out[at + i] = Number(n & 0xffn);
+      n >>= 8n;
+    }
+  } else if (f.kind === 'ascii') {
+    const s = typeof v === 'string' ? v : '';
+    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, -1, 'DMAR-ENCODE');
+    for (let i = 0; i < f.size; i++) {
+      const c = i < s.length ? s.charCodeAt(i) : 0;
+      if (c > 0xff) throw new DmarError(`${where}${f.name}: character ${JSON.stringify(s[i])} is not one byte`, -1, 'DMAR-ENCODE');
+      out[at + i] = c;
+    }
+  } else {
+    const b = v instanceof Uint8Array ? v : new Uint8Array(f.size);
+    if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, -1, 'DMAR-ENCODE');
+    out.set(b, at);
+  }
+}
+
+function writeFields(out: Uint8Array, base: number, rows: readonly FieldDef[], values: Fields, where: string): void {
+  for (const f of rows) writeField(out, base, f, values[f.key], where);
+}
+
+function latin1Bytes(s: string, where: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, -1, 'DMAR-ENCODE');
+    b[i] = c;
+  }
+  return b;
+}
+
+function scopeSize(sc: DeviceScope): number {
+  return SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * sc.path.length;
+}
+
+/** The size a structure encodes to. */
+export function structureSize(s: Structure): number {
+  if (s.raw) return SUBTABLE_HEADER_SIZE + s.raw.length;
+  const def = structDef(s.type);
+  if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, -1, 'DMAR-ENCODE');
+  let n = def.fixedSize;
+  for (const sc of s.scopes ?? []) n += scopeSize(sc);
+  if (def.body === 'name') n += (s.name ?? '').length + (s.unterminated ? 0 : 1);
+  return n + (s.trailing?.length ?? 0);
+}
+
+function encodeStructure(out: Uint8Array, at: number, s: Structure, index: number): number {
+  const size = structureSize(s);
+  const where = `structure #${index} (type ${s.type}): `;
+  if (size > 0xffff) throw new DmarError(`${where}${size} bytes do not fit a 16-bit Length`, -1, 'DMAR-ENCODE');
+  out[at] = s.type & 0xff;
+  out[at + 1] = (s.type >> 8) & 0xff;
+  out[at + 2] = size & 0xff;
+  out[at + 3] = size >> 8;
+  if (s.raw) {
+    out.set(s.raw, at + SUBTABLE_HEADER_SIZE);
+    return size;
+  }
+  const def = structDef(s.type)!;
+  writeFields(out, at, def.fields, s.fields, where);
+  let o = at + def.fixedSize;
+  for (const sc of s.scopes ?? []) {
+    const n = scopeSize(sc);
+    if (n > 0xff) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
+    writeFields(out, o, SCOPE_FIELDS, { ...sc.fields, length: n }, where);
+    let p = o + SCOPE_HEADER_SIZE;
+    for (const e of sc.path) {
+      writeFields(out, p, PATH_FIELDS, { device: e.device, function: e.function }, where);
+      p += PATH_ENTRY_SIZE;
+    }
+    o += n;
+  }
+  if (def.body === 'name') {
+    const name = latin1Bytes(s.name ?? '', where);
+    out.set(name, o);
+    o += name.length + (s.unterminated ? 0 : 1);
+  }
+  if (s.trailing) out.set(s.trailing, o);
+  return size;
+}
+
+/** Encode a table model to bytes: Table Length computed, Checksum fixed unless kept. */
+export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
+  let total = DMAR_FIXED_SIZE;
+  for (const s of t.structures) total += structureSize(s);
+  total += t.trailing?.length ?? 0;
+  const out = new Uint8Array(total);
+  writeFields(out, 0, ACPI_HEADER_FIELDS, { ...t.header, length: total, signature: t.header.signature ?? 'DMAR' }, 'header: ');
+  writeFields(out, 0, DMAR_FIELDS, t.fields, '');
+  let at = DMAR_FIXED_SIZE;
+  t.structures.forEach((s, i) => {
+    at += encodeStructure(out, at, s, i);
+  });
+  if (t.trailing) out.set(t.trailing, at);
+  if (!opts.keepChecksum) fixChecksum(out);
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { FieldValue } from '../acpi/fields.js';
+
+export type Fields = Record<string, FieldValue>;
+
+export interface PathEntry {
+  device: number;
+  function: number;
+}
+
+export interface DeviceScope {
+  /** Byte offset in the table (informational; recomputed on encode). */
+  offset: number;
+  /** Every SCOPE_FIELDS value, type and length included. */
+  fields: Fields;
+  path: PathEntry[];
+}
+
+export interface Structure {
+  offset: number;
+  type: number;
+  /** Length as read (informational; recomputed on encode). */
+  length: number;
+  /** Values of the type's fixed fields (not type and length). */
+  fields: Fields;
+  scopes?: DeviceScope[];
+  /** ANDD Device Name, without its terminating NUL. */
+  name?: string;
+  /** ANDD name with no NUL within Length (kept that way on encode). */
+  unterminated?: boolean;
+  /** Bytes inside Length that follow the decoded content (ANDD padding, garbage). */
+  trailing?: Uint8Array;
+  /** Unknown or undecodable structure: the bytes after the 4-byte header. */
+  raw?: Uint8Array;
+}
+
+export interface DmarTable {
+  /** ACPI header values. */
+  header: Fields;
+  /** DMAR fixed-part values (Host Address Width, Flags, Reserved). */
+  fields: Fields;
+  structures: Structure[];
+  /** Bytes inside Table Length after the last structure. */
+  trailing?: Uint8Array;
+}
+
+export function num(fields: Fields, key: string): number {
+  const v = fields[key];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw new TypeError(`field ${key} is not a number`);
+}
+
+export function big(fields: Fields, key: string): bigint {
+  const v = fields[key];
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  throw new TypeError(`field ${key} is not a number`);
+}
+
+export function str(fields: Fields, key: string): string {
+  const v = fields[key];
+  if (typeof v === 'string') return v;
+  throw new TypeError(`field ${key} is not a string`);
+}

@@ -1,0 +1,75 @@
+/**
+ * binary-parser parsers generated from the schema rows, compiled once per row
+ * set on first use. They read the fixed parts only; the framing walker in
+ * decode.ts has checked every length before a parser sees the bytes.
+ */
+import { Parser } from 'binary-parser';
+import type { FieldDef, FieldValue } from '../acpi/fields.js';
+import { PATH_FIELDS } from './schema.js';
+
+export function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** ASCII field: the bytes as latin1 characters, trailing NULs dropped (the encoder pads them back). */
+export function asciiValue(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return latin1(bytes.subarray(0, end));
+}
+
+function uintLE(bytes: Uint8Array): number {
+  let v = 0;
+  for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
+  return v;
+}
+
+type Compiled = { parse(bytes: Uint8Array): Record<string, FieldValue> };
+const cache = new WeakMap<readonly FieldDef[], Compiled>();
+
+/** A parser for rows that sit back to back, reading from the first row's offset. */
+export function fieldParser(fields: readonly FieldDef[]): Compiled {
+  const hit = cache.get(fields);
+  if (hit) return hit;
+  let p = new Parser().endianness('little');
+  let at = fields[0]?.offset ?? 0;
+  for (const f of fields) {
+    if (f.offset !== at) throw new Error(`schema: ${f.name} at ${f.offset}, expected ${at}`);
+    at += f.size;
+    if (f.kind === 'uint' && f.size === 1) p = p.uint8(f.key);
+    else if (f.kind === 'uint' && f.size === 2) p = p.uint16le(f.key);
+    else if (f.kind === 'uint' && f.size === 4) p = p.uint32le(f.key);
+    else if (f.kind === 'uint' && f.size === 8) p = p.uint64le(f.key);
+    else if (f.kind === 'uint') p = p.buffer(f.key, { length: f.size, formatter: uintLE as (x: unknown) => unknown } as never);
+    else if (f.kind === 'ascii') p = p.buffer(f.key, { length: f.size, formatter: asciiValue as (x: unknown) => unknown } as never);
+    else p = p.buffer(f.key, { length: f.size, clone: true });
+  }
+  const compiled: Compiled = {
+    parse(bytes: Uint8Array) {
+      return p.parse(bytes) as Record<string, FieldValue>;
+    },
+  };
+  cache.set(fields, compiled);
+  return compiled;
+}
+
+/** Size covered by a row set. */
+export function fieldsSize(fields: readonly FieldDef[]): number {
+  if (fields.length === 0) return 0;
+  const last = fields[fields.length - 1]!;
+  return last.offset + last.size - fields[0]!.offset;
+}
+
+let pathParser: Parser | undefined;
+
+/** PCI Path pairs (PATH_FIELDS repeated to the end of the entry). */
+export function parsePath(bytes: Uint8Array): { device: number; function: number }[] {
+  if (!pathParser) {
+    let entry = new Parser().endianness('little');
+    for (const f of PATH_FIELDS) entry = entry.uint8(f.key);
+    pathParser = new Parser().array('path', { type: entry, readUntil: 'eof' });
+  }
+  return (pathParser.parse(bytes) as { path: { device: number; function: number }[] }).path;
+}

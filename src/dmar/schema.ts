@@ -1,0 +1,228 @@
+/**
+ * The one description of the DMAR table. Field names are ACPICA's
+ * (source/common/dmtbinfo1.c), offsets are from the start of the structure,
+ * all integers little endian. Decoding, encoding, every output format and the
+ * validator's field checks are driven by these rows.
+ */
+import type { FieldDef } from '../acpi/fields.js';
+
+export const DMAR_SIGNATURE = 'DMAR';
+/** ACPI header (36) + Host Address Width, Flags, Reserved[10]. */
+export const DMAR_FIXED_SIZE = 48;
+
+export const IMS_OPTOUT_BIT = 3;
+
+/** The DMAR fixed part after the ACPI header (offsets from table start). */
+export const DMAR_FIELDS: readonly FieldDef[] = [
+  {
+    key: 'hostAddressWidth', name: 'Host Address Width', offset: 36, size: 1, kind: 'uint',
+    doc: 'N means N+1 address bits (0x26 = 39 bits)',
+  },
+  {
+    key: 'flags', name: 'Flags', offset: 37, size: 1, kind: 'uint',
+    bits: [
+      { name: 'INTR_REMAP', shift: 0, doc: 'the platform supports interrupt remapping' },
+      { name: 'X2APIC_OPT_OUT', shift: 1, doc: 'firmware asks the OS not to enable x2APIC mode' },
+      { name: 'DMA_CTRL_PLATFORM_OPT_IN', shift: 2, doc: 'firmware asks the OS to keep DMA remapping on (ACPICA: X2APIC_MODE)' },
+      { name: 'IMS_OPTOUT', shift: IMS_OPTOUT_BIT, proposed: true, doc: 'native IMS must not be used (proposed)' },
+    ],
+  },
+  { key: 'reserved', name: 'Reserved', offset: 38, size: 10, kind: 'bytes', reserved: true },
+];
+
+/** Common header of every remapping structure (ACPICA AcpiDmTableInfoDmarHdr). */
+export const SUBTABLE_HEADER_SIZE = 4;
+export const SUBTABLE_HEADER_FIELDS: readonly FieldDef[] = [
+  { key: 'type', name: 'Subtable Type', offset: 0, size: 2, kind: 'uint', role: 'type' },
+  { key: 'length', name: 'Length', offset: 2, size: 2, kind: 'uint', role: 'length' },
+];
+
+export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'PCI Endpoint Device',
+  2: 'PCI Bridge Device',
+  3: 'IOAPIC Device',
+  4: 'Message-capable HPET Device',
+  5: 'Namespace Device',
+};
+
+export const SCOPE_HEADER_SIZE = 6;
+export const PATH_ENTRY_SIZE = 2;
+
+/** Device scope entry (ACPICA AcpiDmTableInfoDmarScope), followed by PCI Path pairs. */
+export const SCOPE_FIELDS: readonly FieldDef[] = [
+  { key: 'type', name: 'Device Scope Type', offset: 0, size: 1, kind: 'uint', role: 'type', enumNames: SCOPE_TYPE_NAMES },
+  { key: 'length', name: 'Entry Length', offset: 1, size: 1, kind: 'uint', role: 'length' },
+  {
+    key: 'flags', name: 'Flags', offset: 2, size: 1, kind: 'uint',
+    iasl2020: { name: 'Reserved', mergeNext: true },
+    doc: 'reserved (0) except in SIDP, where it carries device properties',
+    // VT-d 4.1, 8.3.1 (SoC Integrated Device Property reporting); edk2
+    // DmaRemappingReportingTable.h names the same bits.
+    bits: [
+      { name: 'REQ_WO_PASID_NESTED_NOTALLOWED', shift: 0, doc: 'requests without PASID must not use nested translation' },
+      { name: 'REQ_WO_PASID_PWSNP_NOTALLOWED', shift: 1, doc: 'requests without PASID must not be snooped for page walks' },
+      { name: 'REQ_WO_PASID_PGSNP_NOTALLOWED', shift: 2, doc: 'requests without PASID must not have page snooping forced' },
+      { name: 'ATC_HARDENED', shift: 3, doc: 'the device ATC is hardened (trusted)' },
+      { name: 'ATC_REQUIRED', shift: 4, doc: 'the device requires its ATC to be enabled' },
+    ],
+  },
+  { key: 'reserved', name: 'Reserved', offset: 3, size: 1, kind: 'uint', reserved: true },
+  { key: 'enumerationId', name: 'Enumeration ID', offset: 4, size: 1, kind: 'uint', doc: 'IOAPIC ID, HPET number or ANDD Device Number' },
+  { key: 'bus', name: 'PCI Bus Number', offset: 5, size: 1, kind: 'uint', doc: 'start bus of the PCI path' },
+];
+
+/** One PCI Path entry: printed by ACPICA as `DD,FF`. */
+export const PATH_FIELDS: readonly FieldDef[] = [
+  { key: 'device', name: 'Device', offset: 0, size: 1, kind: 'uint' },
+  { key: 'function', name: 'Function', offset: 1, size: 1, kind: 'uint' },
+];
+export const PATH_NAME = 'PCI Path';
+
+/** What follows the fixed part of a structure. */
+export type BodyKind = 'scopes' | 'name' | 'none';
+
+export interface StructDef {
+  readonly type: number;
+  /** Short name used in messages, JSON `kind` and the CLI. */
+  readonly abbrev: string;
+  /** ACPICA's bracketed name (AcpiDmDmarSubnames). */
+  readonly title: string;
+  /** Fixed part including the 4-byte common header. */
+  readonly fixedSize: number;
+  /** Fields after the common header. */
+  readonly fields: readonly FieldDef[];
+  readonly body: BodyKind;
+  /** The body's ACPICA name when it is a name. */
+  readonly bodyName?: string;
+  readonly proposed?: boolean;
+  /** First ACPICA release whose iasl knows the type; undefined: none does. */
+  readonly acpicaSince?: number;
+  /** Exact Length the structure must have, if fixed. */
+  readonly exactLength?: number;
+}
+
+const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' });
+
+export const VIRT_DESCRIPTOR_TYPE = 0x8001;
+
+export const STRUCTS: readonly StructDef[] = [
+  {
+    type: 0, abbrev: 'DRHD', title: 'Hardware Unit Definition', fixedSize: 16, body: 'scopes', acpicaSince: 0,
+    fields: [
+      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
+        { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
+      ] },
+      {
+        key: 'size', name: 'Size (decoded below)', offset: 5, size: 1, kind: 'uint',
+        iasl2020: { name: 'Reserved' },
+        bits: [{ name: 'Size (pages, log2)', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages' }],
+      },
+      SEGMENT(6),
+      { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint' },
+    ],
+  },
+  {
+    type: 1, abbrev: 'RMRR', title: 'Reserved Memory Region', fixedSize: 24, body: 'scopes', acpicaSince: 0,
+    fields: [
+      { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
+      SEGMENT(6),
+      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint' },
+      { key: 'endAddress', name: 'End Address (limit)', offset: 16, size: 8, kind: 'uint', doc: 'last byte of the region' },
+    ],
+  },
+  {
+    type: 2, abbrev: 'ATSR', title: 'Root Port ATS Capability', fixedSize: 8, body: 'scopes', acpicaSince: 0,
+    fields: [
+      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
+        { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
+      ] },
+      { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
+      SEGMENT(6),
+    ],
+  },
+  {
+    type: 3, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', fixedSize: 20, body: 'none', acpicaSince: 0,
+    exactLength: 20,
+    fields: [
+      { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
+      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', doc: 'Register Base Address of a DRHD' },
+      { key: 'proximityDomain', name: 'Proximity Domain', offset: 16, size: 4, kind: 'uint' },
+    ],
+  },
+  {
+    type: 4, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', fixedSize: 8, body: 'name', bodyName: 'Device Name',
+    acpicaSince: 0,
+    fields: [
+      { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
+      { key: 'deviceNumber', name: 'Device Number', offset: 7, size: 1, kind: 'uint', doc: 'Enumeration ID of namespace-device scopes' },
+    ],
+  },
+  {
+    type: 5, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', fixedSize: 8, body: 'scopes', acpicaSince: 20210331,
+    fields: [
+      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
+        { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
+      ] },
+      { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
+      SEGMENT(6),
+    ],
+  },
+  {
+    type: 6, abbrev: 'SIDP', title: 'SoC Integrated Device Property', fixedSize: 8, body: 'scopes', acpicaSince: 20240322,
+    fields: [
+      { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
+      SEGMENT(6),
+    ],
+  },
+  {
+    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', fixedSize: 32, body: 'none',
+    proposed: true, exactLength: 32,
+    fields: [
+      { key: 'revision', name: 'Revision', offset: 4, size: 1, kind: 'uint', doc: '1' },
+      { key: 'flags', name: 'Flags', offset: 5, size: 1, kind: 'uint', bits: [
+        { name: 'VIRTUALIZED', shift: 0, doc: '1: the OS runs in a virtual machine; 0: firmware asserts bare metal' },
+      ] },
+      { key: 'reserved', name: 'Reserved', offset: 6, size: 2, kind: 'uint', reserved: true },
+      { key: 'hypervisorSignature', name: 'Hypervisor Signature', offset: 8, size: 12, kind: 'ascii', doc: 'CPUID 0x40000000 vendor string' },
+      { key: 'reserved2', name: 'Reserved', offset: 20, size: 4, kind: 'uint', reserved: true },
+      { key: 'supportedFeatures', name: 'Supported Features', offset: 24, size: 8, kind: 'uint', bits: [
+        { name: 'IMS', shift: 0, doc: 'the hypervisor composes IMS messages through a paravirtual call' },
+        { name: 'MSI_COMPOSE', shift: 1, doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
+        { name: 'REMAPPABLE_DIRECT', shift: 2, doc: 'devices may write Remappable Format MSI messages directly' },
+      ] },
+    ],
+  },
+];
+
+export const VIRT_REVISION = 1;
+export const VIRT_LENGTH = 32;
+/** CLI names of the descriptor's feature bits. */
+export const VIRT_FEATURE_CLI: Readonly<Record<string, string>> = {
+  ims: 'IMS', 'msi-compose': 'MSI_COMPOSE', 'remappable-direct': 'REMAPPABLE_DIRECT',
+};
+/** CLI names of the DMAR Flags bits. */
+export const DMAR_FLAG_CLI: Readonly<Record<string, string>> = {
+  'intr-remap': 'INTR_REMAP', 'x2apic-optout': 'X2APIC_OPT_OUT',
+  'dma-ctrl-platform-opt-in': 'DMA_CTRL_PLATFORM_OPT_IN', 'ims-optout': 'IMS_OPTOUT',
+};
+
+const BY_TYPE = new Map(STRUCTS.map((s) => [s.type, s]));
+const BY_ABBREV = new Map(STRUCTS.map((s) => [s.abbrev, s]));
+
+export function structDef(type: number): StructDef | undefined {
+  return BY_TYPE.get(type);
+}
+export function structDefByAbbrev(abbrev: string): StructDef | undefined {
+  return BY_ABBREV.get(abbrev.toUpperCase());
+}
+
+/** Title ACPICA prints for a type, including the types it does not know. */
+export function structTitle(type: number): string {
+  return structDef(type)?.title ?? 'Reserved';
+}
+
+export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
+  const f = fields.find((x) => x.key === key);
+  if (!f) throw new Error(`schema: no field ${key}`);
+  return f;
+}
