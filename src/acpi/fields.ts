@@ -6,8 +6,9 @@
 
 /** A named bit or bit range inside an integer field. */
 export interface BitDef {
-  /** JSON key and the name printed to people (ACPICA's spelling where it has one). */
+  /** The name printed to people (ACPICA's spelling where it has one); the JSON key unless `key` is given. */
   readonly name: string;
+  readonly key?: string;
   readonly shift: number;
   /** Width in bits; 1 when omitted (a flag). */
   readonly width?: number;

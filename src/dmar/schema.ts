@@ -99,6 +99,8 @@ export interface StructDef {
   readonly acpicaSince?: number;
   /** Exact Length the structure must have, if fixed. */
   readonly exactLength?: number;
+  /** Its device scopes' Flags carry the named bits (elsewhere the byte is reserved). */
+  readonly scopeFlagsNamed?: boolean;
 }
 
 const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' });
@@ -115,7 +117,7 @@ export const STRUCTS: readonly StructDef[] = [
       {
         key: 'size', name: 'Size (decoded below)', offset: 5, size: 1, kind: 'uint',
         iasl2020: { name: 'Reserved' },
-        bits: [{ name: 'Size (pages, log2)', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages' }],
+        bits: [{ name: 'Size (pages, log2)', key: 'pagesLog2', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages' }],
       },
       SEGMENT(6),
       { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint' },
@@ -169,6 +171,7 @@ export const STRUCTS: readonly StructDef[] = [
   },
   {
     type: 6, abbrev: 'SIDP', title: 'SoC Integrated Device Property', fixedSize: 8, body: 'scopes', acpicaSince: 20240322,
+    scopeFlagsNamed: true,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),

@@ -1,0 +1,241 @@
+/**
+ * The JSON document (`dmar decode --format json`, `dmar encode`), built from
+ * the schema rows. Its JSON Schema is schema/dmar.schema.json (jsonschema.ts).
+ *
+ * - integers up to 32 bits are numbers, 64-bit integers "0x..." strings;
+ * - a field with named bits is an object of those bits plus `reserved` (the
+ *   bits no name covers) and, for proposed bits, a `proposed` object;
+ * - ASCII fields are strings (one character per byte, trailing NULs dropped);
+ *   opaque bytes and raw data are hex strings;
+ * - `offset`, `kind`, `title`, `length` and `checksumValid` are informational:
+ *   the encoder recomputes lengths and (by default) the checksum.
+ */
+import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, checksumValid } from '../acpi/header.js';
+import { DmarError } from './errors.js';
+import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
+import {
+  DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, structDefByAbbrev, structTitle,
+} from './schema.js';
+
+export const JSON_FORMAT = 'dmar/1';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function hex64(v: bigint): string {
+  return '0x' + v.toString(16);
+}
+
+const bitKey = (b: BitDef) => b.key ?? b.name;
+
+function intJson(f: FieldDef, v: bigint): Json {
+  return f.size > 4 ? hex64(v) : Number(v);
+}
+
+function fieldJson(f: FieldDef, v: FieldValue | undefined, plain = false): Json {
+  if (f.kind === 'ascii') return typeof v === 'string' ? v : '';
+  if (f.kind === 'bytes') return v instanceof Uint8Array ? hex(v) : '';
+  const n = BigInt(v as number | bigint);
+  if (!f.bits || plain) return intJson(f, n);
+  const o: JsonObject = {};
+  const proposed: JsonObject = {};
+  for (const b of f.bits) {
+    const bv = bitValue(n, b);
+    const j: Json = (b.width ?? 1) === 1 ? bv === 1 : bv;
+    if (b.proposed) proposed[bitKey(b)] = j;
+    else o[bitKey(b)] = j;
+  }
+  if (Object.keys(proposed).length) o.proposed = proposed;
+  o.reserved = intJson(f, n & ~namedMask(f));
+  return o;
+}
+
+function fieldsJson(rows: readonly FieldDef[], values: Fields, skipRoles = true, plainBits = false): JsonObject {
+  const o: JsonObject = {};
+  for (const f of rows) {
+    if (skipRoles && (f.role === 'type' || f.role === 'length')) continue;
+    o[f.key] = fieldJson(f, values[f.key], plainBits);
+  }
+  return o;
+}
+
+/** Device scope Flags name their bits only inside the structures that define them (SIDP); elsewhere a number. */
+function scopeJson(sc: DeviceScope, namedFlags: boolean): JsonObject {
+  const type = sc.fields.type as number;
+  return {
+    offset: sc.offset,
+    type,
+    kind: SCOPE_TYPE_NAMES[type] ?? 'Reserved',
+    length: sc.fields.length as number,
+    ...fieldsJson(SCOPE_FIELDS, sc.fields, true, !namedFlags),
+    path: sc.path.map((e) => fieldsJson(PATH_FIELDS, e as unknown as Fields)),
+  };
+}
+
+function structureJson(s: Structure): JsonObject {
+  const def = structDef(s.type);
+  const o: JsonObject = {
+    offset: s.offset,
+    type: s.type,
+    kind: def?.abbrev ?? 'UNKNOWN',
+    title: structTitle(s.type),
+    length: s.length,
+  };
+  if (def?.proposed) o.proposed = true;
+  if (s.raw) {
+    o.raw = hex(s.raw);
+    return o;
+  }
+  Object.assign(o, fieldsJson(def!.fields, s.fields));
+  if (s.scopes) o.deviceScopes = s.scopes.map((sc) => scopeJson(sc, def!.scopeFlagsNamed === true));
+  if (s.name !== undefined) o.deviceName = s.name;
+  if (s.unterminated) o.nameTerminated = false;
+  if (s.trailing?.length) o.trailing = hex(s.trailing);
+  return o;
+}
+
+/** The JSON document of a decoded table. `bytes`, when given, adds `checksumValid`. */
+export function toJson(t: DmarTable, bytes?: Uint8Array): JsonObject {
+  const o: JsonObject = {
+    format: JSON_FORMAT,
+    header: fieldsJson(ACPI_HEADER_FIELDS, t.header, false),
+  };
+  if (bytes) o.checksumValid = checksumValid(bytes);
+  Object.assign(o, fieldsJson(DMAR_FIELDS, t.fields));
+  o.structures = t.structures.map(structureJson);
+  if (t.trailing?.length) o.trailing = hex(t.trailing);
+  return o;
+}
+
+// ---- reading the document back ------------------------------------------
+
+function fail(where: string, msg: string): never {
+  throw new DmarError(`${where}: ${msg}`, -1, 'DMAR-JSON');
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An integer from a number, "0x..." or decimal string. */
+export function parseInteger(v: unknown, where: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v.trim())) return BigInt(v.trim());
+  return fail(where, `${JSON.stringify(v)} is not a non-negative integer`);
+}
+
+export function parseHex(v: unknown, where: string): Uint8Array {
+  if (typeof v !== 'string') return fail(where, 'expected a hex string');
+  const s = v.replace(/\s+/g, '');
+  if (s.length % 2 || !/^[0-9a-f]*$/i.test(s)) return fail(where, `${JSON.stringify(v)} is not hex bytes`);
+  return Uint8Array.from(Buffer.from(s, 'hex'));
+}
+
+function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
+  const w = `${where}.${f.key}`;
+  if (f.kind === 'ascii') {
+    if (typeof v !== 'string') return fail(w, 'expected a string');
+    return v;
+  }
+  if (f.kind === 'bytes') {
+    const b = parseHex(v, w);
+    if (b.length !== f.size) fail(w, `${b.length} bytes, expected ${f.size}`);
+    return b;
+  }
+  let n: bigint;
+  if (isObject(v) && f.bits) {
+    n = v.reserved === undefined ? 0n : parseInteger(v.reserved, `${w}.reserved`);
+    if (n & namedMask(f)) fail(`${w}.reserved`, 'sets bits that have names; set them by name');
+    const proposed = isObject(v.proposed) ? v.proposed : {};
+    const known = new Set(['reserved', 'proposed', ...f.bits.map(bitKey)]);
+    for (const k of Object.keys(v)) if (!known.has(k)) fail(w, `unknown bit ${JSON.stringify(k)} (known: ${f.bits.map(bitKey).join(', ')})`);
+    for (const b of f.bits) {
+      const raw = b.proposed ? proposed[bitKey(b)] ?? v[bitKey(b)] : v[bitKey(b)];
+      if (raw === undefined) continue;
+      const width = b.width ?? 1;
+      const bv = typeof raw === 'boolean' ? BigInt(raw) : parseInteger(raw, `${w}.${bitKey(b)}`);
+      if (bv >= 1n << BigInt(width)) fail(`${w}.${bitKey(b)}`, `${bv} does not fit in ${width} bit${width > 1 ? 's' : ''}`);
+      n |= bv << BigInt(b.shift);
+    }
+  } else {
+    n = v === undefined ? 0n : parseInteger(v, w);
+  }
+  if (n >= 1n << BigInt(8 * f.size)) fail(w, `${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`);
+  return f.size > 4 ? n : Number(n);
+}
+
+function fieldsFromJson(rows: readonly FieldDef[], o: JsonObject, where: string): Fields {
+  const out: Fields = {};
+  for (const f of rows) {
+    if (f.role === 'length') continue;
+    if (o[f.key] !== undefined || f.role !== 'type') out[f.key] = fieldFromJson(f, o[f.key], where);
+  }
+  return out;
+}
+
+function scopeFromJson(o: unknown, where: string): DeviceScope {
+  if (!isObject(o)) return fail(where, 'expected an object');
+  if (o.type === undefined) fail(where, 'type is missing');
+  const path = o.path ?? [];
+  if (!Array.isArray(path)) return fail(`${where}.path`, 'expected an array');
+  return {
+    offset: 0,
+    fields: fieldsFromJson(SCOPE_FIELDS, o, where),
+    path: path.map((e, i) => {
+      if (!isObject(e)) return fail(`${where}.path[${i}]`, 'expected {device, function}');
+      return fieldsFromJson(PATH_FIELDS, e, `${where}.path[${i}]`) as unknown as PathEntry;
+    }),
+  };
+}
+
+function structureFromJson(o: unknown, where: string): Structure {
+  if (!isObject(o)) return fail(where, 'expected an object');
+  let type: number;
+  if (o.type !== undefined) type = Number(parseInteger(o.type, `${where}.type`));
+  else if (typeof o.kind === 'string' && structDefByAbbrev(o.kind)) type = structDefByAbbrev(o.kind)!.type;
+  else return fail(where, 'type is missing');
+  if (type > 0xffff) fail(`${where}.type`, `${type} does not fit in 2 bytes`);
+  const s: Structure = { offset: 0, type, length: 0, fields: {} };
+  const def = structDef(type);
+  if (o.raw !== undefined || !def) {
+    if (o.raw === undefined) fail(where, `type ${type} has no known layout: give its bytes after the 4-byte header as "raw"`);
+    s.raw = parseHex(o.raw, `${where}.raw`);
+    return s;
+  }
+  s.fields = fieldsFromJson(def.fields, o, where);
+  if (def.body === 'scopes') {
+    const list = o.deviceScopes ?? [];
+    if (!Array.isArray(list)) return fail(`${where}.deviceScopes`, 'expected an array');
+    s.scopes = list.map((x, i) => scopeFromJson(x, `${where}.deviceScopes[${i}]`));
+  } else if (def.body === 'name') {
+    if (typeof o.deviceName !== 'string') fail(`${where}.deviceName`, 'expected a string');
+    s.name = o.deviceName as string;
+    if (o.nameTerminated === false) s.unterminated = true;
+  }
+  if (o.trailing !== undefined) s.trailing = parseHex(o.trailing, `${where}.trailing`);
+  return s;
+}
+
+/** Read a JSON document (already parsed) into a table model. */
+export function fromJson(doc: unknown): DmarTable {
+  if (!isObject(doc)) return fail('document', 'expected a JSON object');
+  if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${JSON.stringify(doc.format)} is not ${JSON_FORMAT}`);
+  if (!isObject(doc.header)) return fail('header', 'expected an object');
+  const header = fieldsFromJson(ACPI_HEADER_FIELDS, doc.header, 'header');
+  if (header.signature === '') header.signature = 'DMAR';
+  if (header.signature !== 'DMAR') fail('header.signature', `${JSON.stringify(header.signature)} is not "DMAR"`);
+  const structures = doc.structures ?? [];
+  if (!Array.isArray(structures)) return fail('structures', 'expected an array');
+  const t: DmarTable = {
+    header,
+    fields: fieldsFromJson(DMAR_FIELDS, doc, ''),
+    structures: structures.map((s, i) => structureFromJson(s, `structures[${i}]`)),
+  };
+  if (doc.trailing !== undefined) t.trailing = parseHex(doc.trailing, 'trailing');
+  return t;
+}

@@ -1,0 +1,85 @@
+/**
+ * A table as a flat sequence of items in byte order, each with its absolute
+ * offset and, for fields, its schema row. Every writer (text, iasl, hex) walks
+ * this one sequence; none knows the table's layout by itself.
+ */
+import type { FieldDef, FieldValue } from '../acpi/fields.js';
+import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
+import type { DeviceScope, DmarTable, Structure } from './model.js';
+import {
+  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
+  structDef, type StructDef,
+} from './schema.js';
+
+export type Item =
+  | { kind: 'section'; section: 'header' | 'dmar' }
+  | { kind: 'field'; offset: number; row: FieldDef; value: FieldValue; where: 'header' | 'dmar' | 'subtable' | 'structure' | 'scope'; scopeParent?: StructDef }
+  | { kind: 'structure'; offset: number; index: number; s: Structure; def?: StructDef }
+  | { kind: 'scope'; offset: number; index: number; sc: DeviceScope; parent: StructDef }
+  | { kind: 'path'; offset: number; device: number; function: number; rows: readonly FieldDef[] }
+  | { kind: 'name'; offset: number; name: string; size: number; terminated: boolean }
+  | { kind: 'trailing'; offset: number; bytes: Uint8Array; implied: boolean; level: 'structure' | 'table' }
+  | { kind: 'raw'; offset: number; bytes: Uint8Array }
+  | { kind: 'end'; length: number };
+
+function pathEntriesSize(sc: DeviceScope): number {
+  return SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * sc.path.length;
+}
+
+/**
+ * Items in byte order. Offsets are recomputed from the content, so they agree
+ * with what the encoder writes (and, for a decoded table, with the input).
+ */
+export function* layout(t: DmarTable): Generator<Item> {
+  yield { kind: 'section', section: 'header' };
+  for (const row of ACPI_HEADER_FIELDS) yield { kind: 'field', offset: row.offset, row, value: t.header[row.key]!, where: 'header' };
+  yield { kind: 'section', section: 'dmar' };
+  for (const row of DMAR_FIELDS) yield { kind: 'field', offset: row.offset, row, value: t.fields[row.key]!, where: 'dmar' };
+  let at = DMAR_FIXED_SIZE;
+  for (let i = 0; i < t.structures.length; i++) {
+    const s = t.structures[i]!;
+    const def = structDef(s.type);
+    const start = at;
+    yield { kind: 'structure', offset: start, index: i, s, def: s.raw ? undefined : def };
+    const hdr = { type: s.type, length: s.length };
+    for (const row of SUBTABLE_HEADER_FIELDS) {
+      yield { kind: 'field', offset: start + row.offset, row, value: hdr[row.key as 'type' | 'length'], where: 'subtable' };
+    }
+    if (s.raw || !def) {
+      if (s.raw?.length) yield { kind: 'raw', offset: start + 4, bytes: s.raw };
+      at = start + 4 + (s.raw?.length ?? 0);
+      continue;
+    }
+    for (const row of def.fields) yield { kind: 'field', offset: start + row.offset, row, value: s.fields[row.key] ?? 0, where: 'structure' };
+    at = start + def.fixedSize;
+    for (let j = 0; j < (s.scopes ?? []).length; j++) {
+      const sc = s.scopes![j]!;
+      yield { kind: 'scope', offset: at, index: j, sc, parent: def };
+      for (const row of SCOPE_FIELDS) {
+        yield { kind: 'field', offset: at + row.offset, row, value: sc.fields[row.key] ?? 0, where: 'scope', scopeParent: def };
+      }
+      let p = at + SCOPE_HEADER_SIZE;
+      for (const e of sc.path) {
+        yield { kind: 'path', offset: p, device: e.device, function: e.function, rows: PATH_FIELDS };
+        p += PATH_ENTRY_SIZE;
+      }
+      at += pathEntriesSize(sc);
+    }
+    if (def.body === 'name') {
+      const name = s.name ?? '';
+      const size = name.length + (s.unterminated ? 0 : 1);
+      yield { kind: 'name', offset: at, name, size, terminated: !s.unterminated };
+      at += size;
+    }
+    if (s.trailing?.length) {
+      const implied = def.body === 'name' && s.trailing.every((b) => b === 0);
+      yield { kind: 'trailing', offset: at, bytes: s.trailing, implied, level: 'structure' };
+      at += s.trailing.length;
+    }
+  }
+  if (t.trailing?.length) {
+    yield { kind: 'trailing', offset: at, bytes: t.trailing, implied: false, level: 'table' };
+    at += t.trailing.length;
+  }
+  yield { kind: 'end', length: at };
+}

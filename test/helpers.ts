@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const SHARED = join(ROOT, '..', 'shared');
+export const CORPUS = join(SHARED, 'corpus', 'dmar');
+export const ACPIDUMPS = join(SHARED, 'corpus', 'acpidump');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+/** The shared corpus is beside the project in CI and on developer machines; say so when it is not. */
+export const HAVE_CORPUS = existsSync(CORPUS);
+if (!HAVE_CORPUS) console.warn(`note: ${CORPUS} is absent: the real-table tests are skipped`);
+
+export function corpusFiles(): string[] {
+  if (!HAVE_CORPUS) return [];
+  return readdirSync(CORPUS).filter((f) => f.endsWith('.dmar')).sort().map((f) => join(CORPUS, f));
+}
+
+export function corpusTable(id: string): Buffer {
+  return readFileSync(join(CORPUS, id.endsWith('.dmar') ? id : `${id}.dmar`));
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+}
+
+/** Run bin/dmar.js; colour off unless env says otherwise. */
+export function dmar(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): CliResult {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR' && k !== 'DMAR_DEBUG') env[k] = v;
+  Object.assign(env, { NO_COLOR: '1' }, opts.env);
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), ...args], {
+    input: opts.input,
+    cwd: opts.cwd ?? ROOT,
+    env,
+    timeout: 60_000,
+  });
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr.toString('utf8'),
+    stdoutBytes: r.stdout,
+  };
+}
