@@ -8,7 +8,7 @@ export interface DecodeOpts {
 }
 
 export async function run(file: string | undefined, opts: DecodeOpts): Promise<number> {
-  const { table, source } = loadTable(file);
+  const { table, source, end } = loadTable(file);
   const format = opts.json ? 'json' : opts.format;
   let out: string;
   if (format === 'json') {
@@ -16,7 +16,7 @@ export async function run(file: string | undefined, opts: DecodeOpts): Promise<n
     out = JSON.stringify(toJson(table, source.bytes), null, 2) + '\n';
   } else if (format === 'iasl') {
     const { formatIasl } = await import('../dmar/format/iasl.js');
-    const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name });
+    const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
     for (const w of r.warnings) process.stderr.write(`dmar: warning: ${w}\n`);
     out = r.text;
   } else if (format === 'hex') {

@@ -1,0 +1,69 @@
+/** How a field's value reads to a person: shared by the text and hex writers. */
+import { bitValue, namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import type { StructDef } from '../schema.js';
+import { SCOPE_TYPE_NAMES, structDef } from '../schema.js';
+import type { Paint } from './paint.js';
+
+export const hexn = (n: number | bigint, digits: number) => '0x' + n.toString(16).padStart(digits, '0');
+
+export function showString(s: string): string {
+  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
+}
+
+export interface Described {
+  value: string;
+  notes: string[];
+}
+
+export interface DescribeContext {
+  where: 'header' | 'dmar' | 'subtable' | 'structure' | 'scope';
+  /** For a device-scope field: the structure it sits in. */
+  scopeParent?: StructDef;
+  /** Checksum verdict, for the header's Checksum row. */
+  checksumOk?: boolean;
+}
+
+/** The value in hex (strings quoted), and notes: named bits, enum names, units, reserved bits that are set. */
+export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: Paint): Described {
+  if (row.kind === 'ascii') return { value: showString(v as string), notes: [] };
+  if (row.kind === 'bytes') {
+    const b = v as Uint8Array;
+    const zero = b.every((x) => x === 0);
+    return { value: zero ? `${b.length} zero bytes` : Buffer.from(b).toString('hex'), notes: zero || !row.reserved ? [] : [p.warn('reserved, should be 0')] };
+  }
+  const n = BigInt(v as number | bigint);
+  const value = hexn(n, row.size * 2);
+  const notes: string[] = [];
+  if (row.role === 'type' && ctx.where === 'subtable') {
+    const def = structDef(Number(n));
+    notes.push(def ? `${def.abbrev} ${def.proposed ? p.proposed(def.title) : def.title}` : p.warn('reserved type (skipped by Linux)'));
+  } else if (row.enumNames) {
+    const name = row.enumNames[Number(n)];
+    notes.push(name ?? p.warn(Number(n) === 0 ? 'reserved type 0' : 'unknown type'));
+  } else if (row.role === 'length' || row.key === 'proximityDomain' || row.key === 'deviceNumber') {
+    notes.push(String(n));
+  }
+  if (row.key === 'hostAddressWidth' && ctx.where === 'dmar') notes.push(`${n + 1n}-bit addresses`);
+  if (row.role === 'checksum' && ctx.checksumOk !== undefined) notes.push(ctx.checksumOk ? p.ok('valid') : p.error('INVALID'));
+  const bitsNamed = row.bits && (ctx.where !== 'scope' || ctx.scopeParent?.scopeFlagsNamed);
+  if (bitsNamed) {
+    for (const b of row.bits!) {
+      const bv = bitValue(n, b);
+      if ((b.width ?? 1) > 1) {
+        const pages = 1n << BigInt(bv);
+        notes.push(`${b.name} ${bv} (${pages * 4n} KiB)`);
+      } else if (bv) {
+        notes.push(b.proposed ? p.proposed(`${b.name} (proposed)`) : p.set(b.name));
+      }
+    }
+    const rest = n & ~namedMask(row);
+    if (rest) notes.push(p.warn(`reserved bits ${hexn(rest, 2)}`));
+  } else if ((row.reserved || row.bits) && n !== 0n) {
+    notes.push(p.warn('reserved, should be 0'));
+  }
+  return { value, notes };
+}
+
+export function scopeTypeName(type: number): string {
+  return SCOPE_TYPE_NAMES[type] ?? (type === 0 ? 'Reserved type 0' : `Unknown type ${type}`);
+}

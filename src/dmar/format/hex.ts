@@ -1,0 +1,58 @@
+/** Annotated hex dump: each field's bytes beside its name and value. */
+import { checksumValid } from '../../acpi/header.js';
+import { layout } from '../layout.js';
+import type { DmarTable } from '../model.js';
+import { describe, scopeTypeName } from './describe.js';
+import type { Paint } from './paint.js';
+
+const BYTES_PER_LINE = 8;
+const NAME_WIDTH = 24;
+
+export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
+  const out: string[] = [];
+  const checksumOk = checksumValid(bytes);
+  const row = (offset: number, size: number, name: string, text: string) => {
+    for (let o = 0; o < Math.max(size, 1); o += BYTES_PER_LINE) {
+      const chunk = bytes.subarray(offset + o, offset + Math.min(size, o + BYTES_PER_LINE));
+      const hexs = Array.from(chunk, (b) => b.toString(16).padStart(2, '0')).join(' ').padEnd(BYTES_PER_LINE * 3 - 1);
+      const off = (offset + o).toString(16).padStart(4, '0');
+      out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${p.name(name.padEnd(NAME_WIDTH))} ${text}` : `${p.dim(off)}  ${hexs}`);
+    }
+  };
+  for (const it of layout(t)) {
+    switch (it.kind) {
+      case 'section':
+        out.push(p.title(it.section === 'header' ? '-- ACPI table header' : '-- DMAR'));
+        break;
+      case 'structure': {
+        const what = it.def ? `${it.def.abbrev} ${it.def.proposed ? p.proposed(it.def.title) : it.def.title}` : `type ${it.s.type} (reserved)`;
+        out.push(p.title(`-- #${it.index} ${what}`));
+        break;
+      }
+      case 'scope':
+        out.push(p.title(`   -- device scope: ${scopeTypeName(it.sc.fields.type as number)}`));
+        break;
+      case 'field': {
+        const d = describe(it.row, it.value, { where: it.where, scopeParent: it.scopeParent, checksumOk }, p);
+        row(it.offset, it.row.size, it.row.name, `${d.value}${d.notes.length ? '  ' + d.notes.join('  ') : ''}`);
+        break;
+      }
+      case 'path':
+        row(it.offset, 2, 'PCI Path', `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`);
+        break;
+      case 'name':
+        row(it.offset, it.size, 'Device Name', JSON.stringify(it.name));
+        break;
+      case 'trailing':
+        row(it.offset, it.bytes.length, it.implied ? 'Padding' : 'Trailing Data', it.implied ? '' : p.warn('belongs to no field'));
+        break;
+      case 'raw':
+        row(it.offset, it.bytes.length, 'Data', '');
+        break;
+      case 'end':
+        if (it.length < bytes.length) row(it.length, bytes.length - it.length, 'Past Table Length', p.warn('not part of the table'));
+        break;
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,352 @@
+/**
+ * ACPICA data-table source: the `[offset] Field Name : value` form that
+ * `iasl -d` writes and `iasl` compiles. Two dialects: `current` (ACPICA
+ * 2024 and later: DRHD Size, device-scope Flags, SATC, SIDP) and `2020`
+ * (Debian's acpica-tools 20200925, whose compiler insists on its own names).
+ */
+import type { FieldDef, FieldValue } from '../../acpi/fields.js';
+import { bitValue } from '../../acpi/fields.js';
+import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
+import { structureSize } from '../encode.js';
+import { DmarError } from '../errors.js';
+import { layout } from '../layout.js';
+import type { DmarTable, Structure } from '../model.js';
+import {
+  DMAR_FIELDS, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef, type StructDef,
+} from '../schema.js';
+
+export type IaslDialect = 'current' | '2020';
+
+/** ACPICA release whose field names each dialect follows. */
+export const DIALECT_RELEASE: Record<IaslDialect, number> = { current: 20240322, 2020: 20200925 };
+
+export const RAW_DATA_NAME = 'Raw Data';
+export const TRAILING_DATA_NAME = 'Trailing Data';
+export const RAW_TABLE_DATA = 'Raw Table Data';
+
+const hx = (n: number | bigint, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
+
+export function lineHeader(d: IaslDialect, offset: number, size: number, name: string): string {
+  return d === 'current'
+    ? `[${hx(offset, 3)}h ${String(offset).padStart(4, '0')} ${hx(size, 3)}h] ${name.padStart(27)} : `
+    : `[${hx(offset, 3)}h ${String(offset).padStart(4, '0')} ${String(size).padStart(3)}] ${name.padStart(28)} : `;
+}
+
+function flagLine(d: IaslDialect, name: string): string {
+  return `${name.padStart(d === 'current' ? 44 : 45)} : `;
+}
+
+export function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => hx(x, 2)).join(' ');
+}
+
+function valueText(row: FieldDef, v: FieldValue, size = row.size): string {
+  if (row.kind === 'ascii') return `"${v as string}"`;
+  if (row.kind === 'bytes') return hexBytes(v as Uint8Array);
+  return hx(BigInt(v as number | bigint), size * 2);
+}
+
+/** ACPICA's annotation after a value, if any. */
+function annotation(d: IaslDialect, row: FieldDef, v: FieldValue, where: string): string {
+  if (row.role === 'signature') return d === '2020' ? '    [DMA Remapping table]' : '    [DMA Remapping Table]';
+  if (row.role === 'type' && where === 'subtable') return ` [${structDef(Number(v))?.title ?? 'Unknown Subtable Type'}]`;
+  if (row.role === 'type' && where === 'scope') {
+    const n = Number(v);
+    return ` [${n === 0 ? 'Reserved value' : SCOPE_TYPE_NAMES[n] ?? 'Unknown Scope Type'}]`;
+  }
+  return '';
+}
+
+function knownTo(def: StructDef | undefined, d: IaslDialect): boolean {
+  return def !== undefined && def.acpicaSince !== undefined && def.acpicaSince <= DIALECT_RELEASE[d];
+}
+
+export interface IaslResult {
+  text: string;
+  /** One line each: what iasl itself will not compile. */
+  warnings: string[];
+}
+
+export function formatIasl(
+  t: DmarTable,
+  opts: { dialect?: IaslDialect; sourceName?: string; rawBytes?: Uint8Array } = {},
+): IaslResult {
+  const d = opts.dialect ?? 'current';
+  const out: string[] = [];
+  const warnings: string[] = [];
+  const line = (s: string) => out.push(s);
+  line('/*');
+  line(` * dmar: ACPI data table source for ACPICA iasl (${d === 'current' ? 'ACPICA 2024 and later' : 'ACPICA 20200925'} field names)`);
+  if (opts.sourceName) line(` * Disassembly of ${opts.sourceName}`);
+  line(' *');
+  line(' * ACPI Data Table [DMAR]');
+  line(' *');
+  line(' * Format: [HexOffset DecimalOffset ByteLength]  FieldName : FieldValue (in hex)');
+  line(' */');
+  line('');
+
+  let merged: { row: FieldDef; value: FieldValue } | undefined;
+  for (const it of layout(t)) {
+    switch (it.kind) {
+      case 'section':
+        if (it.section === 'dmar') line('');
+        break;
+      case 'structure': {
+        line('');
+        if (!knownTo(it.def, d)) {
+          const what = it.def ? `${it.def.abbrev} (type ${it.s.type})` : `structure type ${it.s.type}`;
+          warnings.push(
+            it.def?.proposed
+              ? `${what} at 0x${it.offset.toString(16)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
+              : `${what} at 0x${it.offset.toString(16)} is unknown to ${d === '2020' ? "ACPICA 20200925's" : "ACPICA's"} iasl: dmar encode compiles this source, iasl does not`,
+          );
+        }
+        break;
+      }
+      case 'scope':
+        line('');
+        break;
+      case 'field': {
+        const { row } = it;
+        if (merged) {
+          // 2020: Flags and Reserved of a device scope are one 16-bit Reserved
+          const v = BigInt(merged.value as number) | (BigInt(it.value as number) << 8n);
+          line(lineHeader(d, it.offset - merged.row.size, merged.row.size + row.size, merged.row.iasl2020!.name) + hx(v, 4));
+          merged = undefined;
+          if (it.where === 'scope' && row === SCOPE_FIELDS[SCOPE_FIELDS.length - 1]) line('');
+          break;
+        }
+        if (d === '2020' && row.iasl2020?.mergeNext) {
+          merged = { row, value: it.value };
+          break;
+        }
+        const name = d === '2020' && row.iasl2020 ? row.iasl2020.name : row.name;
+        line(lineHeader(d, it.offset, row.size, name) + valueText(row, it.value) + annotation(d, row, it.value, it.where));
+        if (d === 'current' && row.name.endsWith('(decoded below)')) {
+          for (const b of row.bits ?? []) line(flagLine(d, b.name) + hx(bitValue(it.value as number, b), 1));
+        }
+        if (row.role === 'length' && it.where === 'subtable') line('');
+        if (it.where === 'scope' && row === SCOPE_FIELDS[SCOPE_FIELDS.length - 1]) line('');
+        break;
+      }
+      case 'path':
+        line(lineHeader(d, it.offset, 2, PATH_NAME) + `${hx(it.device, 2)},${hx(it.function, 2)}`);
+        line('');
+        break;
+      case 'name':
+        line(lineHeader(d, it.offset, it.size, 'Device Name') + `"${it.name}"`);
+        if (!it.terminated) warnings.push(`Device Name at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
+        break;
+      case 'trailing':
+        if (!it.implied) {
+          line(lineHeader(d, it.offset, it.bytes.length, TRAILING_DATA_NAME) + hexBytes(it.bytes));
+          warnings.push(`${it.bytes.length} bytes at 0x${it.offset.toString(16)} belong to no field: iasl cannot compile "${TRAILING_DATA_NAME}", dmar encode can`);
+        }
+        break;
+      case 'raw':
+        line(lineHeader(d, it.offset, it.bytes.length, RAW_DATA_NAME) + hexBytes(it.bytes));
+        break;
+      case 'end':
+        if (opts.rawBytes) {
+          line('');
+          line(`${RAW_TABLE_DATA}: Length ${opts.rawBytes.length} (0x${hx(opts.rawBytes.length, 1)})`);
+          line('');
+          for (let o = 0; o < opts.rawBytes.length; o += 16) {
+            const chunk = opts.rawBytes.subarray(o, o + 16);
+            const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+            line(`    ${hx(o, 4)}: ${hexBytes(chunk).padEnd(47)}  // ${ascii}`);
+          }
+        }
+        break;
+    }
+  }
+  line('');
+  return { text: out.join('\n'), warnings };
+}
+
+// ---- reading source back -------------------------------------------------
+
+interface Entry {
+  name: string;
+  value: string;
+  line: number;
+}
+
+const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** Split source into `Name : value` entries, comments dropped, up to "Raw Table Data". */
+export function sourceEntries(text: string): Entry[] {
+  const entries: Entry[] = [];
+  let inComment = false;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let s = '';
+    const raw = lines[i]!;
+    let inString = false;
+    for (let j = 0; j < raw.length; j++) {
+      const c = raw[j]!;
+      if (inComment) {
+        if (c === '*' && raw[j + 1] === '/') {
+          inComment = false;
+          j++;
+        }
+        continue;
+      }
+      if (c === '"') inString = !inString;
+      if (!inString && c === '/' && raw[j + 1] === '*') {
+        inComment = true;
+        j++;
+        continue;
+      }
+      if (!inString && c === '/' && raw[j + 1] === '/') break;
+      s += c;
+    }
+    if (s.includes(RAW_TABLE_DATA)) break;
+    s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
+    if (!s) continue;
+    const colon = s.indexOf(':');
+    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${JSON.stringify(s.slice(0, 40))}`, -1, 'DMAR-SOURCE');
+    entries.push({ name: s.slice(0, colon).trim(), value: s.slice(colon + 1).trim(), line: i + 1 });
+  }
+  return entries;
+}
+
+function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
+  const bad = (why: string): never => {
+    throw new DmarError(`line ${e.line}: ${e.name}: ${why}`, -1, 'DMAR-SOURCE');
+  };
+  if (row.kind === 'ascii') {
+    const m = /^"(.*)"/.exec(e.value);
+    if (!m) bad(`expected a quoted string, found ${JSON.stringify(e.value)}`);
+    const s = m![1]!;
+    if (s.length > row.size) bad(`"${s}" is longer than ${row.size} characters`);
+    return s.replace(/\0+$/, '');
+  }
+  if (row.kind === 'bytes') {
+    const toks = e.value.split(/[\s,]+/).filter(Boolean);
+    if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${JSON.stringify(e.value)}`);
+    return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
+  }
+  const tok = e.value.split(/\s+/)[0] ?? '';
+  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${JSON.stringify(e.value)}`);
+  const n = BigInt(tok.toLowerCase().startsWith('0x') ? tok : '0x' + tok);
+  if (n >= 1n << BigInt(8 * size)) bad(`${tok} does not fit in ${size} byte${size > 1 ? 's' : ''}`);
+  return row.size > 4 ? n : Number(n);
+}
+
+class Cursor {
+  i = 0;
+  constructor(readonly entries: Entry[]) {}
+  peek(): Entry | undefined {
+    return this.entries[this.i];
+  }
+  is(name: string): boolean {
+    const e = this.peek();
+    return e !== undefined && norm(e.name) === norm(name);
+  }
+  take(names: string[], context: string): Entry {
+    const e = this.entries[this.i];
+    if (!e) throw new DmarError(`end of source: expected "${names[0]}" (${context})`, -1, 'DMAR-SOURCE');
+    if (!names.some((n) => norm(n) === norm(e.name))) {
+      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found "${e.name}"`, -1, 'DMAR-SOURCE');
+    }
+    this.i++;
+    return e;
+  }
+}
+
+/** Read rows in order; a 2020 merged field fills this row and the next. */
+function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    const legacy = row.iasl2020;
+    const e = c.take(legacy ? [row.name, legacy.name] : [row.name], context);
+    if (legacy?.mergeNext && norm(e.name) === norm(legacy.name) && norm(legacy.name) !== norm(row.name)) {
+      const next = rows[k + 1]!;
+      const v = BigInt(parseValue(row, e, row.size + next.size) as number);
+      out[row.key] = Number(v & ((1n << BigInt(8 * row.size)) - 1n));
+      out[next.key] = Number(v >> BigInt(8 * row.size));
+      k++;
+      continue;
+    }
+    out[row.key] = parseValue(row, e);
+    // ACPICA's decoded sub-lines repeat bits of the value just read: the compiler ignores them too
+    while (row.bits?.some((b) => c.is(b.name))) c.i++;
+  }
+  return out;
+}
+
+/** Parse ACPICA data-table source (iasl -d output, iasl -T templates, our own output) into a table model. */
+export function parseIasl(text: string): DmarTable {
+  const c = new Cursor(sourceEntries(text));
+  if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', -1, 'DMAR-SOURCE');
+  const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
+  if (header.signature !== 'DMAR') {
+    throw new DmarError(`Signature is ${JSON.stringify(header.signature)}, not "DMAR"`, -1, 'DMAR-SOURCE');
+  }
+  const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
+  while (c.peek()) {
+    if (c.is(TRAILING_DATA_NAME)) {
+      const e = c.take([TRAILING_DATA_NAME], 'table');
+      t.trailing = parseBytes(e);
+      continue;
+    }
+    const index = t.structures.length;
+    const context = `structure #${index}`;
+    const hdr = readRows(c, SUBTABLE_HEADER_FIELDS, context);
+    const type = hdr.type as number;
+    const declared = hdr.length as number;
+    const def = structDef(type);
+    const s: Structure = { offset: 0, type, length: 0, fields: {} };
+    if (!def || c.is(RAW_DATA_NAME)) {
+      if (!c.is(RAW_DATA_NAME)) {
+        const e = c.peek();
+        throw new DmarError(
+          `line ${e?.line ?? '?'}: structure type ${type} has no known layout and no "${RAW_DATA_NAME}" line (iasl could not decode it: decode the binary with dmar instead)`,
+          -1, 'DMAR-SOURCE',
+        );
+      }
+      s.raw = parseBytes(c.take([RAW_DATA_NAME], context));
+      t.structures.push(s);
+      continue;
+    }
+    const ctx = `${def.abbrev} ${context}`;
+    s.fields = readRows(c, def.fields, ctx);
+    if (def.body === 'scopes') {
+      s.scopes = [];
+      while (c.is(SCOPE_FIELDS[0]!.name)) {
+        const fields = readRows(c, SCOPE_FIELDS, `device scope of ${ctx}`);
+        const path: { device: number; function: number }[] = [];
+        while (c.is(PATH_NAME)) {
+          const e = c.take([PATH_NAME], ctx);
+          const m = /^([0-9a-f]{1,2})\s*,\s*([0-9a-f]{1,2})$/i.exec(e.value);
+          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${JSON.stringify(e.value)}`, -1, 'DMAR-SOURCE');
+          path.push({ device: parseInt(m[1]!, 16), function: parseInt(m[2]!, 16) });
+        }
+        s.scopes.push({ offset: 0, fields, path });
+      }
+    } else if (def.body === 'name') {
+      const e = c.take([def.bodyName!], ctx);
+      const m = /^"(.*)"/.exec(e.value);
+      if (!m) throw new DmarError(`line ${e.line}: ${def.bodyName}: expected a quoted string`, -1, 'DMAR-SOURCE');
+      s.name = m[1]!;
+    }
+    if (c.is(TRAILING_DATA_NAME)) s.trailing = parseBytes(c.take([TRAILING_DATA_NAME], ctx));
+    else if (def.body === 'name') {
+      // iasl -d shows an ANDD's Length but not the padding after the name; the Length keeps it
+      const pad = declared - structureSize(s);
+      if (pad > 0) s.trailing = new Uint8Array(pad);
+    }
+    t.structures.push(s);
+  }
+  return t;
+}
+
+function parseBytes(e: Entry): Uint8Array {
+  const toks = e.value.split(/\s+/).filter(Boolean);
+  if (toks.some((x) => !/^[0-9a-f]{2}$/i.test(x))) {
+    throw new DmarError(`line ${e.line}: ${e.name}: expected hex bytes`, -1, 'DMAR-SOURCE');
+  }
+  return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
+}

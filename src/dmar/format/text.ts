@@ -1,0 +1,75 @@
+/** The human-readable report (`dmar decode`, the default format). */
+import { checksumValid } from '../../acpi/header.js';
+import { layout } from '../layout.js';
+import type { DmarTable } from '../model.js';
+import { describe, hexn, scopeTypeName } from './describe.js';
+import type { Paint } from './paint.js';
+
+const NAME_WIDTH = 24;
+const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
+
+export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint): string {
+  const out: string[] = [];
+  const checksumOk = bytes ? checksumValid(bytes) : undefined;
+  let scopeLine: string[] | undefined;
+  let scopeIndent = '';
+  const flushScope = () => {
+    if (scopeLine) out.push(scopeIndent + scopeLine.join('  '));
+    scopeLine = undefined;
+  };
+  for (const it of layout(t)) {
+    if (it.kind !== 'field' && it.kind !== 'path') flushScope();
+    switch (it.kind) {
+      case 'section':
+        if (it.section === 'header') out.push(p.title(`DMAR  DMA Remapping table`));
+        break;
+      case 'structure': {
+        const def = it.def;
+        const title = def ? `${def.abbrev}  ${def.proposed ? p.proposed(def.title) : def.title}` : p.warn(`type ${it.s.type}  reserved structure type (kept as raw bytes)`);
+        out.push('');
+        out.push(`${p.dim(at(it.offset))} ${p.title(`#${it.index}`)} ${p.title(title)}  ${p.dim(`${it.s.length} bytes`)}`);
+        break;
+      }
+      case 'scope':
+        scopeIndent = '    ';
+        scopeLine = [`${p.dim(at(it.offset))} ${p.value(scopeTypeName(it.sc.fields.type as number))}`];
+        break;
+      case 'field': {
+        if (it.where === 'subtable') break;
+        const d = describe(it.row, it.value, { where: it.where, scopeParent: it.scopeParent, checksumOk }, p);
+        if (it.where === 'scope') {
+          if (it.row.role) break;
+          const zero = d.value.replace(/^0x/, '').replace(/0/g, '') === '';
+          if ((it.row.reserved || it.row.bits) && zero) break;
+          scopeLine!.push(`${p.name(it.row.name)} ${d.value}${d.notes.length ? ' ' + d.notes.join(' ') : ''}`);
+          break;
+        }
+        const indent = it.where === 'structure' ? '    ' : '  ';
+        out.push(`${indent}${p.name(it.row.name.padEnd(NAME_WIDTH))} ${p.value(d.value)}${d.notes.length ? '  ' + d.notes.join('  ') : ''}`);
+        break;
+      }
+      case 'path': {
+        const entry = `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`;
+        const last = scopeLine![scopeLine!.length - 1]!;
+        if (last.startsWith(p.name('PCI Path'))) scopeLine![scopeLine!.length - 1] = `${last} → ${entry}`;
+        else scopeLine!.push(`${p.name('PCI Path')} ${entry}`);
+        break;
+      }
+      case 'name':
+        out.push(`    ${p.name('Device Name'.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
+        break;
+      case 'trailing':
+        out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${Buffer.from(it.bytes).toString('hex')}`)}`);
+        break;
+      case 'raw':
+        out.push(`    ${p.name('Data'.padEnd(NAME_WIDTH))} ${Buffer.from(it.bytes).toString('hex')}`);
+        break;
+      case 'end':
+        out.push('');
+        out.push(p.dim(`${t.structures.length} structures, ${it.length} bytes (${hexn(it.length, 1)})`));
+        break;
+    }
+  }
+  flushScope();
+  return out.join('\n') + '\n';
+}
