@@ -36,6 +36,8 @@ export interface DecodeOptions {
 }
 
 const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+/** A plain Uint8Array copy (never a Buffer view), so models compare and serialise alike. */
+const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subarray(from, to));
 
 /** Decode a DMAR table. Throws DmarError for input that is not a DMAR table at all. */
 export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
@@ -84,7 +86,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
     const index = table.structures.length;
     if (end - off < SUBTABLE_HEADER_SIZE) {
       report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, message: `${end - off} stray bytes after the last structure` });
-      table.trailing = bytes.slice(off, end);
+      table.trailing = copy(bytes, off, end);
       break;
     }
     const type = u16(bytes, off);
@@ -100,7 +102,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
         severity: 'error', offset: off + 2, structure: index,
         message: `structure type ${type} at 0x${off.toString(16)}: ${why}`,
       });
-      table.trailing = bytes.slice(off, end);
+      table.trailing = copy(bytes, off, end);
       break;
     }
     table.structures.push(decodeStructure(bytes, off, type, len, index, report));
@@ -121,7 +123,7 @@ function decodeStructure(
         message: `${def.abbrev} at 0x${off.toString(16)}: Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
       });
     }
-    s.raw = bytes.slice(off + SUBTABLE_HEADER_SIZE, off + len);
+    s.raw = copy(bytes, off + SUBTABLE_HEADER_SIZE, off + len);
     return s;
   }
   s.fields = fieldParser(def.fields).parse(bytes.subarray(off + SUBTABLE_HEADER_SIZE, off + def.fixedSize));
@@ -130,7 +132,7 @@ function decodeStructure(
   if (def.body === 'scopes') {
     const { scopes, stop } = decodeScopes(bytes, bodyStart, bodyEnd, def.abbrev, index, report);
     s.scopes = scopes;
-    if (stop < bodyEnd) s.trailing = bytes.slice(stop, bodyEnd);
+    if (stop < bodyEnd) s.trailing = copy(bytes, stop, bodyEnd);
   } else if (def.body === 'name') {
     const body = bytes.subarray(bodyStart, bodyEnd);
     const nul = body.indexOf(0);
@@ -143,10 +145,10 @@ function decodeStructure(
       s.unterminated = true;
     } else {
       s.name = latin1(body.subarray(0, nul));
-      if (nul + 1 < body.length) s.trailing = body.slice(nul + 1);
+      if (nul + 1 < body.length) s.trailing = copy(body, nul + 1, body.length);
     }
   } else if (bodyEnd > bodyStart) {
-    s.trailing = bytes.slice(bodyStart, bodyEnd);
+    s.trailing = copy(bytes, bodyStart, bodyEnd);
   }
   return s;
 }

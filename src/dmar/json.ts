@@ -137,7 +137,9 @@ export function parseHex(v: unknown, where: string): Uint8Array {
 }
 
 function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
-  const w = `${where}.${f.key}`;
+  const w = where ? `${where}.${f.key}` : f.key;
+  // an absent field is zero (or empty): hand-written sources name only what matters
+  if (v === undefined) return f.kind === 'ascii' ? '' : f.kind === 'bytes' ? new Uint8Array(f.size) : f.size > 4 ? 0n : 0;
   if (f.kind === 'ascii') {
     if (typeof v !== 'string') return fail(w, 'expected a string');
     return v;

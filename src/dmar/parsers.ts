@@ -44,7 +44,7 @@ export function fieldParser(fields: readonly FieldDef[]): Compiled {
     else if (f.kind === 'uint' && f.size === 8) p = p.uint64le(f.key);
     else if (f.kind === 'uint') p = p.buffer(f.key, { length: f.size, formatter: uintLE as (x: unknown) => unknown } as never);
     else if (f.kind === 'ascii') p = p.buffer(f.key, { length: f.size, formatter: asciiValue as (x: unknown) => unknown } as never);
-    else p = p.buffer(f.key, { length: f.size, clone: true });
+    else p = p.buffer(f.key, { length: f.size, formatter: ((b: Uint8Array) => new Uint8Array(b)) as (x: unknown) => unknown } as never);
   }
   const compiled: Compiled = {
     parse(bytes: Uint8Array) {
