@@ -1,0 +1,215 @@
+// dmar decode / encode as a user runs them: sources, formats, errors, colour, atomic output.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ACPIDUMPS, corpusTable, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const server = join(FIXTURES, 'server-2s.bin');
+const serverBytes = readFileSync(server);
+
+function oneLineError(r: { status: number; stderr: string; stdout: string }, file: string, offset?: number) {
+  expect(r.status).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(file);
+  if (offset !== undefined) expect(lines[0]).toContain(`offset 0x${offset.toString(16)} `);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stdout).toBe('');
+}
+
+describe('decode: sources', () => {
+  test('text is the default and names structures, flags and scopes', () => {
+    const r = dmar(['decode', server]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('DRHD  Hardware Unit Definition');
+    expect(r.stdout).toContain('INCLUDE_PCI_ALL');
+    expect(r.stdout).toContain('IOAPIC Device');
+    expect(r.stdout).toContain('RHSA  Remapping Hardware Static Affinity');
+    expect(r.stdout).toContain('"\\_SB.PC00.UAR1"');
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  test('- reads stdin', () => {
+    const a = dmar(['decode', '-', '--json'], { input: serverBytes });
+    const b = dmar(['decode', server, '--format', 'json']);
+    expect(a.status).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  test('no argument reads the running machine\'s table from sysfs', () => {
+    const root = join(work, 'root');
+    mkdirSync(join(root, 'sys/firmware/acpi/tables'), { recursive: true });
+    writeFileSync(join(root, 'sys/firmware/acpi/tables/DMAR'), serverBytes);
+    const r = dmar(['decode', '--json'], { env: { DMAR_ROOT: root } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).header.oemTableId).toBe('S2600WF ');
+    const none = dmar(['decode'], { env: { DMAR_ROOT: join(work, 'empty') } });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/^dmar: .*DMAR: no DMAR table on this machine \(not Intel VT-d, or not root\?\)\n$/);
+  });
+
+  describe.skipIf(!HAVE_CORPUS)('acpidump text', () => {
+    for (const id of ['055F3A7CF9A9', '0AD635180FE5', '85CAC5E8B9EA']) {
+      test(`${id}: the DMAR of a whole dump decodes to the same JSON as the raw table`, () => {
+        const dump = dmar(['decode', join(ACPIDUMPS, `${id}.acpidump.txt`), '--json']);
+        const raw = dmar(['decode', '-', '--json'], { input: corpusTable(id) });
+        expect(dump.status).toBe(0);
+        expect(dump.stdout).toBe(raw.stdout);
+      });
+    }
+    test('a dump without DMAR: exit 2 and one line that says so', () => {
+      const f = join(ACPIDUMPS, '5D5FF43757A7.nodmar.acpidump.txt');
+      const r = dmar(['decode', f]);
+      oneLineError(r, f);
+      expect(r.stderr).toMatch(/no DMAR table in this acpidump \(it holds .*APIC/);
+    });
+  });
+});
+
+describe('decode: formats', () => {
+  test('json carries 64-bit values as strings and everything needed to re-encode', () => {
+    const r = dmar(['decode', server, '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.format).toBe('dmar/1');
+    expect(doc.checksumValid).toBe(true);
+    expect(doc.structures[0].registerBaseAddress).toBe('0x9d7fc000');
+    const src = join(work, 'server.json');
+    writeFileSync(src, r.stdout);
+    const out = join(work, 'server.bin');
+    expect(dmar(['encode', src, '-o', out]).status).toBe(0);
+    expect(readFileSync(out).equals(serverBytes)).toBe(true);
+  });
+
+  test('iasl output uses ACPICA\'s line form and encodes back', () => {
+    const r = dmar(['decode', server, '--format', 'iasl']);
+    expect(r.stdout).toContain('[030h 0048 002h]               Subtable Type : 0000 [Hardware Unit Definition]');
+    expect(r.stdout).toContain('                          Size (pages, log2) : 0');
+    expect(r.stdout).toContain('Raw Table Data: Length 291 (0x123)');
+    expect(r.stderr).toBe('');
+    const out = join(work, 'iasl.bin');
+    expect(dmar(['encode', '-', '-o', out], { input: r.stdout }).status).toBe(0);
+    expect(readFileSync(out).equals(serverBytes)).toBe(true);
+  });
+
+  test('hex shows each field\'s bytes beside its name', () => {
+    const r = dmar(['decode', server, '--format', 'hex']);
+    expect(r.stdout).toMatch(/^0038  00 c0 7f 9d 00 00 00 00  Register Base Address +0x000000009d7fc000$/m);
+    expect(r.stdout).toMatch(/^0025  01 +Flags +0x01  INTR_REMAP$/m);
+  });
+
+  test('proposed parts are marked', () => {
+    const r = dmar(['decode', join(FIXTURES, 'qemu-virt-descriptor.bin')]);
+    expect(r.stdout).toContain('Virtualization Descriptor (proposed)');
+    expect(r.stdout).toContain('KVMKVMKVM');
+    const j = JSON.parse(dmar(['decode', join(FIXTURES, 'qemu-virt-descriptor.bin'), '--json']).stdout);
+    expect(j.structures[2]).toMatchObject({ type: 0x8001, proposed: true, flags: { VIRTUALIZED: true } });
+    expect(j.flags.proposed).toEqual({ IMS_OPTOUT: false });
+  });
+
+  test('-o writes the output file', () => {
+    const out = join(work, 'decoded.txt');
+    expect(dmar(['decode', server, '-o', out]).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('Register Base Address');
+  });
+
+  test('colour follows FORCE_COLOR and NO_COLOR, and is off when piped', () => {
+    expect(dmar(['decode', server], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(/\x1b\[/);
+    expect(dmar(['decode', server], { env: { NO_COLOR: '' } }).stdout).not.toMatch(/\x1b\[/);
+    expect(dmar(['decode', server], { env: { NO_COLOR: '1' } }).stdout).not.toMatch(/\x1b\[/);
+  });
+});
+
+describe('bad input: one line naming the file and offset, exit 2', () => {
+  const cases: [string, (b: Buffer) => Buffer, number][] = [
+    ['truncated inside the header', (b) => b.subarray(0, 20), 20],
+    ['wrong signature', (b) => Buffer.concat([Buffer.from('FACP'), b.subarray(4)]), 0],
+    ['Table Length past the data', (b) => b.subarray(0, b.length - 10), 4],
+    ['a structure Length of zero', (b) => { const c = Buffer.from(b); c.writeUInt16LE(0, 50); return c; }, 50],
+    ['a structure Length past the table', (b) => { const c = Buffer.from(b); c.writeUInt16LE(0x400, 50); return c; }, 50],
+    ['a structure Length of 2', (b) => { const c = Buffer.from(b); c.writeUInt16LE(2, 50); return c; }, 50],
+    ['a device scope Entry Length of zero', (b) => { const c = Buffer.from(b); c[65] = 0; return c; }, 65],
+    ['a device scope Entry Length past its structure', (b) => { const c = Buffer.from(b); c[73] = 0x40; return c; }, 73],
+    ['Table Length below the DMAR fixed part', (b) => { const c = Buffer.from(b); c.writeUInt32LE(40, 4); return c; }, 4],
+  ];
+  test.each(cases)('%s', (name, mutate, offset) => {
+    const f = join(work, `bad-${name.replace(/\W+/g, '-')}.bin`);
+    writeFileSync(f, mutate(serverBytes));
+    oneLineError(dmar(['decode', f]), f, offset);
+  });
+
+  test('garbage, an empty file, a directory, a missing file', () => {
+    const g = join(work, 'garbage.bin');
+    writeFileSync(g, Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 151) & 0xff)));
+    oneLineError(dmar(['decode', g]), g, 0);
+    const e = join(work, 'empty.bin');
+    writeFileSync(e, '');
+    oneLineError(dmar(['decode', e]), e, 0);
+    oneLineError(dmar(['decode', work]), work);
+    oneLineError(dmar(['decode', join(work, 'missing.bin')]), 'missing.bin');
+  });
+
+  test('usage errors exit 2', () => {
+    expect(dmar(['decode', server, '--format', 'yaml']).status).toBe(2);
+    expect(dmar(['decode', server, '--bogus']).status).toBe(2);
+    expect(dmar(['frobnicate']).status).toBe(2);
+    expect(dmar(['encode', server]).status).toBe(2);
+    expect(dmar(['--help']).status).toBe(0);
+  });
+
+  test('DMAR_DEBUG=1 shows the stack trace instead', () => {
+    const f = join(work, 'debug.bin');
+    writeFileSync(f, serverBytes.subarray(0, 20));
+    const r = dmar(['decode', f], { env: { DMAR_DEBUG: '1' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('encode', () => {
+  test('a bad source leaves no output file and names the line', () => {
+    const src = join(work, 'broken.json');
+    writeFileSync(src, '{\n  "header": {\n    "oemId": 12\n  },\n  "structures": []\n}\n');
+    const out = join(work, 'never.bin');
+    const r = dmar(['encode', src, '-o', out]);
+    oneLineError(r, src);
+    expect(r.stderr).toContain('header.oemId: expected a string');
+    expect(existsSync(out)).toBe(false);
+    writeFileSync(src, '{ "header": { ,');
+    expect(dmar(['encode', src, '-o', out]).stderr).toMatch(/line 1: invalid JSON/);
+    expect(readdirSync(work).filter((f) => f.includes('dmar-tmp'))).toEqual([]);
+  });
+
+  test('an iasl source error names the line', () => {
+    const r = dmar(['decode', server, '--format', 'iasl']);
+    const src = join(work, 'broken.dsl');
+    writeFileSync(src, r.stdout.replace('Register Base Address : 000000009D7FC000', 'Register Base Address : 9D7FC00G'));
+    const e = dmar(['encode', src, '-o', join(work, 'x.bin')]);
+    oneLineError(e, src);
+    expect(e.stderr).toMatch(/line \d+: Register Base Address: expected a hex number/);
+  });
+
+  test('a write that fails (no such directory) leaves nothing behind', () => {
+    const src = join(work, 'ok.json');
+    writeFileSync(src, dmar(['decode', server, '--json']).stdout);
+    const r = dmar(['encode', src, '-o', join(work, 'no/such/dir/out.bin')]);
+    oneLineError(r, 'out.bin');
+    expect(r.stderr).toContain('no such directory');
+  });
+
+  test('--keep-checksum keeps the checksum the source gives', () => {
+    const doc = JSON.parse(dmar(['decode', server, '--json']).stdout);
+    doc.header.checksum = 0x42;
+    const src = join(work, 'cs.json');
+    writeFileSync(src, JSON.stringify(doc));
+    const fixed = join(work, 'cs-fixed.bin');
+    const kept = join(work, 'cs-kept.bin');
+    const rf = dmar(['encode', src, '-o', fixed]);
+    expect(rf.status, rf.stderr).toBe(0);
+    expect(dmar(['encode', src, '-o', kept, '--keep-checksum']).status).toBe(0);
+    expect(readFileSync(fixed).equals(serverBytes)).toBe(true);
+    expect(readFileSync(kept)[9]).toBe(0x42);
+  });
+});
