@@ -66,7 +66,7 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         break;
       case 'end':
         out.push('');
-        out.push(p.dim(`${t.structures.length} structures, ${it.length} bytes (${hexn(it.length, 1)})`));
+        out.push(p.dim(`${t.structures.length} structure${t.structures.length === 1 ? '' : 's'}, ${it.length} bytes (${hexn(it.length, 1)})`));
         break;
     }
   }
