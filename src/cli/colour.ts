@@ -8,6 +8,9 @@ import { PLAIN, type Paint } from '../dmar/format/paint.js';
 export async function painter(stream: 'stdout' | 'stderr' = 'stdout'): Promise<Paint> {
   const env = process.env;
   if (env.NO_COLOR && !('FORCE_COLOR' in env)) return PLAIN;
+  // chalk would say no colour for a pipe too; deciding it here spares loading chalk
+  const forced = 'FORCE_COLOR' in env || process.argv.some((a) => /^--colou?rs?(=|$)/.test(a));
+  if (!forced && !process[stream].isTTY) return PLAIN;
   const { Chalk, supportsColor, supportsColorStderr } = await import('chalk');
   const support = stream === 'stdout' ? supportsColor : supportsColorStderr;
   if (!support || support.level === 0) return PLAIN;
