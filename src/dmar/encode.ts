@@ -18,7 +18,10 @@ export interface EncodeOptions {
 /** Write one row's value into `out` at `base + f.offset`. */
 export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldValue | undefined, where: string): void {
   const at = base + f.offset;
-  if (f.kind === 'uint') {
+  if (f.kind === 'uint' && f.size <= 4 && typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** (8 * f.size)) {
+    // the common case, without BigInt
+    for (let i = 0, n = v; i < f.size; i++, n = Math.floor(n / 256)) out[at + i] = n & 0xff;
+  } else if (f.kind === 'uint') {
     let n: bigint;
     if (v === undefined) n = 0n;
     else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
