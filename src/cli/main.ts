@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
+import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
 const VERSION = '0.1.0';
 
@@ -43,6 +44,72 @@ export function buildProgram(): Command {
     .requiredOption('-o, --output <file>', 'binary table to write (atomically)')
     .option('--keep-checksum', 'keep the Checksum the input gives instead of computing it')
     .action(lazy(() => import('./encode.js')));
+
+  const flagNames = Object.entries(DMAR_FLAG_CLI)
+    .map(([cli, bit]) => (fieldByKey(DMAR_FIELDS, 'flags').bits?.find((b) => b.name === bit)?.proposed ? `${cli} (proposed)` : cli))
+    .join(', ');
+  const editTarget = '[file]';
+  const editTargetHelp = 'binary table, rewritten in place (atomically) unless -o; - for stdin, or acpidump text, only with -o';
+  for (const [name, verb] of [['set-flag', 'set'], ['clear-flag', 'clear']] as const) {
+    program
+      .command(name)
+      .description(`${verb} one DMAR Flags bit, changing only that byte and the Checksum`)
+      .argument('<flag>', flagNames)
+      .argument(editTarget, editTargetHelp)
+      .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+      .option('--force', 'edit a table that does not decode cleanly')
+      .action(lazy(() => import(`./${name}.js`) as Promise<typeof import('./set-flag.js')>));
+  }
+
+  program
+    .command('flags')
+    .description('list the DMAR Flags bits and their state (reserved bits when set)')
+    .argument('[file]', 'raw table or acpidump text; - for stdin; none: this machine\'s table')
+    .option('--json', 'JSON output')
+    .action(lazy(() => import('./flags.js')));
+
+  const virt = program
+    .command('virt')
+    .description('the virtualization descriptor (proposed; remapping structure type 0x8001)');
+  virt
+    .command('show')
+    .description('show the virtualization descriptor (proposed)')
+    .argument('[file]', 'raw table or acpidump text; - for stdin; none: this machine\'s table')
+    .option('--json', 'JSON output')
+    .action(lazy(() => import('./virt-show.js')));
+  virt
+    .command('set')
+    .description('add the descriptor after the last structure, or change only the values given in the one there')
+    .argument(editTarget, editTargetHelp)
+    .addOption(new Option('--virtualized', 'set VIRTUALIZED: the OS runs in a virtual machine').conflicts('bareMetal'))
+    .addOption(new Option('--bare-metal', 'clear VIRTUALIZED: firmware asserts bare metal').conflicts('virtualized'))
+    .option('--signature <s>', 'Hypervisor Signature, up to 12 ASCII characters (CPUID 0x40000000), "" for none')
+    .option('--features <list>', `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`)
+    .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+    .option('--force', 'edit a table that does not decode cleanly')
+    .action(lazy(() => import('./virt-set.js')));
+  virt
+    .command('remove')
+    .description('remove the virtualization descriptor (every one there is)')
+    .argument(editTarget, editTargetHelp)
+    .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+    .option('--force', 'edit a table that does not decode cleanly')
+    .action(lazy(() => import('./virt-remove.js')));
+
+  program
+    .command('fix')
+    .description('recompute Table Length (by walking the structures) and Checksum; nothing else')
+    .argument(editTarget, editTargetHelp)
+    .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+    .action(lazy(() => import('./fix.js')));
+
+  program
+    .command('diff')
+    .description('structure-aware difference of two tables; exit 0 when equal, 1 when different')
+    .argument('<a>', 'first table (file, acpidump text, or - for stdin)')
+    .argument('<b>', 'second table')
+    .option('--json', 'JSON output (format dmar-diff/1)')
+    .action(lazy(() => import('./diff.js')));
 
   // more commands register below
 

@@ -1,0 +1,35 @@
+import { readSource } from '../acpi/input.js';
+import { decodeDmar } from '../dmar/decode.js';
+import { diffJson, diffTables } from '../dmar/diff.js';
+import { DmarError } from '../dmar/errors.js';
+import { UsageError, stdoutWrite } from './common.js';
+
+/** Exit status: 0 the inputs are byte for byte equal, 1 they differ. */
+export async function run(a: string, b: string, opts: { json?: boolean }): Promise<number> {
+  if (a === '-' && b === '-') throw new UsageError('only one of the two inputs can be stdin');
+  const sources = [readSource(a), readSource(b)] as const;
+  for (const s of sources) {
+    // Framing defects are part of the difference; only what is not a DMAR table at all stops here.
+    try {
+      decodeDmar(s.bytes, { strict: false });
+    } catch (e) {
+      if (e instanceof DmarError) e.file = s.name;
+      throw e;
+    }
+  }
+  const [sa, sb] = sources;
+  const d = diffTables(sa.bytes, sb.bytes, { a: sa.name, b: sb.name });
+  for (const [name, problems] of [[sa.name, d.problems.a], [sb.name, d.problems.b]] as const) {
+    for (const p of problems.filter((x) => x.severity === 'error')) {
+      process.stderr.write(`dmar: warning: ${name}: offset 0x${p.offset.toString(16)}: ${p.message}\n`);
+    }
+  }
+  if (opts.json) {
+    stdoutWrite(JSON.stringify(diffJson(d), null, 2) + '\n');
+  } else {
+    const { formatDiff } = await import('../dmar/format/diff.js');
+    const { painter } = await import('./colour.js');
+    stdoutWrite(formatDiff(d, await painter()));
+  }
+  return d.equal ? 0 : 1;
+}

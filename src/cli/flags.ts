@@ -1,0 +1,29 @@
+import { DMAR_FIELDS, fieldByKey } from '../dmar/schema.js';
+import { flagStates, readUint } from '../dmar/edit.js';
+import { loadForReading } from './read-lenient.js';
+import { stdoutWrite } from './common.js';
+
+export function run(file: string | undefined, opts: { json?: boolean }): Promise<number> | number {
+  const { source } = loadForReading(file);
+  const row = fieldByKey(DMAR_FIELDS, 'flags');
+  const value = Number(readUint(source.bytes, 0, row));
+  const bits = flagStates(value);
+  if (opts.json) {
+    stdoutWrite(JSON.stringify({ file: source.name, field: row.name, offset: row.offset, value, bits }, null, 2) + '\n');
+    return 0;
+  }
+  return print(source.name, row.name, row.offset, value, bits);
+}
+
+async function print(name: string, field: string, offset: number, value: number, bits: ReturnType<typeof flagStates>): Promise<number> {
+  const p = await (await import('./colour.js')).painter();
+  const lines = [`${p.title(`${field} 0x${value.toString(16).padStart(2, '0')}`)} ${p.dim(`at offset 0x${offset.toString(16)} of ${name}`)}`];
+  for (const b of bits) {
+    const label = (b.proposed ? `${b.name} (proposed)` : b.name).padEnd(28);
+    const state = b.set ? p.set('set  ') : p.dim('clear');
+    const paint = b.reserved ? p.warn : b.proposed ? p.proposed : p.name;
+    lines.push(`  bit ${b.bit}  ${paint(label)} ${state}  ${(b.cli ?? '').padEnd(26)} ${p.dim(b.doc ?? (b.reserved ? 'reserved: should be 0' : ''))}`.trimEnd());
+  }
+  stdoutWrite(lines.join('\n') + '\n');
+  return 0;
+}

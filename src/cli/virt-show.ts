@@ -1,0 +1,54 @@
+import { bitValue, namedMask } from '../acpi/fields.js';
+import { virtDescriptors } from '../dmar/edit.js';
+import { toJson } from '../dmar/json.js';
+import type { Structure } from '../dmar/model.js';
+import { structDef, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
+import type { Paint } from '../dmar/format/paint.js';
+import { stdoutWrite } from './common.js';
+import { loadForReading } from './read-lenient.js';
+
+const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
+
+export async function run(file: string | undefined, opts: { json?: boolean }): Promise<number> {
+  const { source, table } = loadForReading(file);
+  const found = virtDescriptors(table.structures);
+  if (opts.json) {
+    const all = toJson(table).structures as { type: number }[];
+    const descriptors = all.filter((s) => s.type === VIRT_DESCRIPTOR_TYPE);
+    stdoutWrite(JSON.stringify({ file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }, null, 2) + '\n');
+    return 0;
+  }
+  const p = await (await import('./colour.js')).painter();
+  if (found.length === 0) {
+    stdoutWrite(`no ${p.proposed(VIRT.title)} (type 0x${VIRT.type.toString(16)}) in ${source.name}\n`);
+    return 0;
+  }
+  stdoutWrite(found.map((s) => describe(s, p)).join('\n'));
+  return 0;
+}
+
+function describe(s: Structure, p: Paint): string {
+  const lines = [`${p.proposed(VIRT.title)} ${p.dim(`type 0x${s.type.toString(16)} at offset 0x${s.offset.toString(16)} (${s.offset}), Length ${s.length}`)}`];
+  if (s.raw) {
+    lines.push(`  ${p.error(`Length ${s.length} is shorter than ${VIRT.fixedSize}: not decoded`)}`);
+    return lines.join('\n') + '\n';
+  }
+  for (const f of VIRT.fields) {
+    const v = s.fields[f.key]!;
+    if (f.reserved) {
+      if (BigInt(v as number | bigint) !== 0n) lines.push(`  ${p.name(f.name.padEnd(24))} ${p.warn(`0x${v.toString(16)} (should be 0)`)}`);
+      continue;
+    }
+    const text = f.kind === 'ascii' ? JSON.stringify(v) : f.bits ? '0x' + v.toString(16).padStart(2 * f.size, '0') : String(v);
+    lines.push(`  ${p.name(f.name.padEnd(24))} ${p.value(text)}`);
+    for (const b of f.bits ?? []) {
+      const on = bitValue(v as number | bigint, b) === 1;
+      lines.push(`    ${p.name(b.name.padEnd(22))} ${on ? p.set('1') : p.dim('0')}  ${p.dim(b.doc ?? '')}`.trimEnd());
+    }
+    if (f.bits) {
+      const rest = BigInt(v as number | bigint) & ~namedMask(f);
+      if (rest) lines.push(`    ${p.warn(`${'reserved'.padEnd(22)} 0x${rest.toString(16)} (unknown: treated as not supported)`)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

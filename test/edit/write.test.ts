@@ -1,0 +1,111 @@
+// In-place rewrites: atomic (temporary file in the same directory, then
+// rename), mode kept, nothing left behind, the original intact when the write
+// fails. The tests run as root, where permission bits stop nothing: the
+// failures below are ones root cannot write through.
+import {
+  chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { FIXTURES, dmar } from '../helpers.js';
+
+const QEMU = join(FIXTURES, 'edit', 'qemu-q35.bin');
+const original = readFileSync(QEMU);
+const work = mkdtempSync(join(tmpdir(), 'dmar-edit-write-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let n = 0;
+function freshDir(): string {
+  const d = join(work, String(n++));
+  mkdirSync(d);
+  return d;
+}
+
+describe('a successful in-place edit', () => {
+  for (const mode of [0o600, 0o640, 0o755, 0o444]) {
+    test(`keeps mode ${mode.toString(8)} and leaves only the file behind`, () => {
+      const dir = freshDir();
+      const p = join(dir, 't.bin');
+      copyFileSync(QEMU, p);
+      chmodSync(p, mode);
+      const r = dmar(['set-flag', 'ims-optout', p]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(statSync(p).mode & 0o7777).toBe(mode);
+      expect(readdirSync(dir)).toEqual(['t.bin']);
+      expect(readFileSync(p)[37]).toBe(0x09);
+    });
+  }
+
+  test('renames a new file into place: a hard link to the old one still holds the old bytes', () => {
+    const dir = freshDir();
+    const p = join(dir, 't.bin');
+    copyFileSync(QEMU, p);
+    linkSync(p, join(dir, 'old.bin'));
+    const ino = statSync(p).ino;
+    expect(dmar(['virt', 'set', p, '--virtualized']).status).toBe(0);
+    expect(statSync(p).ino).not.toBe(ino);
+    expect(readFileSync(join(dir, 'old.bin')).equals(original)).toBe(true);
+    expect(readFileSync(p).length).toBe(original.length + 32);
+  });
+
+  test('through a symlink edits the file it names and keeps the link', () => {
+    const dir = freshDir();
+    const real = join(dir, 'real.bin');
+    copyFileSync(QEMU, real);
+    symlinkSync('real.bin', join(dir, 'link.bin'));
+    expect(dmar(['set-flag', 'ims-optout', join(dir, 'link.bin')]).status).toBe(0);
+    expect(lstatSync(join(dir, 'link.bin')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real)[37]).toBe(0x09);
+    expect(readdirSync(dir).sort()).toEqual(['link.bin', 'real.bin']);
+  });
+});
+
+describe('a failed write leaves the original intact and no temporary file', () => {
+  test('in place, when the temporary name is too long for the file system (ENAMETOOLONG, even for root)', () => {
+    const dir = freshDir();
+    // 250 characters is a legal name; the temporary name beside it (".NAME.dmar-tmp-PID-TIME") is not.
+    const p = join(dir, 'x'.repeat(246) + '.bin');
+    copyFileSync(QEMU, p);
+    const r = dmar(['set-flag', 'ims-optout', p]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dmar: .*cannot write: /);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(readFileSync(p).equals(original)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['x'.repeat(246) + '.bin']);
+  });
+
+  test('-o into a path whose parent is a regular file (ENOTDIR)', () => {
+    const dir = freshDir();
+    const p = join(dir, 't.bin');
+    copyFileSync(QEMU, p);
+    const r = dmar(['set-flag', 'ims-optout', p, '-o', join(p, 'out.bin')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dmar: .*out\.bin: cannot write: /);
+    expect(readFileSync(p).equals(original)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+
+  test('-o onto a directory (rename cannot replace it)', () => {
+    const dir = freshDir();
+    const p = join(dir, 't.bin');
+    copyFileSync(QEMU, p);
+    const target = join(dir, 'adir');
+    mkdirSync(target);
+    const r = dmar(['virt', 'set', p, '--virtualized', '-o', target]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/adir: cannot write: /);
+    expect(statSync(target).isDirectory()).toBe(true);
+    expect(readdirSync(target)).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['adir', 't.bin']);
+    expect(readFileSync(p).equals(original)).toBe(true);
+  });
+
+  test('in place on a directory: refused as input, nothing written', () => {
+    const dir = freshDir();
+    const r = dmar(['fix', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is a directory');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
