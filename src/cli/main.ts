@@ -111,6 +111,27 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output (format dmar-diff/1)')
     .action(lazy(() => import('./diff.js')));
 
+  // `ims` takes the optional FILE itself and has one subcommand, `matrix`:
+  // commander dispatches the literal word "matrix" to it, so a file of that
+  // name is given as ./matrix. Options before or after `matrix` land on `ims`
+  // (the program has no positional options); ims-matrix.ts checks them.
+  const ims = program
+    .command('ims')
+    .description('decide whether a device may use native IMS, virtualized IMS or none, under one or every policy')
+    .argument('[file]', 'raw table or acpidump text; - for stdin; none: this machine\'s table and live evidence (/proc, /sys)')
+    .addOption(new Option('-p, --policy <policy>', 'decision policy (opt-in, opt-out, firmware-hint are proposed)')
+      .choices(['opt-in', 'opt-out', 'firmware-hint', 'linux', 'all']).default('opt-in'))
+    .addOption(new Option('--hypervisor', 'evidence: the CPUID hypervisor bit is set').conflicts('bareMetal'))
+    .addOption(new Option('--bare-metal', 'evidence: the CPUID hypervisor bit is clear').conflicts('hypervisor'))
+    .addOption(new Option('--caching-mode <state>', 'evidence: VT-d capability caching-mode bit (set by virtual IOMMUs)').choices(['on', 'off']))
+    .option('--json', 'JSON output: one object per policy, an array for --policy all')
+    .action(lazy(() => import('./ims.js')));
+  ims
+    .command('matrix')
+    .description('every ground-truth scenario x what the OS knows: each policy\'s verdict, ok, UNSAFE or lost')
+    .option('--json', 'JSON output')
+    .action(lazy(() => import('./ims-matrix.js')));
+
   // more commands register below
 
   return program;

@@ -1,0 +1,29 @@
+/** `dmar ims matrix`: every scenario, every policy, which verdicts are unsafe. */
+import type { Command } from 'commander';
+import { buildMatrix } from '../ims/matrix.js';
+import { matrixJson, matrixText } from '../ims/matrix-format.js';
+import { painter } from './colour.js';
+import { stdoutWrite, UsageError } from './common.js';
+
+/** Options of `dmar ims` that commander hands to the parent when given before or after `matrix`. */
+const PARENT_ONLY = ['policy', 'hypervisor', 'bareMetal', 'cachingMode'] as const;
+const FLAG: Record<(typeof PARENT_ONLY)[number], string> = {
+  policy: '--policy', hypervisor: '--hypervisor', bareMetal: '--bare-metal', cachingMode: '--caching-mode',
+};
+
+export async function run(opts: { json?: boolean }, cmd: Command): Promise<number> {
+  const parent = cmd.parent;
+  for (const k of PARENT_ONLY) {
+    if (parent?.getOptionValueSource(k) === 'cli') {
+      throw new UsageError(`${FLAG[k]} does not apply to "dmar ims matrix", which runs every policy on every scenario (for a file named matrix, write ./matrix)`);
+    }
+  }
+  const json = opts.json === true || parent?.opts().json === true;
+  const m = buildMatrix();
+  if (json) {
+    stdoutWrite(JSON.stringify(matrixJson(m), null, 2) + '\n');
+    return 0;
+  }
+  stdoutWrite(matrixText(m, await painter()));
+  return 0;
+}

@@ -1,0 +1,59 @@
+/**
+ * A policy is a pure function from Evidence to a verdict and the rules that
+ * fired. Adding one is one file in policies/ and one line in policies/index.ts.
+ */
+import { fact, type Evidence, type FactName } from './evidence.js';
+
+/** native: the OS composes IMS messages; virtualized: through the hypervisor's paravirtual call; none: no IMS. */
+export type Verdict = 'native' | 'virtualized' | 'none';
+export const VERDICTS: readonly Verdict[] = ['native', 'virtualized', 'none'];
+
+export interface FiredRule {
+  /** `<policy>.<n>`, n as numbered in proposals.md section 3. */
+  id: string;
+  /** What the rule says, with the values that decided it. */
+  text: string;
+  /** The facts it read, in the order they matter. */
+  uses: FactName[];
+  /** The verdict it gives. */
+  verdict: Verdict;
+}
+
+export interface Finding {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+}
+
+export interface Outcome {
+  verdict: Verdict;
+  rules: FiredRule[];
+  warnings: string[];
+  findings: Finding[];
+}
+
+export interface Policy {
+  readonly name: string;
+  /** One line: what the policy stands for. */
+  readonly summary: string;
+  /** The policy rests on proposed table parts (proposals.md) rather than on any specification or shipped kernel. */
+  readonly proposed: boolean;
+  /** Facts the policy never reads, stated so users do not expect them to matter. */
+  readonly ignores?: readonly FactName[];
+  decide(ev: Evidence): Outcome;
+}
+
+/** The common case: one rule fires and gives the verdict. */
+export function fired(id: string, text: string, uses: FactName[], verdict: Verdict, extra: Partial<Omit<Outcome, 'verdict'>> = {}): Outcome {
+  return {
+    verdict,
+    rules: [{ id, text, uses, verdict }, ...(extra.rules ?? [])],
+    warnings: extra.warnings ?? [],
+    findings: extra.findings ?? [],
+  };
+}
+
+/** True when the rule reads a fact that rests on a proposed part of the table. */
+export function ruleProposed(ev: Evidence, r: FiredRule): boolean {
+  return r.uses.some((n) => fact(ev, n).proposed === true);
+}

@@ -1,0 +1,191 @@
+// Evidence: each fact's value and the source it names, checked against the bytes; live evidence from a fake tree.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import {
+  bareMetalProven, derivedFacts, gatherEvidence, virtEvidence, type DescriptorFact,
+} from '../../src/ims/evidence.js';
+import { cachingModeFromSysfs, hypervisorFromCpuinfo, liveEvidence } from '../../src/ims/live.js';
+import { matchVirtualFirmware } from '../../src/ims/virtual-firmware.js';
+import { evidenceOf, fixtureBytes, NO_TABLE } from './load.js';
+
+describe('facts from the table', () => {
+  test('flags: values from the Flags byte, sources name bit and offset', () => {
+    const bytes = fixtureBytes('qemu-ims-optout');
+    const ev = evidenceOf('qemu-ims-optout').evidence;
+    expect(bytes[0x25]).toBe(0b1001);
+    expect(ev['flags.intrRemap']).toEqual({ value: true, source: 'DMAR Flags bit 0 at offset 0x25' });
+    expect(ev['flags.x2apicOptOut']).toEqual({ value: false, source: 'DMAR Flags bit 1 at offset 0x25' });
+    expect(ev['flags.imsOptOut']).toEqual({ value: true, source: 'DMAR Flags bit 3 at offset 0x25', proposed: true });
+    expect(ev['dmar.present'].value).toBe(true);
+  });
+
+  test('descriptor: read at the offset the source names, fields from the schema rows', () => {
+    const bytes = fixtureBytes('qemu-descriptor-ims');
+    const ev = evidenceOf('qemu-descriptor-ims').evidence;
+    const d = ev.descriptor.value as DescriptorFact;
+    expect(d.offset).toBe(0x48);
+    expect(bytes.readUInt16LE(d.offset)).toBe(0x8001);
+    expect(bytes.readUInt16LE(d.offset + 2)).toBe(32);
+    expect(bytes[d.offset + 5]).toBe(1);
+    expect(bytes.subarray(d.offset + 8, d.offset + 17).toString('latin1')).toBe('KVMKVMKVM');
+    expect(bytes.readBigUInt64LE(d.offset + 24)).toBe(1n);
+    expect(d).toEqual({
+      offset: 0x48, virtualized: true, hypervisorSignature: 'KVMKVMKVM',
+      features: { IMS: true, MSI_COMPOSE: false, REMAPPABLE_DIRECT: false }, unknownFeatures: 0n,
+    });
+    expect(ev.descriptor.proposed).toBe(true);
+    expect(ev.descriptor.source).toBe('structure type 0x8001 at offset 0x48 (Flags bit 0 at 0x4d, Supported Features at 0x60)');
+  });
+
+  test('descriptor absent: says how many structures were searched', () => {
+    const ev = evidenceOf('qemu-legacy').evidence;
+    expect(ev.descriptor.value).toBe('absent');
+    expect(ev.descriptor.source).toContain('1 structure');
+  });
+
+  test('unnamed feature bits are kept, warned about and not a feature', () => {
+    const g = evidenceOf('descriptor-unknown-feature');
+    const d = g.evidence.descriptor.value as DescriptorFact;
+    expect(d.unknownFeatures).toBe(8n);
+    expect(Object.values(d.features).some(Boolean)).toBe(false);
+    expect(g.warnings.join('\n')).toMatch(/bits 0x8 that have no name: treated as not supported/);
+  });
+
+  test('two descriptors: the first is read and a warning names both offsets', () => {
+    const g = evidenceOf('two-descriptors');
+    expect((g.evidence.descriptor.value as DescriptorFact).features.IMS).toBe(true);
+    expect(g.warnings).toEqual([expect.stringMatching(/2 virtualization descriptors .* at offsets 0x48, 0x68/)]);
+  });
+
+  test('VIRTUALIZED=0 with a signature or features: warned, still bare metal', () => {
+    const g = evidenceOf('bare-metal-descriptor-signature');
+    expect((g.evidence.descriptor.value as DescriptorFact).virtualized).toBe(false);
+    expect(g.warnings.join('\n')).toMatch(/VIRTUALIZED=0 but it carries a hypervisor signature or feature bits/);
+    expect(bareMetalProven(g.evidence)).toBe(true);
+  });
+
+  test('oem.virtualFirmware: QEMU\'s IDs are weak evidence of a VM, a vendor\'s are not', () => {
+    const q = evidenceOf('qemu-legacy').evidence['oem.virtualFirmware'];
+    expect(q).toEqual({
+      value: true, weak: true,
+      source: 'Oem ID "BOCHS " at offset 0xa, Oem Table ID "BXPC    " at offset 0x10: written by QEMU',
+    });
+    const v = evidenceOf('bare-metal').evidence['oem.virtualFirmware'];
+    expect(v.value).toBe(false);
+    expect(v.source).toContain('"INTEL "');
+    expect(fixtureBytes('qemu-legacy').subarray(0xa, 0x10).toString('latin1')).toBe('BOCHS ');
+  });
+
+  test('known virtual firmware is matched by either ID, padding ignored', () => {
+    expect(matchVirtualFirmware('BOCHS ', 'OTHER   ')?.who).toBe('QEMU');
+    expect(matchVirtualFirmware('ACME  ', 'BXPC    ')?.who).toBe('QEMU');
+    expect(matchVirtualFirmware('VRTUAL', 'MICROSFT')?.who).toBe('Hyper-V');
+    expect(matchVirtualFirmware('INTEL ', 'EDK2    ')).toBeUndefined();
+    expect(matchVirtualFirmware('BOCHSX', 'BXPCX   ')).toBeUndefined();
+  });
+
+  test('no table: dmar.present false, every table fact unknown or absent', () => {
+    const ev = NO_TABLE.evidence;
+    expect(ev['dmar.present']).toEqual({ value: false, source: 'no table here' });
+    expect(ev['flags.imsOptOut'].value).toBe('unknown');
+    expect(ev.descriptor.value).toBe('absent');
+    expect(ev['oem.virtualFirmware'].value).toBe('unknown');
+  });
+});
+
+describe('facts from the command line', () => {
+  test('not given: unknown, and the source says which option gives it', () => {
+    const ev = evidenceOf('bare-metal').evidence;
+    expect(ev['cpu.hypervisor'].value).toBe('unknown');
+    expect(ev['cpu.hypervisor'].source).toContain('--hypervisor or --bare-metal');
+    expect(ev['iommu.cachingMode'].value).toBe('unknown');
+    expect(ev['iommu.cachingMode'].source).toContain('--caching-mode on|off');
+  });
+  test('given: the option is the source', () => {
+    const ev = evidenceOf('bare-metal', { hypervisor: false, cachingMode: true }).evidence;
+    expect(ev['cpu.hypervisor']).toEqual({ value: false, source: '--bare-metal' });
+    expect(ev['iommu.cachingMode']).toEqual({ value: true, source: '--caching-mode on' });
+  });
+});
+
+describe('derived facts', () => {
+  test('virtEvidence: any of cpu.hypervisor, caching mode, virtual firmware', () => {
+    expect(virtEvidence(evidenceOf('bare-metal').evidence)).toBe(false);
+    expect(virtEvidence(evidenceOf('bare-metal', { hypervisor: true }).evidence)).toBe(true);
+    expect(virtEvidence(evidenceOf('bare-metal', { cachingMode: true }).evidence)).toBe(true);
+    expect(virtEvidence(evidenceOf('qemu-legacy').evidence)).toBe(true);
+    expect(derivedFacts(evidenceOf('qemu-legacy').evidence).virtEvidence.source).toBe('oem.virtualFirmware is true');
+  });
+  test('bareMetalProven: by the descriptor, or by a clear hypervisor bit; never by unknown', () => {
+    expect(bareMetalProven(evidenceOf('bare-metal-descriptor').evidence)).toBe(true);
+    expect(bareMetalProven(evidenceOf('bare-metal').evidence)).toBe(false);
+    expect(bareMetalProven(evidenceOf('bare-metal', { hypervisor: false }).evidence)).toBe(true);
+    expect(bareMetalProven(evidenceOf('bare-metal', { hypervisor: false, cachingMode: true }).evidence)).toBe(false);
+    expect(bareMetalProven(evidenceOf('bare-metal-descriptor', { hypervisor: true }).evidence)).toBe(false);
+    expect(derivedFacts(evidenceOf('bare-metal').evidence).bareMetalProven.source).toMatch(/cpu.hypervisor is unknown \(unknown is not proof\)/);
+  });
+});
+
+describe('live evidence', () => {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  function fakeRoot(files: Record<string, string>): string {
+    const root = mkdtempSync(join(tmpdir(), 'dmar-ims-live-'));
+    roots.push(root);
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    }
+    return root;
+  }
+  const CPU_VM = 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n\nprocessor\t: 1\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n';
+  const CPU_BARE = 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr lahf_lm\n';
+
+  test('the hypervisor flag of /proc/cpuinfo', () => {
+    const w: string[] = [];
+    expect(hypervisorFromCpuinfo(fakeRoot({ 'proc/cpuinfo': CPU_VM }), w).value).toBe(true);
+    expect(hypervisorFromCpuinfo(fakeRoot({ 'proc/cpuinfo': CPU_BARE }), w).value).toBe(false);
+    expect(w).toEqual([]);
+    // A word that merely contains "hypervisor" is not the flag.
+    expect(hypervisorFromCpuinfo(fakeRoot({ 'proc/cpuinfo': 'flags\t: fpu nothypervisor\n' }), w).value).toBe(false);
+  });
+  test('no flags line (not x86) or no file: unknown', () => {
+    const w: string[] = [];
+    expect(hypervisorFromCpuinfo(fakeRoot({ 'proc/cpuinfo': 'processor\t: 0\nFeatures\t: fp asimd\n' }), w).value).toBe('unknown');
+    expect(w).toHaveLength(1);
+    expect(hypervisorFromCpuinfo(fakeRoot({}), w).value).toBe('unknown');
+  });
+  test('caching mode: bit 7 of any unit\'s cap, hex with or without 0x', () => {
+    const w: string[] = [];
+    const on = fakeRoot({
+      'sys/class/iommu/dmar0/intel-iommu/cap': 'd2008c40660462\n',
+      'sys/class/iommu/dmar1/intel-iommu/cap': '0x00d2008c406604e2\n',
+    });
+    const f = cachingModeFromSysfs(on, w);
+    expect(f.value).toBe(true);
+    expect(f.source).toContain('dmar1/intel-iommu/cap = 0x00d2008c406604e2 (bit 7 set)');
+    const off = fakeRoot({ 'sys/class/iommu/dmar0/intel-iommu/cap': 'd2008c40660462\n' });
+    expect(cachingModeFromSysfs(off, w).value).toBe(false);
+    expect(cachingModeFromSysfs(fakeRoot({}), w).value).toBe('unknown');
+    expect(w).toEqual([]);
+  });
+  test('a cap that is not hex: warned, unknown', () => {
+    const w: string[] = [];
+    expect(cachingModeFromSysfs(fakeRoot({ 'sys/class/iommu/dmar0/intel-iommu/cap': 'garbage\n' }), w).value).toBe('unknown');
+    expect(w[0]).toContain('is not a hex number');
+  });
+  test('the command line overrides live evidence and says what it overrode', () => {
+    const live = liveEvidence(fakeRoot({ 'proc/cpuinfo': CPU_VM, 'sys/class/iommu/dmar0/intel-iommu/cap': 'e2\n' }));
+    expect(live['cpu.hypervisor'].value).toBe(true);
+    expect(live['iommu.cachingMode'].value).toBe(true);
+    const ev = gatherEvidence({ tableSource: 'x', live, cli: { hypervisor: false, cachingMode: false } }).evidence;
+    expect(ev['cpu.hypervisor'].value).toBe(false);
+    expect(ev['cpu.hypervisor'].source).toMatch(/^--bare-metal \(overrides .*proc\/cpuinfo.*: true\)$/);
+    expect(ev['iommu.cachingMode'].value).toBe(false);
+    expect(ev['iommu.cachingMode'].source).toMatch(/^--caching-mode off \(overrides/);
+    const kept = gatherEvidence({ tableSource: 'x', live }).evidence;
+    expect(kept['cpu.hypervisor'].source).toContain('proc/cpuinfo');
+  });
+});

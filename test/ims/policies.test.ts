@@ -1,0 +1,177 @@
+// Every rule of every policy (proposals.md section 3), on the tables of fixtures/ims.
+import { describe, expect, test } from 'vitest';
+import type { CommandLineEvidence } from '../../src/ims/evidence.js';
+import { firmwareHint } from '../../src/ims/policies/firmware-hint.js';
+import { POLICIES, policyByName } from '../../src/ims/policies/index.js';
+import { linux } from '../../src/ims/policies/linux.js';
+import { optIn } from '../../src/ims/policies/opt-in.js';
+import { optOut } from '../../src/ims/policies/opt-out.js';
+import type { Outcome, Policy } from '../../src/ims/policy.js';
+import { evidenceOf, NO_TABLE } from './load.js';
+
+function run(p: Policy, fixture: string | null, cli: CommandLineEvidence = {}): Outcome {
+  return p.decide(fixture === null ? NO_TABLE.evidence : evidenceOf(fixture, cli).evidence);
+}
+
+/** The one rule that fired, its verdict, and the outcome's verdict agree. */
+function expectRule(o: Outcome, id: string, verdict: string): void {
+  expect(o.rules.map((r) => r.id)).toEqual([id]);
+  expect(o.rules[0]!.verdict).toBe(verdict);
+  expect(o.verdict).toBe(verdict);
+}
+
+describe('registry', () => {
+  test('holds the four policies in order, opt-in first', () => {
+    expect(POLICIES.map((p) => p.name)).toEqual(['opt-in', 'opt-out', 'firmware-hint', 'linux']);
+    expect(policyByName('linux')).toBe(linux);
+    expect(policyByName('nope')).toBeUndefined();
+  });
+  test('only linux is not a proposal', () => {
+    expect(POLICIES.filter((p) => !p.proposed).map((p) => p.name)).toEqual(['linux']);
+  });
+});
+
+describe('opt-in', () => {
+  test('rule 1: no DMAR table -> none', () => {
+    expectRule(run(optIn, null), 'opt-in.1', 'none');
+  });
+  test('rule 2: VIRTUALIZED=1 with feature IMS -> virtualized, whatever IMS_OPTOUT says', () => {
+    expectRule(run(optIn, 'qemu-descriptor-ims'), 'opt-in.2', 'virtualized');
+    expectRule(run(optIn, 'qemu-descriptor-ims-no-optout'), 'opt-in.2', 'virtualized');
+  });
+  test('rule 2: VIRTUALIZED=1 without feature IMS -> none, even with other features or unnamed bits', () => {
+    expectRule(run(optIn, 'qemu-descriptor-no-ims'), 'opt-in.2', 'none');
+    expectRule(run(optIn, 'descriptor-unknown-feature'), 'opt-in.2', 'none');
+  });
+  test('rule 3: VIRTUALIZED=0 and no virtualization evidence -> native', () => {
+    expectRule(run(optIn, 'bare-metal-descriptor'), 'opt-in.3', 'native');
+    expectRule(run(optIn, 'bare-metal-descriptor', { hypervisor: false, cachingMode: false }), 'opt-in.3', 'native');
+  });
+  test('rule 3: VIRTUALIZED=0 but IMS_OPTOUT=1 -> none', () => {
+    expectRule(run(optIn, 'bare-metal-descriptor-ims-optout'), 'opt-in.3', 'none');
+  });
+  test('rule 3: VIRTUALIZED=0 contradicted by --hypervisor -> none and an error-level conflict', () => {
+    const o = run(optIn, 'bare-metal-descriptor', { hypervisor: true });
+    expectRule(o, 'opt-in.3', 'none');
+    expect(o.rules[0]!.uses).toEqual(['descriptor', 'cpu.hypervisor']);
+    expect(o.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'IMS-VIRT-CONFLICT' })]);
+    expect(o.findings[0]!.message).toContain('offset 0x48');
+  });
+  test('rule 3: contradicted by caching mode, or by the OEM IDs of virtual firmware (weak evidence counts)', () => {
+    const cm = run(optIn, 'bare-metal-descriptor', { cachingMode: true });
+    expectRule(cm, 'opt-in.3', 'none');
+    expect(cm.rules[0]!.uses).toContain('iommu.cachingMode');
+    const oem = run(optIn, 'qemu-descriptor-bare-metal');
+    expectRule(oem, 'opt-in.3', 'none');
+    expect(oem.rules[0]!.uses).toContain('oem.virtualFirmware');
+    expect(oem.findings.map((f) => f.severity)).toEqual(['error']);
+  });
+  test('rule 4: no descriptor, bare metal proven by --bare-metal, IMS_OPTOUT=0 -> native', () => {
+    expectRule(run(optIn, 'bare-metal', { hypervisor: false }), 'opt-in.4', 'native');
+    expectRule(run(optIn, 'bare-metal', { hypervisor: false, cachingMode: false }), 'opt-in.4', 'native');
+  });
+  test('rule 4: bare metal proven but IMS_OPTOUT=1 -> none', () => {
+    expectRule(run(optIn, 'bare-metal-ims-optout', { hypervisor: false }), 'opt-in.4', 'none');
+  });
+  test('rule 4: unknown is not proof: no evidence -> none', () => {
+    const o = run(optIn, 'bare-metal');
+    expectRule(o, 'opt-in.4', 'none');
+    expect(o.rules[0]!.uses).toContain('bareMetalProven');
+  });
+  test('rule 4: --bare-metal is not enough against caching mode on or QEMU OEM IDs', () => {
+    expectRule(run(optIn, 'bare-metal', { hypervisor: false, cachingMode: true }), 'opt-in.4', 'none');
+    expectRule(run(optIn, 'qemu-legacy', { hypervisor: false }), 'opt-in.4', 'none');
+  });
+  test('rule 4: a legacy hypervisor gets nothing, known or not', () => {
+    expectRule(run(optIn, 'qemu-legacy'), 'opt-in.4', 'none');
+    expectRule(run(optIn, 'qemu-legacy', { hypervisor: true }), 'opt-in.4', 'none');
+    expectRule(run(optIn, 'qemu-ims-optout', { hypervisor: true }), 'opt-in.4', 'none');
+  });
+  test('the first of two descriptors decides', () => {
+    expectRule(run(optIn, 'two-descriptors'), 'opt-in.2', 'virtualized');
+  });
+});
+
+describe('opt-out', () => {
+  test('rule 1: no DMAR table -> none', () => {
+    expectRule(run(optOut, null), 'opt-out.1', 'none');
+  });
+  test('rule 2: IMS_OPTOUT=1 with a descriptor VIRTUALIZED=1 and IMS -> virtualized', () => {
+    expectRule(run(optOut, 'qemu-descriptor-ims'), 'opt-out.2', 'virtualized');
+  });
+  test('rule 2: IMS_OPTOUT=1 otherwise -> none (no descriptor, no IMS feature, VIRTUALIZED=0)', () => {
+    expectRule(run(optOut, 'qemu-ims-optout'), 'opt-out.2', 'none');
+    expectRule(run(optOut, 'qemu-descriptor-no-ims'), 'opt-out.2', 'none');
+    expectRule(run(optOut, 'bare-metal-descriptor-ims-optout'), 'opt-out.2', 'none');
+    expectRule(run(optOut, 'bare-metal-ims-optout', { hypervisor: false }), 'opt-out.2', 'none');
+  });
+  test('rule 3: IMS_OPTOUT=0 -> native, even inside a known VM (the weakness of the proposal)', () => {
+    expectRule(run(optOut, 'bare-metal'), 'opt-out.3', 'native');
+    expectRule(run(optOut, 'qemu-legacy', { hypervisor: true, cachingMode: true }), 'opt-out.3', 'native');
+    expectRule(run(optOut, 'qemu-descriptor-ims-no-optout'), 'opt-out.3', 'native');
+  });
+});
+
+describe('firmware-hint', () => {
+  test('rule 1: no descriptor -> none, however bare the metal', () => {
+    expectRule(run(firmwareHint, null), 'firmware-hint.1', 'none');
+    expectRule(run(firmwareHint, 'bare-metal', { hypervisor: false, cachingMode: false }), 'firmware-hint.1', 'none');
+    expectRule(run(firmwareHint, 'qemu-ims-optout'), 'firmware-hint.1', 'none');
+  });
+  test('rule 2: VIRTUALIZED=0 -> native (it reads nothing else)', () => {
+    expectRule(run(firmwareHint, 'bare-metal-descriptor'), 'firmware-hint.2', 'native');
+    expectRule(run(firmwareHint, 'bare-metal-descriptor', { hypervisor: true }), 'firmware-hint.2', 'native');
+    expectRule(run(firmwareHint, 'bare-metal-descriptor-ims-optout'), 'firmware-hint.2', 'native');
+  });
+  test('rule 3: VIRTUALIZED=1 -> virtualized with IMS, none without', () => {
+    expectRule(run(firmwareHint, 'qemu-descriptor-ims'), 'firmware-hint.3', 'virtualized');
+    expectRule(run(firmwareHint, 'qemu-descriptor-no-ims'), 'firmware-hint.3', 'none');
+    expectRule(run(firmwareHint, 'descriptor-unknown-feature'), 'firmware-hint.3', 'none');
+  });
+});
+
+describe('linux', () => {
+  test('rule 1: no DMAR table -> none (vector domain)', () => {
+    const o = run(linux, null);
+    expectRule(o, 'linux.1', 'none');
+    expect(o.rules[0]!.text).toContain('MSI_FLAG_PCI_IMS');
+  });
+  test('rule 2: INTR_REMAP=0 -> none', () => {
+    const o = run(linux, 'bare-metal-no-intr-remap', { cachingMode: false });
+    expectRule(o, 'linux.2', 'none');
+    expect(o.rules[0]!.text).toContain('vector domain');
+  });
+  test('rule 3: caching mode on -> none (the vIR domain)', () => {
+    const o = run(linux, 'qemu-legacy', { cachingMode: true });
+    expectRule(o, 'linux.3', 'none');
+    expect(o.rules[0]!.text).toContain('"vIR"');
+    expect(o.warnings).toEqual([]);
+  });
+  test('rule 4: INTR_REMAP=1, caching mode off -> native, with no warning', () => {
+    const o = run(linux, 'bare-metal', { cachingMode: false });
+    expectRule(o, 'linux.4', 'native');
+    expect(o.rules[0]!.text).toMatch(/INTEL-IR.*MSI_FLAG_PCI_IMS/);
+    expect(o.warnings).toEqual([]);
+  });
+  test('rule 4: caching mode unknown -> native, and a warning that dmar assumed a physical IOMMU', () => {
+    const o = run(linux, 'qemu-legacy');
+    expectRule(o, 'linux.4', 'native');
+    expect(o.warnings).toHaveLength(1);
+    expect(o.warnings[0]).toMatch(/caching-mode bit.*assumed a physical IOMMU/);
+  });
+  test('ignores cpu.hypervisor, IMS_OPTOUT and the descriptor, and never says virtualized', () => {
+    expect(linux.ignores).toEqual(['cpu.hypervisor', 'flags.imsOptOut', 'descriptor']);
+    for (const f of ['qemu-descriptor-ims', 'qemu-ims-optout', 'bare-metal-descriptor']) {
+      expectRule(run(linux, f, { hypervisor: true, cachingMode: false }), 'linux.4', 'native');
+    }
+  });
+});
+
+describe('policies are pure', () => {
+  test('the same evidence gives the same outcome, and deciding does not change the evidence', () => {
+    const g = evidenceOf('qemu-descriptor-bare-metal', { hypervisor: true });
+    const before = JSON.stringify(g.evidence, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    for (const p of POLICIES) expect(p.decide(g.evidence)).toEqual(p.decide(g.evidence));
+    expect(JSON.stringify(g.evidence, (_, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(before);
+  });
+});
