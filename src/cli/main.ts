@@ -132,6 +132,19 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output')
     .action(lazy(() => import('./ims-matrix.js')));
 
+  program
+    .command('validate')
+    .description('lint DMAR tables for firmware CI: what Linux and fwts would complain about, and more')
+    .argument('[inputs...]', 'tables (raw or acpidump text), directories (each DMAR table in them), - for stdin; none: this machine\'s table')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--json', 'same as --format json')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']).default('error'))
+    .option('--only <ids>', 'run only these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
+    .option('--ignore <ids>', 'skip these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
+    .option('--list', 'print the catalogue of checks (ID, severity, source, condition)')
+    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .action(lazy(() => import('./validate.js')));
+
   // more commands register below
 
   return program;

@@ -1,0 +1,55 @@
+/** ATSR, SATC, SIDP (and RMRR, which shares the rule): segments, ALL_PORTS. */
+import { bitValue } from '../../acpi/fields.js';
+import { num } from '../model.js';
+import { fieldByKey, structDef } from '../schema.js';
+import { defineCheck, type Check, type Located } from './check.js';
+
+const ATSR = structDef(2)!;
+const ALL_PORTS = fieldByKey(ATSR.fields, 'flags').bits!.find((b) => b.name === 'ALL_PORTS')!;
+const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
+/** Structures that describe devices of a segment: RMRR, ATSR, SATC, SIDP. */
+const SEGMENT_TYPES = [1, 2, 5, 6];
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-SEGMENT-NO-DRHD', severity: 'error', source: ['VT-d spec'],
+    description: 'an RMRR, ATSR, SATC or SIDP names a PCI segment that no DRHD covers',
+    hint: 'its devices must be under a remapping unit of the same segment: fix the PCI Segment Number or add the DRHD',
+    run(ctx, report) {
+      const segs = new Set(ctx.of(0).map((l) => num(l.s.fields, 'segment')));
+      if (segs.size === 0) return; // DMAR-DRHD-NONE says it
+      for (const type of SEGMENT_TYPES) {
+        for (const l of ctx.of(type)) {
+          const seg = num(l.s.fields, 'segment');
+          if (!segs.has(seg)) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ATSR-ALL-PORTS-DUPLICATE', severity: 'error', source: ['VT-d spec'],
+    description: 'more than one ATSR with ALL_PORTS on one segment',
+    hint: 'one ATSR per segment says that every root port supports ATS',
+    run(ctx, report) {
+      const first = new Map<number, Located>();
+      for (const l of ctx.of(2)) {
+        if (!allPorts(l)) continue;
+        const seg = num(l.s.fields, 'segment');
+        const prev = first.get(seg);
+        if (!prev) first.set(seg, l);
+        else report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${seg} (the first is ${ctx.label(prev.index)})` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ATSR-ALL-PORTS-SCOPES', severity: 'warning', source: ['VT-d spec'],
+    description: 'an ATSR with ALL_PORTS also lists device scopes',
+    hint: 'with ALL_PORTS the scopes are ignored: either clear ALL_PORTS or drop the scopes',
+    run(ctx, report) {
+      for (const l of ctx.of(2)) {
+        const n = l.s.scopes?.length ?? 0;
+        if (allPorts(l) && n > 0) report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `ALL_PORTS set and ${n} device scope${n > 1 ? 's' : ''} listed` });
+      }
+    },
+  }),
+];

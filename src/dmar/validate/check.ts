@@ -1,0 +1,204 @@
+/**
+ * What a check is, what it reports, and the context every check reads: the
+ * decoded table (decoded leniently, so framing defects are findings too) and
+ * the schema rows that locate each field.
+ */
+import type { FieldDef } from '../../acpi/fields.js';
+import type { DecodeResult, Severity } from '../decode.js';
+import type { DeviceScope, DmarTable, Structure } from '../model.js';
+import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, type StructDef } from '../schema.js';
+
+export type { Severity };
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
+
+/** True when `s` is at least as severe as `floor`. */
+export function atLeast(s: Severity, floor: Severity): boolean {
+  return RANK[s] >= RANK[floor];
+}
+
+/** Who would complain: the rule's origin, printed in the catalogue. */
+export type CheckSource = 'Linux' | 'fwts' | 'VT-d spec' | 'ACPI' | 'PCI' | 'proposal' | 'dmar';
+
+/** One line of the catalogue. */
+export interface CheckInfo {
+  /** Stable ID: never renamed, never reused. */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly source: readonly CheckSource[];
+  /** One line: the condition reported. */
+  readonly description: string;
+  /** How to fix it (the default hint of every finding). */
+  readonly hint: string;
+  /** The input is rejected as a DMAR table: reported as an unreadable file (exit 2), not as a finding. */
+  readonly fatal?: boolean;
+  /** Another table the check reads; without it the check cannot run (JUnit marks it skipped). */
+  readonly needs?: 'MADT';
+}
+
+/** Where and what, as a check reports it; the engine adds ID, severity and labels. */
+export interface Report {
+  offset: number;
+  /** Index into table.structures (or the index the structure would have had). */
+  structure?: number;
+  /** Name of a structure the walker could not frame (it has no index in the table). */
+  label?: string;
+  /** Index of the device scope inside that structure. */
+  scope?: number;
+  message: string;
+  /** Overrides the check's hint. */
+  hint?: string;
+}
+
+export type Reporter = (r: Report) => void;
+
+export interface Check extends CheckInfo {
+  run?(ctx: Context, report: Reporter): void;
+}
+
+/** A check is data plus the code that finds it, defined side by side. */
+export function defineCheck(c: Check): Check {
+  return c;
+}
+
+export function isProposed(c: CheckInfo): boolean {
+  return c.source.includes('proposal');
+}
+
+/** A finding as every reporter prints it. */
+export interface Finding {
+  id: string;
+  severity: Severity;
+  /** Byte offset in the table of the field at fault. */
+  offset: number;
+  /** "DRHD #2" (the second DRHD), or null for the table as a whole. */
+  structure: string | null;
+  /** 1-based device scope number inside `structure`, when the finding is about one. */
+  scope?: number;
+  message: string;
+  hint: string;
+  /** The check enforces a proposal (proposals.md), not a published specification. */
+  proposed?: boolean;
+}
+
+export interface Located {
+  s: Structure;
+  index: number;
+  def: StructDef;
+}
+
+/** Another ACPI table of the same machine (an acpidump's, or the live system's). */
+export interface CompanionTable {
+  signature: string;
+  bytes: Uint8Array;
+}
+
+export const hex = (n: number | bigint): string => '0x' + n.toString(16);
+
+/** Printable rendering of firmware strings (control bytes as \xNN). */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+const SCOPE_ROW = (key: string): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+
+export class Context {
+  readonly table: DmarTable;
+  private readonly byType = new Map<number, Located[]>();
+  private readonly labels: string[] = [];
+  private readonly memo = new Map<string, unknown>();
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly decoded: DecodeResult,
+    /** Every table of an acpidump, when the input was one (for the MADT cross-check). */
+    readonly tables?: readonly CompanionTable[],
+  ) {
+    this.table = decoded.table;
+    const ordinal = new Map<number, number>();
+    decoded.table.structures.forEach((s, index) => {
+      const n = (ordinal.get(s.type) ?? 0) + 1;
+      ordinal.set(s.type, n);
+      this.labels.push(`${typeName(s.type)} #${n}`);
+      const def = structDef(s.type);
+      if (!def || s.raw) return;
+      let list = this.byType.get(s.type);
+      if (!list) this.byType.set(s.type, (list = []));
+      list.push({ s, index, def });
+    });
+  }
+
+  /** Decoded structures of one type (those too short to decode are left to the framing checks). */
+  of(type: number): readonly Located[] {
+    return this.byType.get(type) ?? [];
+  }
+
+  /** Every decoded structure with a layout. */
+  all(): Located[] {
+    return [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
+  }
+
+  /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
+  label(index: number): string {
+    const known = this.labels[index];
+    if (known) return known;
+    return `${typeName(-1)} at index ${index}`;
+  }
+
+  /** Label for a structure that framing rejected: its type is read at `typeOffset`. */
+  labelUnframed(index: number, typeOffset: number): string {
+    if (this.labels[index]) return this.labels[index]!;
+    if (typeOffset + 2 > this.bytes.length) return `structure #${index + 1}`;
+    const type = this.bytes[typeOffset]! | (this.bytes[typeOffset + 1]! << 8);
+    const n = this.table.structures.filter((s) => s.type === type).length + 1;
+    return `${typeName(type)} #${n}`;
+  }
+
+  /** Table offset of a fixed field of a structure, from its schema row. */
+  at(l: Located, key: string): number {
+    return l.s.offset + fieldByKey(l.def.fields, key).offset;
+  }
+
+  /** Table offset of a device scope field, from its schema row. */
+  scopeAt(sc: DeviceScope, key: string): number {
+    return sc.offset + SCOPE_ROW(key).offset;
+  }
+
+  /** A value computed once per table and shared by several checks. */
+  once<T>(key: string, make: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, make());
+    return this.memo.get(key) as T;
+  }
+}
+
+export function typeName(type: number): string {
+  if (type < 0) return 'structure';
+  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? hex(type) : type}`;
+}
+
+function scopeTypeNamed(name: string): number {
+  const hit = Object.entries(SCOPE_TYPE_NAMES).find(([, v]) => v === name);
+  if (!hit) throw new Error(`schema: no device scope type ${name}`);
+  return Number(hit[0]);
+}
+
+/** Device Scope Type values, looked up by their names in the schema. */
+export const SCOPE = {
+  ENDPOINT: scopeTypeNamed('PCI Endpoint Device'),
+  BRIDGE: scopeTypeNamed('PCI Bridge Device'),
+  IOAPIC: scopeTypeNamed('IOAPIC Device'),
+  HPET: scopeTypeNamed('Message-capable HPET Device'),
+  NAMESPACE: scopeTypeNamed('Namespace Device'),
+} as const;
+
+export function scopeTypeName(type: number): string {
+  return SCOPE_TYPE_NAMES[type] ?? `reserved type ${type}`;
+}
+
+/** "00:1f.0" style rendering of a scope's start bus and path. */
+export function scopePath(sc: DeviceScope): string {
+  const bus = (sc.fields.bus as number).toString(16).padStart(2, '0');
+  const hops = sc.path.map((e) => `${e.device.toString(16).padStart(2, '0')}.${e.function.toString(16)}`);
+  return `${bus}:${hops.join('/') || '(no path)'}`;
+}

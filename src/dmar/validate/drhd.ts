@@ -1,0 +1,294 @@
+/** DRHD (Hardware Unit Definition): register bases, INCLUDE_PCI_ALL, IOAPIC/HPET scopes, the Size field. */
+import { bitValue } from '../../acpi/fields.js';
+import type { DeviceScope } from '../model.js';
+import { big, num } from '../model.js';
+import { fieldByKey, structDef } from '../schema.js';
+import { defineCheck, hex, SCOPE, scopePath, type Check, type Context, type Located, type Reporter } from './check.js';
+import { reservedOf } from './fields.js';
+
+const DRHD = structDef(0)!;
+const FLAGS = fieldByKey(DRHD.fields, 'flags');
+const SIZE = fieldByKey(DRHD.fields, 'size');
+const INCLUDE_PCI_ALL = FLAGS.bits!.find((b) => b.name === 'INCLUDE_PCI_ALL')!;
+const PAGES_LOG2 = SIZE.bits!.find((b) => b.key === 'pagesLog2')!;
+
+const PAGE = 0x1000n;
+/** Linux's ir_ioapic[] has MAX_IO_APICS entries: 128 on x86-64 (64 on 32-bit). */
+const MAX_IO_APICS = 128;
+/** Linux's ir_hpet[] has MAX_HPET_TBS entries. */
+const MAX_HPET_TBS = 8;
+/** The largest register set firmware describes today is 16 pages (Size 4). */
+const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
+
+const includeAll = (l: Located) => bitValue(num(l.s.fields, 'flags'), INCLUDE_PCI_ALL) === 1;
+const segment = (l: Located) => num(l.s.fields, 'segment');
+const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
+const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
+
+function bySegment(list: readonly Located[]): Map<number, Located[]> {
+  const m = new Map<number, Located[]>();
+  for (const l of list) {
+    const seg = segment(l);
+    if (!m.has(seg)) m.set(seg, []);
+    m.get(seg)!.push(l);
+  }
+  return m;
+}
+
+interface ScopeAt {
+  l: Located;
+  sc: DeviceScope;
+  j: number;
+}
+
+function scopesOfType(ctx: Context, type: number): ScopeAt[] {
+  const out: ScopeAt[] = [];
+  for (const l of ctx.of(0)) (l.s.scopes ?? []).forEach((sc, j) => { if (sc.fields.type === type) out.push({ l, sc, j }); });
+  return out;
+}
+
+/** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */
+function duplicateIds(type: number, what: string) {
+  return (ctx: Context, report: Reporter) => {
+    const first = new Map<number, ScopeAt>();
+    for (const x of scopesOfType(ctx, type)) {
+      const id = num(x.sc.fields, 'enumerationId');
+      const prev = first.get(id);
+      if (!prev) first.set(id, x);
+      else if (prev.l.index !== x.l.index) {
+        report({
+          offset: ctx.scopeAt(x.sc, 'enumerationId'), structure: x.l.index, scope: x.j,
+          message: `${what} ${id} is also claimed by ${ctx.label(prev.l.index)}`,
+        });
+      }
+    }
+  };
+}
+
+/** More IOAPIC/HPET scopes than Linux's tables hold (a scope repeated within one unit counts once, as in Linux). */
+function overLimit(type: number, limit: number, what: string) {
+  return (ctx: Context, report: Reporter) => {
+    const seen = new Set<string>();
+    for (const x of scopesOfType(ctx, type)) {
+      const key = `${x.l.index}:${num(x.sc.fields, 'enumerationId')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size === limit + 1) {
+        report({
+          offset: x.sc.offset, structure: x.l.index, scope: x.j,
+          message: `${what} scope number ${limit + 1}: Linux holds at most ${limit}`,
+        });
+        return;
+      }
+    }
+  };
+}
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-DRHD-BASE-ZERO', severity: 'error', source: ['Linux'],
+    description: 'a DRHD Register Base Address is 0',
+    hint: 'Linux rejects the table ("Your BIOS is broken; DMAR reported at address 0"): give the unit\'s real register base',
+    run(ctx, report) {
+      for (const l of ctx.of(0)) {
+        if (base(l) === 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: 'Register Base Address is 0' });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-BASE-ALIGN', severity: 'error', source: ['fwts', 'VT-d spec'],
+    description: 'a DRHD Register Base Address is not 4 KiB aligned (fwts InvalidDRHDRegAddr)',
+    hint: 'VT-d register sets start on a 4 KiB page boundary',
+    run(ctx, report) {
+      for (const l of ctx.of(0)) {
+        const b = base(l);
+        if (b % PAGE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-DUPLICATE', severity: 'error', source: ['Linux'],
+    description: 'two DRHDs have the same segment and Register Base Address',
+    hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
+    run(ctx, report) {
+      const first = new Map<string, Located>();
+      for (const l of ctx.of(0)) {
+        const key = `${segment(l)}:${base(l)}`;
+        const prev = first.get(key);
+        if (!prev) first.set(key, l);
+        else {
+          report({
+            offset: ctx.at(l, 'registerBaseAddress'), structure: l.index,
+            message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
+          });
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-REGISTER-OVERLAP', severity: 'warning', source: ['dmar'],
+    description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
+    hint: 'each unit has its own register set: check the bases and the Size fields',
+    run(ctx, report) {
+      const units = ctx.of(0).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE << BigInt(pagesLog2(l))) }));
+      for (let i = 0; i < units.length; i++) {
+        for (let k = 0; k < i; k++) {
+          const a = units[k]!, b = units[i]!;
+          if (a.lo === b.lo) continue; // DMAR-DRHD-DUPLICATE
+          if (b.lo < a.hi && a.lo < b.hi) {
+            report({
+              offset: ctx.at(b.l, 'registerBaseAddress'), structure: b.l.index,
+              message: `registers ${hex(b.lo)}-${hex(b.hi - 1n)} overlap ${ctx.label(a.l.index)}'s ${hex(a.lo)}-${hex(a.hi - 1n)}`,
+            });
+            break;
+          }
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-SIZE-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    description: 'DRHD Size sets reserved bits 7:4',
+    hint: 'only bits 3:0 of Size are defined (log2 of the register set size in 4 KiB pages)',
+    run: reservedOf([SIZE]),
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-SIZE-IMPLAUSIBLE', severity: 'warning', source: ['dmar'],
+    description: `DRHD Size describes a register set larger than ${4 << MAX_PLAUSIBLE_PAGES_LOG2} KiB`,
+    hint: 'Size bits 3:0 are log2 of the number of 4 KiB pages (0: one page), not a byte count',
+    run(ctx, report) {
+      for (const l of ctx.of(0)) {
+        const n = pagesLog2(l);
+        if (n > MAX_PLAUSIBLE_PAGES_LOG2) {
+          report({ offset: ctx.at(l, 'size'), structure: l.index, message: `Size ${n}: a register set of ${2 ** n} pages (${2 ** n * 4} KiB)` });
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-INCLUDE-ALL-NOT-LAST', severity: 'warning', source: ['VT-d spec'],
+    description: 'a DRHD with INCLUDE_PCI_ALL is not the last DRHD of its segment',
+    hint: 'the VT-d specification requires the INCLUDE_PCI_ALL unit after all other units of its segment (Linux reorders it, others may not)',
+    run(ctx, report) {
+      for (const units of bySegment(ctx.of(0)).values()) {
+        const last = units[units.length - 1]!;
+        for (const l of units) {
+          if (l !== last && includeAll(l)) {
+            report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `INCLUDE_PCI_ALL unit of segment ${segment(l)} comes before ${ctx.label(last.index)}` });
+          }
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-INCLUDE-ALL-MULTIPLE', severity: 'error', source: ['VT-d spec', 'fwts'],
+    description: 'more than one DRHD with INCLUDE_PCI_ALL on one segment',
+    hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
+    run(ctx, report) {
+      for (const units of bySegment(ctx.of(0)).values()) {
+        const all = units.filter(includeAll);
+        for (const l of all.slice(1)) {
+          report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second INCLUDE_PCI_ALL unit on segment ${segment(l)} (the first is ${ctx.label(all[0]!.index)})` });
+        }
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-INCLUDE-ALL-FWTS', severity: 'warning', source: ['fwts'],
+    description: 'INCLUDE_PCI_ALL units on several segments: fwts counts them over the whole table and fails MultipleDRHDSFlag',
+    hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
+    run(ctx, report) {
+      const all = ctx.of(0).filter(includeAll);
+      const segs = new Set(all.map(segment));
+      if (all.length < 2 || segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
+      const l = all[1]!;
+      report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `${all.length} INCLUDE_PCI_ALL units on segments ${[...segs].join(', ')}` });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-INCLUDE-ALL-PCI-SCOPE', severity: 'warning', source: ['Linux', 'VT-d spec'],
+    description: 'a DRHD with INCLUDE_PCI_ALL lists PCI endpoint or bridge scopes',
+    hint: 'an INCLUDE_PCI_ALL unit lists only IOAPIC, HPET and namespace devices; Linux ignores its PCI scopes',
+    run(ctx, report) {
+      for (const l of ctx.of(0)) {
+        if (!includeAll(l)) continue;
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          const t = sc.fields.type;
+          if (t === SCOPE.ENDPOINT || t === SCOPE.BRIDGE) {
+            report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `PCI scope ${scopePath(sc)} in an INCLUDE_PCI_ALL unit` });
+          }
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-DEVICE-DUPLICATE', severity: 'error', source: ['Linux'],
+    description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
+    hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
+    run(ctx, report) {
+      const first = new Map<string, Located>();
+      for (const l of ctx.of(0)) {
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          const t = sc.fields.type;
+          if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return;
+          const key = `${segment(l)}:${t}:${scopePath(sc)}`;
+          const prev = first.get(key);
+          if (!prev) first.set(key, l);
+          else {
+            const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;
+            report({ offset: sc.offset, structure: l.index, scope: j, message: `device ${scopePath(sc)} on segment ${segment(l)} is listed ${by}` });
+          }
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-IOAPIC-DUPLICATE', severity: 'error', source: ['Linux'],
+    description: 'two DRHDs claim the same IOAPIC (same Enumeration ID)',
+    hint: 'Linux maps an IOAPIC to the first unit naming it; give each IOAPIC to exactly one DRHD',
+    run: duplicateIds(SCOPE.IOAPIC, 'IOAPIC'),
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-HPET-DUPLICATE', severity: 'error', source: ['Linux'],
+    description: 'two DRHDs claim the same HPET block (same Enumeration ID)',
+    hint: 'Linux maps an HPET block to the first unit naming it; give each HPET to exactly one DRHD',
+    run: duplicateIds(SCOPE.HPET, 'HPET'),
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-SCOPE-ID-REPEATED', severity: 'info', source: ['Linux'],
+    description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
+    hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
+    run(ctx, report) {
+      for (const l of ctx.of(0)) {
+        const seen = new Map<string, number>();
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          const t = num(sc.fields, 'type');
+          if (t !== SCOPE.IOAPIC && t !== SCOPE.HPET) return;
+          const key = `${t}:${num(sc.fields, 'enumerationId')}`;
+          const n = (seen.get(key) ?? 0) + 1;
+          seen.set(key, n);
+          if (n === 2) {
+            const what = t === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
+            const total = (l.s.scopes ?? []).filter((o) => `${num(o.fields, 'type')}:${num(o.fields, 'enumerationId')}` === key).length;
+            report({
+              offset: ctx.scopeAt(sc, 'enumerationId'), structure: l.index, scope: j,
+              message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${total} scopes of this DRHD (${scopePath(sc)} and others)`,
+            });
+          }
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-IOAPIC-LIMIT', severity: 'error', source: ['Linux'],
+    description: `more than ${MAX_IO_APICS} IOAPIC scopes (Linux MAX_IO_APICS on x86-64; 64 on 32-bit)`,
+    hint: 'Linux: "Exceeded Max IO APICS" and interrupt remapping setup fails',
+    run: overLimit(SCOPE.IOAPIC, MAX_IO_APICS, 'IOAPIC'),
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-HPET-LIMIT', severity: 'error', source: ['Linux'],
+    description: `more than ${MAX_HPET_TBS} HPET scopes (Linux MAX_HPET_TBS)`,
+    hint: 'Linux: "Exceeded Max HPET blocks" and interrupt remapping setup fails',
+    run: overLimit(SCOPE.HPET, MAX_HPET_TBS, 'HPET'),
+  }),
+];

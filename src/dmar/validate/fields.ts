@@ -1,0 +1,118 @@
+/**
+ * Field checks driven by the schema rows alone: a row marked `reserved` must
+ * be zero, and an integer with named bits must not set the bits no name
+ * covers. Areas with their own ID for some rows (DMAR Flags, DRHD Size, scope
+ * Flags, the proposed descriptor) claim those rows with reservedOf(); the
+ * generic checks report every other row.
+ */
+import { namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { DMAR_FIELDS, SCOPE_FIELDS, type StructDef } from '../schema.js';
+import { defineCheck, hex, type Check, type Context, type Report, type Reporter } from './check.js';
+
+export interface FieldAt {
+  offset: number;
+  row: FieldDef;
+  value: FieldValue;
+  structure?: number;
+  scope?: number;
+  /** The structure the field (or its device scope) belongs to. */
+  def?: StructDef;
+  inScope: boolean;
+}
+
+/** Every fixed field of the table with its offset, from the rows and the decoded offsets. */
+export function fieldsOf(ctx: Context): FieldAt[] {
+  return ctx.once('fieldsOf', () => {
+    const out: FieldAt[] = [];
+    for (const row of DMAR_FIELDS) out.push({ offset: row.offset, row, value: ctx.table.fields[row.key]!, inScope: false });
+    for (const l of ctx.all()) {
+      for (const row of l.def.fields) {
+        const value = l.s.fields[row.key];
+        if (value !== undefined) out.push({ offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false });
+      }
+      (l.s.scopes ?? []).forEach((sc, j) => {
+        for (const row of SCOPE_FIELDS) {
+          out.push({ offset: sc.offset + row.offset, row, value: sc.fields[row.key]!, structure: l.index, scope: j, def: l.def, inScope: true });
+        }
+      });
+    }
+    return out;
+  });
+}
+
+function asBig(v: FieldValue): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  if (v instanceof Uint8Array) {
+    let n = 0n;
+    for (let i = v.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(v[i]!);
+    return n;
+  }
+  return 0n;
+}
+
+/**
+ * The reserved part of a field's value: all of it for a reserved row; the
+ * unnamed bits of a row with named bits. Device scope Flags name their bits
+ * only inside structures that define them (SIDP); elsewhere the byte is reserved.
+ */
+export function reservedPart(f: FieldAt): bigint {
+  if (f.row.kind === 'ascii') return 0n;
+  const v = asBig(f.value);
+  if (f.row.reserved) return v;
+  if (!f.row.bits) return 0n;
+  if (f.inScope && !f.def?.scopeFlagsNamed) return v;
+  return v & ~namedMask(f.row);
+}
+
+function describe(f: FieldAt, bad: bigint): string {
+  if (f.row.reserved) {
+    const shown = f.value instanceof Uint8Array ? Buffer.from(f.value).toString('hex') : hex(asBig(f.value));
+    return `${f.row.name} is ${shown}, must be 0`;
+  }
+  return `${f.row.name} ${hex(asBig(f.value))} sets reserved bit${bad & (bad - 1n) ? 's' : ''} ${hex(bad)}`;
+}
+
+function toReport(f: FieldAt, bad: bigint): Report {
+  return { offset: f.offset, structure: f.structure, scope: f.scope, message: describe(f, bad) };
+}
+
+const claimed = new Set<FieldDef>();
+
+/** A check's run function that reports the reserved part of exactly these rows. */
+export function reservedOf(rows: readonly FieldDef[], filter: (f: FieldAt) => boolean = () => true) {
+  for (const r of rows) claimed.add(r);
+  const mine = new Set(rows);
+  return (ctx: Context, report: Reporter) => {
+    for (const f of fieldsOf(ctx)) {
+      if (!mine.has(f.row) || !filter(f)) continue;
+      const bad = reservedPart(f);
+      if (bad) report(toReport(f, bad));
+    }
+  };
+}
+
+function unclaimed(pick: (f: FieldAt) => boolean) {
+  return (ctx: Context, report: Reporter) => {
+    for (const f of fieldsOf(ctx)) {
+      if (claimed.has(f.row) || !pick(f)) continue;
+      const bad = reservedPart(f);
+      if (bad) report(toReport(f, bad));
+    }
+  };
+}
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-RESERVED-FIELD', severity: 'warning', source: ['VT-d spec'],
+    description: 'a field the specification reserves is not zero',
+    hint: 'reserved fields must be 0: a later revision may give them a meaning',
+    run: unclaimed((f) => f.row.reserved === true),
+  }),
+  defineCheck({
+    id: 'DMAR-RESERVED-BITS', severity: 'warning', source: ['VT-d spec'],
+    description: 'a flags field sets bits the specification leaves reserved',
+    hint: 'reserved bits must be 0: a later revision may give them a meaning',
+    run: unclaimed((f) => !f.row.reserved && f.row.bits !== undefined),
+  }),
+];

@@ -1,0 +1,81 @@
+/**
+ * `--format junit`: one <testsuite> per file, one <testcase> per check run on
+ * it; a check with findings at or above --fail-on carries a <failure>, findings
+ * below it go to the testcase's <system-out>; an unreadable file is one
+ * testcase with an <error>. The MADT checks are <skipped/> without a MADT.
+ */
+import { atLeast, type CheckInfo, type Finding, type Severity } from '../check.js';
+import type { FileResult } from './result.js';
+
+/** XML 1.0 allows neither most control characters nor lone surrogates: show them as \xNN. */
+function xmlText(s: string): string {
+  return s
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+const attr = (s: string) => xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+
+function line(f: Finding): string {
+  const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
+  return `${f.severity} at 0x${f.offset.toString(16)}: ${where}${f.message}${f.proposed ? ' (proposed)' : ''}\n  fix: ${f.hint}`;
+}
+
+export interface JunitOptions {
+  failOn: Severity;
+  /** The checks that ran (testcases), in catalogue order. */
+  checks: readonly CheckInfo[];
+}
+
+export function formatJunit(results: readonly FileResult[], opts: JunitOptions): string {
+  const suites: string[] = [];
+  const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const r of results) {
+    const cases: string[] = [];
+    const n = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+    const name = attr(r.file);
+    if (r.error) {
+      n.tests = 1;
+      n.errors = 1;
+      const type = r.error.id ?? 'unreadable';
+      cases.push(`    <testcase classname="${name}" name="${attr(type)}">\n      <error message="${attr(r.error.message)}" type="${attr(type)}"/>\n    </testcase>`);
+    } else {
+      const byId = new Map<string, Finding[]>();
+      for (const f of r.findings) {
+        if (!byId.has(f.id)) byId.set(f.id, []);
+        byId.get(f.id)!.push(f);
+      }
+      for (const c of opts.checks) {
+        n.tests++;
+        const open = `    <testcase classname="${name}" name="${attr(c.id)}">`;
+        if (c.needs === 'MADT' && !r.madt) {
+          n.skipped++;
+          cases.push(`${open}\n      <skipped message="needs the MADT (give a whole acpidump)"/>\n    </testcase>`);
+          continue;
+        }
+        const found = byId.get(c.id) ?? [];
+        const failing = found.filter((f) => atLeast(f.severity, opts.failOn));
+        const body: string[] = [];
+        if (failing.length) {
+          n.failures++;
+          const msg = failing.length === 1 ? failing[0]!.message : `${failing.length} findings; first: ${failing[0]!.message}`;
+          body.push(`      <failure message="${attr(msg)}" type="${attr(failing[0]!.severity)}">${xmlText(failing.map(line).join('\n'))}</failure>`);
+        }
+        const rest = found.filter((f) => !atLeast(f.severity, opts.failOn));
+        if (rest.length) body.push(`      <system-out>${xmlText(rest.map(line).join('\n'))}</system-out>`);
+        cases.push(body.length ? `${open}\n${body.join('\n')}\n    </testcase>` : `${open}</testcase>`);
+      }
+    }
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += n[k];
+    suites.push(
+      `  <testsuite name="${name}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="${n.skipped}">\n${cases.join('\n')}\n  </testsuite>`,
+    );
+  }
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="dmar validate" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" skipped="${total.skipped}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

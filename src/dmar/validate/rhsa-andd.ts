@@ -1,0 +1,96 @@
+/** RHSA (affinity of a remapping unit) and ANDD (ACPI namespace devices) with the scopes that name them. */
+import { big, num } from '../model.js';
+import { defineCheck, hex, printable, SCOPE, type Check, type Context, type Located } from './check.js';
+
+/** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
+const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
+
+function namespaceScopes(ctx: Context) {
+  const out: Array<{ l: Located; j: number; id: number; offset: number }> = [];
+  for (const l of ctx.all()) {
+    (l.s.scopes ?? []).forEach((sc, j) => {
+      if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
+    });
+  }
+  return out;
+}
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-RHSA-NO-DRHD', severity: 'error', source: ['Linux'],
+    description: 'an RHSA Base Address is no DRHD\'s Register Base Address',
+    hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
+    run(ctx, report) {
+      const bases = new Set(ctx.of(0).map((l) => big(l.s.fields, 'registerBaseAddress')));
+      for (const l of ctx.of(3)) {
+        const b = big(l.s.fields, 'baseAddress');
+        if (!bases.has(b)) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-RHSA-DUPLICATE', severity: 'warning', source: ['dmar'],
+    description: 'two RHSAs give an affinity for the same remapping unit',
+    hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
+    run(ctx, report) {
+      const first = new Map<bigint, Located>();
+      for (const l of ctx.of(3)) {
+        const b = big(l.s.fields, 'baseAddress');
+        const prev = first.get(b);
+        if (!prev) first.set(b, l);
+        else report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `unit ${hex(b)} already has ${ctx.label(prev.index)}` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ANDD-DUPLICATE', severity: 'error', source: ['VT-d spec'],
+    description: 'two ANDDs have the same Device Number',
+    hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
+    run(ctx, report) {
+      const first = new Map<number, Located>();
+      for (const l of ctx.of(4)) {
+        const n = num(l.s.fields, 'deviceNumber');
+        const prev = first.get(n);
+        if (!prev) first.set(n, l);
+        else report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} is also ${ctx.label(prev.index)}'s` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-NAMESPACE-NO-ANDD', severity: 'error', source: ['VT-d spec', 'Linux'],
+    description: 'a namespace-device scope\'s Enumeration ID names no ANDD',
+    hint: 'add the ANDD declaring that Device Number, or fix the Enumeration ID: no device is bound to this scope',
+    run(ctx, report) {
+      const numbers = new Set(ctx.of(4).map((l) => num(l.s.fields, 'deviceNumber')));
+      for (const x of namespaceScopes(ctx)) {
+        if (!numbers.has(x.id)) report({ offset: x.offset, structure: x.l.index, scope: x.j, message: `Enumeration ID ${x.id} names no ANDD` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ANDD-NO-SCOPE', severity: 'warning', source: ['Linux'],
+    description: 'no DRHD scope names an ANDD\'s Device Number',
+    hint: 'Linux: FW_BUG "No IOMMU scope found for ANDD enumeration ID": add a namespace-device scope to the DRHD of the device',
+    run(ctx, report) {
+      const named = new Set(namespaceScopes(ctx).filter((x) => x.l.s.type === 0).map((x) => x.id));
+      for (const l of ctx.of(4)) {
+        const n = num(l.s.fields, 'deviceNumber');
+        if (!named.has(n)) report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} (${printable(l.s.name ?? '')}) is in no DRHD scope` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ANDD-NAME-INVALID', severity: 'warning', source: ['Linux'],
+    description: 'an ANDD Device Name is empty or not a fully qualified ACPI path',
+    hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
+    run(ctx, report) {
+      for (const l of ctx.of(4)) {
+        if (l.s.unterminated) continue; // DMAR-ANDD-NAME-UNTERMINATED
+        const name = l.s.name ?? '';
+        if (!ABSOLUTE_PATH.test(name) || name === '\\') {
+          report({ offset: l.s.offset + l.def.fixedSize, structure: l.index, message: `Device Name "${printable(name)}" is not a fully qualified ACPI path` });
+        }
+      }
+    },
+  }),
+];

@@ -1,0 +1,120 @@
+/** Device scopes: type, path, which types make sense in which structure, empty scope lists. */
+import { bitValue } from '../../acpi/fields.js';
+import { num } from '../model.js';
+import {
+  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef,
+} from '../schema.js';
+import { defineCheck, SCOPE, scopePath, scopeTypeName, type Check, type Located } from './check.js';
+import { reservedOf } from './fields.js';
+
+const FLAGS = fieldByKey(SCOPE_FIELDS, 'flags');
+const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
+const DEVICE = fieldByKey(PATH_FIELDS, 'device');
+const FUNCTION = fieldByKey(PATH_FIELDS, 'function');
+/** PCI: 32 devices of 8 functions on a bus. */
+const MAX_DEVICE = 31;
+const MAX_FUNCTION = 7;
+
+/**
+ * The scope types each structure may list (VT-d chapter 8): DRHD any; RMRR
+ * the devices that use the region; ATSR root ports (sub-hierarchies); SATC
+ * SoC endpoints; SIDP SoC endpoints and namespace devices.
+ */
+const ALLOWED: Readonly<Record<number, readonly number[]>> = {
+  0: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.IOAPIC, SCOPE.HPET, SCOPE.NAMESPACE],
+  1: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.NAMESPACE],
+  2: [SCOPE.BRIDGE],
+  5: [SCOPE.ENDPOINT],
+  6: [SCOPE.ENDPOINT, SCOPE.NAMESPACE],
+};
+
+const flagBit = (l: Located, name: string) => {
+  const row = fieldByKey(l.def.fields, 'flags');
+  return bitValue(num(l.s.fields, 'flags'), row.bits!.find((b) => b.name === name)!) === 1;
+};
+
+/** Structures whose device list may legitimately be empty: a unit or ATSR that covers everything. */
+function mayBeEmpty(l: Located): boolean {
+  if (l.s.type === 0) return flagBit(l, 'INCLUDE_PCI_ALL');
+  if (l.s.type === 2) return flagBit(l, 'ALL_PORTS');
+  return false;
+}
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-SCOPE-TYPE-UNKNOWN', severity: 'warning', source: ['Linux', 'fwts'],
+    description: 'a Device Scope Type is reserved (0, or 6 and above)',
+    hint: 'Linux: "Unsupported device scope", the entry is ignored; types are 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 namespace',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          const t = num(sc.fields, 'type');
+          if (!(t in SCOPE_TYPE_NAMES)) report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `Device Scope Type ${t} is reserved` });
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-TYPE-PLACEMENT', severity: 'error', source: ['VT-d spec'],
+    description: 'a device scope type that makes no sense in its structure (e.g. an endpoint in an ATSR, an IOAPIC in an RMRR)',
+    hint: 'ATSR lists root ports (PCI sub-hierarchies); SATC lists endpoints; SIDP endpoints and namespace devices; RMRR the devices using the region',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        const allowed = ALLOWED[l.s.type];
+        if (!allowed) continue;
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          const t = num(sc.fields, 'type');
+          if (t in SCOPE_TYPE_NAMES && !allowed.includes(t)) {
+            report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `${scopeTypeName(t)} scope in ${structDef(l.s.type)!.abbrev}` });
+          }
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-EMPTY-PATH', severity: 'error', source: ['fwts', 'VT-d spec'],
+    description: 'a device scope has no PCI Path entry (Entry Length 6; fwts InvalidDevScope)',
+    hint: 'every device scope names its device by a start bus and at least one (Device, Function) pair',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          if (sc.path.length === 0) report({ offset: ctx.scopeAt(sc, 'length'), structure: l.index, scope: j, message: `${scopeTypeName(num(sc.fields, 'type'))} scope has Entry Length ${num(sc.fields, 'length')}: no PCI Path` });
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-PATH-INVALID', severity: 'error', source: ['PCI'],
+    description: `a PCI Path entry has Device above ${MAX_DEVICE} or Function above ${MAX_FUNCTION}`,
+    hint: 'a PCI path entry is (Device 0-31, Function 0-7), as in 00:1f.0',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          sc.path.forEach((e, k) => {
+            if (e.device > MAX_DEVICE || e.function > MAX_FUNCTION) {
+              const row = e.device > MAX_DEVICE ? DEVICE : FUNCTION;
+              report({ offset: sc.offset + SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * k + row.offset, structure: l.index, scope: j, message: `path entry ${k + 1} of ${scopePath(sc)}: Device ${e.device}, Function ${e.function}` });
+            }
+          });
+        });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-FLAGS-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    description: 'a device scope Flags byte is not zero outside SIDP (or sets undefined bits inside SIDP)',
+    hint: 'scope Flags carry device properties only in SIDP structures; elsewhere the byte is reserved',
+    run: reservedOf([FLAGS]),
+  }),
+  defineCheck({
+    id: 'DMAR-STRUCT-NO-SCOPE', severity: 'warning', source: ['VT-d spec'],
+    description: 'a DRHD (without INCLUDE_PCI_ALL), RMRR, ATSR (without ALL_PORTS), SATC or SIDP lists no device',
+    hint: 'the structure says nothing without devices: list them, or drop the structure',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        if (l.def.body !== 'scopes' || (l.s.scopes?.length ?? 0) > 0 || l.s.trailing || mayBeEmpty(l)) continue;
+        report({ offset: l.s.offset + SUB_LENGTH.offset, structure: l.index, message: `${l.def.abbrev} has no device scope` });
+      }
+    },
+  }),
+];

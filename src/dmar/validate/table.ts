@@ -1,0 +1,187 @@
+/** The table as a whole: header, Host Address Width, DMAR Flags, which structures there are and their order. */
+import { bitValue } from '../../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
+import { big, num } from '../model.js';
+import {
+  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef,
+} from '../schema.js';
+import { defineCheck, hex, type Check, type Context } from './check.js';
+import { reservedOf } from './fields.js';
+
+const CHECKSUM = fieldByKey(ACPI_HEADER_FIELDS, 'checksum');
+const REVISION = fieldByKey(ACPI_HEADER_FIELDS, 'revision');
+const TABLE_LENGTH = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+const HAW = fieldByKey(DMAR_FIELDS, 'hostAddressWidth');
+const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
+const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
+const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
+const flagBit = (name: string) => FLAGS.bits!.find((b) => b.name === name)!;
+const INTR_REMAP = flagBit('INTR_REMAP');
+const X2APIC_OPT_OUT = flagBit('X2APIC_OPT_OUT');
+const IMS_OPTOUT = flagBit('IMS_OPTOUT');
+
+/** Types the VT-d specification defines; higher ones are reserved (and skipped by consumers). */
+const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s) => s.type));
+/** Linux: `if (dmar->width < PAGE_SHIFT - 1)` rejects the table. */
+const LINUX_MIN_HAW = 11;
+/** x86-64 physical addresses have at most 52 bits; 32 are needed to reach the usual register bases. */
+const PLAUSIBLE_BITS = { min: 32, max: 52 } as const;
+
+const flag = (ctx: Context, b: typeof INTR_REMAP) => bitValue(num(ctx.table.fields, 'flags'), b) === 1;
+
+function framingStopped(ctx: Context): boolean {
+  return ctx.decoded.problems.some((p) => p.code.startsWith('DMAR-STRUCT-') || p.code === 'DMAR-TABLE-TRAILING');
+}
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-HDR-CHECKSUM', severity: 'error', source: ['ACPI'],
+    description: 'the bytes of the table do not sum to 0 mod 256',
+    hint: 'recompute the Checksum after every edit (dmar encode does it); ACPICA warns at boot',
+    run(ctx, report) {
+      // A table cut short cannot sum right: DMAR-HDR-LENGTH-PAST-END says why.
+      if (ctx.decoded.problems.some((p) => p.code === 'DMAR-HDR-LENGTH-PAST-END')) return;
+      const t = ctx.bytes.subarray(0, ctx.decoded.end);
+      if (byteSum(t) === 0) return;
+      report({
+        offset: CHECKSUM.offset,
+        message: `Checksum is ${hex(t[CHECKSUM.offset]!)}, the table needs ${hex(computeChecksum(t))}`,
+      });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-HDR-REVISION', severity: 'warning', source: ['dmar'],
+    description: 'Revision is neither 1 nor 2 (the values firmware uses)',
+    hint: 'DMAR tables carry Revision 1 (2 on newer firmware)',
+    run(ctx, report) {
+      const r = num(ctx.table.header, 'revision');
+      if (r !== 1 && r !== 2) report({ offset: REVISION.offset, message: `Revision is ${r}` });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-TABLE-EMPTY', severity: 'error', source: ['fwts'],
+    description: 'Table Length is 48 or less: the table has no remapping structures (fwts InvalidDMAR)',
+    hint: 'a DMAR table describes at least one DRHD; without one, do not publish the table',
+    run(ctx, report) {
+      const len = num(ctx.table.header, 'length');
+      if (len <= DMAR_FIXED_SIZE) report({ offset: TABLE_LENGTH.offset, message: `Table Length is ${len}: no remapping structures` });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-HAW-INVALID', severity: 'error', source: ['Linux'],
+    description: 'Host Address Width is below 11 (fewer than 12 address bits)',
+    hint: 'Linux rejects the table ("Invalid DMAR haw"): no IOMMU; the field holds the address width minus one (0x26 = 39 bits)',
+    run(ctx, report) {
+      const w = num(ctx.table.fields, 'hostAddressWidth');
+      if (w < LINUX_MIN_HAW) report({ offset: HAW.offset, message: `Host Address Width is ${w} (${w + 1} bits)` });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-HAW-UNUSUAL', severity: 'warning', source: ['dmar'],
+    description: `Host Address Width gives fewer than ${PLAUSIBLE_BITS.min} or more than ${PLAUSIBLE_BITS.max} address bits (more than 64 is impossible)`,
+    hint: 'the field is the physical address width minus one, as CPUID 0x80000008 reports it (0x26 = 39 bits)',
+    run(ctx, report) {
+      const w = num(ctx.table.fields, 'hostAddressWidth');
+      const bits = w + 1;
+      if (w < LINUX_MIN_HAW) return;
+      if (bits > 64) report({ offset: HAW.offset, message: `Host Address Width is ${w}: ${bits} address bits, more than 64` });
+      else if (bits > PLAUSIBLE_BITS.max || bits < PLAUSIBLE_BITS.min) {
+        report({ offset: HAW.offset, message: `Host Address Width is ${w}: ${bits} address bits is unusual for x86` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-FLAGS-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    description: 'DMAR Flags sets reserved bits 4..7',
+    hint: 'bits 4..7 of the DMAR Flags are reserved and must be 0',
+    run: reservedOf([FLAGS]),
+  }),
+  defineCheck({
+    id: 'DMAR-FLAGS-X2APIC-NO-IR', severity: 'warning', source: ['Linux', 'VT-d spec'],
+    description: 'X2APIC_OPT_OUT is set but INTR_REMAP is clear',
+    hint: 'X2APIC_OPT_OUT only has a meaning when interrupt remapping is supported (INTR_REMAP); clear it or set INTR_REMAP',
+    run(ctx, report) {
+      if (flag(ctx, X2APIC_OPT_OUT) && !flag(ctx, INTR_REMAP)) {
+        report({ offset: FLAGS.offset, message: `Flags ${hex(num(ctx.table.fields, 'flags'))}: X2APIC_OPT_OUT without INTR_REMAP` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-FLAGS-IMS-OPTOUT', severity: 'info', source: ['proposal'],
+    description: 'proposed IMS_OPTOUT (DMAR Flags bit 3) is set',
+    hint: 'a proposal, not part of VT-d: consumers that do not know it treat bit 3 as reserved',
+    run(ctx, report) {
+      if (flag(ctx, IMS_OPTOUT)) report({ offset: FLAGS.offset, message: 'proposed IMS_OPTOUT set: native IMS must not be used' });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-DRHD-NONE', severity: 'error', source: ['Linux'],
+    description: 'the table has no DRHD',
+    hint: 'Linux: FW_BUG "No DRHD structure found in DMAR table": no IOMMU; describe every remapping unit with a DRHD',
+    run(ctx, report) {
+      if (num(ctx.table.header, 'length') <= DMAR_FIXED_SIZE || framingStopped(ctx)) return;
+      if (!ctx.table.structures.some((s) => s.type === 0)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-STRUCT-ORDER', severity: 'warning', source: ['VT-d spec'],
+    description: 'remapping structures are not in ascending Type order',
+    hint: 'the VT-d specification lists all DRHDs first, then RMRRs, ATSRs, RHSAs, ANDDs, SATCs, SIDPs',
+    run(ctx, report) {
+      let highest = -1;
+      ctx.table.structures.forEach((s, index) => {
+        if (s.type > MAX_STANDARD_TYPE) return;
+        if (s.type < highest) {
+          report({
+            offset: s.offset + SUB_TYPE.offset, structure: index,
+            message: `Type ${s.type} (${structDef(s.type)!.abbrev}) comes after Type ${highest} (${structDef(highest)!.abbrev})`,
+          });
+        }
+        highest = Math.max(highest, s.type);
+      });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-STRUCT-UNKNOWN-TYPE', severity: 'info', source: ['Linux'],
+    description: 'a structure of a reserved Type (7 or above): consumers skip it by Length',
+    hint: 'Linux and ACPICA skip it; make sure it is meant for a consumer that knows it',
+    run(ctx, report) {
+      ctx.table.structures.forEach((s, index) => {
+        if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) return;
+        report({ offset: s.offset + SUB_TYPE.offset, structure: index, message: `Type ${s.type >= 0x100 ? hex(s.type) : s.type} is reserved: skipped` });
+      });
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-STRUCT-LENGTH', severity: 'warning', source: ['VT-d spec'],
+    description: 'a fixed-size structure (RHSA) has a Length other than its size',
+    hint: 'an RHSA is exactly 20 bytes',
+    run(ctx, report) {
+      for (const l of ctx.all()) {
+        const want = l.def.exactLength;
+        if (want === undefined || l.def.proposed || l.s.length === want) continue;
+        report({ offset: l.s.offset + SUB_LENGTH.offset, structure: l.index, message: `Length is ${l.s.length}, an ${l.def.abbrev} is ${want} bytes` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-ADDRESS-BEYOND-HAW', severity: 'warning', source: ['dmar'],
+    description: 'a DRHD register base, RMRR range or RHSA base lies beyond the Host Address Width',
+    hint: 'either Host Address Width is too small or the address is wrong',
+    run(ctx, report) {
+      const w = num(ctx.table.fields, 'hostAddressWidth');
+      if (w < LINUX_MIN_HAW || w >= 63) return;
+      const limit = 1n << BigInt(w + 1);
+      const addrs: Array<[number, string]> = [[0, 'registerBaseAddress'], [1, 'endAddress'], [3, 'baseAddress']];
+      for (const [type, key] of addrs) {
+        for (const l of ctx.of(type)) {
+          const a = big(l.s.fields, key);
+          if (a >= limit) {
+            const row = fieldByKey(l.def.fields, key);
+            report({ offset: ctx.at(l, key), structure: l.index, message: `${row.name} ${hex(a)} needs more than ${w + 1} address bits` });
+          }
+        }
+      }
+    },
+  }),
+];

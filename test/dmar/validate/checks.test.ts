@@ -1,0 +1,125 @@
+// Behaviour of individual checks beyond their fixtures: scope flags inside SIDP, framing that
+// does not stop validation, labels, ordering, real firmware quirks, the MADT cross-check.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { readSource } from '../../../src/acpi/input.js';
+import { decodeDmar } from '../../../src/dmar/decode.js';
+import { encodeDmar } from '../../../src/dmar/encode.js';
+import { fromJson } from '../../../src/dmar/json.js';
+import { validateBytes } from '../../../src/dmar/validate/index.js';
+import { ACPIDUMPS, corpusTable, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
+
+const INVALID = join(FIXTURES, 'invalid');
+
+/** The baseline every invalid fixture starts from (taken from one of them, minus its defect). */
+function baseline(): Record<string, any> {
+  const doc = JSON.parse(readFileSync(join(INVALID, 'DMAR-HDR-REVISION.json'), 'utf8'));
+  doc.header.revision = 1;
+  for (const k of Object.keys(doc)) if (k.startsWith('$')) delete doc[k];
+  return doc;
+}
+const encode = (doc: unknown) => encodeDmar(fromJson(doc));
+
+describe('the baseline of the invalid fixtures', () => {
+  test('has no finding at all', () => {
+    expect(validateBytes(encode(baseline()))).toEqual([]);
+  });
+});
+
+describe('device scope Flags', () => {
+  const sidp = (flags: number) => {
+    const d = baseline();
+    d.structures.push({ kind: 'SIDP', segment: 0, deviceScopes: [{ type: 1, flags, bus: 0, path: [{ device: 2, function: 0 }] }] });
+    return validateBytes(encode(d));
+  };
+  test('name device properties inside a SIDP (bits 0..4 are no finding)', () => {
+    expect(sidp(0x1f)).toEqual([]);
+  });
+  test('bits 5..7 inside a SIDP are reserved', () => {
+    const f = sidp(0x3f).filter((x) => x.id === 'DMAR-SCOPE-FLAGS-RESERVED');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toContain('reserved bit 0x20');
+    expect(f[0]!.structure).toBe('SIDP #1');
+    expect(f[0]!.scope).toBe(1);
+    expect(f[0]!.offset).toBe(136 + 8 + 2);
+  });
+});
+
+describe('framing defects do not stop validation', () => {
+  test('a zero-length structure after a broken DRHD: both are reported, each at its offset', () => {
+    const d = baseline();
+    d.structures[0].registerBaseAddress = '0x0';
+    const bytes = encode(d);
+    bytes[106] = 0; // RMRR Length
+    bytes[107] = 0;
+    const ids = validateBytes(bytes).map((f) => `${f.id}@${f.offset}`);
+    expect(ids).toContain('DMAR-DRHD-BASE-ZERO@56');
+    expect(ids).toContain('DMAR-STRUCT-ZERO-LENGTH@106');
+    expect(ids).toContain('DMAR-HDR-CHECKSUM@9');
+  });
+
+  test('a structure the walker could not frame is named from its Type', () => {
+    const bytes = readFileSync(join(INVALID, 'DMAR-STRUCT-ZERO-LENGTH.bin'));
+    const f = validateBytes(bytes).find((x) => x.id === 'DMAR-STRUCT-ZERO-LENGTH')!;
+    expect(f.structure).toBe('RMRR #1');
+    expect(f.message).not.toMatch(/at 0x/);
+  });
+
+  test('a bad device scope is located by structure and scope number', () => {
+    const f = validateBytes(readFileSync(join(INVALID, 'DMAR-SCOPE-LENGTH.bin'))).find((x) => x.id === 'DMAR-SCOPE-LENGTH')!;
+    expect(f).toMatchObject({ structure: 'RMRR #1', scope: 1, offset: 129 });
+  });
+
+  test('findings come in byte order', () => {
+    const d = baseline();
+    d.structures[2].baseAddress = '0x7b800800';
+    d.structures[0].registerBaseAddress = '0xfed80800';
+    d.flags = 0x13;
+    const offsets = validateBytes(encode(d)).map((f) => f.offset);
+    expect(offsets.length).toBeGreaterThanOrEqual(3);
+    expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
+  });
+});
+
+describe('proposal checks are labelled', () => {
+  test('findings of the proposed descriptor carry proposed: true, the others do not', () => {
+    const d = baseline();
+    d.flags = 0x10;
+    d.structures.push({ kind: 'VIRT', revision: 2, flags: 1, hypervisorSignature: 'KVMKVMKVM', supportedFeatures: '0x1' });
+    const f = validateBytes(encode(d));
+    expect(f.find((x) => x.id === 'DMAR-VIRT-REVISION')?.proposed).toBe(true);
+    expect(f.find((x) => x.id === 'DMAR-FLAGS-RESERVED')?.proposed).toBeUndefined();
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)('real firmware', () => {
+  test('Sandy Bridge laptops list HPET 0 once per comparator: one info, no duplicate error', () => {
+    const f = validateBytes(corpusTable('00EC1CA477D6'));
+    expect(f.map((x) => x.id)).toEqual(['DMAR-DRHD-SCOPE-ID-REPEATED']);
+    expect(f[0]).toMatchObject({ severity: 'info', structure: 'DRHD #1', offset: 0x54 });
+    expect(f[0]!.message).toContain('HPET 0 appears in 8 scopes');
+  });
+
+  test('the acpidumps: the MADT I/O APICs all sit behind a DRHD', () => {
+    for (const name of ['055F3A7CF9A9', '0AD635180FE5', '85CAC5E8B9EA']) {
+      const src = readSource(join(ACPIDUMPS, `${name}.acpidump.txt`));
+      expect(src.tables?.some((t) => t.signature === 'APIC')).toBe(true);
+      expect(validateBytes(src.bytes, { tables: src.tables })).toEqual([]);
+    }
+  });
+
+  test('an acpidump whose DRHD lost an IOAPIC scope: Linux would disable interrupt remapping', () => {
+    const src = readSource(join(ACPIDUMPS, '0AD635180FE5.acpidump.txt'));
+    const bytes = Uint8Array.from(src.bytes);
+    // Renumber the scope of IOAPIC 1 to an ID the MADT lacks: MADT IOAPIC 1 is then in no scope.
+    const { table } = decodeDmar(bytes);
+    const sc = table.structures.flatMap((s) => s.scopes ?? []).find((x) => x.fields.type === 3 && x.fields.enumerationId === 1)!;
+    bytes[sc.offset + 4] = 0x41;
+    const ids = validateBytes(bytes, { tables: src.tables }).map((f) => f.id);
+    expect(ids).toContain('DMAR-MADT-IOAPIC-UNMAPPED');
+    expect(ids).toContain('DMAR-MADT-IOAPIC-UNKNOWN');
+    expect(ids).toContain('DMAR-HDR-CHECKSUM');
+    expect(validateBytes(bytes).map((f) => f.id)).not.toContain('DMAR-MADT-IOAPIC-UNMAPPED');
+  });
+});
