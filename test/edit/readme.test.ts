@@ -1,0 +1,60 @@
+// The README's editing example is real output: every `$ command` in it is run
+// again, in order, in a scratch directory, and must print what the README shows.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { ROOT } from '../helpers.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const start = readme.indexOf('### Worked example: from QEMU');
+const end = readme.indexOf('### JSON', start);
+const example = readme.slice(start, end);
+
+interface Step {
+  command: string;
+  expected: string;
+}
+
+function steps(): Step[] {
+  const out: Step[] = [];
+  for (const block of example.matchAll(/```\n([\s\S]*?)```/g)) {
+    let cur: Step | undefined;
+    for (const line of block[1]!.split('\n')) {
+      if (line.startsWith('$ ')) {
+        cur = { command: line.slice(2), expected: '' };
+        out.push(cur);
+      } else if (cur) {
+        cur.expected += line + '\n';
+      }
+    }
+  }
+  for (const s of out) s.expected = s.expected.replace(/\n+$/, '');
+  return out;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-readme-edit-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+test('the worked example in the README is what the commands print', () => {
+  const all = steps();
+  expect(all.length).toBeGreaterThanOrEqual(15);
+  symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
+  // One shell for the whole example, so files carry over; `echo $?` reads the status of the command before it.
+  const script = [`dmar() { "${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" "$@"; }`, 'st=0'];
+  all.forEach((s, i) => {
+    const cmd = s.command === 'echo $?' ? 'echo $st' : s.command;
+    script.push(`echo "@@step ${i}"`, `{ ${cmd} ; } 2>&1; st=$?`);
+  });
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR') env[k] = v;
+  env.NO_COLOR = '1';
+  const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: work, env, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const outputs = r.stdout.split(/^@@step \d+\n/m).slice(1);
+  expect(outputs).toHaveLength(all.length);
+  all.forEach((s, i) => {
+    expect(outputs[i]!.replace(/\n+$/, ''), `$ ${s.command}`).toBe(s.expected);
+  });
+});
