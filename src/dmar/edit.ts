@@ -247,7 +247,8 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   const found = virtDescriptors(table.structures);
   const title = VIRT.title;
   if (found.length > 1) {
-    fail(`${found.length} ${title}s (at ${found.map((s) => '0x' + s.offset.toString(16)).join(', ')}): remove them first (dmar virt remove)`, found[1]!.offset, 'DMAR-VIRT-DUPLICATE');
+    const where = found.map((s) => '0x' + s.offset.toString(16)).join(', ');
+    fail(`the table has ${found.length} descriptors of type 0x${VIRT.type.toString(16)} (proposed) at ${where}: remove them first (dmar virt remove)`, found[1]!.offset, 'DMAR-VIRT-DUPLICATE');
   }
   const out0 = copy(bytes);
   let out: Uint8Array;
