@@ -55,20 +55,23 @@ export function catalogueMarkdown(): string {
   const lines = [
     '# `dmar validate` checks',
     '',
-    '<!-- generated from src/dmar/validate/ by `npm run checks-doc`: do not edit -->',
+    '<!-- generated from src/dmar/validate/ by `node scripts/checks-doc.mjs` (after a build): do not edit -->',
     '',
     'Each check has a stable ID (select with `--only`, drop with `--ignore`; a trailing `*` matches a prefix),',
     'a severity, and the source of the rule: **Linux** (what the kernel\'s DMAR parser complains about),',
     '**fwts** (the Firmware Test Suite\'s `dmar` test), **VT-d spec**, **ACPI**, **PCI**, **dmar** (plausibility',
     'checks of this tool) or **proposal** (proposals.md: not part of any published specification).',
     'Fatal checks reject the input as a DMAR table: the file is reported unreadable and `dmar validate` exits 2.',
+    'The same list: `dmar validate --list` (`--list --json` for tools). Each check has an example table in',
+    '[`fixtures/invalid/`](../fixtures/invalid/), named after its ID (the JSON source says what is wrong and where).',
     '',
-    '| ID | severity | source | condition | how to fix |',
-    '|---|---|---|---|---|',
+    '| ID | severity | source | condition | how to fix | example |',
+    '|---|---|---|---|---|---|',
   ];
   for (const c of CHECKS) {
     const sev = c.fatal ? `${c.severity} (fatal)` : c.severity;
-    lines.push(`| \`${c.id}\` | ${sev} | ${c.source.join(', ')} | ${escapeCell(c.description)} | ${escapeCell(c.hint)} |`);
+    const example = `[json](../fixtures/invalid/${c.id}.json)`;
+    lines.push(`| \`${c.id}\` | ${sev} | ${c.source.join(', ')} | ${escapeCell(c.description)} | ${escapeCell(c.hint)} | ${example} |`);
   }
   lines.push('', `${CHECKS.length} checks.`, '');
   return lines.join('\n');

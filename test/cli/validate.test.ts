@@ -1,0 +1,193 @@
+// dmar validate on the command line: many inputs in one process, exit status, formats, selection, the catalogue.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { catalogueMarkdown, CHECKS } from '../../src/dmar/validate/index.js';
+import { acpidumpText, madtWithIoapics } from '../dmar/validate/tables.js';
+import { dmar, FIXTURES, ROOT } from '../helpers.js';
+
+const INVALID = join(FIXTURES, 'invalid');
+const bad = (id: string) => join(INVALID, `${id}.bin`);
+const VALID = join(FIXTURES, 'invalid', 'DMAR-HDR-REVISION.json'); // a JSON source: not a table
+const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-validate-'));
+
+/** A table with no finding at all: the invalid fixtures' baseline, encoded by the CLI. */
+function cleanTable(): string {
+  const dir = tmp();
+  const doc = JSON.parse(readFileSync(VALID, 'utf8'));
+  doc.header.revision = 1;
+  writeFileSync(join(dir, 'clean.json'), JSON.stringify(doc));
+  const r = dmar(['encode', join(dir, 'clean.json'), '-o', join(dir, 'clean.bin')]);
+  expect(r.status).toBe(0);
+  return join(dir, 'clean.bin');
+}
+
+function json(args: string[], input?: Buffer | string) {
+  const r = dmar(['validate', '--format', 'json', ...args], { input });
+  return { ...r, doc: JSON.parse(r.stdout) };
+}
+
+describe('exit status', () => {
+  test('0 for a clean table, 1 for an error finding, 2 when an input is not a DMAR table', () => {
+    expect(dmar(['validate', cleanTable()]).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-RMRR-ALIGN')]).status).toBe(1);
+    expect(dmar(['validate', bad('DMAR-HDR-SIGNATURE')]).status).toBe(2);
+  });
+
+  test('--fail-on lowers the bar: a warning fails with --fail-on warning, an info with --fail-on info', () => {
+    expect(dmar(['validate', bad('DMAR-HDR-REVISION')]).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-HDR-REVISION'), '--fail-on', 'warning']).status).toBe(1);
+    expect(dmar(['validate', bad('DMAR-FLAGS-IMS-OPTOUT'), '--fail-on', 'warning']).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-FLAGS-IMS-OPTOUT'), '--fail-on', 'info']).status).toBe(1);
+  });
+
+  test('one unreadable input does not stop the others; the run exits 2', () => {
+    const { status, doc } = json(['/nonexistent/DMAR', bad('DMAR-RMRR-ALIGN'), bad('DMAR-HDR-TRUNCATED')]);
+    expect(status).toBe(2);
+    expect(doc.files).toHaveLength(3);
+    expect(doc.files[0]).toMatchObject({ file: '/nonexistent/DMAR', error: 'no such file', id: null, findings: [] });
+    expect(doc.files[1].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-RMRR-ALIGN']);
+    expect(doc.files[2]).toMatchObject({ id: 'DMAR-HDR-TRUNCATED', offset: 40, findings: [] });
+    expect(doc.summary).toEqual({ files: 3, error: 1, warning: 0, info: 0, unreadable: 2 });
+  });
+
+  test('usage errors exit 2 with one line: unknown check ID, bad --fail-on', () => {
+    const r = dmar(['validate', '--only', 'DMAR-NO-SUCH', cleanTable()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('unknown check ID DMAR-NO-SUCH');
+    expect(dmar(['validate', '--ignore', 'DMAR-RMRR-ALIGN,NOPE', cleanTable()]).status).toBe(2);
+    expect(dmar(['validate', '--fail-on', 'never', cleanTable()]).status).toBe(2);
+  });
+});
+
+describe('selection', () => {
+  test('--ignore drops a check, --only keeps only the named ones (comma lists, repeated options, PREFIX*)', () => {
+    expect(dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--ignore', 'DMAR-RMRR-ALIGN']).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--ignore', 'DMAR-RMRR-*']).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--only', 'DMAR-HDR-CHECKSUM,DMAR-DRHD-*']).status).toBe(0);
+    expect(dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--only', 'DMAR-HDR-CHECKSUM', '--only', 'DMAR-RMRR-ALIGN']).status).toBe(1);
+  });
+});
+
+describe('directories', () => {
+  test('every DMAR table in a directory (raw or acpidump text); other files are skipped silently', () => {
+    const dir = tmp();
+    copyFileSync(bad('DMAR-RMRR-ALIGN'), join(dir, 'a.bin'));
+    copyFileSync(cleanTable(), join(dir, 'b.dat'));
+    writeFileSync(join(dir, 'c.txt'), acpidumpText([['APIC', madtWithIoapics([2, 9])], ['DMAR', readFileSync(cleanTable())]]));
+    writeFileSync(join(dir, 'MANIFEST.tsv'), 'file\tvendor\n');
+    writeFileSync(join(dir, 'other.acpidump'), acpidumpText([['APIC', madtWithIoapics([2])]]));
+    copyFileSync(VALID, join(dir, 'source.json'));
+    mkdirSync(join(dir, 'sub'));
+    const { status, doc } = json([dir]);
+    expect(doc.files.map((f: { file: string }) => f.file)).toEqual(['a.bin', 'b.dat', 'c.txt'].map((n) => join(dir, n)));
+    expect(status).toBe(1);
+    // the acpidump brings its MADT: I/O APIC 9 has no remapping unit
+    expect(doc.files[2].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-MADT-IOAPIC-UNMAPPED']);
+  });
+
+  test('a file that is not a DMAR table is an error when named explicitly', () => {
+    const { status, doc } = json([VALID]);
+    expect(status).toBe(2);
+    expect(doc.files[0].id).toBe('DMAR-HDR-SIGNATURE');
+  });
+
+  test('a directory without any DMAR table is an error (a CI pointed at the wrong place must not pass)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'README'), 'nothing here\n');
+    const { status, doc } = json([dir]);
+    expect(status).toBe(2);
+    expect(doc.files[0]).toMatchObject({ file: dir, error: 'no DMAR table in this directory' });
+  });
+
+  test('stdin', () => {
+    const { status, doc } = json(['-'], readFileSync(bad('DMAR-DRHD-BASE-ZERO')));
+    expect(status).toBe(1);
+    expect(doc.files[0].file).toBe('stdin');
+    expect(doc.files[0].findings[0]).toMatchObject({ id: 'DMAR-DRHD-BASE-ZERO', offset: 56, structure: 'DRHD #1' });
+  });
+});
+
+describe('formats', () => {
+  test('json: the documented shape', () => {
+    const { doc } = json([bad('DMAR-VIRT-REVISION')]);
+    expect(Object.keys(doc)).toEqual(['files', 'summary']);
+    const f = doc.files[0].findings.find((x: { id: string }) => x.id === 'DMAR-VIRT-REVISION');
+    expect(f).toEqual({
+      id: 'DMAR-VIRT-REVISION', severity: 'warning', offset: 140, structure: 'VIRT #1',
+      message: 'Revision is 2', hint: expect.any(String), proposed: true,
+    });
+    const scoped = json([bad('DMAR-SCOPE-EMPTY-PATH')]).doc.files[0].findings[0];
+    expect(Object.keys(scoped)).toEqual(['id', 'severity', 'offset', 'structure', 'scope', 'message', 'hint']);
+    const table = json([bad('DMAR-HDR-CHECKSUM')]).doc.files[0].findings[0];
+    expect(table.structure).toBeNull();
+  });
+
+  test('text: grouped by file, hex offset, hint, proposed label, summary line', () => {
+    const r = dmar(['validate', bad('DMAR-RMRR-ALIGN'), bad('DMAR-VIRT-REVISION')]);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(bad('DMAR-RMRR-ALIGN'));
+    expect(lines[1]).toMatch(/^ {2}error {4}0x070 {2}DMAR-RMRR-ALIGN +RMRR #1: Base Address 0x7b800800 is not 4 KiB aligned$/);
+    expect(lines[2]).toMatch(/^ +fix: Linux: FW_BUG/);
+    expect(r.stdout).toMatch(/VIRT #1: Revision is 2 \(proposed\)/);
+    expect(lines.at(-2)).toBe('2 tables: 1 error, 1 warning, 1 info');
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+
+  test('text is coloured by severity when colour is forced', () => {
+    const r = dmar(['validate', bad('DMAR-RMRR-ALIGN')], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(r.stdout).toContain('\x1b[');
+  });
+
+  test('-o writes the report to a file (no colour), stdout stays empty', () => {
+    const out = join(tmp(), 'report.xml');
+    const r = dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--format', 'junit', '-o', out], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toMatch(/^<\?xml/);
+  });
+});
+
+describe('the catalogue', () => {
+  test('--list prints every check with severity and source; --list --json as data', () => {
+    const r = dmar(['validate', '--list']);
+    expect(r.status).toBe(0);
+    for (const c of CHECKS) expect(r.stdout).toMatch(new RegExp(`^${c.id} +${c.severity} +${c.source.join(', ')} `, 'm'));
+    expect(r.stdout).toMatch(/^DMAR-VIRT-LENGTH .*\(proposed\)$/m);
+    const j = JSON.parse(dmar(['validate', '--list', '--json']).stdout);
+    expect(j.checks).toHaveLength(CHECKS.length);
+    expect(j.checks.find((c: { id: string }) => c.id === 'DMAR-FLAGS-IMS-OPTOUT')).toMatchObject({ severity: 'info', source: ['proposal'], proposed: true });
+    expect(j.checks.find((c: { id: string }) => c.id === 'DMAR-HDR-SIGNATURE')).toMatchObject({ fatal: true });
+  });
+
+  test('docs/checks.md is generated from the catalogue and up to date', () => {
+    expect(readFileSync(join(ROOT, 'docs', 'checks.md'), 'utf8')).toBe(catalogueMarkdown());
+  });
+
+  test('IDs are stable-looking and unique; every check says how to fix it', () => {
+    for (const c of CHECKS) {
+      expect(c.id).toMatch(/^DMAR-[A-Z0-9]+(-[A-Z0-9]+)+$/);
+      expect(c.description.length).toBeGreaterThan(10);
+      expect(c.hint.length).toBeGreaterThan(10);
+    }
+    expect(new Set(CHECKS.map((c) => c.id)).size).toBe(CHECKS.length);
+  });
+});
+
+describe('the live system', () => {
+  test('no input: the machine\'s DMAR, cross-checked with its MADT', () => {
+    const root = tmp();
+    const tables = join(root, 'sys/firmware/acpi/tables');
+    mkdirSync(tables, { recursive: true });
+    copyFileSync(cleanTable(), join(tables, 'DMAR'));
+    writeFileSync(join(tables, 'APIC'), madtWithIoapics([2, 7]));
+    const r = dmar(['validate', '--format', 'json'], { env: { DMAR_ROOT: root } });
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files[0].file).toBe(join(tables, 'DMAR'));
+    expect(doc.files[0].findings[0]).toMatchObject({ id: 'DMAR-MADT-IOAPIC-UNMAPPED', offset: 37 });
+    expect(doc.files[0].findings[0].message).toContain('I/O APIC 7');
+  });
+});

@@ -1,0 +1,111 @@
+// The JUnit report must load in a real consumer: parse it with fast-xml-parser and check the
+// structure (testsuites/testsuite/testcase/failure) and that every count attribute agrees.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, test } from 'vitest';
+import { encodeDmar } from '../../../src/dmar/encode.js';
+import { fromJson } from '../../../src/dmar/json.js';
+import { CHECKS } from '../../../src/dmar/validate/index.js';
+import { dmar, FIXTURES } from '../../helpers.js';
+import { acpidumpText, madtWithIoapics } from './tables.js';
+
+const INVALID = join(FIXTURES, 'invalid');
+const bad = (id: string) => join(INVALID, `${id}.bin`);
+
+type Node = Record<string, any>;
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['testsuite', 'testcase'].includes(name),
+});
+
+function junit(args: string[]) {
+  const r = dmar(['validate', '--format', 'junit', ...args]);
+  expect(XMLValidator.validate(r.stdout)).toBe(true);
+  return { status: r.status, xml: r.stdout, root: parser.parse(r.stdout).testsuites as Node };
+}
+
+const n = (v: unknown) => Number(v);
+
+/** Counts that a consumer recomputes must equal the attributes, per suite and in total. */
+function expectConsistent(root: Node) {
+  const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const suite of root.testsuite as Node[]) {
+    const cases = (suite.testcase ?? []) as Node[];
+    const c = {
+      tests: cases.length,
+      failures: cases.filter((x) => x.failure !== undefined).length,
+      errors: cases.filter((x) => x.error !== undefined).length,
+      skipped: cases.filter((x) => x.skipped !== undefined).length,
+    };
+    expect({ tests: n(suite.tests), failures: n(suite.failures), errors: n(suite.errors), skipped: n(suite.skipped) }).toEqual(c);
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += c[k];
+  }
+  expect({ tests: n(root.tests), failures: n(root.failures), errors: n(root.errors), skipped: n(root.skipped) }).toEqual(total);
+}
+
+/** An ANDD whose name holds a control byte, XML metacharacters and a non-ASCII byte. */
+function hostileTable(): string {
+  const doc = JSON.parse(readFileSync(join(INVALID, 'DMAR-ANDD-NO-SCOPE.json'), 'utf8'));
+  doc.structures.at(-1).deviceName = '\u0001<&>"\'\u00ff';
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-junit-'));
+  const path = join(dir, 'hostile <&>.bin');
+  writeFileSync(path, encodeDmar(fromJson(doc)));
+  return path;
+}
+
+describe('--format junit', () => {
+  test('one testsuite per file, one testcase per check, failures carry the message; counts agree', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-junit-'));
+    const dump = join(dir, 'machine.txt');
+    writeFileSync(dump, acpidumpText([['APIC', madtWithIoapics([2, 9])], ['DMAR', readFileSync(bad('DMAR-HDR-REVISION'))]]));
+    const files = [bad('DMAR-RMRR-ALIGN'), bad('DMAR-FLAGS-IMS-OPTOUT'), '/nonexistent/table', dump, hostileTable()];
+    const { status, root } = junit(files);
+    expect(status).toBe(2);
+    expectConsistent(root);
+    const suites = root.testsuite as Node[];
+    expect(suites.map((s) => s.name)).toEqual(files);
+
+    const [rmrr, ims, missing, machine, hostile] = suites as [Node, Node, Node, Node, Node];
+    expect(rmrr.testcase.map((c: Node) => c.name)).toEqual(CHECKS.map((c) => c.id));
+    const fail = rmrr.testcase.find((c: Node) => c.name === 'DMAR-RMRR-ALIGN');
+    expect(fail.failure.message).toBe('Base Address 0x7b800800 is not 4 KiB aligned');
+    expect(fail.failure.type).toBe('error');
+    expect(fail.failure['#text']).toContain('error at 0x70: RMRR #1: Base Address');
+    expect(n(rmrr.failures)).toBe(1);
+    // without a MADT the cross-checks cannot run
+    expect(n(rmrr.skipped)).toBe(CHECKS.filter((c) => c.needs === 'MADT').length);
+
+    // an info finding is below --fail-on error: reported, not failed
+    expect(n(ims.failures)).toBe(0);
+    expect(ims.testcase.find((c: Node) => c.name === 'DMAR-FLAGS-IMS-OPTOUT')['system-out']).toContain('proposed IMS_OPTOUT set');
+
+    expect(missing.testcase).toHaveLength(1);
+    expect(missing.testcase[0].error.message).toBe('no such file');
+
+    expect(n(machine.skipped)).toBe(0);
+    expect(machine.testcase.find((c: Node) => c.name === 'DMAR-MADT-IOAPIC-UNMAPPED').failure.message).toContain('I/O APIC 9');
+
+    const andd = hostile.testcase.find((c: Node) => c.name === 'DMAR-ANDD-NO-SCOPE');
+    // a warning is below --fail-on error: in system-out, not a failure
+    expect(andd.failure).toBeUndefined();
+    expect(andd['system-out']).toContain('(\\x01<&>"\'\\xff)');
+  });
+
+  test('--fail-on decides what is a failure; --only decides the testcases', () => {
+    const { root } = junit([bad('DMAR-HDR-REVISION'), '--fail-on', 'warning', '--only', 'DMAR-HDR-*']);
+    expectConsistent(root);
+    const suite = root.testsuite[0] as Node;
+    expect(suite.testcase.map((c: Node) => c.name)).toEqual(CHECKS.filter((c) => c.id.startsWith('DMAR-HDR-')).map((c) => c.id));
+    expect(suite.testcase.find((c: Node) => c.name === 'DMAR-HDR-REVISION').failure.type).toBe('warning');
+  });
+
+  test('characters XML cannot carry are escaped, not emitted', () => {
+    const { xml, root } = junit([hostileTable(), '--fail-on', 'warning']);
+    expect(xml).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+    const andd = (root.testsuite[0] as Node).testcase.find((c: Node) => c.name === 'DMAR-ANDD-NO-SCOPE');
+    expect(andd.failure.message).toContain('\\x01<&>"\'\\xff');
+  });
+});
