@@ -5,11 +5,23 @@ import { encodeDmar } from '../dmar/encode.js';
 import { DmarError } from '../dmar/errors.js';
 import { writeOutput } from './common.js';
 
+/**
+ * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
+ * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
+ */
+function sourceText(data: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return data.toString('latin1');
+  }
+}
+
 export function run(file: string, opts: { output: string; keepChecksum?: boolean }): number {
   const name = file === '-' ? 'stdin' : file;
   let text: string;
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'latin1');
+    text = sourceText(readFileSync(file === '-' ? 0 : file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message, name);

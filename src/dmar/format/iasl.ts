@@ -86,6 +86,9 @@ export function formatIasl(
   line('');
 
   let merged: { row: FieldDef; value: FieldValue } | undefined;
+  // layout() yields no raw item for zero raw bytes, but the reader needs the line to know the structure is raw
+  let emptyRawAt: number | undefined;
+  let inLast = false;
   for (const it of layout(t)) {
     switch (it.kind) {
       case 'section':
@@ -93,6 +96,8 @@ export function formatIasl(
         break;
       case 'structure': {
         line('');
+        emptyRawAt = it.s.raw?.length === 0 ? it.offset + 4 : undefined;
+        inLast = it.index === t.structures.length - 1;
         if (!knownTo(it.def, d)) {
           const what = it.def ? `${it.def.abbrev} (type ${it.s.type})` : `structure type ${it.s.type}`;
           warnings.push(
@@ -125,7 +130,10 @@ export function formatIasl(
         if (d === 'current' && row.name.endsWith('(decoded below)')) {
           for (const b of row.bits ?? []) line(flagLine(d, b.name) + hx(bitValue(it.value as number, b), 1));
         }
-        if (row.role === 'length' && it.where === 'subtable') line('');
+        if (row.role === 'length' && it.where === 'subtable') {
+          line('');
+          if (emptyRawAt !== undefined) line(lineHeader(d, emptyRawAt, 0, RAW_DATA_NAME));
+        }
         if (it.where === 'scope' && row === SCOPE_FIELDS[SCOPE_FIELDS.length - 1]) line('');
         break;
       }
@@ -138,7 +146,8 @@ export function formatIasl(
         if (!it.terminated) warnings.push(`Device Name at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
         break;
       case 'trailing':
-        if (!it.implied) {
+        // implied padding is still written before the table's own trailing bytes, or the reader could not tell them apart
+        if (!it.implied || (inLast && (t.trailing?.length ?? 0) > 0)) {
           line(lineHeader(d, it.offset, it.bytes.length, TRAILING_DATA_NAME) + hexBytes(it.bytes));
           warnings.push(`${it.bytes.length} bytes at 0x${it.offset.toString(16)} belong to no field: iasl cannot compile "${TRAILING_DATA_NAME}", dmar encode can`);
         }
@@ -332,7 +341,10 @@ export function parseIasl(text: string): DmarTable {
       if (!m) throw new DmarError(`line ${e.line}: ${def.bodyName}: expected a quoted string`, -1, 'DMAR-SOURCE');
       s.name = m[1]!;
     }
-    if (c.is(TRAILING_DATA_NAME)) s.trailing = parseBytes(c.take([TRAILING_DATA_NAME], ctx));
+    // The last "Trailing Data" is the table's when this structure's Length has no room for it
+    const tableTrailing = c.is(TRAILING_DATA_NAME) && c.i === c.entries.length - 1
+      && declared < structureSize(s) + parseBytes(c.peek()!).length;
+    if (c.is(TRAILING_DATA_NAME) && !tableTrailing) s.trailing = parseBytes(c.take([TRAILING_DATA_NAME], ctx));
     else if (def.body === 'name') {
       // iasl -d shows an ANDD's Length but not the padding after the name; the Length keeps it
       const pad = declared - structureSize(s);
