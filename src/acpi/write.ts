@@ -39,7 +39,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
       : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
-      : err.code === 'EISDIR' ? 'is a directory' : err.message;
+      : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
+      : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
+      : err.message;
     throw new WriteError(`cannot write: ${why}`, path);
   }
 }
