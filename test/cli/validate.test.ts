@@ -191,3 +191,15 @@ describe('the live system', () => {
     expect(doc.files[0].findings[0].message).toContain('I/O APIC 7');
   });
 });
+
+describe('the README', () => {
+  test('the pasted example of the validate section is what the command prints, exit status included', () => {
+    const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = text.slice(text.indexOf('<!-- section: validate -->'));
+    const block = /```\n\$ npx dmar (validate [^\n]+)\n([\s\S]*?)\$ echo \$\?\n(\d+)\n```/.exec(section);
+    expect(block).not.toBeNull();
+    const r = dmar(block![1]!.split(' '));
+    expect(r.stdout).toBe(block![2]);
+    expect(String(r.status)).toBe(block![3]);
+  });
+});
