@@ -164,6 +164,7 @@ describe('the catalogue', () => {
 
   test('docs/checks.md is generated from the catalogue and up to date', () => {
     expect(readFileSync(join(ROOT, 'docs', 'checks.md'), 'utf8')).toBe(catalogueMarkdown());
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\n${CHECKS.length} checks, each with a stable ID`);
   });
 
   test('IDs are stable-looking and unique; every check says how to fix it', () => {

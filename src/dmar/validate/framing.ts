@@ -67,7 +67,7 @@ export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-TABLE-TRAILING', severity: 'error', source: ['Linux'],
     description: '1 to 3 stray bytes after the last structure (too few for a structure header)',
-    hint: 'Linux reads them as a structure header and rejects the table ("Record passes table end"): fix Table Length',
+    hint: 'Linux reads them as a structure header: it stops there or rejects the table ("Record passes table end"); fix Table Length',
     run: fromDecoder('DMAR-TABLE-TRAILING'),
   }),
   defineCheck({

@@ -57,7 +57,7 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-NAMESPACE-NO-ANDD', severity: 'error', source: ['VT-d spec', 'Linux'],
+    id: 'DMAR-SCOPE-NAMESPACE-NO-ANDD', severity: 'error', source: ['VT-d spec'],
     description: 'a namespace-device scope\'s Enumeration ID names no ANDD',
     hint: 'add the ANDD declaring that Device Number, or fix the Enumeration ID: no device is bound to this scope',
     run(ctx, report) {
@@ -70,7 +70,7 @@ export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-ANDD-NO-SCOPE', severity: 'warning', source: ['Linux'],
     description: 'no DRHD scope names an ANDD\'s Device Number',
-    hint: 'Linux: FW_BUG "No IOMMU scope found for ANDD enumeration ID": add a namespace-device scope to the DRHD of the device',
+    hint: 'Linux: "No IOMMU scope found for ANDD enumeration ID", the device is not translated: add a namespace-device scope to the DRHD of the device',
     run(ctx, report) {
       const named = new Set(namespaceScopes(ctx).filter((x) => x.l.s.type === 0).map((x) => x.id));
       for (const l of ctx.of(4)) {
