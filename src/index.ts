@@ -1,0 +1,25 @@
+/**
+ * dmar as a library: the same functions the CLI calls.
+ *
+ *   import { decodeDmar, encodeDmar, toJson, validateBytes, setDmarFlag } from 'dmar';
+ */
+export { DmarError } from './dmar/errors.js';
+export * from './dmar/schema.js';
+export type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './dmar/model.js';
+export { decodeDmar, type DecodeOptions, type DecodeResult, type Problem } from './dmar/decode.js';
+export { encodeDmar, type EncodeOptions } from './dmar/encode.js';
+export { fromJson, toJson, JSON_FORMAT } from './dmar/json.js';
+export { jsonSchema } from './dmar/jsonschema.js';
+export { parseSourceText } from './dmar/source.js';
+export { formatIasl, parseIasl, type IaslDialect } from './dmar/format/iasl.js';
+export { formatText } from './dmar/format/text.js';
+export { formatHex } from './dmar/format/hex.js';
+export { PLAIN, type Paint } from './dmar/format/paint.js';
+export { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor, type EditResult } from './dmar/edit.js';
+export { diffJson, diffTables, type TableDiff } from './dmar/diff.js';
+export { catalogue, validateBytes, type Finding, type ValidateOptions } from './dmar/validate/index.js';
+export { readSource, InputError, type Source } from './acpi/input.js';
+export { parseAcpidump } from './acpi/acpidump.js';
+export { checksumValid, computeChecksum } from './acpi/header.js';
+export { writeFileAtomic } from './acpi/write.js';
+export * as ims from './ims/index.js';
