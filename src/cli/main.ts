@@ -58,7 +58,7 @@ export function buildProgram(): Command {
       .argument(editTarget, editTargetHelp)
       .option('-o, --output <file>', 'write the result here instead of rewriting the input')
       .option('--force', 'edit a table that does not decode cleanly')
-      .action(lazy(() => import(`./${name}.js`) as Promise<typeof import('./set-flag.js')>));
+      .action(lazy(() => (name === 'set-flag' ? import('./set-flag.js') : import('./clear-flag.js'))));
   }
 
   program
