@@ -4,7 +4,8 @@
 // saves each input that breaks one as fixtures/fuzz/NAME.bin, which
 // test/fuzz/regressions.test.ts replays.
 // One input is saved per kind of failure (the smallest found), unless --save-all.
-// Usage: npm run fuzz -- [--runs N] [--seed S] [--corpus DIR] [--no-save] [--save-all]
+// An input whose checks take longer than --slow-ms (default 2000) is a failure too.
+// Usage: npm run fuzz -- [--runs N] [--seed S] [--corpus DIR] [--slow-ms MS] [--no-save] [--save-all]
 // Exit status: 0 nothing found, 1 crashes found, 2 bad usage.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { crashKind, crashName, loadSeeds, runCampaign } from '../dist/src/fuzz/i
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opts = { runs: 10000, seed: Date.now() >>> 0, corpus: join(root, '..', 'shared', 'corpus', 'dmar'), save: true, saveAll: false };
+const opts = { runs: 10000, seed: Date.now() >>> 0, corpus: join(root, '..', 'shared', 'corpus', 'dmar'), save: true, saveAll: false, slowMs: 2000 };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const value = () => {
@@ -23,6 +24,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === '--runs') opts.runs = integer(a, value());
   else if (a === '--seed') opts.seed = integer(a, value()) >>> 0;
   else if (a === '--corpus') opts.corpus = value();
+  else if (a === '--slow-ms') opts.slowMs = integer(a, value());
   else if (a === '--no-save') opts.save = false;
   else if (a === '--save-all') opts.saveAll = true;
   else if (a === '-h' || a === '--help') usage();
@@ -36,7 +38,7 @@ function integer(name, s) {
 
 function usage(msg) {
   if (msg) console.error(`fuzz: ${msg}`);
-  console.error('usage: npm run fuzz -- [--runs N] [--seed S] [--corpus DIR] [--no-save] [--save-all]');
+  console.error('usage: npm run fuzz -- [--runs N] [--seed S] [--corpus DIR] [--slow-ms MS] [--no-save] [--save-all]');
   process.exit(msg ? 2 : 0);
 }
 
@@ -53,6 +55,7 @@ const result = runCampaign({
   seeds,
   runs: opts.runs,
   seed: opts.seed,
+  slowMs: opts.slowMs,
   onCrash(c) {
     console.log(`\nrun ${c.run}: ${c.seed}: ${c.steps.join('; ')}`);
     for (const f of c.failures) {

@@ -30,8 +30,13 @@ export interface CampaignOptions {
   seed: number;
   /** Called for each input that breaks a property, as soon as it is found. */
   onCrash?: (c: Crash) => void;
-  /** Called after each run with its duration, for progress and slow-input reports. */
+  /** Called after each run with its duration, for progress reports. */
   onRun?: (run: number, ms: number) => void;
+  /**
+   * A run slower than this is a failure ("bounded time"). Off by default: the
+   * CI test asserts no timing (a loaded machine is slow); `npm run fuzz` sets it.
+   */
+  slowMs?: number;
 }
 
 export interface CampaignResult {
@@ -63,6 +68,9 @@ export function runCampaign(opts: CampaignOptions): CampaignResult {
     }
     const failures = checkInput(input, { reference: seed.bytes });
     const ms = performance.now() - t0;
+    if (opts.slowMs !== undefined && ms > opts.slowMs) {
+      failures.push({ property: 'bounded time', message: `${ms.toFixed(0)} ms for ${input.length} bytes (limit ${opts.slowMs} ms)` });
+    }
     if (ms > slowest.ms) slowest = { run, ms };
     opts.onRun?.(run, ms);
     if (failures.length) {
