@@ -107,7 +107,13 @@ export function jsonSchema(): S {
     title: 'structure kept as raw bytes (a type with no known layout, or one too short for its layout)',
     type: 'object',
     required: ['type', 'raw'],
-    properties: { ...INFO, type: { type: 'integer', minimum: 0, maximum: 65535 }, raw: { ...HEX_BYTES, description: 'the bytes after the 4-byte header' } },
+    properties: {
+      ...INFO,
+      type: { type: 'integer', minimum: 0, maximum: 65535 },
+      // a proposed type too short for its layout is still labelled proposed
+      proposed: { const: true, description: 'not part of the VT-d specification (proposals.md)' },
+      raw: { ...HEX_BYTES, description: 'the bytes after the 4-byte header' },
+    },
     additionalProperties: false,
   };
   return {
