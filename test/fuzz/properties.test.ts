@@ -1,6 +1,9 @@
 // Property-based tests: random models built from the schema rows survive
 // encode/decode both ways; random and mutated bytes never crash the decoder
 // or the validator (src/fuzz/check.ts lists every property checked per input).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { checksumValid } from '../../src/acpi/header.js';
@@ -92,6 +95,29 @@ describe('models built from the schema rows', () => {
         expect(same(encodeDmar(parseSourceText(src), { keepChecksum: true }), bytes)).toBe(true);
       }
     }), params(200));
+  });
+
+  test('the JSON document of any model, defects included, and of any mutated fixture conforms to schema/dmar.schema.json', () => {
+    const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false });
+    const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema/dmar.schema.json'), 'utf8')));
+    fc.assert(fc.property(withDefects, ({ table }) => {
+      const bytes = encodeDmar(table);
+      const doc = JSON.parse(JSON.stringify(toJson(decodeDmar(bytes, { strict: false }).table, bytes)));
+      expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
+    }), params(200));
+    // and of broken tables: known types kept raw, stray bytes, lengths that lie
+    const seeds = loadSeeds(ROOT);
+    fc.assert(fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
+      const bytes = mutate(seeds[i]!.bytes, new Prng(s)).bytes;
+      let table;
+      try {
+        table = decodeDmar(bytes, { strict: false }).table;
+      } catch (e) {
+        expect(e).toBeInstanceOf(DmarError);
+        return;
+      }
+      expect(validate(JSON.parse(JSON.stringify(toJson(table, bytes)))), ajv.errorsText(validate.errors)).toBe(true);
+    }), params(300));
   });
 
   test('reserved structure types are kept as raw bytes, with their type', () => {
