@@ -34,21 +34,26 @@ export const checks: Check[] = [
     description: 'two RMRRs of one segment overlap',
     hint: 'describe a region once and list every device that needs it in that RMRR\'s scopes',
     run(ctx, report) {
-      const seen: Located[] = [];
-      for (const l of ctx.of(1)) {
-        const a = range(l);
-        const hit = seen.find((o) => {
-          const b = range(o);
-          return num(o.s.fields, 'segment') === num(l.s.fields, 'segment') && a.base <= b.end && b.base <= a.end && a.base <= a.end && b.base <= b.end;
-        });
-        if (hit) {
-          const b = range(hit);
-          report({
-            offset: ctx.at(l, 'baseAddress'), structure: l.index,
-            message: `${hex(a.base)}-${hex(a.end)} overlaps ${ctx.label(hit.index)} (${hex(b.base)}-${hex(b.end)})`,
-          });
+      // sort and sweep, not every pair: a table of thousands of RMRRs stays linear-ish
+      const items = ctx.of(1)
+        .map((l) => ({ l, seg: num(l.s.fields, 'segment'), ...range(l) }))
+        .filter((x) => x.base <= x.end)
+        .sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));
+      const reported = new Set<number>();
+      let reach: (typeof items)[number] | undefined;
+      for (const x of items) {
+        if (reach && reach.seg === x.seg && x.base <= reach.end) {
+          // of the two, the one later in the table is the one to move or merge
+          const [later, earlier] = x.l.index > reach.l.index ? [x, reach] : [reach, x];
+          if (!reported.has(later.l.index)) {
+            reported.add(later.l.index);
+            report({
+              offset: ctx.at(later.l, 'baseAddress'), structure: later.l.index,
+              message: `${hex(later.base)}-${hex(later.end)} overlaps ${ctx.label(earlier.l.index)} (${hex(earlier.base)}-${hex(earlier.end)})`,
+            });
+          }
         }
-        seen.push(l);
+        if (!reach || reach.seg !== x.seg || x.end > reach.end) reach = x;
       }
     },
   }),
