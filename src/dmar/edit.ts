@@ -257,6 +257,11 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   let expect: { flags: number; signature: string; features: bigint };
   if (found.length === 0) {
     if (spec.virtualized === undefined) fail(`the table has no ${title} yet: say --virtualized or --bare-metal`, -1, 'DMAR-EDIT-ARG');
+    if (table.trailing?.length) {
+      // even forced: a descriptor behind bytes the walk cannot frame is one no consumer would find
+      const stop = end - table.trailing.length;
+      fail(`the structures stop framing at 0x${stop.toString(16)}: a ${title} appended at 0x${end.toString(16)} would be unreachable; repair the table first`, stop, 'DMAR-EDIT-UNREACHABLE');
+    }
     const d = newDescriptor(spec);
     at = end;
     out = new Uint8Array(bytes.length + d.length);

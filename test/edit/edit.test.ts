@@ -224,10 +224,13 @@ describe('tables that do not decode cleanly', () => {
   test('are edited at the byte level with force', () => {
     const r = setDmarFlag(broken, 'ims-optout', true, { force: true });
     expect(changedOffsets(broken, r.bytes)).toEqual([9, 37]);
-    // Behind the overrunning ATSR no walker reaches the descriptor, but its bytes are there.
-    const hidden = setVirtDescriptor(broken, { virtualized: true }, { force: true });
-    expect(hidden.bytes.length).toBe(broken.length + 32);
-    expect(Buffer.from(hidden.bytes.subarray(broken.length, broken.length + 4)).toString('hex')).toBe('01802000');
+    // Behind the overrunning ATSR no walker would reach a descriptor: refused even with force, at the ATSR.
+    expect(() => setVirtDescriptor(broken, { virtualized: true }, { force: true })).toThrow(/stop framing at 0x48: .* would be unreachable/);
+    try {
+      setVirtDescriptor(broken, { virtualized: true }, { force: true });
+    } catch (e) {
+      expect((e as DmarError).offset).toBe(0x48);
+    }
     // A Table Length 4 bytes past the data: the descriptor goes at the end of the data, where the walk finds it.
     const long = new Uint8Array(qemu);
     long[4] += 4;
