@@ -17,8 +17,11 @@ export interface VirtualFirmware {
 export const KNOWN_VIRTUAL_FIRMWARE: readonly VirtualFirmware[] = [
   // QEMU's build_header() defaults (ACPI_BUILD_APPNAME6 / ACPI_BUILD_APPNAME8), also Bochs.
   { who: 'QEMU', oemId: 'BOCHS', oemTableId: 'BXPC' },
+  // VirtualBox's ASL and its firmware write "VBOX  " (tables VBOXBIOS, VBOXCPUT, ...).
   { who: 'VirtualBox', oemId: 'VBOX' },
-  { who: 'Hyper-V', oemId: 'VRTUAL' },
+  // Hyper-V's UEFI firmware: PcdAcpiDefaultOemId "VRTUAL", table ID "MICROSFT".
+  { who: 'Hyper-V', oemId: 'VRTUAL', oemTableId: 'MICROSFT' },
+  // Xen's toolstack (libxl ACPI_OEM_ID) and hvmloader.
   { who: 'Xen', oemId: 'Xen' },
 ];
 
