@@ -60,6 +60,19 @@ export function fieldEnd(f: FieldDef): number {
   return f.offset + f.size;
 }
 
+/** Where a row set ends: the end of its last row (0 for none). */
+export function rowsEnd(fields: readonly FieldDef[]): number {
+  const last = fields[fields.length - 1];
+  return last ? fieldEnd(last) : 0;
+}
+
+/** The row with this key; a missing one is a bug of the caller, caught when its module loads. */
+export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
+  const f = fields.find((x) => x.key === key);
+  if (!f) throw new Error(`schema: no field ${key}`);
+  return f;
+}
+
 /** Mask of all bits a field's BitDefs name. */
 export function namedMask(f: FieldDef): bigint {
   let m = 0n;

@@ -1,8 +1,6 @@
-import type { FieldDef } from './fields.js';
+import { fieldByKey, rowsEnd, type FieldDef } from './fields.js';
 
-/** The 36-byte header every ACPI table starts with (ACPICA AcpiDmTableInfoHeader). */
-export const ACPI_HEADER_SIZE = 36;
-
+/** The header every ACPI table starts with (ACPICA AcpiDmTableInfoHeader). */
 export const ACPI_HEADER_FIELDS: readonly FieldDef[] = [
   { key: 'signature', name: 'Signature', offset: 0, size: 4, kind: 'ascii', role: 'signature' },
   { key: 'length', name: 'Table Length', offset: 4, size: 4, kind: 'uint', role: 'length' },
@@ -14,6 +12,9 @@ export const ACPI_HEADER_FIELDS: readonly FieldDef[] = [
   { key: 'creatorId', name: 'Asl Compiler ID', offset: 28, size: 4, kind: 'ascii' },
   { key: 'creatorRevision', name: 'Asl Compiler Revision', offset: 32, size: 4, kind: 'uint' },
 ];
+/** 36 bytes. */
+export const ACPI_HEADER_SIZE = rowsEnd(ACPI_HEADER_FIELDS);
+const CHECKSUM_AT = fieldByKey(ACPI_HEADER_FIELDS, 'checksum').offset;
 
 /** Sum of all bytes mod 256; a valid table sums to 0. */
 export function byteSum(bytes: Uint8Array): number {
@@ -22,9 +23,9 @@ export function byteSum(bytes: Uint8Array): number {
   return s & 0xff;
 }
 
-/** The checksum byte that makes `bytes` (with its checksum at offset 9) sum to 0. */
+/** The checksum byte that makes `bytes` (with its checksum where the Checksum row says) sum to 0. */
 export function computeChecksum(bytes: Uint8Array): number {
-  return (0x100 - ((byteSum(bytes) - bytes[9]!) & 0xff)) & 0xff;
+  return (0x100 - ((byteSum(bytes) - bytes[CHECKSUM_AT]!) & 0xff)) & 0xff;
 }
 
 export function checksumValid(bytes: Uint8Array): boolean {
@@ -33,6 +34,6 @@ export function checksumValid(bytes: Uint8Array): boolean {
 
 /** Write the checksum in place. */
 export function fixChecksum(bytes: Uint8Array): void {
-  bytes[9] = 0;
-  bytes[9] = computeChecksum(bytes);
+  bytes[CHECKSUM_AT] = 0;
+  bytes[CHECKSUM_AT] = computeChecksum(bytes);
 }

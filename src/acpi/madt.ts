@@ -2,7 +2,7 @@
  * The few MADT ("APIC") rows the DMAR validator needs: its interrupt
  * controller entries, and of those the I/O APICs (ACPICA AcpiDmTableInfoMadt1).
  */
-import type { FieldDef } from './fields.js';
+import { fieldByKey, rowsEnd, type FieldDef } from './fields.js';
 import { ACPI_HEADER_SIZE } from './header.js';
 
 export const MADT_SIGNATURE = 'APIC';
@@ -12,7 +12,7 @@ export const MADT_FIXED_FIELDS: readonly FieldDef[] = [
   { key: 'localApicAddress', name: 'Local Apic Address', offset: ACPI_HEADER_SIZE, size: 4, kind: 'uint' },
   { key: 'flags', name: 'Flags (decoded below)', offset: ACPI_HEADER_SIZE + 4, size: 4, kind: 'uint' },
 ];
-export const MADT_FIXED_SIZE = ACPI_HEADER_SIZE + 8;
+export const MADT_FIXED_SIZE = rowsEnd(MADT_FIXED_FIELDS);
 
 export const MADT_ENTRY_HEADER: readonly FieldDef[] = [
   { key: 'type', name: 'Subtable Type', offset: 0, size: 1, kind: 'uint', role: 'type' },
@@ -26,7 +26,7 @@ export const MADT_IOAPIC_FIELDS: readonly FieldDef[] = [
   { key: 'address', name: 'Address', offset: 4, size: 4, kind: 'uint' },
   { key: 'gsiBase', name: 'Interrupt', offset: 8, size: 4, kind: 'uint' },
 ];
-const IOAPIC_SIZE = 12;
+const IOAPIC_SIZE = rowsEnd(MADT_IOAPIC_FIELDS);
 
 export interface MadtIoapic {
   /** Offset of the entry in the MADT. */
@@ -42,13 +42,11 @@ function readUint(b: Uint8Array, at: number, size: number): number {
   return n;
 }
 
-const row = (rows: readonly FieldDef[], key: string) => rows.find((r) => r.key === key)!;
-
 /** The I/O APIC entries of a MADT; a malformed entry ends the walk (the MADT is not what is being validated). */
 export function madtIoapics(madt: Uint8Array): MadtIoapic[] {
   const out: MadtIoapic[] = [];
-  const lenRow = row(MADT_ENTRY_HEADER, 'length');
-  const typeRow = row(MADT_ENTRY_HEADER, 'type');
+  const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
+  const typeRow = fieldByKey(MADT_ENTRY_HEADER, 'type');
   const end = Math.min(madt.length, madt.length >= 8 ? readUint(madt, 4, 4) : 0);
   let o = MADT_FIXED_SIZE;
   while (o + 2 <= end) {
@@ -56,7 +54,7 @@ export function madtIoapics(madt: Uint8Array): MadtIoapic[] {
     if (len < 2 || o + len > end) break;
     if (madt[o + typeRow.offset] === MADT_IOAPIC_TYPE && len >= IOAPIC_SIZE) {
       const v = (key: string) => {
-        const r = row(MADT_IOAPIC_FIELDS, key);
+        const r = fieldByKey(MADT_IOAPIC_FIELDS, key);
         return readUint(madt, o + r.offset, r.size);
       };
       out.push({ offset: o, id: v('id'), address: v('address'), gsiBase: v('gsiBase') });

@@ -55,13 +55,6 @@ export function fieldParser(fields: readonly FieldDef[]): Compiled {
   return compiled;
 }
 
-/** Size covered by a row set. */
-export function fieldsSize(fields: readonly FieldDef[]): number {
-  if (fields.length === 0) return 0;
-  const last = fields[fields.length - 1]!;
-  return last.offset + last.size - fields[0]!.offset;
-}
-
 let pathParser: Parser | undefined;
 
 /** PCI Path pairs (PATH_FIELDS repeated to the end of the entry). */

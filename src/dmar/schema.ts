@@ -4,11 +4,11 @@
  * all integers little endian. Decoding, encoding, every output format and the
  * validator's field checks are driven by these rows.
  */
-import type { FieldDef } from '../acpi/fields.js';
+import { fieldByKey, rowsEnd, type FieldDef } from '../acpi/fields.js';
+
+export { fieldByKey };
 
 export const DMAR_SIGNATURE = 'DMAR';
-/** ACPI header (36) + Host Address Width, Flags, Reserved[10]. */
-export const DMAR_FIXED_SIZE = 48;
 
 export const IMS_OPTOUT_BIT = 3;
 
@@ -29,13 +29,16 @@ export const DMAR_FIELDS: readonly FieldDef[] = [
   },
   { key: 'reserved', name: 'Reserved', offset: 38, size: 10, kind: 'bytes', reserved: true },
 ];
+/** ACPI header (36) + Host Address Width, Flags, Reserved[10]: 48 bytes. */
+export const DMAR_FIXED_SIZE = rowsEnd(DMAR_FIELDS);
 
 /** Common header of every remapping structure (ACPICA AcpiDmTableInfoDmarHdr). */
-export const SUBTABLE_HEADER_SIZE = 4;
 export const SUBTABLE_HEADER_FIELDS: readonly FieldDef[] = [
   { key: 'type', name: 'Subtable Type', offset: 0, size: 2, kind: 'uint', role: 'type' },
   { key: 'length', name: 'Length', offset: 2, size: 2, kind: 'uint', role: 'length' },
 ];
+/** 4 bytes. */
+export const SUBTABLE_HEADER_SIZE = rowsEnd(SUBTABLE_HEADER_FIELDS);
 
 export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'PCI Endpoint Device',
@@ -44,9 +47,6 @@ export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
   4: 'Message-capable HPET Device',
   5: 'Namespace Device',
 };
-
-export const SCOPE_HEADER_SIZE = 6;
-export const PATH_ENTRY_SIZE = 2;
 
 /** Device scope entry (ACPICA AcpiDmTableInfoDmarScope), followed by PCI Path pairs. */
 export const SCOPE_FIELDS: readonly FieldDef[] = [
@@ -70,12 +70,16 @@ export const SCOPE_FIELDS: readonly FieldDef[] = [
   { key: 'enumerationId', name: 'Enumeration ID', offset: 4, size: 1, kind: 'uint', doc: 'IOAPIC ID, HPET number or ANDD Device Number' },
   { key: 'bus', name: 'PCI Bus Number', offset: 5, size: 1, kind: 'uint', doc: 'start bus of the PCI path' },
 ];
+/** 6 bytes. */
+export const SCOPE_HEADER_SIZE = rowsEnd(SCOPE_FIELDS);
 
 /** One PCI Path entry: printed by ACPICA as `DD,FF`. */
 export const PATH_FIELDS: readonly FieldDef[] = [
   { key: 'device', name: 'Device', offset: 0, size: 1, kind: 'uint' },
   { key: 'function', name: 'Function', offset: 1, size: 1, kind: 'uint' },
 ];
+/** 2 bytes. */
+export const PATH_ENTRY_SIZE = rowsEnd(PATH_FIELDS);
 export const PATH_NAME = 'PCI Path';
 
 /** What follows the fixed part of a structure. */
@@ -87,7 +91,7 @@ export interface StructDef {
   readonly abbrev: string;
   /** ACPICA's bracketed name (AcpiDmDmarSubnames). */
   readonly title: string;
-  /** Fixed part including the 4-byte common header. */
+  /** Fixed part including the 4-byte common header: where the last of `fields` ends. */
   readonly fixedSize: number;
   /** Fields after the common header. */
   readonly fields: readonly FieldDef[];
@@ -107,9 +111,12 @@ const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segm
 
 export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 
-export const STRUCTS: readonly StructDef[] = [
+/** A structure as written below: its fixedSize follows from its rows. */
+type StructRows = Omit<StructDef, 'fixedSize'>;
+
+const STRUCT_ROWS: readonly StructRows[] = [
   {
-    type: 0, abbrev: 'DRHD', title: 'Hardware Unit Definition', fixedSize: 16, body: 'scopes', acpicaSince: 0,
+    type: 0, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
@@ -124,7 +131,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 1, abbrev: 'RMRR', title: 'Reserved Memory Region', fixedSize: 24, body: 'scopes', acpicaSince: 0,
+    type: 1, abbrev: 'RMRR', title: 'Reserved Memory Region', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
@@ -133,7 +140,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 2, abbrev: 'ATSR', title: 'Root Port ATS Capability', fixedSize: 8, body: 'scopes', acpicaSince: 0,
+    type: 2, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
@@ -143,7 +150,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 3, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', fixedSize: 20, body: 'none', acpicaSince: 0,
+    type: 3, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: 'none', acpicaSince: 0,
     exactLength: 20,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
@@ -152,7 +159,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 4, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', fixedSize: 8, body: 'name', bodyName: 'Device Name',
+    type: 4, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: 'name', bodyName: 'Device Name',
     acpicaSince: 0,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
@@ -160,7 +167,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 5, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', fixedSize: 8, body: 'scopes', acpicaSince: 20210331,
+    type: 5, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: 'scopes', acpicaSince: 20210331,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
@@ -170,7 +177,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: 6, abbrev: 'SIDP', title: 'SoC Integrated Device Property', fixedSize: 8, body: 'scopes', acpicaSince: 20240322,
+    type: 6, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: 'scopes', acpicaSince: 20240322,
     scopeFlagsNamed: true,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
@@ -178,7 +185,7 @@ export const STRUCTS: readonly StructDef[] = [
     ],
   },
   {
-    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', fixedSize: 32, body: 'none',
+    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', body: 'none',
     proposed: true, exactLength: 32,
     fields: [
       { key: 'revision', name: 'Revision', offset: 4, size: 1, kind: 'uint', doc: '1' },
@@ -197,8 +204,11 @@ export const STRUCTS: readonly StructDef[] = [
   },
 ];
 
+export const STRUCTS: readonly StructDef[] = STRUCT_ROWS.map((s) => ({ ...s, fixedSize: rowsEnd(s.fields) }));
+
 export const VIRT_REVISION = 1;
-export const VIRT_LENGTH = 32;
+/** The descriptor's one allowed Length (32). */
+export const VIRT_LENGTH = STRUCTS.find((s) => s.type === VIRT_DESCRIPTOR_TYPE)!.exactLength!;
 /** CLI names of the descriptor's feature bits. */
 export const VIRT_FEATURE_CLI: Readonly<Record<string, string>> = {
   ims: 'IMS', 'msi-compose': 'MSI_COMPOSE', 'remappable-direct': 'REMAPPABLE_DIRECT',
@@ -222,10 +232,4 @@ export function structDefByAbbrev(abbrev: string): StructDef | undefined {
 /** Title ACPICA prints for a type, including the types it does not know. */
 export function structTitle(type: number): string {
   return structDef(type)?.title ?? 'Reserved';
-}
-
-export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
-  const f = fields.find((x) => x.key === key);
-  if (!f) throw new Error(`schema: no field ${key}`);
-  return f;
 }
