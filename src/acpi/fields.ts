@@ -73,6 +73,25 @@ export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
   return f;
 }
 
+/** Little-endian unsigned integer of `size` bytes at `at` (exact up to 6 bytes); bytes past the end read as 0. */
+export function readUint(bytes: Uint8Array, at: number, size: number): number {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + (bytes[at + i] ?? 0);
+  return v;
+}
+
+/** The same for any size, as a bigint. */
+export function readBigUint(bytes: Uint8Array, at: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i] ?? 0);
+  return v;
+}
+
+/** A row's unsigned value at `base + f.offset` (a bigint: rows go up to 8 bytes). */
+export function readField(bytes: Uint8Array, base: number, f: FieldDef): bigint {
+  return readBigUint(bytes, base + f.offset, f.size);
+}
+
 /** Mask of all bits a field's BitDefs name. */
 export function namedMask(f: FieldDef): bigint {
   let m = 0n;

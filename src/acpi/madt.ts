@@ -2,8 +2,8 @@
  * The few MADT ("APIC") rows the DMAR validator needs: its interrupt
  * controller entries, and of those the I/O APICs (ACPICA AcpiDmTableInfoMadt1).
  */
-import { fieldByKey, rowsEnd, type FieldDef } from './fields.js';
-import { ACPI_HEADER_SIZE } from './header.js';
+import { fieldByKey, fieldEnd, readUint, rowsEnd, type FieldDef } from './fields.js';
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from './header.js';
 
 export const MADT_SIGNATURE = 'APIC';
 
@@ -36,23 +36,19 @@ export interface MadtIoapic {
   gsiBase: number;
 }
 
-function readUint(b: Uint8Array, at: number, size: number): number {
-  let n = 0;
-  for (let i = size - 1; i >= 0; i--) n = n * 256 + b[at + i]!;
-  return n;
-}
-
 /** The I/O APIC entries of a MADT; a malformed entry ends the walk (the MADT is not what is being validated). */
 export function madtIoapics(madt: Uint8Array): MadtIoapic[] {
   const out: MadtIoapic[] = [];
   const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
   const typeRow = fieldByKey(MADT_ENTRY_HEADER, 'type');
-  const end = Math.min(madt.length, madt.length >= 8 ? readUint(madt, 4, 4) : 0);
+  const tableLength = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+  const headerSize = rowsEnd(MADT_ENTRY_HEADER);
+  const end = Math.min(madt.length, madt.length >= fieldEnd(tableLength) ? readUint(madt, tableLength.offset, tableLength.size) : 0);
   let o = MADT_FIXED_SIZE;
-  while (o + 2 <= end) {
-    const len = madt[o + lenRow.offset]!;
-    if (len < 2 || o + len > end) break;
-    if (madt[o + typeRow.offset] === MADT_IOAPIC_TYPE && len >= IOAPIC_SIZE) {
+  while (o + headerSize <= end) {
+    const len = readUint(madt, o + lenRow.offset, lenRow.size);
+    if (len < headerSize || o + len > end) break;
+    if (readUint(madt, o + typeRow.offset, typeRow.size) === MADT_IOAPIC_TYPE && len >= IOAPIC_SIZE) {
       const v = (key: string) => {
         const r = fieldByKey(MADT_IOAPIC_FIELDS, key);
         return readUint(madt, o + r.offset, r.size);

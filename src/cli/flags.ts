@@ -1,12 +1,13 @@
+import { readField } from '../acpi/fields.js';
 import { DMAR_FIELDS, fieldByKey } from '../dmar/schema.js';
-import { flagStates, readUint } from '../dmar/edit.js';
+import { flagStates } from '../dmar/edit.js';
 import { loadForReading } from './read-lenient.js';
 import { stdoutWrite } from './common.js';
 
 export function run(file: string | undefined, opts: { json?: boolean }): Promise<number> | number {
   const { source } = loadForReading(file);
   const row = fieldByKey(DMAR_FIELDS, 'flags');
-  const value = Number(readUint(source.bytes, 0, row));
+  const value = Number(readField(source.bytes, 0, row));
   const bits = flagStates(value);
   if (opts.json) {
     stdoutWrite(JSON.stringify({ file: source.name, field: row.name, offset: row.offset, value, bits }, null, 2) + '\n');

@@ -2,13 +2,14 @@
  * The framing walker: checks every length before any field is read, then
  * hands each fixed part to the parser generated from its schema rows.
  */
+import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { DmarError } from './errors.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import { fieldParser, latin1, parsePath } from './parsers.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
-  SUBTABLE_HEADER_SIZE, structDef,
+  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
 } from './schema.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -35,7 +36,11 @@ export interface DecodeOptions {
   strict?: boolean;
 }
 
-const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+const SIGNATURE = fieldByKey(ACPI_HEADER_FIELDS, 'signature');
+const TABLE_LENGTH = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+const TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
+const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
+const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 /** A plain Uint8Array copy (never a Buffer view), so models compare and serialise alike. */
 const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subarray(from, to));
 
@@ -51,15 +56,14 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
   if (bytes.length < ACPI_HEADER_SIZE) {
     throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
   }
-  const sig = latin1(bytes.subarray(0, 4));
+  const sig = latin1(bytes.subarray(SIGNATURE.offset, fieldEnd(SIGNATURE)));
   if (sig !== DMAR_SIGNATURE) {
-    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "DMAR"`, 0, 'DMAR-HDR-SIGNATURE');
+    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, SIGNATURE.offset, 'DMAR-HDR-SIGNATURE');
   }
   const header = fieldParser(ACPI_HEADER_FIELDS).parse(bytes.subarray(0, ACPI_HEADER_SIZE));
-  header.signature = sig;
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
-    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, 4, 'DMAR-HDR-LENGTH-SHORT');
+    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, TABLE_LENGTH.offset, 'DMAR-HDR-LENGTH-SHORT');
   }
   if (bytes.length < DMAR_FIXED_SIZE) {
     throw new DmarError(`truncated: ${bytes.length} bytes, the DMAR fixed part needs ${DMAR_FIXED_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
@@ -67,7 +71,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
   let end = declared;
   if (declared > bytes.length) {
     report({
-      code: 'DMAR-HDR-LENGTH-PAST-END', severity: 'error', offset: 4,
+      code: 'DMAR-HDR-LENGTH-PAST-END', severity: 'error', offset: TABLE_LENGTH.offset,
       message: `Table Length ${declared} runs past the end of the data (${bytes.length} bytes)`,
     });
     end = bytes.length;
@@ -89,8 +93,8 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
       table.trailing = copy(bytes, off, end);
       break;
     }
-    const type = u16(bytes, off);
-    const len = u16(bytes, off + 2);
+    const type = readUint(bytes, off + TYPE.offset, TYPE.size);
+    const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
     const why =
       len === 0 ? 'Length is 0 (Linux stops reading the table here)'
       : len < SUBTABLE_HEADER_SIZE ? `Length ${len} is shorter than a structure header`
@@ -99,7 +103,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
     if (why) {
       report({
         code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-        severity: 'error', offset: off + 2, structure: index,
+        severity: 'error', offset: off + LENGTH.offset, structure: index,
         message: `structure type ${type} at 0x${off.toString(16)}: ${why}`,
       });
       table.trailing = copy(bytes, off, end);
@@ -119,7 +123,7 @@ function decodeStructure(
   if (!def || len < def.fixedSize) {
     if (def) {
       report({
-        code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + 2, structure: index,
+        code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + LENGTH.offset, structure: index,
         message: `${def.abbrev} at 0x${off.toString(16)}: Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
       });
     }
@@ -159,18 +163,18 @@ function decodeScopes(
   const scopes: DeviceScope[] = [];
   let o = start;
   while (o < end) {
-    const slen = end - o >= 2 ? bytes[o + 1]! : -1;
+    const slen = end - o >= fieldEnd(SCOPE_LENGTH) ? readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size) : -1;
     const why =
-      slen < 0 ? '1 stray byte where a device scope should start'
-      : slen < SCOPE_HEADER_SIZE ? `Entry Length ${slen} is shorter than a device scope (6 bytes)`
+      slen < 0 ? `${end - o} stray byte${end - o > 1 ? 's' : ''} where a device scope should start`
+      : slen < SCOPE_HEADER_SIZE ? `Entry Length ${slen} is shorter than a device scope (${SCOPE_HEADER_SIZE} bytes)`
       : o + slen > end ? `Entry Length ${slen} runs past the end of its ${parent} (${end - o} bytes left)`
-      : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0 ? `Entry Length ${slen} is not 6 + 2n`
+      : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0 ? `Entry Length ${slen} is not ${SCOPE_HEADER_SIZE} + ${PATH_ENTRY_SIZE}n`
       : undefined;
     if (why) {
       const code = slen >= 0 && o + slen > end && slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-OVERRUN'
         : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
       report({
-        code, severity: 'error', offset: slen < 0 ? o : o + 1, structure: index,
+        code, severity: 'error', offset: slen < 0 ? o : o + SCOPE_LENGTH.offset, structure: index,
         message: `device scope at 0x${o.toString(16)} in ${parent}: ${why}`,
       });
       break;

@@ -12,7 +12,8 @@ import { decodeDmar, type Problem } from './decode.js';
 import { hex, hex64 } from './json.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
-  DMAR_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, fieldByKey, structDef, structDefByAbbrev, structTitle,
+  DMAR_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
+  structDefByAbbrev, structTitle,
 } from './schema.js';
 
 export const DIFF_FORMAT = 'dmar-diff/1';
@@ -304,9 +305,11 @@ function bodyDiffs(sa: Structure, bytesA: Uint8Array, sb: Structure, bytesB: Uin
   const out: FieldDiff[] = [];
   const def = structDef(sa.type);
   if (sa.raw || sb.raw || !def || sa.type !== sb.type) {
-    const ra = bytesA.subarray(sa.offset + 4, sa.offset + sa.length);
-    const rb = bytesB.subarray(sb.offset + 4, sb.offset + sb.length);
-    if (hex(ra) !== hex(rb)) out.push(extraDiff('raw', 'Raw Data', { offset: sa.offset + 4, value: hex(ra) }, { offset: sb.offset + 4, value: hex(rb) }));
+    const ra = bytesA.subarray(sa.offset + SUBTABLE_HEADER_SIZE, sa.offset + sa.length);
+    const rb = bytesB.subarray(sb.offset + SUBTABLE_HEADER_SIZE, sb.offset + sb.length);
+    if (hex(ra) !== hex(rb)) {
+      out.push(extraDiff('raw', 'Raw Data', { offset: sa.offset + SUBTABLE_HEADER_SIZE, value: hex(ra) }, { offset: sb.offset + SUBTABLE_HEADER_SIZE, value: hex(rb) }));
+    }
     return out;
   }
   out.push(...compareRows(def.fields, sa.fields, sa.offset, sb.fields, sb.offset));
@@ -331,7 +334,7 @@ function wholeStructure(s: Structure, bytes: Uint8Array, side: 'a' | 'b'): { fie
   const sideOf = (v: Side) => (side === 'a' ? [v, null] : [null, v]) as [Side | null, Side | null];
   const fields = oneSided([SUB_LENGTH], { length: s.length }, s.offset, side);
   if (s.raw || !def) {
-    fields.push(extraDiff('raw', 'Raw Data', ...sideOf({ offset: s.offset + 4, value: hex(bytes.subarray(s.offset + 4, s.offset + s.length)) })));
+    fields.push(extraDiff('raw', 'Raw Data', ...sideOf({ offset: s.offset + SUBTABLE_HEADER_SIZE, value: hex(bytes.subarray(s.offset + SUBTABLE_HEADER_SIZE, s.offset + s.length)) })));
     return { fields, scopes: [] };
   }
   fields.push(...oneSided(def.fields, s.fields, s.offset, side));

@@ -10,7 +10,7 @@
  * already wrong stays wrong by the same amount (`fixTable` repairs it), and
  * every edit undone gives back the original bytes, checksum included.
  */
-import { bitValue, namedMask, type BitDef, type FieldDef } from '../acpi/fields.js';
+import { bitValue, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
 import { decodeDmar, type DecodeResult } from './decode.js';
 import { writeField } from './encode.js';
@@ -18,7 +18,7 @@ import { DmarError } from './errors.js';
 import type { Structure } from './model.js';
 import { asciiValue } from './parsers.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_FEATURE_CLI,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, VIRT_DESCRIPTOR_TYPE, VIRT_FEATURE_CLI,
   VIRT_LENGTH, VIRT_REVISION, fieldByKey, structDef, type StructDef,
 } from './schema.js';
 
@@ -49,13 +49,6 @@ const V_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
 const V_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
 const VIRTUALIZED = V_FLAGS.bits!.find((b) => b.name === 'VIRTUALIZED')!;
 
-/** A row's unsigned value at `base + row.offset`. */
-export function readUint(bytes: Uint8Array, base: number, f: FieldDef): bigint {
-  let v = 0n;
-  for (let i = f.size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[base + f.offset + i] ?? 0);
-  return v;
-}
-
 const hexByte = (v: number | bigint) => '0x' + v.toString(16).padStart(2, '0');
 const proposedLabel = (b: BitDef) => (b.proposed ? `${b.name} (proposed)` : b.name);
 
@@ -73,8 +66,8 @@ function decodeFor(bytes: Uint8Array, opts: EditOptions): DecodeResult {
  * up whatever the edited bytes changed.
  */
 function rebalanceChecksum(before: Uint8Array, after: Uint8Array): void {
-  const lenBefore = Number(readUint(before, 0, LENGTH));
-  const lenAfter = Number(readUint(after, 0, LENGTH));
+  const lenBefore = Number(readField(before, 0, LENGTH));
+  const lenAfter = Number(readField(after, 0, LENGTH));
   const want = byteSum(before.subarray(0, lenBefore));
   const got = byteSum(after.subarray(0, lenAfter));
   const at = CHECKSUM.offset;
@@ -82,15 +75,15 @@ function rebalanceChecksum(before: Uint8Array, after: Uint8Array): void {
 }
 
 function checksumWarnings(bytes: Uint8Array): string[] {
-  const len = Number(readUint(bytes, 0, LENGTH));
+  const len = Number(readField(bytes, 0, LENGTH));
   if (byteSum(bytes.subarray(0, len)) === 0) return [];
   return ['the Checksum was already wrong before this edit and still is (dmar fix recomputes it)'];
 }
 
 function headerChanges(before: Uint8Array, after: Uint8Array): string[] {
   const out: string[] = [];
-  const l0 = readUint(before, 0, LENGTH);
-  const l1 = readUint(after, 0, LENGTH);
+  const l0 = readField(before, 0, LENGTH);
+  const l1 = readField(after, 0, LENGTH);
   if (l0 !== l1) out.push(`${LENGTH.name}: ${l0} -> ${l1}`);
   const c0 = before[CHECKSUM.offset]!;
   const c1 = after[CHECKSUM.offset]!;
@@ -153,7 +146,7 @@ export function flagStates(value: number): FlagState[] {
 export function setDmarFlag(bytes: Uint8Array, cli: string, on: boolean, opts: EditOptions = {}): EditResult {
   const bit = dmarFlagBit(cli);
   decodeFor(bytes, opts);
-  const old = Number(readUint(bytes, 0, FLAGS));
+  const old = Number(readField(bytes, 0, FLAGS));
   const mask = 1 << bit.shift;
   const value = on ? old | mask : old & ~mask;
   const label = proposedLabel(bit);
@@ -268,8 +261,8 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     out.set(bytes.subarray(0, at), 0);
     out.set(d, at);
     out.set(bytes.subarray(at), at + d.length);
-    writeField(out, 0, LENGTH, Number(readUint(bytes, 0, LENGTH)) + d.length, 'header: ');
-    expect = { flags: Number(readUint(d, 0, V_FLAGS)), signature: spec.signature ?? '', features: wanted ?? 0n };
+    writeField(out, 0, LENGTH, Number(readField(bytes, 0, LENGTH)) + d.length, 'header: ');
+    expect = { flags: Number(readField(d, 0, V_FLAGS)), signature: spec.signature ?? '', features: wanted ?? 0n };
     changes.push(
       `added ${title} at 0x${at.toString(16)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, `
       + `Hypervisor Signature ${JSON.stringify(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
@@ -280,7 +273,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     at = s.offset;
     out = out0;
     const where = `${title} at 0x${at.toString(16)}`;
-    const oldFlags = Number(readUint(bytes, at, V_FLAGS));
+    const oldFlags = Number(readField(bytes, at, V_FLAGS));
     let flags = oldFlags;
     if (spec.virtualized !== undefined) {
       const m = 1 << VIRTUALIZED.shift;
@@ -302,7 +295,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
       }
       signature = spec.signature;
     }
-    const oldFeatures = readUint(bytes, at, V_FEATURES);
+    const oldFeatures = readField(bytes, at, V_FEATURES);
     let features = oldFeatures;
     if (wanted !== undefined) {
       features = (oldFeatures & ~namedMask(V_FEATURES)) | wanted;
@@ -323,9 +316,9 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   const d = reached[0];
   verify(!clean || (reached.length === 1 && d!.offset === at), `expected one ${title} at 0x${at.toString(16)}`);
   const readBack = d?.fields ?? {
-    [V_FLAGS.key]: Number(readUint(out, at, V_FLAGS)),
+    [V_FLAGS.key]: Number(readField(out, at, V_FLAGS)),
     [V_SIGNATURE.key]: asciiValue(out.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size)),
-    [V_FEATURES.key]: readUint(out, at, V_FEATURES),
+    [V_FEATURES.key]: readField(out, at, V_FEATURES),
   };
   verify(
     readBack[V_FLAGS.key] === expect.flags && readBack[V_SIGNATURE.key] === expect.signature
@@ -361,7 +354,7 @@ export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {})
     out.set(p, o);
     o += p.length;
   }
-  writeField(out, 0, LENGTH, Number(readUint(bytes, 0, LENGTH)) - removed, 'header: ');
+  writeField(out, 0, LENGTH, Number(readField(bytes, 0, LENGTH)) - removed, 'header: ');
   rebalanceChecksum(bytes, out);
   const back = decodeFor(out, opts).table;
   verify(virtDescriptors(back.structures).length === 0, `a ${VIRT.title} is still there`);
@@ -386,9 +379,9 @@ export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {})
  */
 export function walkedLength(bytes: Uint8Array): number {
   let off = DMAR_FIXED_SIZE;
-  while (bytes.length - off >= 4) {
-    const len = Number(readUint(bytes, off, SUB_LENGTH));
-    if (len < 4 || off + len > bytes.length) break;
+  while (bytes.length - off >= SUBTABLE_HEADER_SIZE) {
+    const len = Number(readField(bytes, off, SUB_LENGTH));
+    if (len < SUBTABLE_HEADER_SIZE || off + len > bytes.length) break;
     off += len;
   }
   return Math.min(off, bytes.length);

@@ -7,8 +7,12 @@ import { ACPI_HEADER_FIELDS, fixChecksum } from '../acpi/header.js';
 import { DmarError } from './errors.js';
 import type { DeviceScope, DmarTable, Fields, Structure } from './model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_SIZE, structDef,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
+  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
 } from './schema.js';
+
+const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
+const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 
 export interface EncodeOptions {
   /** Keep header.checksum as given instead of computing it. */
@@ -63,7 +67,8 @@ function latin1Bytes(s: string, where: string): Uint8Array {
   return b;
 }
 
-function scopeSize(sc: DeviceScope): number {
+/** The size a device scope encodes to. */
+export function scopeSize(sc: DeviceScope): number {
   return SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * sc.path.length;
 }
 
@@ -81,11 +86,8 @@ export function structureSize(s: Structure): number {
 function encodeStructure(out: Uint8Array, at: number, s: Structure, index: number): number {
   const size = structureSize(s);
   const where = `structure #${index} (type ${s.type}): `;
-  if (size > 0xffff) throw new DmarError(`${where}${size} bytes do not fit a 16-bit Length`, -1, 'DMAR-ENCODE');
-  out[at] = s.type & 0xff;
-  out[at + 1] = (s.type >> 8) & 0xff;
-  out[at + 2] = size & 0xff;
-  out[at + 3] = size >> 8;
+  if (size >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${size} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
+  writeFields(out, at, SUBTABLE_HEADER_FIELDS, { type: s.type, length: size }, where);
   if (s.raw) {
     out.set(s.raw, at + SUBTABLE_HEADER_SIZE);
     return size;
@@ -95,7 +97,7 @@ function encodeStructure(out: Uint8Array, at: number, s: Structure, index: numbe
   let o = at + def.fixedSize;
   for (const sc of s.scopes ?? []) {
     const n = scopeSize(sc);
-    if (n > 0xff) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
+    if (n >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
     writeFields(out, o, SCOPE_FIELDS, { ...sc.fields, length: n }, where);
     let p = o + SCOPE_HEADER_SIZE;
     for (const e of sc.path) {
@@ -119,7 +121,7 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   for (const s of t.structures) total += structureSize(s);
   total += t.trailing?.length ?? 0;
   const out = new Uint8Array(total);
-  writeFields(out, 0, ACPI_HEADER_FIELDS, { ...t.header, length: total, signature: t.header.signature ?? 'DMAR' }, 'header: ');
+  writeFields(out, 0, ACPI_HEADER_FIELDS, { ...t.header, length: total, signature: t.header.signature ?? DMAR_SIGNATURE }, 'header: ');
   writeFields(out, 0, DMAR_FIELDS, t.fields, '');
   let at = DMAR_FIXED_SIZE;
   t.structures.forEach((s, i) => {

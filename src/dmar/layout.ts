@@ -5,10 +5,11 @@
  */
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
+import { scopeSize } from './encode.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
-  structDef, type StructDef,
+  SUBTABLE_HEADER_SIZE, structDef, type StructDef,
 } from './schema.js';
 
 export type Item =
@@ -17,14 +18,10 @@ export type Item =
   | { kind: 'structure'; offset: number; index: number; s: Structure; def?: StructDef }
   | { kind: 'scope'; offset: number; index: number; sc: DeviceScope; parent: StructDef }
   | { kind: 'path'; offset: number; device: number; function: number; rows: readonly FieldDef[] }
-  | { kind: 'name'; offset: number; name: string; size: number; terminated: boolean }
+  | { kind: 'name'; offset: number; name: string; size: number; terminated: boolean; title: string }
   | { kind: 'trailing'; offset: number; bytes: Uint8Array; implied: boolean; level: 'structure' | 'table' }
   | { kind: 'raw'; offset: number; bytes: Uint8Array }
   | { kind: 'end'; length: number };
-
-function pathEntriesSize(sc: DeviceScope): number {
-  return SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * sc.path.length;
-}
 
 /**
  * Items in byte order. Offsets are recomputed from the content, so they agree
@@ -46,8 +43,8 @@ export function* layout(t: DmarTable): Generator<Item> {
       yield { kind: 'field', offset: start + row.offset, row, value: hdr[row.key as 'type' | 'length'], where: 'subtable' };
     }
     if (s.raw || !def) {
-      if (s.raw?.length) yield { kind: 'raw', offset: start + 4, bytes: s.raw };
-      at = start + 4 + (s.raw?.length ?? 0);
+      if (s.raw?.length) yield { kind: 'raw', offset: start + SUBTABLE_HEADER_SIZE, bytes: s.raw };
+      at = start + SUBTABLE_HEADER_SIZE + (s.raw?.length ?? 0);
       continue;
     }
     for (const row of def.fields) yield { kind: 'field', offset: start + row.offset, row, value: s.fields[row.key] ?? 0, where: 'structure' };
@@ -63,12 +60,12 @@ export function* layout(t: DmarTable): Generator<Item> {
         yield { kind: 'path', offset: p, device: e.device, function: e.function, rows: PATH_FIELDS };
         p += PATH_ENTRY_SIZE;
       }
-      at += pathEntriesSize(sc);
+      at += scopeSize(sc);
     }
     if (def.body === 'name') {
       const name = s.name ?? '';
       const size = name.length + (s.unterminated ? 0 : 1);
-      yield { kind: 'name', offset: at, name, size, terminated: !s.unterminated };
+      yield { kind: 'name', offset: at, name, size, terminated: !s.unterminated, title: def.bodyName! };
       at += size;
     }
     if (s.trailing?.length) {

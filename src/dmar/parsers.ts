@@ -4,7 +4,7 @@
  * decode.ts has checked every length before a parser sees the bytes.
  */
 import { Parser } from 'binary-parser';
-import type { FieldDef, FieldValue } from '../acpi/fields.js';
+import { readUint, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { PATH_FIELDS } from './schema.js';
 
 export function latin1(bytes: Uint8Array): string {
@@ -20,11 +20,7 @@ export function asciiValue(bytes: Uint8Array): string {
   return latin1(bytes.subarray(0, end));
 }
 
-function uintLE(bytes: Uint8Array): number {
-  let v = 0;
-  for (let i = bytes.length - 1; i >= 0; i--) v = v * 256 + bytes[i]!;
-  return v;
-}
+const uintLE = (bytes: Uint8Array) => readUint(bytes, 0, bytes.length);
 
 type Compiled = { parse(bytes: Uint8Array): Record<string, FieldValue> };
 const cache = new WeakMap<readonly FieldDef[], Compiled>();

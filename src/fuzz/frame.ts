@@ -3,11 +3,12 @@
  * of its own: the mutator must not depend on the decoder it is testing. Every
  * offset and size comes from the schema rows.
  */
-import type { FieldDef } from '../acpi/fields.js';
+import { readUint, type FieldDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { DMAR_FIXED_SIZE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef } from '../dmar/schema.js';
 
 export const TABLE_LENGTH: FieldDef = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+export const STRUCT_TYPE: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 export const STRUCT_LENGTH: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 export const SCOPE_LENGTH: FieldDef = fieldByKey(SCOPE_FIELDS, 'length');
 
@@ -22,12 +23,6 @@ export interface Frame {
   structures: Span[];
   /** Device scopes that fit their structure. */
   scopes: Span[];
-}
-
-export function readUint(bytes: Uint8Array, at: number, size: number): number {
-  let v = 0;
-  for (let i = size - 1; i >= 0; i--) v = v * 256 + (bytes[at + i] ?? 0);
-  return v;
 }
 
 /** Write `value` (truncated to `size` bytes) little endian at `at`, inside `bytes` only. */
@@ -48,11 +43,11 @@ export function frame(bytes: Uint8Array): Frame {
     const len = readUint(bytes, off + STRUCT_LENGTH.offset, STRUCT_LENGTH.size);
     if (len < SUBTABLE_HEADER_SIZE || off + len > bytes.length) break;
     structures.push({ offset: off, length: len });
-    const def = structDef(readUint(bytes, off, 2));
+    const def = structDef(readUint(bytes, off + STRUCT_TYPE.offset, STRUCT_TYPE.size));
     if (def?.body === 'scopes' && len >= def.fixedSize) {
       let o = off + def.fixedSize;
       while (o + SCOPE_LENGTH.offset < off + len) {
-        const slen = bytes[o + SCOPE_LENGTH.offset]!;
+        const slen = readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size);
         if (slen === 0 || o + slen > off + len) break;
         scopes.push({ offset: o, length: slen });
         o += slen;

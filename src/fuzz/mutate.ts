@@ -3,9 +3,10 @@
  * short, bits flipped, a length field set to a value that is too small, too
  * large or absurd, junk appended, a structure repeated or lost.
  */
-import { fixChecksum } from '../acpi/header.js';
+import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, fixChecksum } from '../acpi/header.js';
 import { DMAR_FIXED_SIZE } from '../dmar/schema.js';
-import { frame, readUint, SCOPE_LENGTH, STRUCT_LENGTH, TABLE_LENGTH, writeUint, type Frame } from './frame.js';
+import { frame, SCOPE_LENGTH, STRUCT_LENGTH, TABLE_LENGTH, writeUint, type Frame } from './frame.js';
 import type { Prng } from './prng.js';
 
 /** One applied mutation: the new bytes and a line saying what was done. */
@@ -18,6 +19,12 @@ type Mutator = (b: Uint8Array, rng: Prng, f: Frame) => Applied | undefined;
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x03, 0x04, 0x06, 0x07, 0x08, 0x7f, 0x80, 0xfe, 0xff];
 const hex = (n: number) => '0x' + n.toString(16);
+/** A table shorter than this has no Checksum byte to fix. */
+const CHECKSUM_END = fieldEnd(fieldByKey(ACPI_HEADER_FIELDS, 'checksum'));
+/** Where the header and the DMAR fixed part begin and end, and the bytes either side. */
+const HEADER_EDGES = [
+  0, TABLE_LENGTH.offset, ACPI_HEADER_SIZE - 1, ACPI_HEADER_SIZE, ACPI_HEADER_SIZE + 1, DMAR_FIXED_SIZE - 1, DMAR_FIXED_SIZE, DMAR_FIXED_SIZE + 1,
+];
 
 function declaredLength(b: Uint8Array): number {
   return readUint(b, TABLE_LENGTH.offset, TABLE_LENGTH.size);
@@ -44,7 +51,7 @@ function splice(b: Uint8Array, at: number, remove: number, insert: Uint8Array = 
 
 /** Cut points where the walker's decisions change: header edges, structure and scope edges, and anywhere. */
 function cutPoint(b: Uint8Array, rng: Prng, f: Frame): number {
-  const edges = [0, 4, 35, 36, 37, 47, 48, 49];
+  const edges = [...HEADER_EDGES];
   for (const s of [...f.structures, ...f.scopes]) edges.push(s.offset, s.offset + 1, s.offset + 3, s.offset + 4, s.offset + s.length - 1);
   const at = rng.chance(0.5) ? rng.pick(edges) : rng.int(b.length);
   return Math.max(0, Math.min(at, b.length - 1));
@@ -151,9 +158,9 @@ export function mutate(input: Uint8Array, rng: Prng): Mutation {
     bytes = r.bytes;
     steps.push(`${name}: ${r.what}`);
   }
-  if (bytes.length >= 10 && rng.chance(0.3)) {
+  if (bytes.length >= CHECKSUM_END && rng.chance(0.3)) {
     const len = Math.min(bytes.length, declaredLength(bytes));
-    if (len >= 10) {
+    if (len >= CHECKSUM_END) {
       const view = bytes.subarray(0, len);
       fixChecksum(view);
       steps.push('checksum: fixed');

@@ -2,6 +2,7 @@
 import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import type { DmarTable } from '../model.js';
+import { PATH_ENTRY_SIZE, PATH_NAME } from '../schema.js';
 import { describe, scopeTypeName } from './describe.js';
 import type { Paint } from './paint.js';
 
@@ -38,10 +39,10 @@ export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
         break;
       }
       case 'path':
-        row(it.offset, 2, 'PCI Path', `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`);
+        row(it.offset, PATH_ENTRY_SIZE, PATH_NAME, `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`);
         break;
       case 'name':
-        row(it.offset, it.size, 'Device Name', JSON.stringify(it.name));
+        row(it.offset, it.size, it.title, JSON.stringify(it.name));
         break;
       case 'trailing':
         row(it.offset, it.bytes.length, it.implied ? 'Padding' : 'Trailing Data', it.implied ? '' : p.warn('belongs to no field'));

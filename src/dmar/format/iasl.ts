@@ -12,7 +12,8 @@ import { DmarError } from '../errors.js';
 import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
-  DMAR_FIELDS, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef, type StructDef,
+  DMAR_FIELDS, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE, structDef, type StructDef,
 } from '../schema.js';
 
 export type IaslDialect = 'current' | '2020';
@@ -96,7 +97,7 @@ export function formatIasl(
         break;
       case 'structure': {
         line('');
-        emptyRawAt = it.s.raw?.length === 0 ? it.offset + 4 : undefined;
+        emptyRawAt = it.s.raw?.length === 0 ? it.offset + SUBTABLE_HEADER_SIZE : undefined;
         inLast = it.index === t.structures.length - 1;
         if (!knownTo(it.def, d)) {
           const what = it.def ? `${it.def.abbrev} (type ${it.s.type})` : `structure type ${it.s.type}`;
@@ -138,12 +139,12 @@ export function formatIasl(
         break;
       }
       case 'path':
-        line(lineHeader(d, it.offset, 2, PATH_NAME) + `${hx(it.device, 2)},${hx(it.function, 2)}`);
+        line(lineHeader(d, it.offset, PATH_ENTRY_SIZE, PATH_NAME) + `${hx(it.device, 2)},${hx(it.function, 2)}`);
         line('');
         break;
       case 'name':
-        line(lineHeader(d, it.offset, it.size, 'Device Name') + `"${it.name}"`);
-        if (!it.terminated) warnings.push(`Device Name at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
+        line(lineHeader(d, it.offset, it.size, it.title) + `"${it.name}"`);
+        if (!it.terminated) warnings.push(`${it.title} at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
         break;
       case 'trailing':
         // implied padding is still written before the table's own trailing bytes, or the reader could not tell them apart
@@ -291,8 +292,8 @@ export function parseIasl(text: string): DmarTable {
   const c = new Cursor(sourceEntries(text));
   if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', -1, 'DMAR-SOURCE');
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
-  if (header.signature !== 'DMAR') {
-    throw new DmarError(`Signature is ${JSON.stringify(header.signature)}, not "DMAR"`, -1, 'DMAR-SOURCE');
+  if (header.signature !== DMAR_SIGNATURE) {
+    throw new DmarError(`Signature is ${JSON.stringify(header.signature)}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
   while (c.peek()) {

@@ -2,6 +2,7 @@
 import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import type { DmarTable } from '../model.js';
+import { PATH_NAME } from '../schema.js';
 import { describe, hexn, scopeTypeName } from './describe.js';
 import type { Paint } from './paint.js';
 
@@ -51,12 +52,12 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
       case 'path': {
         const entry = `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`;
         const last = scopeLine![scopeLine!.length - 1]!;
-        if (last.startsWith(p.name('PCI Path'))) scopeLine![scopeLine!.length - 1] = `${last} → ${entry}`;
-        else scopeLine!.push(`${p.name('PCI Path')} ${entry}`);
+        if (last.startsWith(p.name(PATH_NAME))) scopeLine![scopeLine!.length - 1] = `${last} → ${entry}`;
+        else scopeLine!.push(`${p.name(PATH_NAME)} ${entry}`);
         break;
       }
       case 'name':
-        out.push(`    ${p.name('Device Name'.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
+        out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
         break;
       case 'trailing':
         out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${Buffer.from(it.bytes).toString('hex')}`)}`);

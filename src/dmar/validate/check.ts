@@ -3,10 +3,10 @@
  * decoded table (decoded leniently, so framing defects are findings too) and
  * the schema rows that locate each field.
  */
-import type { FieldDef } from '../../acpi/fields.js';
+import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { DeviceScope, DmarTable, Structure } from '../model.js';
-import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, type StructDef } from '../schema.js';
+import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
 
 export type { Severity };
 
@@ -102,6 +102,7 @@ export function printable(s: string): string {
 }
 
 const SCOPE_ROW = (key: string): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 
 export class Context {
   readonly table: DmarTable;
@@ -146,11 +147,11 @@ export class Context {
     return `${typeName(-1)} at index ${index}`;
   }
 
-  /** Label for a structure that framing rejected: its type is read at `typeOffset`. */
-  labelUnframed(index: number, typeOffset: number): string {
+  /** Label for a structure that framing rejected, starting at `at`: its type is read from its bytes. */
+  labelUnframed(index: number, at: number): string {
     if (this.labels[index]) return this.labels[index]!;
-    if (typeOffset + 2 > this.bytes.length) return `structure #${index + 1}`;
-    const type = this.bytes[typeOffset]! | (this.bytes[typeOffset + 1]! << 8);
+    if (at + fieldEnd(SUB_TYPE) > this.bytes.length) return `structure #${index + 1}`;
+    const type = readUint(this.bytes, at + SUB_TYPE.offset, SUB_TYPE.size);
     const n = this.table.structures.filter((s) => s.type === type).length + 1;
     return `${typeName(type)} #${n}`;
   }

@@ -5,7 +5,7 @@
  * Flags, the proposed descriptor) claim those rows with reservedOf(); the
  * generic checks report every other row.
  */
-import { namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { namedMask, readBigUint, type FieldDef, type FieldValue } from '../../acpi/fields.js';
 import { DMAR_FIELDS, SCOPE_FIELDS, type StructDef } from '../schema.js';
 import { defineCheck, hex, type Check, type Context, type Report, type Reporter } from './check.js';
 
@@ -43,11 +43,7 @@ export function fieldsOf(ctx: Context): FieldAt[] {
 function asBig(v: FieldValue): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(v);
-  if (v instanceof Uint8Array) {
-    let n = 0n;
-    for (let i = v.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(v[i]!);
-    return n;
-  }
+  if (v instanceof Uint8Array) return readBigUint(v, 0, v.length);
   return 0n;
 }
 

@@ -4,9 +4,11 @@
  * of its Problem codes is a check here with the same ID.
  */
 import type { Problem } from '../decode.js';
+import { fieldByKey, SUBTABLE_HEADER_FIELDS } from '../schema.js';
 import { defineCheck, type Check, type Context, type Reporter } from './check.js';
 
 const STRUCT_CODES = new Set(['DMAR-STRUCT-ZERO-LENGTH', 'DMAR-STRUCT-TOO-SHORT', 'DMAR-STRUCT-OVERRUN']);
+const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
 /** Report the decoder's problems carrying this check's ID. */
 function fromDecoder(id: string) {
@@ -24,8 +26,8 @@ function locate(ctx: Context, p: Problem) {
   if (p.structure === undefined) return { offset: p.offset, message: p.message };
   const s = ctx.table.structures[p.structure];
   if (s === undefined && STRUCT_CODES.has(p.code)) {
-    // The walker stopped at this structure: its Length is at offset+2, its Type at offset+0.
-    return { offset: p.offset, structure: p.structure, label: ctx.labelUnframed(p.structure, p.offset - 2), message: bare(p.message) };
+    // The walker stopped at this structure: the problem is at its Length.
+    return { offset: p.offset, structure: p.structure, label: ctx.labelUnframed(p.structure, p.offset - SUB_LENGTH.offset), message: bare(p.message) };
   }
   const scope = p.code.startsWith('DMAR-SCOPE-') && s?.scopes ? s.scopes.length : undefined;
   return { offset: p.offset, structure: p.structure, scope, message: bare(p.message) };
