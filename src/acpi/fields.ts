@@ -92,6 +92,13 @@ export function readField(bytes: Uint8Array, base: number, f: FieldDef): bigint 
   return readBigUint(bytes, base + f.offset, f.size);
 }
 
+/** The bit or bit range with this key (its name, unless it has a key); a missing one is a bug of the caller. */
+export function bitByKey(f: FieldDef, key: string): BitDef {
+  const b = f.bits?.find((x) => (x.key ?? x.name) === key);
+  if (!b) throw new Error(`schema: ${f.name} has no bit ${key}`);
+  return b;
+}
+
 /** Mask of all bits a field's BitDefs name. */
 export function namedMask(f: FieldDef): bigint {
   let m = 0n;

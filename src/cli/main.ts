@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
+import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
 const VERSION = '0.1.0';
@@ -46,7 +47,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./encode.js')));
 
   const flagNames = Object.entries(DMAR_FLAG_CLI)
-    .map(([cli, bit]) => (fieldByKey(DMAR_FIELDS, 'flags').bits?.find((b) => b.name === bit)?.proposed ? `${cli} (proposed)` : cli))
+    .map(([cli, bit]) => (bitByKey(fieldByKey(DMAR_FIELDS, 'flags'), bit).proposed ? `${cli} (proposed)` : cli))
     .join(', ');
   const editTarget = '[file]';
   const editTargetHelp = 'binary table, rewritten in place (atomically) unless -o; - for stdin, or acpidump text, only with -o';

@@ -10,7 +10,7 @@
  * already wrong stays wrong by the same amount (`fixTable` repairs it), and
  * every edit undone gives back the original bytes, checksum included.
  */
-import { bitValue, namedMask, readField, type BitDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
 import { decodeDmar, type DecodeResult } from './decode.js';
 import { writeField } from './encode.js';
@@ -47,7 +47,7 @@ const V_REVISION = fieldByKey(VIRT.fields, 'revision');
 const V_FLAGS = fieldByKey(VIRT.fields, 'flags');
 const V_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
 const V_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
-const VIRTUALIZED = V_FLAGS.bits!.find((b) => b.name === 'VIRTUALIZED')!;
+const VIRTUALIZED = bitByKey(V_FLAGS, 'VIRTUALIZED');
 
 const hexByte = (v: number | bigint) => '0x' + v.toString(16).padStart(2, '0');
 const proposedLabel = (b: BitDef) => (b.proposed ? `${b.name} (proposed)` : b.name);
@@ -105,7 +105,7 @@ function verify(ok: boolean, what: string): void {
 /** The DMAR Flags bit a CLI name (`ims-optout`, ...) stands for. */
 export function dmarFlagBit(cli: string): BitDef {
   const name = DMAR_FLAG_CLI[cli];
-  const bit = name === undefined ? undefined : FLAGS.bits!.find((b) => b.name === name);
+  const bit = name === undefined ? undefined : bitByKey(FLAGS, name);
   if (!bit) fail(`unknown flag ${JSON.stringify(cli)} (known: ${Object.keys(DMAR_FLAG_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
   return bit;
 }
@@ -183,7 +183,7 @@ export function featureMask(names: readonly string[]): bigint {
   let m = 0n;
   for (const n of names) {
     const bitName = VIRT_FEATURE_CLI[n];
-    const b = bitName === undefined ? undefined : V_FEATURES.bits!.find((x) => x.name === bitName);
+    const b = bitName === undefined ? undefined : bitByKey(V_FEATURES, bitName);
     if (!b) fail(`unknown feature ${JSON.stringify(n)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
     m |= 1n << BigInt(b.shift);
   }
@@ -280,7 +280,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
       flags = spec.virtualized ? oldFlags | m : oldFlags & ~m;
       if (flags !== oldFlags) {
         writeField(out, at, V_FLAGS, flags, where);
-        changes.push(`${where}: ${V_FLAGS.name} ${hexByte(oldFlags)} -> ${hexByte(flags)} (VIRTUALIZED ${spec.virtualized ? 'set' : 'cleared'})`);
+        changes.push(`${where}: ${V_FLAGS.name} ${hexByte(oldFlags)} -> ${hexByte(flags)} (${VIRTUALIZED.name} ${spec.virtualized ? 'set' : 'cleared'})`);
       }
     }
     const oldSig = asciiValue(bytes.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size));

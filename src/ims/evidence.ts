@@ -4,7 +4,7 @@
  * system. Policies only ever see the Evidence object: they never read a
  * table, a file or an option themselves.
  */
-import { bitValue, namedMask, type BitDef, type FieldDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, namedMask } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
 import { DMAR_FIELDS, fieldByKey, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
@@ -70,14 +70,8 @@ const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 
-function bitDef(f: FieldDef, name: string): BitDef {
-  const b = f.bits?.find((x) => x.name === name);
-  if (!b) throw new Error(`schema: ${f.name} has no bit ${name}`);
-  return b;
-}
-
 function flagFact(table: DmarTable | undefined, name: string, noTable: string): Fact {
-  const b = bitDef(FLAGS, name);
+  const b = bitByKey(FLAGS, name);
   const proposed = b.proposed === true ? { proposed: true } : {};
   if (!table) return { value: 'unknown', source: noTable, ...proposed };
   return {
@@ -92,7 +86,7 @@ const VIRT_FLAGS = fieldByKey(VIRT.fields, 'flags');
 const VIRT_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
 const VIRT_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
 const VIRT_REV = fieldByKey(VIRT.fields, 'revision');
-const VIRTUALIZED = bitDef(VIRT_FLAGS, 'VIRTUALIZED');
+const VIRTUALIZED = bitByKey(VIRT_FLAGS, 'VIRTUALIZED');
 
 function readDescriptor(s: Structure): DescriptorFact {
   const featureBits = big(s.fields, VIRT_FEATURES.key);

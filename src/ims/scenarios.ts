@@ -2,7 +2,7 @@
  * The ground-truth scenarios of proposals.md ("The matrix") and the DMAR
  * table each one presents, built as a model for the real codec.
  */
-import type { FieldDef } from '../acpi/fields.js';
+import { bitByKey, type FieldDef } from '../acpi/fields.js';
 import type { DmarTable, Structure } from '../dmar/model.js';
 import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE_NAMES, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
 import type { Verdict } from './policy.js';
@@ -71,11 +71,7 @@ export const VENDOR_FIRMWARE: Firmware = {
 
 function mask(f: FieldDef, names: readonly string[]): bigint {
   let m = 0n;
-  for (const n of names) {
-    const b = f.bits?.find((x) => x.name === n);
-    if (!b) throw new Error(`schema: ${f.name} has no bit ${n}`);
-    m |= 1n << BigInt(b.shift);
-  }
+  for (const n of names) m |= 1n << BigInt(bitByKey(f, n).shift);
   return m;
 }
 

@@ -1,11 +1,11 @@
 /** ATSR, SATC, SIDP (and RMRR, which shares the rule): segments, ALL_PORTS. */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import { fieldByKey, structDef } from '../schema.js';
 import { defineCheck, type Check, type Located } from './check.js';
 
 const ATSR = structDef(2)!;
-const ALL_PORTS = fieldByKey(ATSR.fields, 'flags').bits!.find((b) => b.name === 'ALL_PORTS')!;
+const ALL_PORTS = bitByKey(fieldByKey(ATSR.fields, 'flags'), 'ALL_PORTS');
 const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
 /** Structures that describe devices of a segment: RMRR, ATSR, SATC, SIDP. */
 const SEGMENT_TYPES = [1, 2, 5, 6];

@@ -1,5 +1,5 @@
 /** DRHD (Hardware Unit Definition): register bases, INCLUDE_PCI_ALL, IOAPIC/HPET scopes, the Size field. */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
 import { big, num } from '../model.js';
 import { fieldByKey, structDef } from '../schema.js';
@@ -9,8 +9,8 @@ import { reservedOf } from './fields.js';
 const DRHD = structDef(0)!;
 const FLAGS = fieldByKey(DRHD.fields, 'flags');
 const SIZE = fieldByKey(DRHD.fields, 'size');
-const INCLUDE_PCI_ALL = FLAGS.bits!.find((b) => b.name === 'INCLUDE_PCI_ALL')!;
-const PAGES_LOG2 = SIZE.bits!.find((b) => b.key === 'pagesLog2')!;
+const INCLUDE_PCI_ALL = bitByKey(FLAGS, 'INCLUDE_PCI_ALL');
+const PAGES_LOG2 = bitByKey(SIZE, 'pagesLog2');
 
 const PAGE = 0x1000n;
 /** Linux's ir_ioapic[] has MAX_IO_APICS entries: 128 on x86-64 (64 on 32-bit). */

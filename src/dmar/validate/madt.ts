@@ -2,14 +2,14 @@
  * Cross-check with the MADT, when the input carries it (a whole acpidump, or
  * the running machine): every I/O APIC must sit behind a remapping unit.
  */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../../acpi/madt.js';
 import { num } from '../model.js';
 import { DMAR_FIELDS, fieldByKey } from '../schema.js';
 import { defineCheck, hex, SCOPE, type Check, type Context } from './check.js';
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
-const INTR_REMAP = FLAGS.bits!.find((b) => b.name === 'INTR_REMAP')!;
+const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
 
 function madt(ctx: Context): MadtIoapic[] | undefined {
   return ctx.once('madt', () => {

@@ -1,5 +1,5 @@
 /** Device scopes: type, path, which types make sense in which structure, empty scope lists. */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import {
   fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef,
@@ -30,7 +30,7 @@ const ALLOWED: Readonly<Record<number, readonly number[]>> = {
 
 const flagBit = (l: Located, name: string) => {
   const row = fieldByKey(l.def.fields, 'flags');
-  return bitValue(num(l.s.fields, 'flags'), row.bits!.find((b) => b.name === name)!) === 1;
+  return bitValue(num(l.s.fields, row.key), bitByKey(row, name)) === 1;
 };
 
 /** Structures whose device list may legitimately be empty: a unit or ATSR that covers everything. */

@@ -1,5 +1,5 @@
 /** The table as a whole: header, Host Address Width, DMAR Flags, which structures there are and their order. */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
 import { big, num } from '../model.js';
 import {
@@ -15,10 +15,9 @@ const HAW = fieldByKey(DMAR_FIELDS, 'hostAddressWidth');
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
-const flagBit = (name: string) => FLAGS.bits!.find((b) => b.name === name)!;
-const INTR_REMAP = flagBit('INTR_REMAP');
-const X2APIC_OPT_OUT = flagBit('X2APIC_OPT_OUT');
-const IMS_OPTOUT = flagBit('IMS_OPTOUT');
+const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
+const X2APIC_OPT_OUT = bitByKey(FLAGS, 'X2APIC_OPT_OUT');
+const IMS_OPTOUT = bitByKey(FLAGS, 'IMS_OPTOUT');
 
 /** Types the VT-d specification defines; higher ones are reserved (and skipped by consumers). */
 const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s) => s.type));

@@ -1,5 +1,5 @@
 /** The proposed virtualization descriptor (type 0x8001, proposals.md section 2). Every check here enforces a proposal. */
-import { bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { big, num } from '../model.js';
 import { DMAR_FIELDS, fieldByKey, structDef, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION } from '../schema.js';
 import { defineCheck, hex, printable, type Check, type Context, type Located } from './check.js';
@@ -9,9 +9,9 @@ const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
 const FLAGS = fieldByKey(VIRT.fields, 'flags');
 const FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
 const SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
-const VIRTUALIZED = FLAGS.bits!.find((b) => b.name === 'VIRTUALIZED')!;
+const VIRTUALIZED = bitByKey(FLAGS, 'VIRTUALIZED');
 const DMAR_FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
-const IMS_OPTOUT = DMAR_FLAGS.bits!.find((b) => b.name === 'IMS_OPTOUT')!;
+const IMS_OPTOUT = bitByKey(DMAR_FLAGS, 'IMS_OPTOUT');
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
