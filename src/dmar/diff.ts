@@ -8,8 +8,8 @@
  */
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
+import { bytesHex, hex } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
-import { hex, hex64 } from './json.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
@@ -121,9 +121,9 @@ const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
 function valueJson(f: FieldDef, v: FieldValue | undefined): Json {
   if (f.kind === 'ascii') return typeof v === 'string' ? v : '';
-  if (f.kind === 'bytes') return v instanceof Uint8Array ? hex(v) : '';
+  if (f.kind === 'bytes') return v instanceof Uint8Array ? bytesHex(v) : '';
   const n = BigInt((v ?? 0) as number | bigint);
-  return f.size > 4 ? hex64(n) : Number(n);
+  return f.size > 4 ? hex(n) : Number(n);
 }
 
 function same(f: FieldDef, x: FieldValue | undefined, y: FieldValue | undefined): boolean {
@@ -194,11 +194,11 @@ const h2 = (n: number) => n.toString(16).padStart(2, '0');
 function structureKey(s: Structure): string {
   const def = s.raw ? undefined : structDef(s.type);
   const keys = def ? IDENTITY[def.abbrev] : undefined;
-  if (!def || !keys) return `${structDef(s.type)?.abbrev ?? 'UNKNOWN'} type 0x${s.type.toString(16)}`;
+  if (!def || !keys) return `${structDef(s.type)?.abbrev ?? 'UNKNOWN'} type ${hex(s.type)}`;
   return [def.abbrev, ...keys.map(([k, label]) => {
     const f = fieldByKey(def.fields, k);
     const v = valueJson(f, s.fields[k]);
-    return `${label} ${typeof v === 'number' && f.size > 1 && /address/i.test(f.name) ? '0x' + v.toString(16) : v}`;
+    return `${label} ${typeof v === 'number' && f.size > 1 && /address/i.test(f.name) ? hex(v) : v}`;
   })].join(' ');
 }
 
@@ -307,8 +307,8 @@ function bodyDiffs(sa: Structure, bytesA: Uint8Array, sb: Structure, bytesB: Uin
   if (sa.raw || sb.raw || !def || sa.type !== sb.type) {
     const ra = bytesA.subarray(sa.offset + SUBTABLE_HEADER_SIZE, sa.offset + sa.length);
     const rb = bytesB.subarray(sb.offset + SUBTABLE_HEADER_SIZE, sb.offset + sb.length);
-    if (hex(ra) !== hex(rb)) {
-      out.push(extraDiff('raw', 'Raw Data', { offset: sa.offset + SUBTABLE_HEADER_SIZE, value: hex(ra) }, { offset: sb.offset + SUBTABLE_HEADER_SIZE, value: hex(rb) }));
+    if (bytesHex(ra) !== bytesHex(rb)) {
+      out.push(extraDiff('raw', 'Raw Data', { offset: sa.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(ra) }, { offset: sb.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(rb) }));
     }
     return out;
   }
@@ -320,8 +320,8 @@ function bodyDiffs(sa: Structure, bytesA: Uint8Array, sb: Structure, bytesB: Uin
       out.push(extraDiff('nameTerminated', `${def.bodyName ?? 'Name'} NUL terminated`, { offset: nameAt(sa), value: !sa.unterminated }, { offset: nameAt(sb), value: !sb.unterminated }));
     }
   }
-  const ta = sa.trailing ? hex(sa.trailing) : '';
-  const tb = sb.trailing ? hex(sb.trailing) : '';
+  const ta = sa.trailing ? bytesHex(sa.trailing) : '';
+  const tb = sb.trailing ? bytesHex(sb.trailing) : '';
   if (ta !== tb) {
     const at = (s: Structure) => s.offset + s.length - (s.trailing?.length ?? 0);
     out.push(extraDiff('trailing', 'Trailing bytes', { offset: at(sa), value: ta }, { offset: at(sb), value: tb }));
@@ -334,13 +334,13 @@ function wholeStructure(s: Structure, bytes: Uint8Array, side: 'a' | 'b'): { fie
   const sideOf = (v: Side) => (side === 'a' ? [v, null] : [null, v]) as [Side | null, Side | null];
   const fields = oneSided([SUB_LENGTH], { length: s.length }, s.offset, side);
   if (s.raw || !def) {
-    fields.push(extraDiff('raw', 'Raw Data', ...sideOf({ offset: s.offset + SUBTABLE_HEADER_SIZE, value: hex(bytes.subarray(s.offset + SUBTABLE_HEADER_SIZE, s.offset + s.length)) })));
+    fields.push(extraDiff('raw', 'Raw Data', ...sideOf({ offset: s.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(bytes.subarray(s.offset + SUBTABLE_HEADER_SIZE, s.offset + s.length)) })));
     return { fields, scopes: [] };
   }
   fields.push(...oneSided(def.fields, s.fields, s.offset, side));
   if (def.body === 'name') fields.push(extraDiff('deviceName', def.bodyName ?? 'Name', ...sideOf({ offset: s.offset + def.fixedSize, value: s.name ?? '' })));
   if (s.trailing?.length) {
-    fields.push(extraDiff('trailing', 'Trailing bytes', ...sideOf({ offset: s.offset + s.length - s.trailing.length, value: hex(s.trailing) })));
+    fields.push(extraDiff('trailing', 'Trailing bytes', ...sideOf({ offset: s.offset + s.length - s.trailing.length, value: bytesHex(s.trailing) })));
   }
   const scopes = (s.scopes ?? []).map((sc, i): ScopeDiff => ({
     change: side === 'a' ? 'removed' : 'added',
@@ -412,12 +412,12 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
 
 function tailDiffs(ta: DmarTable, endA: number, bytesA: Uint8Array, tb: DmarTable, endB: number, bytesB: Uint8Array): FieldDiff[] {
   const out: FieldDiff[] = [];
-  const inside = (t: DmarTable, end: number) => ({ offset: end - (t.trailing?.length ?? 0), value: t.trailing ? hex(t.trailing) : '' });
+  const inside = (t: DmarTable, end: number) => ({ offset: end - (t.trailing?.length ?? 0), value: t.trailing ? bytesHex(t.trailing) : '' });
   const ia = inside(ta, endA);
   const ib = inside(tb, endB);
   if (ia.value !== ib.value) out.push(extraDiff('trailing', 'Bytes after the last structure', ia, ib));
-  const xa = { offset: endA, value: hex(bytesA.subarray(endA)) };
-  const xb = { offset: endB, value: hex(bytesB.subarray(endB)) };
+  const xa = { offset: endA, value: bytesHex(bytesA.subarray(endA)) };
+  const xb = { offset: endB, value: bytesHex(bytesB.subarray(endB)) };
   if (xa.value !== xb.value) out.push(extraDiff('extraData', 'Bytes after Table Length', xa, xb));
   return out;
 }
@@ -449,7 +449,7 @@ export function diffTables(bytesA: Uint8Array, bytesB: Uint8Array, names: { a: s
   const at = firstDifference(bytesA, bytesB);
   if (!found && at >= 0) {
     // Should not happen (every byte belongs to a compared value); never call different bytes equal.
-    d.tail.push(extraDiff('bytes', 'Bytes', { offset: at, value: hex(bytesA.subarray(at, at + 16)) }, { offset: at, value: hex(bytesB.subarray(at, at + 16)) }));
+    d.tail.push(extraDiff('bytes', 'Bytes', { offset: at, value: bytesHex(bytesA.subarray(at, at + 16)) }, { offset: at, value: bytesHex(bytesB.subarray(at, at + 16)) }));
   }
   d.equal = at < 0;
   return d;

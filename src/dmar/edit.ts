@@ -12,6 +12,7 @@
  */
 import { bitByKey, bitValue, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
+import { hex } from '../acpi/hex.js';
 import { decodeDmar, type DecodeResult } from './decode.js';
 import { writeField } from './encode.js';
 import { DmarError } from './errors.js';
@@ -49,7 +50,6 @@ const V_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
 const V_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
 const VIRTUALIZED = bitByKey(V_FLAGS, 'VIRTUALIZED');
 
-const hexByte = (v: number | bigint) => '0x' + v.toString(16).padStart(2, '0');
 const proposedLabel = (b: BitDef) => (b.proposed ? `${b.name} (proposed)` : b.name);
 
 /** A copy, even of a Buffer (whose slice() is a view of the same memory). */
@@ -87,7 +87,7 @@ function headerChanges(before: Uint8Array, after: Uint8Array): string[] {
   if (l0 !== l1) out.push(`${LENGTH.name}: ${l0} -> ${l1}`);
   const c0 = before[CHECKSUM.offset]!;
   const c1 = after[CHECKSUM.offset]!;
-  if (c0 !== c1) out.push(`${CHECKSUM.name}: ${hexByte(c0)} -> ${hexByte(c1)}`);
+  if (c0 !== c1) out.push(`${CHECKSUM.name}: ${hex(c0, 2)} -> ${hex(c1, 2)}`);
   return out;
 }
 
@@ -151,7 +151,7 @@ export function setDmarFlag(bytes: Uint8Array, cli: string, on: boolean, opts: E
   const value = on ? old | mask : old & ~mask;
   const label = proposedLabel(bit);
   if (value === old) {
-    return { bytes, changed: false, changes: [`${label} is already ${on ? 'set' : 'clear'} (${FLAGS.name} ${hexByte(old)}): nothing to do`], warnings: [] };
+    return { bytes, changed: false, changes: [`${label} is already ${on ? 'set' : 'clear'} (${FLAGS.name} ${hex(old, 2)}): nothing to do`], warnings: [] };
   }
   const out = copy(bytes);
   writeField(out, 0, FLAGS, value, '');
@@ -161,7 +161,7 @@ export function setDmarFlag(bytes: Uint8Array, cli: string, on: boolean, opts: E
   return {
     bytes: out,
     changed: true,
-    changes: [`${FLAGS.name}: ${hexByte(old)} -> ${hexByte(value)} (${label} ${on ? 'set' : 'cleared'})`, ...headerChanges(bytes, out)],
+    changes: [`${FLAGS.name}: ${hex(old, 2)} -> ${hex(value, 2)} (${label} ${on ? 'set' : 'cleared'})`, ...headerChanges(bytes, out)],
     warnings: checksumWarnings(bytes),
   };
 }
@@ -203,7 +203,7 @@ export function virtDescriptors(structures: readonly Structure[]): Structure[] {
 function describeFeatures(v: bigint): string {
   const names = V_FEATURES.bits!.filter((b) => bitValue(v, b) === 1).map((b) => b.name);
   const rest = v & ~namedMask(V_FEATURES);
-  if (rest) names.push(`reserved ${'0x' + rest.toString(16)}`);
+  if (rest) names.push(`reserved ${hex(rest)}`);
   return names.length ? names.join(', ') : 'none';
 }
 
@@ -240,8 +240,8 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   const found = virtDescriptors(table.structures);
   const title = VIRT.title;
   if (found.length > 1) {
-    const where = found.map((s) => '0x' + s.offset.toString(16)).join(', ');
-    fail(`the table has ${found.length} descriptors of type 0x${VIRT.type.toString(16)} (proposed) at ${where}: remove them first (dmar virt remove)`, found[1]!.offset, 'DMAR-VIRT-DUPLICATE');
+    const where = found.map((s) => hex(s.offset)).join(', ');
+    fail(`the table has ${found.length} descriptors of type ${hex(VIRT.type)} (proposed) at ${where}: remove them first (dmar virt remove)`, found[1]!.offset, 'DMAR-VIRT-DUPLICATE');
   }
   const out0 = copy(bytes);
   let out: Uint8Array;
@@ -253,7 +253,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     if (table.trailing?.length) {
       // even forced: a descriptor behind bytes the walk cannot frame is one no consumer would find
       const stop = end - table.trailing.length;
-      fail(`the structures stop framing at 0x${stop.toString(16)}: a ${title} appended at 0x${end.toString(16)} would be unreachable; repair the table first`, stop, 'DMAR-EDIT-UNREACHABLE');
+      fail(`the structures stop framing at ${hex(stop)}: a ${title} appended at ${hex(end)} would be unreachable; repair the table first`, stop, 'DMAR-EDIT-UNREACHABLE');
     }
     const d = newDescriptor(spec);
     at = end;
@@ -264,15 +264,15 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     writeField(out, 0, LENGTH, Number(readField(bytes, 0, LENGTH)) + d.length, 'header: ');
     expect = { flags: Number(readField(d, 0, V_FLAGS)), signature: spec.signature ?? '', features: wanted ?? 0n };
     changes.push(
-      `added ${title} at 0x${at.toString(16)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, `
+      `added ${title} at ${hex(at)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, `
       + `Hypervisor Signature ${JSON.stringify(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
     );
   } else {
     const s = found[0]!;
-    if (s.raw) fail(`${title} at 0x${s.offset.toString(16)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, s.offset + SUB_LENGTH.offset, 'DMAR-VIRT-LENGTH');
+    if (s.raw) fail(`${title} at ${hex(s.offset)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, s.offset + SUB_LENGTH.offset, 'DMAR-VIRT-LENGTH');
     at = s.offset;
     out = out0;
-    const where = `${title} at 0x${at.toString(16)}`;
+    const where = `${title} at ${hex(at)}`;
     const oldFlags = Number(readField(bytes, at, V_FLAGS));
     let flags = oldFlags;
     if (spec.virtualized !== undefined) {
@@ -280,7 +280,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
       flags = spec.virtualized ? oldFlags | m : oldFlags & ~m;
       if (flags !== oldFlags) {
         writeField(out, at, V_FLAGS, flags, where);
-        changes.push(`${where}: ${V_FLAGS.name} ${hexByte(oldFlags)} -> ${hexByte(flags)} (${VIRTUALIZED.name} ${spec.virtualized ? 'set' : 'cleared'})`);
+        changes.push(`${where}: ${V_FLAGS.name} ${hex(oldFlags, 2)} -> ${hex(flags, 2)} (${VIRTUALIZED.name} ${spec.virtualized ? 'set' : 'cleared'})`);
       }
     }
     const oldSig = asciiValue(bytes.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size));
@@ -314,7 +314,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   // A forced edit of a malformed table may put the descriptor where no walker reaches it: check its bytes instead.
   const reached = clean ? virtDescriptors(check.table.structures) : [];
   const d = reached[0];
-  verify(!clean || (reached.length === 1 && d!.offset === at), `expected one ${title} at 0x${at.toString(16)}`);
+  verify(!clean || (reached.length === 1 && d!.offset === at), `expected one ${title} at ${hex(at)}`);
   const readBack = d?.fields ?? {
     [V_FLAGS.key]: Number(readField(out, at, V_FLAGS)),
     [V_SIGNATURE.key]: asciiValue(out.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size)),
@@ -363,7 +363,7 @@ export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {})
     bytes: out,
     changed: true,
     changes: [
-      ...found.map((s) => `removed ${VIRT.title} at 0x${s.offset.toString(16)} (${s.length} bytes)`),
+      ...found.map((s) => `removed ${VIRT.title} at ${hex(s.offset)} (${s.length} bytes)`),
       ...headerChanges(bytes, out),
     ],
     warnings: checksumWarnings(bytes),
@@ -397,8 +397,8 @@ export function fixTable(bytes: Uint8Array): EditResult {
   out[CHECKSUM.offset] = computeChecksum(out.subarray(0, length));
   const { problems } = decodeDmar(out, { strict: false });
   const changes = headerChanges(bytes, out);
-  const warnings = problems.filter((p) => p.severity === 'error').map((p) => `still malformed: offset 0x${p.offset.toString(16)}: ${p.message}`);
-  if (length < bytes.length) warnings.push(`${bytes.length - length} bytes after the last whole structure (0x${length.toString(16)}) stay outside the table`);
-  if (changes.length === 0) return { bytes, changed: false, changes: [`${LENGTH.name} ${length} and ${CHECKSUM.name} ${hexByte(bytes[CHECKSUM.offset]!)} are right: nothing to do`], warnings };
+  const warnings = problems.filter((p) => p.severity === 'error').map((p) => `still malformed: offset ${hex(p.offset)}: ${p.message}`);
+  if (length < bytes.length) warnings.push(`${bytes.length - length} bytes after the last whole structure (${hex(length)}) stay outside the table`);
+  if (changes.length === 0) return { bytes, changed: false, changes: [`${LENGTH.name} ${length} and ${CHECKSUM.name} ${hex(bytes[CHECKSUM.offset]!, 2)} are right: nothing to do`], warnings };
   return { bytes: out, changed: true, changes, warnings };
 }

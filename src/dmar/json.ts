@@ -12,6 +12,7 @@
  */
 import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, checksumValid } from '../acpi/header.js';
+import { bytesHex, hex } from '../acpi/hex.js';
 import { DmarError } from './errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
 import {
@@ -23,23 +24,15 @@ export const JSON_FORMAT = 'dmar/1';
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function hex64(v: bigint): string {
-  return '0x' + v.toString(16);
-}
-
 const bitKey = (b: BitDef) => b.key ?? b.name;
 
 function intJson(f: FieldDef, v: bigint): Json {
-  return f.size > 4 ? hex64(v) : Number(v);
+  return f.size > 4 ? hex(v) : Number(v);
 }
 
 function fieldJson(f: FieldDef, v: FieldValue | undefined, plain = false): Json {
   if (f.kind === 'ascii') return typeof v === 'string' ? v : '';
-  if (f.kind === 'bytes') return v instanceof Uint8Array ? hex(v) : '';
+  if (f.kind === 'bytes') return v instanceof Uint8Array ? bytesHex(v) : '';
   const n = BigInt(v as number | bigint);
   if (!f.bits || plain) return intJson(f, n);
   const o: JsonObject = {};
@@ -88,14 +81,14 @@ function structureJson(s: Structure): JsonObject {
   };
   if (def?.proposed) o.proposed = true;
   if (s.raw) {
-    o.raw = hex(s.raw);
+    o.raw = bytesHex(s.raw);
     return o;
   }
   Object.assign(o, fieldsJson(def!.fields, s.fields));
   if (s.scopes) o.deviceScopes = s.scopes.map((sc) => scopeJson(sc, def!.scopeFlagsNamed === true));
   if (s.name !== undefined) o.deviceName = s.name;
   if (s.unterminated) o.nameTerminated = false;
-  if (s.trailing?.length) o.trailing = hex(s.trailing);
+  if (s.trailing?.length) o.trailing = bytesHex(s.trailing);
   return o;
 }
 
@@ -108,7 +101,7 @@ export function toJson(t: DmarTable, bytes?: Uint8Array): JsonObject {
   if (bytes) o.checksumValid = checksumValid(bytes);
   Object.assign(o, fieldsJson(DMAR_FIELDS, t.fields));
   o.structures = t.structures.map(structureJson);
-  if (t.trailing?.length) o.trailing = hex(t.trailing);
+  if (t.trailing?.length) o.trailing = bytesHex(t.trailing);
   return o;
 }
 

@@ -5,6 +5,7 @@
  */
 import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, fixChecksum } from '../acpi/header.js';
+import { hex } from '../acpi/hex.js';
 import { DMAR_FIXED_SIZE } from '../dmar/schema.js';
 import { frame, SCOPE_LENGTH, STRUCT_LENGTH, TABLE_LENGTH, writeUint, type Frame } from './frame.js';
 import type { Prng } from './prng.js';
@@ -18,7 +19,6 @@ interface Applied {
 type Mutator = (b: Uint8Array, rng: Prng, f: Frame) => Applied | undefined;
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x03, 0x04, 0x06, 0x07, 0x08, 0x7f, 0x80, 0xfe, 0xff];
-const hex = (n: number) => '0x' + n.toString(16);
 /** A table shorter than this has no Checksum byte to fix. */
 const CHECKSUM_END = fieldEnd(fieldByKey(ACPI_HEADER_FIELDS, 'checksum'));
 /** Where the header and the DMAR fixed part begin and end, and the bytes either side. */

@@ -6,6 +6,7 @@
  */
 import { bitByKey, bitValue, namedMask } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
+import { hex } from '../acpi/hex.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
 import { DMAR_FIELDS, fieldByKey, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
 import { matchVirtualFirmware } from './virtual-firmware.js';
@@ -63,8 +64,6 @@ export interface Gathered {
   /** Oddities met while reading the evidence (they do not change it). */
   warnings: string[];
 }
-
-const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 
 // ---- the table --------------------------------------------------------------
 

@@ -1,10 +1,9 @@
 /** How a field's value reads to a person: shared by the text and hex writers. */
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { bytesHex, hex } from '../../acpi/hex.js';
 import type { StructDef } from '../schema.js';
 import { SCOPE_TYPE_NAMES, structDef } from '../schema.js';
 import type { Paint } from './paint.js';
-
-export const hexn = (n: number | bigint, digits: number) => '0x' + n.toString(16).padStart(digits, '0');
 
 export function showString(s: string): string {
   return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
@@ -29,10 +28,10 @@ export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: 
   if (row.kind === 'bytes') {
     const b = v as Uint8Array;
     const zero = b.every((x) => x === 0);
-    return { value: zero ? `${b.length} zero bytes` : Buffer.from(b).toString('hex'), notes: zero || !row.reserved ? [] : [p.warn('reserved, should be 0')] };
+    return { value: zero ? `${b.length} zero bytes` : bytesHex(b), notes: zero || !row.reserved ? [] : [p.warn('reserved, should be 0')] };
   }
   const n = BigInt(v as number | bigint);
-  const value = hexn(n, row.size * 2);
+  const value = hex(n, row.size * 2);
   const notes: string[] = [];
   if (row.role === 'type' && ctx.where === 'subtable') {
     const def = structDef(Number(n));
@@ -57,7 +56,7 @@ export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: 
       }
     }
     const rest = n & ~namedMask(row);
-    if (rest) notes.push(p.warn(`reserved bits ${hexn(rest, 2)}`));
+    if (rest) notes.push(p.warn(`reserved bits ${hex(rest, 2)}`));
   } else if ((row.reserved || row.bits) && n !== 0n) {
     notes.push(p.warn('reserved, should be 0'));
   }

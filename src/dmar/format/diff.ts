@@ -1,5 +1,6 @@
 /** `dmar diff` as text: one line per difference, `+` added, `-` removed, `~` changed, with offsets in both inputs. */
 import { bitValue, type FieldDef } from '../../acpi/fields.js';
+import { hex } from '../../acpi/hex.js';
 import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../diff.js';
 import type { Paint } from './paint.js';
 
@@ -22,7 +23,7 @@ function valueText(d: FieldDiff, side: Side): string {
   if (f.kind === 'bytes') return hexText(String(v));
   if (typeof v === 'string') return v;
   const hexish = f.bits !== undefined || f.role === 'checksum' || f.role === 'type' || /address/i.test(f.name);
-  return hexish ? '0x' + v.toString(16).padStart(2 * Math.min(f.size, 4), '0') : String(v);
+  return hexish ? hex(v, 2 * Math.min(f.size, 4)) : String(v);
 }
 
 /** The named bits a value sets, for a field shown whole (an added or removed structure). */
@@ -36,7 +37,7 @@ function setBits(f: FieldDef, v: Side['value']): string {
 }
 
 function at(a: { offset: number } | null, b: { offset: number } | null): string {
-  const o = (x: { offset: number } | null) => (x ? '0x' + x.offset.toString(16) : '-');
+  const o = (x: { offset: number } | null) => (x ? hex(x.offset) : '-');
   return a && b && a.offset === b.offset ? `@${o(a)}` : `@${o(a)} -> ${o(b)}`;
 }
 
@@ -57,14 +58,14 @@ function fieldLines(d: FieldDiff, p: Paint, indent: string, oneSide: boolean): s
   const lines = [`${indent}${mark} ${nameText} ${valueText(d, d.a!)} -> ${valueText(d, d.b!)}  ${p.dim(at(d.a, d.b))}`];
   for (const bit of d.bits ?? []) {
     const bn = label(bit.name, bit.proposed).padEnd(NAME_WIDTH - 2);
-    const v = (x: boolean | number) => (typeof x === 'boolean' ? (x ? '1' : '0') : bit.name === 'reserved' ? '0x' + x.toString(16) : String(x));
+    const v = (x: boolean | number) => (typeof x === 'boolean' ? (x ? '1' : '0') : bit.name === 'reserved' ? hex(x) : String(x));
     lines.push(`${indent}    ${bit.proposed ? p.proposed(bn) : p.name(bn)} ${v(bit.a)} -> ${v(bit.b)}`);
   }
   return lines;
 }
 
 function placeText(pl: Place | null): string {
-  return pl ? `#${pl.index} @0x${pl.offset.toString(16)}` : '-';
+  return pl ? `#${pl.index} @${hex(pl.offset)}` : '-';
 }
 
 function scopeLines(sc: ScopeDiff, p: Paint, indent: string): string[] {
@@ -75,7 +76,7 @@ function scopeLines(sc: ScopeDiff, p: Paint, indent: string): string[] {
   }
   const added = sc.change === 'added';
   const text = `${added ? '+' : '-'} scope ${sc.scope}`;
-  return [`${indent}${added ? p.ok(text) : p.error(text)}  ${p.dim(added ? `@0x${sc.b!.offset.toString(16)} in b` : `@0x${sc.a!.offset.toString(16)} in a`)}`];
+  return [`${indent}${added ? p.ok(text) : p.error(text)}  ${p.dim(added ? `@${hex(sc.b!.offset)} in b` : `@${hex(sc.a!.offset)} in a`)}`];
 }
 
 function structureLines(s: StructureDiff, p: Paint): string[] {

@@ -3,7 +3,8 @@ import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import type { DmarTable } from '../model.js';
 import { PATH_NAME } from '../schema.js';
-import { describe, hexn, scopeTypeName } from './describe.js';
+import { bytesHex, hex } from '../../acpi/hex.js';
+import { describe, scopeTypeName } from './describe.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 24;
@@ -60,14 +61,14 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
         break;
       case 'trailing':
-        out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${Buffer.from(it.bytes).toString('hex')}`)}`);
+        out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
         break;
       case 'raw':
-        out.push(`    ${p.name('Data'.padEnd(NAME_WIDTH))} ${Buffer.from(it.bytes).toString('hex')}`);
+        out.push(`    ${p.name('Data'.padEnd(NAME_WIDTH))} ${bytesHex(it.bytes)}`);
         break;
       case 'end':
         out.push('');
-        out.push(p.dim(`${t.structures.length} structure${t.structures.length === 1 ? '' : 's'}, ${it.length} bytes (${hexn(it.length, 1)})`));
+        out.push(p.dim(`${t.structures.length} structure${t.structures.length === 1 ? '' : 's'}, ${it.length} bytes (${hex(it.length)})`));
         break;
     }
   }

@@ -4,6 +4,7 @@
  * the schema rows that locate each field.
  */
 import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
+import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { DeviceScope, DmarTable, Structure } from '../model.js';
 import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
@@ -93,8 +94,6 @@ export interface CompanionTable {
   signature: string;
   bytes: Uint8Array;
 }
-
-export const hex = (n: number | bigint): string => '0x' + n.toString(16);
 
 /** Printable rendering of firmware strings (control bytes as \xNN). */
 export function printable(s: string): string {

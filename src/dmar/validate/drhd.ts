@@ -3,7 +3,8 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
 import { big, num } from '../model.js';
 import { fieldByKey, structDef } from '../schema.js';
-import { defineCheck, hex, SCOPE, scopePath, type Check, type Context, type Located, type Reporter } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, SCOPE, scopePath, type Check, type Context, type Located, type Reporter } from './check.js';
 import { reservedOf } from './fields.js';
 
 const DRHD = structDef(0)!;

@@ -6,8 +6,9 @@
  * generic checks report every other row.
  */
 import { namedMask, readBigUint, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { bytesHex, hex } from '../../acpi/hex.js';
 import { DMAR_FIELDS, SCOPE_FIELDS, type StructDef } from '../schema.js';
-import { defineCheck, hex, type Check, type Context, type Report, type Reporter } from './check.js';
+import { defineCheck, type Check, type Context, type Report, type Reporter } from './check.js';
 
 export interface FieldAt {
   offset: number;
@@ -63,7 +64,7 @@ export function reservedPart(f: FieldAt): bigint {
 
 function describe(f: FieldAt, bad: bigint): string {
   if (f.row.reserved) {
-    const shown = f.value instanceof Uint8Array ? Buffer.from(f.value).toString('hex') : hex(asBig(f.value));
+    const shown = f.value instanceof Uint8Array ? bytesHex(f.value) : hex(asBig(f.value));
     return `${f.row.name} is ${shown}, must be 0`;
   }
   return `${f.row.name} ${hex(asBig(f.value))} sets reserved bit${bad & (bad - 1n) ? 's' : ''} ${hex(bad)}`;

@@ -6,7 +6,8 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../../acpi/madt.js';
 import { num } from '../model.js';
 import { DMAR_FIELDS, fieldByKey } from '../schema.js';
-import { defineCheck, hex, SCOPE, type Check, type Context } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, SCOPE, type Check, type Context } from './check.js';
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');

@@ -1,6 +1,7 @@
 /** RHSA (affinity of a remapping unit) and ANDD (ACPI namespace devices) with the scopes that name them. */
 import { big, num } from '../model.js';
-import { defineCheck, hex, printable, SCOPE, type Check, type Context, type Located } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, printable, SCOPE, type Check, type Context, type Located } from './check.js';
 
 /** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;

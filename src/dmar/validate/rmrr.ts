@@ -1,6 +1,7 @@
 /** RMRR (Reserved Memory Region): alignment, range, overlap. */
 import { big, num } from '../model.js';
-import { defineCheck, hex, type Check, type Located } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, type Check, type Located } from './check.js';
 
 const PAGE = 0x1000n;
 const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') });

@@ -5,7 +5,8 @@ import { big, num } from '../model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef,
 } from '../schema.js';
-import { defineCheck, hex, type Check, type Context } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, type Check, type Context } from './check.js';
 import { reservedOf } from './fields.js';
 
 const CHECKSUM = fieldByKey(ACPI_HEADER_FIELDS, 'checksum');

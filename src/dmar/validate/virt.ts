@@ -2,7 +2,8 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { big, num } from '../model.js';
 import { DMAR_FIELDS, fieldByKey, structDef, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION } from '../schema.js';
-import { defineCheck, hex, printable, type Check, type Context, type Located } from './check.js';
+import { hex } from '../../acpi/hex.js';
+import { defineCheck, printable, type Check, type Context, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 
 const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
