@@ -73,6 +73,11 @@ export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
   return f;
 }
 
+/** The bytes of a row at `base + f.offset` (a view, not a copy). */
+export function fieldBytes(bytes: Uint8Array, base: number, f: FieldDef): Uint8Array {
+  return bytes.subarray(base + f.offset, base + fieldEnd(f));
+}
+
 /** Little-endian unsigned integer of `size` bytes at `at` (exact up to 6 bytes); bytes past the end read as 0. */
 export function readUint(bytes: Uint8Array, at: number, size: number): number {
   let v = 0;

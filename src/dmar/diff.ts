@@ -10,6 +10,7 @@ import { bitValue, namedMask, type FieldDef, type FieldValue } from '../acpi/fie
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { bytesHex, hex } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
+import { plainJson } from './json.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
@@ -119,11 +120,9 @@ for (const [abbrev, keys] of Object.entries(IDENTITY)) {
 
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
+/** As the dmar/1 document writes it, bits not split out; an absent value is zero. */
 function valueJson(f: FieldDef, v: FieldValue | undefined): Json {
-  if (f.kind === 'ascii') return typeof v === 'string' ? v : '';
-  if (f.kind === 'bytes') return v instanceof Uint8Array ? bytesHex(v) : '';
-  const n = BigInt((v ?? 0) as number | bigint);
-  return f.size > 4 ? hex(n) : Number(n);
+  return plainJson(f, v ?? 0);
 }
 
 function same(f: FieldDef, x: FieldValue | undefined, y: FieldValue | undefined): boolean {

@@ -10,7 +10,7 @@
  * already wrong stays wrong by the same amount (`fixTable` repairs it), and
  * every edit undone gives back the original bytes, checksum included.
  */
-import { bitByKey, bitValue, namedMask, readField, type BitDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, fieldBytes, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { decodeDmar, type DecodeResult } from './decode.js';
@@ -283,12 +283,12 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
         changes.push(`${where}: ${V_FLAGS.name} ${hex(oldFlags, 2)} -> ${hex(flags, 2)} (${VIRTUALIZED.name} ${spec.virtualized ? 'set' : 'cleared'})`);
       }
     }
-    const oldSig = asciiValue(bytes.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size));
+    const oldSig = asciiValue(fieldBytes(bytes, at, V_SIGNATURE));
     let signature = oldSig;
     if (spec.signature !== undefined) {
-      const before = out.slice(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size);
+      const before = fieldBytes(out, at, V_SIGNATURE).slice();
       writeField(out, at, V_SIGNATURE, spec.signature, where);
-      const after = out.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size);
+      const after = fieldBytes(out, at, V_SIGNATURE);
       // Bytes after an embedded NUL make two different fields read the same string: compare bytes.
       if (before.some((b, i) => b !== after[i])) {
         changes.push(`${where}: ${V_SIGNATURE.name} ${JSON.stringify(oldSig)} -> ${JSON.stringify(spec.signature)}`);
@@ -317,7 +317,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   verify(!clean || (reached.length === 1 && d!.offset === at), `expected one ${title} at ${hex(at)}`);
   const readBack = d?.fields ?? {
     [V_FLAGS.key]: Number(readField(out, at, V_FLAGS)),
-    [V_SIGNATURE.key]: asciiValue(out.subarray(at + V_SIGNATURE.offset, at + V_SIGNATURE.offset + V_SIGNATURE.size)),
+    [V_SIGNATURE.key]: asciiValue(fieldBytes(out, at, V_SIGNATURE)),
     [V_FEATURES.key]: readField(out, at, V_FEATURES),
   };
   verify(

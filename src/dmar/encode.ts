@@ -41,11 +41,9 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
   } else if (f.kind === 'ascii') {
     const s = typeof v === 'string' ? v : '';
     if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, -1, 'DMAR-ENCODE');
-    for (let i = 0; i < f.size; i++) {
-      const c = i < s.length ? s.charCodeAt(i) : 0;
-      if (c > 0xff) throw new DmarError(`${where}${f.name}: character ${JSON.stringify(s[i])} is not one byte`, -1, 'DMAR-ENCODE');
-      out[at + i] = c;
-    }
+    const b = latin1Bytes(s, `${where}${f.name}: `);
+    out.set(b, at);
+    out.fill(0, at + b.length, at + f.size);
   } else {
     const b = v instanceof Uint8Array ? v : new Uint8Array(f.size);
     if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, -1, 'DMAR-ENCODE');

@@ -26,15 +26,20 @@ type JsonObject = { [k: string]: Json };
 
 const bitKey = (b: BitDef) => b.key ?? b.name;
 
-function intJson(f: FieldDef, v: bigint): Json {
+function intJson(f: FieldDef, v: bigint): number | string {
   return f.size > 4 ? hex(v) : Number(v);
 }
 
-function fieldJson(f: FieldDef, v: FieldValue | undefined, plain = false): Json {
+/** A row's value as the document writes it when its bits are not split out. */
+export function plainJson(f: FieldDef, v: FieldValue | undefined): number | string {
   if (f.kind === 'ascii') return typeof v === 'string' ? v : '';
   if (f.kind === 'bytes') return v instanceof Uint8Array ? bytesHex(v) : '';
+  return intJson(f, BigInt(v as number | bigint));
+}
+
+function fieldJson(f: FieldDef, v: FieldValue | undefined, plain = false): Json {
+  if (f.kind !== 'uint' || !f.bits || plain) return plainJson(f, v);
   const n = BigInt(v as number | bigint);
-  if (!f.bits || plain) return intJson(f, n);
   const o: JsonObject = {};
   const proposed: JsonObject = {};
   for (const b of f.bits) {

@@ -1,6 +1,7 @@
 /** The proposed virtualization descriptor (type 0x8001, proposals.md section 2). Every check here enforces a proposal. */
-import { bitByKey, bitValue } from '../../acpi/fields.js';
+import { bitByKey, bitValue, fieldBytes } from '../../acpi/fields.js';
 import { big, num } from '../model.js';
+import { asciiValue } from '../parsers.js';
 import { DMAR_FIELDS, fieldByKey, structDef, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, printable, type Check, type Context, type Located } from './check.js';
@@ -18,10 +19,7 @@ const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
 const virtualized = (l: Located) => bitValue(num(l.s.fields, 'flags'), VIRTUALIZED) === 1;
 
-function signatureBytes(ctx: Context, l: Located): Uint8Array {
-  const at = ctx.at(l, 'hypervisorSignature');
-  return ctx.bytes.subarray(at, at + SIGNATURE.size);
-}
+const signatureBytes = (ctx: Context, l: Located) => fieldBytes(ctx.bytes, l.s.offset, SIGNATURE);
 
 export const checks: Check[] = [
   defineCheck({
@@ -89,7 +87,7 @@ export const checks: Check[] = [
         if (virtualized(l)) continue;
         const sig = signatureBytes(ctx, l);
         if (sig.some((b) => b !== 0)) {
-          report({ offset: ctx.at(l, 'hypervisorSignature'), structure: l.index, message: `bare metal, yet Hypervisor Signature is "${printable(Buffer.from(sig).toString('latin1').replace(/\0+$/, ''))}"` });
+          report({ offset: ctx.at(l, 'hypervisorSignature'), structure: l.index, message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"` });
         }
         const f = big(l.s.fields, 'supportedFeatures');
         if (f) report({ offset: ctx.at(l, 'supportedFeatures'), structure: l.index, message: `bare metal, yet Supported Features is ${hex(f)}` });
