@@ -352,11 +352,11 @@ function wholeStructure(s: Structure, bytes: Uint8Array, side: 'a' | 'b'): { fie
 }
 
 function structureDiff(change: Change, s: Structure, a: Place | null, b: Place | null): Omit<StructureDiff, 'fields' | 'scopes'> {
-  const def = s.raw ? undefined : structDef(s.type);
+  const def = structDef(s.type);
   const d: Omit<StructureDiff, 'fields' | 'scopes'> = {
-    change, kind: structDef(s.type)?.abbrev ?? 'UNKNOWN', type: s.type, title: structTitle(s.type), key: structureKey(s), a, b,
+    change, kind: def?.abbrev ?? 'UNKNOWN', type: s.type, title: structTitle(s.type), key: structureKey(s), a, b,
   };
-  if ((def ?? structDef(s.type))?.proposed) d.proposed = true;
+  if (def?.proposed) d.proposed = true;
   return d;
 }
 

@@ -19,7 +19,3 @@ export class DmarError extends Error {
     return `${this.file ? this.file + ': ' : ''}${where}${this.message}`;
   }
 }
-
-export function isDmarError(e: unknown): e is DmarError {
-  return e instanceof DmarError;
-}

@@ -11,7 +11,6 @@ import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, SUBTABLE_HEADER_
 
 export type { Severity };
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
 
 /** True when `s` is at least as severe as `floor`. */
