@@ -20,9 +20,14 @@ export interface Problem {
   severity: Severity;
   offset: number;
   message: string;
+  /** The message without its location (structure, scope, offset), for reports that place it themselves. */
+  reason: string;
   /** Index of the structure concerned, when there is one. */
   structure?: number;
 }
+
+/** What the walker says of a defect: where it is (for the message) and what it is. */
+type Report = (p: Omit<Problem, 'message'> & { where?: string }) => void;
 
 export interface DecodeResult {
   table: DmarTable;
@@ -48,7 +53,8 @@ const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subar
 export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
   const strict = opts.strict ?? true;
   const problems: Problem[] = [];
-  const report = (p: Problem) => {
+  const report: Report = ({ where, ...rest }) => {
+    const p: Problem = { ...rest, message: where ? `${where}: ${rest.reason}` : rest.reason };
     if (strict && p.severity === 'error') throw new DmarError(p.message, p.offset, p.code);
     problems.push(p);
   };
@@ -72,13 +78,13 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
   if (declared > bytes.length) {
     report({
       code: 'DMAR-HDR-LENGTH-PAST-END', severity: 'error', offset: TABLE_LENGTH.offset,
-      message: `Table Length ${declared} runs past the end of the data (${bytes.length} bytes)`,
+      reason: `Table Length ${declared} runs past the end of the data (${bytes.length} bytes)`,
     });
     end = bytes.length;
   } else if (declared < bytes.length) {
     report({
       code: 'DMAR-HDR-EXTRA-DATA', severity: 'warning', offset: declared,
-      message: `${bytes.length - declared} bytes after Table Length (${declared}) are not part of the table`,
+      reason: `${bytes.length - declared} bytes after Table Length (${declared}) are not part of the table`,
     });
   }
 
@@ -89,7 +95,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
   while (off < end) {
     const index = table.structures.length;
     if (end - off < SUBTABLE_HEADER_SIZE) {
-      report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, message: `${end - off} stray bytes after the last structure` });
+      report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, reason: `${end - off} stray bytes after the last structure` });
       table.trailing = copy(bytes, off, end);
       break;
     }
@@ -104,7 +110,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
       report({
         code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
         severity: 'error', offset: off + LENGTH.offset, structure: index,
-        message: `structure type ${type} at 0x${off.toString(16)}: ${why}`,
+        where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
       });
       table.trailing = copy(bytes, off, end);
       break;
@@ -116,7 +122,7 @@ export function decodeDmar(bytes: Uint8Array, opts: DecodeOptions = {}): DecodeR
 }
 
 function decodeStructure(
-  bytes: Uint8Array, off: number, type: number, len: number, index: number, report: (p: Problem) => void,
+  bytes: Uint8Array, off: number, type: number, len: number, index: number, report: Report,
 ): Structure {
   const def = structDef(type);
   const s: Structure = { offset: off, type, length: len, fields: {} };
@@ -124,7 +130,8 @@ function decodeStructure(
     if (def) {
       report({
         code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + LENGTH.offset, structure: index,
-        message: `${def.abbrev} at 0x${off.toString(16)}: Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
+        where: `${def.abbrev} at 0x${off.toString(16)}`,
+        reason: `Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
       });
     }
     s.raw = copy(bytes, off + SUBTABLE_HEADER_SIZE, off + len);
@@ -143,7 +150,8 @@ function decodeStructure(
     if (nul < 0) {
       report({
         code: 'DMAR-ANDD-NAME-UNTERMINATED', severity: 'error', offset: bodyStart, structure: index,
-        message: `${def.abbrev} at 0x${off.toString(16)}: ${def.bodyName} is not NUL terminated within Length`,
+        where: `${def.abbrev} at 0x${off.toString(16)}`,
+        reason: `${def.bodyName} is not NUL terminated within Length`,
       });
       s.name = latin1(body);
       s.unterminated = true;
@@ -158,7 +166,7 @@ function decodeStructure(
 }
 
 function decodeScopes(
-  bytes: Uint8Array, start: number, end: number, parent: string, index: number, report: (p: Problem) => void,
+  bytes: Uint8Array, start: number, end: number, parent: string, index: number, report: Report,
 ): { scopes: DeviceScope[]; stop: number } {
   const scopes: DeviceScope[] = [];
   let o = start;
@@ -175,7 +183,7 @@ function decodeScopes(
         : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
       report({
         code, severity: 'error', offset: slen < 0 ? o : o + SCOPE_LENGTH.offset, structure: index,
-        message: `device scope at 0x${o.toString(16)} in ${parent}: ${why}`,
+        where: `device scope at 0x${o.toString(16)} in ${parent}`, reason: why,
       });
       break;
     }

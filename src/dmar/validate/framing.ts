@@ -17,20 +17,15 @@ function fromDecoder(id: string) {
   };
 }
 
-/** The decoder says where in its message; the finding's structure label and offset say it already. */
-function bare(message: string): string {
-  return message.replace(/^(?:structure type \d+|[A-Z]{4}) at 0x[0-9a-f]+: /, '').replace(/^device scope at 0x[0-9a-f]+ in [A-Z]{4}: /, '');
-}
-
 function locate(ctx: Context, p: Problem) {
   if (p.structure === undefined) return { offset: p.offset, message: p.message };
   const s = ctx.table.structures[p.structure];
   if (s === undefined && STRUCT_CODES.has(p.code)) {
     // The walker stopped at this structure: the problem is at its Length.
-    return { offset: p.offset, structure: p.structure, label: ctx.labelUnframed(p.structure, p.offset - SUB_LENGTH.offset), message: bare(p.message) };
+    return { offset: p.offset, structure: p.structure, label: ctx.labelUnframed(p.structure, p.offset - SUB_LENGTH.offset), message: p.reason };
   }
   const scope = p.code.startsWith('DMAR-SCOPE-') && s?.scopes ? s.scopes.length : undefined;
-  return { offset: p.offset, structure: p.structure, scope, message: bare(p.message) };
+  return { offset: p.offset, structure: p.structure, scope, message: p.reason };
 }
 
 /** Input that is not a DMAR table at all: the file is reported unreadable (exit 2). */
