@@ -16,6 +16,8 @@ export interface BitDef {
   readonly proposed?: boolean;
   /** What the bit means, one line. */
   readonly doc?: string;
+  /** How a multi-bit value reads to people (e.g. a log2 size as KiB). */
+  readonly note?: (v: number) => string;
 }
 
 export type FieldKind =
@@ -52,6 +54,10 @@ export interface FieldDef {
   readonly iasl2020?: { readonly name: string; readonly mergeNext?: boolean };
   /** Line of documentation for the JSON Schema and `--format text`. */
   readonly doc?: string;
+  /** How people read the number: 16 for addresses, 10 for counts and IDs (hex is always shown too). */
+  readonly radix?: 10 | 16;
+  /** What the value means in words (e.g. Host Address Width N as N+1 bits). */
+  readonly note?: (v: bigint) => string;
 }
 
 export type FieldValue = number | bigint | string | Uint8Array;

@@ -197,7 +197,7 @@ function structureKey(s: Structure): string {
   return [def.abbrev, ...keys.map(([k, label]) => {
     const f = fieldByKey(def.fields, k);
     const v = valueJson(f, s.fields[k]);
-    return `${label} ${typeof v === 'number' && f.size > 1 && /address/i.test(f.name) ? hex(v) : v}`;
+    return `${label} ${typeof v === 'number' && f.radix === 16 ? hex(v) : v}`;
   })].join(' ');
 }
 

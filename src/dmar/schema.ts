@@ -16,7 +16,7 @@ export const IMS_OPTOUT_BIT = 3;
 export const DMAR_FIELDS: readonly FieldDef[] = [
   {
     key: 'hostAddressWidth', name: 'Host Address Width', offset: 36, size: 1, kind: 'uint',
-    doc: 'N means N+1 address bits (0x26 = 39 bits)',
+    doc: 'N means N+1 address bits (0x26 = 39 bits)', note: (v) => `${v + 1n}-bit addresses`,
   },
   {
     key: 'flags', name: 'Flags', offset: 37, size: 1, kind: 'uint',
@@ -124,10 +124,13 @@ const STRUCT_ROWS: readonly StructRows[] = [
       {
         key: 'size', name: 'Size (decoded below)', offset: 5, size: 1, kind: 'uint',
         iasl2020: { name: 'Reserved' },
-        bits: [{ name: 'Size (pages, log2)', key: 'pagesLog2', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages' }],
+        bits: [{
+          name: 'Size (pages, log2)', key: 'pagesLog2', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages',
+          note: (v) => `${4 * 2 ** v} KiB`,
+        }],
       },
       SEGMENT(6),
-      { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint' },
+      { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
     ],
   },
   {
@@ -135,8 +138,8 @@ const STRUCT_ROWS: readonly StructRows[] = [
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
-      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint' },
-      { key: 'endAddress', name: 'End Address (limit)', offset: 16, size: 8, kind: 'uint', doc: 'last byte of the region' },
+      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
+      { key: 'endAddress', name: 'End Address (limit)', offset: 16, size: 8, kind: 'uint', radix: 16, doc: 'last byte of the region' },
     ],
   },
   {
@@ -154,8 +157,8 @@ const STRUCT_ROWS: readonly StructRows[] = [
     exactLength: 20,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
-      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', doc: 'Register Base Address of a DRHD' },
-      { key: 'proximityDomain', name: 'Proximity Domain', offset: 16, size: 4, kind: 'uint' },
+      { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16, doc: 'Register Base Address of a DRHD' },
+      { key: 'proximityDomain', name: 'Proximity Domain', offset: 16, size: 4, kind: 'uint', radix: 10 },
     ],
   },
   {
@@ -163,7 +166,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     acpicaSince: 0,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
-      { key: 'deviceNumber', name: 'Device Number', offset: 7, size: 1, kind: 'uint', doc: 'Enumeration ID of namespace-device scopes' },
+      { key: 'deviceNumber', name: 'Device Number', offset: 7, size: 1, kind: 'uint', radix: 10, doc: 'Enumeration ID of namespace-device scopes' },
     ],
   },
   {

@@ -39,18 +39,17 @@ export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: 
   } else if (row.enumNames) {
     const name = row.enumNames[Number(n)];
     notes.push(name ?? p.warn(Number(n) === 0 ? 'reserved type 0' : 'unknown type'));
-  } else if (row.role === 'length' || row.key === 'proximityDomain' || row.key === 'deviceNumber') {
+  } else if (row.role === 'length' || row.radix === 10) {
     notes.push(String(n));
   }
-  if (row.key === 'hostAddressWidth' && ctx.where === 'dmar') notes.push(`${n + 1n}-bit addresses`);
+  if (row.note) notes.push(row.note(n));
   if (row.role === 'checksum' && ctx.checksumOk !== undefined) notes.push(ctx.checksumOk ? p.ok('valid') : p.error('INVALID'));
   const bitsNamed = row.bits && (ctx.where !== 'scope' || ctx.scopeParent?.scopeFlagsNamed);
   if (bitsNamed) {
     for (const b of row.bits!) {
       const bv = bitValue(n, b);
       if ((b.width ?? 1) > 1) {
-        const pages = 1n << BigInt(bv);
-        notes.push(`${b.name} ${bv} (${pages * 4n} KiB)`);
+        notes.push(`${b.name} ${bv}${b.note ? ` (${b.note(bv)})` : ''}`);
       } else if (bv) {
         notes.push(b.proposed ? p.proposed(`${b.name} (proposed)`) : p.set(b.name));
       }

@@ -22,7 +22,7 @@ function valueText(d: FieldDiff, side: Side): string {
   if (f.kind === 'ascii') return JSON.stringify(v);
   if (f.kind === 'bytes') return hexText(String(v));
   if (typeof v === 'string') return v;
-  const hexish = f.bits !== undefined || f.role === 'checksum' || f.role === 'type' || /address/i.test(f.name);
+  const hexish = f.bits !== undefined || f.role === 'checksum' || f.role === 'type' || f.radix === 16;
   return hexish ? hex(v, 2 * Math.min(f.size, 4)) : String(v);
 }
 
