@@ -138,6 +138,11 @@ export class Context {
     return [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
   }
 
+  /** Every device scope of the given structures (all by default), with its structure and 0-based index. */
+  scopes(of: readonly Located[] = this.all()): { l: Located; sc: DeviceScope; j: number }[] {
+    return of.flatMap((l) => (l.s.scopes ?? []).map((sc, j) => ({ l, sc, j })));
+  }
+
   /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
   label(index: number): string {
     const known = this.labels[index];

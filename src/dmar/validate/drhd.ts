@@ -43,9 +43,7 @@ interface ScopeAt {
 }
 
 function scopesOfType(ctx: Context, type: number): ScopeAt[] {
-  const out: ScopeAt[] = [];
-  for (const l of ctx.of(0)) (l.s.scopes ?? []).forEach((sc, j) => { if (sc.fields.type === type) out.push({ l, sc, j }); });
-  return out;
+  return ctx.scopes(ctx.of(0)).filter(({ sc }) => sc.fields.type === type);
 }
 
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */

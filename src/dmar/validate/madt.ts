@@ -20,13 +20,9 @@ function madt(ctx: Context): MadtIoapic[] | undefined {
 }
 
 function dmarIoapics(ctx: Context) {
-  const out: Array<{ id: number; index: number; scope: number; offset: number }> = [];
-  for (const l of ctx.of(0)) {
-    (l.s.scopes ?? []).forEach((sc, j) => {
-      if (sc.fields.type === SCOPE.IOAPIC) out.push({ id: num(sc.fields, 'enumerationId'), index: l.index, scope: j, offset: ctx.scopeAt(sc, 'enumerationId') });
-    });
-  }
-  return out;
+  return ctx.scopes(ctx.of(0))
+    .filter(({ sc }) => sc.fields.type === SCOPE.IOAPIC)
+    .map(({ l, sc, j }) => ({ id: num(sc.fields, 'enumerationId'), index: l.index, scope: j, offset: ctx.scopeAt(sc, 'enumerationId') }));
 }
 
 export const checks: Check[] = [

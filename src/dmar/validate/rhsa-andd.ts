@@ -7,13 +7,9 @@ import { defineCheck, printable, SCOPE, type Check, type Context, type Located }
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
 
 function namespaceScopes(ctx: Context) {
-  const out: Array<{ l: Located; j: number; id: number; offset: number }> = [];
-  for (const l of ctx.all()) {
-    (l.s.scopes ?? []).forEach((sc, j) => {
-      if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
-    });
-  }
-  return out;
+  return ctx.scopes()
+    .filter(({ sc }) => sc.fields.type === SCOPE.NAMESPACE)
+    .map(({ l, sc, j }) => ({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') }));
 }
 
 export const checks: Check[] = [

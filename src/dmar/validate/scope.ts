@@ -46,11 +46,9 @@ export const checks: Check[] = [
     description: 'a Device Scope Type is reserved (0, or 6 and above)',
     hint: 'Linux: "Unsupported device scope", the entry is ignored; types are 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 namespace',
     run(ctx, report) {
-      for (const l of ctx.all()) {
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          const t = num(sc.fields, 'type');
-          if (!(t in SCOPE_TYPE_NAMES)) report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `Device Scope Type ${t} is reserved` });
-        });
+      for (const { l, sc, j } of ctx.scopes()) {
+        const t = num(sc.fields, 'type');
+        if (!(t in SCOPE_TYPE_NAMES)) report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `Device Scope Type ${t} is reserved` });
       }
     },
   }),
@@ -76,10 +74,8 @@ export const checks: Check[] = [
     description: 'a device scope has no PCI Path entry (Entry Length 6; fwts InvalidDevScope)',
     hint: 'every device scope names its device by a start bus and at least one (Device, Function) pair',
     run(ctx, report) {
-      for (const l of ctx.all()) {
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          if (sc.path.length === 0) report({ offset: ctx.scopeAt(sc, 'length'), structure: l.index, scope: j, message: `${scopeTypeName(num(sc.fields, 'type'))} scope has Entry Length ${num(sc.fields, 'length')}: no PCI Path` });
-        });
+      for (const { l, sc, j } of ctx.scopes()) {
+        if (sc.path.length === 0) report({ offset: ctx.scopeAt(sc, 'length'), structure: l.index, scope: j, message: `${scopeTypeName(num(sc.fields, 'type'))} scope has Entry Length ${num(sc.fields, 'length')}: no PCI Path` });
       }
     },
   }),
