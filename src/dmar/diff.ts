@@ -13,7 +13,7 @@ import { decodeDmar, type Problem } from './decode.js';
 import { plainJson } from './json.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
-  DMAR_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
+  DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
   structDefByAbbrev, structTitle,
 } from './schema.js';
 
@@ -206,7 +206,7 @@ function scopeKey(sc: DeviceScope): string {
   const id = Number(sc.fields.enumerationId ?? 0);
   const bus = Number(sc.fields.bus ?? 0);
   const path = sc.path.map((e) => `${h2(e.device)}.${e.function.toString(16)}`).join('/');
-  return `${SCOPE_TYPE_NAMES[type] ?? `Reserved type ${type}`} id ${id} ${h2(bus)}:${path || '-'}`;
+  return `${scopeTypeName(type)} id ${id} ${h2(bus)}:${path || '-'}`;
 }
 
 /** Pair items by key (the n-th of a key with the n-th), then what is left of each group by order. */

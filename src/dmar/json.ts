@@ -16,7 +16,7 @@ import { bytesHex, hex } from '../acpi/hex.js';
 import { DmarError } from './errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
 import {
-  DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, structDefByAbbrev, structTitle,
+  DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle,
 } from './schema.js';
 
 export const JSON_FORMAT = 'dmar/1';
@@ -68,7 +68,7 @@ function scopeJson(sc: DeviceScope, namedFlags: boolean): JsonObject {
   return {
     offset: sc.offset,
     type,
-    kind: SCOPE_TYPE_NAMES[type] ?? 'Reserved',
+    kind: scopeTypeName(type),
     length: sc.fields.length as number,
     ...fieldsJson(SCOPE_FIELDS, sc.fields, true, !namedFlags),
     path: sc.path.map((e) => fieldsJson(PATH_FIELDS, e as unknown as Fields)),

@@ -40,13 +40,21 @@ export const SUBTABLE_HEADER_FIELDS: readonly FieldDef[] = [
 /** 4 bytes. */
 export const SUBTABLE_HEADER_SIZE = rowsEnd(SUBTABLE_HEADER_FIELDS);
 
+/** Device Scope Type values (VT-d 8.3.1); 0 and 6 and above are reserved. */
+export const SCOPE_TYPE = { ENDPOINT: 1, BRIDGE: 2, IOAPIC: 3, HPET: 4, NAMESPACE: 5 } as const;
+
 export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
-  1: 'PCI Endpoint Device',
-  2: 'PCI Bridge Device',
-  3: 'IOAPIC Device',
-  4: 'Message-capable HPET Device',
-  5: 'Namespace Device',
+  [SCOPE_TYPE.ENDPOINT]: 'PCI Endpoint Device',
+  [SCOPE_TYPE.BRIDGE]: 'PCI Bridge Device',
+  [SCOPE_TYPE.IOAPIC]: 'IOAPIC Device',
+  [SCOPE_TYPE.HPET]: 'Message-capable HPET Device',
+  [SCOPE_TYPE.NAMESPACE]: 'Namespace Device',
 };
+
+/** A device scope type as people read it, reserved ones included. */
+export function scopeTypeName(type: number): string {
+  return SCOPE_TYPE_NAMES[type] ?? `Reserved type ${type}`;
+}
 
 /** Device scope entry (ACPICA AcpiDmTableInfoDmarScope), followed by PCI Path pairs. */
 export const SCOPE_FIELDS: readonly FieldDef[] = [

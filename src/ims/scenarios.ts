@@ -4,7 +4,7 @@
  */
 import { bitByKey, type FieldDef } from '../acpi/fields.js';
 import type { DmarTable, Structure } from '../dmar/model.js';
-import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE_NAMES, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
+import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
 import type { Verdict } from './policy.js';
 
 export interface Scenario {
@@ -77,7 +77,6 @@ function mask(f: FieldDef, names: readonly string[]): bigint {
 
 const DRHD = structDef(0)!;
 const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
-const IOAPIC_SCOPE = Number(Object.entries(SCOPE_TYPE_NAMES).find(([, n]) => n === 'IOAPIC Device')![0]);
 /** The register base QEMU gives its intel-iommu (Q35_HOST_BRIDGE_IOMMU_ADDR). */
 export const QEMU_IOMMU_BASE = 0xfed90000n;
 /** CPUID 0x40000000 vendor string of KVM, the hypervisor under QEMU. */
@@ -101,7 +100,7 @@ export function buildTable(spec: TableSpec): DmarTable {
     },
     scopes: [{
       offset: 0,
-      fields: { type: IOAPIC_SCOPE, flags: 0, reserved: 0, enumerationId: fw.ioapic.id, bus: fw.ioapic.bus },
+      fields: { type: SCOPE_TYPE.IOAPIC, flags: 0, reserved: 0, enumerationId: fw.ioapic.id, bus: fw.ioapic.bus },
       path: [{ device: fw.ioapic.device, function: fw.ioapic.function }],
     }],
   };

@@ -2,7 +2,7 @@
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import type { StructDef } from '../schema.js';
-import { SCOPE_TYPE_NAMES, structDef } from '../schema.js';
+import { structDef } from '../schema.js';
 import type { Paint } from './paint.js';
 
 export function showString(s: string): string {
@@ -60,8 +60,4 @@ export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: 
     notes.push(p.warn('reserved, should be 0'));
   }
   return { value, notes };
-}
-
-export function scopeTypeName(type: number): string {
-  return SCOPE_TYPE_NAMES[type] ?? (type === 0 ? 'Reserved type 0' : `Unknown type ${type}`);
 }

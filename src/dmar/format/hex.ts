@@ -3,7 +3,8 @@ import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import type { DmarTable } from '../model.js';
 import { PATH_ENTRY_SIZE, PATH_NAME } from '../schema.js';
-import { describe, scopeTypeName } from './describe.js';
+import { scopeTypeName } from '../schema.js';
+import { describe } from './describe.js';
 import type { Paint } from './paint.js';
 
 const BYTES_PER_LINE = 8;

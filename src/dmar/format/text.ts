@@ -4,7 +4,8 @@ import { layout } from '../layout.js';
 import type { DmarTable } from '../model.js';
 import { PATH_NAME } from '../schema.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
-import { describe, scopeTypeName } from './describe.js';
+import { scopeTypeName } from '../schema.js';
+import { describe } from './describe.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 24;

@@ -7,7 +7,7 @@ import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { DeviceScope, DmarTable, Structure } from '../model.js';
-import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE_NAMES, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
+import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
 
 export type { Severity };
 
@@ -176,29 +176,16 @@ export class Context {
   }
 }
 
+export { scopeTypeName };
+
 export function typeName(type: number): string {
   if (type < 0) return 'structure';
   return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? hex(type) : type}`;
 }
 
-function scopeTypeNamed(name: string): number {
-  const hit = Object.entries(SCOPE_TYPE_NAMES).find(([, v]) => v === name);
-  if (!hit) throw new Error(`schema: no device scope type ${name}`);
-  return Number(hit[0]);
-}
+/** Device Scope Type values (the schema's). */
+export const SCOPE = SCOPE_TYPE;
 
-/** Device Scope Type values, looked up by their names in the schema. */
-export const SCOPE = {
-  ENDPOINT: scopeTypeNamed('PCI Endpoint Device'),
-  BRIDGE: scopeTypeNamed('PCI Bridge Device'),
-  IOAPIC: scopeTypeNamed('IOAPIC Device'),
-  HPET: scopeTypeNamed('Message-capable HPET Device'),
-  NAMESPACE: scopeTypeNamed('Namespace Device'),
-} as const;
-
-export function scopeTypeName(type: number): string {
-  return SCOPE_TYPE_NAMES[type] ?? `reserved type ${type}`;
-}
 
 /** "00:1f.0" style rendering of a scope's start bus and path. */
 export function scopePath(sc: DeviceScope): string {
