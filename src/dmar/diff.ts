@@ -11,7 +11,7 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { bytesHex, hex } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
 import { plainJson } from './json.js';
-import type { DeviceScope, DmarTable, Structure } from './model.js';
+import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
   structDefByAbbrev, structTitle,
@@ -205,7 +205,7 @@ function scopeKey(sc: DeviceScope): string {
   const type = Number(sc.fields.type ?? 0);
   const id = Number(sc.fields.enumerationId ?? 0);
   const bus = Number(sc.fields.bus ?? 0);
-  const path = sc.path.map((e) => `${h2(e.device)}.${e.function.toString(16)}`).join('/');
+  const path = sc.path.map(pathEntryText).join('/');
   return `${scopeTypeName(type)} id ${id} ${h2(bus)}:${path || '-'}`;
 }
 

@@ -7,6 +7,11 @@ export interface PathEntry {
   function: number;
 }
 
+/** A PCI Path entry as people write it: `1f.0` (device in two hex digits, function in one). */
+export function pathEntryText(e: PathEntry): string {
+  return `${e.device.toString(16).padStart(2, '0')}.${e.function.toString(16)}`;
+}
+
 export interface DeviceScope {
   /** Byte offset in the table (informational; recomputed on encode). */
   offset: number;

@@ -1,7 +1,7 @@
 /** Annotated hex dump: each field's bytes beside its name and value. */
 import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
-import type { DmarTable } from '../model.js';
+import { pathEntryText, type DmarTable } from '../model.js';
 import { PATH_ENTRY_SIZE, PATH_NAME } from '../schema.js';
 import { scopeTypeName } from '../schema.js';
 import { describe } from './describe.js';
@@ -40,7 +40,7 @@ export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
         break;
       }
       case 'path':
-        row(it.offset, PATH_ENTRY_SIZE, PATH_NAME, `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`);
+        row(it.offset, PATH_ENTRY_SIZE, PATH_NAME, pathEntryText(it));
         break;
       case 'name':
         row(it.offset, it.size, it.title, JSON.stringify(it.name));

@@ -1,7 +1,7 @@
 /** The human-readable report (`dmar decode`, the default format). */
 import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
-import type { DmarTable } from '../model.js';
+import { pathEntryText, type DmarTable } from '../model.js';
 import { PATH_NAME } from '../schema.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import { scopeTypeName } from '../schema.js';
@@ -52,7 +52,7 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         break;
       }
       case 'path': {
-        const entry = `${it.device.toString(16).padStart(2, '0')}.${it.function.toString(16)}`;
+        const entry = pathEntryText(it);
         const last = scopeLine![scopeLine!.length - 1]!;
         if (last.startsWith(p.name(PATH_NAME))) scopeLine![scopeLine!.length - 1] = `${last} → ${entry}`;
         else scopeLine!.push(`${p.name(PATH_NAME)} ${entry}`);

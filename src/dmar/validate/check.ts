@@ -6,7 +6,7 @@
 import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
-import type { DeviceScope, DmarTable, Structure } from '../model.js';
+import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../model.js';
 import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
 
 export type { Severity };
@@ -190,6 +190,6 @@ export const SCOPE = SCOPE_TYPE;
 /** "00:1f.0" style rendering of a scope's start bus and path. */
 export function scopePath(sc: DeviceScope): string {
   const bus = (sc.fields.bus as number).toString(16).padStart(2, '0');
-  const hops = sc.path.map((e) => `${e.device.toString(16).padStart(2, '0')}.${e.function.toString(16)}`);
+  const hops = sc.path.map(pathEntryText);
   return `${bus}:${hops.join('/') || '(no path)'}`;
 }
