@@ -110,6 +110,13 @@ export function bitByKey(f: FieldDef, key: string): BitDef {
   return b;
 }
 
+/** Mask of the one-bit flags given by key. */
+export function flagsMask(f: FieldDef, keys: readonly string[]): bigint {
+  let m = 0n;
+  for (const k of keys) m |= 1n << BigInt(bitByKey(f, k).shift);
+  return m;
+}
+
 /** Mask of all bits a field's BitDefs name. */
 export function namedMask(f: FieldDef): bigint {
   let m = 0n;

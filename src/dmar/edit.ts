@@ -10,7 +10,7 @@
  * already wrong stays wrong by the same amount (`fixTable` repairs it), and
  * every edit undone gives back the original bytes, checksum included.
  */
-import { bitByKey, bitValue, fieldBytes, namedMask, readField, type BitDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, flagsMask, fieldBytes, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { decodeDmar, type DecodeResult } from './decode.js';
@@ -180,14 +180,9 @@ export interface VirtSpec {
 
 /** The Supported Features bits that CLI names stand for. */
 export function featureMask(names: readonly string[]): bigint {
-  let m = 0n;
-  for (const n of names) {
-    const bitName = VIRT_FEATURE_CLI[n];
-    const b = bitName === undefined ? undefined : bitByKey(V_FEATURES, bitName);
-    if (!b) fail(`unknown feature ${JSON.stringify(n)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
-    m |= 1n << BigInt(b.shift);
-  }
-  return m;
+  const unknown = names.find((n) => VIRT_FEATURE_CLI[n] === undefined);
+  if (unknown !== undefined) fail(`unknown feature ${JSON.stringify(unknown)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
+  return flagsMask(V_FEATURES, names.map((n) => VIRT_FEATURE_CLI[n]!));
 }
 
 /** Check a Hypervisor Signature before any byte is touched. */

@@ -5,7 +5,7 @@
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, fixChecksum } from '../acpi/header.js';
 import { DmarError } from './errors.js';
-import type { DeviceScope, DmarTable, Fields, Structure } from './model.js';
+import { nameSize, type DeviceScope, type DmarTable, type Fields, type Structure } from './model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
   SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
@@ -77,7 +77,7 @@ export function structureSize(s: Structure): number {
   if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, -1, 'DMAR-ENCODE');
   let n = def.fixedSize;
   for (const sc of s.scopes ?? []) n += scopeSize(sc);
-  if (def.body === 'name') n += (s.name ?? '').length + (s.unterminated ? 0 : 1);
+  if (def.body === 'name') n += nameSize(s);
   return n + (s.trailing?.length ?? 0);
 }
 
@@ -107,7 +107,7 @@ function encodeStructure(out: Uint8Array, at: number, s: Structure, index: numbe
   if (def.body === 'name') {
     const name = latin1Bytes(s.name ?? '', where);
     out.set(name, o);
-    o += name.length + (s.unterminated ? 0 : 1);
+    o += nameSize(s);
   }
   if (s.trailing) out.set(s.trailing, o);
   return size;

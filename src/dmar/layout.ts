@@ -6,7 +6,7 @@
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { scopeSize } from './encode.js';
-import type { DeviceScope, DmarTable, Structure } from './model.js';
+import { nameSize, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
   SUBTABLE_HEADER_SIZE, structDef, type StructDef,
@@ -64,7 +64,7 @@ export function* layout(t: DmarTable): Generator<Item> {
     }
     if (def.body === 'name') {
       const name = s.name ?? '';
-      const size = name.length + (s.unterminated ? 0 : 1);
+      const size = nameSize(s);
       yield { kind: 'name', offset: at, name, size, terminated: !s.unterminated, title: def.bodyName! };
       at += size;
     }

@@ -48,6 +48,11 @@ export interface DmarTable {
   trailing?: Uint8Array;
 }
 
+/** Bytes an ANDD name takes: the name and its NUL (none when the table gave none). */
+export function nameSize(s: Pick<Structure, 'name' | 'unterminated'>): number {
+  return (s.name ?? '').length + (s.unterminated ? 0 : 1);
+}
+
 export function num(fields: Fields, key: string): number {
   const v = fields[key];
   if (typeof v === 'number') return v;

@@ -2,7 +2,7 @@
  * The ground-truth scenarios of proposals.md ("The matrix") and the DMAR
  * table each one presents, built as a model for the real codec.
  */
-import { bitByKey, type FieldDef } from '../acpi/fields.js';
+import { flagsMask } from '../acpi/fields.js';
 import type { DmarTable, Structure } from '../dmar/model.js';
 import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
 import type { Verdict } from './policy.js';
@@ -69,11 +69,6 @@ export const VENDOR_FIRMWARE: Firmware = {
   oemId: 'INTEL ', oemTableId: 'EDK2    ', creatorId: 'INTL', ioapic: { id: 2, bus: 0xf0, device: 0x1f, function: 0 },
 };
 
-function mask(f: FieldDef, names: readonly string[]): bigint {
-  let m = 0n;
-  for (const n of names) m |= 1n << BigInt(bitByKey(f, n).shift);
-  return m;
-}
 
 const DRHD = structDef(0)!;
 const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
@@ -91,11 +86,11 @@ export interface TableSpec {
 /** A QEMU-like table: one DRHD (INCLUDE_PCI_ALL, 0xfed90000) naming the IOAPIC, INTR_REMAP set, optionally the descriptor. */
 export function buildTable(spec: TableSpec): DmarTable {
   const fw = spec.firmware;
-  const flags = mask(fieldByKey(DMAR_FIELDS, 'flags'), spec.imsOptOut ? ['INTR_REMAP', 'IMS_OPTOUT'] : ['INTR_REMAP']);
+  const flags = flagsMask(fieldByKey(DMAR_FIELDS, 'flags'), spec.imsOptOut ? ['INTR_REMAP', 'IMS_OPTOUT'] : ['INTR_REMAP']);
   const drhd: Structure = {
     offset: 0, type: DRHD.type, length: 0,
     fields: {
-      flags: Number(mask(fieldByKey(DRHD.fields, 'flags'), ['INCLUDE_PCI_ALL'])), size: 0, segment: 0,
+      flags: Number(flagsMask(fieldByKey(DRHD.fields, 'flags'), ['INCLUDE_PCI_ALL'])), size: 0, segment: 0,
       registerBaseAddress: QEMU_IOMMU_BASE,
     },
     scopes: [{
@@ -111,11 +106,11 @@ export function buildTable(spec: TableSpec): DmarTable {
       offset: 0, type: VIRT.type, length: 0,
       fields: {
         revision: VIRT_REVISION,
-        flags: Number(mask(fieldByKey(VIRT.fields, 'flags'), d.virtualized ? ['VIRTUALIZED'] : [])),
+        flags: Number(flagsMask(fieldByKey(VIRT.fields, 'flags'), d.virtualized ? ['VIRTUALIZED'] : [])),
         reserved: 0,
         hypervisorSignature: d.virtualized ? (d.signature ?? KVM_SIGNATURE) : '',
         reserved2: 0,
-        supportedFeatures: mask(fieldByKey(VIRT.fields, 'supportedFeatures'), d.ims ? ['IMS'] : []),
+        supportedFeatures: flagsMask(fieldByKey(VIRT.fields, 'supportedFeatures'), d.ims ? ['IMS'] : []),
       },
     });
   }
