@@ -117,6 +117,9 @@ export interface StructDef {
 
 const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' });
 
+/** Remapping structure Type values (VT-d 8.2); 7 and above are reserved, 0x8001 is the proposed descriptor. */
+export const STRUCT_TYPE = { DRHD: 0, RMRR: 1, ATSR: 2, RHSA: 3, ANDD: 4, SATC: 5, SIDP: 6 } as const;
+
 export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 
 /** A structure as written below: its fixedSize follows from its rows. */
@@ -124,7 +127,7 @@ type StructRows = Omit<StructDef, 'fixedSize'>;
 
 const STRUCT_ROWS: readonly StructRows[] = [
   {
-    type: 0, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: 'scopes', acpicaSince: 0,
+    type: STRUCT_TYPE.DRHD, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
@@ -142,7 +145,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 1, abbrev: 'RMRR', title: 'Reserved Memory Region', body: 'scopes', acpicaSince: 0,
+    type: STRUCT_TYPE.RMRR, abbrev: 'RMRR', title: 'Reserved Memory Region', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
@@ -151,7 +154,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 2, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: 'scopes', acpicaSince: 0,
+    type: STRUCT_TYPE.ATSR, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: 'scopes', acpicaSince: 0,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
@@ -161,7 +164,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 3, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: 'none', acpicaSince: 0,
+    type: STRUCT_TYPE.RHSA, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: 'none', acpicaSince: 0,
     exactLength: 20,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
@@ -170,7 +173,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 4, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: 'name', bodyName: 'Device Name',
+    type: STRUCT_TYPE.ANDD, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: 'name', bodyName: 'Device Name',
     acpicaSince: 0,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
@@ -178,7 +181,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 5, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: 'scopes', acpicaSince: 20210331,
+    type: STRUCT_TYPE.SATC, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: 'scopes', acpicaSince: 20210331,
     fields: [
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
@@ -188,7 +191,7 @@ const STRUCT_ROWS: readonly StructRows[] = [
     ],
   },
   {
-    type: 6, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: 'scopes', acpicaSince: 20240322,
+    type: STRUCT_TYPE.SIDP, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: 'scopes', acpicaSince: 20240322,
     scopeFlagsNamed: true,
     fields: [
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },

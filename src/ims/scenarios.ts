@@ -4,7 +4,7 @@
  */
 import { flagsMask } from '../acpi/fields.js';
 import type { DmarTable, Structure } from '../dmar/model.js';
-import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
+import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Verdict } from './policy.js';
 
 export interface Scenario {
@@ -70,7 +70,7 @@ export const VENDOR_FIRMWARE: Firmware = {
 };
 
 
-const DRHD = structDef(0)!;
+const DRHD = structDef(STRUCT_TYPE.DRHD)!;
 const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
 /** The register base QEMU gives its intel-iommu (Q35_HOST_BRIDGE_IOMMU_ADDR). */
 export const QEMU_IOMMU_BASE = 0xfed90000n;

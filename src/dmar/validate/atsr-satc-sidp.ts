@@ -1,10 +1,10 @@
 /** ATSR, SATC, SIDP (and RMRR, which shares the rule): segments, ALL_PORTS. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
-import { fieldByKey, structDef } from '../schema.js';
+import { fieldByKey, structDef, STRUCT_TYPE } from '../schema.js';
 import { defineCheck, type Check, type Located } from './check.js';
 
-const ATSR = structDef(2)!;
+const ATSR = structDef(STRUCT_TYPE.ATSR)!;
 const ALL_PORTS = bitByKey(fieldByKey(ATSR.fields, 'flags'), 'ALL_PORTS');
 const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
 /** Structures that describe devices of a segment: RMRR, ATSR, SATC, SIDP. */
@@ -16,7 +16,7 @@ export const checks: Check[] = [
     description: 'an RMRR, ATSR, SATC or SIDP names a PCI segment that no DRHD covers',
     hint: 'its devices must be under a remapping unit of the same segment: fix the PCI Segment Number or add the DRHD',
     run(ctx, report) {
-      const segs = new Set(ctx.of(0).map((l) => num(l.s.fields, 'segment')));
+      const segs = new Set(ctx.of(STRUCT_TYPE.DRHD).map((l) => num(l.s.fields, 'segment')));
       if (segs.size === 0) return; // DMAR-DRHD-NONE says it
       for (const type of SEGMENT_TYPES) {
         for (const l of ctx.of(type)) {
@@ -32,7 +32,7 @@ export const checks: Check[] = [
     hint: 'one ATSR per segment says that every root port supports ATS',
     run(ctx, report) {
       const first = new Map<number, Located>();
-      for (const l of ctx.of(2)) {
+      for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
         if (!allPorts(l)) continue;
         const seg = num(l.s.fields, 'segment');
         const prev = first.get(seg);
@@ -46,7 +46,7 @@ export const checks: Check[] = [
     description: 'an ATSR with ALL_PORTS also lists device scopes',
     hint: 'with ALL_PORTS the scopes are ignored: either clear ALL_PORTS or drop the scopes',
     run(ctx, report) {
-      for (const l of ctx.of(2)) {
+      for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
         const n = l.s.scopes?.length ?? 0;
         if (allPorts(l) && n > 0) report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `ALL_PORTS set and ${n} device scope${n > 1 ? 's' : ''} listed` });
       }

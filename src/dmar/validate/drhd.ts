@@ -2,12 +2,12 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
 import { big, num } from '../model.js';
-import { fieldByKey, structDef } from '../schema.js';
+import { fieldByKey, structDef, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, SCOPE, scopePath, type Check, type Context, type Located, type Reporter } from './check.js';
 import { reservedOf } from './fields.js';
 
-const DRHD = structDef(0)!;
+const DRHD = structDef(STRUCT_TYPE.DRHD)!;
 const FLAGS = fieldByKey(DRHD.fields, 'flags');
 const SIZE = fieldByKey(DRHD.fields, 'size');
 const INCLUDE_PCI_ALL = bitByKey(FLAGS, 'INCLUDE_PCI_ALL');
@@ -43,7 +43,7 @@ interface ScopeAt {
 }
 
 function scopesOfType(ctx: Context, type: number): ScopeAt[] {
-  return ctx.scopes(ctx.of(0)).filter(({ sc }) => sc.fields.type === type);
+  return ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)).filter(({ sc }) => sc.fields.type === type);
 }
 
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */
@@ -89,7 +89,7 @@ export const checks: Check[] = [
     description: 'a DRHD Register Base Address is 0',
     hint: 'Linux rejects the table ("Your BIOS is broken; DMAR reported at address 0"): give the unit\'s real register base',
     run(ctx, report) {
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         if (base(l) === 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: 'Register Base Address is 0' });
       }
     },
@@ -99,7 +99,7 @@ export const checks: Check[] = [
     description: 'a DRHD Register Base Address is not 4 KiB aligned (fwts InvalidDRHDRegAddr)',
     hint: 'VT-d register sets start on a 4 KiB page boundary',
     run(ctx, report) {
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const b = base(l);
         if (b % PAGE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
       }
@@ -111,7 +111,7 @@ export const checks: Check[] = [
     hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
     run(ctx, report) {
       const first = new Map<string, Located>();
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const key = `${segment(l)}:${base(l)}`;
         const prev = first.get(key);
         if (!prev) first.set(key, l);
@@ -129,7 +129,7 @@ export const checks: Check[] = [
     description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
     hint: 'each unit has its own register set: check the bases and the Size fields',
     run(ctx, report) {
-      const units = ctx.of(0).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE << BigInt(pagesLog2(l))) }));
+      const units = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE << BigInt(pagesLog2(l))) }));
       for (let i = 0; i < units.length; i++) {
         for (let k = 0; k < i; k++) {
           const a = units[k]!, b = units[i]!;
@@ -156,7 +156,7 @@ export const checks: Check[] = [
     description: `DRHD Size describes a register set larger than ${4 << MAX_PLAUSIBLE_PAGES_LOG2} KiB`,
     hint: 'Size bits 3:0 are log2 of the number of 4 KiB pages (0: one page), not a byte count',
     run(ctx, report) {
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const n = pagesLog2(l);
         if (n > MAX_PLAUSIBLE_PAGES_LOG2) {
           report({ offset: ctx.at(l, 'size'), structure: l.index, message: `Size ${n}: a register set of ${2 ** n} pages (${2 ** n * 4} KiB)` });
@@ -169,7 +169,7 @@ export const checks: Check[] = [
     description: 'a DRHD with INCLUDE_PCI_ALL is not the last DRHD of its segment',
     hint: 'the VT-d specification requires the INCLUDE_PCI_ALL unit after all other units of its segment (Linux reorders it, others may not)',
     run(ctx, report) {
-      for (const units of bySegment(ctx.of(0)).values()) {
+      for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
         const last = units[units.length - 1]!;
         for (const l of units) {
           if (l !== last && includeAll(l)) {
@@ -184,7 +184,7 @@ export const checks: Check[] = [
     description: 'more than one DRHD with INCLUDE_PCI_ALL on one segment',
     hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
     run(ctx, report) {
-      for (const units of bySegment(ctx.of(0)).values()) {
+      for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
         const all = units.filter(includeAll);
         for (const l of all.slice(1)) {
           report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second INCLUDE_PCI_ALL unit on segment ${segment(l)} (the first is ${ctx.label(all[0]!.index)})` });
@@ -197,7 +197,7 @@ export const checks: Check[] = [
     description: 'INCLUDE_PCI_ALL units on several segments: fwts counts them over the whole table and fails MultipleDRHDSFlag',
     hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
     run(ctx, report) {
-      const all = ctx.of(0).filter(includeAll);
+      const all = ctx.of(STRUCT_TYPE.DRHD).filter(includeAll);
       const segs = new Set(all.map(segment));
       if (all.length < 2 || segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
       const l = all[1]!;
@@ -209,7 +209,7 @@ export const checks: Check[] = [
     description: 'a DRHD with INCLUDE_PCI_ALL lists PCI endpoint or bridge scopes',
     hint: 'an INCLUDE_PCI_ALL unit lists only IOAPIC, HPET and namespace devices; Linux ignores its PCI scopes',
     run(ctx, report) {
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         if (!includeAll(l)) continue;
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = sc.fields.type;
@@ -226,7 +226,7 @@ export const checks: Check[] = [
     hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
     run(ctx, report) {
       const first = new Map<string, Located>();
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = sc.fields.type;
           if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return;
@@ -258,7 +258,7 @@ export const checks: Check[] = [
     description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
     hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
     run(ctx, report) {
-      for (const l of ctx.of(0)) {
+      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const seen = new Map<string, number>();
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = num(sc.fields, 'type');

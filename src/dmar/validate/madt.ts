@@ -5,7 +5,7 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../../acpi/madt.js';
 import { num } from '../model.js';
-import { DMAR_FIELDS, fieldByKey } from '../schema.js';
+import { DMAR_FIELDS, fieldByKey, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, SCOPE, type Check, type Context } from './check.js';
 
@@ -20,7 +20,7 @@ function madt(ctx: Context): MadtIoapic[] | undefined {
 }
 
 function dmarIoapics(ctx: Context) {
-  return ctx.scopes(ctx.of(0))
+  return ctx.scopes(ctx.of(STRUCT_TYPE.DRHD))
     .filter(({ sc }) => sc.fields.type === SCOPE.IOAPIC)
     .map(({ l, sc, j }) => ({ id: num(sc.fields, 'enumerationId'), index: l.index, scope: j, offset: ctx.scopeAt(sc, 'enumerationId') }));
 }

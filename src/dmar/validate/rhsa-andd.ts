@@ -1,4 +1,5 @@
 /** RHSA (affinity of a remapping unit) and ANDD (ACPI namespace devices) with the scopes that name them. */
+import { STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, printable, SCOPE, type Check, type Context, type Located } from './check.js';
@@ -18,8 +19,8 @@ export const checks: Check[] = [
     description: 'an RHSA Base Address is no DRHD\'s Register Base Address',
     hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
     run(ctx, report) {
-      const bases = new Set(ctx.of(0).map((l) => big(l.s.fields, 'registerBaseAddress')));
-      for (const l of ctx.of(3)) {
+      const bases = new Set(ctx.of(STRUCT_TYPE.DRHD).map((l) => big(l.s.fields, 'registerBaseAddress')));
+      for (const l of ctx.of(STRUCT_TYPE.RHSA)) {
         const b = big(l.s.fields, 'baseAddress');
         if (!bases.has(b)) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD` });
       }
@@ -31,7 +32,7 @@ export const checks: Check[] = [
     hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
     run(ctx, report) {
       const first = new Map<bigint, Located>();
-      for (const l of ctx.of(3)) {
+      for (const l of ctx.of(STRUCT_TYPE.RHSA)) {
         const b = big(l.s.fields, 'baseAddress');
         const prev = first.get(b);
         if (!prev) first.set(b, l);
@@ -45,7 +46,7 @@ export const checks: Check[] = [
     hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
     run(ctx, report) {
       const first = new Map<number, Located>();
-      for (const l of ctx.of(4)) {
+      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
         const n = num(l.s.fields, 'deviceNumber');
         const prev = first.get(n);
         if (!prev) first.set(n, l);
@@ -58,7 +59,7 @@ export const checks: Check[] = [
     description: 'a namespace-device scope\'s Enumeration ID names no ANDD',
     hint: 'add the ANDD declaring that Device Number, or fix the Enumeration ID: no device is bound to this scope',
     run(ctx, report) {
-      const numbers = new Set(ctx.of(4).map((l) => num(l.s.fields, 'deviceNumber')));
+      const numbers = new Set(ctx.of(STRUCT_TYPE.ANDD).map((l) => num(l.s.fields, 'deviceNumber')));
       for (const x of namespaceScopes(ctx)) {
         if (!numbers.has(x.id)) report({ offset: x.offset, structure: x.l.index, scope: x.j, message: `Enumeration ID ${x.id} names no ANDD` });
       }
@@ -69,8 +70,8 @@ export const checks: Check[] = [
     description: 'no DRHD scope names an ANDD\'s Device Number',
     hint: 'Linux: "No IOMMU scope found for ANDD enumeration ID", the device is not translated: add a namespace-device scope to the DRHD of the device',
     run(ctx, report) {
-      const named = new Set(namespaceScopes(ctx).filter((x) => x.l.s.type === 0).map((x) => x.id));
-      for (const l of ctx.of(4)) {
+      const named = new Set(namespaceScopes(ctx).filter((x) => x.l.s.type === STRUCT_TYPE.DRHD).map((x) => x.id));
+      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
         const n = num(l.s.fields, 'deviceNumber');
         if (!named.has(n)) report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} (${printable(l.s.name ?? '')}) is in no DRHD scope` });
       }
@@ -81,7 +82,7 @@ export const checks: Check[] = [
     description: 'an ANDD Device Name is empty or not a fully qualified ACPI path',
     hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
     run(ctx, report) {
-      for (const l of ctx.of(4)) {
+      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
         if (l.s.unterminated) continue; // DMAR-ANDD-NAME-UNTERMINATED
         const name = l.s.name ?? '';
         if (!ABSOLUTE_PATH.test(name) || name === '\\') {

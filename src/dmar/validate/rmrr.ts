@@ -1,4 +1,5 @@
 /** RMRR (Reserved Memory Region): alignment, range, overlap. */
+import { STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Located } from './check.js';
@@ -12,7 +13,7 @@ export const checks: Check[] = [
     description: 'an RMRR Base Address or End Address + 1 is not 4 KiB aligned (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" and taints the kernel; End Address is the last byte (limit), so it ends in 0xfff',
     run(ctx, report) {
-      for (const l of ctx.of(1)) {
+      for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
         if (base % PAGE) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(base)} is not 4 KiB aligned` });
         if ((end + 1n) % PAGE) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} + 1 is not 4 KiB aligned` });
@@ -24,7 +25,7 @@ export const checks: Check[] = [
     description: 'an RMRR End Address is not above its Base Address (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" (it requires End > Base); End Address is the last byte of the region',
     run(ctx, report) {
-      for (const l of ctx.of(1)) {
+      for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
         if (end <= base) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} is not above Base Address ${hex(base)}` });
       }
@@ -36,7 +37,7 @@ export const checks: Check[] = [
     hint: 'describe a region once and list every device that needs it in that RMRR\'s scopes',
     run(ctx, report) {
       // sort and sweep, not every pair: a table of thousands of RMRRs stays linear-ish
-      const items = ctx.of(1)
+      const items = ctx.of(STRUCT_TYPE.RMRR)
         .map((l) => ({ l, seg: num(l.s.fields, 'segment'), ...range(l) }))
         .filter((x) => x.base <= x.end)
         .sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));

@@ -3,7 +3,7 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import {
   fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef,
-} from '../schema.js';
+ STRUCT_TYPE } from '../schema.js';
 import { defineCheck, SCOPE, scopePath, scopeTypeName, type Check, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 
@@ -21,11 +21,11 @@ const MAX_FUNCTION = 7;
  * SoC endpoints; SIDP SoC endpoints and namespace devices.
  */
 const ALLOWED: Readonly<Record<number, readonly number[]>> = {
-  0: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.IOAPIC, SCOPE.HPET, SCOPE.NAMESPACE],
-  1: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.NAMESPACE],
-  2: [SCOPE.BRIDGE],
-  5: [SCOPE.ENDPOINT],
-  6: [SCOPE.ENDPOINT, SCOPE.NAMESPACE],
+  [STRUCT_TYPE.DRHD]: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.IOAPIC, SCOPE.HPET, SCOPE.NAMESPACE],
+  [STRUCT_TYPE.RMRR]: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.NAMESPACE],
+  [STRUCT_TYPE.ATSR]: [SCOPE.BRIDGE],
+  [STRUCT_TYPE.SATC]: [SCOPE.ENDPOINT],
+  [STRUCT_TYPE.SIDP]: [SCOPE.ENDPOINT, SCOPE.NAMESPACE],
 };
 
 const flagBit = (l: Located, name: string) => {
@@ -35,8 +35,8 @@ const flagBit = (l: Located, name: string) => {
 
 /** Structures whose device list may legitimately be empty: a unit or ATSR that covers everything. */
 function mayBeEmpty(l: Located): boolean {
-  if (l.s.type === 0) return flagBit(l, 'INCLUDE_PCI_ALL');
-  if (l.s.type === 2) return flagBit(l, 'ALL_PORTS');
+  if (l.s.type === STRUCT_TYPE.DRHD) return flagBit(l, 'INCLUDE_PCI_ALL');
+  if (l.s.type === STRUCT_TYPE.ATSR) return flagBit(l, 'ALL_PORTS');
   return false;
 }
 

@@ -4,7 +4,7 @@ import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.
 import { big, num } from '../model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef,
-} from '../schema.js';
+ STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
 import { reservedOf } from './fields.js';
@@ -120,7 +120,7 @@ export const checks: Check[] = [
     hint: 'Linux: FW_BUG "No DRHD structure found in DMAR table": no IOMMU; describe every remapping unit with a DRHD',
     run(ctx, report) {
       if (num(ctx.table.header, 'length') <= DMAR_FIXED_SIZE || framingStopped(ctx)) return;
-      if (!ctx.table.structures.some((s) => s.type === 0)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
+      if (!ctx.table.structures.some((s) => s.type === STRUCT_TYPE.DRHD)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
     },
   }),
   defineCheck({
