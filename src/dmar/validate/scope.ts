@@ -2,8 +2,8 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import {
-  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef,
- STRUCT_TYPE } from '../schema.js';
+  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef, STRUCT_TYPE,
+} from '../schema.js';
 import { defineCheck, SCOPE, scopePath, scopeTypeName, type Check, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 

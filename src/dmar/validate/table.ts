@@ -3,8 +3,8 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
 import { big, num } from '../model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef,
- STRUCT_TYPE } from '../schema.js';
+  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE,
+} from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
 import { reservedOf } from './fields.js';
