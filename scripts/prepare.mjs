@@ -6,11 +6,10 @@
 // nowhere this script can use them and `tsc` is not found (npm/cli#8440):
 // install them here, locally, first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-writeFileSync('/tmp/cli-prepare-env.txt', JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /npm|NODE/i.test(k))), null, 1));
 
 function run(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
@@ -18,7 +17,8 @@ function run(cmd, args, env = process.env) {
 }
 
 if (!existsSync(`${root}/node_modules/typescript/bin/tsc`)) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|prefix|location)$/i.test(k)));
+  // npm hands its settings down as npm_config_*: drop where the outer install goes, keep the rest (registry, cache, proxy)
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(global|location|(local_|global_)?prefix|globalconfig)$/i.test(k)));
   const npm = process.env.npm_execpath;
   const args = ['install', '--no-save', '--ignore-scripts', '--include=dev', '--global=false', '--no-audit', '--no-fund'];
   if (npm && /\.[cm]?js$/.test(npm)) run(process.execPath, [npm, ...args], env);
