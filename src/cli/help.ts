@@ -4,6 +4,7 @@
  * command's help text is formatted by hand.
  */
 import type { Command } from 'commander';
+import { UsageError } from './common.js';
 
 /** What exit status 2 means for every command that reads a table. */
 export const BAD_INPUT_STATUS = 'bad input or usage: an input that is not a readable DMAR table (one line on stderr naming the file and byte offset), an unknown option or value';
@@ -73,4 +74,25 @@ export function addFooters(program: Command, footers: ReadonlyMap<string, HelpFo
     const h = footers.get(commandPath(cmd));
     if (h) helpFooter(cmd, h);
   }
+}
+
+/**
+ * `dmar help [COMMAND [SUBCOMMAND]]`: commander's own help command shows only
+ * the first word's help (`help virt set` showed virt's), so the program turns
+ * it off (helpCommand(false)) and gets this one, registered last.
+ */
+export function addHelpCommand(program: Command): void {
+  program
+    .command('help')
+    .description('show the help of a command (dmar help virt set)')
+    .argument('[command...]', 'a command and its subcommands')
+    .action((words: string[]) => {
+      let cmd = program;
+      for (const w of words) {
+        const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
+        if (!next) throw new UsageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
+        cmd = next;
+      }
+      cmd.help();
+    });
 }

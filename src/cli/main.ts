@@ -3,9 +3,9 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { failureLine, UsageError } from './common.js';
+import { failureLine } from './common.js';
 import { setColour } from './colour.js';
-import { addFooters, commandPath } from './help.js';
+import { addFooters, addHelpCommand } from './help.js';
 import { FOOTERS } from './help-text.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
@@ -35,21 +35,6 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour (overrides FORCE_COLOR)')
     .helpCommand(false)
     .hook('preAction', () => setColour(program.opts<{ color?: boolean }>().color));
-
-  // commander's own help command shows only the first word's help (`help virt set` showed virt's)
-  program
-    .command('help')
-    .description('show the help of a command (dmar help virt set)')
-    .argument('[command...]', 'a command and its subcommands')
-    .action((words: string[]) => {
-      let cmd: Command = program;
-      for (const w of words) {
-        const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
-        if (!next) throw new UsageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
-        cmd = next;
-      }
-      cmd.help();
-    });
 
   program
     .command('decode')
@@ -171,6 +156,7 @@ export function buildProgram(): Command {
 
   // more commands register below
 
+  addHelpCommand(program);
   addFooters(program, FOOTERS);
   return program;
 }
