@@ -1,0 +1,100 @@
+/**
+ * Escaping of every string that comes from input (firmware IDs and names,
+ * unknown bytes shown as text, file names, command-line words), for each place
+ * it can reach: a terminal, XML (JUnit) and ACPICA iasl source. The one module
+ * that does it: writers call these, none has its own rules. JSON needs none of
+ * it: JSON.stringify escapes what JSON must, and JSON keeps the exact bytes.
+ *
+ * One replacement everywhere: a character people must not get raw is shown as
+ * `\xNN` (code points up to 0xff) or `\u{N}` (above), never as itself.
+ */
+
+/** `\xNN` for a code point up to 0xff, `\u{N}` above. */
+function escaped(c: string): string {
+  const n = c.codePointAt(0)!;
+  return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : `\\u{${n.toString(16)}}`;
+}
+
+/**
+ * Not shown raw on a terminal: C0 controls (ESC, BEL, NUL, TAB, ...), DEL, C1
+ * controls (0x80-0x9f, which a UTF-8 terminal may take as CSI and the like),
+ * format characters (bidirectional overrides, zero-width), line and paragraph
+ * separators, lone surrogates and unassigned code points.
+ */
+const TERM_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu;
+
+/** Text for a terminal (file names, messages): every non-printable character escaped, newlines included. */
+export function termText(s: string): string {
+  return s.replace(TERM_UNSAFE, escaped);
+}
+
+/** The same, keeping newlines: several lines of text (usage messages that quote a command-line word). */
+export function termLines(s: string): string {
+  return s.split('\n').map(termText).join('\n');
+}
+
+/**
+ * A firmware string (one character per byte, as the decoder reads ASCII fields
+ * and ANDD names): printable ASCII as it is, every other byte as `\xNN`. A
+ * byte above 0x7e is not a character of any known encoding here, so even
+ * 0xa0-0xff is shown as a number. Backslash is doubled so that a literal
+ * `\x1b` in a name cannot pass for an escaped ESC.
+ */
+export function firmwareText(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/[^\x20-\x7e\\]/g, escaped);
+}
+
+/** A firmware string in double quotes, quotes inside escaped: how text, hex, diff and validate show one. */
+export function quoted(s: string): string {
+  return `"${firmwareText(s).replace(/"/g, '\\"')}"`;
+}
+
+/** Whether a firmware string holds a byte outside printable ASCII. */
+export function hasUnprintable(s: string): boolean {
+  return /[^\x20-\x7e]/.test(s);
+}
+
+/**
+ * XML 1.0 text content. XML 1.0 cannot carry NUL or the other C0 controls
+ * (but TAB, LF and CR), lone surrogates, U+FFFE or U+FFFF, not even as
+ * character references; DEL and C1 controls it allows but only as noise. All
+ * of them are written `\xNN` / `\u{N}`, as on a terminal: the documented
+ * replacement. CR is kept as a reference (a parser would turn a raw one into LF).
+ */
+export function xmlText(s: string): string {
+  return s
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|\p{Cs}/gu, escaped)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+}
+
+/** An XML attribute value (in double quotes): as text, and quotes, TAB and LF as references. */
+export function xmlAttr(s: string): string {
+  return xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+}
+
+/**
+ * A firmware string as `iasl -d` writes it into a quoted data-table field
+ * (ACPICA AcpiUtCheckAndRepairAscii, used for ACPI_DMT_NAME4/NAME6/NAME8): the
+ * string ends at its first NUL, and every byte that is not printable ASCII
+ * becomes a space. `"` and `\` are printable but iasl's data-table compiler
+ * cannot read them back in a string (a backslash escapes the next character
+ * and the value ends at the next quote): they become spaces too. Source that
+ * holds any other byte is taken by iasl for a binary file and silently not
+ * compiled. `lost` lists what the text does not carry, for a warning.
+ */
+export function iaslString(s: string): { text: string; lost: number[] } {
+  const nul = s.indexOf('\0');
+  const kept = nul < 0 ? s : s.slice(0, nul);
+  const lost: number[] = [];
+  const text = kept.replace(/[^\x20-\x7e]|["\\]/g, (c) => {
+    lost.push(c.charCodeAt(0));
+    return ' ';
+  });
+  if (nul >= 0) for (const c of s.slice(nul)) lost.push(c.charCodeAt(0));
+  return { text, lost };
+}
+
+/** Text inside an iasl source comment: printable ASCII only (else iasl takes the file for binary), and no `*\/`. */
+export function iaslComment(s: string): string {
+  return s.replace(/[^\x20-\x7e]/gu, escaped).replace(/\*\//g, '*\\/');
+}
