@@ -80,18 +80,19 @@ export function xmlAttr(s: string): string {
  * cannot read them back in a string (a backslash escapes the next character
  * and the value ends at the next quote): they become spaces too. Source that
  * holds any other byte is taken by iasl for a binary file and silently not
- * compiled. `lost` lists what the text does not carry, for a warning.
+ * compiled. For a warning: `replaced`, the bytes written as spaces; `cut`,
+ * the NUL and what follows it, which the text leaves out.
  */
-export function iaslString(s: string): { text: string; lost: number[] } {
+export function iaslString(s: string): { text: string; replaced: number[]; cut: number[] } {
   const nul = s.indexOf('\0');
   const kept = nul < 0 ? s : s.slice(0, nul);
-  const lost: number[] = [];
+  const replaced: number[] = [];
   const text = kept.replace(/[^\x20-\x7e]|["\\]/g, (c) => {
-    lost.push(c.charCodeAt(0));
+    replaced.push(c.charCodeAt(0));
     return ' ';
   });
-  if (nul >= 0) for (const c of s.slice(nul)) lost.push(c.charCodeAt(0));
-  return { text, lost };
+  const cut = nul < 0 ? [] : Array.from(s.slice(nul), (c) => c.charCodeAt(0));
+  return { text, replaced, cut };
 }
 
 /** Text inside an iasl source comment: printable ASCII only (else iasl takes the file for binary), and no `*\/`. */

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
+import { termLines, termText } from '../acpi/escape.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
+    .configureOutput({ outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) });
 
   program
     .command('decode')
@@ -163,12 +164,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const line = failureLine(e);
     if (line !== undefined && !process.env.DMAR_DEBUG) {
-      process.stderr.write(`dmar: ${line}\n`);
+      process.stderr.write(`dmar: ${termText(line)}\n`);
       return EXIT.BAD_INPUT;
     }
     if (process.env.DMAR_DEBUG) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dmar: internal error: ${msg} (set DMAR_DEBUG=1 for the stack trace)\n`);
+    process.stderr.write(`dmar: internal error: ${termText(msg)} (set DMAR_DEBUG=1 for the stack trace)\n`);
     return EXIT.BAD_INPUT;
   }
 }
