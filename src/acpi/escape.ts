@@ -57,13 +57,15 @@ export function hasUnprintable(s: string): boolean {
 /**
  * XML 1.0 text content. XML 1.0 cannot carry NUL or the other C0 controls
  * (but TAB, LF and CR), lone surrogates, U+FFFE or U+FFFF, not even as
- * character references; DEL and C1 controls it allows but only as noise. All
- * of them are written `\xNN` / `\u{N}`, as on a terminal: the documented
- * replacement. CR is kept as a reference (a parser would turn a raw one into LF).
+ * character references; DEL, C1 controls and bidirectional overrides it
+ * allows, but a report is read on terminals and web pages. All of them (what
+ * a terminal is not given, but TAB, LF and CR) are written `\xNN` / `\u{N}`:
+ * the documented replacement. CR is kept as a reference (a parser would turn
+ * a raw one into LF).
  */
 export function xmlText(s: string): string {
   return s
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]|\p{Cs}/gu, escaped)
+    .replace(/(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped)
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 }
 
