@@ -37,11 +37,13 @@ export function termLines(s: string): string {
  * A firmware string (one character per byte, as the decoder reads ASCII fields
  * and ANDD names): printable ASCII as it is, every other byte as `\xNN`. A
  * byte above 0x7e is not a character of any known encoding here, so even
- * 0xa0-0xff is shown as a number. Backslash is doubled so that a literal
- * `\x1b` in a name cannot pass for an escaped ESC.
+ * 0xa0-0xff is shown as a number. A backslash is doubled where it could
+ * read as an escape (before `x`, `u`, `\`, `"` or at the end), so that a
+ * literal `\x1b` in a name cannot pass for an escaped ESC, while an ACPI
+ * path keeps its one leading backslash (`\_SB.PCI0`).
  */
 export function firmwareText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/[^\x20-\x7e\\]/g, escaped);
+  return s.replace(/\\(?=[xu\\"]|$)/g, '\\\\').replace(/[^\x20-\x7e]/g, escaped);
 }
 
 /** A firmware string in double quotes, quotes inside escaped: how text, hex, diff and validate show one. */
@@ -78,9 +80,10 @@ export function xmlAttr(s: string): string {
  * A firmware string as `iasl -d` writes it into a quoted data-table field
  * (ACPICA AcpiUtCheckAndRepairAscii, used for ACPI_DMT_NAME4/NAME6/NAME8): the
  * string ends at its first NUL, and every byte that is not printable ASCII
- * becomes a space. `"` and `\` are printable but iasl's data-table compiler
- * cannot read them back in a string (a backslash escapes the next character
- * and the value ends at the next quote): they become spaces too. Source that
+ * becomes a space. iasl's data-table compiler cannot read back a `"` in a
+ * string (the value ends at the next quote) nor a `\` at its end (it escapes
+ * the closing quote), though `iasl -d` writes them: they become spaces too;
+ * any other backslash is kept (ACPI paths, `\_SB.PCI0`). Source that
  * holds any other byte is taken by iasl for a binary file and silently not
  * compiled. For a warning: `replaced`, the bytes written as spaces; `cut`,
  * the NUL and what follows it, which the text leaves out.
@@ -89,7 +92,7 @@ export function iaslString(s: string): { text: string; replaced: number[]; cut: 
   const nul = s.indexOf('\0');
   const kept = nul < 0 ? s : s.slice(0, nul);
   const replaced: number[] = [];
-  const text = kept.replace(/[^\x20-\x7e]|["\\]/g, (c) => {
+  const text = kept.replace(/[^\x20-\x7e]|"|\\$/g, (c) => {
     replaced.push(c.charCodeAt(0));
     return ' ';
   });

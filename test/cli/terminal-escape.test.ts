@@ -112,8 +112,9 @@ describe('escape.ts', () => {
     expect(termText('line\nnext\t')).toBe('line\\x0anext\\x09');
   });
 
-  test('firmware strings: printable ASCII kept, every other byte as \\xNN, backslash doubled', () => {
-    expect(firmwareText('\\_SB.\x1b\xa9\x00')).toBe('\\\\_SB.\\x1b\\xa9\\x00');
+  test('firmware strings: printable ASCII kept, every other byte as \\xNN, a backslash doubled where it could read as an escape', () => {
+    expect(firmwareText('\\_SB.\x1b\xa9\x00')).toBe('\\_SB.\\x1b\\xa9\\x00');
+    expect(firmwareText('a\\x\\u\\\\')).toBe('a\\\\x\\\\u\\\\\\\\');
     expect(quoted('a"b')).toBe('"a\\"b"');
     // a literal backslash-x in a name cannot pass for an escaped byte
     expect(firmwareText('\\x1b')).not.toBe(firmwareText('\x1b'));
@@ -128,6 +129,8 @@ describe('escape.ts', () => {
     expect(iaslString('INT\xa9')).toEqual({ text: 'INT ', replaced: [0xa9], cut: [] });
     expect(iaslString('\x01ABC    ')).toEqual({ text: ' ABC    ', replaced: [1], cut: [] });
     expect(iaslString('AB\0CD ')).toEqual({ text: 'AB', replaced: [], cut: [0, 0x43, 0x44, 0x20] });
-    expect(iaslString('A"B\\C ').text).toBe('A B C ');
+    expect(iaslString('A"B\\C ').text).toBe('A B\\C ');
+    expect(iaslString('\\_SB.PCI0').text).toBe('\\_SB.PCI0');
+    expect(iaslString('AB\\')).toEqual({ text: 'AB ', replaced: [0x5c], cut: [] });
   });
 });
