@@ -1,0 +1,38 @@
+/**
+ * The ACPI header's ID strings (OEM ID, OEM Table ID, Creator ID): printable
+ * ASCII, padded with spaces or NULs. fwts fails a non-ASCII byte in any of
+ * them (acpitables: "ACPITableHdrInfo", "has non-ASCII characters in header
+ * field"); ACPICA shows every non-printable byte as a space (iasl -d,
+ * AcpiUtCheckAndRepairAscii), so its source stands for another table, and
+ * such bytes reach terminals and logs.
+ */
+import { firmwareText } from '../../acpi/escape.js';
+import { fieldBytes } from '../../acpi/fields.js';
+import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
+import { hex } from '../../acpi/hex.js';
+import { latin1 } from '../parsers.js';
+import { defineCheck, type Check } from './check.js';
+
+const ID_FIELDS = ACPI_HEADER_FIELDS.filter((f) => f.kind === 'ascii' && f.role !== 'signature');
+
+export const checks: Check[] = [
+  defineCheck({
+    id: 'DMAR-HDR-ID-UNPRINTABLE', severity: 'warning', source: ['fwts', 'dmar'],
+    description: 'OEM ID, OEM Table ID or Creator ID holds a byte that is not printable ASCII (other than NUL padding at its end)',
+    hint: 'use printable ASCII (0x20-0x7e) padded with spaces or NULs: fwts fails non-ASCII IDs, iasl -d shows other bytes as spaces',
+    run(ctx, report) {
+      for (const f of ID_FIELDS) {
+        const b = fieldBytes(ctx.bytes, 0, f);
+        let end = b.length;
+        while (end > 0 && b[end - 1] === 0) end--;
+        const bad = [...new Set(b.subarray(0, end).filter((x) => x < 0x20 || x > 0x7e))];
+        if (!bad.length) continue;
+        const ascii = bad.every((x) => x < 0x80);
+        report({
+          offset: f.offset,
+          message: `${f.name} "${firmwareText(latin1(b.subarray(0, end)))}" holds ${ascii ? 'non-printable' : 'non-ASCII'} byte${bad.length > 1 ? 's' : ''} ${bad.map((x) => hex(x, 2)).join(', ')}`,
+        });
+      }
+    },
+  }),
+];
