@@ -80,24 +80,24 @@ export function xmlAttr(s: string): string {
  * A firmware string as `iasl -d` writes it into a quoted data-table field
  * (ACPICA AcpiUtCheckAndRepairAscii, used for ACPI_DMT_NAME4/NAME6/NAME8): the
  * string ends at its first NUL, and every byte that is not printable ASCII
- * becomes a space. iasl's data-table compiler cannot read back a `"` in a
- * string (the value ends at the next quote) nor a `\` at its end (it escapes
- * the closing quote), though `iasl -d` writes them: they become spaces too;
- * any other backslash is kept (ACPI paths, `\_SB.PCI0`). Source that
- * holds any other byte is taken by iasl for a binary file and silently not
- * compiled. For a warning: `replaced`, the bytes written as spaces; `cut`,
- * the NUL and what follows it, which the text leaves out.
+ * becomes a space. Source holding any other byte is taken by iasl for a binary
+ * file and silently not compiled. For a warning: `replaced`, the bytes written
+ * as spaces; `cut`, the NUL and what follows it, which the text leaves out;
+ * `iaslUnreadable`, set when the text holds a `"` or ends with a `\`: `iasl
+ * -d` writes them so, `dmar encode` reads them back, but iasl's data-table
+ * compiler cannot (the value ends at the next quote; a backslash escapes the
+ * closing quote).
  */
-export function iaslString(s: string): { text: string; replaced: number[]; cut: number[] } {
+export function iaslString(s: string): { text: string; replaced: number[]; cut: number[]; iaslUnreadable: boolean } {
   const nul = s.indexOf('\0');
   const kept = nul < 0 ? s : s.slice(0, nul);
   const replaced: number[] = [];
-  const text = kept.replace(/[^\x20-\x7e]|"|\\$/g, (c) => {
+  const text = kept.replace(/[^\x20-\x7e]/g, (c) => {
     replaced.push(c.charCodeAt(0));
     return ' ';
   });
   const cut = nul < 0 ? [] : Array.from(s.slice(nul), (c) => c.charCodeAt(0));
-  return { text, replaced, cut };
+  return { text, replaced, cut, iaslUnreadable: /"|\\$/.test(text) };
 }
 
 /** Text inside an iasl source comment: printable ASCII only (else iasl takes the file for binary), and no `*\/`. */

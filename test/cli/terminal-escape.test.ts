@@ -125,12 +125,13 @@ describe('escape.ts', () => {
     expect(xmlAttr('"x"\n\t')).toBe('&quot;x&quot;&#10;&#9;');
   });
 
-  test('iasl strings: as iasl -d writes them (non-printable as space, end at NUL), and no quote or backslash', () => {
-    expect(iaslString('INT\xa9')).toEqual({ text: 'INT ', replaced: [0xa9], cut: [] });
-    expect(iaslString('\x01ABC    ')).toEqual({ text: ' ABC    ', replaced: [1], cut: [] });
-    expect(iaslString('AB\0CD ')).toEqual({ text: 'AB', replaced: [], cut: [0, 0x43, 0x44, 0x20] });
-    expect(iaslString('A"B\\C ').text).toBe('A B\\C ');
-    expect(iaslString('\\_SB.PCI0').text).toBe('\\_SB.PCI0');
-    expect(iaslString('AB\\')).toEqual({ text: 'AB ', replaced: [0x5c], cut: [] });
+  test('iasl strings: as iasl -d writes them (non-printable as space, end at NUL)', () => {
+    expect(iaslString('INT\xa9')).toEqual({ text: 'INT ', replaced: [0xa9], cut: [], iaslUnreadable: false });
+    expect(iaslString('\x01ABC    ')).toEqual({ text: ' ABC    ', replaced: [1], cut: [], iaslUnreadable: false });
+    expect(iaslString('AB\0CD ')).toEqual({ text: 'AB', replaced: [], cut: [0, 0x43, 0x44, 0x20], iaslUnreadable: false });
+    expect(iaslString('\\_SB.PCI0')).toEqual({ text: '\\_SB.PCI0', replaced: [], cut: [], iaslUnreadable: false });
+    // written as iasl -d writes them, flagged: iasl's compiler cannot read them back
+    expect(iaslString('A"B\\C ')).toMatchObject({ text: 'A"B\\C ', iaslUnreadable: true });
+    expect(iaslString('AB\\')).toMatchObject({ text: 'AB\\', iaslUnreadable: true });
   });
 });

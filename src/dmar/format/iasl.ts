@@ -47,7 +47,10 @@ export function hexBytes(b: Uint8Array): string {
  * loses bytes, a warning names the field and the bytes.
  */
 function stringText(name: string, offset: number, s: string, warnings: string[]): string {
-  const { text, replaced, cut } = iaslString(s);
+  const { text, replaced, cut, iaslUnreadable } = iaslString(s);
+  if (iaslUnreadable) {
+    warnings.push(`${name} at 0x${offset.toString(16)} holds a '"' or ends with a '\\', as iasl -d writes it: iasl cannot compile it back, dmar encode can`);
+  }
   if (replaced.length || cut.length) {
     const bytes = (b: Iterable<number>) => hexBytes(Uint8Array.from(b));
     const why = [
