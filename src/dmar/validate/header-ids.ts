@@ -6,11 +6,9 @@
  * AcpiUtCheckAndRepairAscii), so its source stands for another table, and
  * such bytes reach terminals and logs.
  */
-import { firmwareText } from '../../acpi/escape.js';
-import { fieldBytes } from '../../acpi/fields.js';
+import { firmwareText, hasUnprintable } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { hex } from '../../acpi/hex.js';
-import { latin1 } from '../parsers.js';
 import { defineCheck, type Check } from './check.js';
 
 const ID_FIELDS = ACPI_HEADER_FIELDS.filter((f) => f.kind === 'ascii' && f.role !== 'signature');
@@ -22,15 +20,14 @@ export const checks: Check[] = [
     hint: 'use printable ASCII (0x20-0x7e) padded with spaces or NULs: fwts fails non-ASCII IDs, iasl -d shows other bytes as spaces',
     run(ctx, report) {
       for (const f of ID_FIELDS) {
-        const b = fieldBytes(ctx.bytes, 0, f);
-        let end = b.length;
-        while (end > 0 && b[end - 1] === 0) end--;
-        const bad = [...new Set(b.subarray(0, end).filter((x) => x < 0x20 || x > 0x7e))];
-        if (!bad.length) continue;
+        // the decoded value: the field's bytes, one character each, trailing NUL padding dropped
+        const s = ctx.table.header[f.key];
+        if (typeof s !== 'string' || !hasUnprintable(s)) continue;
+        const bad = [...new Set(Array.from(s, (c) => c.charCodeAt(0)).filter((x) => x < 0x20 || x > 0x7e))];
         const ascii = bad.every((x) => x < 0x80);
         report({
           offset: f.offset,
-          message: `${f.name} "${firmwareText(latin1(b.subarray(0, end)))}" holds ${ascii ? 'non-printable' : 'non-ASCII'} byte${bad.length > 1 ? 's' : ''} ${bad.map((x) => hex(x, 2)).join(', ')}`,
+          message: `${f.name} "${firmwareText(s)}" holds ${ascii ? 'non-printable' : 'non-ASCII'} byte${bad.length > 1 ? 's' : ''} ${bad.map((x) => hex(x, 2)).join(', ')}`,
         });
       }
     },
