@@ -2,8 +2,8 @@
  * What every editing command shares: where the result goes, refusing what
  * cannot be rewritten before anything is done, reporting each change on stderr.
  */
-import { termText } from '../acpi/escape.js';
 import { realpathSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';

@@ -1,6 +1,6 @@
 /** `dmar ims [FILE]`: gather evidence, run the chosen policies, print verdicts with their reasons. */
-import { termText } from '../acpi/escape.js';
 import { existsSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { sysfsTablePath } from '../acpi/input.js';
 import { decideAll } from '../ims/decide.js';
 import { gatherEvidence, type CommandLineEvidence, type Gathered } from '../ims/evidence.js';
