@@ -1,3 +1,4 @@
+import { termText } from '../acpi/escape.js';
 import { writeOutput, loadTable, stdoutWrite } from './common.js';
 
 export interface DecodeOpts {
@@ -17,7 +18,7 @@ export async function run(file: string | undefined, opts: DecodeOpts): Promise<n
   } else if (format === 'iasl') {
     const { formatIasl } = await import('../dmar/format/iasl.js');
     const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
-    for (const w of r.warnings) process.stderr.write(`dmar: warning: ${w}\n`);
+    for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
     out = r.text;
   } else if (format === 'hex') {
     const { formatHex } = await import('../dmar/format/hex.js');

@@ -7,6 +7,7 @@ import { failureLine } from './common.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
 import { FOOTERS } from './help-text.js';
+import { termLines, termText } from '../acpi/escape.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) })
+    .configureOutput({ outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) })
     .configureHelp({ showGlobalOptions: true })
     .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
     .option('--no-color', 'no colour (overrides FORCE_COLOR)')
@@ -173,12 +174,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const line = failureLine(e);
     if (line !== undefined && !process.env.DMAR_DEBUG) {
-      process.stderr.write(`dmar: ${line}\n`);
+      process.stderr.write(`dmar: ${termText(line)}\n`);
       return EXIT.BAD_INPUT;
     }
     if (process.env.DMAR_DEBUG) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dmar: internal error: ${msg} (set DMAR_DEBUG=1 for the stack trace)\n`);
+    process.stderr.write(`dmar: internal error: ${termText(msg)} (set DMAR_DEBUG=1 for the stack trace)\n`);
     return EXIT.BAD_INPUT;
   }
 }
