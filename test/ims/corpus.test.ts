@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { derivedFacts, gatherEvidence } from '../../src/ims/evidence.js';
 import { POLICIES } from '../../src/ims/policies/index.js';
-import { linux } from '../../src/ims/policies/linux.js';
+import { linux62 as linux } from '../../src/ims/policies/linux.js';
 import { optIn } from '../../src/ims/policies/opt-in.js';
 import { corpusFiles, dmar, HAVE_CORPUS } from '../helpers.js';
 
@@ -61,7 +61,7 @@ describe.skipIf(!HAVE_CORPUS)('the IMS engine on the shared corpus', () => {
     for (const f of files.filter((_, i) => i % 68 === 0)) {
       const withEvidence = dmar(['ims', f, '--bare-metal', '--json']);
       expect(withEvidence.status).toBe(0);
-      expect(JSON.parse(withEvidence.stdout).verdict).toBe(readFileSync(f)[37]! & 0x08 ? 'none' : 'native');
+      expect(JSON.parse(withEvidence.stdout).tables[0].decisions[0].verdict).toBe(readFileSync(f)[37]! & 0x08 ? 'none' : 'native');
       const without = dmar(['ims', f]);
       expect(without.status).toBe(0);
       expect(without.stdout).toMatch(/^opt-in \(proposed\): none$/m);
