@@ -141,8 +141,11 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
     if (batch) stdoutWrite(batchText(tables, selected, p));
     else {
       const t = tables[0]!;
-      const from = file === undefined ? `this machine (${t.input})` : t.input;
-      stdoutWrite(`${p.dim('evidence from')} ${from}${root !== undefined && opts.machine !== undefined && opts.machine !== 'live' ? ` ${p.dim(`and the capture ${opts.machine}`)}` : ''}\n\n`
+      const capture = opts.machine !== undefined && opts.machine !== 'live' ? opts.machine : undefined;
+      const from = file === undefined
+        ? (capture ? `the capture ${capture} (${t.input})` : `this machine (${t.input})`)
+        : t.input + (capture ? ` ${p.dim('and the machine of the capture')} ${capture}` : opts.machine === 'live' ? ` ${p.dim('and this machine')}` : '');
+      stdoutWrite(`${p.dim('evidence from')} ${from}\n\n`
         + t.decisions!.map((d) => decisionText(d, p)).join('\n'));
     }
   }

@@ -40,7 +40,7 @@ export const SIGNALS: readonly Signal[] = [
   },
   {
     name: 'smbios.virtualMachine', what: 'SMBIOS BIOS Characteristics Extension byte 2 bit 4 ("virtual machine")', strength: 'medium',
-    spoof: 'firmware-controlled: the (virtual) firmware writes it, and may leave it clear',
+    spoof: 'firmware-controlled: QEMU\'s SMBIOS sets it (extension byte 2 = 0x14), anti-detection patches clear it',
     option: '--smbios-vm on|off',
   },
   {
