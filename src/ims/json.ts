@@ -58,7 +58,7 @@ export function decisionJson(d: Decision): Json {
       uses: [...r.uses],
       ...(ruleProposed(d.evidence, r) ? { proposed: true } : {}),
     })),
-    ...(d.policy.ignores ? { ignores: [...d.policy.ignores] } : {}),
+    ignores: [...(d.policy.ignores ?? [])],
     evidence: evidenceJson(d.evidence),
     warnings: [...d.warnings],
     findings: d.findings.map((f) => ({ ...f })),

@@ -78,8 +78,8 @@ export function batchText(tables: readonly ImsTable[], selected: readonly Select
   const sum = imsSummary(tables, selected);
   for (const s of selected) {
     const label = s.policy.name + (s.policy.proposed ? ' (proposed)' : '');
-    const counts = VERDICTS.map((v) => `${String(sum[s.policy.name]![v]).padStart(5)} ${v}`).join('  ');
-    lines.push(`  ${label.padEnd(26)}${counts}`);
+    const counts = VERDICTS.map((v) => `${String(sum[s.policy.name]![v]).padStart(5)} ${v}`.padEnd(18)).join('');
+    lines.push(`  ${label.padEnd(26)}${counts}`.trimEnd());
   }
   for (const s of selected) if (s.note) lines.push(`  ${p.info('note')}: ${s.note}`);
   return lines.join('\n') + '\n';
