@@ -86,6 +86,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--bare-metal', 'clear VIRTUALIZED: firmware asserts bare metal').conflicts('virtualized'))
     .option('--signature <s>', 'Hypervisor Signature, up to 12 ASCII characters (CPUID 0x40000000), "" for none')
     .option('--features <list>', `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`)
+    .option('--ims-optout', 'also set the DMAR flag IMS_OPTOUT (proposed), in the same edit, for opt-out consumers')
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
     .option('--force', 'edit a table that does not decode cleanly')
     .action(lazy(() => import('./virt-set.js')));
