@@ -143,8 +143,8 @@ export const checks: Check[] = [
   }),
   defineCheck({
     id: 'DMAR-STRUCT-UNKNOWN-TYPE', severity: 'info', source: ['Linux'],
-    description: 'a structure of a reserved Type (7 or above): consumers skip it by Length',
-    hint: 'Linux and ACPICA skip it; make sure it is meant for a consumer that knows it',
+    description: 'a structure of a reserved Type (7 or above): Linux skips it by Length',
+    hint: 'Linux skips it; ACPICA\'s disassembler (iasl -d) stops listing the table there; make sure it is meant for a consumer that knows it',
     run(ctx, report) {
       ctx.table.structures.forEach((s, index) => {
         if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) return;
