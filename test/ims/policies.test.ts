@@ -204,6 +204,8 @@ describe('linux-6.10 and the kernel version', () => {
     expect(odd.policy).toBe(linux610);
     expect(odd.note).toContain('"banana" (--kernel) is not MAJOR.MINOR');
     expect(linuxForKernel({ version: '6.8.0', source: '--kernel' }).note).toBe('linux means linux-6.2 here: kernel 6.8.0 (--kernel)');
+    // A release string with control characters (it comes from a file) is quoted, not printed raw.
+    expect(linuxForKernel({ version: '6.8.0\x1b[2J', source: 'x' }).note).toBe('linux means linux-6.2 here: kernel "6.8.0\\u001b[2J" (x)');
   });
 });
 

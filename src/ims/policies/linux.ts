@@ -84,7 +84,9 @@ export function linuxForKernel(kernel: { version: string; source: string } | und
     return { policy: LINUX_DEFAULT, note: `linux means ${LINUX_DEFAULT.name} here: ${why}; ${LINUX_DEFAULT.name} is the current kernel's behaviour` };
   }
   const [maj, min] = mm;
+  // The version comes from a file of the machine read: shown as is only when it is plain printable ASCII.
+  const shown = /^[\x21-\x7e]+$/.test(kernel.version) ? kernel.version : JSON.stringify(kernel.version);
   const at = (a: number, b: number) => maj > a || (maj === a && min >= b);
   const policy = at(6, 10) ? linux610 : at(6, 2) ? linux62 : linuxPre62;
-  return { policy, note: `linux means ${policy.name} here: kernel ${kernel.version} (${kernel.source})` };
+  return { policy, note: `linux means ${policy.name} here: kernel ${shown} (${kernel.source})` };
 }
