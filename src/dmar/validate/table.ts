@@ -20,7 +20,7 @@ const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
 const X2APIC_OPT_OUT = bitByKey(FLAGS, 'X2APIC_OPT_OUT');
 const IMS_OPTOUT = bitByKey(FLAGS, 'IMS_OPTOUT');
 
-/** Types the VT-d specification defines; higher ones are reserved (and skipped by consumers). */
+/** Types the VT-d specification defines; higher ones are reserved (Linux skips them by Length; iasl -d stops listing there). */
 const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s) => s.type));
 /** Linux: `if (dmar->width < PAGE_SHIFT - 1)` rejects the table. */
 const LINUX_MIN_HAW = 11;
