@@ -4,6 +4,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
+import { setColour } from './colour.js';
+import { addFooters, addHelpCommand } from './help.js';
+import { FOOTERS } from './help-text.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -26,7 +29,12 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
+    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
+    .option('--no-color', 'no colour (overrides FORCE_COLOR)')
+    .helpCommand(false)
+    .hook('preAction', () => setColour(program.opts<{ color?: boolean }>().color));
 
   program
     .command('decode')
@@ -155,6 +163,8 @@ export function buildProgram(): Command {
 
   // more commands register below
 
+  addHelpCommand(program);
+  addFooters(program, FOOTERS);
   return program;
 }
 
