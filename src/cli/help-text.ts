@@ -97,9 +97,16 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
     examples: [
       ['dmar ims fixtures/ims/qemu-legacy.bin --policy all --hypervisor', 'every policy\'s verdict for a guest'],
       ['dmar ims --json', 'this machine: its table and live evidence (/proc, /sys)'],
+      ['dmar ims --machine capture-dir --policy linux', 'a captured machine; linux picks linux-6.2 or linux-6.10 by its kernel'],
+      ['dmar ims tables/ --policy all', 'one row per table and policy, and a summary'],
+      ['dmar ims guest.bin --expect opt-in=virtualized', 'for CI: exit 1 when the verdict differs'],
       ['dmar ims matrix', 'every scenario under every policy'],
     ],
-    exit: { 0: 'a verdict was given (whichever it is: read it from the output or --json)' },
+    exit: {
+      0: 'a verdict was given (whichever it is: read it from the output or --json), and every --expect held',
+      1: 'an --expect POLICY=VERDICT did not hold on some table',
+      2: 'bad input or usage (a table of a directory that cannot be read: its row says why)',
+    },
   }],
   ['dmar ims matrix', {
     examples: [['dmar ims matrix', 'the table of verdicts'], ['dmar ims matrix --json', 'as JSON']],

@@ -26,7 +26,7 @@ export interface ValidateOpts {
 }
 
 /** One input to validate: a name, and how to get its source (deferred so that one failure stays one file's). */
-interface Input {
+export interface Input {
   name: string;
   load: () => Source;
 }
@@ -36,7 +36,7 @@ const DMAR_MAGIC = 'DMAR';
 const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
 
 /** A directory's files that hold a DMAR table (raw, or acpidump text with one); others are skipped silently. */
-function directoryInputs(dir: string): Input[] {
+export function directoryInputs(dir: string): Input[] {
   const out: Input[] = [];
   for (const entry of readdirSync(dir).sort()) {
     if (entry.startsWith('.')) continue;

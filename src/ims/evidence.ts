@@ -10,6 +10,8 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
 import { DMAR_FIELDS, fieldByKey, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
+import { matchDmi } from './dmi.js';
+import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
 import { matchVirtualFirmware } from './virtual-firmware.js';
 
 /** A fact is known true, known false, or unknown; unknown is never proof of anything. */
@@ -23,6 +25,10 @@ export interface Fact<T = Tri> {
   proposed?: boolean;
   /** Weak evidence: a hint, not a statement. */
   weak?: boolean;
+  /** For a machine signal: how strong it is (signals.ts). */
+  strength?: Strength;
+  /** For a machine signal: how it is faked or hidden. */
+  spoof?: string;
   /** Computed from other facts. */
   derived?: boolean;
 }
@@ -47,7 +53,10 @@ export interface Evidence {
   'flags.x2apicOptOut': Fact;
   'flags.imsOptOut': Fact;
   descriptor: Fact<DescriptorValue>;
+  'cpu.tdx': Fact;
   'cpu.hypervisor': Fact;
+  'smbios.virtualMachine': Fact;
+  'dmi.hypervisorVendor': Fact;
   'iommu.cachingMode': Fact;
   'oem.virtualFirmware': Fact;
 }
@@ -57,8 +66,12 @@ export type FactName = keyof Evidence | 'virtEvidence' | 'bareMetalProven';
 
 export const FACT_NAMES: readonly FactName[] = [
   'dmar.present', 'flags.intrRemap', 'flags.x2apicOptOut', 'flags.imsOptOut', 'descriptor',
-  'cpu.hypervisor', 'iommu.cachingMode', 'oem.virtualFirmware', 'virtEvidence', 'bareMetalProven',
+  ...SIGNALS.map((x) => x.name), 'virtEvidence', 'bareMetalProven',
 ];
+
+/** The signals of the machine itself (all but the table's OEM IDs): live, from a capture, or given on the command line. */
+export type MachineSignal = Exclude<SignalName, 'oem.virtualFirmware'>;
+export const MACHINE_SIGNALS: readonly MachineSignal[] = SIGNALS.map((x) => x.name).filter((n): n is MachineSignal => n !== 'oem.virtualFirmware');
 
 export interface Gathered {
   evidence: Evidence;
@@ -135,45 +148,71 @@ const OEM_ID = fieldByKey(ACPI_HEADER_FIELDS, 'oemId');
 const OEM_TABLE_ID = fieldByKey(ACPI_HEADER_FIELDS, 'oemTableId');
 
 function oemFact(table: DmarTable | undefined, noTable: string): Fact {
-  if (!table) return { value: 'unknown', source: noTable, weak: true };
+  if (!table) return withStrength('oem.virtualFirmware', { value: 'unknown', source: noTable });
   const id = str(table.header, OEM_ID.key);
   const tid = str(table.header, OEM_TABLE_ID.key);
   const hit = matchVirtualFirmware(id, tid);
   const where = `${OEM_ID.name} ${quoted(id)} at offset ${hex(OEM_ID.offset)}, ${OEM_TABLE_ID.name} ${quoted(tid)} at offset ${hex(OEM_TABLE_ID.offset)}`;
-  return { value: hit !== undefined, source: `${where}: ${hit ? `written by ${hit.who}` : 'no known virtual firmware'}`, weak: true };
+  return withStrength('oem.virtualFirmware', { value: hit !== undefined, source: `${where}: ${hit ? `written by ${hit.who}` : 'no known virtual firmware'}` });
 }
 
-// ---- the CPU and the IOMMU -------------------------------------------------
+/** A signal's fact carries its strength and how it is faked; a weak one is also marked weak. */
+export function withStrength(name: SignalName, f: Fact): Fact {
+  const sig = signal(name);
+  return { ...f, ...(sig.strength === 'weak' ? { weak: true } : {}), strength: sig.strength, spoof: sig.spoof };
+}
+
+// ---- the machine ------------------------------------------------------------
 
 /** What the command line says; undefined: not given. */
 export interface CommandLineEvidence {
+  tdx?: boolean;
   hypervisor?: boolean;
+  smbiosVm?: boolean;
+  /** `VENDOR[:PRODUCT]` as /sys/class/dmi/id/sys_vendor and product_name would say. */
+  dmiVendor?: string;
   cachingMode?: boolean;
 }
 
-/** What the running machine says (src/ims/live.ts reads it). */
-export interface LiveEvidence {
-  'cpu.hypervisor': Fact;
-  'iommu.cachingMode': Fact;
-  warnings: string[];
+/** What the running machine (or a capture of one) says; src/ims/live.ts reads it. A signal left out is unknown. */
+export type LiveEvidence = { [K in MachineSignal]?: Fact } & { warnings: string[] };
+
+const NOT_GIVEN: Record<MachineSignal, string> = {
+  'cpu.tdx': 'not given (--tdx on|off): a table file says nothing about the CPU',
+  'cpu.hypervisor': 'not given (--hypervisor or --bare-metal): a table file says nothing about the CPU',
+  'smbios.virtualMachine': 'not given (--smbios-vm on|off): the SMBIOS table is not in a DMAR file',
+  'dmi.hypervisorVendor': 'not given (--dmi-vendor VENDOR[:PRODUCT]): DMI strings are not in a DMAR file',
+  'iommu.cachingMode': 'not given (--caching-mode on|off): the capability register is not in the table',
+};
+
+function onOff(v: boolean): string {
+  return v ? 'on' : 'off';
 }
 
-function cpuFact(cli: CommandLineEvidence, live: LiveEvidence | undefined): Fact {
-  const l = live?.['cpu.hypervisor'];
-  if (cli.hypervisor !== undefined) {
-    const opt = cli.hypervisor ? '--hypervisor' : '--bare-metal';
-    return { value: cli.hypervisor, source: l && l.value !== 'unknown' ? `${opt} (overrides ${l.source}: ${l.value})` : opt };
+/** The command line's value of one signal, with the words that say where it came from. */
+function fromCommandLine(name: MachineSignal, cli: CommandLineEvidence): Fact | undefined {
+  switch (name) {
+    case 'cpu.tdx': return cli.tdx === undefined ? undefined : { value: cli.tdx, source: `--tdx ${onOff(cli.tdx)}` };
+    case 'cpu.hypervisor': return cli.hypervisor === undefined ? undefined : { value: cli.hypervisor, source: cli.hypervisor ? '--hypervisor' : '--bare-metal' };
+    case 'smbios.virtualMachine': return cli.smbiosVm === undefined ? undefined : { value: cli.smbiosVm, source: `--smbios-vm ${onOff(cli.smbiosVm)}` };
+    case 'iommu.cachingMode': return cli.cachingMode === undefined ? undefined : { value: cli.cachingMode, source: `--caching-mode ${onOff(cli.cachingMode)}` };
+    case 'dmi.hypervisorVendor': {
+      if (cli.dmiVendor === undefined) return undefined;
+      const i = cli.dmiVendor.indexOf(':');
+      const vendor = i < 0 ? cli.dmiVendor : cli.dmiVendor.slice(0, i);
+      const product = i < 0 ? '' : cli.dmiVendor.slice(i + 1);
+      const m = matchDmi({ sys_vendor: vendor, product_name: product });
+      return { value: m !== undefined, source: `--dmi-vendor ${JSON.stringify(cli.dmiVendor)}: ${m ? `a vendor string of ${m.hit.who}` : 'no known hypervisor'}` };
+    }
   }
-  return l ?? { value: 'unknown', source: 'not given (--hypervisor or --bare-metal): a table file says nothing about the CPU' };
 }
 
-function cachingModeFact(cli: CommandLineEvidence, live: LiveEvidence | undefined): Fact {
-  const l = live?.['iommu.cachingMode'];
-  if (cli.cachingMode !== undefined) {
-    const opt = `--caching-mode ${cli.cachingMode ? 'on' : 'off'}`;
-    return { value: cli.cachingMode, source: l && l.value !== 'unknown' ? `${opt} (overrides ${l.source}: ${l.value})` : opt };
-  }
-  return l ?? { value: 'unknown', source: 'not given (--caching-mode on|off): the capability register is not in the table' };
+/** The command line overrides the machine; the source says what it overrode. */
+function machineFact(name: MachineSignal, cli: CommandLineEvidence, live: LiveEvidence | undefined): Fact {
+  const l = live?.[name];
+  const c = fromCommandLine(name, cli);
+  if (c) return withStrength(name, l && l.value !== 'unknown' ? { ...c, source: `${c.source} (overrides ${l.source}: ${String(l.value)})` } : c);
+  return withStrength(name, l ?? { value: 'unknown', source: NOT_GIVEN[name] });
 }
 
 // ---- all of it ---------------------------------------------------------------
@@ -200,8 +239,11 @@ export function gatherEvidence(input: GatherInput): Gathered {
     'flags.x2apicOptOut': flagFact(t, 'X2APIC_OPT_OUT', noTable),
     'flags.imsOptOut': flagFact(t, 'IMS_OPTOUT', noTable),
     descriptor: descriptorFact(t, noTable, warnings),
-    'cpu.hypervisor': cpuFact(cli, input.live),
-    'iommu.cachingMode': cachingModeFact(cli, input.live),
+    'cpu.tdx': machineFact('cpu.tdx', cli, input.live),
+    'cpu.hypervisor': machineFact('cpu.hypervisor', cli, input.live),
+    'smbios.virtualMachine': machineFact('smbios.virtualMachine', cli, input.live),
+    'dmi.hypervisorVendor': machineFact('dmi.hypervisorVendor', cli, input.live),
+    'iommu.cachingMode': machineFact('iommu.cachingMode', cli, input.live),
     'oem.virtualFirmware': oemFact(t, noTable),
   };
   return { evidence, warnings };
@@ -214,23 +256,24 @@ export function descriptorOf(ev: Evidence): DescriptorFact | undefined {
   return v === 'absent' ? undefined : v;
 }
 
-/** The facts that make virtEvidence true (empty: it is false). */
+/** The facts that make virtEvidence true (empty: it is false): every signal, strong or weak, that says "virtual machine". */
 export function virtEvidenceFrom(ev: Evidence): FactName[] {
-  const out: FactName[] = [];
-  if (ev['cpu.hypervisor'].value === true) out.push('cpu.hypervisor');
-  if (ev['iommu.cachingMode'].value === true) out.push('iommu.cachingMode');
-  if (ev['oem.virtualFirmware'].value === true) out.push('oem.virtualFirmware');
-  return out;
+  return SIGNALS.map((x) => x.name).filter((n) => ev[n].value === true);
 }
 
 export function virtEvidence(ev: Evidence): boolean {
   return virtEvidenceFrom(ev).length > 0;
 }
 
+/**
+ * Bare metal is proven by the descriptor (VIRTUALIZED=0) or by the CPUID
+ * hypervisor bit known clear, and in both cases by no signal saying otherwise.
+ * A weak signal can only veto, never prove (proposals.md "Evidence strength").
+ */
 export function bareMetalProven(ev: Evidence): boolean {
+  if (virtEvidence(ev)) return false;
   const d = descriptorOf(ev);
-  if (d && !d.virtualized && !virtEvidence(ev)) return true;
-  return ev['cpu.hypervisor'].value === false && ev['iommu.cachingMode'].value !== true && ev['oem.virtualFirmware'].value !== true;
+  return (d !== undefined && !d.virtualized) || ev['cpu.hypervisor'].value === false;
 }
 
 /** Why bareMetalProven has the value it has, in one clause. */
@@ -240,7 +283,8 @@ export function bareMetalWhy(ev: Evidence): string {
   if (d && !d.virtualized && virt.length === 0) return 'the descriptor says VIRTUALIZED=0 and nothing says otherwise';
   const cpu = ev['cpu.hypervisor'].value;
   if (cpu === false && virt.length === 0) {
-    return `cpu.hypervisor is false and iommu.cachingMode is ${ev['iommu.cachingMode'].value} (not true), oem.virtualFirmware is ${ev['oem.virtualFirmware'].value}`;
+    const rest = SIGNALS.filter((x) => x.name !== 'cpu.hypervisor').map((x) => `${x.name} ${String(ev[x.name].value)}`).join(', ');
+    return `cpu.hypervisor is false and no other signal is true (${rest})`;
   }
   const why: string[] = [];
   if (cpu === 'unknown') why.push('cpu.hypervisor is unknown (unknown is not proof)');
@@ -258,7 +302,7 @@ export function derivedFacts(ev: Evidence): { virtEvidence: Fact<boolean>; bareM
     virtEvidence: {
       value: from.length > 0,
       source: from.length ? `${from.join(', ')} ${from.length === 1 ? 'is' : 'are'} true`
-        : 'none of cpu.hypervisor, iommu.cachingMode, oem.virtualFirmware is true',
+        : `none of ${SIGNALS.map((x) => x.name).join(', ')} is true`,
       derived: true,
     },
     bareMetalProven: { value: bareMetalProven(ev), source: bareMetalWhy(ev), derived: true },

@@ -1,12 +1,16 @@
 /**
- * Evidence of the running machine: the CPUID hypervisor bit as the kernel
- * shows it in /proc/cpuinfo, and the VT-d caching-mode bit of each IOMMU's
- * capability register in sysfs. Every path is under liveRoot() so tests can
- * fake the machine with DMAR_ROOT.
+ * Evidence of a machine, read under a root (the running machine's is
+ * liveRoot(), `/` unless DMAR_ROOT moves it; a capture's is DIR/root): the
+ * CPUID hypervisor and TDX-guest bits as the kernel shows them in
+ * /proc/cpuinfo, the SMBIOS "virtual machine" bit, DMI vendor strings, and
+ * the VT-d caching-mode bit of each IOMMU's capability register.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
+import { hex } from '../acpi/hex.js';
 import { liveRoot } from '../acpi/input.js';
+import { DMI_FILES, matchDmi, smbiosVirtualMachine, type DmiFile } from './dmi.js';
 import type { Fact, LiveEvidence } from './evidence.js';
 
 /** VT-d capability register bit 7, CM: set by virtual IOMMUs so the guest flushes non-present entries too. */
@@ -16,22 +20,78 @@ function display(root: string, rel: string): string {
   return root === '/' ? `/${rel}` : join(root, rel);
 }
 
-/** CPUID.1:ECX bit 31 as Linux reports it: the word `hypervisor` in the x86 `flags` lines. */
-export function hypervisorFromCpuinfo(root: string, warnings: string[]): Fact {
+/** The x86 `flags` lines of /proc/cpuinfo, or why there are none. */
+function cpuFlags(root: string, warnings: string[]): { flags: Set<string>[] } | { why: string } {
   const path = display(root, 'proc/cpuinfo');
   let text: string;
   try {
     text = readFileSync(join(root, 'proc/cpuinfo'), 'latin1');
   } catch {
+    return { why: `${path} is not readable` };
+  }
+  const lines = text.split('\n').filter((l) => /^flags\s*:/.test(l));
+  if (lines.length === 0) {
+    warnings.push(`${path} has no x86 "flags" line: the CPUID hypervisor and TDX bits are unknown`);
+    return { why: `${path} (no flags line)` };
+  }
+  return { flags: lines.map((l) => new Set(l.slice(l.indexOf(':') + 1).split(/\s+/))) };
+}
+
+function flagFact(root: string, flag: string, warnings: string[]): Fact {
+  const f = cpuFlags(root, warnings);
+  if ('why' in f) return { value: 'unknown', source: f.why };
+  const path = display(root, 'proc/cpuinfo');
+  const set = f.flags.some((s) => s.has(flag));
+  return { value: set, source: `${path} (${set ? `"${flag}" in the flags line` : `no "${flag}" flag`})` };
+}
+
+/** CPUID.1:ECX bit 31 as Linux reports it: the word `hypervisor` in the x86 `flags` lines. */
+export function hypervisorFromCpuinfo(root: string, warnings: string[]): Fact {
+  return flagFact(root, 'hypervisor', warnings);
+}
+
+/** A TDX guest: Linux sets the `tdx_guest` flag when CPUID leaf 0x21 says "IntelTDX    " (X86_FEATURE_TDX_GUEST). */
+export function tdxFromCpuinfo(root: string): Fact {
+  return flagFact(root, 'tdx_guest', []);
+}
+
+/** The SMBIOS "virtual machine" bit from the raw structure table in sysfs. */
+export function smbiosVmFromSysfs(root: string, warnings: string[]): Fact {
+  const rel = 'sys/firmware/dmi/tables/DMI';
+  const path = display(root, rel);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(root, rel));
+  } catch {
     return { value: 'unknown', source: `${path} is not readable` };
   }
-  const flags = text.split('\n').filter((l) => /^flags\s*:/.test(l));
-  if (flags.length === 0) {
-    warnings.push(`${path} has no x86 "flags" line: the CPUID hypervisor bit is unknown`);
-    return { value: 'unknown', source: `${path} (no flags line)` };
+  const r = smbiosVirtualMachine(bytes);
+  if (!r.found) {
+    if (!/no BIOS Information|before SMBIOS 2.4/.test(r.why)) warnings.push(`${path}: ${r.why}`);
+    return { value: 'unknown', source: `${path}: ${r.why}` };
   }
-  const set = flags.some((l) => l.split(':')[1]!.split(/\s+/).includes('hypervisor'));
-  return { value: set, source: `${path} (${set ? '"hypervisor" in the flags line' : 'no "hypervisor" flag'})` };
+  return {
+    value: r.vm,
+    source: `${path}: BIOS Characteristics Extension Byte 2 at ${hex(r.offset)} is ${hex(r.byte, 2)} (bit 4 ${r.vm ? 'set' : 'clear'})`,
+  };
+}
+
+/** The DMI strings of /sys/class/dmi/id checked against known hypervisor vendors. */
+export function dmiVendorFromSysfs(root: string): Fact {
+  const rel = 'sys/class/dmi/id';
+  const values: Partial<Record<DmiFile, string>> = {};
+  for (const f of DMI_FILES) {
+    try {
+      values[f] = readFileSync(join(root, rel, f), 'latin1').replace(/\n$/, '');
+    } catch {
+      // absent or unreadable: not evidence
+    }
+  }
+  const read = Object.keys(values);
+  if (read.length === 0) return { value: 'unknown', source: `no readable ${display(root, rel)}/{${DMI_FILES.join(',')}}` };
+  const m = matchDmi(values);
+  if (m) return { value: true, source: `${display(root, `${rel}/${m.file}`)} = ${JSON.stringify(values[m.file])}: ${m.hit.who}` };
+  return { value: false, source: `${display(root, rel)}: ${read.map((f) => `${f} ${JSON.stringify(values[f as DmiFile])}`).join(', ')}: no known hypervisor` };
 }
 
 /** Caching mode of every Intel IOMMU sysfs shows: true if any unit has CM set. */
@@ -70,8 +130,24 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
 export function liveEvidence(root = liveRoot()): LiveEvidence {
   const warnings: string[] = [];
   return {
+    'cpu.tdx': tdxFromCpuinfo(root),
     'cpu.hypervisor': hypervisorFromCpuinfo(root, warnings),
+    'smbios.virtualMachine': smbiosVmFromSysfs(root, warnings),
+    'dmi.hypervisorVendor': dmiVendorFromSysfs(root),
     'iommu.cachingMode': cachingModeFromSysfs(root, warnings),
     warnings,
   };
+}
+
+/** The kernel release (`uname -r`): proc/sys/kernel/osrelease under the root; on the running machine, os.release() if that is unreadable. */
+export function kernelRelease(root = liveRoot()): { version: string; source: string } | undefined {
+  const rel = 'proc/sys/kernel/osrelease';
+  try {
+    const v = readFileSync(join(root, rel), 'latin1').trim();
+    if (v) return { version: v, source: display(root, rel) };
+  } catch {
+    // fall through
+  }
+  if (root === '/' && process.platform === 'linux') return { version: release(), source: 'uname -r' };
+  return undefined;
 }

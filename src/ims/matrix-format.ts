@@ -1,13 +1,22 @@
 /** `dmar ims matrix` output: a JSON document and a text table. */
 import type { Paint } from '../dmar/format/paint.js';
-import type { CellClass, Matrix } from './matrix.js';
+import { hypervisorSeen, type CellClass, type Matrix, type MatrixCell } from './matrix.js';
 import { paintVerdict } from './text.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const known = (k: boolean) => (k ? 'known' : 'unknown');
+/** What the OS read in a cell: the value, or "unknown". */
+function seen(c: MatrixCell): { cpuHypervisor: boolean | 'unknown'; cachingMode: boolean | 'unknown' } {
+  return {
+    cpuHypervisor: c.hypervisorKnown ? hypervisorSeen(c.scenario) : 'unknown',
+    cachingMode: c.cachingModeKnown ? c.scenario.cachingMode : 'unknown',
+  };
+}
 
-/** {policies, cells: [{scenario, id, vm, cachingMode, available, evidence, verdicts}], summary} */
+/**
+ * {policies: [{name, proposed}], cells: [{scenario, id, vm, cachingMode, available, lies,
+ *  evidence: {cpuHypervisor, cachingMode}, verdicts: {<policy>: {verdict, class, rule, reason}}}], summary}
+ */
 export function matrixJson(m: Matrix): Json {
   return {
     policies: m.policies.map((p) => ({ name: p.name, proposed: p.proposed })),
@@ -17,8 +26,9 @@ export function matrixJson(m: Matrix): Json {
       vm: c.scenario.vm,
       cachingMode: c.scenario.cachingMode ? 'on' : 'off',
       available: c.scenario.available,
-      evidence: { cpuHypervisor: known(c.hypervisorKnown), cachingMode: known(c.cachingModeKnown) },
-      verdicts: Object.fromEntries(c.results.map((r) => [r.policy, { verdict: r.verdict, class: r.class }])),
+      lies: c.scenario.lies === true,
+      evidence: seen(c),
+      verdicts: Object.fromEntries(c.results.map((r) => [r.policy, { verdict: r.verdict, class: r.class, rule: r.rule, reason: r.reason }])),
     })),
     summary: Object.fromEntries(Object.entries(m.summary).map(([k, t]) => [k, { ...t }])),
   };
@@ -32,6 +42,8 @@ function pad(plain: string, painted: string, w: number): string {
   return painted + ' '.repeat(Math.max(0, w - plain.length));
 }
 
+const known = (v: boolean | 'unknown', on: string, off: string) => (v === 'unknown' ? 'unknown' : `known: ${v ? on : off}`);
+
 export function matrixText(m: Matrix, p: Paint): string {
   const names = m.policies.map((x) => x.name);
   const colW = Math.max(16, ...names.map((n) => n.length + 2));
@@ -39,15 +51,18 @@ export function matrixText(m: Matrix, p: Paint): string {
   const lines: string[] = [];
   const head = ['hypervisor bit', 'caching mode'].map((h, i) => h.padEnd(evW[i]!)).join('') + names.map((n) => n.padEnd(colW)).join('');
   lines.push(p.title('  ' + head.trimEnd()));
+  const sub = ' '.repeat(evW[0]! + evW[1]!) + m.policies.map((x) => (x.proposed ? '(proposed)' : '').padEnd(colW)).join('');
+  lines.push(p.proposed('  ' + sub.trimEnd()));
   let group = '';
   for (const c of m.cells) {
     const s = c.scenario;
-    const g = `${s.name}${s.vm ? `, caching mode ${s.cachingMode ? 'on' : 'off'}` : ''} (really available: ${s.available})`;
+    const g = `${s.name}${s.vm ? `, caching mode ${s.cachingMode ? 'on' : 'off'}` : ''} (really available: ${s.available}${s.lies ? '; the hypervisor lies' : ''})`;
     if (g !== group) {
       lines.push(p.name(g));
       group = g;
     }
-    let row = '  ' + known(c.hypervisorKnown).padEnd(evW[0]!) + known(c.cachingModeKnown).padEnd(evW[1]!);
+    const e = seen(c);
+    let row = '  ' + known(e.cpuHypervisor, 'set', 'clear').padEnd(evW[0]!) + known(e.cachingMode, 'on', 'off').padEnd(evW[1]!);
     for (const r of c.results) {
       const plain = `${r.verdict} ${r.class}`;
       row += pad(plain, `${paintVerdict(p, r.verdict)} ${paintClass(p, r.class)}`, colW);
@@ -55,15 +70,19 @@ export function matrixText(m: Matrix, p: Paint): string {
     lines.push(row.trimEnd());
   }
   lines.push('');
-  lines.push(p.title('summary'.padEnd(26) + 'UNSAFE  lost  ok'));
+  lines.push(p.title('summary'.padEnd(26) + 'UNSAFE  lost  ok  UNSAFE where the hypervisor lies'));
   for (const pol of m.policies) {
     const t = m.summary[pol.name]!;
+    const lying = m.cells.filter((c) => c.scenario.lies && c.results.find((r) => r.policy === pol.name)!.class === 'UNSAFE').length;
     const label = pol.name + (pol.proposed ? ' (proposed)' : '');
     const u = String(t.unsafe).padStart(6);
-    lines.push(`${pad(label, pol.name + (pol.proposed ? ' ' + p.proposed('(proposed)') : ''), 26)}${t.unsafe ? p.error(u) : u}${String(t.lost).padStart(6)}${String(t.ok).padStart(4)}`);
+    lines.push(`${pad(label, pol.name + (pol.proposed ? ' ' + p.proposed('(proposed)') : ''), 26)}${t.unsafe ? p.error(u) : u}${String(t.lost).padStart(6)}${String(t.ok).padStart(4)}${String(lying).padStart(8)}`);
   }
   lines.push('');
+  lines.push(p.dim('known: set/clear, on/off: what the OS reads (a VM that hides the hypervisor bit reads clear); unknown: it cannot tell.'));
+  lines.push(p.dim('TDX, SMBIOS and DMI signals are unknown in every cell; each table carries the OEM IDs its firmware writes.'));
   lines.push(p.dim('UNSAFE: native IMS chosen inside a VM (the device would send messages the hypervisor cannot remap);'));
   lines.push(p.dim('lost: no IMS where native (bare metal) or virtualized (descriptor with IMS) really worked.'));
+  lines.push(p.dim('"the hypervisor lies": no policy that trusts the platform\'s word can see through it.'));
   return lines.join('\n') + '\n';
 }

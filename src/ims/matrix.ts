@@ -9,7 +9,7 @@ import { gatherEvidence, type Fact, type LiveEvidence } from './evidence.js';
 import { decide } from './decide.js';
 import { POLICIES } from './policies/index.js';
 import type { Policy, Verdict } from './policy.js';
-import { buildTable, QEMU_FIRMWARE, SCENARIOS, VENDOR_FIRMWARE, type Firmware, type Scenario } from './scenarios.js';
+import { SCENARIOS, scenarioTable, type Scenario } from './scenarios.js';
 
 /** ok; UNSAFE: native inside a VM (the device sends messages the hypervisor cannot remap); lost: no IMS where some really worked. */
 export type CellClass = 'ok' | 'UNSAFE' | 'lost';
@@ -27,6 +27,9 @@ export interface CellResult {
   policy: string;
   verdict: Verdict;
   class: CellClass;
+  /** The rule that fired and what it said. */
+  rule: string;
+  reason: string;
 }
 
 export interface MatrixCell {
@@ -68,10 +71,15 @@ const EVIDENCE_CASES: readonly { hypervisorKnown: boolean; cachingModeKnown: boo
   { hypervisorKnown: false, cachingModeKnown: false },
 ];
 
+/** What the OS reads in a cell; the other machine signals (TDX, SMBIOS, DMI) stay unknown in every cell. */
+export function hypervisorSeen(s: Scenario): boolean {
+  return s.vm && !s.hidesHypervisor;
+}
+
 function osEvidence(s: Scenario, hypervisorKnown: boolean, cachingModeKnown: boolean): LiveEvidence {
   const unknown: Fact = { value: 'unknown', source: 'scenario: the OS does not know it' };
   return {
-    'cpu.hypervisor': hypervisorKnown ? { value: s.vm, source: 'scenario: CPUID.1:ECX bit 31 as the (virtual) CPU reports it' } : unknown,
+    'cpu.hypervisor': hypervisorKnown ? { value: hypervisorSeen(s), source: 'scenario: CPUID.1:ECX bit 31 as the (virtual) CPU reports it' } : unknown,
     'iommu.cachingMode': cachingModeKnown ? { value: s.cachingMode, source: 'scenario: capability register bit 7 of the (virtual) IOMMU' } : unknown,
     warnings: [],
   };
@@ -83,17 +91,16 @@ export function buildMatrix(opts: MatrixOptions = {}): Matrix {
   for (const s of SCENARIOS) {
     // Weak evidence stays realistic: it must not be what keeps a policy safe
     // (tests run the matrix with vmFirmware 'vendor' and expect the same counts).
-    const firmware: Firmware = s.vm && (opts.vmFirmware ?? 'qemu') === 'qemu' ? QEMU_FIRMWARE : VENDOR_FIRMWARE;
-    const model = buildTable({ firmware, imsOptOut: s.imsOptOut, descriptor: s.descriptor });
-    // Through the real codec, so the matrix exercises what `dmar ims FILE` does.
-    const { table } = decodeDmar(encodeDmar(model));
+    // Through the real codec, so the matrix exercises what `dmar ims FILE` does
+    // (fixtures/ims/matrix/ holds the same tables).
+    const { table } = decodeDmar(encodeDmar(scenarioTable(s, opts.vmFirmware)));
     for (const c of EVIDENCE_CASES) {
       const gathered = gatherEvidence({
         table, tableSource: `scenario ${s.id}`, live: osEvidence(s, c.hypervisorKnown, c.cachingModeKnown),
       });
       const results = policies.map((p) => {
-        const verdict = decide(p, gathered).verdict;
-        return { policy: p.name, verdict, class: classify(s, verdict) };
+        const d = decide(p, gathered);
+        return { policy: p.name, verdict: d.verdict, class: classify(s, d.verdict), rule: d.rules[0]!.id, reason: d.rules[0]!.text };
       });
       cells.push({ scenario: s, ...c, results });
     }

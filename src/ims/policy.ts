@@ -43,6 +43,9 @@ export interface Policy {
   decide(ev: Evidence): Outcome;
 }
 
+/** Rule 1 of every policy: a machine or table set without DMAR (AMD, or VT-d off in the firmware). */
+export const NO_DMAR = 'no DMAR: not an Intel VT-d platform (AMD IVRS is not modelled)';
+
 /** The common case: one rule fires and gives the verdict. */
 export function fired(id: string, text: string, uses: FactName[], verdict: Verdict, extra: Partial<Omit<Outcome, 'verdict'>> = {}): Outcome {
   return {

@@ -8,7 +8,7 @@ import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, V
 import type { Verdict } from './policy.js';
 
 export interface Scenario {
-  /** Stable identifier (JSON, tests). */
+  /** Stable identifier (JSON, tests, the fixture name). */
   id: string;
   /** proposals.md's name of the scenario. */
   name: string;
@@ -17,21 +17,21 @@ export interface Scenario {
   cachingMode: boolean;
   imsOptOut: boolean;
   descriptor?: { virtualized: boolean; ims: boolean };
+  /** The VM hides the CPUID hypervisor bit: an OS that reads it sees it clear. */
+  hidesHypervisor?: boolean;
+  /** The table carries a vendor's OEM IDs even in a VM (patched, or copied from the host). */
+  vendorIds?: boolean;
+  /** A hypervisor that lies about the platform: no policy that trusts the platform's word can see through it. */
+  lies?: boolean;
   /** What really works: native on bare metal, virtualized in a VM whose descriptor offers IMS, otherwise none. */
   available: Verdict;
 }
 
-interface Kind {
-  id: string;
-  name: string;
-  vm: boolean;
-  imsOptOut: boolean;
-  descriptor?: { virtualized: boolean; ims: boolean };
-}
+type Kind = Omit<Scenario, 'cachingMode' | 'available'>;
 
-// A hypervisor that implements the descriptor also sets IMS_OPTOUT: it knows
-// both proposals (opt-out's rule 2 reads the descriptor for exactly this
-// case). Only the legacy hypervisor leaves IMS_OPTOUT at 0 without meaning it.
+// A hypervisor that implements the descriptor sets IMS_OPTOUT too when it
+// knows both proposals (opt-out's rule 2 reads the descriptor for exactly
+// this case); the opt-in-only hypervisor leaves it 0, like the legacy one.
 const KINDS: readonly Kind[] = [
   { id: 'bare-metal-old', name: 'bare-metal (old firmware, no descriptor)', vm: false, imsOptOut: false },
   { id: 'bare-metal-descriptor', name: 'bare-metal (descriptor, VIRTUALIZED=0)', vm: false, imsOptOut: false, descriptor: { virtualized: false, ims: false } },
@@ -39,7 +39,22 @@ const KINDS: readonly Kind[] = [
   { id: 'vm-ims-optout', name: 'vm: sets IMS_OPTOUT only', vm: true, imsOptOut: true },
   { id: 'vm-descriptor-no-ims', name: 'vm: descriptor without IMS', vm: true, imsOptOut: true, descriptor: { virtualized: true, ims: false } },
   { id: 'vm-descriptor-ims', name: 'vm: descriptor with IMS', vm: true, imsOptOut: true, descriptor: { virtualized: true, ims: true } },
+  {
+    id: 'vm-descriptor-ims-opt-in-only', name: 'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
+    vm: true, imsOptOut: false, descriptor: { virtualized: true, ims: true },
+  },
+  {
+    id: 'vm-hidden', name: 'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
+    vm: true, imsOptOut: false, hidesHypervisor: true, vendorIds: true, lies: true,
+  },
+  {
+    id: 'vm-host-copy', name: 'vm: copies a host table with a VIRTUALIZED=0 descriptor',
+    vm: true, imsOptOut: false, descriptor: { virtualized: false, ims: false }, vendorIds: true, lies: true,
+  },
 ];
+
+/** The kinds of table the scenarios present (one per ground truth; caching mode is not in the table). */
+export const SCENARIO_KINDS: readonly Kind[] = KINDS;
 
 /** Every scenario: bare metal with caching mode off; each VM with its vIOMMU's caching mode off (QEMU's default) and on (device assignment). */
 export const SCENARIOS: readonly Scenario[] = KINDS.flatMap((k) =>
@@ -122,4 +137,10 @@ export function buildTable(spec: TableSpec): DmarTable {
     fields: { hostAddressWidth: 38, flags: Number(flags), reserved: new Uint8Array(10) },
     structures,
   };
+}
+
+/** The table a kind of scenario presents: QEMU's IDs in a VM unless it patches them (or `vmFirmware` says vendor), a vendor's on bare metal. */
+export function scenarioTable(k: Kind, vmFirmware: 'qemu' | 'vendor' = 'qemu'): DmarTable {
+  const firmware = k.vm && !k.vendorIds && vmFirmware === 'qemu' ? QEMU_FIRMWARE : VENDOR_FIRMWARE;
+  return buildTable({ firmware, imsOptOut: k.imsOptOut, descriptor: k.descriptor });
 }

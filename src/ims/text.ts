@@ -1,9 +1,10 @@
 /** `dmar ims` text: per policy the verdict in colour, then each rule that fired with the facts it read and their sources. */
 import { quoted, termText } from '../acpi/escape.js';
 import type { Paint } from '../dmar/format/paint.js';
-import type { Decision } from './decide.js';
+import type { Decision, Selected } from './decide.js';
+import { imsSummary, type ImsTable } from './json.js';
 import { fact, type DescriptorValue, type Fact, type FactName } from './evidence.js';
-import { ruleProposed, type Verdict } from './policy.js';
+import { ruleProposed, VERDICTS, type Verdict } from './policy.js';
 
 export function paintVerdict(p: Paint, v: Verdict): string {
   return v === 'native' ? p.ok(v) : v === 'virtualized' ? p.info(v) : p.warn(v);
@@ -23,14 +24,15 @@ export function factValueText(name: FactName, f: Fact<unknown>): string {
 }
 
 function factLabel(p: Paint, name: FactName, f: Fact<unknown>): [string, string] {
-  const tag = f.proposed ? ' (proposed)' : f.weak ? ' (weak)' : f.derived ? ' (derived)' : '';
+  const tag = f.proposed ? ' (proposed)' : f.strength ? ` (${f.strength})` : f.derived ? ' (derived)' : '';
   return [name + tag, p.name(name) + (f.proposed ? p.proposed(tag) : p.dim(tag))];
 }
 
 export function decisionText(d: Decision, p: Paint): string {
   const lines: string[] = [];
   const prop = d.policy.proposed ? ' ' + p.proposed('(proposed)') : '';
-  lines.push(`${p.title(d.policy.name)}${prop}: ${paintVerdict(p, d.verdict)}`);
+  const as = d.requested ? ` ${p.dim(`(as ${d.requested})`)}` : '';
+  lines.push(`${p.title(d.policy.name)}${prop}${as}: ${paintVerdict(p, d.verdict)}`);
   lines.push(`  ${p.dim(d.policy.summary)}`);
   for (const r of d.rules) {
     const rp = ruleProposed(d.evidence, r) ? ' ' + p.proposed('(proposed)') : '';
@@ -38,12 +40,13 @@ export function decisionText(d: Decision, p: Paint): string {
     const rows = r.uses.map((n) => {
       const f = fact(d.evidence, n);
       const [plain, painted] = factLabel(p, n, f);
-      return { plain, painted, value: factValueText(n, f), source: termText(f.source) };
+      return { plain, painted, value: factValueText(n, f), source: termText(f.source), spoof: f.spoof };
     });
     const w = Math.max(...rows.map((x) => x.plain.length));
     const vw = Math.max(...rows.map((x) => x.value.length));
     for (const x of rows) {
       lines.push(`      ${x.painted}${' '.repeat(w - x.plain.length)}  ${p.value(x.value)}${' '.repeat(vw - x.value.length)}  ${p.dim(x.source)}`);
+      if (x.spoof) lines.push(`      ${' '.repeat(w + vw + 4)}${p.dim(`spoofed: ${x.spoof}`)}`);
     }
   }
   if (d.policy.ignores?.length) lines.push(`  ${p.dim(`ignores: ${d.policy.ignores.join(', ')}`)}`);
@@ -52,5 +55,33 @@ export function decisionText(d: Decision, p: Paint): string {
     lines.push(`  ${tag}: ${termText(f.message)} [${f.code}]`);
   }
   for (const w of d.warnings) lines.push(`  ${p.warn('warning')}: ${termText(w)}`);
+  for (const n of d.notes) lines.push(`  ${p.info('note')}: ${termText(n)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** `dmar ims DIR`: one row per table and policy (verdict, the rule that fired), then the count of each verdict per policy. */
+export function batchText(tables: readonly ImsTable[], selected: readonly Selected[], p: Paint): string {
+  const rows = tables.flatMap((t) => (t.error !== undefined
+    ? [{ input: termText(t.input), policy: '', verdict: undefined as Verdict | undefined, rule: `error: ${termText(t.error)}` }]
+    : t.decisions!.map((d) => ({ input: termText(t.input), policy: d.policy.name, verdict: d.verdict as Verdict | undefined, rule: d.rules[0]!.id })))
+  );
+  const iw = Math.max(5, ...rows.map((r) => r.input.length));
+  const pw = Math.max(6, ...rows.map((r) => r.policy.length));
+  const lines = [p.title(`${'TABLE'.padEnd(iw)}  ${'POLICY'.padEnd(pw)}  ${'VERDICT'.padEnd(11)}  RULE`)];
+  for (const r of rows) {
+    const v = r.verdict ? paintVerdict(p, r.verdict) + ' '.repeat(11 - r.verdict.length) : ' '.repeat(11);
+    lines.push(`${r.input.padEnd(iw)}  ${r.policy.padEnd(pw)}  ${v}  ${r.verdict ? p.dim(r.rule) : p.error(r.rule)}`);
+  }
+  lines.push('');
+  const n = tables.length;
+  const errors = tables.filter((t) => t.error !== undefined).length;
+  lines.push(p.title(`summary: ${n} table${n === 1 ? '' : 's'}${errors ? `, ${errors} unreadable` : ''}`));
+  const sum = imsSummary(tables, selected);
+  for (const s of selected) {
+    const label = s.policy.name + (s.policy.proposed ? ' (proposed)' : '');
+    const counts = VERDICTS.map((v) => `${String(sum[s.policy.name]![v]).padStart(5)} ${v}`.padEnd(18)).join('');
+    lines.push(`  ${label.padEnd(26)}${counts}`.trimEnd());
+  }
+  for (const s of selected) if (s.note) lines.push(`  ${p.info('note')}: ${termText(s.note)}`);
   return lines.join('\n') + '\n';
 }

@@ -6,7 +6,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import {
   bareMetalProven, derivedFacts, gatherEvidence, virtEvidence, type DescriptorFact,
 } from '../../src/ims/evidence.js';
-import { cachingModeFromSysfs, hypervisorFromCpuinfo, liveEvidence } from '../../src/ims/live.js';
+import { cachingModeFromSysfs, dmiVendorFromSysfs, hypervisorFromCpuinfo, kernelRelease, liveEvidence, smbiosVmFromSysfs, tdxFromCpuinfo } from '../../src/ims/live.js';
+import { matchDmi, matchHypervisorVendor, smbiosVirtualMachine } from '../../src/ims/dmi.js';
+import { SIGNALS } from '../../src/ims/signals.js';
 import { matchVirtualFirmware } from '../../src/ims/virtual-firmware.js';
 import { evidenceOf, fixtureBytes, NO_TABLE } from './load.js';
 
@@ -68,10 +70,11 @@ describe('facts from the table', () => {
 
   test('oem.virtualFirmware: QEMU\'s IDs are weak evidence of a VM, a vendor\'s are not', () => {
     const q = evidenceOf('qemu-legacy').evidence['oem.virtualFirmware'];
-    expect(q).toEqual({
-      value: true, weak: true,
+    expect(q).toMatchObject({
+      value: true, weak: true, strength: 'weak',
       source: 'Oem ID "BOCHS " at offset 0xa, Oem Table ID "BXPC    " at offset 0x10: written by QEMU',
     });
+    expect(q.spoof).toContain('patched to vendor strings');
     const v = evidenceOf('bare-metal').evidence['oem.virtualFirmware'];
     expect(v.value).toBe(false);
     expect(v.source).toContain('"INTEL "');
@@ -105,12 +108,40 @@ describe('facts from the command line', () => {
   });
   test('given: the option is the source', () => {
     const ev = evidenceOf('bare-metal', { hypervisor: false, cachingMode: true }).evidence;
-    expect(ev['cpu.hypervisor']).toEqual({ value: false, source: '--bare-metal' });
-    expect(ev['iommu.cachingMode']).toEqual({ value: true, source: '--caching-mode on' });
+    expect(ev['cpu.hypervisor']).toMatchObject({ value: false, source: '--bare-metal', strength: 'medium' });
+    expect(ev['iommu.cachingMode']).toMatchObject({ value: true, source: '--caching-mode on', strength: 'weak', weak: true });
+  });
+  test('a flag for each machine signal: --tdx, --smbios-vm, --dmi-vendor VENDOR[:PRODUCT]', () => {
+    const ev = evidenceOf('bare-metal', { tdx: true, smbiosVm: false, dmiVendor: 'Microsoft Corporation:Virtual Machine' }).evidence;
+    expect(ev['cpu.tdx']).toMatchObject({ value: true, source: '--tdx on', strength: 'strong' });
+    expect(ev['smbios.virtualMachine']).toMatchObject({ value: false, source: '--smbios-vm off', strength: 'medium' });
+    expect(ev['dmi.hypervisorVendor']).toMatchObject({ value: true, strength: 'weak' });
+    expect(ev['dmi.hypervisorVendor'].source).toContain('Hyper-V');
+    // Microsoft makes physical machines too: the product name decides.
+    expect(evidenceOf('bare-metal', { dmiVendor: 'Microsoft Corporation:Surface Laptop 5' }).evidence['dmi.hypervisorVendor'].value).toBe(false);
+    expect(evidenceOf('bare-metal', { dmiVendor: 'Dell Inc.' }).evidence['dmi.hypervisorVendor'].value).toBe(false);
+  });
+  test('every signal carries its strength and how it is faked, as proposals.md ranks them', () => {
+    expect(SIGNALS.map((x) => [x.name, x.strength])).toEqual([
+      ['cpu.tdx', 'strong'], ['cpu.hypervisor', 'medium'], ['smbios.virtualMachine', 'medium'],
+      ['dmi.hypervisorVendor', 'weak'], ['iommu.cachingMode', 'weak'], ['oem.virtualFirmware', 'weak'],
+    ]);
+    const ev = evidenceOf('bare-metal').evidence;
+    for (const x of SIGNALS) {
+      expect(ev[x.name].strength).toBe(x.strength);
+      expect(ev[x.name].spoof).toBe(x.spoof);
+    }
   });
 });
 
 describe('derived facts', () => {
+  test('a strong or medium signal vetoes bare metal like a weak one; none of them proves it', () => {
+    expect(bareMetalProven(evidenceOf('bare-metal', { hypervisor: false, tdx: true }).evidence)).toBe(false);
+    expect(bareMetalProven(evidenceOf('bare-metal', { hypervisor: false, smbiosVm: true }).evidence)).toBe(false);
+    expect(bareMetalProven(evidenceOf('bare-metal', { hypervisor: false, dmiVendor: 'QEMU' }).evidence)).toBe(false);
+    expect(bareMetalProven(evidenceOf('bare-metal', { tdx: false, smbiosVm: false, dmiVendor: 'Dell Inc.', cachingMode: false }).evidence)).toBe(false);
+    expect(derivedFacts(evidenceOf('bare-metal', { tdx: true }).evidence).virtEvidence.source).toBe('cpu.tdx is true');
+  });
   test('virtEvidence: any of cpu.hypervisor, caching mode, virtual firmware', () => {
     expect(virtEvidence(evidenceOf('bare-metal').evidence)).toBe(false);
     expect(virtEvidence(evidenceOf('bare-metal', { hypervisor: true }).evidence)).toBe(true);
@@ -178,8 +209,8 @@ describe('live evidence', () => {
   });
   test('the command line overrides live evidence and says what it overrode', () => {
     const live = liveEvidence(fakeRoot({ 'proc/cpuinfo': CPU_VM, 'sys/class/iommu/dmar0/intel-iommu/cap': 'e2\n' }));
-    expect(live['cpu.hypervisor'].value).toBe(true);
-    expect(live['iommu.cachingMode'].value).toBe(true);
+    expect(live['cpu.hypervisor']!.value).toBe(true);
+    expect(live['iommu.cachingMode']!.value).toBe(true);
     const ev = gatherEvidence({ tableSource: 'x', live, cli: { hypervisor: false, cachingMode: false } }).evidence;
     expect(ev['cpu.hypervisor'].value).toBe(false);
     expect(ev['cpu.hypervisor'].source).toMatch(/^--bare-metal \(overrides .*proc\/cpuinfo.*: true\)$/);
@@ -187,5 +218,68 @@ describe('live evidence', () => {
     expect(ev['iommu.cachingMode'].source).toMatch(/^--caching-mode off \(overrides/);
     const kept = gatherEvidence({ tableSource: 'x', live }).evidence;
     expect(kept['cpu.hypervisor'].source).toContain('proc/cpuinfo');
+  });
+
+  test('TDX guest: the tdx_guest flag of /proc/cpuinfo', () => {
+    expect(tdxFromCpuinfo(fakeRoot({ 'proc/cpuinfo': 'flags\t\t: fpu hypervisor tdx_guest lahf_lm\n' })).value).toBe(true);
+    expect(tdxFromCpuinfo(fakeRoot({ 'proc/cpuinfo': CPU_VM })).value).toBe(false);
+    expect(tdxFromCpuinfo(fakeRoot({})).value).toBe('unknown');
+  });
+
+  test('kernel release from proc/sys/kernel/osrelease under the root', () => {
+    expect(kernelRelease(fakeRoot({ 'proc/sys/kernel/osrelease': '6.9.3-arch1-1\n' }))?.version).toBe('6.9.3-arch1-1');
+    expect(kernelRelease(fakeRoot({}))).toBeUndefined();
+  });
+
+  test('DMI vendor strings of known hypervisors; vendors that also sell hardware need the product name', () => {
+    expect(matchHypervisorVendor('QEMU')?.who).toBe('QEMU');
+    expect(matchHypervisorVendor('VMware, Inc.')?.who).toBe('VMware');
+    expect(matchHypervisorVendor('innotek GmbH')?.who).toBe('VirtualBox');
+    expect(matchHypervisorVendor('Oracle Corporation', 'VirtualBox')?.who).toBe('VirtualBox');
+    expect(matchHypervisorVendor('Oracle Corporation', 'SUN FIRE X4170 M2 SERVER')).toBeUndefined();
+    expect(matchHypervisorVendor('Parallels Software International Inc.')?.who).toBe('Parallels');
+    expect(matchHypervisorVendor('BHYVE')?.who).toBe('bhyve');
+    expect(matchHypervisorVendor('Xen')?.who).toBe('Xen');
+    expect(matchHypervisorVendor('Bochs')?.who).toBe('Bochs');
+    expect(matchHypervisorVendor('LENOVO')).toBeUndefined();
+    expect(matchDmi({ sys_vendor: 'Red Hat', product_name: 'KVM' })).toMatchObject({ file: 'product_name', hit: { who: 'KVM' } });
+    const f = dmiVendorFromSysfs(fakeRoot({ 'sys/class/dmi/id/sys_vendor': 'Microsoft Corporation\n', 'sys/class/dmi/id/product_name': 'Virtual Machine\n' }));
+    expect(f.value).toBe(true);
+    expect(f.source).toMatch(/sys_vendor = "Microsoft Corporation": Hyper-V$/);
+    expect(dmiVendorFromSysfs(fakeRoot({ 'sys/class/dmi/id/sys_vendor': 'Dell Inc.\n' })).value).toBe(false);
+    expect(dmiVendorFromSysfs(fakeRoot({})).value).toBe('unknown');
+  });
+
+  /** SMBIOS structures: [type, formatted area length, extension byte 2 (type 0 only)], each with one string. */
+  function smbios(structs: [number, number, number?][]): Buffer {
+    return Buffer.concat(structs.map(([type, len, ext2]) => {
+      const b = Buffer.alloc(len);
+      b[0] = type; b[1] = len;
+      if (ext2 !== undefined) b[0x13] = ext2;
+      return Buffer.concat([b, type === 127 ? Buffer.from([0, 0]) : Buffer.from('str\0\0', 'latin1')]);
+    }));
+  }
+
+  test('SMBIOS: the BIOS Information structure found by walking, bit 4 of Characteristics Extension Byte 2', () => {
+    const vm = smbios([[1, 0x1b], [0, 0x18, 0x14], [127, 4]]);
+    expect(smbiosVirtualMachine(vm)).toEqual({ found: true, vm: true, offset: 0x20 + 0x13, byte: 0x14 });
+    expect(vm[0x20 + 0x13]).toBe(0x14);
+    expect(smbiosVirtualMachine(smbios([[0, 0x18, 0x0c], [127, 4]]))).toMatchObject({ found: true, vm: false, byte: 0x0c });
+    // A structure without strings still ends with two zero bytes.
+    const bare = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0]), smbios([[0, 0x18, 0x10]])]);
+    expect(smbiosVirtualMachine(bare)).toMatchObject({ found: true, vm: true, offset: 6 + 0x13 });
+  });
+
+  test('SMBIOS: every defect is a reason, never a throw or a guess', () => {
+    expect(smbiosVirtualMachine(smbios([[0, 0x12]]))).toEqual({ found: false, why: 'BIOS Information at 0x0 has Length 0x12: no Characteristics Extension Byte 2 (before SMBIOS 2.4)' });
+    expect(smbiosVirtualMachine(smbios([[1, 0x1b], [127, 4]]))).toEqual({ found: false, why: 'no BIOS Information structure (type 0)' });
+    expect(smbiosVirtualMachine(Buffer.from([1, 2, 0, 0]))).toMatchObject({ found: false, why: expect.stringContaining('less than its 4-byte header') });
+    expect(smbiosVirtualMachine(smbios([[0, 0x18, 0x10]]).subarray(0, 0x10))).toMatchObject({ found: false, why: expect.stringContaining('runs past the end') });
+    expect(smbiosVirtualMachine(Buffer.concat([Buffer.alloc(0x1b, 1).fill(0x1b, 1, 2), Buffer.from('abc')]).fill(1, 0, 1))).toMatchObject({ found: false });
+    expect(smbiosVirtualMachine(Buffer.alloc(0))).toEqual({ found: false, why: 'no BIOS Information structure (type 0)' });
+    const w: string[] = [];
+    const f = smbiosVmFromSysfs(fakeRoot({ 'sys/firmware/dmi/tables/DMI': 'garbage' }), w);
+    expect(f.value).toBe('unknown');
+    expect(w).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { CommandLineEvidence } from '../../src/ims/evidence.js';
 import { firmwareHint } from '../../src/ims/policies/firmware-hint.js';
 import { POLICIES, policyByName } from '../../src/ims/policies/index.js';
-import { linux } from '../../src/ims/policies/linux.js';
+import { kernelMajorMinor, linux610, linux62, linuxForKernel, linuxPre62 } from '../../src/ims/policies/linux.js';
 import { optIn } from '../../src/ims/policies/opt-in.js';
 import { optOut } from '../../src/ims/policies/opt-out.js';
 import type { Outcome, Policy } from '../../src/ims/policy.js';
@@ -21,13 +21,21 @@ function expectRule(o: Outcome, id: string, verdict: string): void {
 }
 
 describe('registry', () => {
-  test('holds the four policies in order, opt-in first', () => {
-    expect(POLICIES.map((p) => p.name)).toEqual(['opt-in', 'opt-out', 'firmware-hint', 'linux']);
-    expect(policyByName('linux')).toBe(linux);
+  test('holds the five policies in order, opt-in first', () => {
+    expect(POLICIES.map((p) => p.name)).toEqual(['opt-in', 'opt-out', 'firmware-hint', 'linux-6.2', 'linux-6.10']);
+    expect(policyByName('linux-6.2')).toBe(linux62);
+    expect(policyByName('linux-pre-6.2')).toBe(linuxPre62);
+    expect(policyByName('linux')).toBeUndefined(); // resolved by kernel version
     expect(policyByName('nope')).toBeUndefined();
   });
-  test('only linux is not a proposal', () => {
-    expect(POLICIES.filter((p) => !p.proposed).map((p) => p.name)).toEqual(['linux']);
+  test('only the linux policies are not proposals', () => {
+    expect(POLICIES.filter((p) => !p.proposed).map((p) => p.name)).toEqual(['linux-6.2', 'linux-6.10']);
+  });
+  test('every policy says the same reason when there is no DMAR', () => {
+    for (const p of [...POLICIES.slice(0, 4)]) {
+      expect(run(p, null).rules[0]!.text).toContain('no DMAR: not an Intel VT-d platform (AMD IVRS is not modelled)');
+      expect(run(p, null).verdict).toBe('none');
+    }
   });
 });
 
@@ -130,40 +138,74 @@ describe('firmware-hint', () => {
   });
 });
 
-describe('linux', () => {
+describe('linux-6.2', () => {
+  const linux = linux62;
   test('rule 1: no DMAR table -> none (vector domain)', () => {
     const o = run(linux, null);
-    expectRule(o, 'linux.1', 'none');
+    expectRule(o, 'linux-6.2.1', 'none');
     expect(o.rules[0]!.text).toContain('MSI_FLAG_PCI_IMS');
   });
   test('rule 2: INTR_REMAP=0 -> none', () => {
     const o = run(linux, 'bare-metal-no-intr-remap', { cachingMode: false });
-    expectRule(o, 'linux.2', 'none');
+    expectRule(o, 'linux-6.2.2', 'none');
     expect(o.rules[0]!.text).toContain('vector domain');
   });
   test('rule 3: caching mode on -> none (the vIR domain)', () => {
     const o = run(linux, 'qemu-legacy', { cachingMode: true });
-    expectRule(o, 'linux.3', 'none');
+    expectRule(o, 'linux-6.2.3', 'none');
     expect(o.rules[0]!.text).toContain('"vIR"');
     expect(o.warnings).toEqual([]);
   });
   test('rule 4: INTR_REMAP=1, caching mode off -> native, with no warning', () => {
     const o = run(linux, 'bare-metal', { cachingMode: false });
-    expectRule(o, 'linux.4', 'native');
+    expectRule(o, 'linux-6.2.4', 'native');
     expect(o.rules[0]!.text).toMatch(/INTEL-IR.*MSI_FLAG_PCI_IMS/);
     expect(o.warnings).toEqual([]);
   });
   test('rule 4: caching mode unknown -> native, and a warning that dmar assumed a physical IOMMU', () => {
     const o = run(linux, 'qemu-legacy');
-    expectRule(o, 'linux.4', 'native');
+    expectRule(o, 'linux-6.2.4', 'native');
     expect(o.warnings).toHaveLength(1);
     expect(o.warnings[0]).toMatch(/caching-mode bit.*assumed a physical IOMMU/);
   });
   test('ignores cpu.hypervisor, IMS_OPTOUT and the descriptor, and never says virtualized', () => {
-    expect(linux.ignores).toEqual(['cpu.hypervisor', 'flags.imsOptOut', 'descriptor']);
+    expect(linux.ignores).toEqual(['cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'oem.virtualFirmware', 'flags.imsOptOut', 'descriptor']);
     for (const f of ['qemu-descriptor-ims', 'qemu-ims-optout', 'bare-metal-descriptor']) {
-      expectRule(run(linux, f, { hypervisor: true, cachingMode: false }), 'linux.4', 'native');
+      expectRule(run(linux, f, { hypervisor: true, cachingMode: false }), 'linux-6.2.4', 'native');
     }
+  });
+});
+
+describe('linux-6.10 and the kernel version', () => {
+  test('6.10 and later: none on every table, with the reason', () => {
+    for (const f of [null, 'bare-metal', 'qemu-legacy', 'qemu-descriptor-ims']) {
+      const o = run(linux610, f, { cachingMode: false, hypervisor: false });
+      expectRule(o, 'linux-6.10.1', 'none');
+      expect(o.rules[0]!.text).toBe('this kernel has no PCI/IMS support (removed in 6.10)');
+    }
+  });
+  test('linux picks by MAJOR.MINOR: before 6.2 none, 6.2 to 6.9 linux-6.2, 6.10 on linux-6.10', () => {
+    const pick = (v: string) => linuxForKernel({ version: v, source: 'test' }).policy.name;
+    expect(pick('5.15.0-105-generic')).toBe('linux-pre-6.2');
+    expect(pick('6.1.99')).toBe('linux-pre-6.2');
+    expect(pick('6.2.0')).toBe('linux-6.2');
+    expect(pick('6.9.12-arch1')).toBe('linux-6.2');
+    expect(pick('6.10.0')).toBe('linux-6.10');
+    expect(pick('6.12.48+deb13-amd64')).toBe('linux-6.10');
+    expect(pick('7.0')).toBe('linux-6.10');
+    expect(kernelMajorMinor('6.8.0-45-generic')).toEqual([6, 8]);
+    expectRule(run(linuxPre62, 'bare-metal', { cachingMode: false }), 'linux-pre-6.2.1', 'none');
+  });
+  test('no version, or one that is not MAJOR.MINOR: linux-6.10 with a note saying so', () => {
+    const none = linuxForKernel(undefined);
+    expect(none.policy).toBe(linux610);
+    expect(none.note).toMatch(/^linux means linux-6.10 here: no kernel version known/);
+    const odd = linuxForKernel({ version: 'banana', source: '--kernel' });
+    expect(odd.policy).toBe(linux610);
+    expect(odd.note).toContain('"banana" (--kernel) is not MAJOR.MINOR');
+    expect(linuxForKernel({ version: '6.8.0', source: '--kernel' }).note).toBe('linux means linux-6.2 here: kernel 6.8.0 (--kernel)');
+    // A release string with control characters (it comes from a file) is quoted, not printed raw.
+    expect(linuxForKernel({ version: '6.8.0\x1b[2J', source: 'x' }).note).toBe('linux means linux-6.2 here: kernel "6.8.0\\u001b[2J" (x)');
   });
 });
 

@@ -20,7 +20,7 @@ const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
 const X2APIC_OPT_OUT = bitByKey(FLAGS, 'X2APIC_OPT_OUT');
 const IMS_OPTOUT = bitByKey(FLAGS, 'IMS_OPTOUT');
 
-/** Types the VT-d specification defines; higher ones are reserved (and skipped by consumers). */
+/** Types the VT-d specification defines; higher ones are reserved (Linux skips them by Length; iasl -d stops listing there). */
 const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s) => s.type));
 /** Linux: `if (dmar->width < PAGE_SHIFT - 1)` rejects the table. */
 const LINUX_MIN_HAW = 11;
@@ -143,8 +143,8 @@ export const checks: Check[] = [
   }),
   defineCheck({
     id: 'DMAR-STRUCT-UNKNOWN-TYPE', severity: 'info', source: ['Linux'],
-    description: 'a structure of a reserved Type (7 or above): consumers skip it by Length',
-    hint: 'Linux and ACPICA skip it; make sure it is meant for a consumer that knows it',
+    description: 'a structure of a reserved Type (7 or above): Linux skips it by Length',
+    hint: 'Linux skips it; ACPICA\'s disassembler (iasl -d) stops listing the table there; make sure it is meant for a consumer that knows it',
     run(ctx, report) {
       ctx.table.structures.forEach((s, index) => {
         if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) return;

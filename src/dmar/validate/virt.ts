@@ -57,7 +57,7 @@ export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-VIRT-NOT-LAST', severity: 'warning', source: ['proposal'],
     description: 'the virtualization descriptor is followed by other structures',
-    hint: 'append the descriptor after all standard structures',
+    hint: 'append the descriptor after all standard structures: ACPICA\'s disassembler (iasl -d) stops listing the table at a type it does not know',
     run(ctx, report) {
       const list = ctx.table.structures;
       const i = list.findIndex((s) => s.type === VIRT_DESCRIPTOR_TYPE);

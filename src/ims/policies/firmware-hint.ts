@@ -4,12 +4,13 @@
  * whatever else is known.
  */
 import { descriptorOf, type Evidence } from '../evidence.js';
-import { fired, type Outcome, type Policy } from '../policy.js';
+import { SIGNALS } from '../signals.js';
+import { fired, NO_DMAR, type Outcome, type Policy } from '../policy.js';
 
 function decide(ev: Evidence): Outcome {
   const d = descriptorOf(ev);
   if (!d) {
-    const why = ev['dmar.present'].value === true ? 'no descriptor' : 'no DMAR table, so no descriptor';
+    const why = ev['dmar.present'].value === true ? 'no descriptor' : `${NO_DMAR}, so no descriptor`;
     return fired('firmware-hint.1', `${why}: the platform advertised neither bare metal nor virtualization, no IMS`, ['descriptor'], 'none');
   }
   if (!d.virtualized) return fired('firmware-hint.2', 'descriptor says VIRTUALIZED=0: native IMS', ['descriptor'], 'native');
@@ -22,6 +23,6 @@ export const firmwareHint: Policy = {
   name: 'firmware-hint',
   summary: 'the firmware must say bare metal or virtualized in the descriptor; silence means no IMS',
   proposed: true,
-  ignores: ['cpu.hypervisor', 'iommu.cachingMode', 'oem.virtualFirmware', 'flags.imsOptOut'],
+  ignores: [...SIGNALS.map((x) => x.name), 'flags.imsOptOut'],
   decide,
 };

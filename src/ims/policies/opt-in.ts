@@ -4,12 +4,13 @@
  * virtualized and which features it really supports; anything it does not
  * state is unsupported, and bare metal must be shown, not assumed.
  */
-import { bareMetalProven, descriptorOf, virtEvidenceFrom, type Evidence } from '../evidence.js';
-import { fired, type Outcome, type Policy } from '../policy.js';
+import { bareMetalProven, descriptorOf, virtEvidenceFrom, type Evidence, type FactName } from '../evidence.js';
+import { SIGNALS } from '../signals.js';
+import { fired, NO_DMAR, type Outcome, type Policy } from '../policy.js';
 
 function decide(ev: Evidence): Outcome {
   if (ev['dmar.present'].value !== true) {
-    return fired('opt-in.1', 'no DMAR table: no IOMMU can remap IMS messages', ['dmar.present'], 'none');
+    return fired('opt-in.1', `${NO_DMAR}; no IOMMU can remap IMS messages`, ['dmar.present'], 'none');
   }
   const d = descriptorOf(ev);
   if (d?.virtualized) {
@@ -33,7 +34,7 @@ function decide(ev: Evidence): Outcome {
       ? fired('opt-in.3', 'descriptor says VIRTUALIZED=0 and nothing contradicts it, but IMS_OPTOUT=1 forbids native IMS', ['descriptor', 'virtEvidence', 'flags.imsOptOut'], 'none')
       : fired('opt-in.3', 'descriptor says VIRTUALIZED=0, nothing contradicts it and IMS_OPTOUT=0: native IMS', ['descriptor', 'virtEvidence', 'flags.imsOptOut'], 'native');
   }
-  const uses = ['descriptor', 'bareMetalProven', 'cpu.hypervisor', 'iommu.cachingMode', 'oem.virtualFirmware', 'flags.imsOptOut'] as const;
+  const uses: FactName[] = ['descriptor', 'bareMetalProven', ...SIGNALS.map((x) => x.name), 'flags.imsOptOut'];
   if (!bareMetalProven(ev)) {
     return fired('opt-in.4', 'no descriptor and bare metal is not proven (see bareMetalProven): a hypervisor that never opted in gets nothing', [...uses], 'none');
   }

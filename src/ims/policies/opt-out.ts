@@ -4,11 +4,12 @@
  * hypervisor written before the bit existed leaves it 0, and the OS goes native.
  */
 import { descriptorOf, type Evidence } from '../evidence.js';
-import { fired, type Outcome, type Policy } from '../policy.js';
+import { SIGNALS } from '../signals.js';
+import { fired, NO_DMAR, type Outcome, type Policy } from '../policy.js';
 
 function decide(ev: Evidence): Outcome {
   if (ev['dmar.present'].value !== true) {
-    return fired('opt-out.1', 'no DMAR table: no IOMMU can remap IMS messages', ['dmar.present'], 'none');
+    return fired('opt-out.1', `${NO_DMAR}; no IOMMU can remap IMS messages`, ['dmar.present'], 'none');
   }
   if (ev['flags.imsOptOut'].value === true) {
     const d = descriptorOf(ev);
@@ -25,6 +26,6 @@ export const optOut: Policy = {
   name: 'opt-out',
   summary: 'native IMS unless the DMAR flag IMS_OPTOUT says no',
   proposed: true,
-  ignores: ['cpu.hypervisor', 'iommu.cachingMode', 'oem.virtualFirmware'],
+  ignores: SIGNALS.map((x) => x.name),
   decide,
 };
