@@ -11,6 +11,17 @@ export class WriteError extends Error {
   }
 }
 
+/** A write failure in a few words (no errno jargon, no path: the caller names the file). */
+export function writeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+    : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
+    : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
+    : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
+    : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EIO' ? 'input/output error'
+    : err.code === 'EFBIG' ? 'file too large' : err.message;
+}
+
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   let mode = 0o644;
   try {
@@ -36,12 +47,6 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       // nothing was created
     }
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
-      : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
-      : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
-      : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
-      : err.message;
-    throw new WriteError(`cannot write: ${why}`, path);
+    throw new WriteError(`cannot write: ${writeErrorText(e)}`, path);
   }
 }

@@ -63,7 +63,7 @@ export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (b
   if (r.changed || opts.output) writeOutput(target, r.bytes);
   for (const line of r.changes) say(`${source.name}: ${line}`);
   for (const w of r.warnings) say(`dmar: warning: ${w}`);
-  if (opts.output) say(`wrote ${opts.output} (${r.bytes.length} bytes)`);
+  if (opts.output) say(`wrote ${opts.output === '-' ? 'stdout' : opts.output} (${r.bytes.length} bytes)`);
   else if (!r.changed) say(`${source.name}: file untouched`);
   return 0;
 }

@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { failureLine } from './common.js';
+import { failureLine, stdoutWrite } from './common.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
+    .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
 
   program
     .command('decode')
