@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { failureLine, stdoutWrite } from './common.js';
+import { failureLine, stdoutWrite, UsageError } from './common.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -26,6 +26,15 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
+    .option('--max-input <size>', 'largest DMAR table read, in bytes or with K, M, G (default 1M, or DMAR_MAX_INPUT; text inputs may be 16 times that)')
+    .hook('preAction', async (cmd) => {
+      const v = cmd.opts().maxInput as string | undefined;
+      if (v === undefined) return;
+      const { parseSize, setMaxTable } = await import('../acpi/input.js');
+      const n = parseSize(v);
+      if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
+      setMaxTable(n);
+    })
     .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
 
   program
