@@ -67,7 +67,7 @@ export function buildProgram(): Command {
       .argument('<flag>', flagNames)
       .argument(editTarget, editTargetHelp)
       .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-      .option('--force', 'edit a table that does not decode cleanly')
+      .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
       .action(lazy(() => (name === 'set-flag' ? import('./set-flag.js') : import('./clear-flag.js'))));
   }
 
@@ -96,14 +96,14 @@ export function buildProgram(): Command {
     .option('--signature <s>', 'Hypervisor Signature, up to 12 ASCII characters (CPUID 0x40000000), "" for none')
     .option('--features <list>', `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`)
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-    .option('--force', 'edit a table that does not decode cleanly')
+    .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./virt-set.js')));
   virt
     .command('remove')
     .description('remove the virtualization descriptor (every one there is)')
     .argument(editTarget, editTargetHelp)
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-    .option('--force', 'edit a table that does not decode cleanly')
+    .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./virt-remove.js')));
 
   program
@@ -111,6 +111,7 @@ export function buildProgram(): Command {
     .description('recompute Table Length (by walking the structures) and Checksum; nothing else')
     .argument(editTarget, editTargetHelp)
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+    .option('--force', 'rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./fix.js')));
 
   program
