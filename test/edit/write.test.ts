@@ -69,7 +69,7 @@ describe('a successful in-place edit', () => {
 describe('a failed write leaves the original intact and no temporary file', () => {
   test('in place, when the temporary name is too long for the file system (ENAMETOOLONG, even for root)', () => {
     const dir = freshDir();
-    // 250 characters is a legal name; the temporary name beside it (".NAME.dmar-tmp-PID-TIME") is not.
+    // 250 characters is a legal name; the lock and temporary names beside it (".dmar-tmp-lock.NAME", ".dmar-tmp-PID-RANDOM.NAME") are not.
     const p = join(dir, 'x'.repeat(246) + '.bin');
     copyFileSync(QEMU, p);
     const r = dmar(['set-flag', 'ims-optout', p]);
