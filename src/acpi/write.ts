@@ -104,13 +104,13 @@ function removeStaleTemporaries(dir: string, name: string): void {
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function writeAll(fd: number, buf: Uint8Array): void {
+/** Write all of `buf`, waiting out EAGAIN (a non-blocking pipe or FIFO whose reader is slow). */
+export function writeAll(fd: number, buf: Uint8Array): void {
   let off = 0;
   while (off < buf.length) {
     try {
       off += writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
-      // a FIFO opened non-blocking whose reader is slow
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') pause(5);
       else throw e;
     }

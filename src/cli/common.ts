@@ -1,7 +1,6 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
 import { InputError, readSource, type Source } from '../acpi/input.js';
-import { writeSync } from 'node:fs';
-import { WriteError, writeErrorText, writeFileAtomic } from '../acpi/write.js';
+import { WriteError, writeAll, writeErrorText, writeFileAtomic } from '../acpi/write.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 
@@ -46,11 +45,6 @@ export function failureLine(e: unknown): string | undefined {
  */
 export const EXIT_BROKEN_PIPE = 141;
 
-/** Wait `ms` without spinning (for a non-blocking stdout that is full). */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /** What a failed write to stdout does: a gone reader ends quietly, anything else is one line, exit 2. */
 export function stdoutFailed(e: unknown): never {
   const code = (e as NodeJS.ErrnoException).code;
@@ -63,14 +57,9 @@ export function stdoutFailed(e: unknown): never {
  * write error is known here, before the exit status is chosen.
  */
 export function stdoutWrite(data: string | Uint8Array): void {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off, buf.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') pause(5);
-      else stdoutFailed(e);
-    }
+  try {
+    writeAll(1, typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (e) {
+    stdoutFailed(e);
   }
 }
