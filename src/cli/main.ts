@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { failureLine, stdoutWrite, UsageError } from './common.js';
+import { EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -162,6 +162,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // stdout goes through stdoutWrite; a failed write to stderr has no one left to tell
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_BROKEN_PIPE : EXIT.BAD_INPUT));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
