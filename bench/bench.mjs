@@ -79,12 +79,13 @@ if (validateMod?.validateBytes && haveCorpus) {
   const ours = Number(process.hrtime.bigint() - t0) / 1e6;
   console.log(`whole corpus (${tables.length} tables):`);
   console.log(`  dmar validate DIR         ${fmt(ours, 0)} ms  (exit ${r.status})`);
-  const iasl = spawnSync('iasl', ['-v']);
+  // an iasl can loop for ever on input it does not expect: never wait for it unbounded
+  const iasl = spawnSync('iasl', ['-v'], { timeout: 10_000, killSignal: 'SIGKILL' });
   if (iasl.status === 0 || iasl.stdout?.length) {
     const dir = mkdtempSync(join(tmpdir(), 'dmar-bench-'));
     for (const f of files) copyFileSync(f, join(dir, f.split('/').pop().replace(/\.dmar$/, '.dat')));
     const t1 = process.hrtime.bigint();
-    for (const f of readdirSync(dir)) spawnSync('iasl', ['-d', join(dir, f)], { stdio: 'ignore', cwd: dir });
+    for (const f of readdirSync(dir)) spawnSync('iasl', ['-d', join(dir, f)], { stdio: 'ignore', cwd: dir, timeout: 30_000, killSignal: 'SIGKILL' });
     const theirs = Number(process.hrtime.bigint() - t1) / 1e6;
     rmSync(dir, { recursive: true, force: true });
     console.log(`  iasl -d, one per table    ${fmt(theirs, 0)} ms  (dmar validate takes ${fmt(ours / theirs, 2)}x the time)`);

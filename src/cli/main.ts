@@ -4,6 +4,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
+import { setColour } from './colour.js';
+import { addFooters, addHelpCommand } from './help.js';
+import { FOOTERS } from './help-text.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -26,16 +29,21 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
+    .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
+    .option('--no-color', 'no colour (overrides FORCE_COLOR)')
     .option('--max-input <size>', 'largest DMAR table read, in bytes or with K, M, G (default 1M, or DMAR_MAX_INPUT; text inputs may be 16 times that)')
-    .hook('preAction', async (cmd) => {
-      const v = cmd.opts().maxInput as string | undefined;
-      if (v === undefined) return;
-      const { parseSize, setMaxTable } = await import('../acpi/input.js');
-      const n = parseSize(v);
-      if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
-      setMaxTable(n);
-    })
-    .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
+    .helpCommand(false)
+    .hook('preAction', () => setColour(program.opts<{ color?: boolean }>().color));
+  program.hook('preAction', async () => {
+    const v = program.opts<{ maxInput?: string }>().maxInput;
+    if (v === undefined) return;
+    const { parseSize, setMaxTable } = await import('../acpi/input.js');
+    const n = parseSize(v);
+    if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
+    setMaxTable(n);
+  });
 
   program
     .command('decode')
@@ -158,6 +166,8 @@ export function buildProgram(): Command {
 
   // more commands register below
 
+  addHelpCommand(program);
+  addFooters(program, FOOTERS);
   return program;
 }
 
