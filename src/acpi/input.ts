@@ -2,11 +2,13 @@
  * Where a table comes from: a file or stdin (raw binary or acpidump text,
  * told apart by content), or the running machine's sysfs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AcpidumpError, looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
 
 export class InputError extends Error {
+  /** The errno code when the file system refused (ENOENT, EACCES, ...). */
+  code?: string;
   constructor(message: string, readonly file: string, readonly offset = -1) {
     super(message);
   }
@@ -33,15 +35,143 @@ export function sysfsTablePath(signature = 'DMAR'): string {
   return join(liveRoot(), 'sys/firmware/acpi/tables', signature);
 }
 
-function readAll(path: string | 0, name: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied'
-      : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    throw new InputError(why, name);
+/**
+ * How large a DMAR table may be, in bytes. Real tables are under 64 KiB; the
+ * default, 1 MiB, keeps every command fast and its memory small. What is read
+ * from a file or stdin may be 16 times that: acpidump text holds every table of
+ * a machine in hex (2 MB for a large server), JSON and iasl source are wordy.
+ * `--max-input SIZE` or DMAR_MAX_INPUT=SIZE raises it (bytes, or with K, M, G).
+ */
+export const DEFAULT_MAX_TABLE = 1 << 20;
+export const TEXT_FACTOR = 16;
+let maxTableOverride: number | undefined;
+
+export function parseSize(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([kmg]?)(i?b)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase());
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Set the table size limit for this process (the CLI's --max-input). */
+export function setMaxTable(bytes: number | undefined): void {
+  maxTableOverride = bytes;
+}
+
+export function maxTable(): number {
+  if (maxTableOverride !== undefined) return maxTableOverride;
+  const env = process.env.DMAR_MAX_INPUT;
+  if (env === undefined || env === '') return DEFAULT_MAX_TABLE;
+  const n = parseSize(env);
+  if (n === undefined) throw new InputError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, 'DMAR_MAX_INPUT');
+  return n;
+}
+
+export function sizeText(n: number): string {
+  for (const [unit, k] of [['GiB', 30], ['MiB', 20], ['KiB', 10]] as const) {
+    if (n >= 2 ** k && n % 2 ** k === 0) return `${n / 2 ** k} ${unit}`;
   }
+  return `${n} bytes`;
+}
+
+function tooLarge(what: string, limit: number, name: string): InputError {
+  const which = limit === maxTable() ? `the ${sizeText(limit)} table limit` : `the ${sizeText(limit)} input limit (${TEXT_FACTOR} times the table limit)`;
+  return new InputError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, name);
+}
+
+/** Device and inode of every file read, so that no output is written over an input. */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+const inputsRead: FileId[] = [];
+
+export function isInputFile(st: FileId): boolean {
+  return inputsRead.some((f) => f.dev === st.dev && f.ino === st.ino);
+}
+
+function kindOf(st: Stats): string {
+  return st.isDirectory() ? 'is a directory' : st.isFIFO() ? 'is a FIFO, not a regular file'
+    : st.isCharacterDevice() ? 'is a character device, not a regular file' : st.isBlockDevice() ? 'is a block device, not a regular file'
+    : st.isSocket() ? 'is a socket, not a regular file' : 'is not a regular file';
+}
+
+function readError(e: unknown, name: string): InputError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied'
+    : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
+    : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
+  const ie = new InputError(why, name);
+  ie.code = err.code;
+  return ie;
+}
+
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Read `fd` to its end, failing once more than `limit` bytes came. */
+function readFd(fd: number, limit: number, name: string, what: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      // a non-blocking stdin with nothing yet
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        pause(5);
+        continue;
+      }
+      throw readError(e, name);
+    }
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw tooLarge(`more than ${sizeText(limit)}${what}`, limit, name);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Every command reads its inputs here: `-` is stdin, anything else must be a
+ * regular file (checked before it is opened: a FIFO with no writer or
+ * /dev/zero would block or never end), and no more than the size limit
+ * (TEXT_FACTOR times the table limit) is read.
+ */
+export function readInput(file: string, name = file === '-' ? 'stdin' : file): Buffer {
+  const limit = maxTable() * TEXT_FACTOR;
+  if (file === '-') return readFd(0, limit, name, ' on stdin');
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw readError(e, name);
+  }
+  if (!st.isFile()) throw new InputError(kindOf(st), name);
+  if (st.size > limit) throw tooLarge(sizeText(st.size), limit, name);
+  let fd: number;
+  try {
+    // O_NONBLOCK: should a FIFO be swapped in since the stat, opening it does not wait for a writer
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw readError(e, name);
+  }
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile()) throw new InputError(kindOf(now), name);
+    const data = readFd(fd, limit, name, '');
+    inputsRead.push({ dev: now.dev, ino: now.ino });
+    return data;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A DMAR table over the size limit is refused, however it came. */
+function checkTableSize(bytes: Uint8Array, name: string): void {
+  const limit = maxTable();
+  if (bytes.length > limit) throw tooLarge(`a table of ${sizeText(bytes.length)}`, limit, name);
 }
 
 /** Pick `signature` out of raw bytes or acpidump text. */
@@ -60,8 +190,10 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
       const sigs = [...new Set(tables.map((t) => t.signature))].join(', ');
       throw new InputError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, name);
     }
+    checkTableSize(hit.bytes, name);
     return { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
   }
+  checkTableSize(data, name);
   return { name, kind, bytes: data, readOnly: kind === 'sysfs' };
 }
 
@@ -90,7 +222,7 @@ export function readSource(file: string | undefined, signature = 'DMAR'): Source
   if (file === undefined) {
     const path = sysfsTablePath(signature);
     try {
-      return sourceFromBytes(readFileSync(path), path, 'sysfs', signature);
+      return sourceFromBytes(readInput(path), path, 'sysfs', signature);
     } catch (e) {
       const why = machineTableError((e as NodeJS.ErrnoException).code, signature);
       if (why) throw new InputError(why, path);
@@ -98,8 +230,8 @@ export function readSource(file: string | undefined, signature = 'DMAR'): Source
     }
   }
   if (file === '-') {
-    const s = sourceFromBytes(readAll(0, 'stdin'), 'stdin', 'binary', signature);
+    const s = sourceFromBytes(readInput('-'), 'stdin', 'binary', signature);
     return { ...s, readOnly: true };
   }
-  return sourceFromBytes(readAll(file, file), file, 'binary', signature);
+  return sourceFromBytes(readInput(file), file, 'binary', signature);
 }

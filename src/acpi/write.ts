@@ -1,9 +1,26 @@
 /**
- * Atomic file output: write a temporary file in the target's directory, then
- * rename it over the target, so a reader never sees a half-written table.
+ * File output. A regular file is replaced atomically: a temporary file beside
+ * it, written, fsynced, given the old file's owner and mode, renamed over it,
+ * then the directory fsynced, so a reader sees the old or the new bytes, never
+ * a mix. A symlink is followed (the file it names is replaced, the link stays);
+ * a device or FIFO is written through (`-o /dev/null` never replaces the node).
+ *
+ * In-place edits also take a lock beside the file (created with O_EXCL, stale
+ * when its process is gone), so two edits of one file at once cannot lose one,
+ * and refuse a write-protected or hard-linked file unless forced.
+ *
+ * Temporaries are named `.dmar-tmp-PID-RANDOM.NAME` (the lock
+ * `.dmar-tmp-lock.NAME`): removed on SIGINT, SIGTERM and SIGHUP, and a later
+ * write to NAME removes those left by a process that no longer exists.
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync,
+  renameSync, statSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isInputFile } from './input.js';
 
 export class WriteError extends Error {
   constructor(message: string, readonly file: string) {
@@ -11,37 +28,292 @@ export class WriteError extends Error {
   }
 }
 
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  let mode = 0o644;
+/** A write failure in a few words (no errno jargon, no path: the caller names the file). */
+export function writeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+    : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
+    : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
+    : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
+    : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EIO' ? 'input/output error'
+    : err.code === 'EFBIG' ? 'file too large' : err.code === 'ENXIO' ? 'no process reads this FIFO'
+    : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
+}
+
+const TMP_PREFIX = '.dmar-tmp-';
+const lockName = (name: string) => `${TMP_PREFIX}lock.${name}`;
+const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+\.(.*)$/s;
+
+// ---- removal on SIGINT/SIGTERM/SIGHUP ----------------------------------------
+
+const pending = new Set<string>();
+let handlersInstalled = false;
+
+function unlinkQuietly(path: string): void {
   try {
-    mode = statSync(path).mode & 0o7777;
+    unlinkSync(path);
   } catch {
-    // a new file gets the default mode
+    // already gone
   }
-  const tmp = join(dirname(path), `.${basename(path)}.dmar-tmp-${process.pid}-${Date.now().toString(36)}`);
+}
+
+/** Remove `path` should a signal end the process before `release` is called. */
+function removeOnSignal(path: string): void {
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(sig, () => {
+        for (const p of pending) unlinkQuietly(p);
+        process.exit(128 + osConstants.signals[sig]);
+      });
+    }
+  }
+  pending.add(path);
+}
+
+function release(path: string, remove: boolean): void {
+  if (remove) unlinkQuietly(path);
+  pending.delete(path);
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove the temporaries for `name` in `dir` that a process no longer running left behind. */
+function removeStaleTemporaries(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const m = TMP_RE.exec(e);
+    if (m && m[2] === name && !alive(Number(m[1]))) unlinkQuietly(join(dir, e));
+  }
+}
+
+// ---- writing ------------------------------------------------------------------
+
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Write all of `buf`, waiting out EAGAIN (a non-blocking pipe or FIFO whose reader is slow). */
+export function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') pause(5);
+      else throw e;
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', mode);
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
+  } catch {
+    // some file systems cannot fsync a directory; the rename is done
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Replace the regular file `path` (or create it) with `data`: a temporary file
+ * with `old`'s owner, group and mode (set-id bits dropped unless owner and
+ * group are both kept), fsynced, renamed over it, the directory fsynced.
+ * `unchanged` is checked just before the rename (a last guard against a writer
+ * that took no lock).
+ */
+function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, unchanged?: () => boolean): void {
+  const dir = dirname(path);
+  removeStaleTemporaries(dir, basename(path));
+  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.${basename(path)}`);
+  removeOnSignal(tmp);
+  let fd: number | undefined;
+  let renamed = false;
+  try {
+    fd = openSync(tmp, 'wx', old ? 0o600 : 0o666);
+    writeAll(fd, data);
+    if (old) {
+      try {
+        fchownSync(fd, old.uid, old.gid);
+      } catch {
+        // not root and not the owner: the file becomes the writer's
+      }
+      const now = fstatSync(fd);
+      const kept = now.uid === old.uid && now.gid === old.gid;
+      // never a set-id file with an owner or group it did not have
+      fchmodSync(fd, old.mode & (kept ? 0o7777 : 0o1777));
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    if (unchanged && !unchanged()) throw new WriteError('changed by another program while being edited: not rewritten (run the edit again)', path);
     renameSync(tmp, path);
-  } catch (e) {
+    renamed = true;
+    fsyncDir(dir);
+  } finally {
     if (fd !== undefined) closeSync(fd);
+    release(tmp, !renamed);
+  }
+}
+
+/** Follow symlinks to the path that is finally written (which may not exist yet). */
+function resolveTarget(path: string): string {
+  let p = resolve(path);
+  for (let i = 0; i < 40; i++) {
+    let st: Stats;
     try {
-      unlinkSync(tmp);
+      st = lstatSync(p);
     } catch {
-      // nothing was created
+      return p;
     }
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
-      : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
-      : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
-      : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
-      : err.message;
-    throw new WriteError(`cannot write: ${why}`, path);
+    if (!st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), readlinkSync(p));
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+function asWriteError(e: unknown, path: string): WriteError {
+  return e instanceof WriteError ? e : new WriteError(`cannot write: ${writeErrorText(e)}`, path);
+}
+
+/**
+ * `-o PATH`: a regular file (new or existing, or what a symlink names) is
+ * replaced atomically; a device or FIFO is written through; an input of this
+ * process is refused.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  try {
+    const target = resolveTarget(path);
+    let st: Stats | undefined;
+    try {
+      st = statSync(target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (st && isInputFile(st)) throw new WriteError('is an input of this command: not overwritten (write elsewhere, or edit in place without -o)', path);
+    if (!st || st.isFile()) return replaceRegular(target, buf, st);
+    if (st.isDirectory()) throw new WriteError('cannot write: is a directory', path);
+    if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) throw new WriteError('cannot write: not a regular file, device or FIFO', path);
+    // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting for ever
+    const fd = openSync(target, constants.O_WRONLY | (st.isFIFO() ? constants.O_NONBLOCK : 0));
+    try {
+      writeAll(fd, buf);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw asWriteError(e, path);
+  }
+}
+
+// ---- editing in place ---------------------------------------------------------
+
+/** How long an edit waits for another dmar editing the same file. */
+const LOCK_WAIT_MS = 3000;
+/** A lock file with no readable process id is stale after this long (its writer died between create and write). */
+const LOCK_STALE_MS = 10_000;
+
+function takeLock(path: string): string {
+  const lock = join(dirname(path), lockName(basename(path)));
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    removeOnSignal(lock);
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      try {
+        writeAll(fd, Buffer.from(`${process.pid}\n`));
+      } finally {
+        closeSync(fd);
+      }
+      return lock;
+    } catch (e) {
+      pending.delete(lock);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = NaN;
+    let age = 0;
+    try {
+      holder = Number.parseInt(readFileSync(lock, 'latin1'), 10);
+      age = Date.now() - lstatSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(holder) ? !alive(holder) : age > LOCK_STALE_MS) {
+      unlinkQuietly(lock);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new WriteError(`being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`, path);
+    }
+    pause(20);
+  }
+}
+
+function protection(st: Stats): string | undefined {
+  // as rm sees it: no write bit at all (root included), or none this user may use
+  let writable = (st.mode & 0o222) !== 0;
+  if (writable && process.getuid?.() !== 0) {
+    const uid = process.getuid?.();
+    const groups = process.getgroups?.() ?? [];
+    writable = uid === st.uid ? (st.mode & 0o200) !== 0 : groups.includes(st.gid) ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
+  }
+  if (!writable) return `is write-protected (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not rewritten (--force rewrites it, keeping the mode)`;
+  if (st.nlink > 1) return `has ${st.nlink} hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)`;
+  return undefined;
+}
+
+const sameFile = (a: Stats, b: Stats) =>
+  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+
+/**
+ * Edit the regular file `path` in place (symlinks followed): under the lock,
+ * `edit` reads it and returns the new bytes, or undefined to leave it as it is.
+ * `name` is what messages call it.
+ */
+export function editFileInPlace<T>(path: string, name: string, opts: { force?: boolean }, edit: () => { bytes?: Uint8Array; result: T }): T {
+  let target: string;
+  let lock: string;
+  try {
+    target = resolveTarget(path);
+    if (!existsSync(target)) return edit().result; // the reader reports what is missing
+    lock = takeLock(target);
+  } catch (e) {
+    throw asWriteError(e, name);
+  }
+  try {
+    const before = statSync(target);
+    const { bytes, result } = edit();
+    if (bytes === undefined) return result;
+    const refused = opts.force ? undefined : protection(before);
+    if (refused) throw new WriteError(refused, name);
+    try {
+      replaceRegular(target, bytes, before, () => {
+        try {
+          return sameFile(statSync(target), before);
+        } catch {
+          return false;
+        }
+      });
+    } catch (e) {
+      throw asWriteError(e, name);
+    }
+    return result;
+  } finally {
+    release(lock, true);
   }
 }

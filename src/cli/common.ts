@@ -1,6 +1,6 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
 import { InputError, readSource, type Source } from '../acpi/input.js';
-import { WriteError, writeFileAtomic } from '../acpi/write.js';
+import { WriteError, writeAll, writeErrorText, writeFileAtomic } from '../acpi/write.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 
@@ -22,8 +22,10 @@ export function loadTable(file: string | undefined, opts: { strict?: boolean } =
   }
 }
 
+/** `-o PATH`: `-` is stdout, as for inputs. */
 export function writeOutput(path: string, data: Uint8Array | string): void {
-  writeFileAtomic(path, data);
+  if (path === '-') stdoutWrite(data);
+  else writeFileAtomic(path, data);
 }
 
 /** The one line printed for a failure, or undefined when it is a bug. */
@@ -37,6 +39,27 @@ export function failureLine(e: unknown): string | undefined {
   return undefined;
 }
 
-export function stdoutWrite(s: string): void {
-  process.stdout.write(s);
+/**
+ * Exit status when the reader of stdout went away (EPIPE, as in `dmar ... | head -1`):
+ * 128 + SIGPIPE, what a shell shows for a tool that SIGPIPE ended. Not 1: that means findings.
+ */
+export const EXIT_BROKEN_PIPE = 141;
+
+/** What a failed write to stdout does: a gone reader ends quietly, anything else is one line, exit 2. */
+export function stdoutFailed(e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+  throw new WriteError(`cannot write: ${writeErrorText(e)}`, 'stdout');
+}
+
+/**
+ * The one output sink of every command: synchronous writes to fd 1, so a
+ * write error is known here, before the exit status is chosen.
+ */
+export function stdoutWrite(data: string | Uint8Array): void {
+  try {
+    writeAll(1, typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (e) {
+    stdoutFailed(e);
+  }
 }

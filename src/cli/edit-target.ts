@@ -2,11 +2,11 @@
  * What every editing command shares: where the result goes, refusing what
  * cannot be rewritten before anything is done, reporting each change on stderr.
  */
-import { realpathSync } from 'node:fs';
 import { termText } from '../acpi/escape.js';
 import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
+import { editFileInPlace } from '../acpi/write.js';
 import { UsageError, writeOutput } from './common.js';
 
 export interface EditCliOptions {
@@ -18,19 +18,10 @@ function refuseInPlace(what: string): never {
   throw new UsageError(`${what} cannot be rewritten in place: give -o OUT`);
 }
 
-/** Read the input, refusing up front a source that has nowhere to be written back. */
-export function openForEdit(file: string | undefined, opts: EditCliOptions): { source: Source; target: string } {
-  if (!opts.output) {
-    if (file === undefined) refuseInPlace(`this machine's table (${sysfsTablePath()})`);
-    if (file === '-') refuseInPlace('stdin');
-  }
-  const source = readSource(file);
-  if (!opts.output && source.readOnly) {
-    refuseInPlace(source.kind === 'acpidump' ? `${source.name} (acpidump text)` : source.name);
-  }
-  // In place through a symlink means the file it names, not a new file where the link was.
-  const target = opts.output ?? realpathSync(file!);
-  return { source, target };
+/** Refuse up front a source that has nowhere to be written back (before anything is read or locked). */
+function checkInPlace(file: string | undefined): asserts file is string {
+  if (file === undefined) refuseInPlace(`this machine's table (${sysfsTablePath()})`);
+  if (file === '-') refuseInPlace('stdin');
 }
 
 /** Argument mistakes found by the library are usage errors, reported before any input is read. */
@@ -45,12 +36,9 @@ export function asUsage<T>(f: () => T): T {
 
 const say = (line: string) => process.stderr.write(`${termText(line)}\n`);
 
-/** Run one edit on `file` and write the result (in place unless -o). */
-export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {
-  const { source, target } = openForEdit(file, opts);
-  let r: EditResult;
+function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): EditResult {
   try {
-    r = asUsage(() => edit(source.bytes, { force: opts.force }));
+    return asUsage(() => edit(source.bytes, { force: opts.force }));
   } catch (e) {
     if (e instanceof DmarError) {
       e.file = source.name;
@@ -60,11 +48,33 @@ export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (b
     }
     throw e;
   }
-  // Written first: a change is reported only once it is in the file.
-  if (r.changed || opts.output) writeOutput(target, r.bytes);
+}
+
+/**
+ * Run one edit on `file` and write the result: to -o, or in place under a
+ * lock, keeping owner, group and mode, refusing a write-protected or
+ * hard-linked file unless --force (see acpi/write.ts).
+ */
+export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {
+  let source: Source;
+  let r: EditResult;
+  if (opts.output) {
+    source = readSource(file);
+    r = applyEdit(source, opts, edit);
+    writeOutput(opts.output, r.bytes);
+  } else {
+    checkInPlace(file);
+    ({ source, r } = editFileInPlace(file, file, { force: opts.force }, () => {
+      const s = readSource(file);
+      if (s.readOnly) refuseInPlace(s.kind === 'acpidump' ? `${s.name} (acpidump text)` : s.name);
+      const res = applyEdit(s, opts, edit);
+      return { bytes: res.changed ? res.bytes : undefined, result: { source: s, r: res } };
+    }));
+  }
+  // Reported once written: a change is reported only once it is in the file.
   for (const line of r.changes) say(`${source.name}: ${line}`);
   for (const w of r.warnings) say(`dmar: warning: ${w}`);
-  if (opts.output) say(`wrote ${opts.output} (${r.bytes.length} bytes)`);
+  if (opts.output) say(`wrote ${opts.output === '-' ? 'stdout' : opts.output} (${r.bytes.length} bytes)`);
   else if (!r.changed) say(`${source.name}: file untouched`);
   return 0;
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { InputError } from '../acpi/input.js';
+import { readInput } from '../acpi/input.js';
 import { parseSourceText } from '../dmar/source.js';
 import { encodeDmar } from '../dmar/encode.js';
 import { DmarError } from '../dmar/errors.js';
@@ -19,13 +18,7 @@ function sourceText(data: Buffer): string {
 
 export function run(file: string, opts: { output: string; keepChecksum?: boolean }): number {
   const name = file === '-' ? 'stdin' : file;
-  let text: string;
-  try {
-    text = sourceText(readFileSync(file === '-' ? 0 : file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message, name);
-  }
+  const text = sourceText(readInput(file, name));
   try {
     const table = parseSourceText(text);
     writeOutput(opts.output, encodeDmar(table, { keepChecksum: opts.keepChecksum }));

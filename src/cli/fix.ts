@@ -1,7 +1,7 @@
 import { fixTable } from '../dmar/edit.js';
 import { runEdit, type EditCliOptions } from './edit-target.js';
 
-/** fix is the remedy for a table that does not decode cleanly, so it never asks for --force. */
+/** fix is the remedy for a table that does not decode cleanly, so it never asks for --force for that (only to rewrite a protected file). */
 export function run(file: string | undefined, opts: EditCliOptions): number {
   return runEdit(file, opts, (bytes) => fixTable(bytes));
 }

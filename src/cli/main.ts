@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { failureLine } from './common.js';
+import { EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
 import { FOOTERS } from './help-text.js';
@@ -30,12 +30,21 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) })
+    .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) })
     .configureHelp({ showGlobalOptions: true })
     .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
     .option('--no-color', 'no colour (overrides FORCE_COLOR)')
+    .option('--max-input <size>', 'largest DMAR table read, in bytes or with K, M, G (default 1M, or DMAR_MAX_INPUT; text inputs may be 16 times that)')
     .helpCommand(false)
     .hook('preAction', () => setColour(program.opts<{ color?: boolean }>().color));
+  program.hook('preAction', async () => {
+    const v = program.opts<{ maxInput?: string }>().maxInput;
+    if (v === undefined) return;
+    const { parseSize, setMaxTable } = await import('../acpi/input.js');
+    const n = parseSize(v);
+    if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
+    setMaxTable(n);
+  });
 
   program
     .command('decode')
@@ -67,7 +76,7 @@ export function buildProgram(): Command {
       .argument('<flag>', flagNames)
       .argument(editTarget, editTargetHelp)
       .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-      .option('--force', 'edit a table that does not decode cleanly')
+      .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
       .action(lazy(() => (name === 'set-flag' ? import('./set-flag.js') : import('./clear-flag.js'))));
   }
 
@@ -97,14 +106,14 @@ export function buildProgram(): Command {
     .option('--features <list>', `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`)
     .option('--ims-optout', 'also set the DMAR flag IMS_OPTOUT (proposed), in the same edit, for opt-out consumers')
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-    .option('--force', 'edit a table that does not decode cleanly')
+    .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./virt-set.js')));
   virt
     .command('remove')
     .description('remove the virtualization descriptor (every one there is)')
     .argument(editTarget, editTargetHelp)
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
-    .option('--force', 'edit a table that does not decode cleanly')
+    .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./virt-remove.js')));
 
   program
@@ -112,6 +121,7 @@ export function buildProgram(): Command {
     .description('recompute Table Length (by walking the structures) and Checksum; nothing else')
     .argument(editTarget, editTargetHelp)
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
+    .option('--force', 'rewrite a write-protected or hard-linked file')
     .action(lazy(() => import('./fix.js')));
 
   program
@@ -170,6 +180,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // stdout goes through stdoutWrite; a failed write to stderr has no one left to tell
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_BROKEN_PIPE : EXIT.BAD_INPUT));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

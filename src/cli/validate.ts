@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readSource, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { InputError, readInput, readSource, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
@@ -44,9 +44,9 @@ export function directoryInputs(dir: string): Input[] {
     let data: Buffer;
     try {
       if (!statSync(path).isFile()) continue;
-      data = readFileSync(path);
+      data = readInput(path);
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
+      const why = e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
       out.push({ name: path, load: () => { throw new InputError(why, path); } });
       continue;
     }

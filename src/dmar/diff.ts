@@ -233,16 +233,19 @@ function match<T>(as: readonly T[], bs: readonly T[], key: (x: T) => string, gro
     usedA.add(i);
     usedB.add(j);
   });
-  const left = new Map<string, number[]>();
+  // Linear at any size: a queue per group, read with a cursor (no copying, no shift()).
+  const left = new Map<string, { js: number[]; next: number }>();
   bs.forEach((x, j) => {
     if (usedB.has(j)) return;
     const g = group(x);
-    left.set(g, [...(left.get(g) ?? []), j]);
+    const q = left.get(g);
+    if (q) q.js.push(j);
+    else left.set(g, { js: [j], next: 0 });
   });
   as.forEach((x, i) => {
     if (usedA.has(i)) return;
-    const j = left.get(group(x))?.shift();
-    if (j !== undefined) pairs.push([i, j]);
+    const q = left.get(group(x));
+    if (q && q.next < q.js.length) pairs.push([i, q.js[q.next++]!]);
   });
   return pairs.sort((p, q) => p[0] - q[0]);
 }
@@ -366,9 +369,11 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
   const pairs = match(A, B, structureKey, (s) => `type ${s.type}`);
   const still = longestIncreasing(pairs.map((p) => p[1]));
   const partnerOfB = new Map<number, number>();
+  const pairOfB = new Map<number, number>();
   const changedPairs = new Map<number, StructureDiff>();
   pairs.forEach(([i, j], n) => {
     partnerOfB.set(j, i);
+    pairOfB.set(j, n);
     const sa = A[i]!;
     const sb = B[j]!;
     const fields = [
@@ -399,7 +404,7 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
       out.push({ ...structureDiff('added', s, null, place(s, j)), ...wholeStructure(s, bytesB, 'b') });
       return;
     }
-    if (still.has(pairs.findIndex((p) => p[1] === j))) flushRemoved(i);
+    if (still.has(pairOfB.get(j)!)) flushRemoved(i);
     const d = changedPairs.get(j);
     if (d) out.push(d);
   });

@@ -23,7 +23,7 @@ function freshDir(): string {
 }
 
 describe('a successful in-place edit', () => {
-  for (const mode of [0o600, 0o640, 0o755, 0o444]) {
+  for (const mode of [0o600, 0o640, 0o755, 0o4755]) {
     test(`keeps mode ${mode.toString(8)} and leaves only the file behind`, () => {
       const dir = freshDir();
       const p = join(dir, 't.bin');
@@ -37,16 +37,21 @@ describe('a successful in-place edit', () => {
     });
   }
 
-  test('renames a new file into place: a hard link to the old one still holds the old bytes', () => {
+  test('refuses a hard-linked file; --force renames a new file into place, the other name keeps the old bytes', () => {
     const dir = freshDir();
     const p = join(dir, 't.bin');
     copyFileSync(QEMU, p);
     linkSync(p, join(dir, 'old.bin'));
     const ino = statSync(p).ino;
-    expect(dmar(['virt', 'set', p, '--virtualized']).status).toBe(0);
+    const refused = dmar(['virt', 'set', p, '--virtualized']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toBe(`dmar: ${p}: has 2 hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)\n`);
+    expect(readFileSync(p).equals(original)).toBe(true);
+    expect(dmar(['virt', 'set', p, '--virtualized', '--force']).status).toBe(0);
     expect(statSync(p).ino).not.toBe(ino);
     expect(readFileSync(join(dir, 'old.bin')).equals(original)).toBe(true);
     expect(readFileSync(p).length).toBe(original.length + 32);
+    expect(readdirSync(dir).sort()).toEqual(['old.bin', 't.bin']);
   });
 
   test('through a symlink edits the file it names and keeps the link', () => {
@@ -64,7 +69,7 @@ describe('a successful in-place edit', () => {
 describe('a failed write leaves the original intact and no temporary file', () => {
   test('in place, when the temporary name is too long for the file system (ENAMETOOLONG, even for root)', () => {
     const dir = freshDir();
-    // 250 characters is a legal name; the temporary name beside it (".NAME.dmar-tmp-PID-TIME") is not.
+    // 250 characters is a legal name; the lock and temporary names beside it (".dmar-tmp-lock.NAME", ".dmar-tmp-PID-RANDOM.NAME") are not.
     const p = join(dir, 'x'.repeat(246) + '.bin');
     copyFileSync(QEMU, p);
     const r = dmar(['set-flag', 'ims-optout', p]);

@@ -104,7 +104,9 @@ export function formatDiff(d: TableDiff, p: Paint): string {
     p.ok(`+++ b: ${termText(d.b.name)} (${d.b.size} bytes)`),
   ];
   const section = (title: string, lines: string[]) => {
-    if (lines.length) out.push(p.title(title), ...lines);
+    if (!lines.length) return;
+    out.push(p.title(title));
+    for (const l of lines) out.push(l); // not push(...lines): a spread of 100k lines overflows the stack
   };
   section('header', d.header.flatMap((f) => fieldLines(f, p, '  ', false)));
   section('DMAR', d.dmar.flatMap((f) => fieldLines(f, p, '  ', false)));

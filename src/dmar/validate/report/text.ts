@@ -15,16 +15,22 @@ function counts(findings: readonly Finding[]): string {
   return [plural(n('error'), 'error'), plural(n('warning'), 'warning'), plural(n('info'), 'info')].join(', ');
 }
 
-function offsetWidth(results: readonly FileResult[]): number {
+/** Widths of the offset (hex digits) and ID columns, in one pass: no spread, whatever the number of findings. */
+function widths(results: readonly FileResult[]): { offset: number; id: number } {
   let max = 0;
-  for (const r of results) for (const f of r.findings) max = Math.max(max, f.offset);
-  return Math.max(3, max.toString(16).length);
+  let id = 0;
+  for (const r of results) {
+    for (const f of r.findings) {
+      max = Math.max(max, f.offset);
+      id = Math.max(id, f.id.length);
+    }
+  }
+  return { offset: Math.max(3, max.toString(16).length), id };
 }
 
 export function formatText(results: readonly FileResult[], p: Paint): string {
   const out: string[] = [];
-  const w = offsetWidth(results);
-  const idWidth = Math.max(0, ...results.flatMap((r) => r.findings.map((f) => f.id.length)));
+  const { offset: w, id: idWidth } = widths(results);
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
   for (const r of results) {
     out.push(p.title(termText(r.file)));

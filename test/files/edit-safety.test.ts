@@ -1,0 +1,311 @@
+// Editing in place: owner, group and mode kept (set-id bits only with their
+// owner), write-protected and hard-linked files refused unless --force, two
+// edits at once never lose one, a killed edit leaves the old or the new table
+// and no temporary file. The suite runs as root; the permission cases are also
+// run as an unprivileged user (nobody, through setpriv or runuser).
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync,
+  symlinkSync, linkSync, watch, writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { dmar, FIXTURES, ROOT } from '../helpers.js';
+
+const QEMU = join(FIXTURES, 'edit', 'qemu-q35.bin');
+const original = readFileSync(QEMU);
+const BIN = join(ROOT, 'bin', 'dmar.js');
+const work = mkdtempSync(join(tmpdir(), 'dmar-edit-safety-'));
+chmodSync(work, 0o755);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let n = 0;
+function fresh(mode = 0o644): { dir: string; p: string } {
+  const dir = join(work, String(n++));
+  mkdirSync(dir);
+  const p = join(dir, 't.bin');
+  copyFileSync(QEMU, p);
+  chmodSync(p, mode);
+  return { dir, p };
+}
+
+const isRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+/** How to run a command as nobody here, or undefined. */
+const asNobody: ((args: string[]) => string[]) | undefined = (() => {
+  if (!isRoot) return undefined;
+  if (spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0) {
+    return (args: string[]) => ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...args];
+  }
+  if (spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status === 0) return (args: string[]) => ['runuser', '-u', 'nobody', '--', ...args];
+  return undefined;
+})();
+if (!asNobody) console.warn('NOTE: neither setpriv nor runuser can run as nobody here: the unprivileged edit tests are SKIPPED');
+
+function dmarAs(args: string[]): { status: number; stderr: string } {
+  const cmd = asNobody!([process.execPath, BIN, ...args]);
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+  return { status: r.status ?? -1, stderr: r.stderr.toString() };
+}
+
+const IMS_OPTOUT = 0x08;
+const X2APIC_OPT_OUT = 0x02;
+
+describe('write-protected files', () => {
+  test('root: a 0444 file is refused in one line, untouched; --force rewrites it and keeps 0444', () => {
+    const { dir, p } = fresh(0o444);
+    for (const args of [['set-flag', 'ims-optout', p], ['virt', 'set', '--virtualized', p], ['fix', p]]) {
+      const tampered = Buffer.from(original);
+      tampered[9] ^= 1; // a wrong checksum, so that fix has something to change
+      if (args[0] === 'fix') {
+        chmodSync(p, 0o644);
+        writeFileSync(p, tampered);
+        chmodSync(p, 0o444);
+      }
+      const r = dmar(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`dmar: ${p}: is write-protected (mode 0444): not rewritten (--force rewrites it, keeping the mode)\n`);
+      expect(readFileSync(p).equals(args[0] === 'fix' ? tampered : original)).toBe(true);
+      expect(readdirSync(dir)).toEqual(['t.bin']);
+    }
+    const r = dmar(['set-flag', 'ims-optout', p, '--force']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(p)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
+    expect(statSync(p).mode & 0o7777).toBe(0o444);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+
+  test('an edit that changes nothing needs no write and is not refused', () => {
+    const { p } = fresh(0o444);
+    const r = dmar(['set-flag', 'intr-remap', p]); // already set in this table
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('file untouched');
+  });
+
+  test('root editing a file of another user keeps owner, group and mode, set-id bits included', () => {
+    const { p } = fresh(0o6755);
+    chownSync(p, 1234, 4321);
+    chmodSync(p, 0o6755);
+    const r = dmar(['set-flag', 'ims-optout', p]);
+    expect(r.status, r.stderr).toBe(0);
+    const st = statSync(p);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([1234, 4321, 0o6755]);
+    expect(readFileSync(p)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
+  });
+});
+
+describe.skipIf(!asNobody)('as an unprivileged user (nobody)', () => {
+  function nobodyDir(): { dir: string; p: string } {
+    const f = fresh();
+    chownSync(f.dir, NOBODY, NOBODY);
+    chownSync(f.p, NOBODY, NOBODY);
+    return f;
+  }
+
+  test("the owner's own 0444 file is refused; --force rewrites it, still 0444 and the owner's", () => {
+    const { dir, p } = nobodyDir();
+    chmodSync(p, 0o444);
+    const r = dmarAs(['set-flag', 'ims-optout', p]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is write-protected (mode 0444)');
+    expect(readFileSync(p).equals(original)).toBe(true);
+    const f = dmarAs(['set-flag', 'ims-optout', p, '--force']);
+    expect(f.status, f.stderr).toBe(0);
+    const st = statSync(p);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([NOBODY, NOBODY, 0o444]);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+
+  test("another user's file without write permission for this user is refused (as rm sees it)", () => {
+    const { p } = nobodyDir();
+    chownSync(p, 0, 0);
+    chmodSync(p, 0o644);
+    const r = dmarAs(['set-flag', 'ims-optout', p]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is write-protected (mode 0644)');
+    expect(readFileSync(p).equals(original)).toBe(true);
+  });
+
+  test("a set-id file of another user, writable by all: rewritten as this user's, set-id bits dropped", () => {
+    const { p } = nobodyDir();
+    chownSync(p, 0, 0);
+    chmodSync(p, 0o6777);
+    const r = dmarAs(['set-flag', 'ims-optout', p]);
+    expect(r.status, r.stderr).toBe(0);
+    const st = statSync(p);
+    expect(st.uid).toBe(NOBODY);
+    expect(st.mode & 0o7777).toBe(0o0777);
+  });
+
+  test('a regular edit keeps the mode and leaves nothing behind', () => {
+    const { dir, p } = nobodyDir();
+    chmodSync(p, 0o640);
+    const r = dmarAs(['virt', 'set', '--virtualized', p]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(statSync(p).mode & 0o7777).toBe(0o640);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+});
+
+describe('-o targets', () => {
+  test('onto a symlink: the link stays, the file it names gets the bytes', () => {
+    const { dir, p } = fresh();
+    const real = join(dir, 'real.bin');
+    writeFileSync(real, 'old');
+    symlinkSync('real.bin', join(dir, 'link.bin'));
+    const r = dmar(['set-flag', 'ims-optout', p, '-o', join(dir, 'link.bin')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(lstatSync(join(dir, 'link.bin')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
+    // a dangling link: the file is created where it points
+    symlinkSync('new.bin', join(dir, 'dangling.bin'));
+    expect(dmar(['decode', p, '-o', join(dir, 'dangling.bin')]).status).toBe(0);
+    expect(lstatSync(join(dir, 'dangling.bin')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'new.bin'), 'utf8')).toContain('DMAR');
+  });
+
+  // A node of its own (the same device as /dev/null): the test must not risk the system's /dev/null
+  // on a build that would still replace it.
+  test.skipIf(!isRoot)('onto a device node: written through, the node stays (as -o /dev/null as root)', () => {
+    const { dir, p } = fresh();
+    const node = join(dir, 'null');
+    expect(spawnSync('mknod', ['-m', '666', node, 'c', '1', '3']).status).toBe(0);
+    const before = lstatSync(node);
+    const r = dmar(['decode', p, '-o', node]);
+    expect(r.status, r.stderr).toBe(0);
+    const after = lstatSync(node);
+    expect(after.isCharacterDevice()).toBe(true);
+    expect([after.ino, after.rdev, after.mode]).toEqual([before.ino, before.rdev, before.mode]);
+    expect(readdirSync(dir).sort()).toEqual(['null', 't.bin']);
+  });
+
+  test('onto a FIFO: written through to its reader; with no reader, one line and exit 2', async () => {
+    const { dir, p } = fresh();
+    const fifo = join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const none = dmar(['encode', join(FIXTURES, 'server-2s.json'), '-o', fifo]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe(`dmar: ${fifo}: cannot write: no process reads this FIFO\n`);
+    const reader = spawn('cat', [fifo]);
+    const got: Buffer[] = [];
+    reader.stdout.on('data', (d: Buffer) => got.push(d));
+    const done = new Promise((res) => reader.on('close', res));
+    // wait until cat has the FIFO open
+    for (let i = 0; i < 200 && dmar(['set-flag', 'ims-optout', p, '-o', fifo]).status !== 0; i++);
+    await done;
+    expect(Buffer.concat(got)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  test('onto an input: refused, also through a symlink or a hard link; the input is intact', () => {
+    const { dir, p } = fresh();
+    symlinkSync('t.bin', join(dir, 'link.bin'));
+    linkSync(p, join(dir, 'hard.bin'));
+    for (const [args, out] of [
+      [['decode', p, '-o', p], p],
+      [['decode', p, '-f', 'json', '-o', join(dir, 'link.bin')], join(dir, 'link.bin')],
+      [['set-flag', 'ims-optout', p, '-o', join(dir, 'hard.bin')], join(dir, 'hard.bin')],
+      [['validate', p, '-o', p], p],
+    ] as const) {
+      const r = dmar([...args]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`dmar: ${out}: is an input of this command: not overwritten (write elsewhere, or edit in place without -o)\n`);
+      expect(readFileSync(p).equals(original)).toBe(true);
+    }
+    const j = join(dir, 't.json');
+    writeFileSync(j, dmar(['decode', p, '--json']).stdout);
+    const e = dmar(['encode', j, '-o', j]);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toContain('is an input of this command');
+  });
+});
+
+/** Start `dmar args`; resolve with its exit status (or signal) and stderr. */
+function start(args: string[], onSpawn?: (kill: () => void) => void): Promise<{ status: number | null; signal: string | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
+    onSpawn?.(() => child.kill('SIGTERM'));
+  });
+}
+
+describe('concurrent edits and kills', () => {
+  test('two edits of one file at once: neither is lost (10 pairs)', async () => {
+    const runs = Array.from({ length: 10 }, async () => {
+      const { dir, p } = fresh();
+      const [a, b] = await Promise.all([start(['set-flag', 'ims-optout', p]), start(['set-flag', 'x2apic-optout', p])]);
+      const flags = readFileSync(p)[37]!;
+      for (const [r, bit] of [[a, IMS_OPTOUT], [b, X2APIC_OPT_OUT]] as const) {
+        if (r.status === 0) expect(flags & bit, r.stderr).toBe(bit);
+        else {
+          expect(r.status).toBe(2);
+          expect(r.stderr).toMatch(/being edited by another dmar/);
+        }
+      }
+      expect(readdirSync(dir)).toEqual(['t.bin']);
+      return [a.status, b.status];
+    });
+    const statuses = (await Promise.all(runs)).flat();
+    expect(statuses.filter((s) => s === 0).length).toBeGreaterThan(10);
+  });
+
+  test('an edit ended by SIGTERM leaves the old or the new table and no temporary file (16 kills)', async () => {
+    const edited = Buffer.from(original);
+    edited[37] |= IMS_OPTOUT;
+    edited[9] = (edited[9]! - IMS_OPTOUT) & 0xff;
+    const kills = Array.from({ length: 16 }, async (_, i) => {
+      const { dir, p } = fresh();
+      // half are killed when the temporary file appears, half after a delay spread over the run
+      const r = await start(['set-flag', 'ims-optout', p], (kill) => {
+        if (i % 2 === 0) {
+          const w = watch(dir, (_e, name) => {
+            if (name && name.startsWith('.dmar-tmp-')) {
+              kill();
+              w.close();
+            }
+          });
+          setTimeout(() => w.close(), 20_000);
+        } else setTimeout(kill, 40 * i);
+      });
+      const bytes = readFileSync(p);
+      expect(bytes.equals(original) || bytes.equals(edited), `kill ${i}`).toBe(true);
+      expect(readdirSync(dir), `kill ${i}: ${r.stderr}`).toEqual(['t.bin']);
+      expect(r.status === 0 || r.status === 143 || r.signal === 'SIGTERM').toBe(true);
+    });
+    await Promise.all(kills);
+  });
+
+  test('temporary files and a lock left by a process that is gone are removed by the next edit; a live one is kept', () => {
+    const { dir, p } = fresh();
+    let dead = 4_000_000;
+    for (;;) {
+      try {
+        process.kill(dead, 0);
+        dead++;
+      } catch {
+        break;
+      }
+    }
+    writeFileSync(join(dir, `.dmar-tmp-${dead}-0badf00d.t.bin`), 'half a table');
+    writeFileSync(join(dir, `.dmar-tmp-lock.t.bin`), `${dead}\n`);
+    const live = `.dmar-tmp-${process.pid}-12345678.t.bin`;
+    writeFileSync(join(dir, live), 'being written');
+    writeFileSync(join(dir, `.dmar-tmp-${dead}-0badf00d.other.bin`), 'another file');
+    const r = dmar(['set-flag', 'ims-optout', p]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([`.dmar-tmp-${dead}-0badf00d.other.bin`, live, 't.bin'].sort());
+    expect(existsSync(join(dir, '.dmar-tmp-lock.t.bin'))).toBe(false);
+  });
+
+  test('a lock held by a live process: the edit waits, then fails in one line, exit 2', () => {
+    const { p, dir } = fresh();
+    writeFileSync(join(dir, '.dmar-tmp-lock.t.bin'), `${process.pid}\n`);
+    const r = dmar(['set-flag', 'ims-optout', p]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${p}: being edited by another dmar (process ${process.pid}): not rewritten (try again; a lock .dmar-tmp-lock.t.bin left by a crash can be removed)\n`);
+    expect(readFileSync(p).equals(original)).toBe(true);
+  });
+});

@@ -1,0 +1,89 @@
+// One input reader for every command: regular files and stdin only, and no
+// more than the size limit (1 MiB of table, 16 times that of input text).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ACPIDUMPS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+import { drhdTable } from './big.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-input-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function oneLine(r: { status: number; stderr: string; stdout: string }, ...parts: string[]) {
+  expect(r.status, r.stderr).toBe(2);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  for (const p of parts) expect(r.stderr).toContain(p);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('special files are refused before they are opened', () => {
+  const fifo = join(work, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  // A FIFO with no writer used to block each of these for ever (the spawn timeout would end it: status -1).
+  for (const args of [['decode', fifo], ['validate', fifo], ['encode', fifo, '-o', join(work, 'out.bin')], ['diff', fifo, join(FIXTURES, 'server-2s.bin')], ['flags', fifo], ['set-flag', 'ims-optout', fifo, '-o', join(work, 'o.bin')]]) {
+    test(`${args[0]} of a FIFO with no writer: one line, exit 2`, () => {
+      const r = dmar(args);
+      if (args[0] === 'validate') {
+        expect(r.status).toBe(2);
+        expect(r.stdout + r.stderr).toContain('is a FIFO, not a regular file');
+      } else oneLine(r, `${fifo}: is a FIFO, not a regular file`);
+    });
+  }
+
+  test('decode /dev/zero ends at once', () => {
+    oneLine(dmar(['decode', '/dev/zero']), '/dev/zero: is a character device, not a regular file');
+  });
+
+  test('a directory', () => {
+    oneLine(dmar(['decode', work]), `${work}: is a directory`);
+  });
+});
+
+describe('the size limit', () => {
+  const twoMiB = join(work, 'two-mib.bin');
+  writeFileSync(twoMiB, drhdTable((2 * 1024 * 1024 - 48) / 16));
+
+  test('a valid 2 MiB table is refused by default, in one line', () => {
+    expect(statSync(twoMiB).size).toBe(2 * 1024 * 1024);
+    oneLine(dmar(['decode', twoMiB]), 'a table of 2 MiB: over the 1 MiB table limit', '--max-input');
+    oneLine(dmar(['validate', twoMiB, '-o', join(work, 'r.txt')]));
+  });
+
+  test('--max-input and DMAR_MAX_INPUT set the limit', () => {
+    const t = join(work, '100k.bin');
+    writeFileSync(t, drhdTable(6400)); // 102,448 bytes
+    oneLine(dmar(['flags', t], { env: { DMAR_MAX_INPUT: '64K' } }), 'a table of 102448 bytes: over the 64 KiB table limit');
+    const r = dmar(['validate', t, '--max-input', '100k', '--only', 'DMAR-HDR-CHECKSUM']);
+    oneLine(r);
+    expect(r.stdout + r.stderr).toContain('over the 100 KiB table limit');
+    const ok = dmar(['validate', t, '--max-input', '128K', '--only', 'DMAR-HDR-CHECKSUM']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('1 table: 0 errors');
+    const e = dmar(['flags', t], { env: { DMAR_MAX_INPUT: '102448' } });
+    expect(e.status, e.stderr).toBe(0);
+    oneLine(dmar(['decode', t, '--max-input', 'lots']), '--max-input: not a size');
+    oneLine(dmar(['decode', t], { env: { DMAR_MAX_INPUT: '-1' } }), 'DMAR_MAX_INPUT: not a size');
+  });
+
+  test('a file over the input limit is refused from its size, without reading it', () => {
+    const huge = join(work, 'sparse.bin');
+    writeFileSync(huge, '');
+    execFileSync('truncate', ['-s', '1G', huge]);
+    oneLine(dmar(['decode', huge]), '1 GiB: over the 16 MiB input limit');
+    oneLine(dmar(['encode', huge, '-o', join(work, 'x.bin')]), '1 GiB: over the 16 MiB input limit');
+  });
+
+  test('stdin is read only up to the input limit', () => {
+    const r = dmar(['decode', '-'], { input: Buffer.alloc(17 * 1024 * 1024) });
+    oneLine(r, 'stdin: more than 16 MiB on stdin: over the 16 MiB input limit');
+  });
+
+  test.skipIf(!HAVE_CORPUS)('acpidump text of a large server (1.9 MB) is under the input limit', () => {
+    const dump = join(ACPIDUMPS, '85CAC5E8B9EA.acpidump.txt');
+    expect(readFileSync(dump).length).toBeGreaterThan(1 << 20);
+    const r = dmar(['decode', dump]);
+    expect(r.status, r.stderr).toBe(0);
+  });
+});

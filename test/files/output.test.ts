@@ -1,0 +1,83 @@
+// The one output sink: a reader that goes away ends the command quietly with
+// exit 141 (128 + SIGPIPE), any other write error is one line and exit 2.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { dmar, FIXTURES, ROOT } from '../helpers.js';
+import { drhdTable } from './big.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-output-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+// 2,000 DRHDs: some 500 KB of text, far more than a pipe holds (64 KiB).
+const big = join(work, 'big.bin');
+writeFileSync(big, drhdTable(2000));
+const BIN = join(ROOT, 'bin', 'dmar.js');
+
+/** Run dmar, read its first chunk of stdout, then close the pipe. */
+function readOneChunk(args: string[]): Promise<{ code: number | null; stderr: string; got: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    let got = 0;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', (d: Buffer) => {
+      got = d.length;
+      child.stdout.destroy();
+    });
+    child.on('close', (code) => resolve({ code, stderr, got }));
+  });
+}
+
+describe('a reader that closes the pipe early', () => {
+  for (const args of [['decode', big], ['decode', big, '-f', 'hex'], ['validate', big, '-f', 'junit'], ['validate', big], ['decode', big, '-o', '-']]) {
+    test(`dmar ${args.join(' ').replace(work, 'DIR')}: exit 141, nothing on stderr`, async () => {
+      const r = await readOneChunk(args);
+      expect(r.got).toBeGreaterThan(0);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(141);
+    });
+  }
+});
+
+describe('stdout on a full disk (/dev/full)', () => {
+  for (const args of [['decode', big], ['validate', big, '-f', 'junit'], ['flags', big], ['--help'], ['encode', join(FIXTURES, 'server-2s.json'), '-o', '-']]) {
+    test(`dmar ${args.join(' ').replace(work, 'DIR')}: one line, exit 2`, () => {
+      const fd = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, 'pipe'], timeout: 30_000 });
+        expect(r.stderr.toString()).toBe('dmar: stdout: cannot write: no space left on device\n');
+        expect(r.status).toBe(2);
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+});
+
+describe('-o - is stdout', () => {
+  test('decode -o - prints the text and creates no file named -', () => {
+    const r = dmar(['decode', join(FIXTURES, 'server-2s.bin'), '-o', '-'], { cwd: work });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(dmar(['decode', join(FIXTURES, 'server-2s.bin')]).stdout);
+    expect(existsSync(join(work, '-'))).toBe(false);
+  });
+
+  test('encode -o - writes the binary table to stdout', () => {
+    const r = dmar(['encode', join(FIXTURES, 'server-2s.json'), '-o', '-'], { cwd: work });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdoutBytes.equals(readFileSync(join(FIXTURES, 'server-2s.bin')))).toBe(true);
+    expect(existsSync(join(work, '-'))).toBe(false);
+  });
+
+  test('an edit with -o - leaves the input alone and prints the edited table', () => {
+    const input = join(work, 'in.bin');
+    writeFileSync(input, readFileSync(join(FIXTURES, 'server-2s.bin')));
+    const r = dmar(['set-flag', 'ims-optout', input, '-o', '-'], { cwd: work });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdoutBytes[37]! & 0x08).toBe(0x08);
+    expect(readFileSync(input).equals(readFileSync(join(FIXTURES, 'server-2s.bin')))).toBe(true);
+    expect(existsSync(join(work, '-'))).toBe(false);
+  });
+});
