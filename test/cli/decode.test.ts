@@ -182,6 +182,32 @@ describe('encode', () => {
     expect(readdirSync(work).filter((f) => f.includes('dmar-tmp'))).toEqual([]);
   });
 
+  describe('hostile source: one short line, exit 2', () => {
+    const good = () => dmar(['decode', server, '--json']).stdout;
+    const iasl = () => dmar(['decode', server, '--format', 'iasl']).stdout;
+    const cases: Array<[string, () => string, RegExp]> = [
+      ['JSON nested 10^5 levels in a field', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'['.repeat(1e5)}${']'.repeat(1e5)}`), /line \d+: nested deeper than 64 levels/],
+      ['JSON nested 10^5 levels in an unknown key', () => good().replace('{', `{ "x": ${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)},`), /line 1: nested deeper than 64 levels/],
+      ['a million-digit number', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'9'.repeat(1e6)}`), /number "9{20}\.\.\." \(1000000 characters\) is longer than 32 characters/],
+      ['1e309 (Infinity to JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 1e309'), /number 1e309 is out of range/],
+      ['2^64 (rounded by JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 18446744073709551616'), /number 18446744073709551616 is out of range/],
+      ['a million-digit iasl value', () => iasl().replace('Host Address Width : 2D', `Host Address Width : ${'9'.repeat(1e6)}`), /Host Address Width: "9{40}\.\.\." \(1000000 characters\) does not fit in 1 byte/],
+      ['an iasl value of 10^5 parentheses and control bytes', () => iasl().replace('Host Address Width : 2D', `Host Address Width : \x1b[31m\x9b${'('.repeat(1e5)}`), /expected a hex number, found "\\u001b\[31m\\u009b\(+\.\.\." \(100006 characters\)/],
+    ];
+    test.each(cases)('%s', (name, make, message) => {
+      const src = join(work, `hostile-${name.replace(/\W+/g, '-')}.src`);
+      writeFileSync(src, make());
+      const out = join(work, 'hostile.bin');
+      const r = dmar(['encode', src, '-o', out]);
+      oneLineError(r, src);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.length).toBeLessThan(src.length + 160);
+      expect(r.stderr).not.toMatch(/internal error|null/);
+      expect(r.stderr).not.toMatch(/[\x1b\x80-\x9f]/);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+
   test('an iasl source error names the line', () => {
     const r = dmar(['decode', server, '--format', 'iasl']);
     const src = join(work, 'broken.dsl');

@@ -8,7 +8,7 @@ import type { FieldDef, FieldValue } from '../../acpi/fields.js';
 import { bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { structureSize } from '../encode.js';
-import { DmarError } from '../errors.js';
+import { DmarError, excerpt } from '../errors.js';
 import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
@@ -215,7 +215,7 @@ export function sourceEntries(text: string): Entry[] {
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
     if (!s) continue;
     const colon = s.indexOf(':');
-    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${JSON.stringify(s.slice(0, 40))}`, -1, 'DMAR-SOURCE');
+    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${excerpt(s)}`, -1, 'DMAR-SOURCE');
     entries.push({ name: s.slice(0, colon).trim(), value: s.slice(colon + 1).trim(), line: i + 1 });
   }
   return entries;
@@ -227,20 +227,24 @@ function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
   };
   if (row.kind === 'ascii') {
     const m = /^"(.*)"/.exec(e.value);
-    if (!m) bad(`expected a quoted string, found ${JSON.stringify(e.value)}`);
+    if (!m) bad(`expected a quoted string, found ${excerpt(e.value)}`);
     const s = m![1]!;
-    if (s.length > row.size) bad(`"${s}" is longer than ${row.size} characters`);
+    if (s.length > row.size) bad(`${excerpt(s)} is longer than ${row.size} characters`);
     return s.replace(/\0+$/, '');
   }
   if (row.kind === 'bytes') {
     const toks = e.value.split(/[\s,]+/).filter(Boolean);
-    if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${JSON.stringify(e.value)}`);
+    if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${excerpt(e.value)}`);
     return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
   }
   const tok = e.value.split(/\s+/)[0] ?? '';
-  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${JSON.stringify(e.value)}`);
-  const n = BigInt(tok.toLowerCase().startsWith('0x') ? tok : '0x' + tok);
-  if (n >= 1n << BigInt(8 * size)) bad(`${tok} does not fit in ${size} byte${size > 1 ? 's' : ''}`);
+  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${excerpt(e.value)}`);
+  const digits = tok.replace(/^(0x)?0*/i, '');
+  const fits = `does not fit in ${size} byte${size > 1 ? 's' : ''}`;
+  // a long run of digits is refused by its length, before BigInt reads it
+  if (digits.length > 2 * size) bad(`${excerpt(tok)} ${fits}`);
+  const n = BigInt('0x' + (digits || '0'));
+  if (n >= 1n << BigInt(8 * size)) bad(`${tok} ${fits}`);
   return row.size > 4 ? n : Number(n);
 }
 
@@ -258,7 +262,7 @@ class Cursor {
     const e = this.entries[this.i];
     if (!e) throw new DmarError(`end of source: expected "${names[0]}" (${context})`, -1, 'DMAR-SOURCE');
     if (!names.some((n) => norm(n) === norm(e.name))) {
-      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found "${e.name}"`, -1, 'DMAR-SOURCE');
+      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found ${excerpt(e.name)}`, -1, 'DMAR-SOURCE');
     }
     this.i++;
     return e;
@@ -293,7 +297,7 @@ export function parseIasl(text: string): DmarTable {
   if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', -1, 'DMAR-SOURCE');
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
   if (header.signature !== DMAR_SIGNATURE) {
-    throw new DmarError(`Signature is ${JSON.stringify(header.signature)}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
+    throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
   while (c.peek()) {
@@ -331,7 +335,7 @@ export function parseIasl(text: string): DmarTable {
         while (c.is(PATH_NAME)) {
           const e = c.take([PATH_NAME], ctx);
           const m = /^([0-9a-f]{1,2})\s*,\s*([0-9a-f]{1,2})$/i.exec(e.value);
-          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${JSON.stringify(e.value)}`, -1, 'DMAR-SOURCE');
+          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${excerpt(e.value)}`, -1, 'DMAR-SOURCE');
           path.push({ device: parseInt(m[1]!, 16), function: parseInt(m[2]!, 16) });
         }
         s.scopes.push({ offset: 0, fields, path });
