@@ -1,6 +1,7 @@
 /**
- * Where a table comes from: a file or stdin (raw binary or acpidump text,
- * told apart by content), or the running machine's sysfs.
+ * Where a table comes from: a file or stdin (raw binary, acpidump text, or
+ * table source text when the caller can compile it, told apart by content),
+ * or the running machine's sysfs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ export class InputError extends Error {
 export interface Source {
   /** What to call the input in messages. */
   name: string;
-  kind: 'binary' | 'acpidump' | 'sysfs';
+  kind: 'binary' | 'acpidump' | 'sysfs' | 'source';
   /** The requested table's bytes. */
   bytes: Uint8Array;
   /** Every table of an acpidump (the requested one included). */
@@ -44,9 +45,26 @@ function readAll(path: string | 0, name: string): Buffer {
   }
 }
 
-/** Pick `signature` out of raw bytes or acpidump text. */
-export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR'): Source {
+/** Turns table source text (its bytes) into the table's bytes; throws for bad source. */
+export type SourceCompiler = (data: Uint8Array, name: string) => Uint8Array;
+
+/**
+ * Text a table is written in rather than a table (`dmar encode`'s input): a JSON
+ * document, or ACPICA data-table source (`[off] Name : value` lines, as iasl -d writes).
+ */
+export function looksLikeTableSource(head: string): boolean {
+  if (head.includes('\0')) return false;
+  return /^(?:\xef\xbb\xbf)?\s*\{/.test(head) || /^\s*(?:\[[^\]\n]*\]\s*)?Signature\s*:/m.test(head);
+}
+
+/** Pick `signature` out of raw bytes, acpidump text, or (with `compile`) table source text. */
+export function sourceFromBytes(
+  data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler,
+): Source {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096)).toString('latin1');
+  if (kind === 'binary' && compile && !head.startsWith(signature) && looksLikeTableSource(head)) {
+    return { name, kind: 'source', bytes: compile(data, name), readOnly: true };
+  }
   if (kind === 'binary' && looksLikeAcpidump(head)) {
     let tables: DumpedTable[];
     try {
@@ -65,8 +83,11 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
   return { name, kind, bytes: data, readOnly: kind === 'sysfs' };
 }
 
-/** Read a table: `file`, `-` for stdin, or undefined for the running machine's table. */
-export function readSource(file: string | undefined, signature = 'DMAR'): Source {
+/**
+ * Read a table: `file`, `-` for stdin, or undefined for the running machine's
+ * table. With `compile`, a file or stdin may also hold the table's source text.
+ */
+export function readSource(file: string | undefined, signature = 'DMAR', compile?: SourceCompiler): Source {
   if (file === undefined) {
     const path = sysfsTablePath(signature);
     try {
@@ -79,8 +100,8 @@ export function readSource(file: string | undefined, signature = 'DMAR'): Source
     }
   }
   if (file === '-') {
-    const s = sourceFromBytes(readAll(0, 'stdin'), 'stdin', 'binary', signature);
+    const s = sourceFromBytes(readAll(0, 'stdin'), 'stdin', 'binary', signature, compile);
     return { ...s, readOnly: true };
   }
-  return sourceFromBytes(readAll(file, file), file, 'binary', signature);
+  return sourceFromBytes(readAll(file, file), file, 'binary', signature, compile);
 }

@@ -1,21 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../acpi/input.js';
-import { parseSourceText } from '../dmar/source.js';
+import { parseSourceText, sourceText } from '../dmar/source.js';
 import { encodeDmar } from '../dmar/encode.js';
 import { DmarError } from '../dmar/errors.js';
 import { writeOutput } from './common.js';
-
-/**
- * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
- * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
- */
-function sourceText(data: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch {
-    return data.toString('latin1');
-  }
-}
 
 export function run(file: string, opts: { output: string; keepChecksum?: boolean }): number {
   const name = file === '-' ? 'stdin' : file;

@@ -4,11 +4,10 @@
  */
 import { decodeDmar } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
-import type { Loaded } from './common.js';
-import { readSource } from '../acpi/input.js';
+import { readInput, type Loaded } from './common.js';
 
 export function loadForReading(file: string | undefined): Loaded {
-  const source = readSource(file);
+  const source = readInput(file);
   let r;
   try {
     r = decodeDmar(source.bytes, { strict: false });

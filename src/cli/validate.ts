@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readSource, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { InputError, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
@@ -13,7 +13,7 @@ import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
 import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
-import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { readInput, stdoutWrite, UsageError, writeOutput } from './common.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -60,21 +60,21 @@ function directoryInputs(dir: string): Input[] {
 }
 
 function expand(args: readonly string[]): Input[] {
-  if (!args.length) return [{ name: sysfsTablePath(), load: () => readSource(undefined) }];
+  if (!args.length) return [{ name: sysfsTablePath(), load: () => readInput(undefined) }];
   const out: Input[] = [];
   for (const a of args) {
     if (a === '-') {
-      out.push({ name: 'stdin', load: () => readSource('-') });
+      out.push({ name: 'stdin', load: () => readInput('-') });
       continue;
     }
     let dir = false;
     try {
       dir = statSync(a).isDirectory();
     } catch {
-      // readSource reports the missing file
+      // readInput reports the missing file
     }
     if (dir) out.push(...directoryInputs(a));
-    else out.push({ name: a, load: () => readSource(a) });
+    else out.push({ name: a, load: () => readInput(a) });
   }
   return out;
 }
@@ -96,6 +96,8 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     src = input.load();
   } catch (e) {
     if (e instanceof InputError) return { file: input.name, findings: [], error: { message: e.message, id: null, offset: e.offset >= 0 ? e.offset : null } };
+    // source text (JSON, iasl) that does not compile
+    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: null } };
     throw e;
   }
   const tables = companions(src);

@@ -1,4 +1,5 @@
 /** Source text for `dmar encode`: the JSON document or ACPICA data-table source, told apart by content. */
+import { encodeDmar } from './encode.js';
 import { DmarError, excerpt } from './errors.js';
 import { parseIasl } from './format/iasl.js';
 import { fromJson } from './json.js';
@@ -73,4 +74,29 @@ export function parseSourceText(text: string): DmarTable {
   }
   if (body.includes('\0')) throw new DmarError('binary data: dmar encode reads JSON or iasl source (dmar decode reads binary tables)', -1, 'DMAR-SOURCE');
   return parseIasl(body);
+}
+
+/**
+ * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
+ * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
+ */
+export function sourceText(data: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+  }
+}
+
+/**
+ * The table that source text (JSON or iasl, as `dmar encode` reads it) describes,
+ * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
+ */
+export function compileSource(data: Uint8Array, name: string): Uint8Array {
+  try {
+    return encodeDmar(parseSourceText(sourceText(data)));
+  } catch (e) {
+    if (e instanceof DmarError) e.file = name;
+    throw e;
+  }
 }

@@ -32,6 +32,31 @@ describe('decode: sources', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 
+  test('the source encode reads (JSON, iasl) is read too, told apart by content: decode, validate and diff', () => {
+    const json = join(work, 'as-source.json');
+    const dsl = join(work, 'as-source.dsl');
+    writeFileSync(json, dmar(['decode', server, '--json']).stdout);
+    writeFileSync(dsl, dmar(['decode', server, '--format', 'iasl']).stdout);
+    const text = dmar(['decode', server]).stdout;
+    for (const f of [json, dsl]) {
+      const r = dmar(['decode', f]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(text);
+      expect(dmar(['diff', server, f]).status).toBe(0);
+    }
+    expect(dmar(['decode', '-', '--format', 'hex'], { input: readFileSync(json) }).stdout).toBe(dmar(['decode', server, '--format', 'hex']).stdout);
+    const v = dmar(['validate', json, dsl, '--json']);
+    expect(v.status, v.stdout).toBe(0);
+    expect(JSON.parse(v.stdout).files.map((f: { error?: unknown }) => f.error ?? null)).toEqual([null, null]);
+    // source that does not compile: one line naming the file (validate: an unreadable file, exit 2)
+    const bad = join(work, 'bad-source.json');
+    writeFileSync(bad, readFileSync(json, 'utf8').replace('"hostAddressWidth": 45', '"hostAddressWidth": "wide"'));
+    oneLineError(dmar(['decode', bad]), bad);
+    const vb = dmar(['validate', bad]);
+    expect(vb.status).toBe(2);
+    expect(vb.stdout).toContain('hostAddressWidth: "wide" is not a non-negative integer');
+  });
+
   test('- reads stdin', () => {
     const a = dmar(['decode', '-', '--json'], { input: serverBytes });
     const b = dmar(['decode', server, '--format', 'json']);
