@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .option('--json', 'same as --format json')
     .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .option('--lenient', 'show a broken table up to and around the break, the break marked (text, hex, json); exit 1 when broken')
     .action(lazy(() => import('./decode.js')));
 
   program

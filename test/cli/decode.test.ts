@@ -193,6 +193,57 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
   });
 });
 
+describe('decode --lenient', () => {
+  // the second structure's Length set to 0: Linux stops reading there
+  const broken = join(work, 'zero-length.bin');
+  const bytes = Buffer.from(serverBytes);
+  const second = 48 + bytes.readUInt16LE(48 + 2);
+  bytes.writeUInt16LE(0, second + 2);
+  writeFileSync(broken, bytes);
+  const mark = `structure type 0 at 0x${second.toString(16)}: Length is 0 (Linux stops reading the table here) (DMAR-STRUCT-ZERO-LENGTH)`;
+
+  test('without it a broken table shows nothing; with it, everything up to the break, the break marked, the rest as bytes, exit 1', () => {
+    const strict = dmar(['decode', broken]);
+    expect(strict.status).toBe(2);
+    expect(strict.stdout).toBe('');
+    const r = dmar(['decode', broken, '--lenient']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('Hardware Unit Definition  32 bytes');
+    expect(r.stdout).toContain('[0x048] IOAPIC Device  Enumeration ID 0x09');
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf(`!! [0x${(second + 2).toString(16).padStart(3, '0')}] ${mark}`);
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toContain(`[0x0${second.toString(16)}] ${serverBytes.length - second} bytes that belong to no field:`);
+    expect(lines[at + 2]).toBe(`      [0x0${second.toString(16)}] 00 00 00 00 00 00 00 00 00 c0 ff c5 00 00 00 00`);
+    expect(r.stdout).toContain('[0x120] 52 31 00');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('hex and json mark the break too; the JSON keeps every byte; iasl is refused', () => {
+    const h = dmar(['decode', broken, '--lenient', '-f', 'hex']);
+    expect(h.status).toBe(1);
+    expect(h.stdout).toContain(`!! ${(second + 2).toString(16).padStart(4, '0')}  ${mark}`);
+    const j = dmar(['decode', broken, '--lenient', '--json']);
+    expect(j.status).toBe(1);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.problems).toEqual([{ code: 'DMAR-STRUCT-ZERO-LENGTH', offset: second + 2, message: expect.stringContaining('Length is 0') }]);
+    const src = join(work, 'zero-length.json');
+    const back = join(work, 'zero-length-back.bin');
+    writeFileSync(src, j.stdout);
+    expect(dmar(['encode', src, '-o', back, '--keep-checksum']).status).toBe(0);
+    expect(readFileSync(back).equals(bytes)).toBe(true);
+    const i = dmar(['decode', broken, '--lenient', '-f', 'iasl']);
+    expect(i.status).toBe(2);
+    expect(i.stderr).toContain('--lenient shows a broken table as text, hex or json');
+  });
+
+  test('a sound table: the same output as without it, exit 0', () => {
+    const r = dmar(['decode', server, '--lenient']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(dmar(['decode', server]).stdout);
+  });
+});
+
 describe('encode', () => {
   test('a bad source leaves no output file and names the line', () => {
     const src = join(work, 'broken.json');

@@ -1,6 +1,6 @@
 /** The human-readable report (`dmar decode`, the default format). */
 import { checksumValid } from '../../acpi/header.js';
-import { layout } from '../layout.js';
+import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
 import { PATH_NAME } from '../schema.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
@@ -9,9 +9,12 @@ import { describe } from './describe.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 24;
+/** Bytes per row of undecoded data. */
+const ROW = 16;
 const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
 
-export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint): string {
+/** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
+export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = bytes ? checksumValid(bytes) : undefined;
   let scopeLine: string[] | undefined;
@@ -20,9 +23,12 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
     if (scopeLine) out.push(scopeIndent + scopeLine.join('  '));
     scopeLine = undefined;
   };
-  for (const it of layout(t)) {
+  for (const it of withMarks(layout(t), marks)) {
     if (it.kind !== 'field' && it.kind !== 'path') flushScope();
     switch (it.kind) {
+      case 'mark':
+        out.push(p.error(`!! ${at(it.offset)} ${it.message} (${it.code})`));
+        break;
       case 'section':
         if (it.section === 'header') out.push(p.title(`DMAR  DMA Remapping table`));
         break;
@@ -62,7 +68,15 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
         break;
       case 'trailing':
-        out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
+        if (it.implied || it.bytes.length <= ROW) {
+          out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
+          break;
+        }
+        // more than a row (the rest of a table whose walk broke): rows of 16 bytes, each at its offset
+        out.push(`    ${p.dim(at(it.offset))} ${p.warn(`${it.bytes.length} bytes that belong to no field:`)}`);
+        for (let o = 0; o < it.bytes.length; o += ROW) {
+          out.push(`      ${p.dim(at(it.offset + o))} ${bytesHex(it.bytes.subarray(o, o + ROW)).replace(/(..)(?=.)/g, '$1 ')}`);
+        }
         break;
       case 'raw':
         out.push(`    ${p.name('Data'.padEnd(NAME_WIDTH))} ${bytesHex(it.bytes)}`);
