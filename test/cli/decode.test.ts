@@ -24,10 +24,10 @@ describe('decode: sources', () => {
   test('text is the default and names structures, flags and scopes', () => {
     const r = dmar(['decode', server]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('DRHD  Hardware Unit Definition');
+    expect(r.stdout).toContain('DRHD #1  Hardware Unit Definition');
     expect(r.stdout).toContain('INCLUDE_PCI_ALL');
     expect(r.stdout).toContain('IOAPIC Device');
-    expect(r.stdout).toContain('RHSA  Remapping Hardware Static Affinity');
+    expect(r.stdout).toContain('RHSA #1  Remapping Hardware Static Affinity');
     expect(r.stdout).toContain('"\\_SB.PC00.UAR1"');
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
@@ -190,6 +190,35 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
     const r = dmar(['decode', f], { env: { DMAR_DEBUG: '1' } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('one structure numbering: "DRHD #2" is the second DRHD in every output', () => {
+  test('decode text and hex, validate, diff and iasl source errors agree', () => {
+    const multi = join(FIXTURES, 'multi-segment.bin');
+    const text = dmar(['decode', multi]).stdout;
+    expect(text.split('\n').filter((l) => l.startsWith('[0x'))).toEqual([
+      '[0x030] DRHD #1  Hardware Unit Definition  32 bytes',
+      '[0x050] DRHD #2  Hardware Unit Definition  16 bytes',
+      '[0x060] RHSA #1  Remapping Hardware Static Affinity  20 bytes',
+      '[0x074] RHSA #2  Remapping Hardware Static Affinity  20 bytes',
+    ]);
+    expect(dmar(['decode', multi, '-f', 'hex']).stdout).toContain('\n-- DRHD #2 Hardware Unit Definition\n0050  ');
+    const v = JSON.parse(dmar(['validate', multi, '--json']).stdout);
+    expect(v.files[0].findings.map((f: { structure: string; offset: number }) => `${f.structure}@${f.offset}`)).toEqual(['DRHD #2@84']);
+    // diff: the second DRHD's Segment changed
+    const other = Buffer.from(readFileSync(multi));
+    other.writeUInt16LE(7, 0x50 + 6);
+    const b = join(work, 'multi-b.bin');
+    writeFileSync(b, other);
+    expect(dmar(['diff', multi, b]).stdout).toMatch(/~ DRHD segment 1 base 0x3fffc000 +DRHD #2 @0x50\n/);
+    // iasl source: a line missing inside the second DRHD names it so
+    const dsl = join(work, 'multi.dsl');
+    const src = dmar(['decode', multi, '-f', 'iasl']).stdout.split('\n');
+    const segments = src.flatMap((l, i) => (l.includes('PCI Segment Number') ? [i] : []));
+    src.splice(segments[1]!, 1);
+    writeFileSync(dsl, src.join('\n'));
+    expect(dmar(['encode', dsl, '-o', join(work, 'never.bin')]).stderr).toContain(`line ${segments[1]! + 1}: expected "PCI Segment Number" (DRHD #2), found "Register Base Address"`);
   });
 });
 

@@ -2,7 +2,7 @@
 import { checksumValid } from '../../acpi/header.js';
 import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
-import { PATH_ENTRY_SIZE, PATH_NAME } from '../schema.js';
+import { PATH_ENTRY_SIZE, PATH_NAME, structureLabels } from '../schema.js';
 import { scopeTypeName } from '../schema.js';
 import { describe } from './describe.js';
 import type { Paint } from './paint.js';
@@ -14,6 +14,7 @@ const NAME_WIDTH = 24;
 export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = checksumValid(bytes);
+  const labels = structureLabels(t.structures);
   const row = (offset: number, size: number, name: string, text: string) => {
     for (let o = 0; o < Math.max(size, 1); o += BYTES_PER_LINE) {
       const chunk = bytes.subarray(offset + o, offset + Math.min(size, o + BYTES_PER_LINE));
@@ -31,8 +32,8 @@ export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: rea
         out.push(p.title(it.section === 'header' ? '-- ACPI table header' : '-- DMAR'));
         break;
       case 'structure': {
-        const what = it.def ? `${it.def.abbrev} ${it.def.proposed ? p.proposed(it.def.title) : it.def.title}` : `type ${it.s.type} (reserved)`;
-        out.push(p.title(`-- #${it.index} ${what}`));
+        const what = it.def ? (it.def.proposed ? p.proposed(it.def.title) : it.def.title) : '(reserved)';
+        out.push(p.title(`-- ${labels[it.index]} ${what}`));
         break;
       }
       case 'scope':

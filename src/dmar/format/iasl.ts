@@ -13,7 +13,7 @@ import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
   DMAR_FIELDS, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS,
-  SUBTABLE_HEADER_SIZE, structDef, type StructDef,
+  SUBTABLE_HEADER_SIZE, structDef, structureLabeller, type StructDef,
 } from '../schema.js';
 
 export type IaslDialect = 'current' | '2020';
@@ -300,16 +300,18 @@ export function parseIasl(text: string): DmarTable {
     throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
+  const label = structureLabeller();
+  let prev: string | undefined;
   while (c.peek()) {
     if (c.is(TRAILING_DATA_NAME)) {
       const e = c.take([TRAILING_DATA_NAME], 'table');
       t.trailing = parseBytes(e);
       continue;
     }
-    const index = t.structures.length;
-    const context = `structure #${index}`;
+    const context = prev ? `the structure after ${prev}` : 'the first structure';
     const hdr = readRows(c, SUBTABLE_HEADER_FIELDS, context);
     const type = hdr.type as number;
+    prev = label(type);
     const declared = hdr.length as number;
     const def = structDef(type);
     const s: Structure = { offset: 0, type, length: 0, fields: {} };
@@ -325,7 +327,7 @@ export function parseIasl(text: string): DmarTable {
       t.structures.push(s);
       continue;
     }
-    const ctx = `${def.abbrev} ${context}`;
+    const ctx = prev;
     s.fields = readRows(c, def.fields, ctx);
     if (def.body === 'scopes') {
       s.scopes = [];

@@ -2,7 +2,7 @@
 import { checksumValid } from '../../acpi/header.js';
 import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
-import { PATH_NAME } from '../schema.js';
+import { PATH_NAME, structureLabels } from '../schema.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import { scopeTypeName } from '../schema.js';
 import { describe } from './describe.js';
@@ -17,6 +17,7 @@ const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
 export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = bytes ? checksumValid(bytes) : undefined;
+  const labels = structureLabels(t.structures);
   let scopeLine: string[] | undefined;
   let scopeIndent = '';
   const flushScope = () => {
@@ -34,9 +35,9 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         break;
       case 'structure': {
         const def = it.def;
-        const title = def ? `${def.abbrev}  ${def.proposed ? p.proposed(def.title) : def.title}` : p.warn(`type ${it.s.type}  reserved structure type (kept as raw bytes)`);
+        const title = def ? (def.proposed ? p.proposed(def.title) : def.title) : p.warn('reserved structure type (kept as raw bytes)');
         out.push('');
-        out.push(`${p.dim(at(it.offset))} ${p.title(`#${it.index}`)} ${p.title(title)}  ${p.dim(`${it.s.length} bytes`)}`);
+        out.push(`${p.dim(at(it.offset))} ${p.title(labels[it.index]!)}  ${def ? p.title(title) : title}  ${p.dim(`${it.s.length} bytes`)}`);
         break;
       }
       case 'scope':
