@@ -13,7 +13,7 @@ import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
   DMAR_FIELDS, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS,
-  SUBTABLE_HEADER_SIZE, structDef, structureLabeller, type StructDef,
+  SUBTABLE_HEADER_SIZE, structDef, structureLabeller, structureLabels, type StructDef,
 } from '../schema.js';
 
 export type IaslDialect = 'current' | '2020';
@@ -90,6 +90,7 @@ export function formatIasl(
   // layout() yields no raw item for zero raw bytes, but the reader needs the line to know the structure is raw
   let emptyRawAt: number | undefined;
   let inLast = false;
+  const labels = structureLabels(t.structures);
   for (const it of layout(t)) {
     switch (it.kind) {
       case 'section':
@@ -100,7 +101,7 @@ export function formatIasl(
         emptyRawAt = it.s.raw?.length === 0 ? it.offset + SUBTABLE_HEADER_SIZE : undefined;
         inLast = it.index === t.structures.length - 1;
         if (!knownTo(it.def, d)) {
-          const what = it.def ? `${it.def.abbrev} (type ${it.s.type})` : `structure type ${it.s.type}`;
+          const what = `${labels[it.index]} (type ${it.s.type})`;
           warnings.push(
             it.def?.proposed
               ? `${what} at 0x${it.offset.toString(16)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
