@@ -12,6 +12,9 @@ import type { DmarTable } from './model.js';
  */
 export const JSON_LIMITS = { depth: 64, numberLength: 32 } as const;
 
+/** Characters of a JSON number literal after its first: digits, e E + - . */
+const NUMBER_CHAR = new Set([...'0123456789eE+-.'].map((c) => c.charCodeAt(0)));
+
 const jsonError = (line: number, msg: string) => new DmarError(`line ${line}: ${msg}`, -1, 'DMAR-JSON');
 
 /**
@@ -38,7 +41,7 @@ export function checkJsonBounds(text: string): void {
     } else if (c === 0x7d || c === 0x5d) depth--;
     else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
-      while (j < text.length && /[0-9eE+\-.]/.test(text[j]!)) j++;
+      while (j < text.length && NUMBER_CHAR.has(text.charCodeAt(j))) j++;
       const lit = text.slice(i, j);
       if (lit.length > JSON_LIMITS.numberLength) {
         throw jsonError(line, `number ${excerpt(lit, 20)} is longer than ${JSON_LIMITS.numberLength} characters`);

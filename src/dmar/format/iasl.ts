@@ -191,26 +191,33 @@ export function sourceEntries(text: string): Entry[] {
   let inComment = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    let s = '';
     const raw = lines[i]!;
+    // the text outside comments, as slices of the line (no per-character concatenation: lines may be huge)
+    let s = '';
+    let from = 0;
     let inString = false;
-    for (let j = 0; j < raw.length; j++) {
-      const c = raw[j]!;
-      if (inComment) {
-        if (c === '*' && raw[j + 1] === '/') {
-          inComment = false;
-          j++;
+    if (!inComment && !raw.includes('/')) s = raw;
+    else {
+      let j = 0;
+      for (; j < raw.length; j++) {
+        const c = raw[j]!;
+        if (inComment) {
+          if (c === '*' && raw[j + 1] === '/') {
+            inComment = false;
+            from = ++j + 1;
+          }
+          continue;
         }
-        continue;
+        if (c === '"') inString = !inString;
+        if (!inString && c === '/' && raw[j + 1] === '*') {
+          s += raw.slice(from, j);
+          inComment = true;
+          j++;
+          continue;
+        }
+        if (!inString && c === '/' && raw[j + 1] === '/') break;
       }
-      if (c === '"') inString = !inString;
-      if (!inString && c === '/' && raw[j + 1] === '*') {
-        inComment = true;
-        j++;
-        continue;
-      }
-      if (!inString && c === '/' && raw[j + 1] === '/') break;
-      s += c;
+      if (!inComment) s += raw.slice(from, j);
     }
     if (s.includes(RAW_TABLE_DATA)) break;
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
