@@ -1,6 +1,7 @@
 /**
- * Where a table comes from: a file or stdin (raw binary or acpidump text,
- * told apart by content), or the running machine's sysfs.
+ * Where a table comes from: a file or stdin (raw binary, acpidump text, or
+ * table source text when the caller can compile it, told apart by content),
+ * or the running machine's sysfs.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ export class InputError extends Error {
 export interface Source {
   /** What to call the input in messages. */
   name: string;
-  kind: 'binary' | 'acpidump' | 'sysfs';
+  kind: 'binary' | 'acpidump' | 'sysfs' | 'source';
   /** The requested table's bytes. */
   bytes: Uint8Array;
   /** Every table of an acpidump (the requested one included). */
@@ -139,7 +140,7 @@ function readFd(fd: number, limit: number, name: string, what: string): Buffer {
  * /dev/zero would block or never end), and no more than the size limit
  * (TEXT_FACTOR times the table limit) is read.
  */
-export function readInput(file: string, name = file === '-' ? 'stdin' : file): Buffer {
+export function readInputBytes(file: string, name = file === '-' ? 'stdin' : file): Buffer {
   const limit = maxTable() * TEXT_FACTOR;
   if (file === '-') return readFd(0, limit, name, ' on stdin');
   let st: Stats;
@@ -174,9 +175,28 @@ function checkTableSize(bytes: Uint8Array, name: string): void {
   if (bytes.length > limit) throw tooLarge(`a table of ${sizeText(bytes.length)}`, limit, name);
 }
 
-/** Pick `signature` out of raw bytes or acpidump text. */
-export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR'): Source {
+/** Turns table source text (its bytes) into the table's bytes; throws for bad source. */
+export type SourceCompiler = (data: Uint8Array, name: string) => Uint8Array;
+
+/**
+ * Text a table is written in rather than a table (`dmar encode`'s input): a JSON
+ * document, or ACPICA data-table source (`[off] Name : value` lines, as iasl -d writes).
+ */
+export function looksLikeTableSource(head: string): boolean {
+  if (head.includes('\0')) return false;
+  return /^(?:\xef\xbb\xbf)?\s*\{/.test(head) || /^\s*(?:\[[^\]\n]*\]\s*)?Signature\s*:/m.test(head);
+}
+
+/** Pick `signature` out of raw bytes, acpidump text, or (with `compile`) table source text. */
+export function sourceFromBytes(
+  data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler,
+): Source {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096)).toString('latin1');
+  if (kind === 'binary' && compile && !head.startsWith(signature) && looksLikeTableSource(head)) {
+    const bytes = compile(data, name);
+    checkTableSize(bytes, name);
+    return { name, kind: 'source', bytes, readOnly: true };
+  }
   if (kind === 'binary' && looksLikeAcpidump(head)) {
     let tables: DumpedTable[];
     try {
@@ -217,12 +237,15 @@ export function machineTableError(code: string | undefined, signature = 'DMAR', 
   return undefined;
 }
 
-/** Read a table: `file`, `-` for stdin, or undefined for the running machine's table. */
-export function readSource(file: string | undefined, signature = 'DMAR'): Source {
+/**
+ * Read a table: `file`, `-` for stdin, or undefined for the running machine's
+ * table. With `compile`, a file or stdin may also hold the table's source text.
+ */
+export function readSource(file: string | undefined, signature = 'DMAR', compile?: SourceCompiler): Source {
   if (file === undefined) {
     const path = sysfsTablePath(signature);
     try {
-      return sourceFromBytes(readInput(path), path, 'sysfs', signature);
+      return sourceFromBytes(readInputBytes(path), path, 'sysfs', signature);
     } catch (e) {
       const why = machineTableError((e as NodeJS.ErrnoException).code, signature);
       if (why) throw new InputError(why, path);
@@ -230,8 +253,8 @@ export function readSource(file: string | undefined, signature = 'DMAR'): Source
     }
   }
   if (file === '-') {
-    const s = sourceFromBytes(readInput('-'), 'stdin', 'binary', signature);
+    const s = sourceFromBytes(readInputBytes('-'), 'stdin', 'binary', signature, compile);
     return { ...s, readOnly: true };
   }
-  return sourceFromBytes(readInput(file), file, 'binary', signature);
+  return sourceFromBytes(readInputBytes(file), file, 'binary', signature, compile);
 }

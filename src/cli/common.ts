@@ -3,6 +3,8 @@ import { InputError, readSource, type Source } from '../acpi/input.js';
 import { WriteError, writeAll, writeErrorText, writeFileAtomic } from '../acpi/write.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
+import { DMAR_SIGNATURE } from '../dmar/schema.js';
+import { compileSource } from '../dmar/source.js';
 
 /** A failure the CLI reports in one line with exit status 2. */
 export class UsageError extends Error {}
@@ -11,9 +13,18 @@ export interface Loaded extends DecodeResult {
   source: Source;
 }
 
+/**
+ * The input of every reading command: a file, `-` for stdin, or this machine's
+ * table; a binary table, acpidump text, or the source `dmar encode` reads (JSON,
+ * iasl), told apart by content.
+ */
+export function readTableSource(file: string | undefined): Source {
+  return readSource(file, DMAR_SIGNATURE, compileSource);
+}
+
 /** Read and strictly decode a table; any defect becomes a DmarError naming the file. */
 export function loadTable(file: string | undefined, opts: { strict?: boolean } = {}): Loaded {
-  const source = readSource(file);
+  const source = readTableSource(file);
   try {
     return { source, ...decodeDmar(source.bytes, { strict: opts.strict ?? true }) };
   } catch (e) {

@@ -1,14 +1,13 @@
 import { termText } from '../acpi/escape.js';
-import { readSource } from '../acpi/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/diff.js';
 import { DmarError } from '../dmar/errors.js';
-import { UsageError, stdoutWrite } from './common.js';
+import { readTableSource, UsageError, stdoutWrite } from './common.js';
 
 /** Exit status: 0 the inputs are byte for byte equal, 1 they differ. */
 export async function run(a: string, b: string, opts: { json?: boolean }): Promise<number> {
   if (a === '-' && b === '-') throw new UsageError('only one of the two inputs can be stdin');
-  const sources = [readSource(a), readSource(b)] as const;
+  const sources = [readTableSource(a), readTableSource(b)] as const;
   for (const s of sources) {
     // Framing defects are part of the difference; only what is not a DMAR table at all stops here.
     try {

@@ -49,11 +49,12 @@ export function buildProgram(): Command {
   program
     .command('decode')
     .description('decode a DMAR table (file, - for stdin, acpidump text, or this machine\'s table)')
-    .argument('[file]', 'raw table or acpidump text; - for stdin; none: /sys/firmware/acpi/tables/DMAR')
+    .argument('[file]', 'raw table, acpidump text, or JSON/iasl source as encode reads it; - for stdin; none: /sys/firmware/acpi/tables/DMAR')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .option('--lenient', 'show a broken table up to and around the break, the break marked (text, hex, json); exit 1 when broken')
     .action(lazy(() => import('./decode.js')));
 
   program
@@ -127,7 +128,7 @@ export function buildProgram(): Command {
   program
     .command('diff')
     .description('structure-aware difference of two tables; exit 0 when equal, 1 when different')
-    .argument('<a>', 'first table (file, acpidump text, or - for stdin)')
+    .argument('<a>', 'first table (raw, acpidump text, JSON/iasl source, or - for stdin)')
     .argument('<b>', 'second table')
     .option('--json', 'JSON output (format dmar-diff/1)')
     .action(lazy(() => import('./diff.js')));
@@ -162,7 +163,7 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('lint DMAR tables for firmware CI: what Linux and fwts would complain about, and more')
-    .argument('[inputs...]', 'tables (raw or acpidump text), directories (each DMAR table in them), - for stdin; none: this machine\'s table')
+    .argument('[inputs...]', 'tables (raw, acpidump text, or JSON/iasl source), directories (each DMAR table in them), - for stdin; none: this machine\'s table')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']).default('error'))

@@ -5,11 +5,10 @@
 import { termText } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
-import type { Loaded } from './common.js';
-import { readSource } from '../acpi/input.js';
+import { readTableSource, type Loaded } from './common.js';
 
 export function loadForReading(file: string | undefined): Loaded {
-  const source = readSource(file);
+  const source = readTableSource(file);
   let r;
   try {
     r = decodeDmar(source.bytes, { strict: false });

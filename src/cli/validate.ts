@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readInput, readSource, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { InputError, readInputBytes, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
@@ -13,7 +13,7 @@ import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
 import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
-import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { readTableSource, stdoutWrite, UsageError, writeOutput } from './common.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -44,7 +44,7 @@ export function directoryInputs(dir: string): Input[] {
     let data: Buffer;
     try {
       if (!statSync(path).isFile()) continue;
-      data = readInput(path);
+      data = readInputBytes(path);
     } catch (e) {
       const why = e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
       out.push({ name: path, load: () => { throw new InputError(why, path); } });
@@ -60,21 +60,21 @@ export function directoryInputs(dir: string): Input[] {
 }
 
 function expand(args: readonly string[]): Input[] {
-  if (!args.length) return [{ name: sysfsTablePath(), load: () => readSource(undefined) }];
+  if (!args.length) return [{ name: sysfsTablePath(), load: () => readTableSource(undefined) }];
   const out: Input[] = [];
   for (const a of args) {
     if (a === '-') {
-      out.push({ name: 'stdin', load: () => readSource('-') });
+      out.push({ name: 'stdin', load: () => readTableSource('-') });
       continue;
     }
     let dir = false;
     try {
       dir = statSync(a).isDirectory();
     } catch {
-      // readSource reports the missing file
+      // readTableSource reports the missing file
     }
     if (dir) out.push(...directoryInputs(a));
-    else out.push({ name: a, load: () => readSource(a) });
+    else out.push({ name: a, load: () => readTableSource(a) });
   }
   return out;
 }
@@ -96,6 +96,8 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     src = input.load();
   } catch (e) {
     if (e instanceof InputError) return { file: input.name, findings: [], error: { message: e.message, id: null, offset: e.offset >= 0 ? e.offset : null } };
+    // source text (JSON, iasl) that does not compile
+    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: null } };
     throw e;
   }
   const tables = companions(src);

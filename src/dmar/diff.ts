@@ -14,7 +14,7 @@ import { plainJson } from './json.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
-  structDefByAbbrev, structTitle,
+  structDefByAbbrev, structTitle, structureLabels,
 } from './schema.js';
 
 export const DIFF_FORMAT = 'dmar-diff/1';
@@ -52,6 +52,8 @@ export interface FieldDiff {
 
 export interface Place {
   index: number;
+  /** "DRHD #2" (structureLabels: 1-based per type); scopes have none. */
+  label?: string;
   offset: number;
   length: number;
 }
@@ -272,8 +274,8 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
 
 // ---- structures --------------------------------------------------------------
 
-function place(s: Structure, index: number): Place {
-  return { index, offset: s.offset, length: s.length };
+function place(s: Structure, index: number, label: string): Place {
+  return { index, label, offset: s.offset, length: s.length };
 }
 
 function scopePlace(sc: DeviceScope, index: number): Place {
@@ -366,6 +368,8 @@ function structureDiff(change: Change, s: Structure, a: Place | null, b: Place |
 function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB: Uint8Array): StructureDiff[] {
   const A = ta.structures;
   const B = tb.structures;
+  const LA = structureLabels(A);
+  const LB = structureLabels(B);
   const pairs = match(A, B, structureKey, (s) => `type ${s.type}`);
   const still = longestIncreasing(pairs.map((p) => p[1]));
   const partnerOfB = new Map<number, number>();
@@ -383,7 +387,7 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
     const scopes = scopeDiffs(sa.scopes ?? [], sb.scopes ?? []);
     const moved = !still.has(n);
     if (!fields.length && !scopes.length && !moved) return;
-    const d: StructureDiff = { ...structureDiff('changed', sa, place(sa, i), place(sb, j)), fields, scopes };
+    const d: StructureDiff = { ...structureDiff('changed', sa, place(sa, i, LA[i]!), place(sb, j, LB[j]!)), fields, scopes };
     if (moved) d.moved = true;
     changedPairs.set(j, d);
   });
@@ -395,13 +399,13 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
     for (; nextA < upto; nextA++) {
       if (matchedA.has(nextA)) continue;
       const s = A[nextA]!;
-      out.push({ ...structureDiff('removed', s, place(s, nextA), null), ...wholeStructure(s, bytesA, 'a') });
+      out.push({ ...structureDiff('removed', s, place(s, nextA, LA[nextA]!), null), ...wholeStructure(s, bytesA, 'a') });
     }
   };
   B.forEach((s, j) => {
     const i = partnerOfB.get(j);
     if (i === undefined) {
-      out.push({ ...structureDiff('added', s, null, place(s, j)), ...wholeStructure(s, bytesB, 'b') });
+      out.push({ ...structureDiff('added', s, null, place(s, j, LB[j]!)), ...wholeStructure(s, bytesB, 'b') });
       return;
     }
     if (still.has(pairOfB.get(j)!)) flushRemoved(i);

@@ -8,7 +8,7 @@ import { DmarError } from './errors.js';
 import { nameSize, type DeviceScope, type DmarTable, type Fields, type Structure } from './model.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
-  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
+  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef, structureLabeller,
 } from './schema.js';
 
 const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
@@ -81,9 +81,9 @@ export function structureSize(s: Structure): number {
   return n + (s.trailing?.length ?? 0);
 }
 
-function encodeStructure(out: Uint8Array, at: number, s: Structure, index: number): number {
+function encodeStructure(out: Uint8Array, at: number, s: Structure, label: string): number {
   const size = structureSize(s);
-  const where = `structure #${index} (type ${s.type}): `;
+  const where = `${label}: `;
   if (size >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${size} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
   writeFields(out, at, SUBTABLE_HEADER_FIELDS, { type: s.type, length: size }, where);
   if (s.raw) {
@@ -122,9 +122,8 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   writeFields(out, 0, ACPI_HEADER_FIELDS, { ...t.header, length: total, signature: t.header.signature ?? DMAR_SIGNATURE }, 'header: ');
   writeFields(out, 0, DMAR_FIELDS, t.fields, '');
   let at = DMAR_FIXED_SIZE;
-  t.structures.forEach((s, i) => {
-    at += encodeStructure(out, at, s, i);
-  });
+  const label = structureLabeller();
+  for (const s of t.structures) at += encodeStructure(out, at, s, label(s.type));
   if (t.trailing) out.set(t.trailing, at);
   if (!opts.keepChecksum) fixChecksum(out);
   return out;

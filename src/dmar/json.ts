@@ -13,7 +13,7 @@
 import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, checksumValid } from '../acpi/header.js';
 import { bytesHex, hex } from '../acpi/hex.js';
-import { DmarError } from './errors.js';
+import { DmarError, describeValue, excerpt } from './errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
 import {
   DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle,
@@ -124,13 +124,13 @@ function isObject(v: unknown): v is JsonObject {
 export function parseInteger(v: unknown, where: string): bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v.trim())) return BigInt(v.trim());
-  return fail(where, `${JSON.stringify(v)} is not a non-negative integer`);
+  return fail(where, `${describeValue(v)} is not a non-negative integer`);
 }
 
 export function parseHex(v: unknown, where: string): Uint8Array {
   if (typeof v !== 'string') return fail(where, 'expected a hex string');
   const s = v.replace(/\s+/g, '');
-  if (s.length % 2 || !/^[0-9a-f]*$/i.test(s)) return fail(where, `${JSON.stringify(v)} is not hex bytes`);
+  if (s.length % 2 || !/^[0-9a-f]*$/i.test(s)) return fail(where, `${describeValue(v)} is not hex bytes`);
   return Uint8Array.from(Buffer.from(s, 'hex'));
 }
 
@@ -153,7 +153,7 @@ function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
     if (n & namedMask(f)) fail(`${w}.reserved`, 'sets bits that have names; set them by name');
     const proposed = isObject(v.proposed) ? v.proposed : {};
     const known = new Set(['reserved', 'proposed', ...f.bits.map(bitKey)]);
-    for (const k of Object.keys(v)) if (!known.has(k)) fail(w, `unknown bit ${JSON.stringify(k)} (known: ${f.bits.map(bitKey).join(', ')})`);
+    for (const k of Object.keys(v)) if (!known.has(k)) fail(w, `unknown bit ${excerpt(k)} (known: ${f.bits.map(bitKey).join(', ')})`);
     for (const b of f.bits) {
       const raw = b.proposed ? proposed[bitKey(b)] ?? v[bitKey(b)] : v[bitKey(b)];
       if (raw === undefined) continue;
@@ -224,11 +224,11 @@ function structureFromJson(o: unknown, where: string): Structure {
 /** Read a JSON document (already parsed) into a table model. */
 export function fromJson(doc: unknown): DmarTable {
   if (!isObject(doc)) return fail('document', 'expected a JSON object');
-  if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${JSON.stringify(doc.format)} is not ${JSON_FORMAT}`);
+  if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${describeValue(doc.format)} is not ${JSON_FORMAT}`);
   if (!isObject(doc.header)) return fail('header', 'expected an object');
   const header = fieldsFromJson(ACPI_HEADER_FIELDS, doc.header, 'header');
   if (header.signature === '') header.signature = 'DMAR';
-  if (header.signature !== 'DMAR') fail('header.signature', `${JSON.stringify(header.signature)} is not "DMAR"`);
+  if (header.signature !== 'DMAR') fail('header.signature', `${describeValue(header.signature)} is not "DMAR"`);
   const structures = doc.structures ?? [];
   if (!Array.isArray(structures)) return fail('structures', 'expected an array');
   const t: DmarTable = {

@@ -133,6 +133,16 @@ export function jsonSchema(): S {
         items: { if: { required: ['raw'] }, then: raw, else: { anyOf: STRUCTS.map(structSchema) } },
       },
       trailing: { ...HEX_BYTES, description: 'bytes inside Table Length after the last structure' },
+      problems: {
+        type: 'array',
+        description: 'where a broken table stops decoding (`dmar decode --lenient`; informational)',
+        items: {
+          type: 'object',
+          required: ['code', 'offset', 'message'],
+          properties: { code: { type: 'string' }, offset: { type: 'integer', minimum: 0 }, message: { type: 'string' } },
+          additionalProperties: false,
+        },
+      },
     },
     patternProperties: { '^\\$': {} },
     additionalProperties: false,

@@ -80,3 +80,36 @@ export function* layout(t: DmarTable): Generator<Item> {
   }
   yield { kind: 'end', length: at };
 }
+
+/** A place where decoding broke (decode --lenient), shown among the items at its offset. */
+export interface Mark {
+  offset: number;
+  /** The check ID of the defect. */
+  code: string;
+  message: string;
+}
+
+/** The bytes an item stands for ends here (undefined for items that stand for none). */
+function itemEnd(it: Item): number | undefined {
+  switch (it.kind) {
+    case 'field': return it.offset + it.row.size;
+    case 'structure': return it.offset + SUBTABLE_HEADER_SIZE;
+    case 'scope': return it.offset + SCOPE_HEADER_SIZE;
+    case 'path': return it.offset + PATH_ENTRY_SIZE;
+    case 'name': return it.offset + it.size;
+    case 'trailing': case 'raw': return it.offset + it.bytes.length;
+    case 'end': return Infinity;
+    default: return undefined;
+  }
+}
+
+/** The items with each mark placed before the first item that reaches past its offset. */
+export function* withMarks(items: Iterable<Item>, marks: readonly Mark[] = []): Generator<Item | ({ kind: 'mark' } & Mark)> {
+  const left = [...marks].sort((a, b) => a.offset - b.offset);
+  let k = 0;
+  for (const it of items) {
+    const end = itemEnd(it);
+    while (end !== undefined && k < left.length && left[k]!.offset < end) yield { kind: 'mark', ...left[k++]! };
+    yield it;
+  }
+}

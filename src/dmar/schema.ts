@@ -260,6 +260,32 @@ const BY_ABBREV = new Map(STRUCTS.map((s) => [s.abbrev, s]));
 export function structDef(type: number): StructDef | undefined {
   return BY_TYPE.get(type);
 }
+/** A structure type as labels name it: its abbreviation (DRHD), or `type 9` for a reserved one. */
+export function typeLabel(type: number): string {
+  if (type < 0) return 'structure';
+  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? '0x' + type.toString(16) : type}`;
+}
+
+/**
+ * "DRHD #2" is the table's second DRHD: the one numbering of structures in every
+ * output (decode text and hex, validate findings, diff, encode and iasl source
+ * errors), 1-based and per type. The labeller names structures in table order.
+ */
+export function structureLabeller(): (type: number) => string {
+  const seen = new Map<number, number>();
+  return (type) => {
+    const n = (seen.get(type) ?? 0) + 1;
+    seen.set(type, n);
+    return `${typeLabel(type)} #${n}`;
+  };
+}
+
+/** The label of each structure, in table order. */
+export function structureLabels(structures: readonly { type: number }[]): string[] {
+  const next = structureLabeller();
+  return structures.map((s) => next(s.type));
+}
+
 export function structDefByAbbrev(abbrev: string): StructDef | undefined {
   return BY_ABBREV.get(abbrev.toUpperCase());
 }

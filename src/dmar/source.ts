@@ -1,23 +1,105 @@
 /** Source text for `dmar encode`: the JSON document or ACPICA data-table source, told apart by content. */
-import { DmarError } from './errors.js';
+import { encodeDmar } from './encode.js';
+import { DmarError, excerpt } from './errors.js';
 import { parseIasl } from './format/iasl.js';
 import { fromJson } from './json.js';
 import type { DmarTable } from './model.js';
 
+/**
+ * Bounds on a JSON document, checked by one linear scan before JSON.parse: a
+ * real document nests 6 levels and its longest number has a few digits (64-bit
+ * values are "0x..." strings).
+ */
+export const JSON_LIMITS = { depth: 64, numberLength: 32 } as const;
+
+/** Characters of a JSON number literal after its first: digits, e E + - . */
+const NUMBER_CHAR = new Set([...'0123456789eE+-.'].map((c) => c.charCodeAt(0)));
+
+const jsonError = (line: number, msg: string) => new DmarError(`line ${line}: ${msg}`, -1, 'DMAR-JSON');
+
+/**
+ * Refuse what JSON.parse would turn into a stack overflow or a silent
+ * change: nesting deeper than JSON_LIMITS.depth, a number literal longer than
+ * JSON_LIMITS.numberLength, and numbers a double cannot hold exactly (1e309
+ * would become Infinity, then null; 2^64 would lose its low bits).
+ */
+export function checkJsonBounds(text: string): void {
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) line++;
+    else if (c === 0x22) {
+      // a string: skip to its closing quote (JSON.parse reports what is wrong inside)
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x0a) line++;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > JSON_LIMITS.depth) throw jsonError(line, `nested deeper than ${JSON_LIMITS.depth} levels`);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < text.length && NUMBER_CHAR.has(text.charCodeAt(j))) j++;
+      const lit = text.slice(i, j);
+      if (lit.length > JSON_LIMITS.numberLength) {
+        throw jsonError(line, `number ${excerpt(lit, 20)} is longer than ${JSON_LIMITS.numberLength} characters`);
+      }
+      const n = Number(lit);
+      if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) {
+        throw jsonError(line, `number ${lit} is out of range (write 64-bit values as "0x..." strings)`);
+      }
+      i = j - 1;
+    }
+  }
+}
+
+/** V8's JSON.parse message, kept to one short ASCII line (it quotes some of the input). */
+function parseMessage(e: unknown): string {
+  const msg = (e as Error).message.replace(/^JSON\.parse: /, '').replace(/[^\x20-\x7e]/g, '?');
+  return msg.length > 100 ? `${msg.slice(0, 100)}...` : msg;
+}
+
 export function parseSourceText(text: string): DmarTable {
   const body = text.replace(/^\uFEFF/, '');
   if (/^\s*\{/.test(body)) {
+    checkJsonBounds(body);
     let doc: unknown;
     try {
       doc = JSON.parse(body);
     } catch (e) {
-      const msg = (e as Error).message;
-      const pos = /position (\d+)/.exec(msg);
+      const pos = /position (\d+)/.exec((e as Error).message);
       const line = pos ? body.slice(0, Number(pos[1])).split('\n').length : undefined;
-      throw new DmarError(`${line ? `line ${line}: ` : ''}invalid JSON: ${msg.replace(/^JSON\.parse: /, '')}`, -1, 'DMAR-JSON');
+      throw new DmarError(`${line ? `line ${line}: ` : ''}invalid JSON: ${parseMessage(e)}`, -1, 'DMAR-JSON');
     }
     return fromJson(doc);
   }
   if (body.includes('\0')) throw new DmarError('binary data: dmar encode reads JSON or iasl source (dmar decode reads binary tables)', -1, 'DMAR-SOURCE');
   return parseIasl(body);
+}
+
+/**
+ * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
+ * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
+ */
+export function sourceText(data: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+  }
+}
+
+/**
+ * The table that source text (JSON or iasl, as `dmar encode` reads it) describes,
+ * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
+ */
+export function compileSource(data: Uint8Array, name: string): Uint8Array {
+  try {
+    return encodeDmar(parseSourceText(sourceText(data)));
+  } catch (e) {
+    if (e instanceof DmarError) e.file = name;
+    throw e;
+  }
 }

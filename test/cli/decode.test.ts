@@ -24,12 +24,37 @@ describe('decode: sources', () => {
   test('text is the default and names structures, flags and scopes', () => {
     const r = dmar(['decode', server]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('DRHD  Hardware Unit Definition');
+    expect(r.stdout).toContain('DRHD #1  Hardware Unit Definition');
     expect(r.stdout).toContain('INCLUDE_PCI_ALL');
     expect(r.stdout).toContain('IOAPIC Device');
-    expect(r.stdout).toContain('RHSA  Remapping Hardware Static Affinity');
+    expect(r.stdout).toContain('RHSA #1  Remapping Hardware Static Affinity');
     expect(r.stdout).toContain('"\\_SB.PC00.UAR1"');
     expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  test('the source encode reads (JSON, iasl) is read too, told apart by content: decode, validate and diff', () => {
+    const json = join(work, 'as-source.json');
+    const dsl = join(work, 'as-source.dsl');
+    writeFileSync(json, dmar(['decode', server, '--json']).stdout);
+    writeFileSync(dsl, dmar(['decode', server, '--format', 'iasl']).stdout);
+    const text = dmar(['decode', server]).stdout;
+    for (const f of [json, dsl]) {
+      const r = dmar(['decode', f]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(text);
+      expect(dmar(['diff', server, f]).status).toBe(0);
+    }
+    expect(dmar(['decode', '-', '--format', 'hex'], { input: readFileSync(json) }).stdout).toBe(dmar(['decode', server, '--format', 'hex']).stdout);
+    const v = dmar(['validate', json, dsl, '--json']);
+    expect(v.status, v.stdout).toBe(0);
+    expect(JSON.parse(v.stdout).files.map((f: { error?: unknown }) => f.error ?? null)).toEqual([null, null]);
+    // source that does not compile: one line naming the file (validate: an unreadable file, exit 2)
+    const bad = join(work, 'bad-source.json');
+    writeFileSync(bad, readFileSync(json, 'utf8').replace('"hostAddressWidth": 45', '"hostAddressWidth": "wide"'));
+    oneLineError(dmar(['decode', bad]), bad);
+    const vb = dmar(['validate', bad]);
+    expect(vb.status).toBe(2);
+    expect(vb.stdout).toContain('hostAddressWidth: "wide" is not a non-negative integer');
   });
 
   test('- reads stdin', () => {
@@ -168,6 +193,86 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
   });
 });
 
+describe('one structure numbering: "DRHD #2" is the second DRHD in every output', () => {
+  test('decode text and hex, validate, diff and iasl source errors agree', () => {
+    const multi = join(FIXTURES, 'multi-segment.bin');
+    const text = dmar(['decode', multi]).stdout;
+    expect(text.split('\n').filter((l) => l.startsWith('[0x'))).toEqual([
+      '[0x030] DRHD #1  Hardware Unit Definition  32 bytes',
+      '[0x050] DRHD #2  Hardware Unit Definition  16 bytes',
+      '[0x060] RHSA #1  Remapping Hardware Static Affinity  20 bytes',
+      '[0x074] RHSA #2  Remapping Hardware Static Affinity  20 bytes',
+    ]);
+    expect(dmar(['decode', multi, '-f', 'hex']).stdout).toContain('\n-- DRHD #2 Hardware Unit Definition\n0050  ');
+    const v = JSON.parse(dmar(['validate', multi, '--json']).stdout);
+    expect(v.files[0].findings.map((f: { structure: string; offset: number }) => `${f.structure}@${f.offset}`)).toEqual(['DRHD #2@84']);
+    // diff: the second DRHD's Segment changed
+    const other = Buffer.from(readFileSync(multi));
+    other.writeUInt16LE(7, 0x50 + 6);
+    const b = join(work, 'multi-b.bin');
+    writeFileSync(b, other);
+    expect(dmar(['diff', multi, b]).stdout).toMatch(/~ DRHD segment 1 base 0x3fffc000 +DRHD #2 @0x50\n/);
+    // iasl source: a line missing inside the second DRHD names it so
+    const dsl = join(work, 'multi.dsl');
+    const src = dmar(['decode', multi, '-f', 'iasl']).stdout.split('\n');
+    const segments = src.flatMap((l, i) => (l.includes('PCI Segment Number') ? [i] : []));
+    src.splice(segments[1]!, 1);
+    writeFileSync(dsl, src.join('\n'));
+    expect(dmar(['encode', dsl, '-o', join(work, 'never.bin')]).stderr).toContain(`line ${segments[1]! + 1}: expected "PCI Segment Number" (DRHD #2), found "Register Base Address"`);
+  });
+});
+
+describe('decode --lenient', () => {
+  // the second structure's Length set to 0: Linux stops reading there
+  const broken = join(work, 'zero-length.bin');
+  const bytes = Buffer.from(serverBytes);
+  const second = 48 + bytes.readUInt16LE(48 + 2);
+  bytes.writeUInt16LE(0, second + 2);
+  writeFileSync(broken, bytes);
+  const mark = `structure type 0 at 0x${second.toString(16)}: Length is 0 (Linux stops reading the table here) (DMAR-STRUCT-ZERO-LENGTH)`;
+
+  test('without it a broken table shows nothing; with it, everything up to the break, the break marked, the rest as bytes, exit 1', () => {
+    const strict = dmar(['decode', broken]);
+    expect(strict.status).toBe(2);
+    expect(strict.stdout).toBe('');
+    const r = dmar(['decode', broken, '--lenient']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('Hardware Unit Definition  32 bytes');
+    expect(r.stdout).toContain('[0x048] IOAPIC Device  Enumeration ID 0x09');
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf(`!! [0x${(second + 2).toString(16).padStart(3, '0')}] ${mark}`);
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toContain(`[0x0${second.toString(16)}] ${serverBytes.length - second} bytes that belong to no field:`);
+    expect(lines[at + 2]).toBe(`      [0x0${second.toString(16)}] 00 00 00 00 00 00 00 00 00 c0 ff c5 00 00 00 00`);
+    expect(r.stdout).toContain('[0x120] 52 31 00');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('hex and json mark the break too; the JSON keeps every byte; iasl is refused', () => {
+    const h = dmar(['decode', broken, '--lenient', '-f', 'hex']);
+    expect(h.status).toBe(1);
+    expect(h.stdout).toContain(`!! ${(second + 2).toString(16).padStart(4, '0')}  ${mark}`);
+    const j = dmar(['decode', broken, '--lenient', '--json']);
+    expect(j.status).toBe(1);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.problems).toEqual([{ code: 'DMAR-STRUCT-ZERO-LENGTH', offset: second + 2, message: expect.stringContaining('Length is 0') }]);
+    const src = join(work, 'zero-length.json');
+    const back = join(work, 'zero-length-back.bin');
+    writeFileSync(src, j.stdout);
+    expect(dmar(['encode', src, '-o', back, '--keep-checksum']).status).toBe(0);
+    expect(readFileSync(back).equals(bytes)).toBe(true);
+    const i = dmar(['decode', broken, '--lenient', '-f', 'iasl']);
+    expect(i.status).toBe(2);
+    expect(i.stderr).toContain('--lenient shows a broken table as text, hex or json');
+  });
+
+  test('a sound table: the same output as without it, exit 0', () => {
+    const r = dmar(['decode', server, '--lenient']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(dmar(['decode', server]).stdout);
+  });
+});
+
 describe('encode', () => {
   test('a bad source leaves no output file and names the line', () => {
     const src = join(work, 'broken.json');
@@ -180,6 +285,32 @@ describe('encode', () => {
     writeFileSync(src, '{ "header": { ,');
     expect(dmar(['encode', src, '-o', out]).stderr).toMatch(/line 1: invalid JSON/);
     expect(readdirSync(work).filter((f) => f.includes('dmar-tmp'))).toEqual([]);
+  });
+
+  describe('hostile source: one short line, exit 2', () => {
+    const good = () => dmar(['decode', server, '--json']).stdout;
+    const iasl = () => dmar(['decode', server, '--format', 'iasl']).stdout;
+    const cases: Array<[string, () => string, RegExp]> = [
+      ['JSON nested 10^5 levels in a field', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'['.repeat(1e5)}${']'.repeat(1e5)}`), /line \d+: nested deeper than 64 levels/],
+      ['JSON nested 10^5 levels in an unknown key', () => good().replace('{', `{ "x": ${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)},`), /line 1: nested deeper than 64 levels/],
+      ['a million-digit number', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'9'.repeat(1e6)}`), /number "9{20}\.\.\." \(1000000 characters\) is longer than 32 characters/],
+      ['1e309 (Infinity to JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 1e309'), /number 1e309 is out of range/],
+      ['2^64 (rounded by JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 18446744073709551616'), /number 18446744073709551616 is out of range/],
+      ['a million-digit iasl value', () => iasl().replace('Host Address Width : 2D', `Host Address Width : ${'9'.repeat(1e6)}`), /Host Address Width: "9{40}\.\.\." \(1000000 characters\) does not fit in 1 byte/],
+      ['an iasl value of 10^5 parentheses and control bytes', () => iasl().replace('Host Address Width : 2D', `Host Address Width : \x1b[31m\x9b${'('.repeat(1e5)}`), /expected a hex number, found "\\u001b\[31m\\u009b\(+\.\.\." \(100006 characters\)/],
+    ];
+    test.each(cases)('%s', (name, make, message) => {
+      const src = join(work, `hostile-${name.replace(/\W+/g, '-')}.src`);
+      writeFileSync(src, make());
+      const out = join(work, 'hostile.bin');
+      const r = dmar(['encode', src, '-o', out]);
+      oneLineError(r, src);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.length).toBeLessThan(src.length + 160);
+      expect(r.stderr).not.toMatch(/internal error|null/);
+      expect(r.stderr).not.toMatch(/[\x1b\x80-\x9f]/);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 
   test('an iasl source error names the line', () => {

@@ -9,7 +9,7 @@ import { dmar, FIXTURES, ROOT } from '../helpers.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 const bad = (id: string) => join(INVALID, `${id}.bin`);
-const VALID = join(FIXTURES, 'invalid', 'DMAR-HDR-REVISION.json'); // a JSON source: not a table
+const VALID = join(FIXTURES, 'invalid', 'DMAR-HDR-REVISION.json'); // a JSON source (its table has one warning)
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-validate-'));
 
 /** A table with no finding at all: the invalid fixtures' baseline, encoded by the CLI. */
@@ -89,9 +89,17 @@ describe('directories', () => {
   });
 
   test('a file that is not a DMAR table is an error when named explicitly', () => {
-    const { status, doc } = json([VALID]);
+    const other = join(tmp(), 'facp.bin');
+    writeFileSync(other, Buffer.concat([Buffer.from('FACP'), Buffer.alloc(60)]));
+    const { status, doc } = json([other]);
     expect(status).toBe(2);
     expect(doc.files[0].id).toBe('DMAR-HDR-SIGNATURE');
+  });
+
+  test('a JSON source named explicitly is validated as the table it describes (a directory\'s are not candidates)', () => {
+    const { status, doc } = json([VALID]);
+    expect(status).toBe(0);
+    expect(doc.files[0].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-HDR-REVISION']);
   });
 
   test('a directory without any DMAR table is an error (a CI pointed at the wrong place must not pass)', () => {

@@ -99,7 +99,7 @@ describe('matching', () => {
     const gone = d.structures.filter((s) => s.change === 'removed');
     expect(gone).toHaveLength(1);
     expect(gone[0]!.key).toBe(`DRHD segment ${Number(removed.fields.segment)} base 0x${BigInt(removed.fields.registerBaseAddress as bigint).toString(16)}`);
-    expect(gone[0]!.a).toEqual({ index: removedIndex, offset: removed.offset, length: removed.length });
+    expect(gone[0]!.a).toEqual({ index: removedIndex, label: 'DRHD #1', offset: removed.offset, length: removed.length });
     // Every other structure is matched: it moved in the bytes but nothing in it changed.
     expect(d.structures.filter((s) => s.change !== 'removed')).toEqual([]);
   });
@@ -173,7 +173,7 @@ describe('output', () => {
     const text = formatDiff(diffTables(qemu, edited, { a: 'a.bin', b: 'b.bin' }), PLAIN);
     expect(text).toContain('--- a: a.bin (80 bytes)');
     expect(text).toMatch(/~ Flags +0x01 -> 0x09 +@0x25\n +IMS_OPTOUT \(proposed\) +0 -> 1/);
-    expect(text).toMatch(/\+ VIRT \(proposed\) +#2 @0x50 in b, 32 bytes/);
+    expect(text).toMatch(/\+ VIRT \(proposed\) +VIRT #1 @0x50 in b, 32 bytes/);
     expect(text).toMatch(/Supported Features +0x1 \(IMS\)/);
     expect(text.trimEnd().split('\n').at(-1)).toBe('4 differences');
     expect(formatDiff(diffTables(qemu, qemu), PLAIN)).toBe('no differences (80 bytes)\n');

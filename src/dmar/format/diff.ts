@@ -66,7 +66,7 @@ function fieldLines(d: FieldDiff, p: Paint, indent: string, oneSide: boolean): s
 }
 
 function placeText(pl: Place | null): string {
-  return pl ? `#${pl.index} @${hex(pl.offset)}` : '-';
+  return pl ? `${pl.label ?? `#${pl.index + 1}`} @${hex(pl.offset)}` : '-';
 }
 
 function scopeLines(sc: ScopeDiff, p: Paint, indent: string): string[] {

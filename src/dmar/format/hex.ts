@@ -1,9 +1,9 @@
 /** Annotated hex dump: each field's bytes beside its name and value. */
 import { quoted } from '../../acpi/escape.js';
 import { checksumValid } from '../../acpi/header.js';
-import { layout } from '../layout.js';
+import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
-import { PATH_ENTRY_SIZE, PATH_NAME } from '../schema.js';
+import { PATH_ENTRY_SIZE, PATH_NAME, structureLabels } from '../schema.js';
 import { scopeTypeName } from '../schema.js';
 import { describe } from './describe.js';
 import type { Paint } from './paint.js';
@@ -11,9 +11,11 @@ import type { Paint } from './paint.js';
 const BYTES_PER_LINE = 8;
 const NAME_WIDTH = 24;
 
-export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
+/** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
+export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = checksumValid(bytes);
+  const labels = structureLabels(t.structures);
   const row = (offset: number, size: number, name: string, text: string) => {
     for (let o = 0; o < Math.max(size, 1); o += BYTES_PER_LINE) {
       const chunk = bytes.subarray(offset + o, offset + Math.min(size, o + BYTES_PER_LINE));
@@ -22,14 +24,17 @@ export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
       out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${p.name(name.padEnd(NAME_WIDTH))} ${text}` : `${p.dim(off)}  ${hexs}`);
     }
   };
-  for (const it of layout(t)) {
+  for (const it of withMarks(layout(t), marks)) {
     switch (it.kind) {
+      case 'mark':
+        out.push(p.error(`!! ${it.offset.toString(16).padStart(4, '0')}  ${it.message} (${it.code})`));
+        break;
       case 'section':
         out.push(p.title(it.section === 'header' ? '-- ACPI table header' : '-- DMAR'));
         break;
       case 'structure': {
-        const what = it.def ? `${it.def.abbrev} ${it.def.proposed ? p.proposed(it.def.title) : it.def.title}` : `type ${it.s.type} (reserved)`;
-        out.push(p.title(`-- #${it.index} ${what}`));
+        const what = it.def ? (it.def.proposed ? p.proposed(it.def.title) : it.def.title) : '(reserved)';
+        out.push(p.title(`-- ${labels[it.index]} ${what}`));
         break;
       }
       case 'scope':

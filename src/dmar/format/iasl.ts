@@ -9,12 +9,12 @@ import { bitValue } from '../../acpi/fields.js';
 import { iaslComment, iaslString } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { structureSize } from '../encode.js';
-import { DmarError } from '../errors.js';
+import { DmarError, excerpt } from '../errors.js';
 import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
   DMAR_FIELDS, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS,
-  SUBTABLE_HEADER_SIZE, structDef, type StructDef,
+  SUBTABLE_HEADER_SIZE, structDef, structureLabeller, structureLabels, type StructDef,
 } from '../schema.js';
 
 export type IaslDialect = 'current' | '2020';
@@ -113,6 +113,7 @@ export function formatIasl(
   // layout() yields no raw item for zero raw bytes, but the reader needs the line to know the structure is raw
   let emptyRawAt: number | undefined;
   let inLast = false;
+  const labels = structureLabels(t.structures);
   for (const it of layout(t)) {
     switch (it.kind) {
       case 'section':
@@ -123,7 +124,7 @@ export function formatIasl(
         emptyRawAt = it.s.raw?.length === 0 ? it.offset + SUBTABLE_HEADER_SIZE : undefined;
         inLast = it.index === t.structures.length - 1;
         if (!knownTo(it.def, d)) {
-          const what = it.def ? `${it.def.abbrev} (type ${it.s.type})` : `structure type ${it.s.type}`;
+          const what = `${labels[it.index]} (type ${it.s.type})`;
           warnings.push(
             it.def?.proposed
               ? `${what} at 0x${it.offset.toString(16)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
@@ -214,32 +215,39 @@ export function sourceEntries(text: string): Entry[] {
   let inComment = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    let s = '';
     const raw = lines[i]!;
+    // the text outside comments, as slices of the line (no per-character concatenation: lines may be huge)
+    let s = '';
+    let from = 0;
     let inString = false;
-    for (let j = 0; j < raw.length; j++) {
-      const c = raw[j]!;
-      if (inComment) {
-        if (c === '*' && raw[j + 1] === '/') {
-          inComment = false;
-          j++;
+    if (!inComment && !raw.includes('/')) s = raw;
+    else {
+      let j = 0;
+      for (; j < raw.length; j++) {
+        const c = raw[j]!;
+        if (inComment) {
+          if (c === '*' && raw[j + 1] === '/') {
+            inComment = false;
+            from = ++j + 1;
+          }
+          continue;
         }
-        continue;
+        if (c === '"') inString = !inString;
+        if (!inString && c === '/' && raw[j + 1] === '*') {
+          s += raw.slice(from, j);
+          inComment = true;
+          j++;
+          continue;
+        }
+        if (!inString && c === '/' && raw[j + 1] === '/') break;
       }
-      if (c === '"') inString = !inString;
-      if (!inString && c === '/' && raw[j + 1] === '*') {
-        inComment = true;
-        j++;
-        continue;
-      }
-      if (!inString && c === '/' && raw[j + 1] === '/') break;
-      s += c;
+      if (!inComment) s += raw.slice(from, j);
     }
     if (s.includes(RAW_TABLE_DATA)) break;
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
     if (!s) continue;
     const colon = s.indexOf(':');
-    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${JSON.stringify(s.slice(0, 40))}`, -1, 'DMAR-SOURCE');
+    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${excerpt(s)}`, -1, 'DMAR-SOURCE');
     entries.push({ name: s.slice(0, colon).trim(), value: s.slice(colon + 1).trim(), line: i + 1 });
   }
   return entries;
@@ -251,20 +259,24 @@ function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
   };
   if (row.kind === 'ascii') {
     const m = /^"(.*)"/.exec(e.value);
-    if (!m) bad(`expected a quoted string, found ${JSON.stringify(e.value)}`);
+    if (!m) bad(`expected a quoted string, found ${excerpt(e.value)}`);
     const s = m![1]!;
-    if (s.length > row.size) bad(`"${s}" is longer than ${row.size} characters`);
+    if (s.length > row.size) bad(`${excerpt(s)} is longer than ${row.size} characters`);
     return s.replace(/\0+$/, '');
   }
   if (row.kind === 'bytes') {
     const toks = e.value.split(/[\s,]+/).filter(Boolean);
-    if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${JSON.stringify(e.value)}`);
+    if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${excerpt(e.value)}`);
     return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
   }
   const tok = e.value.split(/\s+/)[0] ?? '';
-  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${JSON.stringify(e.value)}`);
-  const n = BigInt(tok.toLowerCase().startsWith('0x') ? tok : '0x' + tok);
-  if (n >= 1n << BigInt(8 * size)) bad(`${tok} does not fit in ${size} byte${size > 1 ? 's' : ''}`);
+  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${excerpt(e.value)}`);
+  const digits = tok.replace(/^(0x)?0*/i, '');
+  const fits = `does not fit in ${size} byte${size > 1 ? 's' : ''}`;
+  // a long run of digits is refused by its length, before BigInt reads it
+  if (digits.length > 2 * size) bad(`${excerpt(tok)} ${fits}`);
+  const n = BigInt('0x' + (digits || '0'));
+  if (n >= 1n << BigInt(8 * size)) bad(`${tok} ${fits}`);
   return row.size > 4 ? n : Number(n);
 }
 
@@ -282,7 +294,7 @@ class Cursor {
     const e = this.entries[this.i];
     if (!e) throw new DmarError(`end of source: expected "${names[0]}" (${context})`, -1, 'DMAR-SOURCE');
     if (!names.some((n) => norm(n) === norm(e.name))) {
-      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found "${e.name}"`, -1, 'DMAR-SOURCE');
+      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found ${excerpt(e.name)}`, -1, 'DMAR-SOURCE');
     }
     this.i++;
     return e;
@@ -317,19 +329,21 @@ export function parseIasl(text: string): DmarTable {
   if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', -1, 'DMAR-SOURCE');
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
   if (header.signature !== DMAR_SIGNATURE) {
-    throw new DmarError(`Signature is ${JSON.stringify(header.signature)}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
+    throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
+  const label = structureLabeller();
+  let prev: string | undefined;
   while (c.peek()) {
     if (c.is(TRAILING_DATA_NAME)) {
       const e = c.take([TRAILING_DATA_NAME], 'table');
       t.trailing = parseBytes(e);
       continue;
     }
-    const index = t.structures.length;
-    const context = `structure #${index}`;
+    const context = prev ? `the structure after ${prev}` : 'the first structure';
     const hdr = readRows(c, SUBTABLE_HEADER_FIELDS, context);
     const type = hdr.type as number;
+    prev = label(type);
     const declared = hdr.length as number;
     const def = structDef(type);
     const s: Structure = { offset: 0, type, length: 0, fields: {} };
@@ -345,7 +359,7 @@ export function parseIasl(text: string): DmarTable {
       t.structures.push(s);
       continue;
     }
-    const ctx = `${def.abbrev} ${context}`;
+    const ctx = prev;
     s.fields = readRows(c, def.fields, ctx);
     if (def.body === 'scopes') {
       s.scopes = [];
@@ -355,7 +369,7 @@ export function parseIasl(text: string): DmarTable {
         while (c.is(PATH_NAME)) {
           const e = c.take([PATH_NAME], ctx);
           const m = /^([0-9a-f]{1,2})\s*,\s*([0-9a-f]{1,2})$/i.exec(e.value);
-          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${JSON.stringify(e.value)}`, -1, 'DMAR-SOURCE');
+          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${excerpt(e.value)}`, -1, 'DMAR-SOURCE');
           path.push({ device: parseInt(m[1]!, 16), function: parseInt(m[2]!, 16) });
         }
         s.scopes.push({ offset: 0, fields, path });

@@ -1,8 +1,8 @@
 /** The human-readable report (`dmar decode`, the default format). */
 import { checksumValid } from '../../acpi/header.js';
-import { layout } from '../layout.js';
+import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
-import { PATH_NAME } from '../schema.js';
+import { PATH_NAME, structureLabels } from '../schema.js';
 import { quoted } from '../../acpi/escape.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import { scopeTypeName } from '../schema.js';
@@ -10,28 +10,35 @@ import { describe } from './describe.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 24;
+/** Bytes per row of undecoded data. */
+const ROW = 16;
 const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
 
-export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint): string {
+/** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
+export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = bytes ? checksumValid(bytes) : undefined;
+  const labels = structureLabels(t.structures);
   let scopeLine: string[] | undefined;
   let scopeIndent = '';
   const flushScope = () => {
     if (scopeLine) out.push(scopeIndent + scopeLine.join('  '));
     scopeLine = undefined;
   };
-  for (const it of layout(t)) {
+  for (const it of withMarks(layout(t), marks)) {
     if (it.kind !== 'field' && it.kind !== 'path') flushScope();
     switch (it.kind) {
+      case 'mark':
+        out.push(p.error(`!! ${at(it.offset)} ${it.message} (${it.code})`));
+        break;
       case 'section':
         if (it.section === 'header') out.push(p.title(`DMAR  DMA Remapping table`));
         break;
       case 'structure': {
         const def = it.def;
-        const title = def ? `${def.abbrev}  ${def.proposed ? p.proposed(def.title) : def.title}` : p.warn(`type ${it.s.type}  reserved structure type (kept as raw bytes)`);
+        const title = def ? (def.proposed ? p.proposed(def.title) : def.title) : p.warn('reserved structure type (kept as raw bytes)');
         out.push('');
-        out.push(`${p.dim(at(it.offset))} ${p.title(`#${it.index}`)} ${p.title(title)}  ${p.dim(`${it.s.length} bytes`)}`);
+        out.push(`${p.dim(at(it.offset))} ${p.title(labels[it.index]!)}  ${def ? p.title(title) : title}  ${p.dim(`${it.s.length} bytes`)}`);
         break;
       }
       case 'scope':
@@ -63,7 +70,15 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} ${quoted(it.name)}${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
         break;
       case 'trailing':
-        out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
+        if (it.implied || it.bytes.length <= ROW) {
+          out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
+          break;
+        }
+        // more than a row (the rest of a table whose walk broke): rows of 16 bytes, each at its offset
+        out.push(`    ${p.dim(at(it.offset))} ${p.warn(`${it.bytes.length} bytes that belong to no field:`)}`);
+        for (let o = 0; o < it.bytes.length; o += ROW) {
+          out.push(`      ${p.dim(at(it.offset + o))} ${bytesHex(it.bytes.subarray(o, o + ROW)).replace(/(..)(?=.)/g, '$1 ')}`);
+        }
         break;
       case 'raw':
         out.push(`    ${p.name('Data'.padEnd(NAME_WIDTH))} ${bytesHex(it.bytes)}`);

@@ -7,7 +7,9 @@ import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../model.js';
-import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, type StructDef } from '../schema.js';
+import {
+  fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, structureLabels, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
+} from '../schema.js';
 
 export type { Severity };
 
@@ -103,7 +105,7 @@ const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 export class Context {
   readonly table: DmarTable;
   private readonly byType = new Map<number, Located[]>();
-  private readonly labels: string[] = [];
+  private readonly labels: string[];
   private readonly memo = new Map<string, unknown>();
 
   constructor(
@@ -113,11 +115,8 @@ export class Context {
     readonly tables?: readonly CompanionTable[],
   ) {
     this.table = decoded.table;
-    const ordinal = new Map<number, number>();
+    this.labels = structureLabels(decoded.table.structures);
     decoded.table.structures.forEach((s, index) => {
-      const n = (ordinal.get(s.type) ?? 0) + 1;
-      ordinal.set(s.type, n);
-      this.labels.push(`${typeName(s.type)} #${n}`);
       const def = structDef(s.type);
       if (!def || s.raw) return;
       let list = this.byType.get(s.type);
@@ -151,7 +150,7 @@ export class Context {
   /** Label for a structure that framing rejected, starting at `at`: its type is read from its bytes. */
   labelUnframed(index: number, at: number): string {
     if (this.labels[index]) return this.labels[index]!;
-    if (at + fieldEnd(SUB_TYPE) > this.bytes.length) return `structure #${index + 1}`;
+    if (at + fieldEnd(SUB_TYPE) > this.bytes.length) return `structure at ${hex(at)}`;
     const type = readUint(this.bytes, at + SUB_TYPE.offset, SUB_TYPE.size);
     const n = this.table.structures.filter((s) => s.type === type).length + 1;
     return `${typeName(type)} #${n}`;
@@ -176,10 +175,7 @@ export class Context {
 
 export { scopeTypeName };
 
-export function typeName(type: number): string {
-  if (type < 0) return 'structure';
-  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? hex(type) : type}`;
-}
+export const typeName = typeLabel;
 
 /** Device Scope Type values (the schema's). */
 export const SCOPE = SCOPE_TYPE;

@@ -13,16 +13,53 @@ function namespaceScopes(ctx: Context) {
     .map(({ l, sc, j }) => ({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') }));
 }
 
+/**
+ * Linux's warning for an RHSA whose unit it has not met (dmar_parse_one_rhsa() in
+ * drivers/iommu/intel/dmar.c: pr_warn(FW_BUG "Your BIOS is broken; RHSA refers to
+ * non-existent DMAR unit at %llx\n" ...), then add_taint(TAINT_FIRMWARE_WORKAROUND)).
+ */
+function linuxRhsaMessage(base: bigint): string {
+  return `Linux: "[Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at ${base.toString(16)}"`;
+}
+
+/** Each RHSA with its Base Address and the first DRHD of the table with that Register Base Address. */
+function rhsaUnits(ctx: Context): { l: Located; b: bigint; unit: Located | undefined }[] {
+  return ctx.once('rhsa-units', () => {
+    const units = new Map<bigint, Located>();
+    for (const d of ctx.of(STRUCT_TYPE.DRHD)) {
+      const base = big(d.s.fields, 'registerBaseAddress');
+      if (!units.has(base)) units.set(base, d);
+    }
+    return ctx.of(STRUCT_TYPE.RHSA).map((l) => {
+      const b = big(l.s.fields, 'baseAddress');
+      return { l, b, unit: units.get(b) };
+    });
+  });
+}
+
 export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-RHSA-NO-DRHD', severity: 'error', source: ['Linux'],
     description: 'an RHSA Base Address is no DRHD\'s Register Base Address',
     hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
     run(ctx, report) {
-      const bases = new Set(ctx.of(STRUCT_TYPE.DRHD).map((l) => big(l.s.fields, 'registerBaseAddress')));
-      for (const l of ctx.of(STRUCT_TYPE.RHSA)) {
-        const b = big(l.s.fields, 'baseAddress');
-        if (!bases.has(b)) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD` });
+      for (const { l, b, unit } of rhsaUnits(ctx)) {
+        if (unit === undefined) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD: ${linuxRhsaMessage(b)}` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-RHSA-BEFORE-DRHD', severity: 'error', source: ['Linux'],
+    description: 'an RHSA comes before the DRHD it names',
+    hint: 'Linux walks the table once and registers each DRHD as it meets it, so it finds no unit for this RHSA: FW_BUG "RHSA refers to non-existent DMAR unit", kernel tainted; move the RHSA after the DRHDs',
+    run(ctx, report) {
+      for (const { l, b, unit } of rhsaUnits(ctx)) {
+        if (unit !== undefined && unit.index > l.index) {
+          report({
+            offset: ctx.at(l, 'baseAddress'), structure: l.index,
+            message: `Base Address ${hex(b)} names ${ctx.label(unit.index)}, which comes after it: ${linuxRhsaMessage(b)}`,
+          });
+        }
       }
     },
   }),

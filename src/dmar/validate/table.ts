@@ -96,10 +96,12 @@ export const checks: Check[] = [
     hint: 'bits 4..7 of the DMAR Flags are reserved and must be 0',
     run: reservedOf([FLAGS]),
   }),
+  // Linux reads X2APIC_OPT_OUT (dmar_x2apic_optout()) only after intel_prepare_irq_remapping()
+  // found INTR_REMAP (`if (!dmar_ir_support()) return -ENODEV;`): without it the bit changes nothing.
   defineCheck({
-    id: 'DMAR-FLAGS-X2APIC-NO-IR', severity: 'warning', source: ['Linux', 'VT-d spec'],
-    description: 'X2APIC_OPT_OUT is set but INTR_REMAP is clear',
-    hint: 'X2APIC_OPT_OUT only has a meaning when interrupt remapping is supported (INTR_REMAP); clear it or set INTR_REMAP',
+    id: 'DMAR-FLAGS-X2APIC-NO-IR', severity: 'info', source: ['VT-d spec'],
+    description: 'X2APIC_OPT_OUT is set but INTR_REMAP is clear: the bit has no effect',
+    hint: 'the VT-d specification makes X2APIC_OPT_OUT valid only with INTR_REMAP, and Linux reads it only when interrupt remapping is on: harmless; clear it for tidiness',
     run(ctx, report) {
       if (flag(ctx, X2APIC_OPT_OUT) && !flag(ctx, INTR_REMAP)) {
         report({ offset: FLAGS.offset, message: `Flags ${hex(num(ctx.table.fields, 'flags'))}: X2APIC_OPT_OUT without INTR_REMAP` });

@@ -1,14 +1,15 @@
 // Behaviour of individual checks beyond their fixtures: scope flags inside SIDP, framing that
 // does not stop validation, labels, ordering, real firmware quirks, the MADT cross-check.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readSource } from '../../../src/acpi/input.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
 import { encodeDmar } from '../../../src/dmar/encode.js';
 import { fromJson } from '../../../src/dmar/json.js';
-import { validateBytes } from '../../../src/dmar/validate/index.js';
-import { ACPIDUMPS, corpusFiles, corpusTable, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
+import { checkById, validateBytes } from '../../../src/dmar/validate/index.js';
+import { ACPIDUMPS, corpusFiles, corpusTable, dmar, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 
@@ -100,6 +101,48 @@ describe('framing defects do not stop validation', () => {
     const offsets = validateBytes(encode(d)).map((f) => f.offset);
     expect(offsets.length).toBeGreaterThanOrEqual(3);
     expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
+  });
+});
+
+describe('an RHSA and the DRHD it names', () => {
+  const withRhsa = (at: number, base: string) => {
+    const d = baseline();
+    d.structures.splice(at, 0, { kind: 'RHSA', baseAddress: base, proximityDomain: 1 });
+    return validateBytes(encode(d));
+  };
+  const base = () => baseline().structures[0].registerBaseAddress as string;
+
+  test('placed before that DRHD: an error with Linux\'s message (Linux walks the table once)', () => {
+    const f = withRhsa(0, base()).filter((x) => x.severity === 'error');
+    expect(f.map((x) => x.id)).toEqual(['DMAR-RHSA-BEFORE-DRHD']);
+    expect(f[0]!.structure).toBe('RHSA #1');
+    expect(f[0]!.offset).toBe(48 + 8);
+    expect(f[0]!.message).toContain('names DRHD #1, which comes after it');
+    expect(f[0]!.message).toContain(`Linux: "[Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at ${BigInt(base()).toString(16)}"`);
+  });
+  test('placed after it: no finding', () => {
+    expect(withRhsa(baseline().structures.length, base())).toEqual([]);
+  });
+  test('naming no DRHD at all: DMAR-RHSA-NO-DRHD alone, with the same Linux message', () => {
+    const f = withRhsa(0, '0xabc000').filter((x) => x.severity === 'error');
+    expect(f.map((x) => x.id)).toEqual(['DMAR-RHSA-NO-DRHD']);
+    expect(f[0]!.message).toContain('RHSA refers to non-existent DMAR unit at abc000');
+  });
+});
+
+describe('X2APIC_OPT_OUT without INTR_REMAP', () => {
+  test('is info from the VT-d spec, so --fail-on warning passes', () => {
+    const d = baseline();
+    d.flags = 2;
+    const bytes = encode(d);
+    const f = validateBytes(bytes);
+    expect(f.map((x) => `${x.id}:${x.severity}`)).toEqual(['DMAR-FLAGS-X2APIC-NO-IR:info']);
+    expect(checkById('DMAR-FLAGS-X2APIC-NO-IR')!.source).toEqual(['VT-d spec']);
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-x2apic-'));
+    writeFileSync(join(dir, 't.bin'), bytes);
+    const r = dmar(['validate', join(dir, 't.bin'), '--fail-on', 'warning']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('DMAR-FLAGS-X2APIC-NO-IR');
   });
 });
 
