@@ -88,6 +88,13 @@ export interface Located {
   def: StructDef;
 }
 
+/** A device scope with its structure and its 0-based index there. */
+export interface ScopeOf {
+  l: Located;
+  sc: DeviceScope;
+  j: number;
+}
+
 /** Another ACPI table of the same machine (an acpidump's, or the live system's). */
 export interface CompanionTable {
   signature: string;
@@ -107,6 +114,8 @@ export class Context {
   private readonly byType = new Map<number, Located[]>();
   private readonly labels: string[] = [];
   private readonly memo = new Map<string, unknown>();
+  private allMemo: Located[] | undefined;
+  private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -133,14 +142,24 @@ export class Context {
     return this.byType.get(type) ?? [];
   }
 
-  /** Every decoded structure with a layout. */
-  all(): Located[] {
-    return [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
+  /** Every decoded structure with a layout, in table order (computed once per table: do not modify). */
+  all(): readonly Located[] {
+    if (!this.allMemo) this.allMemo = [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
+    return this.allMemo;
   }
 
-  /** Every device scope of the given structures (all by default), with its structure and 0-based index. */
-  scopes(of: readonly Located[] = this.all()): { l: Located; sc: DeviceScope; j: number }[] {
-    return of.flatMap((l) => (l.s.scopes ?? []).map((sc, j) => ({ l, sc, j })));
+  /**
+   * Every device scope of the given structures (all by default), with its structure and 0-based index.
+   * Computed once per list (all(), or an of(type)): many checks ask for the same one.
+   */
+  scopes(of: readonly Located[] = this.all()): readonly ScopeOf[] {
+    let hit = this.scopesMemo.get(of);
+    if (!hit) {
+      hit = [];
+      for (const l of of) (l.s.scopes ?? []).forEach((sc, j) => hit!.push({ l, sc, j }));
+      this.scopesMemo.set(of, hit);
+    }
+    return hit;
   }
 
   /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
