@@ -33,7 +33,7 @@ export function sysfsTablePath(signature = 'DMAR'): string {
   return join(liveRoot(), 'sys/firmware/acpi/tables', signature);
 }
 
-function readAll(path: string | 0, name: string): Buffer {
+export function readAll(path: string | 0, name: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {

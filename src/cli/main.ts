@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
+import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -136,7 +137,8 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('lint DMAR tables for firmware CI: what Linux and fwts would complain about, and more')
-    .argument('[inputs...]', 'tables (raw or acpidump text), directories (each DMAR table in them), - for stdin; none: this machine\'s table')
+    .argument('[inputs...]', 'tables (raw or acpidump text), directories (their candidate files, below), - for stdin; none: this machine\'s table')
+    .addHelpText('after', `\nDirectories: ${DIRECTORY_CANDIDATES}. A candidate that cannot be read as a DMAR table is reported on stderr and the run exits 2.`)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']).default('error'))
