@@ -13,7 +13,11 @@ export interface Loaded extends DecodeResult {
 
 /** Read and strictly decode a table; any defect becomes a DmarError naming the file. */
 export function loadTable(file: string | undefined, opts: { strict?: boolean } = {}): Loaded {
-  const source = readSource(file);
+  return decodeSource(readSource(file), opts);
+}
+
+/** Strictly decode a source already read (one of a batch); any defect becomes a DmarError naming the file. */
+export function decodeSource(source: Source, opts: { strict?: boolean } = {}): Loaded {
   try {
     return { source, ...decodeDmar(source.bytes, { strict: opts.strict ?? true }) };
   } catch (e) {

@@ -31,8 +31,9 @@ export function buildProgram(): Command {
 
   program
     .command('decode')
-    .description('decode a DMAR table (file, - for stdin, acpidump text, or this machine\'s table)')
-    .argument('[file]', 'raw table or acpidump text; - for stdin; none: /sys/firmware/acpi/tables/DMAR')
+    .description('decode DMAR tables (files, directories, - for stdin, acpidump text, or this machine\'s table)')
+    .argument('[files...]', 'raw tables or acpidump text, directories (their candidate files, as for validate); - for stdin; none: /sys/firmware/acpi/tables/DMAR')
+    .addHelpText('after', '\nSeveral tables (several inputs, or a directory): each is decoded in turn; text, hex and iasl open each with a line "==> FILE <==" (iasl: in a comment); --format json writes JSON Lines, one compact document per table with its "file" first. A table that cannot be read is one line on stderr, the others go on, and the run exits 2.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
