@@ -52,10 +52,12 @@ function directoryEntry(path: string, entry: Dirent): Input | undefined {
     if (e instanceof InputError) return { name: path, load: () => { throw e; } };
     return undefined; // vanished between listing and stat
   }
-  const head = data.subarray(0, 4096).toString('latin1');
-  const dump = !head.startsWith(DMAR_MAGIC) && looksLikeAcpidump(head);
-  const candidate = dump ? /^DMAR @ /m.test(data.toString('latin1'))
-    : head.startsWith(DMAR_MAGIC) || (RAW_NAME.test(name) && !otherTable(name, data));
+  if (data.length >= 4 && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
+    // a raw table (the common case): no text to look at
+    return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
+  }
+  const dump = looksLikeAcpidump(data.toString('latin1', 0, 4096));
+  const candidate = dump ? /^DMAR @ /m.test(data.toString('latin1')) : RAW_NAME.test(name) && !otherTable(name, data);
   return candidate ? { name: path, load: () => sourceFromBytes(data, path, 'binary') } : undefined;
 }
 

@@ -43,6 +43,9 @@ function scopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
   return ctx.once(`drhd-scopes:${type}`, () => ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)).filter(({ sc }) => sc.fields.type === type));
 }
 
+/** Up to this many units, firstOverlapping compares every pair. */
+const SMALL = 16;
+
 interface Unit {
   l: Located;
   lo: bigint;
@@ -61,7 +64,18 @@ interface Unit {
 export function firstOverlapping(units: readonly Unit[]): Int32Array {
   const n = units.length;
   const out = new Int32Array(n).fill(-1);
-  if (n < 2) return out;
+  if (n <= SMALL) {
+    // a real table's few units: every pair is quicker than building the indexes
+    for (let i = 0; i < n; i++) {
+      const b = units[i]!;
+      for (let k = 0; k < n; k++) {
+        const a = units[k]!;
+        if (k === i || a.lo === b.lo || !(b.lo < a.hi && a.lo < b.hi)) continue;
+        if (out[i] < 0 || a.l.index < out[i]!) out[i] = a.l.index;
+      }
+    }
+    return out;
+  }
   const cmp = (x: bigint, y: bigint) => (x < y ? -1 : x > y ? 1 : 0);
   const order = units.map((_, i) => i).sort((a, b) => cmp(units[a]!.lo, units[b]!.lo) || a - b);
   const lo = order.map((i) => units[i]!.lo);
