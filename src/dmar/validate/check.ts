@@ -112,7 +112,8 @@ const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 export class Context {
   readonly table: DmarTable;
   private readonly byType = new Map<number, Located[]>();
-  private readonly labels: string[] = [];
+  /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
+  private readonly ordinals: number[] = [];
   private readonly memo = new Map<string, unknown>();
   private allMemo: Located[] | undefined;
   private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
@@ -128,7 +129,7 @@ export class Context {
     decoded.table.structures.forEach((s, index) => {
       const n = (ordinal.get(s.type) ?? 0) + 1;
       ordinal.set(s.type, n);
-      this.labels.push(`${typeName(s.type)} #${n}`);
+      this.ordinals.push(n);
       const def = structDef(s.type);
       if (!def || s.raw) return;
       let list = this.byType.get(s.type);
@@ -164,14 +165,14 @@ export class Context {
 
   /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
   label(index: number): string {
-    const known = this.labels[index];
-    if (known) return known;
+    const n = this.ordinals[index];
+    if (n !== undefined) return `${typeName(this.table.structures[index]!.type)} #${n}`;
     return `${typeName(-1)} at index ${index}`;
   }
 
   /** Label for a structure that framing rejected, starting at `at`: its type is read from its bytes. */
   labelUnframed(index: number, at: number): string {
-    if (this.labels[index]) return this.labels[index]!;
+    if (this.ordinals[index] !== undefined) return this.label(index);
     if (at + fieldEnd(SUB_TYPE) > this.bytes.length) return `structure #${index + 1}`;
     const type = readUint(this.bytes, at + SUB_TYPE.offset, SUB_TYPE.size);
     const n = this.table.structures.filter((s) => s.type === type).length + 1;
