@@ -118,7 +118,8 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   }
   if (opts.output) {
     writeOutput(opts.output, out);
-    if (summary) process.stderr.write(`dmar: ${opts.output}: ${summary}\n`);
+    // not "dmar: ...": that prefix is an error's, and this line is printed on success too
+    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${opts.output})\n`);
   } else stdoutWrite(out);
   return status;
 }

@@ -192,11 +192,11 @@ describe('validate in CI: nothing unreadable passes unnoticed', () => {
     expect(failing.status).toBe(2);
     expect(failing.stdout).toBe('');
     expect(failing.stderr.split('\n')).toEqual([
-      'dmar: /nonexistent/DMAR: no such file', `dmar: ${out}: 1 table: 1 error, 0 warnings, 0 info, 1 unreadable`, '',
+      'dmar: /nonexistent/DMAR: no such file', `dmar validate: 1 table: 1 error, 0 warnings, 0 info, 1 unreadable (report in ${out})`, '',
     ]);
     const passing = dmar(['validate', cleanTable(), '-f', 'junit', '-o', out]);
     expect(passing.status).toBe(0);
-    expect(passing.stderr).toBe(`dmar: ${out}: 1 table: 0 errors, 0 warnings, 0 info\n`);
+    expect(passing.stderr).toBe(`dmar validate: 1 table: 0 errors, 0 warnings, 0 info (report in ${out})\n`);
   });
 });
 
