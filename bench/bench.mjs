@@ -47,7 +47,8 @@ function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
   const timeFile = join(work, 'time.txt');
   const [c, a] = haveTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
   const t = process.hrtime.bigint();
-  const r = spawnSync(c, a, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, cwd, maxBuffer: 1 << 28 });
+  // an iasl can loop for ever on input it does not expect: never wait for anything unbounded
+  const r = spawnSync(c, a, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, cwd, maxBuffer: 1 << 28, timeout: 600_000, killSignal: 'SIGKILL' });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
   if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}: exit ${r.status}: ${r.stderr}`);
   const cpu = haveTime ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((s, x) => s + Number(x) * 1000, 0) : NaN;
@@ -141,7 +142,8 @@ function corpusCopy(n, ext) {
   for (let i = 0; i < n; i++) copyFileSync(files[i % files.length], join(dir, `t${String(i).padStart(6, '0')}${ext}`));
   return dir;
 }
-const haveIasl = spawnSync('iasl', ['-v']).status !== null && !spawnSync('iasl', ['-v']).error;
+const iaslV = spawnSync('iasl', ['-v'], { timeout: 10_000, killSignal: 'SIGKILL' });
+const haveIasl = iaslV.status !== null && !iaslV.error;
 const floor = join(root, 'bench/floor.mjs');
 const sizes = quick ? [1000] : [1000, 10_000];
 for (const n of sizes) {

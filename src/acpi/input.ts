@@ -2,8 +2,8 @@
  * Where a table comes from: a file or stdin (raw binary or acpidump text,
  * told apart by content), or the running machine's sysfs.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AcpidumpError, looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
 
 export class InputError extends Error {
@@ -65,6 +65,26 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
   return { name, kind, bytes: data, readOnly: kind === 'sysfs' };
 }
 
+const isRoot = (): boolean => process.getuid?.() === 0;
+
+/**
+ * Why the running machine's table cannot be read, as it is: sysfs shows every
+ * table the firmware gave to everyone, so a missing file is a missing table
+ * (root or not); only a file there that cannot be read is a matter of root.
+ */
+export function machineTableError(code: string | undefined, signature = 'DMAR', root = isRoot()): string | undefined {
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    if (signature !== 'DMAR') return `no ${signature} table on this machine`;
+    const dir = dirname(sysfsTablePath(signature));
+    if (!existsSync(dir)) return `no DMAR table on this machine: ${dir} does not exist (no ACPI, or sysfs not mounted here); give a file`;
+    return 'no DMAR table on this machine: not an Intel VT-d platform, or VT-d is disabled in the firmware setup; give a file';
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return `cannot read the ${signature} table: permission denied${root ? '' : ' (it is readable by root only: run as root, or give a copy of it)'}`;
+  }
+  return undefined;
+}
+
 /** Read a table: `file`, `-` for stdin, or undefined for the running machine's table. */
 export function readSource(file: string | undefined, signature = 'DMAR'): Source {
   if (file === undefined) {
@@ -72,9 +92,8 @@ export function readSource(file: string | undefined, signature = 'DMAR'): Source
     try {
       return sourceFromBytes(readFileSync(path), path, 'sysfs', signature);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new InputError(`no ${signature} table on this machine (not Intel VT-d, or not root?)`, path);
-      if (code === 'EACCES') throw new InputError(`cannot read the ${signature} table: permission denied (run as root)`, path);
+      const why = machineTableError((e as NodeJS.ErrnoException).code, signature);
+      if (why) throw new InputError(why, path);
       throw e;
     }
   }

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { decodeSource, failureLine, loadTable, stdoutWrite, writeOutput, type Loaded } from './common.js';
 import { tableInputs } from './inputs.js';
 
@@ -25,7 +26,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     const { formatIasl } = await import('../dmar/format/iasl.js');
     return ({ table, source, end }) => {
       const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
-      for (const w of r.warnings) process.stderr.write(`dmar: warning: ${w}\n`);
+      for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
       return r.text;
     };
   }
@@ -41,7 +42,8 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
 /** The line that opens each table of a batch, naming its file (JSON Lines carry it as "file"). */
 function banner(format: Format, name: string): string {
   if (format === 'json') return '';
-  return format === 'iasl' ? `/* ==> ${name} <== */\n` : `==> ${name} <==\n`;
+  const shown = termText(name);
+  return format === 'iasl' ? `/* ==> ${shown.replace(/\*\//g, '*\\/')} <== */\n` : `==> ${shown} <==\n`;
 }
 
 const isDirectory = (p: string) => {

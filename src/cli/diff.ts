@@ -1,3 +1,4 @@
+import { termText } from '../acpi/escape.js';
 import { readSource } from '../acpi/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/diff.js';
@@ -21,7 +22,7 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
   const d = diffTables(sa.bytes, sb.bytes, { a: sa.name, b: sb.name });
   for (const [name, problems] of [[sa.name, d.problems.a], [sb.name, d.problems.b]] as const) {
     for (const p of problems.filter((x) => x.severity === 'error')) {
-      process.stderr.write(`dmar: warning: ${name}: offset 0x${p.offset.toString(16)}: ${p.message}\n`);
+      process.stderr.write(`dmar: warning: ${termText(`${name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
     }
   }
   if (opts.json) {

@@ -3,6 +3,7 @@
  * cannot be rewritten before anything is done, reporting each change on stderr.
  */
 import { realpathSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
@@ -42,7 +43,7 @@ export function asUsage<T>(f: () => T): T {
   }
 }
 
-const say = (line: string) => process.stderr.write(`${line}\n`);
+const say = (line: string) => process.stderr.write(`${termText(line)}\n`);
 
 /** Run one edit on `file` and write the result (in place unless -o). */
 export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {

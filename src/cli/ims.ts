@@ -1,5 +1,6 @@
 /** `dmar ims [FILE]`: gather evidence, run the chosen policies, print verdicts with their reasons. */
 import { existsSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { sysfsTablePath } from '../acpi/input.js';
 import { decideAll } from '../ims/decide.js';
 import { gatherEvidence, type CommandLineEvidence, type Gathered } from '../ims/evidence.js';
@@ -52,6 +53,6 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
     return 0;
   }
   const p = await painter();
-  stdoutWrite(`${p.dim('evidence from')} ${input}\n\n` + decisions.map((d) => decisionText(d, p)).join('\n'));
+  stdoutWrite(`${p.dim('evidence from')} ${termText(input)}\n\n` + decisions.map((d) => decisionText(d, p)).join('\n'));
   return 0;
 }

@@ -5,6 +5,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { failureLine } from './common.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
+import { setColour } from './colour.js';
+import { addFooters, addHelpCommand } from './help.js';
+import { FOOTERS } from './help-text.js';
+import { termLines, termText } from '../acpi/escape.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -27,7 +31,12 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, 'dmar: ')) });
+    .configureOutput({ outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
+    .option('--no-color', 'no colour (overrides FORCE_COLOR)')
+    .helpCommand(false)
+    .hook('preAction', () => setColour(program.opts<{ color?: boolean }>().color));
 
   program
     .command('decode')
@@ -151,6 +160,8 @@ export function buildProgram(): Command {
 
   // more commands register below
 
+  addHelpCommand(program);
+  addFooters(program, FOOTERS);
   return program;
 }
 
@@ -166,12 +177,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const line = failureLine(e);
     if (line !== undefined && !process.env.DMAR_DEBUG) {
-      process.stderr.write(`dmar: ${line}\n`);
+      process.stderr.write(`dmar: ${termText(line)}\n`);
       return EXIT.BAD_INPUT;
     }
     if (process.env.DMAR_DEBUG) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dmar: internal error: ${msg} (set DMAR_DEBUG=1 for the stack trace)\n`);
+    process.stderr.write(`dmar: internal error: ${termText(msg)} (set DMAR_DEBUG=1 for the stack trace)\n`);
     return EXIT.BAD_INPUT;
   }
 }

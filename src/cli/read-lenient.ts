@@ -2,6 +2,7 @@
  * The read-only editing views (flags, virt show) decode leniently: a framing
  * defect is reported on stderr, and what precedes it is still shown.
  */
+import { termText } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import type { Loaded } from './common.js';
@@ -17,7 +18,7 @@ export function loadForReading(file: string | undefined): Loaded {
     throw e;
   }
   for (const p of r.problems.filter((x) => x.severity === 'error')) {
-    process.stderr.write(`dmar: warning: ${source.name}: offset 0x${p.offset.toString(16)}: ${p.message}\n`);
+    process.stderr.write(`dmar: warning: ${termText(`${source.name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
   }
   return { source, ...r };
 }

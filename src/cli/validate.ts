@@ -3,6 +3,7 @@
  * printing live here; the checks are in src/dmar/validate/.
  */
 import { readFileSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
 import { InputError, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError } from '../dmar/errors.js';
@@ -62,7 +63,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
 function errorLine(r: FileResult): string {
   const e = r.error!;
   const at = e.offset !== null && e.offset >= 0 ? `offset 0x${e.offset.toString(16)}: ` : '';
-  return `${r.file}: ${at}${e.message}${e.id ? ` (${e.id})` : ''}`;
+  return `${termText(r.file)}: ${at}${termText(e.message)}${e.id ? ` (${e.id})` : ''}`;
 }
 
 function ids(patterns: readonly string[], option: string): Set<string> {
@@ -119,7 +120,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.output) {
     writeOutput(opts.output, out);
     // not "dmar: ...": that prefix is an error's, and this line is printed on success too
-    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${opts.output})\n`);
+    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
   } else stdoutWrite(out);
   return status;
 }

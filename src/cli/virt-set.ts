@@ -12,7 +12,7 @@ export interface VirtSetOptions extends EditCliOptions {
 /** `--features ims,msi-compose`; `none` or an empty list for no feature. */
 export function parseFeatures(list: string): string[] {
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  return names.length === 1 && names[0] === 'none' ? [] : names;
+  return names.length === 1 && names[0]!.toLowerCase() === 'none' ? [] : names;
 }
 
 export function run(file: string | undefined, opts: VirtSetOptions): number {

@@ -1,3 +1,4 @@
+import { quoted, termText } from '../acpi/escape.js';
 import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
 import { toJson } from '../dmar/json.js';
@@ -20,7 +21,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
   }
   const p = await (await import('./colour.js')).painter();
   if (found.length === 0) {
-    stdoutWrite(`no ${p.proposed(VIRT.title)} (type 0x${VIRT.type.toString(16)}) in ${source.name}\n`);
+    stdoutWrite(`no ${p.proposed(VIRT.title)} (type 0x${VIRT.type.toString(16)}) in ${termText(source.name)}\n`);
     return 0;
   }
   stdoutWrite(found.map((s) => describe(s, p)).join('\n'));
@@ -39,7 +40,7 @@ function describe(s: Structure, p: Paint): string {
       if (BigInt(v as number | bigint) !== 0n) lines.push(`  ${p.name(f.name.padEnd(24))} ${p.warn(`0x${v.toString(16)} (should be 0)`)}`);
       continue;
     }
-    const text = f.kind === 'ascii' ? JSON.stringify(v) : f.bits ? '0x' + v.toString(16).padStart(2 * f.size, '0') : String(v);
+    const text = f.kind === 'ascii' ? quoted(String(v)) : f.bits ? '0x' + v.toString(16).padStart(2 * f.size, '0') : String(v);
     lines.push(`  ${p.name(f.name.padEnd(24))} ${p.value(text)}`);
     for (const b of f.bits ?? []) {
       const on = bitValue(v as number | bigint, b) === 1;

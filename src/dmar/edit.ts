@@ -20,7 +20,7 @@ import type { Structure } from './model.js';
 import { asciiValue } from './parsers.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, VIRT_DESCRIPTOR_TYPE, VIRT_FEATURE_CLI,
-  VIRT_LENGTH, VIRT_REVISION, fieldByKey, structDef, type StructDef,
+  VIRT_LENGTH, VIRT_REVISION, dmarFlagKey, fieldByKey, structDef, virtFeatureKey, type StructDef,
 } from './schema.js';
 
 export interface EditOptions {
@@ -102,9 +102,9 @@ function verify(ok: boolean, what: string): void {
 
 // ---- DMAR Flags ----------------------------------------------------------
 
-/** The DMAR Flags bit a CLI name (`ims-optout`, ...) stands for. */
+/** The DMAR Flags bit a name stands for: its CLI name (`ims-optout`) or its name (`IMS_OPTOUT`), in any case. */
 export function dmarFlagBit(cli: string): BitDef {
-  const name = DMAR_FLAG_CLI[cli];
+  const name = dmarFlagKey(cli);
   const bit = name === undefined ? undefined : bitByKey(FLAGS, name);
   if (!bit) fail(`unknown flag ${JSON.stringify(cli)} (known: ${Object.keys(DMAR_FLAG_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
   return bit;
@@ -178,11 +178,11 @@ export interface VirtSpec {
   features?: readonly string[];
 }
 
-/** The Supported Features bits that CLI names stand for. */
+/** The Supported Features bits that names stand for (CLI names or bit names, in any case). */
 export function featureMask(names: readonly string[]): bigint {
-  const unknown = names.find((n) => VIRT_FEATURE_CLI[n] === undefined);
+  const unknown = names.find((n) => virtFeatureKey(n) === undefined);
   if (unknown !== undefined) fail(`unknown feature ${JSON.stringify(unknown)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
-  return flagsMask(V_FEATURES, names.map((n) => VIRT_FEATURE_CLI[n]!));
+  return flagsMask(V_FEATURES, names.map((n) => virtFeatureKey(n)!));
 }
 
 /** Check a Hypervisor Signature before any byte is touched. */

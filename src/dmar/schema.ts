@@ -233,6 +233,27 @@ export const DMAR_FLAG_CLI: Readonly<Record<string, string>> = {
   'dma-ctrl-platform-opt-in': 'DMA_CTRL_PLATFORM_OPT_IN', 'ims-optout': 'IMS_OPTOUT',
 };
 
+/** How a typed flag or feature name is compared: any case, `_` and `-` alike (`IMS_OPTOUT`, `ims-optout`, `Ims_OptOut`). */
+const nameKey = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-');
+
+/**
+ * A lookup from every accepted spelling of a name, the CLI name and the bit
+ * name as displayed, to the bit's key. A Map, so no name typed by a user
+ * reaches an object's prototype (`constructor`, `toString`).
+ */
+function nameLookup(cli: Readonly<Record<string, string>>): (typed: string) => string | undefined {
+  const m = new Map<string, string>();
+  for (const [c, key] of Object.entries(cli)) {
+    m.set(nameKey(key), key);
+    m.set(nameKey(c), key);
+  }
+  return (typed) => m.get(nameKey(typed));
+}
+/** The DMAR Flags bit key a typed flag name stands for. */
+export const dmarFlagKey = nameLookup(DMAR_FLAG_CLI);
+/** The Supported Features bit key a typed feature name stands for. */
+export const virtFeatureKey = nameLookup(VIRT_FEATURE_CLI);
+
 const BY_TYPE = new Map(STRUCTS.map((s) => [s.type, s]));
 const BY_ABBREV = new Map(STRUCTS.map((s) => [s.abbrev, s]));
 

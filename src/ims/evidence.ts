@@ -4,6 +4,7 @@
  * system. Policies only ever see the Evidence object: they never read a
  * table, a file or an option themselves.
  */
+import { quoted } from '../acpi/escape.js';
 import { bitByKey, bitValue, namedMask } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
@@ -138,7 +139,7 @@ function oemFact(table: DmarTable | undefined, noTable: string): Fact {
   const id = str(table.header, OEM_ID.key);
   const tid = str(table.header, OEM_TABLE_ID.key);
   const hit = matchVirtualFirmware(id, tid);
-  const where = `${OEM_ID.name} ${JSON.stringify(id)} at offset ${hex(OEM_ID.offset)}, ${OEM_TABLE_ID.name} ${JSON.stringify(tid)} at offset ${hex(OEM_TABLE_ID.offset)}`;
+  const where = `${OEM_ID.name} ${quoted(id)} at offset ${hex(OEM_ID.offset)}, ${OEM_TABLE_ID.name} ${quoted(tid)} at offset ${hex(OEM_TABLE_ID.offset)}`;
   return { value: hit !== undefined, source: `${where}: ${hit ? `written by ${hit.who}` : 'no known virtual firmware'}`, weak: true };
 }
 

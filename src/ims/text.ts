@@ -1,4 +1,5 @@
 /** `dmar ims` text: per policy the verdict in colour, then each rule that fired with the facts it read and their sources. */
+import { quoted, termText } from '../acpi/escape.js';
 import type { Paint } from '../dmar/format/paint.js';
 import type { Decision } from './decide.js';
 import { fact, type DescriptorValue, type Fact, type FactName } from './evidence.js';
@@ -12,7 +13,7 @@ function descriptorText(v: DescriptorValue): string {
   if (v === 'absent') return 'absent';
   const feats = Object.entries(v.features).filter(([, on]) => on).map(([n]) => n);
   const unknown = v.unknownFeatures ? `, unnamed feature bits 0x${v.unknownFeatures.toString(16)}` : '';
-  const sig = v.hypervisorSignature ? `, signature ${JSON.stringify(v.hypervisorSignature)}` : '';
+  const sig = v.hypervisorSignature ? `, signature ${quoted(v.hypervisorSignature)}` : '';
   return `VIRTUALIZED=${v.virtualized ? 1 : 0}${sig}, features ${feats.length ? feats.join(' ') : 'none'}${unknown}`;
 }
 
@@ -37,7 +38,7 @@ export function decisionText(d: Decision, p: Paint): string {
     const rows = r.uses.map((n) => {
       const f = fact(d.evidence, n);
       const [plain, painted] = factLabel(p, n, f);
-      return { plain, painted, value: factValueText(n, f), source: f.source };
+      return { plain, painted, value: factValueText(n, f), source: termText(f.source) };
     });
     const w = Math.max(...rows.map((x) => x.plain.length));
     const vw = Math.max(...rows.map((x) => x.value.length));
@@ -48,8 +49,8 @@ export function decisionText(d: Decision, p: Paint): string {
   if (d.policy.ignores?.length) lines.push(`  ${p.dim(`ignores: ${d.policy.ignores.join(', ')}`)}`);
   for (const f of d.findings) {
     const tag = f.severity === 'error' ? p.error('error') : f.severity === 'warning' ? p.warn('warning') : p.info('info');
-    lines.push(`  ${tag}: ${f.message} [${f.code}]`);
+    lines.push(`  ${tag}: ${termText(f.message)} [${f.code}]`);
   }
-  for (const w of d.warnings) lines.push(`  ${p.warn('warning')}: ${w}`);
+  for (const w of d.warnings) lines.push(`  ${p.warn('warning')}: ${termText(w)}`);
   return lines.join('\n') + '\n';
 }

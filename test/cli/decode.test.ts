@@ -48,7 +48,7 @@ describe('decode: sources', () => {
     expect(JSON.parse(r.stdout).header.oemTableId).toBe('S2600WF ');
     const none = dmar(['decode'], { env: { DMAR_ROOT: join(work, 'empty') } });
     expect(none.status).toBe(2);
-    expect(none.stderr).toMatch(/^dmar: .*DMAR: no DMAR table on this machine \(not Intel VT-d, or not root\?\)\n$/);
+    expect(none.stderr).toMatch(/^dmar: .*DMAR: no DMAR table on this machine: .*\n$/);
   });
 
   describe.skipIf(!HAVE_CORPUS)('acpidump text', () => {

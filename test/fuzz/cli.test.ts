@@ -257,19 +257,22 @@ describe(`encode on mutated JSON and iasl source (${TEXTS} sources)`, () => {
     expect([...statuses].sort()).toEqual([0, 2]);
   });
 
-  test('decode output with firmware string bytes above 0x7f encodes back to the same bytes', async () => {
+  test('firmware string bytes above 0x7f: exact through JSON; through iasl source as iasl -d writes them, with a warning', async () => {
     const dir = join(work, 'latin1');
     mkdirSync(dir, { recursive: true });
     const table = decodeDmar(seeds.find((s) => s.name.endsWith('qemu-q35-ir.bin'))!.bytes).table;
     table.header.oemId = '\u00e9\u00e8\u00ffOEM';
     const bytes = encodeDmar(table);
     writeFileSync(join(dir, 't.bin'), bytes);
-    for (const [fmt, file] of [['json', 't.json'], ['iasl', 't.dsl']] as const) {
+    // iasl source cannot carry them (iasl takes such source for binary): spaces, as iasl -d writes them
+    const asIasl = encodeDmar({ ...table, header: { ...table.header, oemId: '   OEM' } });
+    for (const [fmt, file, expected] of [['json', 't.json', bytes], ['iasl', 't.dsl', asIasl]] as const) {
       const d = await dmarAsync(['decode', 't.bin', '--format', fmt, '-o', file], dir);
       expect(d.status).toBe(0);
+      expect(d.stderr).toMatch(fmt === 'iasl' ? /^dmar: warning: Oem ID at 0xa is E9 E8 FF 4F 45 4D: iasl source cannot carry it exactly/ : /^$/);
       const e = await dmarAsync(['encode', file, '-o', `${fmt}.bin`], dir);
       expect([e.status, e.stderr]).toEqual([0, '']);
-      expect(Buffer.from(readFileSync(join(dir, `${fmt}.bin`))).equals(Buffer.from(bytes))).toBe(true);
+      expect(Buffer.from(readFileSync(join(dir, `${fmt}.bin`))).equals(Buffer.from(expected))).toBe(true);
     }
   });
 });

@@ -1,13 +1,10 @@
 /** How a field's value reads to a person: shared by the text and hex writers. */
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { quoted } from '../../acpi/escape.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import type { StructDef } from '../schema.js';
 import { structDef } from '../schema.js';
 import type { Paint } from './paint.js';
-
-export function showString(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
-}
 
 export interface Described {
   value: string;
@@ -24,7 +21,7 @@ export interface DescribeContext {
 
 /** The value in hex (strings quoted), and notes: named bits, enum names, units, reserved bits that are set. */
 export function describe(row: FieldDef, v: FieldValue, ctx: DescribeContext, p: Paint): Described {
-  if (row.kind === 'ascii') return { value: showString(v as string), notes: [] };
+  if (row.kind === 'ascii') return { value: quoted(v as string), notes: [] };
   if (row.kind === 'bytes') {
     const b = v as Uint8Array;
     const zero = b.every((x) => x === 0);

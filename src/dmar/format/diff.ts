@@ -1,5 +1,6 @@
 /** `dmar diff` as text: one line per difference, `+` added, `-` removed, `~` changed, with offsets in both inputs. */
 import { bitValue, type FieldDef } from '../../acpi/fields.js';
+import { quoted, termText } from '../../acpi/escape.js';
 import { hex } from '../../acpi/hex.js';
 import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../diff.js';
 import type { Paint } from './paint.js';
@@ -18,8 +19,8 @@ function valueText(d: FieldDiff, side: Side): string {
   const v = side.value;
   const f: FieldDef | undefined = d.row;
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (!f) return d.field === 'deviceName' ? JSON.stringify(v) : hexText(String(v));
-  if (f.kind === 'ascii') return JSON.stringify(v);
+  if (!f) return d.field === 'deviceName' ? quoted(String(v)) : hexText(String(v));
+  if (f.kind === 'ascii') return quoted(String(v));
   if (f.kind === 'bytes') return hexText(String(v));
   if (typeof v === 'string') return v;
   const hexish = f.bits !== undefined || f.role === 'checksum' || f.role === 'type' || f.radix === 16;
@@ -99,8 +100,8 @@ function structureLines(s: StructureDiff, p: Paint): string[] {
 export function formatDiff(d: TableDiff, p: Paint): string {
   if (d.equal) return `no differences (${d.a.size} bytes)\n`;
   const out: string[] = [
-    p.error(`--- a: ${d.a.name} (${d.a.size} bytes)`),
-    p.ok(`+++ b: ${d.b.name} (${d.b.size} bytes)`),
+    p.error(`--- a: ${termText(d.a.name)} (${d.a.size} bytes)`),
+    p.ok(`+++ b: ${termText(d.b.name)} (${d.b.size} bytes)`),
   ];
   const section = (title: string, lines: string[]) => {
     if (lines.length) out.push(p.title(title), ...lines);

@@ -1,4 +1,5 @@
 /** Annotated hex dump: each field's bytes beside its name and value. */
+import { quoted } from '../../acpi/escape.js';
 import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
@@ -43,7 +44,7 @@ export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint): string {
         row(it.offset, PATH_ENTRY_SIZE, PATH_NAME, pathEntryText(it));
         break;
       case 'name':
-        row(it.offset, it.size, it.title, JSON.stringify(it.name));
+        row(it.offset, it.size, it.title, quoted(it.name));
         break;
       case 'trailing':
         row(it.offset, it.bytes.length, it.implied ? 'Padding' : 'Trailing Data', it.implied ? '' : p.warn('belongs to no field'));

@@ -6,6 +6,7 @@
  */
 import type { FieldDef, FieldValue } from '../../acpi/fields.js';
 import { bitValue } from '../../acpi/fields.js';
+import { iaslComment, iaslString } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { structureSize } from '../encode.js';
 import { DmarError } from '../errors.js';
@@ -41,8 +42,30 @@ export function hexBytes(b: Uint8Array): string {
   return Array.from(b, (x) => hx(x, 2)).join(' ');
 }
 
+/**
+ * A string field as `iasl -d` writes it (escape.ts iaslString); when that
+ * loses bytes, a warning names the field and the bytes.
+ */
+function stringText(name: string, offset: number, s: string, warnings: string[]): string {
+  const { text, replaced, cut, iaslUnreadable } = iaslString(s);
+  if (iaslUnreadable) {
+    warnings.push(`${name} at 0x${offset.toString(16)} holds a '"' or ends with a '\\', as iasl -d writes it: iasl cannot compile it back, dmar encode can`);
+  }
+  if (replaced.length || cut.length) {
+    const bytes = (b: Iterable<number>) => hexBytes(Uint8Array.from(b));
+    const why = [
+      replaced.length ? `bytes ${bytes(new Set(replaced))} as spaces` : '',
+      cut.length ? `the NUL and what follows, ${bytes(cut)}, left out` : '',
+    ].filter(Boolean).join(' and ');
+    warnings.push(
+      `${name} at 0x${offset.toString(16)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; `
+      + `written "${text}" (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
+    );
+  }
+  return `"${text}"`;
+}
+
 function valueText(row: FieldDef, v: FieldValue, size = row.size): string {
-  if (row.kind === 'ascii') return `"${v as string}"`;
   if (row.kind === 'bytes') return hexBytes(v as Uint8Array);
   return hx(BigInt(v as number | bigint), size * 2);
 }
@@ -78,7 +101,7 @@ export function formatIasl(
   const line = (s: string) => out.push(s);
   line('/*');
   line(` * dmar: ACPI data table source for ACPICA iasl (${d === 'current' ? 'ACPICA 2024 and later' : 'ACPICA 20200925'} field names)`);
-  if (opts.sourceName) line(` * Disassembly of ${opts.sourceName}`);
+  if (opts.sourceName) line(` * Disassembly of ${iaslComment(opts.sourceName)}`);
   line(' *');
   line(' * ACPI Data Table [DMAR]');
   line(' *');
@@ -127,7 +150,8 @@ export function formatIasl(
           break;
         }
         const name = d === '2020' && row.iasl2020 ? row.iasl2020.name : row.name;
-        line(lineHeader(d, it.offset, row.size, name) + valueText(row, it.value) + annotation(d, row, it.value, it.where));
+        const value = row.kind === 'ascii' ? stringText(name, it.offset, it.value as string, warnings) : valueText(row, it.value);
+        line(lineHeader(d, it.offset, row.size, name) + value + annotation(d, row, it.value, it.where));
         if (d === 'current' && row.name.endsWith('(decoded below)')) {
           for (const b of row.bits ?? []) line(flagLine(d, b.name) + hx(bitValue(it.value as number, b), 1));
         }
@@ -143,7 +167,7 @@ export function formatIasl(
         line('');
         break;
       case 'name':
-        line(lineHeader(d, it.offset, it.size, it.title) + `"${it.name}"`);
+        line(lineHeader(d, it.offset, it.size, it.title) + stringText(it.title, it.offset, it.name, warnings));
         if (!it.terminated) warnings.push(`${it.title} at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
         break;
       case 'trailing':

@@ -3,6 +3,7 @@ import { checksumValid } from '../../acpi/header.js';
 import { layout } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
 import { PATH_NAME } from '../schema.js';
+import { quoted } from '../../acpi/escape.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import { scopeTypeName } from '../schema.js';
 import { describe } from './describe.js';
@@ -59,7 +60,7 @@ export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint
         break;
       }
       case 'name':
-        out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} "${it.name}"${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
+        out.push(`    ${p.name(it.title.padEnd(NAME_WIDTH))} ${quoted(it.name)}${it.terminated ? '' : '  ' + p.error('not NUL terminated')}`);
         break;
       case 'trailing':
         out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);

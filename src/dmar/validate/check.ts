@@ -101,10 +101,8 @@ export interface CompanionTable {
   bytes: Uint8Array;
 }
 
-/** Printable rendering of firmware strings (control bytes as \xNN). */
-export function printable(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
-}
+/** Printable rendering of firmware strings in messages (the one escaping, acpi/escape.ts). */
+export { firmwareText as printable } from '../../acpi/escape.js';
 
 const SCOPE_ROW = (key: string): FieldDef => fieldByKey(SCOPE_FIELDS, key);
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');

@@ -8,7 +8,7 @@ import { decodeDmar } from '../../../src/dmar/decode.js';
 import { encodeDmar } from '../../../src/dmar/encode.js';
 import { fromJson } from '../../../src/dmar/json.js';
 import { validateBytes } from '../../../src/dmar/validate/index.js';
-import { ACPIDUMPS, corpusTable, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
+import { ACPIDUMPS, corpusFiles, corpusTable, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 
@@ -24,6 +24,27 @@ const encode = (doc: unknown) => encodeDmar(fromJson(doc));
 describe('the baseline of the invalid fixtures', () => {
   test('has no finding at all', () => {
     expect(validateBytes(encode(baseline()))).toEqual([]);
+  });
+});
+
+describe('header IDs (DMAR-HDR-ID-UNPRINTABLE)', () => {
+  const ids = (header: Record<string, string>) => {
+    const d = baseline();
+    Object.assign(d.header, header);
+    return validateBytes(encode(d)).filter((f) => f.id === 'DMAR-HDR-ID-UNPRINTABLE');
+  };
+  test('NUL padding at the end is no finding; a NUL inside, a control byte or a byte above 0x7e is', () => {
+    expect(ids({ oemId: 'AB', oemTableId: 'X', creatorId: '' })).toEqual([]);
+    const f = ids({ oemId: 'AB\0CD ', oemTableId: '\x1b[2J', creatorId: 'INT\xa9' });
+    expect(f.map((x) => [x.offset, x.severity, x.message])).toEqual([
+      [0x0a, 'warning', 'Oem ID "AB\\x00CD " holds non-printable byte 0x00'],
+      [0x10, 'warning', 'Oem Table ID "\\x1b[2J" holds non-printable byte 0x1b'],
+      [0x1c, 'warning', 'Asl Compiler ID "INT\\xa9" holds non-ASCII byte 0xa9'],
+    ]);
+  });
+  test.skipIf(!HAVE_CORPUS)('no table of the corpus has one', () => {
+    const flagged = corpusFiles().filter((f) => validateBytes(readFileSync(f), { only: new Set(['DMAR-HDR-ID-UNPRINTABLE']) }).length);
+    expect(flagged).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 /** `--format text`: findings grouped by file, coloured by severity, offset in hex, a hint under each. */
+import { termText } from '../../../acpi/escape.js';
 import type { Paint } from '../../format/paint.js';
 import type { Finding, Severity } from '../check.js';
 import { summarize, type FileResult } from './result.js';
@@ -27,13 +28,13 @@ export function formatText(results: readonly FileResult[], p: Paint): string {
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
   for (const r of results) {
     if (r.error) continue; // on stderr, as it happened (the summary counts it)
-    out.push(p.title(r.file));
+    out.push(p.title(termText(r.file)));
     for (const f of r.findings) {
       const sev = colour(p, f.severity)(f.severity.padEnd(7));
       const off = p.dim('0x' + f.offset.toString(16).padStart(w, '0'));
       const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
       const proposed = f.proposed ? ' ' + p.proposed('(proposed)') : '';
-      out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${f.message}${proposed}`);
+      out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${termText(f.message)}${proposed}`);
       out.push(`${indent}${p.dim('fix: ' + f.hint)}`);
     }
     out.push(r.findings.length ? `  ${counts(r.findings)}` : `  ${p.ok('ok')}: no findings${r.madt ? ' (MADT cross-checked)' : ''}`);

@@ -1,0 +1,106 @@
+/**
+ * Escaping of every string that comes from input (firmware IDs and names,
+ * unknown bytes shown as text, file names, command-line words), for each place
+ * it can reach: a terminal, XML (JUnit) and ACPICA iasl source. The one module
+ * that does it: writers call these, none has its own rules. JSON needs none of
+ * it: JSON.stringify escapes what JSON must, and JSON keeps the exact bytes.
+ *
+ * One replacement everywhere: a character people must not get raw is shown as
+ * `\xNN` (code points up to 0xff) or `\u{N}` (above), never as itself.
+ */
+
+/** `\xNN` for a code point up to 0xff, `\u{N}` above. */
+function escaped(c: string): string {
+  const n = c.codePointAt(0)!;
+  return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : `\\u{${n.toString(16)}}`;
+}
+
+/**
+ * Not shown raw on a terminal: C0 controls (ESC, BEL, NUL, TAB, ...), DEL, C1
+ * controls (0x80-0x9f, which a UTF-8 terminal may take as CSI and the like),
+ * format characters (bidirectional overrides, zero-width), line and paragraph
+ * separators, lone surrogates and unassigned code points.
+ */
+const TERM_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu;
+
+/** Text for a terminal (file names, messages): every non-printable character escaped, newlines included. */
+export function termText(s: string): string {
+  return s.replace(TERM_UNSAFE, escaped);
+}
+
+/** The same, keeping newlines: several lines of text (usage messages that quote a command-line word). */
+export function termLines(s: string): string {
+  return s.split('\n').map(termText).join('\n');
+}
+
+/**
+ * A firmware string (one character per byte, as the decoder reads ASCII fields
+ * and ANDD names): printable ASCII as it is, every other byte as `\xNN`. A
+ * byte above 0x7e is not a character of any known encoding here, so even
+ * 0xa0-0xff is shown as a number. A backslash is doubled where it could
+ * read as an escape (before `x`, `u`, `\`, `"` or at the end), so that a
+ * literal `\x1b` in a name cannot pass for an escaped ESC, while an ACPI
+ * path keeps its one leading backslash (`\_SB.PCI0`).
+ */
+export function firmwareText(s: string): string {
+  return s.replace(/\\(?=[xu\\"]|$)/g, '\\\\').replace(/[^\x20-\x7e]/g, escaped);
+}
+
+/** A firmware string in double quotes, quotes inside escaped: how text, hex, diff and validate show one. */
+export function quoted(s: string): string {
+  return `"${firmwareText(s).replace(/"/g, '\\"')}"`;
+}
+
+/** Whether a firmware string holds a byte outside printable ASCII. */
+export function hasUnprintable(s: string): boolean {
+  return /[^\x20-\x7e]/.test(s);
+}
+
+/**
+ * XML 1.0 text content. XML 1.0 cannot carry NUL or the other C0 controls
+ * (but TAB, LF and CR), lone surrogates, U+FFFE or U+FFFF, not even as
+ * character references; DEL, C1 controls and bidirectional overrides it
+ * allows, but a report is read on terminals and web pages. All of them (what
+ * a terminal is not given, but TAB, LF and CR) are written `\xNN` / `\u{N}`:
+ * the documented replacement. CR is kept as a reference (a parser would turn
+ * a raw one into LF).
+ */
+export function xmlText(s: string): string {
+  return s
+    .replace(/(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+}
+
+/** An XML attribute value (in double quotes): as text, and quotes, TAB and LF as references. */
+export function xmlAttr(s: string): string {
+  return xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+}
+
+/**
+ * A firmware string as `iasl -d` writes it into a quoted data-table field
+ * (ACPICA AcpiUtCheckAndRepairAscii, used for ACPI_DMT_NAME4/NAME6/NAME8): the
+ * string ends at its first NUL, and every byte that is not printable ASCII
+ * becomes a space. Source holding any other byte is taken by iasl for a binary
+ * file and silently not compiled. For a warning: `replaced`, the bytes written
+ * as spaces; `cut`, the NUL and what follows it, which the text leaves out;
+ * `iaslUnreadable`, set when the text holds a `"` or ends with a `\`: `iasl
+ * -d` writes them so, `dmar encode` reads them back, but iasl's data-table
+ * compiler cannot (the value ends at the next quote; a backslash escapes the
+ * closing quote).
+ */
+export function iaslString(s: string): { text: string; replaced: number[]; cut: number[]; iaslUnreadable: boolean } {
+  const nul = s.indexOf('\0');
+  const kept = nul < 0 ? s : s.slice(0, nul);
+  const replaced: number[] = [];
+  const text = kept.replace(/[^\x20-\x7e]/g, (c) => {
+    replaced.push(c.charCodeAt(0));
+    return ' ';
+  });
+  const cut = nul < 0 ? [] : Array.from(s.slice(nul), (c) => c.charCodeAt(0));
+  return { text, replaced, cut, iaslUnreadable: /"|\\$/.test(text) };
+}
+
+/** Text inside an iasl source comment: printable ASCII only (else iasl takes the file for binary), and no `*\/`. */
+export function iaslComment(s: string): string {
+  return s.replace(/[^\x20-\x7e]/gu, escaped).replace(/\*\//g, '*\\/');
+}

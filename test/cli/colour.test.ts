@@ -1,0 +1,58 @@
+// --color and --no-color on every command, over chalk's NO_COLOR / FORCE_COLOR / not-a-terminal rules.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { dmar, FIXTURES } from '../helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-colour-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const Q35 = join(FIXTURES, 'qemu-q35-ir.bin');
+const VIRT = join(FIXTURES, 'qemu-virt-descriptor.bin');
+const ESC = /\x1b\[/;
+
+/** The commands that colour what they print (stdout is a pipe here, so colour is off unless asked for). */
+const painting: [string, string[]][] = [
+  ['decode', ['decode', Q35]],
+  ['decode --format hex', ['decode', Q35, '--format', 'hex']],
+  ['flags', ['flags', Q35]],
+  ['virt show', ['virt', 'show', VIRT]],
+  ['diff', ['diff', Q35, VIRT]],
+  ['ims', ['ims', Q35, '--hypervisor']],
+  ['ims matrix', ['ims', 'matrix']],
+  ['validate', ['validate', Q35]],
+  ['validate --list', ['validate', '--list']],
+];
+
+describe('--color / --no-color', () => {
+  test.each(painting)('%s: --color colours a pipe, even under NO_COLOR; --no-color wins over FORCE_COLOR', (_, args) => {
+    const plain = dmar(args);
+    expect(plain.stdout).not.toMatch(ESC);
+    const coloured = dmar([...args, '--color']);
+    expect(coloured.status).toBe(plain.status);
+    expect(coloured.stdout).toMatch(ESC);
+    expect(coloured.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
+    const forced = dmar([...args, '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(forced.stdout).toBe(plain.stdout);
+  });
+
+  test('before the command as after it; FORCE_COLOR alone colours a pipe', () => {
+    expect(dmar(['--color', 'flags', Q35]).stdout).toBe(dmar(['flags', Q35, '--color']).stdout);
+    expect(dmar(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);
+  });
+
+  test.each([
+    ['encode', ['encode', join(FIXTURES, 'qemu-q35-ir.json'), '-o', join(work, 'e.bin')]],
+    ['set-flag', ['set-flag', 'ims-optout', Q35, '-o', join(work, 's.bin')]],
+    ['clear-flag', ['clear-flag', 'intr-remap', Q35, '-o', join(work, 'c.bin')]],
+    ['virt set', ['virt', 'set', Q35, '--virtualized', '-o', join(work, 'v.bin')]],
+    ['virt remove', ['virt', 'remove', VIRT, '-o', join(work, 'r.bin')]],
+    ['fix', ['fix', Q35, '-o', join(work, 'f.bin')]],
+    ['decode --json', ['decode', Q35, '--json']],
+  ])('%s accepts them and prints no colour codes into files or JSON', (name, args) => {
+    const r = dmar([...args, name.length % 2 ? '--color' : '--no-color']);
+    expect(r.stderr).not.toMatch(/unknown option/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(ESC);
+  });
+});

@@ -1,0 +1,137 @@
+// Terminal injection: bytes from a table (header IDs, ANDD Device Name, Hypervisor Signature) and
+// file names (given or listed from a directory) never reach stdout or stderr raw, in any output
+// format of any command; JSON keeps the exact bytes.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { firmwareText, iaslString, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
+import { encodeDmar } from '../../src/dmar/encode.js';
+import { fromJson } from '../../src/dmar/json.js';
+import { dmar, FIXTURES, type CliResult } from '../helpers.js';
+
+/** ESC, BEL, CSI (C1), DEL and friends: what a terminal acts on. */
+const OEM_ID = '\x1b[2J\x07\x9b';
+const OEM_TABLE_ID = '\x1b]0;p\x07\x90\x7f';
+const CREATOR_ID = '\x9b\x1b\x07\x85';
+const DEVICE_NAME = 'SB.\x1b[31mRED\x07\x9b2J\x8d';
+const SIGNATURE = 'KVM\x1b[8m\x07\x9c\x9d\x9e\x9f';
+const FILE_NAME = 'evil\x1b[2J\x07\u009b\u202e.bin';
+
+/** A control character (but LF) or a C1 control, as a terminal receives them (UTF-8 decoded). */
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/;
+
+function hostileDoc(): Record<string, any> {
+  const doc = JSON.parse(readFileSync(join(FIXTURES, 'qemu-virt-descriptor.json'), 'utf8'));
+  Object.assign(doc.header, { oemId: OEM_ID, oemTableId: OEM_TABLE_ID, creatorId: CREATOR_ID });
+  doc.structures.splice(2, 0, { kind: 'ANDD', deviceNumber: 7, deviceName: DEVICE_NAME });
+  doc.structures.at(-1).hypervisorSignature = SIGNATURE;
+  return doc;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-escape-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const dir = join(work, 'tables');
+mkdirSync(dir);
+const bytes = encodeDmar(fromJson(hostileDoc()));
+const hostile = join(dir, FILE_NAME);
+writeFileSync(hostile, bytes);
+const plainCopy = join(work, 'plain.bin');
+writeFileSync(plainCopy, readFileSync(join(FIXTURES, 'qemu-virt-descriptor.bin')));
+// a broken table under a hostile name: the error line names the file
+const brokenDir = join(work, 'broken');
+mkdirSync(brokenDir);
+const broken = join(brokenDir, `bad\x1b[2J\x07\u0085.bin`);
+writeFileSync(broken, bytes.subarray(0, 40));
+
+function clean(r: CliResult, what: string) {
+  expect(r.stdout, `${what}: stdout`).not.toMatch(RAW_CONTROL);
+  expect(r.stderr, `${what}: stderr`).not.toMatch(RAW_CONTROL);
+  expect(r.stdoutBytes.includes(0x1b), `${what}: ESC byte on stdout`).toBe(false);
+}
+
+describe('every text output escapes what came from input', () => {
+  const runs: [string, string[]][] = [
+    ['decode text', ['decode', hostile]],
+    ['decode hex', ['decode', hostile, '--format', 'hex']],
+    ['decode iasl', ['decode', hostile, '--format', 'iasl']],
+    ['decode iasl 2020', ['decode', hostile, '--format', 'iasl', '--iasl-dialect', '2020']],
+    ['diff', ['diff', plainCopy, hostile]],
+    ['diff reversed', ['diff', hostile, plainCopy]],
+    ['validate text', ['validate', hostile, '--fail-on', 'info']],
+    ['validate directory', ['validate', dir]],
+    ['validate junit', ['validate', dir, '--format', 'junit']],
+    ['ims', ['ims', hostile, '--policy', 'all']],
+    ['virt show', ['virt', 'show', hostile]],
+    ['flags', ['flags', hostile]],
+    ['decode error', ['decode', broken]],
+    ['validate error', ['validate', brokenDir]],
+    ['missing file', ['decode', join(work, 'no\x1b[2Jsuch\x07')]],
+    ['usage error', ['decode', '--no-such-\x1b[2J-option\x07']],
+  ];
+  test.each(runs)('%s', (what, args) => {
+    const r = dmar(args);
+    expect(r.status, r.stderr).toBeLessThanOrEqual(2);
+    clean(r, what);
+    // and with colour forced on, the only ESC sequences are the colours themselves
+    const c = dmar(args, { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const noSgr = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(noSgr(c.stdout), `${what}: coloured stdout`).not.toMatch(RAW_CONTROL);
+    expect(noSgr(c.stderr), `${what}: coloured stderr`).not.toMatch(RAW_CONTROL);
+  });
+
+  test('the text shows the bytes escaped, where a person can read them', () => {
+    const text = dmar(['decode', hostile]).stdout;
+    expect(text).toContain(`Oem ID                   "\\x1b[2J\\x07\\x9b"`);
+    expect(text).toContain('"SB.\\x1b[31mRED\\x07\\x9b2J\\x8d"');
+    expect(text).toContain('"KVM\\x1b[8m\\x07\\x9c\\x9d\\x9e\\x9f"');
+    const v = dmar(['validate', dir]);
+    expect(v.stdout).toContain('evil\\x1b[2J\\x07\\x9b\\u{202e}.bin');
+    expect(v.stdout).toContain('Device Name "SB.\\x1b[31mRED\\x07\\x9b2J\\x8d" is not a fully qualified ACPI path');
+    const e = dmar(['decode', broken]);
+    expect(e.status).toBe(2);
+    expect(e.stderr.trim().split('\n')).toHaveLength(1);
+    expect(e.stderr).toContain('bad\\x1b[2J\\x07\\x85.bin: ');
+  });
+
+  test('JSON keeps the exact bytes, and encodes back to the identical table', () => {
+    const r = dmar(['decode', hostile, '--json']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.header).toMatchObject({ oemId: OEM_ID, oemTableId: OEM_TABLE_ID, creatorId: CREATOR_ID });
+    expect(doc.structures.find((s: { kind?: string }) => s.kind === 'ANDD').deviceName).toBe(DEVICE_NAME);
+    expect(Buffer.from(encodeDmar(fromJson(doc))).equals(Buffer.from(bytes))).toBe(true);
+    const v = JSON.parse(dmar(['validate', dir, '--json']).stdout);
+    expect(v.files[0].file).toBe(hostile);
+  });
+});
+
+describe('escape.ts', () => {
+  test('terminal text: C0, DEL, C1, format characters and lone surrogates escaped; the rest kept', () => {
+    expect(termText('a\x1bb\x07c\x7fd\x9be\u202ef\ud800g\u2028h été 名')).toBe('a\\x1bb\\x07c\\x7fd\\x9be\\u{202e}f\\u{d800}g\\u{2028}h été 名');
+    expect(termText('line\nnext\t')).toBe('line\\x0anext\\x09');
+  });
+
+  test('firmware strings: printable ASCII kept, every other byte as \\xNN, a backslash doubled where it could read as an escape', () => {
+    expect(firmwareText('\\_SB.\x1b\xa9\x00')).toBe('\\_SB.\\x1b\\xa9\\x00');
+    expect(firmwareText('a\\x\\u\\\\')).toBe('a\\\\x\\\\u\\\\\\\\');
+    expect(quoted('a"b')).toBe('"a\\"b"');
+    // a literal backslash-x in a name cannot pass for an escaped byte
+    expect(firmwareText('\\x1b')).not.toBe(firmwareText('\x1b'));
+  });
+
+  test('XML: what XML 1.0 cannot carry (and C1) as \\xNN, metacharacters as references', () => {
+    expect(xmlText('<a>&\x00\x1b\x85\ufffe\udc00\r')).toBe('&lt;a&gt;&amp;\\x00\\x1b\\x85\\u{fffe}\\u{dc00}&#13;');
+    expect(xmlAttr('"x"\n\t')).toBe('&quot;x&quot;&#10;&#9;');
+  });
+
+  test('iasl strings: as iasl -d writes them (non-printable as space, end at NUL)', () => {
+    expect(iaslString('INT\xa9')).toEqual({ text: 'INT ', replaced: [0xa9], cut: [], iaslUnreadable: false });
+    expect(iaslString('\x01ABC    ')).toEqual({ text: ' ABC    ', replaced: [1], cut: [], iaslUnreadable: false });
+    expect(iaslString('AB\0CD ')).toEqual({ text: 'AB', replaced: [], cut: [0, 0x43, 0x44, 0x20], iaslUnreadable: false });
+    expect(iaslString('\\_SB.PCI0')).toEqual({ text: '\\_SB.PCI0', replaced: [], cut: [], iaslUnreadable: false });
+    // written as iasl -d writes them, flagged: iasl's compiler cannot read them back
+    expect(iaslString('A"B\\C ')).toMatchObject({ text: 'A"B\\C ', iaslUnreadable: true });
+    expect(iaslString('AB\\')).toMatchObject({ text: 'AB\\', iaslUnreadable: true });
+  });
+});
