@@ -1,59 +1,129 @@
 #!/usr/bin/env node
 // npm run bench: the figures the README's performance section quotes.
-// Runs against the compiled dist/ (npm ci or npm run build first) and the
-// shared corpus when ../shared is beside the project (else the fixtures).
+// Runs against the compiled dist/ (npm run build first; `npm run bench` does)
+// and the shared corpus when ../shared is beside the project (else the
+// fixtures). Every comparison interleaves its runs and takes medians, and
+// states ratios measured in the same run: on a shared machine the absolute
+// figures move with the load, the ratios much less. CPU time (user + sys, from
+// /usr/bin/time when present) is shown beside wall time for the same reason.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Parser } from 'binary-parser';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => join(root, 'dist/src', p);
 const { decodeDmar } = await import(dist('dmar/decode.js'));
 const { encodeDmar } = await import(dist('dmar/encode.js'));
 const { toJson } = await import(dist('dmar/json.js'));
+const { fieldParser } = await import(dist('dmar/parsers.js'));
+const { structDef } = await import(dist('dmar/schema.js'));
+const { fixChecksum } = await import(dist('acpi/header.js'));
+const { validateBytes } = await import(dist('dmar/validate/index.js'));
 
+const quick = process.argv.includes('--quick');
 const corpusDir = join(root, '..', 'shared', 'corpus', 'dmar');
 const fixtureDir = join(root, 'fixtures');
 const haveCorpus = existsSync(corpusDir);
 const srcDir = haveCorpus ? corpusDir : fixtureDir;
 const files = readdirSync(srcDir).filter((f) => f.endsWith(haveCorpus ? '.dmar' : '.bin')).sort().map((f) => join(srcDir, f));
 const tables = files.map((f) => readFileSync(f));
-const N = 10_000;
-const replicated = Array.from({ length: N }, (_, i) => tables[i % tables.length]);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const fmt = (x, d = 1) => x.toFixed(d);
+const bin = join(root, 'bin/dmar.js');
+const work = mkdtempSync(join(tmpdir(), 'dmar-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+const haveTime = existsSync('/usr/bin/time');
+const cpuModel = (() => { try { return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]; } catch { return undefined; } })() ?? cpus()[0]?.model;
+const nproc = spawnSync('nproc').stdout?.toString().trim() || String(cpus().length);
 
-console.log(`dmar bench on ${process.version}, ${haveCorpus ? `the shared corpus (${tables.length} real tables)` : `the fixtures (${tables.length} tables; ../shared is absent)`}`);
+console.log(`dmar bench on ${process.version}, ${nproc} cores (${cpuModel}), ${haveCorpus ? `the shared corpus (${tables.length} real tables)` : `the fixtures (${tables.length} tables; ../shared is absent)`}`);
+console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+
+/** Run a command; wall ms and CPU ms (user + sys of the child, when /usr/bin/time is there). */
+function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
+  const timeFile = join(work, 'time.txt');
+  const [c, a] = haveTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
+  const t = process.hrtime.bigint();
+  // an iasl can loop for ever on input it does not expect: never wait for anything unbounded
+  const r = spawnSync(c, a, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, cwd, maxBuffer: 1 << 28, timeout: 600_000, killSignal: 'SIGKILL' });
+  const wall = Number(process.hrtime.bigint() - t) / 1e6;
+  if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}: exit ${r.status}: ${r.stderr}`);
+  const cpu = haveTime ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((s, x) => s + Number(x) * 1000, 0) : NaN;
+  return { wall, cpu };
+}
+
+/** Interleave the commands `n` times; medians of wall and CPU per label. */
+function compare(n, cmds) {
+  const out = Object.fromEntries(Object.keys(cmds).map((k) => [k, { wall: [], cpu: [] }]));
+  for (const [, f] of Object.entries(cmds)) f(); // warm the page cache
+  for (let i = 0; i < n; i++) {
+    for (const [k, f] of Object.entries(cmds)) {
+      const r = f();
+      out[k].wall.push(r.wall);
+      out[k].cpu.push(r.cpu);
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { wall: median(v.wall), cpu: median(v.cpu) }]));
+}
+const show = (label, r, base) =>
+  console.log(`  ${label.padEnd(44)}${fmt(r.wall, 0).padStart(7)} ms wall${haveTime ? `  ${fmt(r.cpu, 0).padStart(6)} ms cpu` : ''}` +
+    (base ? `   ${fmt(r.wall / base.wall, 2)}x wall${haveTime ? `, ${fmt(r.cpu / base.cpu, 2)}x cpu` : ''}` : ''));
 
 // --- cold start --------------------------------------------------------------
-const runs = 15;
 const fixture = join(fixtureDir, 'server-2s.bin');
-function wall(args) {
-  const t = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - t) / 1e6;
+const plainEnv = { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: join(work, 'xdg') };
+const optsEnv = { ...plainEnv, NODE_OPTIONS: '--max-old-space-size=4096' };
+const node = process.execPath;
+run(node, [bin, 'decode', fixture], { env: optsEnv }); // the per-user cache for these flags
+const runs = quick ? 5 : 11;
+const cold = compare(runs, {
+  bare: () => run(node, ['-e', '0'], { env: plainEnv }),
+  decode: () => run(node, [bin, 'decode', fixture], { env: plainEnv }),
+  json: () => run(node, [bin, 'decode', fixture, '--json'], { env: plainEnv }),
+  validate: () => run(node, [bin, 'validate', fixture], { env: plainEnv }),
+  bareO: () => run(node, ['-e', '0'], { env: optsEnv }),
+  decodeO: () => run(node, [bin, 'decode', fixture], { env: optsEnv }),
+  validateO: () => run(node, [bin, 'validate', fixture], { env: optsEnv }),
+});
+console.log(`cold start, medians of ${runs} interleaved runs:`);
+show('node -e 0', cold.bare);
+show('dmar decode (text)', cold.decode, cold.bare);
+show('dmar decode --json', cold.json, cold.bare);
+show('dmar validate FILE', cold.validate, cold.bare);
+console.log('  with NODE_OPTIONS=--max-old-space-size=4096 (the per-user cache):');
+show('node -e 0', cold.bareO);
+show('dmar decode (text)', cold.decodeO, cold.bareO);
+show('dmar validate FILE', cold.validateO, cold.bareO);
+
+// --- binary-parser: as generated, and as compiled here -------------------------
+{
+  const drhd = structDef(0);
+  let p = new Parser().endianness('little');
+  for (const f of drhd.fields) p = f.size === 1 ? p.uint8(f.key) : f.size === 2 ? p.uint16le(f.key) : p.uint64le(f.key);
+  const ours = fieldParser(drhd.fields);
+  const bytes = tables[0].subarray(52, 64);
+  const n = 500_000;
+  const time = (parse) => {
+    let sink = 0;
+    for (let i = 0; i < 10_000; i++) sink += parse(bytes).segment;
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) { const v = parse(bytes); sink += v.flags + v.segment + v.size; }
+    return [Number(process.hrtime.bigint() - t) / 1e6, sink];
+  };
+  const [theirs] = time((b) => p.parse(b));
+  const [mine] = time((b) => ours.parse(b));
+  console.log(`binary-parser, the DRHD fixed part parsed and 3 fields read, ${n} times:`);
+  console.log(`  Parser.parse() as generated: ${fmt(theirs, 0)} ms; compiled once without its context bookkeeping: ${fmt(mine, 0)} ms (${fmt(theirs / mine, 1)}x faster)`);
 }
-const bare = [];
-const cold = [];
-const coldJson = [];
-wall(['-e', '0']);
-for (let i = 0; i < runs; i++) {
-  bare.push(wall(['-e', '0']));
-  cold.push(wall([join(root, 'bin/dmar.js'), 'decode', fixture]));
-  coldJson.push(wall([join(root, 'bin/dmar.js'), 'decode', fixture, '--json']));
-}
-const b = median(bare);
-console.log(`cold start, median of ${runs} interleaved runs:`);
-console.log(`  node -e 0                 ${fmt(b)} ms`);
-console.log(`  dmar decode (text)        ${fmt(median(cold))} ms  (${fmt(median(cold) / b, 2)}x node -e 0)`);
-console.log(`  dmar decode --json        ${fmt(median(coldJson))} ms  (${fmt(median(coldJson) / b, 2)}x node -e 0)`);
 
 // --- in-process throughput ---------------------------------------------------
+const N = 10_000;
+const replicated = Array.from({ length: N }, (_, i) => tables[i % tables.length]);
 function throughput(label, fn) {
-  for (let i = 0; i < 200; i++) fn(replicated[i]);
+  for (let i = 0; i < 300; i++) fn(replicated[i]);
   const t = process.hrtime.bigint();
   for (const x of replicated) fn(x);
   const s = Number(process.hrtime.bigint() - t) / 1e9;
@@ -63,33 +133,74 @@ console.log(`in-process throughput, ${N} tables (the ${tables.length} replicated
 throughput('decode', (x) => decodeDmar(x));
 throughput('decode + encode', (x) => encodeDmar(decodeDmar(x).table));
 throughput('decode + JSON', (x) => JSON.stringify(toJson(decodeDmar(x).table, x)));
+throughput('validate', (x) => validateBytes(x));
 
-let validateMod;
-try {
-  validateMod = await import(dist('dmar/validate/index.js'));
-} catch {
-  validateMod = undefined;
+// --- batches against the floor and iasl ---------------------------------------
+function corpusCopy(n, ext) {
+  const dir = join(work, `t${n}${ext}`);
+  mkdirSync(dir);
+  for (let i = 0; i < n; i++) copyFileSync(files[i % files.length], join(dir, `t${String(i).padStart(6, '0')}${ext}`));
+  return dir;
 }
-if (validateMod?.validateBytes) throughput('validate', (x) => validateMod.validateBytes(x));
+const iaslV = spawnSync('iasl', ['-v'], { timeout: 10_000, killSignal: 'SIGKILL' });
+const haveIasl = iaslV.status !== null && !iaslV.error;
+const floor = join(root, 'bench/floor.mjs');
+const sizes = quick ? [1000] : [1000, 10_000];
+for (const n of sizes) {
+  const dir = corpusCopy(n, '.dat');
+  const r = compare(3, {
+    floor: () => run(node, [floor, dir], { env: plainEnv }),
+    validate: () => run(node, [bin, 'validate', dir], { env: plainEnv }),
+    decode: () => run(node, [bin, 'decode', dir, '--json'], { env: plainEnv }),
+    ...(haveIasl ? { iasl: () => run('iasl', ['-d', ...readdirSync(dir).filter((f) => f.endsWith('.dat'))], { cwd: dir, ok: [0, 1, 255] }) } : {}),
+  });
+  console.log(`${n} tables in a directory, medians of 3 interleaved runs:`);
+  show('floor: read, checksum, walk headers (bench/floor.mjs)', r.floor);
+  show('dmar validate DIR', r.validate, r.floor);
+  show('dmar decode DIR --json (JSON Lines)', r.decode, r.floor);
+  if (r.iasl) show('iasl -d, all files in one call', r.iasl, r.floor);
+  if (r.iasl) console.log(`  dmar validate DIR takes ${fmt(r.validate.wall / r.iasl.wall, 2)}x the time of iasl -d in one call`);
+  rmSync(dir, { recursive: true, force: true });
+}
+if (haveIasl && haveCorpus) {
+  const dir = corpusCopy(files.length, '.dat');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.dat'));
+  const perFile = () => {
+    let wall = 0, cpu = 0;
+    for (const f of names) { const r = run('iasl', ['-d', f], { cwd: dir, ok: [0, 1, 255] }); wall += r.wall; cpu += r.cpu; }
+    return { wall, cpu };
+  };
+  const r = compare(1, {
+    validate: () => run(node, [bin, 'validate', dir], { env: plainEnv }),
+    iaslOne: () => run('iasl', ['-d', ...names], { cwd: dir, ok: [0, 1, 255] }),
+    iaslEach: perFile,
+  });
+  console.log(`the ${names.length} real tables against iasl (one run each, interleaved):`);
+  show('dmar validate DIR (one process)', r.validate);
+  show('iasl -d, all files in one call', r.iaslOne, r.validate);
+  show('iasl -d, one process per file', r.iaslEach, r.validate);
+  console.log(`  dmar validate DIR: ${fmt(r.validate.wall / r.iaslOne.wall, 2)}x iasl in one call, ${fmt(r.validate.wall / r.iaslEach.wall, 2)}x iasl one process per file (wall)`);
+}
 
-// --- whole corpus: dmar validate (one process) against iasl -d ---------------
-if (validateMod?.validateBytes && haveCorpus) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(root, 'bin/dmar.js'), 'validate', corpusDir, '--format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ours = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`whole corpus (${tables.length} tables):`);
-  console.log(`  dmar validate DIR         ${fmt(ours, 0)} ms  (exit ${r.status})`);
-  // an iasl can loop for ever on input it does not expect: never wait for it unbounded
-  const iasl = spawnSync('iasl', ['-v'], { timeout: 10_000, killSignal: 'SIGKILL' });
-  if (iasl.status === 0 || iasl.stdout?.length) {
-    const dir = mkdtempSync(join(tmpdir(), 'dmar-bench-'));
-    for (const f of files) copyFileSync(f, join(dir, f.split('/').pop().replace(/\.dmar$/, '.dat')));
-    const t1 = process.hrtime.bigint();
-    for (const f of readdirSync(dir)) spawnSync('iasl', ['-d', join(dir, f)], { stdio: 'ignore', cwd: dir, timeout: 30_000, killSignal: 'SIGKILL' });
-    const theirs = Number(process.hrtime.bigint() - t1) / 1e6;
-    rmSync(dir, { recursive: true, force: true });
-    console.log(`  iasl -d, one per table    ${fmt(theirs, 0)} ms  (dmar validate takes ${fmt(ours / theirs, 2)}x the time)`);
-  } else {
-    console.log('  iasl -d                   not installed (apt-get install acpica-tools)');
+// --- structures per table ------------------------------------------------------
+console.log('DRHDs in one table, dmar validate FILE (one run each):');
+for (const n of quick ? [10_000] : [10_000, 30_000, 100_000]) {
+  const b = new Uint8Array(48 + 16 * n);
+  const v = new DataView(b.buffer);
+  b.set(Buffer.from('DMAR'), 0);
+  v.setUint32(4, b.length, true);
+  b[8] = 1;
+  b[36] = 45;
+  for (let i = 0; i < n; i++) {
+    const o = 48 + 16 * i;
+    v.setUint16(o + 2, 16, true);
+    b[o + 4] = 1; // INCLUDE_PCI_ALL, one unit per segment
+    v.setUint16(o + 6, i, true);
+    v.setBigUint64(o + 8, 0x100000000n + 0x10000n * BigInt(i), true);
   }
+  fixChecksum(b);
+  const f = join(work, `drhd-${n}.bin`);
+  writeFileSync(f, b);
+  show(`${n} DRHDs (${fmt(b.length / 1024, 0)} KiB)`, run(node, [bin, 'validate', f, '--format', 'json'], { env: plainEnv }));
 }
+console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);

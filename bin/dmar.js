@@ -1,28 +1,87 @@
 #!/usr/bin/env node
 'use strict';
-// CommonJS on purpose (bin/package.json): it loads the bundled CLI with the V8
-// code cache that `npm run build` recorded, skipping both the ES module loader
-// and most of the compiling. A cache from another Node is rejected by V8 and
-// the bundle is simply compiled.
-const { readFileSync, writeFileSync } = require('node:fs');
+// CommonJS on purpose (bin/package.json): it loads the bundled CLI with a V8
+// code cache, skipping both the ES module loader and most of the compiling.
+//
+// Two caches: the one `npm run build` recorded (dist/cli/dmar.cjs.cache, for
+// the Node and flags of the build, named in dmar.cjs.id), and one kept per
+// user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
+// changes V8's flags, and V8 then rejects the bundled cache): under
+// $XDG_CACHE_HOME/dmar or ~/.cache/dmar, keyed by the bundle's hash, the Node
+// version and the flags. V8 checks every cache it is given (version, flags,
+// source) and compiles normally when it rejects one; a rejected or missing
+// cache is written after the run, atomically, and never fails the command.
+const { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
 
 const file = join(__dirname, '..', 'dist', 'cli', 'dmar.cjs');
-let cachedData;
+const read = (p, enc) => {
+  try {
+    return readFileSync(p, enc);
+  } catch {
+    return undefined;
+  }
+};
+/** FNV-1a: a short, stable file name for a key (V8 itself validates what it is given). */
+const fnv = (s) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+};
+
+const key = [process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS || ''].join('|');
+let id = {};
 try {
-  cachedData = readFileSync(`${file}.cache`);
+  id = JSON.parse(read(`${file}.id`, 'utf8'));
 } catch {
-  cachedData = undefined;
+  // an older build without the id: only the bundled cache
 }
+const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
+const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined;
+const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
+
+let cachedData = building || !userCache ? undefined : read(userCache);
+if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(`${file}.cache`);
 const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
 const cli = { exports: {} };
 script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
-cli.exports.main(process.argv).then(
+
+/** After the run, so that the functions the command compiled are in the cache too. */
+function saveCache() {
+  if (building) {
+    // npm run build: more commands in this same process first (validate, not only decode)
+    return;
+  }
+  if (!userCache || (cachedData && !script.cachedDataRejected)) return;
+  const tmp = `${userCache}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(userCache), { recursive: true });
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, userCache);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+  }
+}
+
+async function build(code) {
+  for (const argv of JSON.parse(process.env.DMAR_CODE_CACHE_RUNS || '[]')) {
+    await cli.exports.main([process.argv[0], process.argv[1], ...argv]);
+  }
+  writeFileSync(`${file}.cache`, script.createCachedData());
+  writeFileSync(`${file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
+  return code;
+}
+
+cli.exports.main(process.argv).then(building ? build : (c) => c).then(
   (code) => {
     process.exitCode = code;
-    if (process.env.DMAR_WRITE_CODE_CACHE) writeFileSync(`${file}.cache`, script.createCachedData());
+    saveCache();
   },
   (e) => {
     // only DMAR_DEBUG=1 lets an error through main()

@@ -24,7 +24,11 @@ export function readTableSource(file: string | undefined): Source {
 
 /** Read and strictly decode a table; any defect becomes a DmarError naming the file. */
 export function loadTable(file: string | undefined, opts: { strict?: boolean } = {}): Loaded {
-  const source = readTableSource(file);
+  return decodeSource(readTableSource(file), opts);
+}
+
+/** Strictly decode a source already read (one of a batch); any defect becomes a DmarError naming the file. */
+export function decodeSource(source: Source, opts: { strict?: boolean } = {}): Loaded {
   try {
     return { source, ...decodeDmar(source.bytes, { strict: opts.strict ?? true }) };
   } catch (e) {

@@ -1,6 +1,9 @@
+import { statSync } from 'node:fs';
 import { termText } from '../acpi/escape.js';
-import { writeOutput, loadTable, stdoutWrite, UsageError } from './common.js';
 import type { Mark } from '../dmar/layout.js';
+import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, UsageError, writeOutput, type Loaded } from './common.js';
+import { tableInputs } from './inputs.js';
+import { reportProblems } from './read-lenient.js';
 
 export interface DecodeOpts {
   format: 'text' | 'json' | 'iasl' | 'hex';
@@ -10,37 +13,97 @@ export interface DecodeOpts {
   lenient?: boolean;
 }
 
-/** Exit status of --lenient when the table is broken (what it shows is not the whole table). */
+/** Exit status of --lenient when a table is broken (what it shows is not the whole table). */
 const BROKEN = 1;
 
-export async function run(file: string | undefined, opts: DecodeOpts): Promise<number> {
+type Format = DecodeOpts['format'];
+/** One decoded table rendered in one format; `batch`: one of several (JSON on one line); `breaks`: where a lenient walk broke. */
+type Render = (loaded: Loaded, batch: boolean, breaks: Mark[] | undefined) => string;
+
+/** Load the formatter once per run: every table of a batch goes through the same one. */
+async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
+  if (format === 'json') {
+    const { toJson } = await import('../dmar/json.js');
+    return ({ table, source }, batch, breaks) => {
+      const doc = toJson(table, source.bytes);
+      if (breaks) doc.problems = breaks.map((b) => ({ code: b.code, offset: b.offset, message: b.message }));
+      return batch ? JSON.stringify({ file: source.name, ...doc }) + '\n' : JSON.stringify(doc, null, 2) + '\n';
+    };
+  }
+  if (format === 'iasl') {
+    const { formatIasl } = await import('../dmar/format/iasl.js');
+    return ({ table, source, end }) => {
+      const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
+      for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
+      return r.text;
+    };
+  }
+  const paint = opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter();
+  if (format === 'hex') {
+    const { formatHex } = await import('../dmar/format/hex.js');
+    return ({ table, source }, _batch, breaks) => formatHex(table, source.bytes, paint, breaks);
+  }
+  const { formatText } = await import('../dmar/format/text.js');
+  return ({ table, source }, _batch, breaks) => formatText(table, source.bytes, paint, breaks);
+}
+
+/** The line that opens each table of a batch, naming its file (JSON Lines carry it as "file"). */
+function banner(format: Format, name: string): string {
+  if (format === 'json') return '';
+  const shown = termText(name);
+  return format === 'iasl' ? `/* ==> ${shown.replace(/\*\//g, '*\\/')} <== */\n` : `==> ${shown} <==\n`;
+}
+
+const isDirectory = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** --lenient: the table however far it frames, its breaks on stderr and marked in the output. */
+function decodeLenient(loaded: Loaded): Mark[] {
+  reportProblems(loaded);
+  return loaded.problems.filter((p) => p.severity === 'error').map((p) => ({ offset: p.offset, code: p.code, message: p.message }));
+}
+
+export async function run(files: string[], opts: DecodeOpts): Promise<number> {
   const format = opts.json ? 'json' : opts.format;
   if (opts.lenient && format === 'iasl') {
     throw new UsageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
   }
-  const { table, source, end, problems } = opts.lenient ? (await import('./read-lenient.js')).loadForReading(file) : loadTable(file);
-  const breaks: Mark[] = problems.filter((p) => p.severity === 'error').map((p) => ({ offset: p.offset, code: p.code, message: p.message }));
-  let out: string;
-  if (format === 'json') {
-    const { toJson } = await import('../dmar/json.js');
-    const doc = toJson(table, source.bytes);
-    if (opts.lenient) doc.problems = breaks.map((b) => ({ code: b.code, offset: b.offset, message: b.message }));
-    out = JSON.stringify(doc, null, 2) + '\n';
-  } else if (format === 'iasl') {
-    const { formatIasl } = await import('../dmar/format/iasl.js');
-    const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
-    for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
-    out = r.text;
-  } else if (format === 'hex') {
-    const { formatHex } = await import('../dmar/format/hex.js');
-    const { painter } = await import('./colour.js');
-    out = formatHex(table, source.bytes, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await painter(), breaks);
-  } else {
-    const { formatText } = await import('../dmar/format/text.js');
-    const { painter } = await import('./colour.js');
-    out = formatText(table, source.bytes, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await painter(), breaks);
+  const render = await renderer(format, opts);
+  if (files.length <= 1 && !(files[0] !== undefined && files[0] !== '-' && isDirectory(files[0]))) {
+    const loaded = opts.lenient ? decodeSource(readTableSource(files[0]), { strict: false }) : loadTable(files[0]);
+    const breaks = opts.lenient ? decodeLenient(loaded) : undefined;
+    const out = render(loaded, false, breaks);
+    if (opts.output) writeOutput(opts.output, out);
+    else stdoutWrite(out);
+    return breaks?.length ? BROKEN : 0;
   }
-  if (opts.output) writeOutput(opts.output, out);
-  else stdoutWrite(out);
-  return breaks.length ? BROKEN : 0;
+  // Several tables: one at a time, each with its banner; one that cannot be read is a line on stderr.
+  const parts: string[] = [];
+  const emit = (s: string) => (opts.output ? parts.push(s) : stdoutWrite(s));
+  let status = 0;
+  let n = 0;
+  for (const input of tableInputs(files)) {
+    let loaded: Loaded;
+    let breaks: Mark[] | undefined;
+    try {
+      loaded = decodeSource(input.load(), { strict: !opts.lenient });
+      if (opts.lenient) breaks = decodeLenient(loaded);
+    } catch (e) {
+      const line = failureLine(e);
+      if (line === undefined) throw e;
+      process.stderr.write(`dmar: ${termText(line)}\n`);
+      status = 2;
+      continue;
+    }
+    if (breaks?.length && status === 0) status = BROKEN;
+    const sep = n++ && format !== 'json' ? '\n' : '';
+    emit(sep + banner(format, input.name) + render(loaded, true, breaks));
+  }
+  if (opts.output) writeOutput(opts.output, parts.join(''));
+  return status;
 }

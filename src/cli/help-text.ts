@@ -35,7 +35,7 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
       ['dmar decode fixtures/server-2s.bin --format iasl --iasl-dialect 2020', 'iasl data-table source for ACPICA 20200925'],
       ['dmar decode --format hex', 'this machine\'s table (/sys/firmware/acpi/tables/DMAR, readable by root only) as an annotated hex dump'],
     ],
-    exit: { 0: 'the table was decoded' },
+    exit: { 0: 'the table was decoded (every table, when several)', 2: 'bad input: a table that cannot be read (one line on stderr each; the other tables are still decoded)' },
   }],
   ['dmar encode', {
     examples: [

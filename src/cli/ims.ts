@@ -19,7 +19,7 @@ import { batchText, decisionText } from '../ims/text.js';
 import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
 import { stdoutWrite, UsageError } from './common.js';
-import { directoryInputs, type Input } from './validate.js';
+import { directoryInputs, type Input } from './inputs.js';
 
 export interface ImsOptions {
   policy: string;
@@ -102,7 +102,7 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
   const live: LiveEvidence | undefined = root !== undefined ? liveEvidence(root) : undefined;
 
   const batch = file !== undefined && file !== '-' && isDirectory(file);
-  const inputs: Input[] = batch ? directoryInputs(file)
+  const inputs: Input[] = batch ? [...directoryInputs(file)]
     : file !== undefined ? [{ name: file, load: () => readSource(file) }]
       : [{ name: join(root!, 'sys/firmware/acpi/tables/DMAR'), load: () => readSource(join(root!, 'sys/firmware/acpi/tables/DMAR')) }];
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
+import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
 import { FOOTERS } from './help-text.js';
@@ -48,8 +49,9 @@ export function buildProgram(): Command {
 
   program
     .command('decode')
-    .description('decode a DMAR table (file, - for stdin, acpidump text, or this machine\'s table)')
-    .argument('[file]', 'raw table, acpidump text, or JSON/iasl source as encode reads it; - for stdin; none: /sys/firmware/acpi/tables/DMAR')
+    .description('decode DMAR tables (files, directories, - for stdin, acpidump text, or this machine\'s table)')
+    .argument('[files...]', 'raw tables, acpidump text, or JSON/iasl source as encode reads it; directories (their candidate files, as for validate); - for stdin; none: /sys/firmware/acpi/tables/DMAR')
+    .addHelpText('after', '\nSeveral tables (several inputs, or a directory): each is decoded in turn; text, hex and iasl open each with a line "==> FILE <==" (iasl: in a comment); --format json writes JSON Lines, one compact document per table with its "file" first. A table that cannot be read is one line on stderr, the others go on, and the run exits 2.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
@@ -163,7 +165,8 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('lint DMAR tables for firmware CI: what Linux and fwts would complain about, and more')
-    .argument('[inputs...]', 'tables (raw, acpidump text, or JSON/iasl source), directories (each DMAR table in them), - for stdin; none: this machine\'s table')
+    .argument('[inputs...]', 'tables (raw, acpidump text, or JSON/iasl source), directories (their candidate files, below), - for stdin; none: this machine\'s table')
+    .addHelpText('after', `\nDirectories: ${DIRECTORY_CANDIDATES}. A candidate that cannot be read as a DMAR table is reported on stderr and the run exits 2.`)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']).default('error'))

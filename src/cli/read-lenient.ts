@@ -3,21 +3,17 @@
  * defect is reported on stderr, and what precedes it is still shown.
  */
 import { termText } from '../acpi/escape.js';
-import { decodeDmar } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
-import { readTableSource, type Loaded } from './common.js';
+import { decodeSource, readTableSource, type Loaded } from './common.js';
 
-export function loadForReading(file: string | undefined): Loaded {
-  const source = readTableSource(file);
-  let r;
-  try {
-    r = decodeDmar(source.bytes, { strict: false });
-  } catch (e) {
-    if (e instanceof DmarError) e.file = source.name;
-    throw e;
-  }
-  for (const p of r.problems.filter((x) => x.severity === 'error')) {
+/** Each framing defect of a leniently decoded table, one warning line on stderr. */
+export function reportProblems({ source, problems }: Loaded): void {
+  for (const p of problems.filter((x) => x.severity === 'error')) {
     process.stderr.write(`dmar: warning: ${termText(`${source.name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
   }
-  return { source, ...r };
+}
+
+export function loadForReading(file: string | undefined): Loaded {
+  const loaded = decodeSource(readTableSource(file), { strict: false });
+  reportProblems(loaded);
+  return loaded;
 }

@@ -2,10 +2,9 @@
  * `dmar validate`: lint many tables in one process. Reading, exit status and
  * printing live here; the checks are in src/dmar/validate/.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readInputBytes, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readFileSync } from 'node:fs';
+import { termText } from '../acpi/escape.js';
+import { InputError, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
@@ -13,7 +12,10 @@ import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
 import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
-import { readTableSource, stdoutWrite, UsageError, writeOutput } from './common.js';
+import { summaryLine } from '../dmar/validate/report/text.js';
+import { PLAIN } from '../dmar/format/paint.js';
+import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { tableInputs, type Input } from './inputs.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -25,59 +27,8 @@ export interface ValidateOpts {
   output?: string;
 }
 
-/** One input to validate: a name, and how to get its source (deferred so that one failure stays one file's). */
-export interface Input {
-  name: string;
-  load: () => Source;
-}
-
-const DMAR_MAGIC = 'DMAR';
 /** Exit status (as in main.ts): findings at or above --fail-on, or an input that is no DMAR table. */
 const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
-
-/** A directory's files that hold a DMAR table (raw, or acpidump text with one); others are skipped silently. */
-export function directoryInputs(dir: string): Input[] {
-  const out: Input[] = [];
-  for (const entry of readdirSync(dir).sort()) {
-    if (entry.startsWith('.')) continue;
-    const path = join(dir, entry);
-    let data: Buffer;
-    try {
-      if (!statSync(path).isFile()) continue;
-      data = readInputBytes(path);
-    } catch (e) {
-      const why = e instanceof InputError ? e.message : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      out.push({ name: path, load: () => { throw new InputError(why, path); } });
-      continue;
-    }
-    const head = data.subarray(0, 4096).toString('latin1');
-    const raw = head.startsWith(DMAR_MAGIC);
-    const dump = !raw && looksLikeAcpidump(head) && /^DMAR @ /m.test(data.toString('latin1'));
-    if (raw || dump) out.push({ name: path, load: () => sourceFromBytes(data, path, 'binary') });
-  }
-  if (!out.length) out.push({ name: dir, load: () => { throw new InputError('no DMAR table in this directory', dir); } });
-  return out;
-}
-
-function expand(args: readonly string[]): Input[] {
-  if (!args.length) return [{ name: sysfsTablePath(), load: () => readTableSource(undefined) }];
-  const out: Input[] = [];
-  for (const a of args) {
-    if (a === '-') {
-      out.push({ name: 'stdin', load: () => readTableSource('-') });
-      continue;
-    }
-    let dir = false;
-    try {
-      dir = statSync(a).isDirectory();
-    } catch {
-      // readTableSource reports the missing file
-    }
-    if (dir) out.push(...directoryInputs(a));
-    else out.push({ name: a, load: () => readTableSource(a) });
-  }
-  return out;
-}
 
 /** The MADT to cross-check against: the acpidump's, or the running machine's beside its DMAR. */
 function companions(src: Source): CompanionTable[] | undefined {
@@ -110,6 +61,13 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   }
 }
 
+/** The one line an unreadable input gets on stderr: file, offset, reason, fatal check ID. */
+function errorLine(r: FileResult): string {
+  const e = r.error!;
+  const at = e.offset !== null && e.offset >= 0 ? `offset 0x${e.offset.toString(16)}: ` : '';
+  return `${termText(r.file)}: ${at}${termText(e.message)}${e.id ? ` (${e.id})` : ''}`;
+}
+
 function ids(patterns: readonly string[], option: string): Set<string> {
   const { ids, unknown } = selectChecks(patterns.flatMap((p) => p.split(',')));
   if (unknown.length) throw new UsageError(`${option}: unknown check ID ${unknown.join(', ')} (dmar validate --list shows them)`);
@@ -140,20 +98,31 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   const only = opts.only.length ? ids(opts.only, '--only') : undefined;
   const ignore = ids(opts.ignore, '--ignore');
   let out: string;
+  let summary: string | undefined;
   let status: number = EXIT.OK;
   if (opts.list) {
     out = await listChecks(format, opts.output);
   } else {
-    const results = expand(inputs).map((i) => validateInput(i, only, ignore));
+    // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
+    const results: FileResult[] = [];
+    for (const input of tableInputs(inputs)) {
+      const r = validateInput(input, only, ignore);
+      if (r.error) process.stderr.write(`dmar: ${errorLine(r)}\n`);
+      results.push(r);
+    }
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);
     else if (format === 'junit') {
       const ran = CHECKS.filter((c) => (!only || only.has(c.id)) && !ignore.has(c.id));
       out = (await import('../dmar/validate/report/junit.js')).formatJunit(results, { failOn: opts.failOn, checks: ran });
     } else out = (await import('../dmar/validate/report/text.js')).formatText(results, await paintFor(opts.output));
+    summary = summaryLine(results, PLAIN);
     if (results.some((r) => r.error)) status = EXIT.BAD_INPUT;
     else if (results.some((r) => r.findings.some((f) => atLeast(f.severity, opts.failOn)))) status = EXIT.FINDINGS;
   }
-  if (opts.output) writeOutput(opts.output, out);
-  else stdoutWrite(out);
+  if (opts.output) {
+    writeOutput(opts.output, out);
+    // not "dmar: ...": that prefix is an error's, and this line is printed on success too
+    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
+  } else stdoutWrite(out);
   return status;
 }

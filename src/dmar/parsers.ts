@@ -42,23 +42,48 @@ export function fieldParser(fields: readonly FieldDef[]): Compiled {
     else if (f.kind === 'ascii') p = p.buffer(f.key, { length: f.size, formatter: asciiValue as (x: unknown) => unknown } as never);
     else p = p.buffer(f.key, { length: f.size, formatter: ((b: Uint8Array) => new Uint8Array(b)) as (x: unknown) => unknown } as never);
   }
+  const parse = compile(p);
   const compiled: Compiled = {
     parse(bytes: Uint8Array) {
-      return p.parse(bytes) as Record<string, FieldValue>;
+      return parse(bytes) as Record<string, FieldValue>;
     },
   };
   cache.set(fields, compiled);
   return compiled;
 }
 
-let pathParser: Parser | undefined;
+/** binary-parser's context bookkeeping: parsers that refer to no $parent/$root work the same without it. */
+const CONTEXT_LINES = ['vars.$parent = null;', 'vars.$root = vars;', 'delete vars.$parent;', 'delete vars.$root;'];
+
+/**
+ * Compile a parser once, from the code binary-parser generates, without its
+ * context bookkeeping: the generated function adds $parent and $root to every
+ * result and deletes them before returning it, which turns each result into a
+ * slow dictionary-mode object that every later field read pays for (a third of
+ * the decode time, and more in the validator's checks). Our parsers use no
+ * context variable; if binary-parser ever generates other bookkeeping, this
+ * throws on first use rather than decode differently.
+ */
+function compile(p: Parser): (bytes: Uint8Array) => unknown {
+  const ctx = (p as unknown as { getContext(importPath: string): { code: string; imports: unknown[] } }).getContext('imports');
+  let code = ctx.code;
+  for (const line of CONTEXT_LINES) {
+    if (!code.includes(line)) throw new Error(`binary-parser: generated code without "${line}"`);
+    code = code.split(line).join('');
+  }
+  if (code.includes('$parent') || code.includes('$root')) throw new Error('binary-parser: generated code uses context variables');
+  const make = new Function('imports', 'TextDecoder', `return function (buffer) { ${code} };`) as (imports: unknown[], td: typeof TextDecoder) => (b: Uint8Array) => unknown;
+  return make(ctx.imports, TextDecoder);
+}
+
+let pathParser: ((bytes: Uint8Array) => unknown) | undefined;
 
 /** PCI Path pairs (PATH_FIELDS repeated to the end of the entry). */
 export function parsePath(bytes: Uint8Array): { device: number; function: number }[] {
   if (!pathParser) {
     let entry = new Parser().endianness('little');
     for (const f of PATH_FIELDS) entry = entry.uint8(f.key);
-    pathParser = new Parser().array('path', { type: entry, readUntil: 'eof' });
+    pathParser = compile(new Parser().array('path', { type: entry, readUntil: 'eof' }));
   }
-  return (pathParser.parse(bytes) as { path: { device: number; function: number }[] }).path;
+  return (pathParser(bytes) as { path: { device: number; function: number }[] }).path;
 }

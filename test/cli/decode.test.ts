@@ -165,14 +165,18 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
     oneLineError(dmar(['decode', f]), f, offset);
   });
 
-  test('garbage, an empty file, a directory, a missing file', () => {
+  test('garbage, an empty file, a directory without a table, a missing file', () => {
     const g = join(work, 'garbage.bin');
     writeFileSync(g, Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 151) & 0xff)));
     oneLineError(dmar(['decode', g]), g, 0);
     const e = join(work, 'empty.bin');
     writeFileSync(e, '');
     oneLineError(dmar(['decode', e]), e, 0);
-    oneLineError(dmar(['decode', work]), work);
+    const empty = join(work, 'no-tables');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'README'), 'nothing here\n');
+    oneLineError(dmar(['decode', empty]), empty);
+    expect(dmar(['decode', empty]).stderr).toBe(`dmar: ${empty}: no DMAR table in this directory\n`);
     oneLineError(dmar(['decode', join(work, 'missing.bin')]), 'missing.bin');
   });
 
@@ -342,5 +346,54 @@ describe('encode', () => {
     expect(dmar(['encode', src, '-o', kept, '--keep-checksum']).status).toBe(0);
     expect(readFileSync(fixed).equals(serverBytes)).toBe(true);
     expect(readFileSync(kept)[9]).toBe(0x42);
+  });
+});
+
+describe('decode: several tables in one process', () => {
+  const multi = join(FIXTURES, 'multi-segment.bin');
+  const binaries = readdirSync(FIXTURES).filter((f) => f.endsWith('.bin')).sort().map((f) => join(FIXTURES, f));
+
+  test('--format json: JSON Lines, one document per table naming its file, each the single-file document', () => {
+    const r = dmar(['decode', '--json', server, FIXTURES]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    const docs = lines.map((l) => JSON.parse(l));
+    expect(docs.map((d) => d.file)).toEqual([server, ...binaries]);
+    expect(Object.keys(docs[0])[0]).toBe('file');
+    const { file: _, ...rest } = docs[0];
+    expect(rest).toEqual(JSON.parse(dmar(['decode', '--json', server]).stdout));
+  });
+
+  test('text: each table opens with "==> FILE <==" and reads as the single-file output', () => {
+    const r = dmar(['decode', server, multi]);
+    expect(r.status).toBe(0);
+    const one = (f: string) => dmar(['decode', f]).stdout;
+    expect(r.stdout).toBe(`==> ${server} <==\n${one(server)}\n==> ${multi} <==\n${one(multi)}`);
+  });
+
+  test('iasl: the banner is a comment', () => {
+    const r = dmar(['decode', '--format', 'iasl', server, multi]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^\/\* ==> .* <== \*\/$/gm)).toEqual([`/* ==> ${server} <== */`, `/* ==> ${multi} <== */`]);
+  });
+
+  test('a table that cannot be read is one line on stderr; the others are decoded; exit 2', () => {
+    const broken = join(FIXTURES, 'invalid', 'DMAR-HDR-SIGNATURE.bin');
+    const r = dmar(['decode', '--json', server, broken, '/nonexistent.bin', multi]);
+    expect(r.status).toBe(2);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual([server, multi]);
+    const err = r.stderr.trim().split('\n');
+    expect(err).toHaveLength(2);
+    expect(err[0]).toMatch(/^dmar: .*DMAR-HDR-SIGNATURE\.bin: offset 0x0 .*signature is "APIC"/);
+    expect(err[1]).toBe('dmar: /nonexistent.bin: no such file');
+  });
+
+  test('-o writes every table to one file', () => {
+    const out = join(work, 'all.jsonl');
+    const r = dmar(['decode', '--json', server, multi, '-o', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(dmar(['decode', '--json', server, multi]).stdout);
   });
 });

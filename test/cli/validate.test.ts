@@ -158,6 +158,56 @@ describe('formats', () => {
   });
 });
 
+describe('validate in CI: nothing unreadable passes unnoticed', () => {
+  test('a candidate file of a directory that is not a readable DMAR table is reported (exit 2), beside good tables', () => {
+    const dir = tmp();
+    copyFileSync(cleanTable(), join(dir, 'good.bin'));
+    const broken = readFileSync(cleanTable());
+    broken.write('XMAR', 0, 'latin1'); // a damaged signature (its checksum is now wrong too)
+    writeFileSync(join(dir, 'broken.bin'), broken);
+    copyFileSync(bad('DMAR-HDR-SIGNATURE'), join(dir, 'also-broken.dat')); // another signature, checksum fixed
+    writeFileSync(join(dir, 'DMAR'), Buffer.alloc(20)); // named like a table, too short for one
+    writeFileSync(join(dir, 'apic.dat'), madtWithIoapics([1])); // acpidump -b's file of another table
+    writeFileSync(join(dir, 'notes.txt'), 'not a table\n');
+    const { status, doc, stderr } = json([dir]);
+    expect(status).toBe(2);
+    expect(doc.files.map((f: { file: string }) => f.file)).toEqual(['DMAR', 'also-broken.dat', 'broken.bin', 'good.bin'].map((n) => join(dir, n)));
+    expect(doc.files[2]).toMatchObject({ id: 'DMAR-HDR-SIGNATURE', offset: 0, findings: [] });
+    expect(doc.files[3]).toEqual({ file: join(dir, 'good.bin'), findings: [] });
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe(`dmar: ${join(dir, 'broken.bin')}: offset 0x0: signature is "XMAR", not "DMAR" (DMAR-HDR-SIGNATURE)`);
+  });
+
+  test('--help says which files of a directory are candidates', () => {
+    const r = dmar(['validate', '--help']);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('named *.dat, *.bin, *.dmar, *.aml or DMAR');
+  });
+
+  test('errors go to stderr, not into the report; a missing file is no table', () => {
+    const r = dmar(['validate', '/nonexistent/DMAR', cleanTable()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dmar: /nonexistent/DMAR: no such file\n');
+    expect(r.stdout).not.toContain('nonexistent');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('1 table: 0 errors, 0 warnings, 0 info, 1 unreadable');
+    const alone = dmar(['validate', '/nonexistent/DMAR']);
+    expect(alone.stdout.trim()).toBe('0 tables: 0 errors, 0 warnings, 0 info, 1 unreadable');
+  });
+
+  test('-o FILE prints the one-line summary on stderr, failing or not', () => {
+    const out = join(tmp(), 'report.txt');
+    const failing = dmar(['validate', bad('DMAR-RMRR-ALIGN'), '/nonexistent/DMAR', '-o', out]);
+    expect(failing.status).toBe(2);
+    expect(failing.stdout).toBe('');
+    expect(failing.stderr.split('\n')).toEqual([
+      'dmar: /nonexistent/DMAR: no such file', `dmar validate: 1 table: 1 error, 0 warnings, 0 info, 1 unreadable (report in ${out})`, '',
+    ]);
+    const passing = dmar(['validate', cleanTable(), '-f', 'junit', '-o', out]);
+    expect(passing.status).toBe(0);
+    expect(passing.stderr).toBe(`dmar validate: 1 table: 0 errors, 0 warnings, 0 info (report in ${out})\n`);
+  });
+});
+
 describe('the catalogue', () => {
   test('--list prints every check with severity and source; --list --json as data', () => {
     const r = dmar(['validate', '--list']);

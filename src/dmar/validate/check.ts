@@ -8,7 +8,7 @@ import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../model.js';
 import {
-  fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, structureLabels, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
+  fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
 } from '../schema.js';
 
 export type { Severity };
@@ -90,6 +90,13 @@ export interface Located {
   def: StructDef;
 }
 
+/** A device scope with its structure and its 0-based index there. */
+export interface ScopeOf {
+  l: Located;
+  sc: DeviceScope;
+  j: number;
+}
+
 /** Another ACPI table of the same machine (an acpidump's, or the live system's). */
 export interface CompanionTable {
   signature: string;
@@ -105,8 +112,11 @@ const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 export class Context {
   readonly table: DmarTable;
   private readonly byType = new Map<number, Located[]>();
-  private readonly labels: string[];
+  /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
+  private readonly ordinals: number[] = [];
   private readonly memo = new Map<string, unknown>();
+  private allMemo: Located[] | undefined;
+  private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -115,8 +125,11 @@ export class Context {
     readonly tables?: readonly CompanionTable[],
   ) {
     this.table = decoded.table;
-    this.labels = structureLabels(decoded.table.structures);
+    const ordinal = new Map<number, number>();
     decoded.table.structures.forEach((s, index) => {
+      const n = (ordinal.get(s.type) ?? 0) + 1;
+      ordinal.set(s.type, n);
+      this.ordinals.push(n);
       const def = structDef(s.type);
       if (!def || s.raw) return;
       let list = this.byType.get(s.type);
@@ -130,26 +143,36 @@ export class Context {
     return this.byType.get(type) ?? [];
   }
 
-  /** Every decoded structure with a layout. */
-  all(): Located[] {
-    return [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
+  /** Every decoded structure with a layout, in table order (computed once per table: do not modify). */
+  all(): readonly Located[] {
+    if (!this.allMemo) this.allMemo = [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
+    return this.allMemo;
   }
 
-  /** Every device scope of the given structures (all by default), with its structure and 0-based index. */
-  scopes(of: readonly Located[] = this.all()): { l: Located; sc: DeviceScope; j: number }[] {
-    return of.flatMap((l) => (l.s.scopes ?? []).map((sc, j) => ({ l, sc, j })));
+  /**
+   * Every device scope of the given structures (all by default), with its structure and 0-based index.
+   * Computed once per list (all(), or an of(type)): many checks ask for the same one.
+   */
+  scopes(of: readonly Located[] = this.all()): readonly ScopeOf[] {
+    let hit = this.scopesMemo.get(of);
+    if (!hit) {
+      hit = [];
+      for (const l of of) (l.s.scopes ?? []).forEach((sc, j) => hit!.push({ l, sc, j }));
+      this.scopesMemo.set(of, hit);
+    }
+    return hit;
   }
 
   /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
   label(index: number): string {
-    const known = this.labels[index];
-    if (known) return known;
+    const n = this.ordinals[index];
+    if (n !== undefined) return `${typeName(this.table.structures[index]!.type)} #${n}`;
     return `${typeName(-1)} at index ${index}`;
   }
 
   /** Label for a structure that framing rejected, starting at `at`: its type is read from its bytes. */
   labelUnframed(index: number, at: number): string {
-    if (this.labels[index]) return this.labels[index]!;
+    if (this.ordinals[index] !== undefined) return this.label(index);
     if (at + fieldEnd(SUB_TYPE) > this.bytes.length) return `structure at ${hex(at)}`;
     const type = readUint(this.bytes, at + SUB_TYPE.offset, SUB_TYPE.size);
     const n = this.table.structures.filter((s) => s.type === type).length + 1;

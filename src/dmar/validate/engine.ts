@@ -4,7 +4,7 @@
  */
 import { decodeDmar } from '../decode.js';
 import { CHECKS } from './catalogue.js';
-import { Context, isProposed, type CompanionTable, type Finding, type Report } from './check.js';
+import { Context, isProposed, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
 export interface ValidateOptions {
   /** Other tables of the same machine (an acpidump's): enables the MADT cross-check. */
@@ -17,6 +17,16 @@ export interface ValidateOptions {
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
+/** The checks to run for one selection, worked out once for a batch that reuses its options. */
+let lastSelection: { only?: ReadonlySet<string>; ignore?: ReadonlySet<string>; list: { check: Check; proposed: boolean }[] } | undefined;
+function selected(opts: ValidateOptions): { check: Check; proposed: boolean }[] {
+  if (lastSelection && lastSelection.only === opts.only && lastSelection.ignore === opts.ignore) return lastSelection.list;
+  const list = CHECKS.filter((c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id))
+    .map((check) => ({ check, proposed: isProposed(check) }));
+  lastSelection = { only: opts.only, ignore: opts.ignore, list };
+  return list;
+}
+
 /**
  * Validate one DMAR table. Throws DmarError (code = the fatal check's ID) when
  * the bytes are not a DMAR table at all; every other defect is a finding.
@@ -24,10 +34,8 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 export function validateBytes(bytes: Uint8Array, opts: ValidateOptions = {}): Finding[] {
   const ctx = new Context(bytes, decodeDmar(bytes, { strict: false }), opts.tables);
   const findings: Finding[] = [];
-  for (const check of CHECKS) {
-    if (!check.run || (opts.only && !opts.only.has(check.id)) || opts.ignore?.has(check.id)) continue;
-    const proposed = isProposed(check);
-    check.run(ctx, (r: Report & { label?: string }) => {
+  for (const { check, proposed } of selected(opts)) {
+    check.run!(ctx, (r: Report & { label?: string }) => {
       const f: Finding = {
         id: check.id,
         severity: check.severity,

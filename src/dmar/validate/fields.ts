@@ -21,18 +21,26 @@ export interface FieldAt {
   inScope: boolean;
 }
 
-/** Every fixed field of the table with its offset, from the rows and the decoded offsets. */
+/** Rows a reserved-field check can report: reserved rows and integers with named bits. */
+const mayReserve = (row: FieldDef) => row.kind !== 'ascii' && (row.reserved === true || row.bits !== undefined);
+
+/**
+ * Every fixed field of the table that a reserved-field check can report, with
+ * its offset, from the rows and the decoded offsets. Built once per table.
+ */
 export function fieldsOf(ctx: Context): FieldAt[] {
   return ctx.once('fieldsOf', () => {
     const out: FieldAt[] = [];
-    for (const row of DMAR_FIELDS) out.push({ offset: row.offset, row, value: ctx.table.fields[row.key]!, inScope: false });
+    for (const row of DMAR_FIELDS) if (mayReserve(row)) out.push({ offset: row.offset, row, value: ctx.table.fields[row.key]!, inScope: false });
+    const scopeRows = SCOPE_FIELDS.filter(mayReserve);
     for (const l of ctx.all()) {
       for (const row of l.def.fields) {
+        if (!mayReserve(row)) continue;
         const value = l.s.fields[row.key];
         if (value !== undefined) out.push({ offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false });
       }
       (l.s.scopes ?? []).forEach((sc, j) => {
-        for (const row of SCOPE_FIELDS) {
+        for (const row of scopeRows) {
           out.push({ offset: sc.offset + row.offset, row, value: sc.fields[row.key]!, structure: l.index, scope: j, def: l.def, inScope: true });
         }
       });
@@ -41,12 +49,31 @@ export function fieldsOf(ctx: Context): FieldAt[] {
   });
 }
 
+/** The fields whose reserved part is not zero, with that part: what every reserved-field check reports from. */
+function reservedHits(ctx: Context): { f: FieldAt; bad: bigint }[] {
+  return ctx.once('reservedHits', () => {
+    const out: { f: FieldAt; bad: bigint }[] = [];
+    for (const f of fieldsOf(ctx)) {
+      const bad = reservedPart(f);
+      if (bad) out.push({ f, bad });
+    }
+    return out;
+  });
+}
+
 function asBig(v: FieldValue): bigint {
   if (typeof v === 'bigint') return v;
-  if (typeof v === 'number') return BigInt(v);
+  if (typeof v === 'number') return v === 0 ? 0n : BigInt(v);
   if (v instanceof Uint8Array) return readBigUint(v, 0, v.length);
   return 0n;
 }
+
+const masks = new Map<FieldDef, bigint>();
+const maskOf = (row: FieldDef) => {
+  let m = masks.get(row);
+  if (m === undefined) masks.set(row, (m = namedMask(row)));
+  return m;
+};
 
 /**
  * The reserved part of a field's value: all of it for a reserved row; the
@@ -54,12 +81,12 @@ function asBig(v: FieldValue): bigint {
  * only inside structures that define them (SIDP); elsewhere the byte is reserved.
  */
 export function reservedPart(f: FieldAt): bigint {
-  if (f.row.kind === 'ascii') return 0n;
+  if (f.row.kind === 'ascii' || f.value === 0 || f.value === 0n) return 0n;
   const v = asBig(f.value);
   if (f.row.reserved) return v;
   if (!f.row.bits) return 0n;
   if (f.inScope && !f.def?.scopeFlagsNamed) return v;
-  return v & ~namedMask(f.row);
+  return v & ~maskOf(f.row);
 }
 
 function describe(f: FieldAt, bad: bigint): string {
@@ -81,21 +108,13 @@ export function reservedOf(rows: readonly FieldDef[], filter: (f: FieldAt) => bo
   for (const r of rows) claimed.add(r);
   const mine = new Set(rows);
   return (ctx: Context, report: Reporter) => {
-    for (const f of fieldsOf(ctx)) {
-      if (!mine.has(f.row) || !filter(f)) continue;
-      const bad = reservedPart(f);
-      if (bad) report(toReport(f, bad));
-    }
+    for (const { f, bad } of reservedHits(ctx)) if (mine.has(f.row) && filter(f)) report(toReport(f, bad));
   };
 }
 
 function unclaimed(pick: (f: FieldAt) => boolean) {
   return (ctx: Context, report: Reporter) => {
-    for (const f of fieldsOf(ctx)) {
-      if (claimed.has(f.row) || !pick(f)) continue;
-      const bad = reservedPart(f);
-      if (bad) report(toReport(f, bad));
-    }
+    for (const { f, bad } of reservedHits(ctx)) if (!claimed.has(f.row) && pick(f)) report(toReport(f, bad));
   };
 }
 

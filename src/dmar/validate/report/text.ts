@@ -33,13 +33,8 @@ export function formatText(results: readonly FileResult[], p: Paint): string {
   const { offset: w, id: idWidth } = widths(results);
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
   for (const r of results) {
+    if (r.error) continue; // on stderr, as it happened (the summary counts it)
     out.push(p.title(termText(r.file)));
-    if (r.error) {
-      const at = r.error.offset !== null && r.error.offset >= 0 ? `offset 0x${r.error.offset.toString(16)}: ` : '';
-      out.push(`  ${p.error('cannot validate')}: ${at}${termText(r.error.message)}${r.error.id ? p.dim(` (${r.error.id})`) : ''}`);
-      out.push('');
-      continue;
-    }
     for (const f of r.findings) {
       const sev = colour(p, f.severity)(f.severity.padEnd(7));
       const off = p.dim('0x' + f.offset.toString(16).padStart(w, '0'));
@@ -51,8 +46,13 @@ export function formatText(results: readonly FileResult[], p: Paint): string {
     out.push(r.findings.length ? `  ${counts(r.findings)}` : `  ${p.ok('ok')}: no findings${r.madt ? ' (MADT cross-checked)' : ''}`);
     out.push('');
   }
+  out.push(summaryLine(results, p));
+  return out.join('\n') + '\n';
+}
+
+/** "3 tables: 1 error, 0 warnings, 2 info, 1 unreadable": an input that could not be read is no table. */
+export function summaryLine(results: readonly FileResult[], p: Paint): string {
   const s = summarize(results);
   const tail = s.unreadable ? `, ${p.error(`${s.unreadable} unreadable`)}` : '';
-  out.push(`${plural(s.files, 'table')}: ${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${plural(s.info, 'info')}${tail}`);
-  return out.join('\n') + '\n';
+  return `${plural(s.files - s.unreadable, 'table')}: ${plural(s.error, 'error')}, ${plural(s.warning, 'warning')}, ${plural(s.info, 'info')}${tail}`;
 }

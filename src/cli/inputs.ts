@@ -1,0 +1,99 @@
+/**
+ * The inputs of a command that takes many tables (decode, validate): files,
+ * `-`, and directories walked one file at a time, so that a corpus of any size
+ * is never held in memory at once. Each input is loaded only when its turn
+ * comes, and a failure stays that input's.
+ *
+ * A directory's candidates (not recursive; names starting with "." and
+ * anything not a regular file are skipped):
+ * - every file whose content starts with the DMAR signature, or that is
+ *   acpidump text holding a DMAR table;
+ * - every file named like a raw table, *.dat, *.bin, *.dmar, *.aml or DMAR
+ *   (any case), except another table's file as `acpidump -b` names them
+ *   (apic.dat holding an APIC table): a DMAR table whose signature is damaged
+ *   is reported, never skipped.
+ */
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { join } from 'node:path';
+import { looksLikeAcpidump } from '../acpi/acpidump.js';
+import { InputError, readInputBytes, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readTableSource } from './common.js';
+
+/** One input: a name for messages, and how to get its source (throws InputError). */
+export interface Input {
+  name: string;
+  load: () => Source;
+}
+
+const DMAR_MAGIC = 'DMAR';
+const RAW_NAME = /(?:\.(?:dat|bin|dmar|aml)|^dmar)$/i;
+const ACPIDUMP_B_NAME = /^([a-z0-9_]{4})\d*\.dat$/i;
+
+/** Help text (validate --help, README): which files of a directory are read. */
+export const DIRECTORY_CANDIDATES =
+  'a DIR means each file in it (not recursive, hidden files skipped) that starts with the DMAR signature, ' +
+  'is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table\'s file ' +
+  'as acpidump -b names them (apic.dat holding an APIC table)';
+
+/** Another table's file as `acpidump -b` names them (apic.dat, ssdt2.dat), holding that table. */
+function otherTable(name: string, data: Uint8Array): boolean {
+  const m = ACPIDUMP_B_NAME.exec(name);
+  if (!m || m[1]!.toUpperCase() === DMAR_MAGIC) return false;
+  return Buffer.from(data.buffer, data.byteOffset, Math.min(4, data.length)).toString('latin1') === m[1]!.toUpperCase();
+}
+
+/** The input for one directory entry, or undefined when the file is no candidate. */
+function directoryEntry(path: string, entry: Dirent): Input | undefined {
+  const name = entry.name;
+  let data: Buffer;
+  try {
+    if (!entry.isFile() && !(entry.isSymbolicLink() && statSync(path).isFile())) return undefined;
+    data = readInputBytes(path);
+  } catch (e) {
+    if (e instanceof InputError) return { name: path, load: () => { throw e; } };
+    return undefined; // vanished between listing and stat
+  }
+  if (data.length >= 4 && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
+    // a raw table (the common case): no text to look at
+    return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
+  }
+  const dump = looksLikeAcpidump(data.toString('latin1', 0, 4096));
+  const candidate = dump ? /^DMAR @ /m.test(data.toString('latin1')) : RAW_NAME.test(name) && !otherTable(name, data);
+  return candidate ? { name: path, load: () => sourceFromBytes(data, path, 'binary') } : undefined;
+}
+
+/** A directory's candidates, in name order, each read when the caller reaches it. */
+export function* directoryInputs(dir: string): Generator<Input> {
+  let any = false;
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
+  entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  for (const entry of entries) {
+    const input = directoryEntry(join(dir, entry.name), entry);
+    if (!input) continue;
+    any = true;
+    yield input;
+  }
+  if (!any) yield { name: dir, load: () => { throw new InputError('no DMAR table in this directory', dir); } };
+}
+
+/** Every input named by `args` (none: the running machine's table), directories expanded lazily. */
+export function* tableInputs(args: readonly string[]): Generator<Input> {
+  if (!args.length) {
+    yield { name: sysfsTablePath(), load: () => readTableSource(undefined) };
+    return;
+  }
+  for (const a of args) {
+    if (a === '-') {
+      yield { name: 'stdin', load: () => readTableSource('-') };
+      continue;
+    }
+    let dir = false;
+    try {
+      dir = statSync(a).isDirectory();
+    } catch {
+      // readTableSource reports the missing file
+    }
+    if (dir) yield* directoryInputs(a);
+    else yield { name: a, load: () => readTableSource(a) };
+  }
+}
