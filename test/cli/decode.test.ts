@@ -54,7 +54,7 @@ describe('decode: sources', () => {
     oneLineError(dmar(['decode', bad]), bad);
     const vb = dmar(['validate', bad]);
     expect(vb.status).toBe(2);
-    expect(vb.stdout).toContain('hostAddressWidth: "wide" is not a non-negative integer');
+    expect(vb.stderr).toContain('hostAddressWidth: "wide" is not a non-negative integer');
   });
 
   test('- reads stdin', () => {

@@ -36,8 +36,10 @@ describe('special files are refused before they are opened', () => {
     oneLine(dmar(['decode', '/dev/zero']), '/dev/zero: is a character device, not a regular file');
   });
 
-  test('a directory', () => {
-    oneLine(dmar(['decode', work]), `${work}: is a directory`);
+  test('a directory, where one table is meant', () => {
+    // decode and validate walk a directory; the commands that take one table refuse it
+    oneLine(dmar(['flags', work]), `${work}: is a directory`);
+    oneLine(dmar(['encode', work, '-o', join(work, 'dir.bin')]), `${work}: is a directory`);
   });
 });
 
@@ -48,7 +50,10 @@ describe('the size limit', () => {
   test('a valid 2 MiB table is refused by default, in one line', () => {
     expect(statSync(twoMiB).size).toBe(2 * 1024 * 1024);
     oneLine(dmar(['decode', twoMiB]), 'a table of 2 MiB: over the 1 MiB table limit', '--max-input');
-    oneLine(dmar(['validate', twoMiB, '-o', join(work, 'r.txt')]));
+    // validate -o also prints its summary line on stderr
+    const v = dmar(['validate', twoMiB, '-o', join(work, 'r.txt')]);
+    expect(v.status).toBe(2);
+    expect(v.stderr.trim().split('\n')).toEqual([expect.stringContaining('over the 1 MiB table limit'), expect.stringMatching(/^dmar validate: 0 tables: .*1 unreadable \(report in /)]);
   });
 
   test('--max-input and DMAR_MAX_INPUT set the limit', () => {
