@@ -146,6 +146,7 @@ export function buildProgram(): Command {
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .action(lazy(() => import('./validate.js')));
 
+  program.command('capture').description('snapshot this machine (ACPI tables, memory map, PCI tree, IOMMU units, kernel log) into a directory with a manifest').option('-o, --output <dir>', 'directory to create (default dmar-capture-DATE-TIME)').option('--json', 'print the manifest instead of the summary').action(lazy(() => import('./capture.js')));
   // more commands register below
 
   return program;

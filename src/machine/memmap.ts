@@ -1,0 +1,169 @@
+/**
+ * The firmware memory map of a machine root (/sys/firmware/memmap: Linux's
+ * e820_table_firmware, the map before the kernel changed anything), and
+ * Linux's RMRR verdict over it (arch_rmrr_sanity_check, x86).
+ *
+ * What the kernel does to the map before it judges RMRRs (arch/x86/kernel/setup.c,
+ * e820.c): e820__memory_setup() sanitizes and prints the map ("BIOS-e820:" lines,
+ * the same map sysfs shows), then trim_bios_range() turns the first page from RAM
+ * into reserved (`e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED)`)
+ * and removes RAM between 640 KiB and 1 MiB (`e820__range_remove(BIOS_BEGIN,
+ * BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)`). The RMRR check runs later, on that
+ * edited e820_table. Not modelled: memmap=/mem= command-line edits, Intel graphics
+ * stolen memory added as reserved by early quirks, setup_data (RAM either way).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hex } from '../acpi/hex.js';
+import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
+
+/** /sys/firmware/memmap/N/type strings (drivers/firmware/memmap.c via e820_type_to_string) -> kind. */
+const SYSFS_KIND: Record<string, MemKind> = {
+  'System RAM': 'ram',
+  Reserved: 'reserved',
+  reserved: 'reserved',
+  'ACPI Tables': 'acpi',
+  'ACPI Non-volatile Storage': 'nvs',
+  'Unusable memory': 'unusable',
+  'Persistent Memory (legacy)': 'pmem',
+  'Persistent Memory': 'pmem',
+  'Soft Reserved': 'soft-reserved',
+};
+
+export function memKindOfSysfsType(type: string): MemKind {
+  return SYSFS_KIND[type] ?? 'other';
+}
+
+function readTrim(path: string): string {
+  return readFileSync(path, 'latin1').trim();
+}
+
+/** The memory map of root/sys/firmware/memmap, or undefined when there is none (or it is unreadable). */
+export function readSysfsMemmap(root: string): MemoryMap | undefined {
+  const dir = join(root, 'sys/firmware/memmap');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const regions: MemRegion[] = [];
+  for (const n of names) {
+    try {
+      const start = BigInt(readTrim(join(dir, n, 'start')));
+      const end = BigInt(readTrim(join(dir, n, 'end')));
+      const type = readTrim(join(dir, n, 'type'));
+      regions.push({ start, end, type, kind: memKindOfSysfsType(type) });
+    } catch {
+      // an entry without its three files, or with non-numbers, is not part of the map
+    }
+  }
+  if (!regions.length) return undefined;
+  regions.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return { source: '/sys/firmware/memmap', origin: 'sysfs-memmap', regions };
+}
+
+const PAGE_SIZE = 0x1000n;
+const BIOS_BEGIN = 0xa0000n;
+const BIOS_END = 0x100000n;
+
+/** Sub-ranges of `r` outside [from, to] (inclusive bounds). */
+function cut(r: MemRegion, from: bigint, to: bigint): MemRegion[] {
+  if (r.end < from || r.start > to) return [r];
+  const out: MemRegion[] = [];
+  if (r.start < from) out.push({ ...r, end: from - 1n });
+  if (r.end > to) out.push({ ...r, start: to + 1n });
+  return out;
+}
+
+/**
+ * The e820 table as the kernel holds it when it judges RMRRs: the firmware map
+ * after trim_bios_range() (first page RAM -> reserved; RAM in 0xa0000-0xfffff removed).
+ */
+export function kernelE820(map: MemoryMap): MemRegion[] {
+  let regions = [...map.regions];
+  // e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED)
+  const firstPage: MemRegion[] = [];
+  regions = regions.flatMap((r) => {
+    if (r.kind !== 'ram' || r.start >= PAGE_SIZE) return [r];
+    firstPage.push({ start: r.start, end: r.end < PAGE_SIZE - 1n ? r.end : PAGE_SIZE - 1n, kind: 'reserved', type: 'reserved (kernel: first page)' });
+    return cut(r, 0n, PAGE_SIZE - 1n);
+  });
+  // e820__range_remove(BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)
+  regions = regions.flatMap((r) => (r.kind === 'ram' ? cut(r, BIOS_BEGIN, BIOS_END - 1n) : [r]));
+  return [...firstPage, ...regions].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/** One rule of arch_rmrr_sanity_check, with the kernel releases that apply it. */
+export interface RmrrRule {
+  id: 'reserved-only' | 'reserved-or-nvs';
+  /** Human text for findings. */
+  text: string;
+}
+
+/**
+ * f036c7fa0ab6 "iommu/vt-d: Check VT-d RMRR region in BIOS is reported as reserved"
+ * (Linux 5.5): e820__mapped_all(start, end, E820_TYPE_RESERVED).
+ * 5566e68d829f "iommu/vt-d: Allow NVS regions in arch_rmrr_sanity_check()" (Linux 6.1,
+ * backported to stable 5.10.y/5.15.y/5.19.y in October 2022):
+ * e820__get_entry_type(start, end) must be E820_TYPE_RESERVED or E820_TYPE_NVS.
+ */
+export const RMRR_RULES: Record<RmrrRule['id'], RmrrRule> = {
+  'reserved-only': { id: 'reserved-only', text: 'Linux 5.5-6.0 arch_rmrr_sanity_check: e820__mapped_all(RMRR, E820_TYPE_RESERVED)' },
+  'reserved-or-nvs': { id: 'reserved-or-nvs', text: 'Linux 6.1+ arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is RESERVED or ACPI NVS' },
+};
+
+/** The rule a kernel release applies; undefined before 5.5 (no check). Unknown kernel: the current rule. */
+export function rmrrRuleFor(kernel: KernelVersion | undefined): RmrrRule | undefined {
+  if (!kernel) return RMRR_RULES['reserved-or-nvs'];
+  const v = kernel.major * 1000 + kernel.minor;
+  if (v < 5005) return undefined;
+  if (v >= 6001) return RMRR_RULES['reserved-or-nvs'];
+  // stable backports of 5566e68d829f (Oct 2022): 5.10.152, 5.15.76, 5.19.17 (the last 5.19 release)
+  if ((v === 5010 && kernel.patch >= 152) || (v === 5015 && kernel.patch >= 76) || (v === 5019 && kernel.patch >= 17)) return RMRR_RULES['reserved-or-nvs'];
+  return RMRR_RULES['reserved-only'];
+}
+
+/**
+ * __e820__mapped_all(start, end, type) (arch/x86/kernel/e820.c): walk the table in
+ * order; every entry (of `kind`, or of any kind) overlapping [start, end) that begins
+ * at or before `start` moves `start` to its end; the entry that brings start to end is
+ * returned. So a range spanning entries is covered when they are contiguous, and
+ * e820__get_entry_type() reports the type of the LAST entry, whatever the first were.
+ */
+export function mappedAll(table: readonly MemRegion[], start: bigint, end: bigint, kind?: MemKind): MemRegion | undefined {
+  for (const e of table) {
+    if (kind && e.kind !== kind) continue;
+    const eEnd = e.end + 1n;
+    if (e.start >= end || eEnd <= start) continue;
+    if (e.start <= start) start = eEnd;
+    if (start >= end) return e;
+  }
+  return undefined;
+}
+
+export interface RmrrVerdict {
+  ok: boolean;
+  rule: RmrrRule;
+  /** The entry that decided (get_entry_type's last entry), if the range is covered at all. */
+  entry?: MemRegion;
+  /** What the range overlaps in the kernel's table, for the message. */
+  overlaps: MemRegion[];
+}
+
+/** Linux's verdict on the RMRR [base, limit] (limit inclusive) under `rule`. */
+export function rmrrVerdict(map: MemoryMap, base: bigint, limit: bigint, rule: RmrrRule): RmrrVerdict {
+  const table = kernelE820(map);
+  const end = limit + 1n;
+  const overlaps = table.filter((e) => e.start < end && e.end >= base);
+  if (rule.id === 'reserved-only') {
+    const entry = mappedAll(table, base, end, 'reserved');
+    return { ok: entry !== undefined, rule, entry, overlaps };
+  }
+  const entry = mappedAll(table, base, end);
+  return { ok: entry !== undefined && (entry.kind === 'reserved' || entry.kind === 'nvs'), rule, entry, overlaps };
+}
+
+export function regionText(r: MemRegion): string {
+  return `[${hex(r.start)}-${hex(r.end)}] ${r.type}`;
+}
