@@ -14,6 +14,8 @@ import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { acpiTable, type MachineFacts } from '../machine/facts.js';
+import { loadMachine, machineNotes } from './machine-context.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -23,6 +25,8 @@ export interface ValidateOpts {
   ignore: string[];
   list?: boolean;
   output?: string;
+  /** `live` or a capture directory: the machine the tables describe. */
+  machine?: string;
 }
 
 /** One input to validate: a name, and how to get its source (deferred so that one failure stays one file's). */
@@ -59,7 +63,11 @@ function directoryInputs(dir: string): Input[] {
   return out;
 }
 
-function expand(args: readonly string[]): Input[] {
+function expand(args: readonly string[], machine?: MachineFacts): Input[] {
+  if (!args.length && machine?.root) {
+    const path = join(machine.root, 'sys/firmware/acpi/tables/DMAR');
+    return [{ name: path, load: () => machineTable(path, machine) }];
+  }
   if (!args.length) return [{ name: sysfsTablePath(), load: () => readSource(undefined) }];
   const out: Input[] = [];
   for (const a of args) {
@@ -79,9 +87,23 @@ function expand(args: readonly string[]): Input[] {
   return out;
 }
 
-/** The MADT to cross-check against: the acpidump's, or the running machine's beside its DMAR. */
-function companions(src: Source): CompanionTable[] | undefined {
+/** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
+function machineTable(path: string, machine: MachineFacts): Source {
+  try {
+    return sourceFromBytes(readFileSync(path), path, 'sysfs');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
+    if (code === 'EACCES') throw new InputError('cannot read the DMAR table: permission denied (run as root)', path);
+    throw e;
+  }
+}
+
+/** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
+function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
   if (src.tables) return src.tables;
+  const apic = machine?.root ? acpiTable(machine.root, MADT_SIGNATURE) : undefined;
+  if (apic) return [{ signature: MADT_SIGNATURE, bytes: apic }];
   if (src.kind !== 'sysfs') return undefined;
   try {
     return [{ signature: MADT_SIGNATURE, bytes: readFileSync(sysfsTablePath(MADT_SIGNATURE)) }];
@@ -90,7 +112,7 @@ function companions(src: Source): CompanionTable[] | undefined {
   }
 }
 
-function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>): FileResult {
+function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>, machine?: MachineFacts): FileResult {
   let src: Source;
   try {
     src = input.load();
@@ -98,10 +120,12 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     if (e instanceof InputError) return { file: input.name, findings: [], error: { message: e.message, id: null, offset: e.offset >= 0 ? e.offset : null } };
     throw e;
   }
-  const tables = companions(src);
+  const tables = companions(src, machine);
   try {
-    const findings = validateBytes(src.bytes, { tables, only, ignore });
-    return { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
+    const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
+    const r: FileResult = { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
+    if (machine) r.notes = machineNotes(machine, only, ignore);
+    return r;
   } catch (e) {
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: e.offset } };
     throw e;
@@ -142,7 +166,8 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.list) {
     out = await listChecks(format, opts.output);
   } else {
-    const results = expand(inputs).map((i) => validateInput(i, only, ignore));
+    const machine = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    const results = expand(inputs, machine).map((i) => validateInput(i, only, ignore, machine));
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);
     else if (format === 'junit') {
       const ran = CHECKS.filter((c) => (!only || only.has(c.id)) && !ignore.has(c.id));

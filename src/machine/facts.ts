@@ -9,8 +9,12 @@ import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap } from './memmap.js';
+import { parseKernelRelease } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
+import { parseRegister } from './vtd-regs.js';
 import type { KernelVersion, MemoryMap } from './types.js';
+
+export { parseKernelRelease };
 
 export interface IommuUnit {
   /** "dmar0" */
@@ -52,17 +56,7 @@ function text(path: string): string | undefined {
   }
 }
 
-function bigHex(s: string | undefined): bigint | undefined {
-  if (!s || !/^(0x)?[0-9a-f]+$/i.test(s)) return undefined;
-  return BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
-}
-
-/** "6.1.0-18-amd64" -> 6.1.0; undefined when it does not start with a version. */
-export function parseKernelRelease(release: string): KernelVersion | undefined {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release.trim());
-  if (!m) return undefined;
-  return { release: release.trim(), major: +m[1]!, minor: +m[2]!, patch: m[3] ? +m[3] : 0 };
-}
+const parseRegisterText = (s: string | undefined) => (s === undefined ? undefined : parseRegister(s));
 
 /** root/sys/class/iommu/dmar* /intel-iommu/{address,cap,ecap,version}. */
 export function readIommuUnits(root: string): IommuUnit[] | undefined {
@@ -76,9 +70,9 @@ export function readIommuUnits(root: string): IommuUnit[] | undefined {
   return names.filter((n) => /^dmar\d+$/.test(n)).sort((a, b) => +a.slice(4) - +b.slice(4)).map((name) => {
     const d = join(dir, name, 'intel-iommu');
     const u: IommuUnit = { name };
-    const address = bigHex(text(join(d, 'address')));
-    const cap = bigHex(text(join(d, 'cap')));
-    const ecap = bigHex(text(join(d, 'ecap')));
+    const address = parseRegisterText(text(join(d, 'address')));
+    const cap = parseRegisterText(text(join(d, 'cap')));
+    const ecap = parseRegisterText(text(join(d, 'ecap')));
     const version = text(join(d, 'version'));
     if (address !== undefined) u.address = address;
     if (cap !== undefined) u.cap = cap;

@@ -109,8 +109,8 @@ export interface RmrrRule {
  * e820__get_entry_type(start, end) must be E820_TYPE_RESERVED or E820_TYPE_NVS.
  */
 export const RMRR_RULES: Record<RmrrRule['id'], RmrrRule> = {
-  'reserved-only': { id: 'reserved-only', text: 'Linux 5.5-6.0 arch_rmrr_sanity_check: e820__mapped_all(RMRR, E820_TYPE_RESERVED)' },
-  'reserved-or-nvs': { id: 'reserved-or-nvs', text: 'Linux 6.1+ arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is RESERVED or ACPI NVS' },
+  'reserved-only': { id: 'reserved-only', text: 'Linux 5.5 to 6.0 (and stable kernels without the NVS backport) arch_rmrr_sanity_check: the whole RMRR in E820_TYPE_RESERVED entries' },
+  'reserved-or-nvs': { id: 'reserved-or-nvs', text: 'Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS' },
 };
 
 /** The rule a kernel release applies; undefined before 5.5 (no check). Unknown kernel: the current rule. */
