@@ -103,7 +103,7 @@ function hpetBytes(h: NonNullable<MachineSpec['hpet']>): Uint8Array {
 /** Config space of a device: IDs, class, header type, bus numbers, a PCIe capability at 0x40, ACS at 0x100. */
 export function configBytes(d: PciSpec): Uint8Array {
   const size = d.configSize ?? (d.pcie !== undefined ? 4096 : 256);
-  const b = new Uint8Array(Math.max(size, 256));
+  const b = new Uint8Array(4096);
   const v = new DataView(b.buffer);
   const [vendor, device] = d.id.split(':').map((x) => parseInt(x, 16));
   v.setUint16(0, vendor!, true);

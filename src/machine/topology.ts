@@ -303,8 +303,10 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
   out.devices = devices;
   out.groups = [...byGroup.values()];
-  if (tree.devices.some((d) => d.acs === undefined && d.pcieType !== undefined)) {
-    notes.push('extended config space was not readable (not root): ACS unknown, taken as absent; groups may be larger than Linux forms');
+  if (tree.devices.some((d) => d.configSize <= 64)) {
+    notes.push('only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms');
+  } else if (tree.devices.some((d) => d.pcieType !== undefined && d.acs === undefined)) {
+    notes.push('extended config space was not readable: ACS unknown, taken as absent; groups may be larger than Linux forms');
   }
   notes.push('IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks only the Intel PCH root ports of 5- to 8-series and X99 chipsets are modelled)');
   return out;
