@@ -14,6 +14,8 @@
  * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
+import { readFileSync, statSync } from 'node:fs';
+import { InputError } from '../acpi/input.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
 /** One line of the log, its prefixes taken off. */
@@ -29,12 +31,14 @@ export interface LogLine {
 }
 
 /** `Nov 25 10:00:00`, `oct. 13 21:14:33` (localised month), or an ISO 8601 date. */
-const SYSLOG_DATE = String.raw`(?:\p{L}{3,4}\.? +\d{1,2} +\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)`;
-const SYSLOG = new RegExp(String.raw`^${SYSLOG_DATE} +\S+ +kernel: ?`, 'u');
+const SYSLOG_DATE = String.raw`(?:[^\s\d\[]{3,8} +\d{1,2} +\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)`;
+const SYSLOG = new RegExp(String.raw`^${SYSLOG_DATE} +\S+ +kernel: ?`);
 /** `dmesg -x`: `kern  :info  : `. */
 const FACILITY = /^[a-z]+ *:[a-z]+ *: /;
 /** `[    1.234567]`, and `dmesg -T`'s `[Mon Nov 25 10:00:00 2024]`. */
 const STAMP = /^\[ *(\d+\.\d+)\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \d{4}\] ?/;
+/** A serial-console logger's wall-clock stamp before the kernel's (`[2017-10-23 09:08:16.318] `). */
+const WALLCLOCK = /^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] ?/;
 /** printk caller ID (`[    T1]`, `[  C3]`). */
 const CALLER = /^\[ *[TC]\d+\] ?/;
 
@@ -45,14 +49,15 @@ export function logLines(text: string): LogLine[] {
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, i) => {
     let t = raw.replace(/^<\d+>/, '');
-    t = t.replace(SYSLOG, '').replace(FACILITY, '');
+    t = t.replace(SYSLOG, '').replace(FACILITY, '').replace(WALLCLOCK, '');
     let seconds: number | undefined;
     const m = STAMP.exec(t);
     if (m) {
       if (m[1] !== undefined) seconds = Number(m[1]);
       t = t.slice(m[0].length);
     }
-    t = t.replace(CALLER, '');
+    // `journalctl -o short-monotonic` and some tools keep `kernel: ` after the stamp.
+    t = t.replace(CALLER, '').replace(/^kernel: /, '');
     const l: LogLine = { line: i + 1, raw, text: t };
     if (seconds !== undefined) l.seconds = seconds;
     out.push(l);
@@ -175,12 +180,16 @@ export type DmarEvent =
   | { kind: 'ir-scope'; device: 'IOAPIC' | 'HPET'; id: number; base: bigint }
   /** `Enabled IRQ remapping in x2apic|xapic mode`. */
   | { kind: 'ir-enabled'; mode: string }
+  /** `Not enabling interrupt remapping`, `Failed to enable irq remapping. You are vulnerable to irq-injection attacks.` */
+  | { kind: 'ir-disabled' }
   /** `x2apic is disabled because BIOS sets x2apic opt out bit.` */
   | { kind: 'x2apic-optout' }
   /** `dmarN does not support EIM`. */
   | { kind: 'no-eim'; unit: string }
   /** `DRHD: handling fault status reg N`. */
   | { kind: 'fault-status'; status: number }
+  /** `dmar_fault: N callbacks suppressed`: the rate limit hid N fault messages. */
+  | { kind: 'faults-suppressed'; count: number }
   /** A DMA remapping fault (every format since 2.6). `reason` is undefined when the reason came on a line of its own. */
   | { kind: 'dma-fault'; access: 'read' | 'write' | 'page' | 'unknown'; pasid?: number; device: string; address: bigint; reason?: number; reasonText?: string }
   /** An interrupt remapping fault. */
@@ -233,6 +242,10 @@ const big = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s :
 const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 
 /** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
+/** `00:02.0`; some kernels print `0x00:0x02.0`. */
+const BDF = String.raw`((?:0x)?[0-9a-f]{2}:(?:0x)?[0-9a-f]{2}\.[0-7])`;
+const bdf = (s: string) => s.replace(/0x/g, '');
+
 const RANGE = String.raw`\[(?:[^:\]]+: )?(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]`;
 
 /** The `[DMA Read NO_PASID]` access type. */
@@ -270,14 +283,16 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   [new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`), (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: big(m[3]!) })],
   [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
   [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
+  [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
   [/^(dmar\d+) does not support EIM/, (m) => ({ kind: 'no-eim', unit: m[1]! })],
   [/DRHD: handling fault status reg ([0-9a-fA-F]+)/, (m) => ({ kind: 'fault-status', status: parseInt(m[1]!, 16) })],
+  [/^dmar_fault: (\d+) callbacks suppressed/, (m) => ({ kind: 'faults-suppressed', count: Number(m[1]) })],
   // 5.x-6.x: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x... [fault reason 0x06] text
   // 5.2-5.12: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr ... [fault reason 06] text
   // 3.x-5.1: [DMA Read] Request device [00:02.0] fault addr ... [fault reason 06] text
   // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
-  [new RegExp(`^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[([0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: m[3]!, address: big(m[5]!) };
+  [new RegExp(`^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
+    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: bdf(m[3]!), address: big(m[5]!) };
     const pasid = m[2] ?? m[4];
     if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(big(pasid));
     if (m[6] !== undefined) {
@@ -287,8 +302,8 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     return e;
   }],
   // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
-  [new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+([0-9a-f]{2}:[0-9a-f]{2}\\.[0-7])\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'intr-fault', device: m[1]!, index: big(m[2]!) };
+  [new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
+    const e: DmarEvent = { kind: 'intr-fault', device: bdf(m[1]!), index: big(m[2]!) };
     if (m[3] !== undefined) {
       e.reason = reasonCode(m[3]);
       e.reasonText = m[4]!.trim();
@@ -341,6 +356,9 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   // Older fault lines glued the prefix: `DMAR:[DMA Read] ...`, `INTR-REMAP:[fault reason 34] ...`.
   const glued = /^(DMAR|INTR-REMAP):(?=\[)/.exec(text);
   if (glued) return { subsystem: glued[1] as DmarSubsystem, rest: text.slice(glued[0].length) };
+  // WARN_TAINT() (4.x-5.5) printed these without the pr_fmt prefix.
+  if (/^Your BIOS is broken; (?:DMAR reported|RHSA refers|bad RMRR|ANDD object)/.test(text)) return { subsystem: 'DMAR', rest: text };
+  if (/^dmar_fault: \d+ callbacks suppressed/.test(text)) return { subsystem: 'DMAR', rest: text };
   const d = DEVICE_PREFIX.exec(text);
   if (d && /ineligible for IOMMU domain attach due to platform RMRR/.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
   if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
@@ -428,4 +446,24 @@ export function parseKernelLog(text: string, source: string): KernelLog {
   if (kernel) log.kernel = kernel;
   if (commandLine !== undefined) log.commandLine = commandLine;
   return log;
+}
+
+/**
+ * Reads and parses a log file (`-`: stdin). Read as latin1, so that every
+ * character is one byte and escaping for the terminal sees every byte.
+ * Throws InputError (exit 2) for a missing, unreadable or directory path.
+ */
+export function readKernelLog(path: string): KernelLog {
+  const name = path === '-' ? 'stdin' : path;
+  let data: Buffer;
+  try {
+    if (path !== '-' && statSync(path).isDirectory()) throw new InputError('is a directory, not a kernel log', name);
+    data = readFileSync(path === '-' ? 0 : path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputError(why, name);
+  }
+  return parseKernelLog(data.toString('latin1'), name);
 }
