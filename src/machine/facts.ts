@@ -9,7 +9,7 @@ import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap } from './memmap.js';
-import { parseKernelRelease } from './kernel-log.js';
+import { parseKernelRelease, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { parseRegister } from './vtd-regs.js';
 import type { KernelVersion, MemoryMap } from './types.js';
@@ -122,4 +122,17 @@ export function readMachine(root: string, source: string): MachineFacts {
   const cmdline = text(join(root, 'proc/cmdline'));
   if (cmdline !== undefined) facts.cmdline = cmdline;
   return facts;
+}
+
+/**
+ * The facts a boot log gives (for `--dmesg`): its BIOS-e820 memory map and kernel
+ * release. Merged over `base` (a --machine capture) when both are given: the log's
+ * map and kernel then win, being the boot that is being judged.
+ */
+export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts {
+  const out: MachineFacts = base ? { ...base } : { source: log.source };
+  if (log.memoryMap) out.memoryMap = log.memoryMap;
+  if (log.kernel) out.kernel = log.kernel;
+  if (log.commandLine !== undefined) out.cmdline = log.commandLine;
+  return out;
 }
