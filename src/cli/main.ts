@@ -145,6 +145,7 @@ export function buildProgram(): Command {
     .option('--list', 'print the catalogue of checks (ID, severity, source, condition)')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--machine <dir|live>', 'judge the tables against a machine: a `dmar capture` directory, or live; no input: that machine\'s table')
+    .option('--dmesg <log>', 'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
     .action(lazy(() => import('./validate.js')));
 
   program.command('capture').description('snapshot this machine (ACPI tables, memory map, PCI tree, IOMMU units, kernel log) into a directory with a manifest').option('-o, --output <dir>', 'directory to create (default dmar-capture-DATE-TIME)').option('--json', 'print the manifest instead of the summary').action(lazy(() => import('./capture.js')));

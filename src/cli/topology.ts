@@ -5,7 +5,19 @@ import type { Paint } from '../dmar/format/paint.js';
 import { topology, type DeviceView, type Topology } from '../machine/topology.js';
 import { stdoutWrite } from './common.js';
 import { loadForReading } from './read-lenient.js';
-import { loadMachine } from './machine-context.js';
+import { loadMachine, machineTable } from './machine-context.js';
+import { decodeDmar } from '../dmar/decode.js';
+import { DmarError } from '../dmar/errors.js';
+import type { Source } from '../acpi/input.js';
+
+function decodeLenient(source: Source) {
+  try {
+    return decodeDmar(source.bytes, { strict: false }).table;
+  } catch (e) {
+    if (e instanceof DmarError) e.file = source.name;
+    throw e;
+  }
+}
 
 const VFIO_TEXT: Record<DeviceView['vfio'], string> = {
   free: 'vfio: ok',
@@ -31,7 +43,7 @@ function deviceLine(d: DeviceView, p: Paint): string {
 export function formatTopology(t: Topology, p: Paint): string {
   const out: string[] = [p.title(`${printable(t.table)}${t.machine ? ` on ${printable(t.machine)}` : ''}`)];
   for (const u of t.units) {
-    out.push(`${p.name(u.structure)} ${u.registerBaseAddress} segment ${u.segment}${u.includePciAll ? ' INCLUDE_PCI_ALL' : ''}${u.sysfs ? p.dim(` (${u.sysfs})`) : t.machine ? p.warn(' (no unit on the machine)') : ''}`);
+    out.push(`${p.name(u.structure)} ${u.registerBaseAddress} segment ${u.segment}${u.includePciAll ? ' INCLUDE_PCI_ALL' : ''}${u.sysfs ? p.dim(` (${u.sysfs})`) : t.units.some((x) => x.sysfs) ? p.warn(' (no unit on the machine)') : ''}`);
     for (const s of u.scopes) {
       const what = s.enumerationId !== undefined ? `id ${s.enumerationId}` : s.device ? `-> ${s.device}` : s.missing ? p.warn(`-> ${s.missing}`) : '';
       out.push(`  scope ${s.type} ${s.path} ${what}`.trimEnd());
@@ -60,8 +72,8 @@ export function formatTopology(t: Topology, p: Paint): string {
 
 export async function run(file: string | undefined, opts: { machine?: string; json?: boolean }): Promise<number> {
   const machine = opts.machine === undefined ? undefined : loadMachine(opts.machine);
-  const target = file ?? (machine?.root ? join(machine.root, 'sys/firmware/acpi/tables/DMAR') : undefined);
-  const { source, table } = loadForReading(target);
+  const own = file === undefined && machine?.root ? machineTable(join(machine.root, 'sys/firmware/acpi/tables/DMAR'), machine) : undefined;
+  const { source, table } = own ? { source: own, table: decodeLenient(own) } : loadForReading(file);
   const t = topology(table, source.name, machine);
   if (opts.json) stdoutWrite(JSON.stringify(t, null, 2) + '\n');
   else stdoutWrite(formatTopology(t, await (await import('./colour.js')).painter()));

@@ -15,7 +15,7 @@ import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { stdoutWrite, UsageError, writeOutput } from './common.js';
 import { acpiTable, type MachineFacts } from '../machine/facts.js';
-import { loadMachine, machineNotes } from './machine-context.js';
+import { loadMachine, machineNotes, machineTable } from './machine-context.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -27,6 +27,8 @@ export interface ValidateOpts {
   output?: string;
   /** `live` or a capture directory: the machine the tables describe. */
   machine?: string;
+  /** A boot log: its BIOS-e820 lines give the memory map, its `Linux version` line the kernel. */
+  dmesg?: string;
 }
 
 /** One input to validate: a name, and how to get its source (deferred so that one failure stays one file's). */
@@ -87,16 +89,12 @@ function expand(args: readonly string[], machine?: MachineFacts): Input[] {
   return out;
 }
 
-/** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
-function machineTable(path: string, machine: MachineFacts): Source {
-  try {
-    return sourceFromBytes(readFileSync(path), path, 'sysfs');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
-    if (code === 'EACCES') throw new InputError('cannot read the DMAR table: permission denied (run as root)', path);
-    throw e;
-  }
+/** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone). */
+async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
+  const { logFacts, readKernelLog, withLogFacts } = await import('../machine/kernel-log.js');
+  const log = readKernelLog(path);
+  if (!log.memoryMap) process.stderr.write(`dmar: warning: ${log.source}: no BIOS-e820 lines (the memory-map checks need them)\n`);
+  return withLogFacts(machine, logFacts(log));
 }
 
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
@@ -166,7 +164,8 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.list) {
     out = await listChecks(format, opts.output);
   } else {
-    const machine = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     const results = expand(inputs, machine).map((i) => validateInput(i, only, ignore, machine));
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);
     else if (format === 'junit') {

@@ -211,6 +211,8 @@ export interface DmarLine {
   text: string;
   subsystem: DmarSubsystem;
   event: DmarEvent;
+  /** Which boot of the log (1-based, counted by `Linux version` lines; 0 before the first). */
+  boot: number;
   /** Lines that belong to this message (the `BIOS vendor: ...` line after a `Your BIOS is broken` one). */
   continuation?: string[];
 }
@@ -427,7 +429,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
     if (!p) continue;
     let event = classify(t, p.rest);
     if (event.kind === 'rmrr-locked' && p.device) event = { kind: 'rmrr-locked', device: p.device };
-    const entry: DmarLine = { line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event };
+    const entry: DmarLine = { line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event, boot: boots };
     // A reason on a line of its own completes the fault just before it.
     const prev = dmar[dmar.length - 1];
     if (event.kind === 'fault-reason' && prev && (prev.event.kind === 'dma-fault' || prev.event.kind === 'intr-fault') && prev.event.reason === undefined) {
@@ -466,4 +468,59 @@ export function readKernelLog(path: string): KernelLog {
     throw new InputError(why, name);
   }
   return parseKernelLog(data.toString('latin1'), name);
+}
+
+/** What a boot log says about the machine, in the shape of the machine facts validate reads (MachineFacts, src/machine/facts.ts). */
+export interface LogFacts {
+  source: string;
+  memoryMap?: MemoryMap;
+  kernel?: KernelVersion;
+  cmdline?: string;
+  /** The units the kernel printed (`dmarN: reg_base_addr ...`), and those it rejected for reading all ones. */
+  units?: LogUnit[];
+}
+
+/** A remapping unit as a boot log shows it (the shape of IommuUnit, src/machine/facts.ts). */
+export interface LogUnit {
+  name: string;
+  address?: bigint;
+  cap?: bigint;
+  ecap?: bigint;
+  version?: string;
+}
+
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+/** The facts `--dmesg LOG` gives: the BIOS-e820 map, the kernel release, the command line. */
+export function logFacts(log: KernelLog): LogFacts {
+  const f: LogFacts = { source: `boot log ${log.source}` };
+  if (log.memoryMap) f.memoryMap = log.memoryMap;
+  if (log.kernel) f.kernel = log.kernel;
+  if (log.commandLine !== undefined) f.cmdline = log.commandLine;
+  // The last boot's units (the map and kernel are the last boot's too).
+  const units: LogUnit[] = [];
+  for (const d of log.dmar) {
+    if (d.boot !== log.boots) continue;
+    const e = d.event;
+    if (e.kind === 'unit') units.push({ name: e.unit, address: e.base, cap: e.cap, ecap: e.ecap, version: e.version });
+    // Linux read CAP and ECAP as all ones there and dropped the unit before naming it.
+    if (e.kind === 'drhd-invalid-address' && e.allOnes) units.push({ name: 'the unit', address: e.address, cap: ALL_ONES, ecap: ALL_ONES });
+  }
+  if (units.length) f.units = units;
+  return f;
+}
+
+/**
+ * Machine facts with a boot log's laid over them: the log's memory map and
+ * kernel replace the machine's (they describe the boot the log is of), its
+ * other facts (PCI tree, units) stay. Without a machine, the log's alone.
+ */
+export function withLogFacts<T extends LogFacts>(machine: T | undefined, log: LogFacts): T | LogFacts {
+  if (!machine) return log;
+  const out = { ...machine, source: `${machine.source} and ${log.source}` };
+  if (log.memoryMap) out.memoryMap = log.memoryMap;
+  if (log.kernel) out.kernel = log.kernel;
+  if (log.cmdline !== undefined) out.cmdline = log.cmdline;
+  if (log.units && !out.units) out.units = log.units;
+  return out;
 }

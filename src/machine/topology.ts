@@ -303,6 +303,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
   out.devices = devices;
   out.groups = [...byGroup.values()];
+  if (!machine?.units?.length) notes.push('the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table\'s view, not what this kernel runs');
   if (tree.devices.some((d) => d.configSize <= 64)) {
     notes.push('only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms');
   } else if (tree.devices.some((d) => d.pcieType !== undefined && d.acs === undefined)) {

@@ -56,6 +56,15 @@ describe('topology', () => {
     expect(t.devices.filter((d: { vfio: string }) => d.vfio === 'rmrr-locked').map((d: { address: string }) => d.address))
       .toEqual(['0000:01:00.2', '0000:02:00.0', '0000:02:00.1', '0000:02:00.2', '0000:02:00.3']);
   });
+  test('a machine without a DMAR table and no TABLE given: exit 2, one line', () => {
+    const r = dmar(['topology', '--machine', cap('vm-no-dmar')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${cap('vm-no-dmar')}/root/sys/firmware/acpi/tables/DMAR: no DMAR table in capture ${cap('vm-no-dmar')} (not Intel VT-d)\n`);
+  });
+  test('another table on a machine with no unit: said in a note', () => {
+    const r = dmar(['topology', 'fixtures/desktop-legacy.bin', '--machine', cap('vm-no-dmar'), '--json']);
+    expect(JSON.parse(r.stdout).notes[0]).toMatch(/^the machine registered no remapping unit/);
+  });
   test('a table alone: units and RMRRs as the table states them', () => {
     const r = dmar(['topology', 'fixtures/desktop-legacy.bin']);
     expect(r.status).toBe(0);
