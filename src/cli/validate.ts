@@ -14,7 +14,7 @@ import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { stdoutWrite, UsageError, writeOutput } from './common.js';
-import { acpiTable, type MachineFacts } from '../machine/facts.js';
+import { acpiTable, withKernelLog, type MachineFacts } from '../machine/facts.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
 
 export interface ValidateOpts {
@@ -89,12 +89,15 @@ function expand(args: readonly string[], machine?: MachineFacts): Input[] {
   return out;
 }
 
-/** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone). */
+/** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone); its units when the machine has none. */
 async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
-  const { logFacts, readKernelLog, withLogFacts } = await import('../machine/kernel-log.js');
+  const { logUnits, readKernelLog } = await import('../machine/kernel-log.js');
   const log = readKernelLog(path);
   if (!log.memoryMap) process.stderr.write(`dmar: warning: ${log.source}: no BIOS-e820 lines (the memory-map checks need them)\n`);
-  return withLogFacts(machine, logFacts(log));
+  const facts = withKernelLog(log, machine);
+  const units = logUnits(log);
+  if (!facts.units && units.length) facts.units = units;
+  return facts;
 }
 
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */

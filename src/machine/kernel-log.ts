@@ -470,16 +470,6 @@ export function readKernelLog(path: string): KernelLog {
   return parseKernelLog(data.toString('latin1'), name);
 }
 
-/** What a boot log says about the machine, in the shape of the machine facts validate reads (MachineFacts, src/machine/facts.ts). */
-export interface LogFacts {
-  source: string;
-  memoryMap?: MemoryMap;
-  kernel?: KernelVersion;
-  cmdline?: string;
-  /** The units the kernel printed (`dmarN: reg_base_addr ...`), and those it rejected for reading all ones. */
-  units?: LogUnit[];
-}
-
 /** A remapping unit as a boot log shows it (the shape of IommuUnit, src/machine/facts.ts). */
 export interface LogUnit {
   name: string;
@@ -491,36 +481,19 @@ export interface LogUnit {
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
-/** The facts `--dmesg LOG` gives: the BIOS-e820 map, the kernel release, the command line. */
-export function logFacts(log: KernelLog): LogFacts {
-  const f: LogFacts = { source: `boot log ${log.source}` };
-  if (log.memoryMap) f.memoryMap = log.memoryMap;
-  if (log.kernel) f.kernel = log.kernel;
-  if (log.commandLine !== undefined) f.cmdline = log.commandLine;
-  // The last boot's units (the map and kernel are the last boot's too).
+/**
+ * The units the last boot of the log printed (`dmarN: reg_base_addr X ver M:N
+ * cap C ecap E`), and those Linux rejected before naming them because CAP and
+ * ECAP read all ones (`DMAR reported at address X returns all ones`): for
+ * `--dmesg`, the machine's IOMMU units when no capture gives them.
+ */
+export function logUnits(log: KernelLog): LogUnit[] {
   const units: LogUnit[] = [];
   for (const d of log.dmar) {
     if (d.boot !== log.boots) continue;
     const e = d.event;
     if (e.kind === 'unit') units.push({ name: e.unit, address: e.base, cap: e.cap, ecap: e.ecap, version: e.version });
-    // Linux read CAP and ECAP as all ones there and dropped the unit before naming it.
     if (e.kind === 'drhd-invalid-address' && e.allOnes) units.push({ name: 'the unit', address: e.address, cap: ALL_ONES, ecap: ALL_ONES });
   }
-  if (units.length) f.units = units;
-  return f;
-}
-
-/**
- * Machine facts with a boot log's laid over them: the log's memory map and
- * kernel replace the machine's (they describe the boot the log is of), its
- * other facts (PCI tree, units) stay. Without a machine, the log's alone.
- */
-export function withLogFacts<T extends LogFacts>(machine: T | undefined, log: LogFacts): T | LogFacts {
-  if (!machine) return log;
-  const out = { ...machine, source: `${machine.source} and ${log.source}` };
-  if (log.memoryMap) out.memoryMap = log.memoryMap;
-  if (log.kernel) out.kernel = log.kernel;
-  if (log.cmdline !== undefined) out.cmdline = log.cmdline;
-  if (log.units && !out.units) out.units = log.units;
-  return out;
+  return units;
 }
