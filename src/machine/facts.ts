@@ -3,7 +3,7 @@
  * root, gathered once: memory map, PCI tree, IOMMU units, MADT I/O APICs, HPET,
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
@@ -11,6 +11,7 @@ import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap } from './memmap.js';
 import { parseKernelRelease, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
+import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
 import type { KernelVersion, MemoryMap } from './types.js';
 
@@ -48,32 +49,21 @@ export interface MachineFacts {
   cmdline?: string;
 }
 
-function text(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 const parseRegisterText = (s: string | undefined) => (s === undefined ? undefined : parseRegister(s));
 
 /** root/sys/class/iommu/dmar* /intel-iommu/{address,cap,ecap,version}. */
 export function readIommuUnits(root: string): IommuUnit[] | undefined {
   const dir = join(root, 'sys/class/iommu');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
+  const names = listDir(dir);
+  if (!names) return undefined;
   return names.filter((n) => /^dmar\d+$/.test(n)).sort((a, b) => +a.slice(4) - +b.slice(4)).map((name) => {
     const d = join(dir, name, 'intel-iommu');
     const u: IommuUnit = { name };
-    const address = parseRegisterText(text(join(d, 'address')));
-    const cap = parseRegisterText(text(join(d, 'cap')));
-    const ecap = parseRegisterText(text(join(d, 'ecap')));
-    const version = text(join(d, 'version'));
+    const address = parseRegisterText(readText(join(d, 'address')));
+    const cap = parseRegisterText(readText(join(d, 'cap')));
+    const ecap = parseRegisterText(readText(join(d, 'ecap')));
+    const version = readText(join(d, 'version'));
     if (address !== undefined) u.address = address;
     if (cap !== undefined) u.cap = cap;
     if (ecap !== undefined) u.ecap = ecap;
@@ -116,10 +106,10 @@ export function readMachine(root: string, source: string): MachineFacts {
   const hpet = acpiTable(root, 'HPET');
   const h = hpet && hpetInfo(hpet);
   if (h) facts.hpets = [h];
-  const rel = text(join(root, 'proc/sys/kernel/osrelease'));
+  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
   const k = rel ? parseKernelRelease(rel) : undefined;
   if (k) facts.kernel = k;
-  const cmdline = text(join(root, 'proc/cmdline'));
+  const cmdline = readText(join(root, 'proc/cmdline'));
   if (cmdline !== undefined) facts.cmdline = cmdline;
   return facts;
 }

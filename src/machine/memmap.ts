@@ -12,9 +12,9 @@
  * edited e820_table. Not modelled: memmap=/mem= command-line edits, Intel graphics
  * stolen memory added as reserved by early quirks, setup_data (RAM either way).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
+import { listDir, readText } from './sysfs.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
 /** /sys/firmware/memmap/N/type strings (drivers/firmware/memmap.c via e820_type_to_string) -> kind. */
@@ -34,29 +34,18 @@ export function memKindOfSysfsType(type: string): MemKind {
   return SYSFS_KIND[type] ?? 'other';
 }
 
-function readTrim(path: string): string {
-  return readFileSync(path, 'latin1').trim();
-}
-
 /** The memory map of root/sys/firmware/memmap, or undefined when there is none (or it is unreadable). */
 export function readSysfsMemmap(root: string): MemoryMap | undefined {
   const dir = join(root, 'sys/firmware/memmap');
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => /^\d+$/.test(n));
-  } catch {
-    return undefined;
-  }
+  const names = listDir(dir)?.filter((n) => /^\d+$/.test(n));
+  if (!names) return undefined;
   const regions: MemRegion[] = [];
+  const HEX = /^0x[0-9a-f]+$/i;
   for (const n of names) {
-    try {
-      const start = BigInt(readTrim(join(dir, n, 'start')));
-      const end = BigInt(readTrim(join(dir, n, 'end')));
-      const type = readTrim(join(dir, n, 'type'));
-      regions.push({ start, end, type, kind: memKindOfSysfsType(type) });
-    } catch {
-      // an entry without its three files, or with non-numbers, is not part of the map
-    }
+    const [start, end, type] = ['start', 'end', 'type'].map((f) => readText(join(dir, n, f)));
+    // an entry without its three files, or with non-numbers, is not part of the map
+    if (!start || !end || !type || !HEX.test(start) || !HEX.test(end)) continue;
+    regions.push({ start: BigInt(start), end: BigInt(end), type, kind: memKindOfSysfsType(type) });
   }
   if (!regions.length) return undefined;
   regions.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));

@@ -6,9 +6,10 @@
  * Offsets and IDs: PCI Local Bus 3.0 (type 0/1 headers), PCI Express Base
  * (PCIe capability 0x10, ACS extended capability 0x000d, SR-IOV 0x0010).
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
+import { listDir, readText } from './sysfs.js';
 
 /** PCI Express Device/Port Type (PCIe capability register bits 7:4). */
 export const PCIE_TYPE: Record<number, string> = {
@@ -71,13 +72,6 @@ export function bdf(segment: number, bus: number, device: number, fn: number): s
   return `${segment.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${device.toString(16).padStart(2, '0')}.${fn}`;
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function readHex(path: string): number | undefined {
   const t = readText(path);
@@ -91,7 +85,7 @@ export function linkName(path: string): string | undefined {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) return basename(readlinkSync(path));
     if (st.isFile()) {
-      const t = readFileSync(path, 'latin1').trim();
+      const t = readText(path);
       return t ? basename(t) : undefined;
     }
   } catch {
@@ -160,13 +154,9 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
   const deviceId = readHex(join(dir, 'device')) ?? (cfg.length >= 4 ? readUint(cfg, 2, 2) : 0xffff);
   const classCode = readHex(join(dir, 'class')) ?? (cfg.length >= 12 ? readUint(cfg, 9, 3) : 0);
   const virtfns: string[] = [];
-  try {
-    for (const e of readdirSync(dir).filter((n) => /^virtfn\d+$/.test(n)).sort((a, b) => +a.slice(6) - +b.slice(6))) {
-      const n = linkName(join(dir, e));
-      if (n) virtfns.push(n);
-    }
-  } catch {
-    // unreadable directory: no VF links
+  for (const e of (listDir(dir) ?? []).filter((n) => /^virtfn\d+$/.test(n)).sort((a, b) => +a.slice(6) - +b.slice(6))) {
+    const n = linkName(join(dir, e));
+    if (n) virtfns.push(n);
   }
   const totalVfs = readText(join(dir, 'sriov_totalvfs'));
   const numVfs = readText(join(dir, 'sriov_numvfs'));
@@ -200,12 +190,8 @@ export function pciTree(devices: PciDevice[]): PciTree {
 /** The PCI tree under root/sys/bus/pci/devices; undefined when there is no such directory. */
 export function readPciTree(root: string): PciTree | undefined {
   const dir = join(root, 'sys/bus/pci/devices');
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
+  const names = listDir(dir);
+  if (!names) return undefined;
   const devices: PciDevice[] = [];
   for (const n of names) {
     const d = readPciDevice(join(dir, n), n);
