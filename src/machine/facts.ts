@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
-import { readSysfsMemmap } from './memmap.js';
-import { parseKernelRelease, type KernelLog } from './kernel-log.js';
+import { readSysfsMemmap, type MapEdit } from './memmap.js';
+import { e820Kind, parseKernelRelease, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
@@ -47,6 +47,8 @@ export interface MachineFacts {
   /** Undefined when the machine has no HPET table (or it was not captured). */
   kernel?: KernelVersion;
   cmdline?: string;
+  /** `e820: update` edits the boot log printed, applied to its memory map before the RMRR check. */
+  e820Edits?: MapEdit[];
 }
 
 
@@ -121,7 +123,10 @@ export function readMachine(root: string, source: string): MachineFacts {
  */
 export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts {
   const out: MachineFacts = base ? { ...base } : { source: log.source };
-  if (log.memoryMap) out.memoryMap = log.memoryMap;
+  if (log.memoryMap) {
+    out.memoryMap = log.memoryMap;
+    out.e820Edits = log.e820Updates.map((u) => ({ start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) }));
+  }
   if (log.kernel) out.kernel = log.kernel;
   if (log.commandLine !== undefined) out.cmdline = log.commandLine;
   return out;

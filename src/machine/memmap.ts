@@ -65,11 +65,30 @@ function cut(r: MemRegion, from: bigint, to: bigint): MemRegion[] {
   return out;
 }
 
+/** One e820__range_update() the kernel logged (`e820: update [mem A-B] usable ==> reserved`). */
+export interface MapEdit {
+  start: bigint;
+  end: bigint;
+  from: MemKind;
+  to: MemKind;
+}
+
+/** e820__range_update(start, size, from, to): the parts of entries of kind `from` inside the range become `to`. */
+function applyEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
+  return regions.flatMap((r) => {
+    if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
+    const inside: MemRegion = { start: r.start > e.start ? r.start : e.start, end: r.end < e.end ? r.end : e.end, kind: e.to, type: `${e.to} (kernel: e820 update)` };
+    return [...cut(r, e.start, e.end), inside];
+  }).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
 /**
- * The e820 table as the kernel holds it when it judges RMRRs: the firmware map
- * after trim_bios_range() (first page RAM -> reserved; RAM in 0xa0000-0xfffff removed).
+ * The e820 table as the kernel holds it when it judges RMRRs (late: dmar_table_init()
+ * parses RMRRs from intel_iommu_init, after every early edit): the firmware map after
+ * trim_bios_range() (first page RAM -> reserved; RAM in 0xa0000-0xfffff removed) and
+ * the `e820: update` edits a boot log printed, when the map came from one.
  */
-export function kernelE820(map: MemoryMap): MemRegion[] {
+export function kernelE820(map: MemoryMap, edits: readonly MapEdit[] = []): MemRegion[] {
   let regions = [...map.regions];
   // e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED)
   const firstPage: MemRegion[] = [];
@@ -80,7 +99,9 @@ export function kernelE820(map: MemoryMap): MemRegion[] {
   });
   // e820__range_remove(BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)
   regions = regions.flatMap((r) => (r.kind === 'ram' ? cut(r, BIOS_BEGIN, BIOS_END - 1n) : [r]));
-  return [...firstPage, ...regions].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  regions = [...firstPage, ...regions].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (const e of edits) regions = applyEdit(regions, e);
+  return regions;
 }
 
 /** One rule of arch_rmrr_sanity_check, with the kernel releases that apply it. */
@@ -141,8 +162,8 @@ export interface RmrrVerdict {
 }
 
 /** Linux's verdict on the RMRR [base, limit] (limit inclusive) under `rule`. */
-export function rmrrVerdict(map: MemoryMap, base: bigint, limit: bigint, rule: RmrrRule): RmrrVerdict {
-  const table = kernelE820(map);
+export function rmrrVerdict(map: MemoryMap, base: bigint, limit: bigint, rule: RmrrRule, edits: readonly MapEdit[] = []): RmrrVerdict {
+  const table = kernelE820(map, edits);
   const end = limit + 1n;
   const overlaps = table.filter((e) => e.start < end && e.end >= base);
   if (rule.id === 'reserved-only') {

@@ -86,3 +86,15 @@ describe('readSysfsMemmap', () => {
     expect(readSysfsMemmap(machineRootFromSpec({}))).toBeUndefined();
   });
 });
+
+describe('edits a boot log printed', () => {
+  test('`e820: update ... usable ==> reserved` makes an RMRR over that range acceptable, as the kernel judged it', () => {
+    const m = map(R(0, 0x9ffff, 'ram'), R(0x100000, 0x9fffffff, 'ram'));
+    expect(rmrrVerdict(m, 0x8903d000n, 0x8907afffn, NEW).ok).toBe(false);
+    const edits = [{ start: 0x8903d000n, end: 0x8907afffn, from: 'ram' as const, to: 'reserved' as const }];
+    expect(rmrrVerdict(m, 0x8903d000n, 0x8907afffn, NEW, edits).ok).toBe(true);
+    expect(kernelE820(m, edits).map((r) => [r.start, r.end, r.kind])).toEqual([
+      [0n, 0xfffn, 'reserved'], [0x1000n, 0x9ffffn, 'ram'], [0x100000n, 0x8903cfffn, 'ram'], [0x8903d000n, 0x8907afffn, 'reserved'], [0x8907b000n, 0x9fffffffn, 'ram'],
+    ]);
+  });
+});

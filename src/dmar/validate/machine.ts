@@ -49,12 +49,13 @@ export const checks: Check[] = [
         const base = big(l.s.fields, 'baseAddress');
         const limit = big(l.s.fields, 'endAddress');
         if (limit < base) continue; // DMAR-RMRR-RANGE
-        const v = rmrrVerdict(map, base, limit, rule);
+        const edits = ctx.machine?.e820Edits ?? [];
+        const v = rmrrVerdict(map, base, limit, rule, edits);
         if (v.ok) continue;
         const what = v.overlaps.length ? `it overlaps ${v.overlaps.map(regionText).join(', ')}` : 'no entry of the map covers it';
         report({
           offset: ctx.at(l, 'baseAddress'), structure: l.index,
-          message: `RMRR [${hex(base, 16)}-${hex(limit, 16)}] is not reserved: ${what} (map: ${map.source}, with the kernel's first-page and 640K-1M edits; rule: ${rule.text}${ctx.machine?.kernel ? `, kernel ${ctx.machine.kernel.release}` : ', kernel unknown'})`,
+          message: `RMRR [${hex(base, 16)}-${hex(limit, 16)}] is not reserved: ${what} (map: ${map.source}, with the kernel's first-page and 640K-1M edits${edits.length ? ` and the ${edits.length} e820 update${edits.length === 1 ? '' : 's'} the log shows` : ''}; rule: ${rule.text}${ctx.machine?.kernel ? `, kernel ${ctx.machine.kernel.release}` : ', kernel unknown'})`,
         });
       }
     },
