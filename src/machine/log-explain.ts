@@ -105,7 +105,7 @@ function describe(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'che
     }
     case 'rmrr-path-broken':
       return fw(`an RMRR device scope for ${e.device} gives the device's own bus as start bus with a one-entry path instead of the path from the root bus; Linux matches it anyway (dmar_match_pci_path() workaround)`,
-        ['DMAR-SCOPE-DEVICE-ABSENT'], 'write the scope as the root bus number followed by the full path of (device, function) hops from the root port to the device');
+        ['DMAR-SCOPE-PATH-WORKAROUND'], 'write the scope as the root bus number followed by the full path of (device, function) hops from the root port to the device');
     case 'drhd-invalid-address':
       return e.allOnes
         ? fw(`the DRHD register base ${hex(e.address)} reads all ones: no remapping unit answers there (disabled in the chipset, or a wrong address); Linux disables VT-d entirely`,
