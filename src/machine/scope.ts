@@ -13,7 +13,7 @@ import { bdf, findDevice, isBridge, parentBridge, type PciDevice, type PciTree }
 export interface ScopeResolution {
   device?: PciDevice;
   /** Where the walk stopped when it found nothing: the address looked for, and why. */
-  missing?: { address: string; hop: number; why: 'absent' | 'not-a-bridge' };
+  missing?: { address: string; hop: number; why: 'absent' | 'not-a-bridge' | 'not-root-bus' };
   /** Matched only by Linux's one-hop workaround (the device is not on a root bus). */
   workaround?: boolean;
 }
@@ -24,6 +24,8 @@ export function resolveScope(tree: PciTree, segment: number, bus: number, path: 
     const hop = path[i]!;
     const d = findDevice(tree, segment, at, hop.device, hop.function);
     if (!d) return { missing: { address: bdf(segment, at, hop.device, hop.function), hop: i, why: 'absent' } };
+    // Linux matches a path of several hops only from the device's root bus (info->bus)
+    if (i === 0 && path.length > 1 && parentBridge(tree, d)) return { missing: { address: d.address, hop: 0, why: 'not-root-bus' } };
     if (i === path.length - 1) {
       // Linux's exact match also requires the start bus to be the device's root bus; a one-hop
       // path naming a device below a bridge matches only through the workaround.

@@ -135,7 +135,7 @@ function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView;
       view.device = r.device.address;
       return { view, dev: r.device };
     }
-    if (r.missing) view.missing = r.missing.why === 'absent' ? `no device ${r.missing.address}` : `${r.missing.address} is not a bridge`;
+    if (r.missing) view.missing = r.missing.why === 'absent' ? `no device ${r.missing.address}` : r.missing.why === 'not-root-bus' ? `path not from the root bus (${r.missing.address})` : `${r.missing.address} is not a bridge`;
     return { view };
   });
 }

@@ -46,13 +46,14 @@ describe('scope resolution', () => {
   const m = machineFromSpec({ pci: [
     { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 3, pcie: 4 },
     { address: '0000:03:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
+    { address: '0000:00:1f.3', id: '8086:8c22', class: '0x0c0500' },
   ] });
   test('a two-hop path goes through the bridge\'s secondary bus', () => {
     expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 0 }, { device: 0, function: 0 }]).device?.address).toBe('0000:03:00.0');
   });
   test('a missing hop and a hop through a non-bridge are told apart', () => {
     expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 1 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'absent', address: '0000:00:1c.1' });
-    expect(resolveScope(m.pci!, 0, 3, [{ device: 0, function: 0 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'not-a-bridge' });
+    expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1f, function: 3 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'not-a-bridge' });
   });
   test('a one-hop path naming a device below a bridge matches through Linux\'s workaround', () => {
     expect(resolveScope(m.pci!, 0, 3, [{ device: 0, function: 0 }])).toMatchObject({ workaround: true });
@@ -111,4 +112,14 @@ describe('Linux\'s unit order and bridge scopes', () => {
     expect(bare.devices).toBeUndefined();
     expect(bare.units[1]!.scopes).toEqual([{ type: 'PCI Bridge Device', path: '00:01.0' }]);
   });
+});
+
+test('a path of several hops that starts below a bridge names nothing for Linux (no workaround for it)', () => {
+  const m = machineFromSpec({ pci: [
+    { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 4, pcie: 4 },
+    { address: '0000:03:00.0', id: '8086:1234', class: '0x060400', header: 1, secondary: 4, subordinate: 4, pcie: 5 },
+    { address: '0000:04:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
+  ] });
+  expect(resolveScope(m.pci!, 0, 3, [{ device: 0, function: 0 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'not-root-bus', address: '0000:03:00.0' });
+  expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 0 }, { device: 0, function: 0 }, { device: 0, function: 0 }]).device?.address).toBe('0000:04:00.0');
 });

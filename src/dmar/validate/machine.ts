@@ -67,8 +67,20 @@ export const checks: Check[] = [
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
         if (!r.missing) continue;
-        const why = r.missing.why === 'absent' ? `no device ${r.missing.address}` : `${r.missing.address} (hop ${r.missing.hop + 1}) is not a bridge`;
+        const why = r.missing.why === 'absent' ? `no device ${r.missing.address}`
+          : r.missing.why === 'not-root-bus' ? `the path starts below a bridge (${r.missing.address} is not on a root bus), and Linux matches paths of several hops only from the root bus`
+          : `${r.missing.address} (hop ${r.missing.hop + 1}) is not a bridge`;
         report({ offset: ctx.scopeAt(sc, 'bus'), structure: l.index, scope: j, message: `scope ${scopePath(sc)} names no device: ${why} (${ctx.machine!.source})` });
+      }
+    },
+  }),
+  defineCheck({
+    id: 'DMAR-SCOPE-PATH-WORKAROUND', severity: 'warning', source: ['Linux'], needs: 'PCI tree',
+    description: 'a one-hop PCI path starts at the bus of a device below a bridge instead of the root bus: Linux matches it only through a workaround',
+    hint: 'Linux: FW_BUG "RMRR entry for device BB:DD.F is broken - applying workaround": start the path at the root bus and list every bridge down to the device',
+    run(ctx, report) {
+      for (const { l, sc, j, r } of pciScopes(ctx)) {
+        if (r.device && r.workaround) report({ offset: ctx.scopeAt(sc, 'bus'), structure: l.index, scope: j, message: `scope ${scopePath(sc)} names ${r.device.address}, which is below a bridge: the path should start at the root bus` });
       }
     },
   }),
