@@ -126,6 +126,20 @@ export function parseKernelRelease(release: string): KernelVersion | undefined {
   return { release, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
 }
 
+/**
+ * Debian and Ubuntu name their kernels `5.10.0-18-amd64`, `5.15.0-52-generic`;
+ * the upstream stable release is further on the `Linux version` line
+ * (`Debian 5.10.140-1`, `(Ubuntu 5.15.0-52.58-generic 5.15.60)`). Rules that
+ * changed in a stable release (the RMRR NVS backport) need that patch level.
+ */
+function upstreamPatch(k: KernelVersion | undefined, line: string): KernelVersion | undefined {
+  if (!k) return k;
+  // The compiler's version comes first on the line (`gcc-10 (Debian 10.2.1-6)`): take the one of this kernel's major.minor.
+  const all = [...line.matchAll(/\bDebian (\d+)\.(\d+)\.(\d+)/g), ...line.matchAll(/\(Ubuntu [^)]* (\d+)\.(\d+)\.(\d+)\)/g)];
+  const m = all.find((x) => Number(x[1]) === k.major && Number(x[2]) === k.minor);
+  return m ? { ...k, patch: Math.max(k.patch, Number(m[3])) } : k;
+}
+
 // ---------------------------------------------------------------------------
 // DMAR lines
 
@@ -398,7 +412,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
     if (v) {
       if (boots > 0) closeBoot();
       boots++;
-      bootKernel = parseKernelRelease(v[1]!);
+      bootKernel = upstreamPatch(parseKernelRelease(v[1]!), t);
       lastWasBiosBroken = false;
       continue;
     }

@@ -76,6 +76,16 @@ describe('BIOS-e820', () => {
     expect(log.memoryMap!.regions[0]!.kind).toBe('ram');
   });
 
+  it('Debian and Ubuntu releases: the upstream patch level from the rest of the line', () => {
+    const k = (line: string) => parseKernelLog(line + '\n', 'x').kernel;
+    // fixtures/logs/surface-pro-3.log and a Ubuntu line from a hw-probe report (PRIME Z590M-PLUS)
+    expect(k('[    0.000000] Linux version 5.10.0-8parrot1-amd64 (XXX@XXX) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP Debian 5.10.46-8parrot1 (2021-07-21)'))
+      .toEqual({ release: '5.10.0-8parrot1-amd64', major: 5, minor: 10, patch: 46 });
+    expect(k('[    0.000000] Linux version 5.13.0-52-generic (XXX@XXX) (gcc (Ubuntu 9.4.0-1ubuntu1~20.04.1) 9.4.0, GNU ld (GNU Binutils for Ubuntu) 2.34) #59~20.04.1-Ubuntu SMP Thu Jun 16 21:21:28 UTC 2022 (Ubuntu 5.13.0-52.59~20.04.1-generic 5.13.19)'))
+      .toEqual({ release: '5.13.0-52-generic', major: 5, minor: 13, patch: 19 });
+    expect(k('Linux version 6.1.0 (x) #1 SMP Debian 5.10.46-1')!.patch).toBe(0);
+  });
+
   it('no e820 lines: no map', () => {
     expect(parseKernelLog('DMAR: Host address width 39\n', 'x').memoryMap).toBeUndefined();
     expect(parseKernelRelease('not-a-version')).toBeUndefined();
