@@ -168,6 +168,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
     out = await listChecks(format, opts.output);
   } else {
     let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    if (opts.dmesg === '-' && inputs.includes('-')) throw new UsageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
     if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     const results = expand(inputs, machine).map((i) => validateInput(i, only, ignore, machine));
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);

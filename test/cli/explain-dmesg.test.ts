@@ -1,4 +1,5 @@
 // dmar validate --dmesg LOG: a real machine's boot log against its own DMAR table.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
@@ -50,4 +51,14 @@ test('--dmesg with a missing log: one line, exit 2', () => {
   const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', join(LOGS, 'absent.log')]);
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/^dmar: .*absent\.log: no such file\n$/);
+});
+
+test('--dmesg - reads the log from stdin; not together with a table from stdin', () => {
+  const log = readFileSync(join(LOGS, 'ideapad-320-15isk.log'));
+  const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', '-', '--only', 'DMAR-RMRR-NOT-RESERVED'], { input: log });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).not.toContain('skipped');
+  const both = dmar(['validate', '-', '--dmesg', '-'], { input: log });
+  expect(both.status).toBe(2);
+  expect(both.stderr).toMatch(/^dmar: --dmesg - and a table from stdin/);
 });
