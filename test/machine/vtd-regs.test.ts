@@ -121,3 +121,11 @@ describe('parsing and fault reasons', () => {
     expect(faultReason(0x91).kind).toBe('unknown');
   });
 });
+
+it('the library entry point exports the register, fault and kernel-log API', async () => {
+  const lib = await import('../../src/index.js');
+  expect(lib.faultReason(0x25).text).toBe('Blocked a compatibility format interrupt request');
+  expect(lib.unitCapabilities(0xd2008020660462n, 0xf010dan).passThrough).toBe(true);
+  const x = lib.explainLog(lib.parseKernelLog('DMAR-IR: [Firmware Bug]: ioapic 0 has no mapping iommu, interrupt remapping will be disabled\n', 'x'));
+  expect(x.entries[0]!.checks).toEqual(['DMAR-MADT-IOAPIC-UNMAPPED']);
+});
