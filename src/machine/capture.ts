@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync,
-  readSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  readSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -92,22 +92,25 @@ class Capture {
     return data;
   }
 
-  /** Copy a symlink as a symlink with the same target text (dangling in the capture: readers only take its last component). */
+  /**
+   * A symlink becomes a small file holding its target text (readers take its last
+   * component): a capture holds no dangling links, so it survives tar, zip and tools
+   * that walk it.
+   */
   link(rel: string, item: string): string | undefined {
     let target: string;
     try {
-      if (!lstatSync(join(this.root, rel)).isSymbolicLink()) return undefined;
+      const st = lstatSync(join(this.root, rel));
+      // a capture's link is already a small file: copy it as it is
+      if (st.isFile()) return this.file(rel, item)?.toString('latin1').trim();
+      if (!st.isSymbolicLink()) return undefined;
       target = readlinkSync(join(this.root, rel));
     } catch {
       return undefined;
     }
     const to = this.destOf(rel);
     mkdirSync(dirname(to), { recursive: true });
-    try {
-      symlinkSync(target, to);
-    } catch {
-      writeFileSync(to, target + '\n');
-    }
+    writeFileSync(to, target + '\n');
     this.items.push({ item, path: '/' + rel, status: 'ok' });
     return target;
   }
