@@ -15,7 +15,7 @@ let stale = 0;
 function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p);
+    if (statSync(p).isDirectory()) { if (name !== 'machine') walk(p); } // fixtures/machine: captures (scripts/machine-fixtures.mjs)
     else if (name.endsWith('.json')) {
       const bin = buildFixture(JSON.parse(readFileSync(p, 'utf8')));
       const out = p.replace(/\.json$/, '.bin');

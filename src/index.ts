@@ -23,3 +23,6 @@ export { parseAcpidump } from './acpi/acpidump.js';
 export { checksumValid, computeChecksum } from './acpi/header.js';
 export { writeFileAtomic } from './acpi/write.js';
 export * as ims from './ims/index.js';
+export { parseKernelLog, readKernelLog, logUnits, type KernelLog, type DmarLine, type DmarEvent } from './machine/kernel-log.js';
+export { explainLog, tableView, type Explanation, type ExplainResult } from './machine/log-explain.js';
+export { CAP_FIELDS, ECAP_FIELDS, decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type UnitCapabilities } from './machine/vtd-regs.js';

@@ -118,11 +118,36 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
       ['dmar validate fixtures/ --format junit -o dmar.xml --fail-on warning', 'every DMAR table of a directory, a JUnit report for CI; warnings fail too'],
       ['dmar validate fixtures/invalid/DMAR-RMRR-ALIGN.bin --json --ignore DMAR-RMRR-ALIGN', 'JSON, one check skipped'],
       ['dmar validate --list', 'the catalogue of checks'],
+      ['dmar validate --machine fixtures/machine/server-rmrr-nvs/capture', 'the table of a capture judged against its machine (memory map, PCI tree, MADT, IOMMU units)'],
+      ['dmar validate fixtures/server-2s.bin --dmesg fixtures/logs/surface-pro-3.log', 'the memory map and kernel of a boot log (its BIOS-e820 lines) for the RMRR check'],
     ],
     exit: {
       0: 'no finding at or above --fail-on (default error)',
       1: 'findings at or above --fail-on',
       2: 'bad input or usage: an input that cannot be read as a DMAR table (reported, and the others still validated), an unknown check ID or option',
     },
+  }],
+  ['dmar capture', {
+    examples: [
+      ['dmar capture -o machine', 'snapshot this machine into ./machine (as root for config space, ACPI tables and the kernel log)'],
+      ['dmar capture --json -o machine', 'the same, printing the manifest (what was read, what was not, and why)'],
+    ],
+    exit: { 0: 'the capture was written (what could not be read is in its manifest)', 2: 'the target exists and is not empty, or cannot be written' },
+  }],
+  ['dmar topology', {
+    examples: [
+      ['dmar topology --machine fixtures/machine/desktop-usb-gfx-rmrr/capture', 'each PCI device of a capture: its unit, the RMRRs that pin it, VFIO passthrough, predicted IOMMU groups'],
+      ['dmar topology fixtures/server-2s.bin', 'what the table alone says: units -> scopes, RMRRs -> devices'],
+      ['dmar topology --machine live --json', 'this machine, as JSON (format dmar-topology/1)'],
+    ],
+    exit: READ_EXIT,
+  }],
+  ['dmar explain', {
+    examples: [
+      ['dmar explain fixtures/logs/surface-pro-3.log', 'what each DMAR line of a boot log means'],
+      ['dmar explain fixtures/logs/faults.log --table fixtures/server-2s.bin', 'DMA faults decoded, their addresses matched to the table\'s RMRRs'],
+      ['dmar explain - < fixtures/logs/ideapad-320-15isk.log', 'a log from stdin (journalctl -k | dmar explain -)'],
+    ],
+    exit: { 0: 'the log was read and explained', 2: 'bad input: a log or table that cannot be read' },
   }],
 ]);

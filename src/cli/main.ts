@@ -174,8 +174,13 @@ export function buildProgram(): Command {
     .option('--ignore <ids>', 'skip these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
     .option('--list', 'print the catalogue of checks (ID, severity, source, condition)')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--machine <dir|live>', 'judge the tables against a machine: a `dmar capture` directory, or live; no input: that machine\'s table')
+    .option('--dmesg <log>', 'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
     .action(lazy(() => import('./validate.js')));
 
+  program.command('capture').description('snapshot this machine (ACPI tables, memory map, PCI tree, IOMMU units, kernel log) into a directory with a manifest').option('-o, --output <dir>', 'directory to create (default dmar-capture-DATE-TIME)').option('--json', 'print the manifest instead of the summary').action(lazy(() => import('./capture.js')));
+  program.command('topology').description('which remapping unit covers each PCI device, the RMRRs that pin it, VFIO passthrough, predicted IOMMU groups').argument('[file]', 'raw table or acpidump text; none: the machine\'s table').option('--machine <dir|live>', 'a `dmar capture` directory, or live').option('--json', 'JSON output (format dmar-topology/1)').action(lazy(() => import('./topology.js')));
+  program.command('explain').description('what each DMAR / DMAR-IR / intel-iommu line of a kernel log means: firmware bugs, faults, unit capabilities').argument('[log]', 'kernel log (dmesg, dmesg -T, journalctl -k, syslog); - for stdin').option('--table <file>', 'the DMAR table (raw or acpidump text): match lines to its structures, fault addresses to its RMRRs').option('--json', 'JSON output (format dmar-explain/1)').option('-o, --output <file>', 'write to a file (atomically) instead of stdout').action(lazy(() => import('./explain.js')));
   // more commands register below
 
   addHelpCommand(program);

@@ -3,6 +3,7 @@
  * printing live here; the checks are in src/dmar/validate/.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
 import { InputError, sysfsTablePath, type Source } from '../acpi/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
@@ -16,6 +17,8 @@ import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { stdoutWrite, UsageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
+import { acpiTable, withKernelLog, type MachineFacts } from '../machine/facts.js';
+import { loadMachine, machineNotes, machineTable } from './machine-context.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -25,14 +28,40 @@ export interface ValidateOpts {
   ignore: string[];
   list?: boolean;
   output?: string;
+  /** `live` or a capture directory: the machine the tables describe. */
+  machine?: string;
+  /** A boot log: its BIOS-e820 lines give the memory map, its `Linux version` line the kernel. */
+  dmesg?: string;
 }
 
 /** Exit status (as in main.ts): findings at or above --fail-on, or an input that is no DMAR table. */
 const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
 
-/** The MADT to cross-check against: the acpidump's, or the running machine's beside its DMAR. */
-function companions(src: Source): CompanionTable[] | undefined {
+/** The inputs named (none: the table of --machine's root, else this machine's), directories walked one file at a time. */
+function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input> {
+  if (!args.length && machine?.root) {
+    const path = join(machine.root, 'sys/firmware/acpi/tables/DMAR');
+    return [{ name: path, load: () => machineTable(path, machine) }];
+  }
+  return tableInputs(args);
+}
+
+/** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone); its units when the machine has none. */
+export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
+  const { logUnits, readKernelLog } = await import('../machine/kernel-log.js');
+  const log = readKernelLog(path);
+  if (!log.memoryMap) process.stderr.write(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
+  const facts = withKernelLog(log, machine);
+  const units = logUnits(log);
+  if (!facts.units && units.length) facts.units = units;
+  return facts;
+}
+
+/** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
+export function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
   if (src.tables) return src.tables;
+  const apic = machine?.root ? acpiTable(machine.root, MADT_SIGNATURE) : undefined;
+  if (apic) return [{ signature: MADT_SIGNATURE, bytes: apic }];
   if (src.kind !== 'sysfs') return undefined;
   try {
     return [{ signature: MADT_SIGNATURE, bytes: readFileSync(sysfsTablePath(MADT_SIGNATURE)) }];
@@ -41,7 +70,7 @@ function companions(src: Source): CompanionTable[] | undefined {
   }
 }
 
-function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>): FileResult {
+function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>, machine?: MachineFacts): FileResult {
   let src: Source;
   try {
     src = input.load();
@@ -51,10 +80,12 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: null } };
     throw e;
   }
-  const tables = companions(src);
+  const tables = companions(src, machine);
   try {
-    const findings = validateBytes(src.bytes, { tables, only, ignore });
-    return { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
+    const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
+    const r: FileResult = { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
+    if (machine) r.notes = machineNotes(machine, only, ignore);
+    return r;
   } catch (e) {
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: e.offset } };
     throw e;
@@ -103,10 +134,13 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.list) {
     out = await listChecks(format, opts.output);
   } else {
+    let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    if (opts.dmesg === '-' && inputs.includes('-')) throw new UsageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
+    if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
     const results: FileResult[] = [];
-    for (const input of tableInputs(inputs)) {
-      const r = validateInput(input, only, ignore);
+    for (const input of expand(inputs, machine)) {
+      const r = validateInput(input, only, ignore, machine);
       if (r.error) process.stderr.write(`dmar: ${errorLine(r)}\n`);
       results.push(r);
     }

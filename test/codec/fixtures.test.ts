@@ -14,7 +14,8 @@ const top = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
 
 function allSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? allSources(join(dir, e.name)) : e.name.endsWith('.json') ? [join(dir, e.name)] : []);
+    // fixtures/machine holds captures (scripts/machine-fixtures.mjs), not table sources
+    e.isDirectory() ? (e.name === 'machine' ? [] : allSources(join(dir, e.name))) : e.name.endsWith('.json') ? [join(dir, e.name)] : []);
 }
 
 describe('fixtures', () => {

@@ -6,6 +6,7 @@ import { checks as drhd } from './drhd.js';
 import { checks as fields } from './fields.js';
 import { checks as framing } from './framing.js';
 import { checks as headerIds } from './header-ids.js';
+import { checks as machine } from './machine.js';
 import { checks as madt } from './madt.js';
 import { checks as rhsaAndd } from './rhsa-andd.js';
 import { checks as rmrr } from './rmrr.js';
@@ -14,7 +15,7 @@ import { checks as table } from './table.js';
 import { checks as virt } from './virt.js';
 
 export const CHECKS: readonly Check[] = [
-  ...framing, ...table, ...headerIds, ...fields, ...drhd, ...rmrr, ...atsrSatcSidp, ...rhsaAndd, ...scope, ...virt, ...madt,
+  ...framing, ...table, ...headerIds, ...fields, ...drhd, ...rmrr, ...atsrSatcSidp, ...rhsaAndd, ...scope, ...virt, ...madt, ...machine,
 ];
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));

@@ -6,12 +6,16 @@
 import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
+import type { MachineFacts } from '../../machine/facts.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../model.js';
 import {
   fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
 } from '../schema.js';
 
 export type { Severity };
+
+/** Machine context a check reads (`--machine`, `--dmesg`). */
+export type MachineNeed = 'memory map' | 'PCI tree' | 'IOMMU units' | 'HPET';
 
 const RANK: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
 
@@ -36,7 +40,7 @@ export interface CheckInfo {
   /** The input is rejected as a DMAR table: reported as an unreadable file (exit 2), not as a finding. */
   readonly fatal?: boolean;
   /** Another table the check reads; without it the check cannot run (JUnit marks it skipped). */
-  readonly needs?: 'MADT';
+  readonly needs?: 'MADT' | MachineNeed;
 }
 
 /** Where and what, as a check reports it; the engine adds ID, severity and labels. */
@@ -123,6 +127,8 @@ export class Context {
     readonly decoded: DecodeResult,
     /** Every table of an acpidump, when the input was one (for the MADT cross-check). */
     readonly tables?: readonly CompanionTable[],
+    /** The machine the table describes (`--machine`, `--dmesg`), for the machine checks. */
+    readonly machine?: MachineFacts,
   ) {
     this.table = decoded.table;
     const ordinal = new Map<number, number>();

@@ -3,12 +3,15 @@
  * byte order. One call per table, no I/O: cheap to call in a loop.
  */
 import { decodeDmar } from '../decode.js';
+import type { MachineFacts } from '../../machine/facts.js';
 import { CHECKS } from './catalogue.js';
 import { Context, isProposed, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
 export interface ValidateOptions {
   /** Other tables of the same machine (an acpidump's): enables the MADT cross-check. */
   tables?: readonly CompanionTable[];
+  /** The machine the table describes: enables the machine checks (src/dmar/validate/machine.ts). */
+  machine?: MachineFacts;
   /** Run only these check IDs (default: all). */
   only?: ReadonlySet<string>;
   /** Skip these check IDs. */
@@ -32,7 +35,7 @@ function selected(opts: ValidateOptions): { check: Check; proposed: boolean }[] 
  * the bytes are not a DMAR table at all; every other defect is a finding.
  */
 export function validateBytes(bytes: Uint8Array, opts: ValidateOptions = {}): Finding[] {
-  const ctx = new Context(bytes, decodeDmar(bytes, { strict: false }), opts.tables);
+  const ctx = new Context(bytes, decodeDmar(bytes, { strict: false }), opts.tables, opts.machine);
   const findings: Finding[] = [];
   for (const { check, proposed } of selected(opts)) {
     check.run!(ctx, (r: Report & { label?: string }) => {

@@ -7,6 +7,8 @@ import { DmarError } from '../../../src/dmar/errors.js';
 import { CHECKS, checkById, validateBytes } from '../../../src/dmar/validate/index.js';
 import { FIXTURES } from '../../helpers.js';
 import { madtWithIoapics } from './tables.js';
+import type { MachineSpec } from '../../../src/machine/spec.js';
+import { machineFromSpec } from '../../machine/machines.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 const sources = readdirSync(INVALID).filter((f) => f.endsWith('.json')).sort();
@@ -14,13 +16,15 @@ const sources = readdirSync(INVALID).filter((f) => f.endsWith('.json')).sort();
 interface Source {
   $expect: { offset: number };
   $madtIoapics?: number[];
+  /** The machine the check needs (src/machine/spec.ts), written to a temporary root and read back. */
+  $machine?: MachineSpec;
 }
 
 function load(name: string) {
   const doc = JSON.parse(readFileSync(join(INVALID, name), 'utf8')) as Source;
   const bytes = readFileSync(join(INVALID, name.replace(/\.json$/, '.bin')));
   const tables = doc.$madtIoapics ? [{ signature: 'APIC', bytes: madtWithIoapics(doc.$madtIoapics) }] : undefined;
-  return { doc, bytes, tables };
+  return { doc, bytes, tables, machine: doc.$machine ? machineFromSpec(doc.$machine) : undefined };
 }
 
 describe('fixtures/invalid', () => {
@@ -31,12 +35,12 @@ describe('fixtures/invalid', () => {
   });
 
   test.each(sources.map((f) => [f.replace(/\.json$/, ''), f]))('%s fires at the stated offset, and nothing else is an error', (id, file) => {
-    const { doc, bytes, tables } = load(file);
+    const { doc, bytes, tables, machine } = load(file);
     const check = checkById(id)!;
     if (check.fatal) {
       let err: unknown;
       try {
-        validateBytes(bytes, { tables });
+        validateBytes(bytes, { tables, machine });
       } catch (e) {
         err = e;
       }
@@ -45,7 +49,7 @@ describe('fixtures/invalid', () => {
       expect((err as DmarError).offset).toBe(doc.$expect.offset);
       return;
     }
-    const findings = validateBytes(bytes, { tables });
+    const findings = validateBytes(bytes, { tables, machine });
     const mine = findings.filter((f) => f.id === id);
     expect(mine.map((f) => f.offset)).toContain(doc.$expect.offset);
     for (const f of mine) expect(f.severity).toBe(check.severity);

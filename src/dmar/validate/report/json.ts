@@ -20,6 +20,6 @@ export function formatJson(results: readonly FileResult[]): string {
   const files = results.map((r) =>
     r.error
       ? { file: r.file, error: r.error.message, id: r.error.id, offset: r.error.offset, findings: [] }
-      : { file: r.file, findings: r.findings.map(findingJson) });
+      : { file: r.file, findings: r.findings.map(findingJson), ...(r.notes?.length ? { notes: r.notes } : {}) });
   return JSON.stringify({ files, summary: summarize(results) }, null, 2) + '\n';
 }

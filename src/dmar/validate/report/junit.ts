@@ -41,6 +41,17 @@ export function formatJunit(results: readonly FileResult[], opts: JunitOptions):
       for (const c of opts.checks) {
         n.tests++;
         const open = `    <testcase classname="${name}" name="${attr(c.id)}">`;
+        const skip = r.notes?.find((x) => x.startsWith(`${c.id} `));
+        if (skip) {
+          n.skipped++;
+          cases.push(`${open}\n      <skipped message="${attr(skip)}"/>\n    </testcase>`);
+          continue;
+        }
+        if (c.needs && c.needs !== 'MADT' && !r.notes) {
+          n.skipped++;
+          cases.push(`${open}\n      <skipped message="needs the machine (--machine DIR|live)"/>\n    </testcase>`);
+          continue;
+        }
         if (c.needs === 'MADT' && !r.madt) {
           n.skipped++;
           cases.push(`${open}\n      <skipped message="needs the MADT (give a whole acpidump)"/>\n    </testcase>`);

@@ -14,6 +14,8 @@ export interface FileResult {
   };
   /** The MADT was available, so the MADT cross-checks ran. */
   madt?: boolean;
+  /** Machine checks that could not run, and why (`--machine`, `--dmesg`). */
+  notes?: string[];
 }
 
 export interface Summary {

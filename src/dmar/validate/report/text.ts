@@ -43,6 +43,7 @@ export function formatText(results: readonly FileResult[], p: Paint): string {
       out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${termText(f.message)}${proposed}`);
       out.push(`${indent}${p.dim('fix: ' + f.hint)}`);
     }
+    for (const n of r.notes ?? []) out.push(`  ${p.dim('note: ' + n)}`);
     out.push(r.findings.length ? `  ${counts(r.findings)}` : `  ${p.ok('ok')}: no findings${r.madt ? ' (MADT cross-checked)' : ''}`);
     out.push('');
   }

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Build each capture fixture fixtures/machine/NAME/capture/ from its description
+// NAME/machine.spec.json (see src/machine/spec.ts; "dmar" is a table in the JSON
+// form of fixtures/*.json) and, when there is one, NAME/boot.log (the kernel log):
+// the tree is written to a temporary root and captured with `dmar capture`'s code,
+// so the fixture is exactly what a capture of such a machine holds.
+// Usage: npm run build && node scripts/machine-fixtures.mjs
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildFixture } from '../dist/src/dmar/fixture.js';
+import { capture } from '../dist/src/machine/capture.js';
+import { writeMachineRoot } from '../dist/src/machine/spec.js';
+
+const base = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'machine');
+for (const name of readdirSync(base).sort()) {
+  const specPath = join(base, name, 'machine.spec.json');
+  if (!existsSync(specPath)) continue;
+  const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+  if (spec.dmar) spec.dmar = buildFixture(spec.dmar);
+  const tmp = mkdtempSync(join(tmpdir(), 'dmar-machine-'));
+  try {
+    writeMachineRoot(spec, join(tmp, 'root'));
+    const out = join(base, name, 'capture');
+    rmSync(out, { recursive: true, force: true });
+    const m = capture({ root: join(tmp, 'root'), out, tool: 'dmar 0.1.0', kernelLog: false });
+    const log = join(base, name, 'boot.log');
+    if (existsSync(log)) {
+      copyFileSync(log, join(out, 'dmesg.txt'));
+      const item = m.items.find((i) => i.item === 'kernel log');
+      Object.assign(item, { status: 'ok', reason: undefined, bytes: readFileSync(log).length });
+      m.summary.kernelLog = 'ok';
+    }
+    // reproducible: no time or user of the build
+    m.created = '1970-01-01T00:00:00.000Z';
+    m.euid = 0;
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
+    console.log(`wrote ${out}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

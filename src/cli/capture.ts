@@ -1,0 +1,42 @@
+/** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
+import { liveRoot } from '../acpi/input.js';
+import { WriteError } from '../acpi/write.js';
+import { capture, type Manifest } from '../machine/capture.js';
+import { stdoutWrite } from './common.js';
+
+function defaultDir(): string {
+  return `dmar-capture-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
+}
+
+/** The summary printed after a capture: what is in it and what is missing, and why. */
+export function manifestSummary(dir: string, m: Manifest): string {
+  const by = (s: string) => m.items.filter((i) => i.status === s).length;
+  const lines = [
+    `${dir}: ${by('ok')} items read, ${by('absent')} absent, ${by('denied')} denied, ${by('error')} failed`,
+    `  DMAR table: ${m.summary.dmar ? 'yes' : 'no (no Intel VT-d table on this machine)'}`,
+    `  kernel: ${m.summary.kernelRelease ?? 'unknown'}; PCI devices: ${m.summary.pciDevices}; IOMMU units: ${m.summary.iommuUnits}; kernel log: ${m.summary.kernelLog}`,
+  ];
+  const partial = m.items.filter((i) => i.status === 'ok' && i.reason);
+  const notes = new Map<string, number>();
+  for (const i of partial) notes.set(i.reason!, (notes.get(i.reason!) ?? 0) + 1);
+  for (const i of m.items.filter((x) => x.status !== 'ok' && !x.path.includes('/sys/firmware/memmap/'))) {
+    lines.push(`  ${i.status}: ${i.item} (${i.path}): ${i.reason ?? ''}`);
+  }
+  for (const [why, n] of notes) lines.push(`  partial: ${n} item${n === 1 ? '' : 's'}: ${why}`);
+  return lines.map((l) => l.replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))).join('\n') + '\n';
+}
+
+export function run(opts: { output?: string; json?: boolean }): number {
+  const dir = opts.output ?? defaultDir();
+  let m: Manifest;
+  try {
+    m = capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EEXIST' ? 'already exists and is not empty' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+      : err.code === 'ENOENT' ? 'no such directory' : err.code === 'ENOSPC' ? 'no space left on device' : err.message;
+    throw new WriteError(`cannot write the capture: ${why}`, dir);
+  }
+  stdoutWrite(opts.json ? JSON.stringify(m, null, 2) + '\n' : manifestSummary(dir, m));
+  return 0;
+}

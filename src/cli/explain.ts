@@ -1,0 +1,147 @@
+/**
+ * `dmar explain [LOG|-] [--table T] [--json]`: what every DMAR / DMAR-IR /
+ * intel-iommu line of a kernel log means. The reading and the meanings are
+ * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
+ */
+import { hex } from '../acpi/hex.js';
+import { readSource } from '../acpi/input.js';
+import { DmarError } from '../dmar/errors.js';
+import type { Paint } from '../dmar/format/paint.js';
+import { printable } from '../dmar/validate/check.js';
+import { readKernelLog } from '../machine/kernel-log.js';
+import { explainLog, tableView, type ExplainResult, type Explanation } from '../machine/log-explain.js';
+import type { DecodedRegister } from '../machine/vtd-regs.js';
+import { stdoutWrite, UsageError, writeOutput } from './common.js';
+
+export interface ExplainOpts {
+  table?: string;
+  json?: boolean;
+  output?: string;
+}
+
+/** JSON document format (README: "dmar explain --json"). */
+export const EXPLAIN_FORMAT = 'dmar-explain/1';
+
+const h = (v: bigint | number) => hex(v);
+
+function registerJson(r: DecodedRegister) {
+  return {
+    raw: h(r.raw),
+    fields: r.fields.map((f) => ({ name: f.name, bits: f.bits, value: f.value, ...(f.meaning ? { meaning: f.meaning } : {}), doc: f.doc, ...(f.deprecated ? { deprecated: true } : {}) })),
+    reservedBits: r.reservedBits,
+  };
+}
+
+function entryJson(x: Explanation) {
+  const o: Record<string, unknown> = {
+    line: x.line, text: x.text, subsystem: x.subsystem, kind: x.kind, category: x.category, meaning: x.meaning, checks: x.checks,
+  };
+  if (x.fix) o.fix = x.fix;
+  if (x.continuation) o.continuation = x.continuation;
+  if (x.fault) {
+    const f = x.fault;
+    o.fault = {
+      device: f.device,
+      ...(f.access ? { access: f.access } : {}),
+      ...(f.pasid !== undefined ? { pasid: f.pasid } : {}),
+      ...(f.address !== undefined ? { address: h(f.address) } : {}),
+      ...(f.index !== undefined ? { index: h(f.index) } : {}),
+      reason: f.reason ? { code: h(f.reason.code), kind: f.reason.kind, text: f.reason.text, ...(f.reason.scalable ? { scalable: true } : {}), ...(f.reason.hint ? { hint: f.reason.hint } : {}) } : null,
+      ...(f.printed ? { printed: f.printed } : {}),
+      ...(f.rmrrs ? { rmrrs: f.rmrrs.map((r) => ({ structure: r.structure, offset: r.offset, base: h(r.base), end: h(r.end), namesDevice: r.namesDevice, scopes: r.scopes })) } : {}),
+    };
+  }
+  if (x.unit) {
+    const u = x.unit;
+    o.unit = { name: u.name, base: h(u.base), version: u.version, summary: u.summary, cap: registerJson(u.cap), ecap: registerJson(u.ecap) };
+  }
+  if (x.table) o.table = x.table;
+  return o;
+}
+
+export function formatJson(r: ExplainResult): string {
+  const log = r.log;
+  const doc = {
+    format: EXPLAIN_FORMAT,
+    log: log.source,
+    lines: log.lines,
+    boots: log.boots,
+    kernel: log.kernel ?? null,
+    commandLine: log.commandLine ?? null,
+    memoryMap: log.memoryMap ? log.memoryMap.regions.map((m) => ({ start: h(m.start), end: h(m.end), type: m.type, kind: m.kind })) : null,
+    table: r.table ?? null,
+    entries: r.entries.map(entryJson),
+    counts: r.counts,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+function registerText(r: DecodedRegister): string {
+  const parts = r.fields.filter((f) => f.value !== 0 || f.meaning !== undefined).map((f) => {
+    const name = f.deprecated ? `${f.name}(deprecated)` : f.name;
+    if (f.meaning === undefined) return f.value === 1 && !f.bits.includes(':') ? name : `${name}=${h(f.value)}`;
+    return `${name}=${h(f.value)} (${f.meaning})`;
+  });
+  if (r.reservedBits.length) parts.push(`reserved bits set: ${r.reservedBits.join(', ')}`);
+  return `${h(r.raw)}: ${parts.join(' ')}`;
+}
+
+const CATEGORY_LABEL: Record<Explanation['category'], string> = {
+  'firmware-bug': 'FIRMWARE BUG', fault: 'fault', unit: 'unit', table: 'table echo', info: 'info', unrecognised: 'unrecognised',
+};
+
+export function formatText(r: ExplainResult, p: Paint): string {
+  const log = r.log;
+  const out: string[] = [];
+  const facts = [`${log.lines} lines`];
+  if (log.kernel) facts.push(`kernel ${printable(log.kernel.release)}`);
+  facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} BIOS-e820 regions` : 'no BIOS-e820 lines');
+  if (log.boots > 1) facts.push(`${log.boots} boots (the map and kernel are the last boot's)`);
+  facts.push(`${r.entries.length} DMAR/DMAR-IR/intel-iommu lines`);
+  out.push(`${p.title(printable(log.source))}: ${facts.join(', ')}`);
+  if (r.table) out.push(`${p.name('table')} ${printable(r.table)}`);
+  for (const x of r.entries) {
+    out.push('');
+    out.push(`${p.dim(`line ${x.line}`)}  ${printable(x.text)}`);
+    for (const c of x.continuation ?? []) out.push(`${' '.repeat(`line ${x.line}`.length)}  ${printable(c)}`);
+    const label = CATEGORY_LABEL[x.category];
+    const paint = x.category === 'firmware-bug' ? p.error : x.category === 'fault' ? p.warn : x.category === 'unrecognised' ? p.warn : p.info;
+    out.push(`  ${paint(label)}: ${printable(x.meaning)}`);
+    if (x.checks.length) out.push(`  ${p.name('check')}: ${x.checks.join(', ')}`);
+    if (x.fix) out.push(`  ${p.name('fix')}: ${x.fix}`);
+    if (x.unit) {
+      out.push(`  ${p.name('CAP')}  ${registerText(x.unit.cap)}`);
+      out.push(`  ${p.name('ECAP')} ${registerText(x.unit.ecap)}`);
+    }
+    if (x.fault?.printed) out.push(`  ${p.name('note')}: this kernel printed "${printable(x.fault.printed)}" for the code`);
+    if (x.table) out.push(`  ${p.name('in the table')}: ${printable(x.table.text)}`);
+  }
+  if (!r.entries.length) out.push('', 'no DMAR, DMAR-IR or intel-iommu line in this log (VT-d off, not an Intel machine, or the log starts after boot)');
+  const c = r.counts;
+  out.push('', `${c['firmware-bug']} firmware bug${c['firmware-bug'] === 1 ? '' : 's'}, ${c.fault} fault line${c.fault === 1 ? '' : 's'}, ${c.unit} unit${c.unit === 1 ? '' : 's'}, ${c.table} table line${c.table === 1 ? '' : 's'}, ${c.info} info, ${c.unrecognised} unrecognised`);
+  return out.join('\n') + '\n';
+}
+
+export async function run(file: string | undefined, opts: ExplainOpts): Promise<number> {
+  if (file === undefined) {
+    if (process.stdin.isTTY) throw new UsageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
+    file = '-';
+  }
+  if (file === '-' && opts.table === '-') throw new UsageError('explain: the log and --table cannot both be stdin');
+  const log = readKernelLog(file);
+  let view;
+  if (opts.table !== undefined) {
+    const src = readSource(opts.table);
+    try {
+      view = tableView(src.bytes, src.name);
+    } catch (e) {
+      if (e instanceof DmarError) e.file = src.name;
+      throw e;
+    }
+  }
+  const result = explainLog(log, view);
+  const text = opts.json ? formatJson(result) : formatText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
+  if (opts.output) writeOutput(opts.output, text);
+  else stdoutWrite(text);
+  return 0;
+}

@@ -1,0 +1,52 @@
+/** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
+import { readFileSync } from 'node:fs';
+import { InputError, sourceFromBytes, type Source } from '../acpi/input.js';
+import { machineRoot } from '../machine/root.js';
+import { readMachine, type MachineFacts } from '../machine/facts.js';
+import { rmrrRuleFor } from '../machine/memmap.js';
+import { CHECKS } from '../dmar/validate/catalogue.js';
+import type { MachineNeed } from '../dmar/validate/check.js';
+
+/** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
+export function machineTable(path: string, machine: MachineFacts): Source {
+  try {
+    return sourceFromBytes(readFileSync(path), path, 'sysfs');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
+    if (code === 'EACCES') throw new InputError('cannot read the DMAR table: permission denied (run as root)', path);
+    throw e;
+  }
+}
+
+export function loadMachine(spec: string): MachineFacts {
+  const root = machineRoot(spec);
+  return readMachine(root, spec === 'live' ? 'this machine' : `capture ${spec}`);
+}
+
+/** Why a need is not met by these facts, or undefined when it is. */
+export function missing(m: MachineFacts, need: MachineNeed): string | undefined {
+  switch (need) {
+    case 'memory map':
+      if (!m.memoryMap) return `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`;
+      if (!rmrrRuleFor(m.kernel)) return `kernel ${m.kernel!.release} predates Linux 5.5, which added the RMRR memory-map check`;
+      return undefined;
+    case 'PCI tree':
+      return m.pci ? undefined : `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`;
+    case 'IOMMU units':
+      return m.units?.length ? undefined : `no Intel IOMMU unit in ${m.source} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`;
+    case 'HPET':
+      return m.hpets ? undefined : `no HPET table in ${m.source}`;
+  }
+}
+
+/** One note per selected machine check that cannot run: "ID skipped: why". */
+export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const c of CHECKS) {
+    if (!c.needs || c.needs === 'MADT' || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
+    const why = missing(m, c.needs);
+    if (why) out.push(`${c.id} skipped: ${why}`);
+  }
+  return out;
+}

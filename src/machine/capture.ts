@@ -1,0 +1,314 @@
+/**
+ * `dmar capture`: copy from a machine root (the live `/` by default) every file
+ * the machine-context readers use into DIR/root/, the kernel log into
+ * DIR/dmesg.txt, and say in DIR/manifest.json what was read, what was not and why.
+ * The capture is built in a temporary directory beside DIR and renamed into place,
+ * so DIR is either absent or complete. Nothing here throws for an unreadable
+ * source file: that is a manifest entry.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync,
+  readSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+export const CAPTURE_FORMAT = 'dmar-capture/1';
+
+export type ItemStatus = 'ok' | 'absent' | 'denied' | 'error';
+
+export interface ManifestItem {
+  /** What it is: "DMAR table", "PCI 0000:00:1f.0 config space", ... */
+  item: string;
+  /** The live path it was read from (relative to the root, with a leading /). */
+  path: string;
+  status: ItemStatus;
+  /** Why it is not ok, or a remark on a partial read (e.g. config space limited to 64 bytes). */
+  reason?: string;
+  bytes?: number;
+}
+
+export interface Manifest {
+  format: typeof CAPTURE_FORMAT;
+  tool: string;
+  created: string;
+  /** Effective user id of the capturing process (0: root). */
+  euid: number | null;
+  /** Headline facts, for a reader of the manifest. */
+  summary: { dmar: boolean; kernelRelease?: string; pciDevices: number; iommuUnits: number; kernelLog: ItemStatus };
+  /** Files deliberately not copied, and why. */
+  omitted: string[];
+  items: ManifestItem[];
+}
+
+function whyNot(e: unknown): { status: ItemStatus; reason: string } {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', reason: 'not on this machine' };
+  if (code === 'EACCES' || code === 'EPERM') return { status: 'denied', reason: 'permission denied (run as root for it)' };
+  return { status: 'error', reason: (e as Error).message ?? String(e) };
+}
+
+/** Serial numbers and UUIDs: a capture is meant to be attached to bug reports. */
+const PRIVATE_DMI = new Set(['product_serial', 'board_serial', 'chassis_serial', 'product_uuid', 'board_asset_tag', 'chassis_asset_tag']);
+/** PCI device files copied (besides config and the links). */
+const PCI_FILES = ['vendor', 'device', 'class', 'revision', 'subsystem_vendor', 'subsystem_device', 'sriov_totalvfs', 'sriov_numvfs', 'sriov_offset', 'sriov_stride', 'ari_enabled'];
+const PCI_LINKS = ['driver', 'physfn', 'iommu_group'];
+const ACPI_TABLES: [string, string][] = [['DMAR', 'DMAR table'], ['APIC', 'MADT (APIC) table'], ['MCFG', 'MCFG table'], ['HPET', 'HPET table']];
+
+export interface CaptureOptions {
+  /** Machine root to read (default '/'). */
+  root: string;
+  /** Directory to create. */
+  out: string;
+  tool: string;
+  /** Read the kernel log (/dev/kmsg, else `dmesg`); tests turn it off or point it elsewhere. */
+  kernelLog?: boolean;
+}
+
+class Capture {
+  readonly items: ManifestItem[] = [];
+  constructor(readonly root: string, readonly dest: string) {}
+
+  private destOf(rel: string): string {
+    return join(this.dest, 'root', rel);
+  }
+
+  /** Copy one file; returns its bytes when it was read. */
+  file(rel: string, item: string, opts: { quiet?: boolean; note?: (b: Buffer) => string | undefined } = {}): Buffer | undefined {
+    let data: Buffer;
+    try {
+      data = readFileSync(join(this.root, rel));
+    } catch (e) {
+      if (!opts.quiet) this.items.push({ item, path: '/' + rel, ...whyNot(e) });
+      return undefined;
+    }
+    const to = this.destOf(rel);
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, data);
+    const entry: ManifestItem = { item, path: '/' + rel, status: 'ok', bytes: data.length };
+    const note = opts.note?.(data);
+    if (note) entry.reason = note;
+    this.items.push(entry);
+    return data;
+  }
+
+  /**
+   * A symlink becomes a small file holding its target text (readers take its last
+   * component): a capture holds no dangling links, so it survives tar, zip and tools
+   * that walk it.
+   */
+  link(rel: string, item: string): string | undefined {
+    let target: string;
+    try {
+      const st = lstatSync(join(this.root, rel));
+      // a capture's link is already a small file: copy it as it is
+      if (st.isFile()) return this.file(rel, item)?.toString('latin1').trim();
+      if (!st.isSymbolicLink()) return undefined;
+      target = readlinkSync(join(this.root, rel));
+    } catch {
+      return undefined;
+    }
+    const to = this.destOf(rel);
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, target + '\n');
+    this.items.push({ item, path: '/' + rel, status: 'ok' });
+    return target;
+  }
+
+  list(rel: string, item: string): string[] | undefined {
+    try {
+      return readdirSync(join(this.root, rel)).sort();
+    } catch (e) {
+      this.items.push({ item, path: '/' + rel, ...whyNot(e) });
+      return undefined;
+    }
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** /proc/iomem read by a user shows every address as 0. */
+function iomemNote(b: Buffer): string | undefined {
+  const lines = b.toString('latin1').split('\n').filter((l) => l.trim());
+  return lines.length && lines.every((l) => /^\s*0+-0+ :/.test(l)) ? 'addresses read as 0 (not root)' : undefined;
+}
+
+function configNote(b: Buffer): string | undefined {
+  return b.length <= 64 ? `only ${b.length} bytes readable (not root): no extended capabilities (ACS)` : undefined;
+}
+
+/** One /dev/kmsg record "prio,seq,usec,flags;text" -> dmesg's "[  sec.usec] text". */
+export function kmsgLine(record: string): string | undefined {
+  const first = record.split('\n')[0]!;
+  const semi = first.indexOf(';');
+  if (semi < 0) return undefined;
+  const head = first.slice(0, semi).split(',');
+  const usec = Number(head[2]);
+  const msg = first.slice(semi + 1);
+  if (!Number.isFinite(usec)) return msg;
+  const s = Math.floor(usec / 1e6);
+  const frac = String(usec % 1e6).padStart(6, '0');
+  return `[${String(s).padStart(5, ' ')}.${frac}] ${msg}`;
+}
+
+/** Every record /dev/kmsg holds now, read without blocking; throws like open() when it cannot be read. */
+function readKmsg(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const out: string[] = [];
+  const buf = Buffer.alloc(16384);
+  try {
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') break;
+        if (code === 'EPIPE') continue; // records overwritten while reading: go on with the next
+        throw e;
+      }
+      if (n <= 0) break;
+      const line = kmsgLine(buf.subarray(0, n).toString('utf8'));
+      if (line !== undefined) out.push(line);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out.join('\n') + (out.length ? '\n' : '');
+}
+
+function kernelLog(c: Capture, root: string): ItemStatus {
+  const dest = join(c.dest, 'dmesg.txt');
+  let kmsgWhy: { status: ItemStatus; reason: string };
+  try {
+    const log = readKmsg(join(root, 'dev/kmsg'));
+    writeFileSync(dest, log);
+    c.items.push({ item: 'kernel log', path: '/dev/kmsg', status: 'ok', bytes: Buffer.byteLength(log) });
+    return 'ok';
+  } catch (e) {
+    kmsgWhy = whyNot(e);
+  }
+  if (root === '/') {
+    try {
+      const log = execFileSync('dmesg', [], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+      writeFileSync(dest, log);
+      c.items.push({ item: 'kernel log', path: 'dmesg', status: 'ok', bytes: Buffer.byteLength(log), reason: `/dev/kmsg: ${kmsgWhy.reason}` });
+      return 'ok';
+    } catch (e) {
+      const err = e as { stderr?: string; code?: string };
+      const denied = /permitted|denied/i.test(err.stderr ?? '') || kmsgWhy.status === 'denied';
+      const status: ItemStatus = denied ? 'denied' : err.code === 'ENOENT' ? kmsgWhy.status : 'error';
+      c.items.push({ item: 'kernel log', path: '/dev/kmsg', status, reason: `/dev/kmsg: ${kmsgWhy.reason}; dmesg: ${(err.stderr ?? (e as Error).message).trim().split('\n')[0]}` });
+      return status;
+    }
+  }
+  c.items.push({ item: 'kernel log', path: '/dev/kmsg', ...kmsgWhy });
+  return kmsgWhy.status;
+}
+
+function pciDevices(c: Capture): number {
+  const base = 'sys/bus/pci/devices';
+  const names = c.list(base, 'PCI devices');
+  if (!names) return 0;
+  let n = 0;
+  for (const name of names) {
+    if (!/^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(name)) continue;
+    n++;
+    const dir = `${base}/${name}`;
+    mkdirSync(join(c.dest, 'root', dir), { recursive: true });
+    for (const f of PCI_FILES) c.file(`${dir}/${f}`, `PCI ${name} ${f}`, { quiet: true });
+    c.file(`${dir}/config`, `PCI ${name} config space`, { note: configNote });
+    for (const l of PCI_LINKS) c.link(`${dir}/${l}`, `PCI ${name} ${l} link`);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(join(c.root, dir));
+    } catch {
+      // listed above as unreadable config at worst
+    }
+    for (const e of entries.filter((x) => /^virtfn\d+$/.test(x))) c.link(`${dir}/${e}`, `PCI ${name} ${e} link`);
+  }
+  return n;
+}
+
+function iommuUnits(c: Capture): number {
+  const base = 'sys/class/iommu';
+  let names: string[];
+  try {
+    names = readdirSync(join(c.root, base)).filter((x) => /^dmar\d+$/.test(x)).sort();
+  } catch (e) {
+    c.items.push({ item: 'IOMMU units', path: '/' + base, ...whyNot(e) });
+    return 0;
+  }
+  if (!names.length) c.items.push({ item: 'IOMMU units', path: `/${base}/dmar*`, status: 'absent', reason: 'no Intel IOMMU unit registered (no DMAR table, or intel_iommu off)' });
+  for (const u of names) for (const f of ['address', 'cap', 'ecap', 'version']) c.file(`${base}/${u}/intel-iommu/${f}`, `${u} ${f}`);
+  return names.length;
+}
+
+/** Write the capture; returns the manifest. Throws only when DIR cannot be created. */
+export function capture(opts: CaptureOptions): Manifest {
+  const out = resolve(opts.out);
+  const parent = dirname(out);
+  if (isDir(out) && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
+  const tmp = mkdtempSync(join(parent, `.${basename(out)}.dmar-tmp-`));
+  try {
+    // mkdtemp makes it 0700; the capture gets a new directory's usual mode
+    const mask = process.umask();
+    chmodSync(tmp, 0o777 & ~mask);
+    const c = new Capture(opts.root, tmp);
+    mkdirSync(join(tmp, 'root'), { recursive: true });
+    const tables = 'sys/firmware/acpi/tables';
+    let dmar = false;
+    for (const [sig, item] of ACPI_TABLES) {
+      const b = c.file(`${tables}/${sig}`, item);
+      if (sig === 'DMAR' && b) dmar = true;
+    }
+    const memmap = c.list('sys/firmware/memmap', 'firmware memory map');
+    for (const e of memmap ?? []) {
+      if (!/^\d+$/.test(e)) continue;
+      for (const f of ['start', 'end', 'type']) c.file(`sys/firmware/memmap/${e}/${f}`, `memory map entry ${e} ${f}`);
+    }
+    c.file('proc/iomem', 'I/O memory map', { note: iomemNote });
+    c.file('proc/cpuinfo', 'CPU information (hypervisor flag)');
+    c.file('proc/cmdline', 'kernel command line');
+    const rel = c.file('proc/sys/kernel/osrelease', 'kernel release');
+    c.file('proc/version', 'kernel version line');
+    const dmi = c.list('sys/class/dmi/id', 'DMI identification');
+    for (const f of dmi ?? []) {
+      if (PRIVATE_DMI.has(f) || f === 'uevent' || f === 'modalias') continue;
+      try {
+        if (!statSync(join(opts.root, 'sys/class/dmi/id', f)).isFile()) continue;
+      } catch {
+        continue;
+      }
+      c.file(`sys/class/dmi/id/${f}`, `DMI ${f}`);
+    }
+    c.file('sys/firmware/dmi/tables/DMI', 'SMBIOS tables');
+    c.file('sys/firmware/dmi/tables/smbios_entry_point', 'SMBIOS entry point');
+    const pci = pciDevices(c);
+    const units = iommuUnits(c);
+    const log: ItemStatus = opts.kernelLog === false ? 'absent' : kernelLog(c, opts.root);
+    if (opts.kernelLog === false) c.items.push({ item: 'kernel log', path: '/dev/kmsg', status: 'absent', reason: 'not requested' });
+    const manifest: Manifest = {
+      format: CAPTURE_FORMAT,
+      tool: opts.tool,
+      created: new Date().toISOString(),
+      euid: typeof process.geteuid === 'function' ? process.geteuid() : null,
+      summary: { dmar, ...(rel ? { kernelRelease: rel.toString('latin1').trim() } : {}), pciDevices: pci, iommuUnits: units, kernelLog: log },
+      omitted: [`/sys/class/dmi/id/{${[...PRIVATE_DMI].join(',')}}: serial numbers and UUIDs (a capture is meant to be shared)`],
+      items: c.items,
+    };
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    if (isDir(out)) rmSync(out, { recursive: true });
+    renameSync(tmp, out);
+    return manifest;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

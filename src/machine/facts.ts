@@ -1,0 +1,133 @@
+/**
+ * Everything the machine-context checks and the topology read from a machine
+ * root, gathered once: memory map, PCI tree, IOMMU units, MADT I/O APICs, HPET,
+ * kernel release and command line. Each part is undefined when the root lacks it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fieldByKey, readUint } from '../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
+import { readSysfsMemmap, type MapEdit } from './memmap.js';
+import { e820Kind, parseKernelRelease, type KernelLog } from './kernel-log.js';
+import { readPciTree, type PciTree } from './pci.js';
+import { listDir, readText } from './sysfs.js';
+import { parseRegister } from './vtd-regs.js';
+import type { KernelVersion, MemoryMap } from './types.js';
+
+export { parseKernelRelease };
+
+export interface IommuUnit {
+  /** "dmar0" */
+  name: string;
+  /** Register base address (sysfs `address`). */
+  address?: bigint;
+  cap?: bigint;
+  ecap?: bigint;
+  /** "1:0" */
+  version?: string;
+}
+
+export interface HpetInfo {
+  /** HPET Number (the DMAR HPET scope's Enumeration ID; Linux hpet_blockid). */
+  number: number;
+  address: bigint;
+}
+
+export interface MachineFacts {
+  /** What the facts were read from, for messages: "capture DIR", "this machine". */
+  source: string;
+  root?: string;
+  memoryMap?: MemoryMap;
+  pci?: PciTree;
+  /** Undefined: unknown (no sysfs iommu class); []: the class exists and has no dmar unit. */
+  units?: IommuUnit[];
+  ioapics?: MadtIoapic[];
+  hpets?: HpetInfo[];
+  /** Undefined when the machine has no HPET table (or it was not captured). */
+  kernel?: KernelVersion;
+  cmdline?: string;
+  /** `e820: update` edits the boot log printed, applied to its memory map before the RMRR check. */
+  e820Edits?: MapEdit[];
+}
+
+
+const parseRegisterText = (s: string | undefined) => (s === undefined ? undefined : parseRegister(s));
+
+/** root/sys/class/iommu/dmar* /intel-iommu/{address,cap,ecap,version}. */
+export function readIommuUnits(root: string): IommuUnit[] | undefined {
+  const dir = join(root, 'sys/class/iommu');
+  const names = listDir(dir);
+  if (!names) return undefined;
+  return names.filter((n) => /^dmar\d+$/.test(n)).sort((a, b) => +a.slice(4) - +b.slice(4)).map((name) => {
+    const d = join(dir, name, 'intel-iommu');
+    const u: IommuUnit = { name };
+    const address = parseRegisterText(readText(join(d, 'address')));
+    const cap = parseRegisterText(readText(join(d, 'cap')));
+    const ecap = parseRegisterText(readText(join(d, 'ecap')));
+    const version = readText(join(d, 'version'));
+    if (address !== undefined) u.address = address;
+    if (cap !== undefined) u.cap = cap;
+    if (ecap !== undefined) u.ecap = ecap;
+    if (version) u.version = version;
+    return u;
+  });
+}
+
+export function acpiTable(root: string, signature: string): Uint8Array | undefined {
+  try {
+    return new Uint8Array(readFileSync(join(root, 'sys/firmware/acpi/tables', signature)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** ACPI HPET table: Event Timer Block ID (36), Base Address GAS (40; address at 44), HPET Number (52). */
+const HPET_NUMBER_AT = ACPI_HEADER_SIZE + 4 + 12;
+const HPET_ADDRESS_AT = ACPI_HEADER_SIZE + 4 + 4;
+
+export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
+  const len = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+  if (table.length < HPET_NUMBER_AT + 1 || readUint(table, len.offset, len.size) < HPET_NUMBER_AT + 1) return undefined;
+  const lo = BigInt(readUint(table, HPET_ADDRESS_AT, 4));
+  const hi = BigInt(readUint(table, HPET_ADDRESS_AT + 4, 4));
+  return { number: table[HPET_NUMBER_AT]!, address: (hi << 32n) | lo };
+}
+
+/** Read every fact a machine root offers. */
+export function readMachine(root: string, source: string): MachineFacts {
+  const facts: MachineFacts = { source, root };
+  const mm = readSysfsMemmap(root);
+  if (mm) facts.memoryMap = { ...mm, source: `${source}: /sys/firmware/memmap` };
+  const pci = readPciTree(root);
+  if (pci) facts.pci = pci;
+  const units = readIommuUnits(root);
+  if (units) facts.units = units;
+  const madt = acpiTable(root, MADT_SIGNATURE);
+  if (madt) facts.ioapics = madtIoapics(madt);
+  const hpet = acpiTable(root, 'HPET');
+  const h = hpet && hpetInfo(hpet);
+  if (h) facts.hpets = [h];
+  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
+  const k = rel ? parseKernelRelease(rel) : undefined;
+  if (k) facts.kernel = k;
+  const cmdline = readText(join(root, 'proc/cmdline'));
+  if (cmdline !== undefined) facts.cmdline = cmdline;
+  return facts;
+}
+
+/**
+ * The facts a boot log gives (for `--dmesg`): its BIOS-e820 memory map and kernel
+ * release. Merged over `base` (a --machine capture) when both are given: the log's
+ * map and kernel then win, being the boot that is being judged.
+ */
+export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts {
+  const out: MachineFacts = base ? { ...base } : { source: log.source };
+  if (log.memoryMap) {
+    out.memoryMap = log.memoryMap;
+    out.e820Edits = log.e820Updates.map((u) => ({ start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) }));
+  }
+  if (log.kernel) out.kernel = log.kernel;
+  if (log.commandLine !== undefined) out.cmdline = log.commandLine;
+  return out;
+}

@@ -1,0 +1,513 @@
+/**
+ * A Linux kernel log, as people paste it: `dmesg` (with or without
+ * `[    1.234567]` timestamps, `dmesg -T`, `dmesg -x`), `journalctl -k` and
+ * syslog (`Mon DD HH:MM:SS host kernel: `, ISO dates), `<N>` priorities.
+ *
+ * What it yields: the firmware memory map (BIOS-e820 lines), the kernel
+ * version (`Linux version X`), the command line, and every DMAR / DMAR-IR /
+ * intel-iommu line classified into a typed event. Nothing here decides what a
+ * line means for the firmware (log-explain.ts does); this only reads.
+ *
+ * Message formats are Linux's (drivers/iommu/intel/dmar.c, iommu.c,
+ * irq_remapping.c, arch/x86/include/asm/iommu.h, arch/x86/kernel/e820.c),
+ * old and new: fault lines changed in 5.x (PASID, `0x` reason codes; before,
+ * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
+ * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { InputError } from '../acpi/input.js';
+import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
+
+/** One line of the log, its prefixes taken off. */
+export interface LogLine {
+  /** 1-based line number in the input. */
+  line: number;
+  /** The line as given (not escaped: escape before printing). */
+  raw: string;
+  /** The kernel's message: timestamps, host and `kernel:` prefixes removed. */
+  text: string;
+  /** `[    1.234567]` seconds since boot, when the line has them. */
+  seconds?: number;
+}
+
+/** `Nov 25 10:00:00`, `oct. 13 21:14:33` (localised month), or an ISO 8601 date. */
+const SYSLOG_DATE = String.raw`(?:[^\s\d\[]{3,8} +\d{1,2} +\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)`;
+const SYSLOG = new RegExp(String.raw`^${SYSLOG_DATE} +\S+ +kernel: ?`);
+/** `dmesg -x`: `kern  :info  : `. */
+const FACILITY = /^[a-z]+ *:[a-z]+ *: /;
+/** `[    1.234567]`, and `dmesg -T`'s `[Mon Nov 25 10:00:00 2024]`. */
+const STAMP = /^\[ *(\d+\.\d+)\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \d{4}\] ?/;
+/** A serial-console logger's wall-clock stamp before the kernel's (`[2017-10-23 09:08:16.318] `). */
+const WALLCLOCK = /^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] ?/;
+/** printk caller ID (`[    T1]`, `[  C3]`). */
+const CALLER = /^\[ *[TC]\d+\] ?/;
+
+/** Splits the log into lines and takes their prefixes off. */
+export function logLines(text: string): LogLine[] {
+  const out: LogLine[] = [];
+  const lines = text.split(/\r?\n/);
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((raw, i) => {
+    let t = raw.replace(/^<\d+>/, '');
+    t = t.replace(SYSLOG, '').replace(FACILITY, '').replace(WALLCLOCK, '');
+    let seconds: number | undefined;
+    const m = STAMP.exec(t);
+    if (m) {
+      if (m[1] !== undefined) seconds = Number(m[1]);
+      t = t.slice(m[0].length);
+    }
+    // `journalctl -o short-monotonic` and some tools keep `kernel: ` after the stamp.
+    t = t.replace(CALLER, '').replace(/^kernel: /, '');
+    const l: LogLine = { line: i + 1, raw, text: t };
+    if (seconds !== undefined) l.seconds = seconds;
+    out.push(l);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Memory map
+
+/** A BIOS-e820 type as printed (arch/x86/kernel/e820.c e820_print_type()) -> the kind Linux means. */
+export function e820Kind(type: string): MemKind {
+  const t = type.toLowerCase();
+  if (t.includes('soft reserved')) return 'soft-reserved';
+  if (t.includes('unusable')) return 'unusable';
+  if (t.includes('usable')) return 'ram';
+  if (t.includes('acpi nvs')) return 'nvs';
+  if (t.includes('acpi data')) return 'acpi';
+  if (t.includes('persistent')) return 'pmem';
+  if (t.includes('reserved')) return 'reserved';
+  return 'other';
+}
+
+/** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
+const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(.+?)\s*$/;
+/** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)` (2.6; end exclusive). */
+const E820_OLD = /^ ?BIOS-e820: ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
+
+/** One BIOS-e820 line as a region, or undefined when the line is not one. */
+export function parseE820Line(text: string): MemRegion | undefined {
+  let m = E820_NEW.exec(text);
+  if (m) {
+    const type = m[3]!;
+    return { start: BigInt(m[1]!), end: BigInt(m[2]!), kind: e820Kind(type), type };
+  }
+  m = E820_OLD.exec(text);
+  if (m) {
+    const type = m[3]!;
+    const end = BigInt('0x' + m[2]!);
+    return { start: BigInt('0x' + m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
+  }
+  return undefined;
+}
+
+/** `e820: update [mem 0x00000000-0x00000fff] usable ==> reserved`: the kernel changing the firmware's map. */
+export interface E820Update {
+  line: number;
+  start: bigint;
+  end: bigint;
+  from: string;
+  to: string;
+}
+
+const E820_UPDATE = /^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?) ==> (.+?)\s*$/;
+
+// ---------------------------------------------------------------------------
+// Kernel version and command line
+
+/** `Linux version 6.8.0-45-generic (buildd@...) ...` -> the release. */
+const LINUX_VERSION = /^Linux version (\S+)/;
+
+/** A release string (uname -r) -> its numbers; undefined when it does not start with N.N. */
+export function parseKernelRelease(release: string): KernelVersion | undefined {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
+  if (!m) return undefined;
+  return { release, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
+}
+
+/**
+ * Debian and Ubuntu name their kernels `5.10.0-18-amd64`, `5.15.0-52-generic`;
+ * the upstream stable release is further on the `Linux version` line
+ * (`Debian 5.10.140-1`, `(Ubuntu 5.15.0-52.58-generic 5.15.60)`). Rules that
+ * changed in a stable release (the RMRR NVS backport) need that patch level.
+ */
+function upstreamPatch(k: KernelVersion | undefined, line: string): KernelVersion | undefined {
+  if (!k) return k;
+  // The compiler's version comes first on the line (`gcc-10 (Debian 10.2.1-6)`): take the one of this kernel's major.minor.
+  const all = [...line.matchAll(/\bDebian (\d+)\.(\d+)\.(\d+)/g), ...line.matchAll(/\(Ubuntu [^)]* (\d+)\.(\d+)\.(\d+)\)/g)];
+  const m = all.find((x) => Number(x[1]) === k.major && Number(x[2]) === k.minor);
+  return m ? { ...k, patch: Math.max(k.patch, Number(m[3])) } : k;
+}
+
+// ---------------------------------------------------------------------------
+// DMAR lines
+
+/** The log prefix that marks a line as the VT-d drivers' (pr_fmt), or a known message without one. */
+export type DmarSubsystem = 'DMAR' | 'DMAR-IR' | 'intel-iommu' | 'INTR-REMAP' | 'IOMMU' | 'device';
+
+/** What a DMAR line says, as data. Addresses are as printed. */
+export type DmarEvent =
+  /** `No firmware reserved region can cover this RMRR [A-B]` (arch_rmrr_sanity_check, 5.6+). */
+  | { kind: 'rmrr-not-reserved'; start: bigint; end: bigint; firmwareBug: true }
+  /** `Your BIOS is broken; bad RMRR [A-B]` (rmrr_sanity_check / WARN_TAINT, 5.6+). */
+  | { kind: 'bad-rmrr'; start: bigint; end: bigint; firmwareBug: true }
+  /** `RMRR entry for device BB:DD.F is broken - applying workaround` (dmar_match_pci_path). */
+  | { kind: 'rmrr-path-broken'; device: string; firmwareBug: true }
+  /** `Your BIOS is broken; DMAR reported at address X[ returns all ones]!` (warn_invalid_dmar). */
+  | { kind: 'drhd-invalid-address'; address: bigint; allOnes: boolean; firmwareBug: true }
+  /** `Your BIOS is broken; RHSA refers to non-existent DMAR unit at X`. */
+  | { kind: 'rhsa-no-drhd'; address: bigint; firmwareBug: true }
+  /** `Your BIOS is broken; ANDD object name is not NUL-terminated`. */
+  | { kind: 'andd-unterminated'; firmwareBug: true }
+  /** `No DRHD structure found in DMAR table`. */
+  | { kind: 'no-drhd'; firmwareBug: true }
+  /** `Record passes table end`. */
+  | { kind: 'record-past-end'; firmwareBug: true }
+  /** `Invalid 0-length structure`. */
+  | { kind: 'zero-length'; firmwareBug: true }
+  /** `ioapic N has no mapping iommu, interrupt remapping will be disabled`. */
+  | { kind: 'ioapic-no-iommu'; ioapic: number; firmwareBug: true }
+  /** `Device scope type does not match for 0000:00:1f.0`. */
+  | { kind: 'scope-type-mismatch'; device: string; firmwareBug: boolean }
+  /** `Device scope device [0000:00:1f.07] not found` / `Device scope bus [N] not found` (before 3.15). */
+  | { kind: 'scope-not-found'; device: string; firmwareBug: boolean }
+  /** `Unsupported device scope`. */
+  | { kind: 'scope-unsupported'; firmwareBug: boolean }
+  /** `Invalid DMAR haw`. */
+  | { kind: 'invalid-haw'; firmwareBug: boolean }
+  /** `This system BIOS has enabled interrupt remapping on a chipset that contains an erratum ...`. */
+  | { kind: 'ir-erratum'; firmwareBug: true }
+  /** Any other `[Firmware Bug]` line of these drivers. */
+  | { kind: 'firmware-bug'; firmwareBug: true }
+  /** `dmarN: reg_base_addr X ver M:N cap C ecap E`. */
+  | { kind: 'unit'; unit: string; base: bigint; version: string; cap: bigint; ecap: bigint }
+  /** `DRHD base: 0x... flags: 0x...`. */
+  | { kind: 'drhd'; base: bigint; flags: number }
+  /** `RMRR base: 0x... end: 0x...`. */
+  | { kind: 'rmrr'; start: bigint; end: bigint }
+  /** `ATSR flags: 0x...`, `RHSA base: ... proximity domain: ...`, `SATC flags: ...`, `ANDD device: ...`. */
+  | { kind: 'structure'; structure: 'ATSR' | 'RHSA' | 'SATC' | 'ANDD' }
+  /** `Host address width N`. */
+  | { kind: 'haw'; width: number }
+  /** `IOAPIC id N under DRHD base 0x... IOMMU M` / `HPET id N under DRHD base 0x...`. */
+  | { kind: 'ir-scope'; device: 'IOAPIC' | 'HPET'; id: number; base: bigint }
+  /** `Enabled IRQ remapping in x2apic|xapic mode`. */
+  | { kind: 'ir-enabled'; mode: string }
+  /** `Not enabling interrupt remapping`, `Failed to enable irq remapping. You are vulnerable to irq-injection attacks.` */
+  | { kind: 'ir-disabled' }
+  /** `x2apic is disabled because BIOS sets x2apic opt out bit.` */
+  | { kind: 'x2apic-optout' }
+  /** `dmarN does not support EIM`. */
+  | { kind: 'no-eim'; unit: string }
+  /** `DRHD: handling fault status reg N`. */
+  | { kind: 'fault-status'; status: number }
+  /** `dmar_fault: N callbacks suppressed`: the rate limit hid N fault messages. */
+  | { kind: 'faults-suppressed'; count: number }
+  /** A DMA remapping fault (every format since 2.6). `reason` is undefined when the reason came on a line of its own. */
+  | { kind: 'dma-fault'; access: 'read' | 'write' | 'page' | 'unknown'; pasid?: number; device: string; address: bigint; reason?: number; reasonText?: string }
+  /** An interrupt remapping fault. */
+  | { kind: 'intr-fault'; device: string; index: bigint; reason?: number; reasonText?: string }
+  /** `DMAR:[fault reason 06] text` (before 3.x, the reason on its own line): joined to the fault before it. */
+  | { kind: 'fault-reason'; reason: number; reasonText: string }
+  /** `Device is ineligible for IOMMU domain attach due to platform RMRR requirement` (vfio, 5.3+). */
+  | { kind: 'rmrr-locked'; device?: string }
+  /** `Intel(R) Virtualization Technology for Directed I/O`, `IOMMU enabled`, `Using Queued invalidation`, ...: known, nothing to explain. */
+  | { kind: 'info'; what: string }
+  /** A line of these drivers this reader does not know. */
+  | { kind: 'unrecognised' };
+
+export interface DmarLine {
+  /** 1-based line number in the input. */
+  line: number;
+  raw: string;
+  /** The message, prefixes off, subsystem prefix included. */
+  text: string;
+  subsystem: DmarSubsystem;
+  event: DmarEvent;
+  /** Which boot of the log (1-based, counted by `Linux version` lines; 0 before the first). */
+  boot: number;
+  /** Lines that belong to this message (the `BIOS vendor: ...` line after a `Your BIOS is broken` one). */
+  continuation?: string[];
+}
+
+/** A kernel log read: what the machine context needs. */
+export interface KernelLog {
+  source: string;
+  lines: number;
+  /** The BIOS-e820 map of the (last) boot in the log that printed one. */
+  memoryMap?: MemoryMap;
+  /** `e820: update` lines of that boot: what the kernel itself changed. */
+  e820Updates: E820Update[];
+  kernel?: KernelVersion;
+  commandLine?: string;
+  /** How many boots the log holds (`Linux version` lines). */
+  boots: number;
+  dmar: DmarLine[];
+}
+
+/** Prefix of a line that concerns the VT-d drivers (pr_fmt of dmar.c, iommu.c, irq_remapping.c; older spellings). */
+const SUBSYSTEM = /^(DMAR-IR|DMAR|INTR-REMAP|intel-iommu|IOMMU|Intel-IOMMU) ?: ?/;
+/** A device-prefixed message (`vfio-pci 0000:01:00.0: `, `pci 0000:00:02.0: DMAR: `). */
+const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:DMAR: )?/;
+
+const FW_BUG = /^\[Firmware Bug\]: ?/;
+const NUM = '(0x[0-9a-fA-F]+|[0-9a-fA-F]+)';
+const big = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
+/** A fault reason as printed: `0x06` (5.x on), or `%02d` decimal before. */
+const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
+
+/** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
+/** `00:02.0`; some kernels print `0x00:0x02.0`. */
+const BDF = String.raw`((?:0x)?[0-9a-f]{2}:(?:0x)?[0-9a-f]{2}\.[0-7])`;
+const bdf = (s: string) => s.replace(/0x/g, '');
+
+const RANGE = String.raw`\[(?:[^:\]]+: )?(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]`;
+
+/** The `[DMA Read NO_PASID]` access type. */
+function access(word: string): 'read' | 'write' | 'page' | 'unknown' {
+  const w = word.toLowerCase();
+  if (w.includes('read')) return 'read';
+  if (w.includes('write')) return 'write';
+  if (w.includes('page')) return 'page';
+  return 'unknown';
+}
+
+/** Every message shape this reader knows, tried in order on the text after the subsystem prefix. */
+const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
+  [new RegExp(`No firmware reserved region can cover this RMRR ${RANGE}`), (m) => ({ kind: 'rmrr-not-reserved', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
+  [new RegExp(`Your BIOS is broken; bad RMRR ${RANGE}`), (m) => ({ kind: 'bad-rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
+  [/RMRR entry for device ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) is broken/, (m) => ({ kind: 'rmrr-path-broken', device: m[1]!, firmwareBug: true })],
+  [new RegExp(`Your BIOS is broken; DMAR reported at address ${NUM}( returns all ones)?`), (m) => ({ kind: 'drhd-invalid-address', address: big(m[1]!), allOnes: m[2] !== undefined, firmwareBug: true })],
+  [new RegExp(`RHSA refers to non-existent DMAR unit at ${NUM}`), (m) => ({ kind: 'rhsa-no-drhd', address: big(m[1]!), firmwareBug: true })],
+  [/ANDD object name is not NUL-terminated/, () => ({ kind: 'andd-unterminated', firmwareBug: true })],
+  [/No DRHD structures? (?:found in DMAR table|in buffer returned by _DSM method)/, () => ({ kind: 'no-drhd', firmwareBug: true })],
+  [/Record passes table end/, () => ({ kind: 'record-past-end', firmwareBug: true })],
+  [/Invalid 0-length structure/, () => ({ kind: 'zero-length', firmwareBug: true })],
+  [/ioapic (\d+) has no mapping iommu/, (m) => ({ kind: 'ioapic-no-iommu', ioapic: Number(m[1]), firmwareBug: true })],
+  [/Device scope type does not match for (\S+)/, (m) => ({ kind: 'scope-type-mismatch', device: m[1]!, firmwareBug: false })],
+  [/Device scope (?:device \[([^\]]+)\]|bus \[(\d+)\]) not found/, (m) => ({ kind: 'scope-not-found', device: m[1] ?? `bus ${m[2]}`, firmwareBug: false })],
+  [/Unsupported device scope/, () => ({ kind: 'scope-unsupported', firmwareBug: false })],
+  [/Invalid DMAR haw/, () => ({ kind: 'invalid-haw', firmwareBug: false })],
+  [/interrupt remapping on a chipset that contains an erratum|This system BIOS has enabled interrupt remapping/, () => ({ kind: 'ir-erratum', firmwareBug: true })],
+  [new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`), (m) => ({ kind: 'unit', unit: m[1]!, base: big(m[2]!), version: m[3]!, cap: big(m[4]!), ecap: big(m[5]!) })],
+  [/^DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'drhd', base: BigInt(m[1]!), flags: Number(m[2]) })],
+  [/^RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!) })],
+  [/^(ATSR|RHSA|SATC) (?:flags|base)/, (m) => ({ kind: 'structure', structure: m[1] as 'ATSR' | 'RHSA' | 'SATC' })],
+  [/^ANDD device/, () => ({ kind: 'structure', structure: 'ANDD' })],
+  [/^Host address width (\d+)/, (m) => ({ kind: 'haw', width: Number(m[1]) })],
+  [new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`), (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: big(m[3]!) })],
+  [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
+  [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
+  [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
+  [/^(dmar\d+) does not support EIM/, (m) => ({ kind: 'no-eim', unit: m[1]! })],
+  [/DRHD: handling fault status reg ([0-9a-fA-F]+)/, (m) => ({ kind: 'fault-status', status: parseInt(m[1]!, 16) })],
+  [/^dmar_fault: (\d+) callbacks suppressed/, (m) => ({ kind: 'faults-suppressed', count: Number(m[1]) })],
+  // 5.x-6.x: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x... [fault reason 0x06] text
+  // 5.2-5.12: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr ... [fault reason 06] text
+  // 3.x-5.1: [DMA Read] Request device [00:02.0] fault addr ... [fault reason 06] text
+  // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
+  [new RegExp(`^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
+    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: bdf(m[3]!), address: big(m[5]!) };
+    const pasid = m[2] ?? m[4];
+    if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(big(pasid));
+    if (m[6] !== undefined) {
+      e.reason = reasonCode(m[6]);
+      e.reasonText = m[7]!.trim();
+    }
+    return e;
+  }],
+  // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
+  [new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
+    const e: DmarEvent = { kind: 'intr-fault', device: bdf(m[1]!), index: big(m[2]!) };
+    if (m[3] !== undefined) {
+      e.reason = reasonCode(m[3]);
+      e.reasonText = m[4]!.trim();
+    }
+    return e;
+  }],
+  [/^\[fault reason (0x[0-9a-fA-F]+|\d+)\] ?(.*)/, (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
+  [/Device is ineligible for IOMMU domain attach due to platform RMRR requirement/, () => ({ kind: 'rmrr-locked' })],
+  [/./, (m) => ({ kind: 'info', what: m.input })],
+];
+
+/** Messages known to carry nothing to explain beyond "the driver is working"; anything else of these drivers is listed as unrecognised. */
+const INFO = [
+  /^Intel\(R\) Virtualization Technology for Directed I\/O/, /^IOMMU enabled/, /^Using Queued invalidation/, /^Queued invalidation will be enabled/,
+  /^dmar\d+: Using Queued invalidation/, /^Setting RMRR/, /^Setting identity map/, /^Prepare 0-16MiB unity mapping/, /^Disabling IOMMU/,
+  /^Use 'intremap=no_x2apic_optout'/, /^Not enabling interrupt remapping/, /^Failed to enable irq remapping/, /^No ATSR found/, /^No SATC found/,
+  /^dmar\d+: SVM is enabled/, /^IR\d+: /, /^Copied IR table/, /^IRQ remapping was enabled/, /^DMAR table not found/, /^Parse DMAR table failure/,
+  /^No DMAR devices found/, /^Can't map the region/, /^Failed to map dmar\d+/, /^Host address width/, /^Default domain type/, /^Disable GFX device mapping/,
+  /^Skip IOMMU disabling for graphics/, /^Intel-IOMMU force enabled due to platform opt in/, /^Forcing Intel-IOMMU to enabled/, /^Disable batched IOTLB flush/, /^ACPI device ".*" under DMAR/, /^Translation (?:was )?(?:enabled|disabled)/,
+  /^dmar\d+: No supported address widths/, /^PCI-DMA:/, /^Queued invalidation/, /^Enabled IRQ remapping/, /^dmar\d+: Posted Interrupt/,
+  /^dmar_hpet_id/, /^RMRR base/, /^DRHD base/, /^HPET id/, /^IOAPIC id/, /^DRHD \w+: failed to enable fault/,
+];
+
+function classify(text: string, rest: string): DmarEvent {
+  const fw = FW_BUG.test(rest);
+  const body = rest.replace(FW_BUG, '');
+  for (const [re, make] of MATCHERS) {
+    const m = re.exec(body);
+    if (!m) continue;
+    const e = make(m);
+    if (e.kind === 'info') {
+      if (fw) return { kind: 'firmware-bug', firmwareBug: true };
+      return INFO.some((i) => i.test(body)) ? e : { kind: 'unrecognised' };
+    }
+    if (fw && 'firmwareBug' in e) (e as { firmwareBug: boolean }).firmwareBug = true;
+    return e;
+  }
+  void text;
+  return { kind: 'unrecognised' };
+}
+
+/** The line's subsystem and the text after its prefix, or undefined when the line is not the VT-d drivers'. */
+function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; device?: string } | undefined {
+  const m = SUBSYSTEM.exec(text);
+  if (m) {
+    const p = m[1]!;
+    const subsystem: DmarSubsystem = p === 'Intel-IOMMU' ? 'intel-iommu' : (p as DmarSubsystem);
+    return { subsystem, rest: text.slice(m[0].length) };
+  }
+  // Older fault lines glued the prefix: `DMAR:[DMA Read] ...`, `INTR-REMAP:[fault reason 34] ...`.
+  const glued = /^(DMAR|INTR-REMAP):(?=\[)/.exec(text);
+  if (glued) return { subsystem: glued[1] as DmarSubsystem, rest: text.slice(glued[0].length) };
+  // WARN_TAINT() (4.x-5.5) printed these without the pr_fmt prefix.
+  if (/^Your BIOS is broken; (?:DMAR reported|RHSA refers|bad RMRR|ANDD object)/.test(text)) return { subsystem: 'DMAR', rest: text };
+  if (/^dmar_fault: \d+ callbacks suppressed/.test(text)) return { subsystem: 'DMAR', rest: text };
+  const d = DEVICE_PREFIX.exec(text);
+  if (d && /ineligible for IOMMU domain attach due to platform RMRR/.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
+  if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
+  return undefined;
+}
+
+/** Reads a kernel log. `source` names it in messages ("boot.log"). */
+export function parseKernelLog(text: string, source: string): KernelLog {
+  const lines = logLines(text);
+  const dmar: DmarLine[] = [];
+  let boots = 0;
+  // Per boot: the last boot that printed a map wins.
+  let regions: MemRegion[] = [];
+  let updates: E820Update[] = [];
+  let bootKernel: KernelVersion | undefined;
+  let bootCmdline: string | undefined;
+  let map: { regions: MemRegion[]; updates: E820Update[] } | undefined;
+  let kernel: KernelVersion | undefined;
+  let commandLine: string | undefined;
+  let lastWasBiosBroken = false;
+
+  const closeBoot = () => {
+    if (regions.length) map = { regions, updates };
+    if (bootKernel) kernel = bootKernel;
+    if (bootCmdline !== undefined) commandLine = bootCmdline;
+    regions = [];
+    updates = [];
+    bootKernel = undefined;
+    bootCmdline = undefined;
+  };
+
+  for (const l of lines) {
+    const t = l.text;
+    const v = LINUX_VERSION.exec(t);
+    if (v) {
+      if (boots > 0) closeBoot();
+      boots++;
+      bootKernel = upstreamPatch(parseKernelRelease(v[1]!), t);
+      lastWasBiosBroken = false;
+      continue;
+    }
+    const region = parseE820Line(t);
+    if (region) {
+      regions.push(region);
+      continue;
+    }
+    const u = E820_UPDATE.exec(t);
+    if (u) {
+      updates.push({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]! });
+      continue;
+    }
+    const c = /^Command line: (.*)$/.exec(t);
+    if (c && bootCmdline === undefined) {
+      bootCmdline = c[1]!;
+      continue;
+    }
+    // The line printed after `Your BIOS is broken; ...` (same printk, second line).
+    if (lastWasBiosBroken && /^ *BIOS vendor: .*; Ver: .*; Product Version:/.test(t)) {
+      const prev = dmar[dmar.length - 1]!;
+      (prev.continuation ??= []).push(t.trim());
+      lastWasBiosBroken = false;
+      continue;
+    }
+    lastWasBiosBroken = false;
+    const p = dmarPrefix(t);
+    if (!p) continue;
+    let event = classify(t, p.rest);
+    if (event.kind === 'rmrr-locked' && p.device) event = { kind: 'rmrr-locked', device: p.device };
+    const entry: DmarLine = { line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event, boot: boots };
+    // A reason on a line of its own completes the fault just before it.
+    const prev = dmar[dmar.length - 1];
+    if (event.kind === 'fault-reason' && prev && (prev.event.kind === 'dma-fault' || prev.event.kind === 'intr-fault') && prev.event.reason === undefined) {
+      prev.event.reason = event.reason;
+      prev.event.reasonText = event.reasonText;
+      (prev.continuation ??= []).push(t);
+      continue;
+    }
+    dmar.push(entry);
+    lastWasBiosBroken = /Your BIOS is broken/.test(t);
+  }
+  closeBoot();
+
+  const log: KernelLog = { source, lines: lines.length, e820Updates: map?.updates ?? [], boots, dmar };
+  if (map) log.memoryMap = { source: `${source} (BIOS-e820 lines)`, origin: 'dmesg-e820', regions: map.regions };
+  if (kernel) log.kernel = kernel;
+  if (commandLine !== undefined) log.commandLine = commandLine;
+  return log;
+}
+
+/**
+ * Reads and parses a log file (`-`: stdin). Read as latin1, so that every
+ * character is one byte and escaping for the terminal sees every byte.
+ * Throws InputError (exit 2) for a missing, unreadable or directory path.
+ */
+export function readKernelLog(path: string): KernelLog {
+  const name = path === '-' ? 'stdin' : path;
+  let data: Buffer;
+  try {
+    if (path !== '-' && statSync(path).isDirectory()) throw new InputError('is a directory, not a kernel log', name);
+    data = readFileSync(path === '-' ? 0 : path);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputError(why, name);
+  }
+  return parseKernelLog(data.toString('latin1'), name);
+}
+
+/** A remapping unit as a boot log shows it (the shape of IommuUnit, src/machine/facts.ts). */
+export interface LogUnit {
+  name: string;
+  address?: bigint;
+  cap?: bigint;
+  ecap?: bigint;
+  version?: string;
+}
+
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * The units the last boot of the log printed (`dmarN: reg_base_addr X ver M:N
+ * cap C ecap E`), and those Linux rejected before naming them because CAP and
+ * ECAP read all ones (`DMAR reported at address X returns all ones`): for
+ * `--dmesg`, the machine's IOMMU units when no capture gives them.
+ */
+export function logUnits(log: KernelLog): LogUnit[] {
+  const units: LogUnit[] = [];
+  for (const d of log.dmar) {
+    if (d.boot !== log.boots) continue;
+    const e = d.event;
+    if (e.kind === 'unit') units.push({ name: e.unit, address: e.base, cap: e.cap, ecap: e.ecap, version: e.version });
+    if (e.kind === 'drhd-invalid-address' && e.allOnes) units.push({ name: 'the unit', address: e.address, cap: ALL_ONES, ecap: ALL_ONES });
+  }
+  return units;
+}

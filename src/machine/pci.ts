@@ -1,0 +1,218 @@
+/**
+ * The PCI tree of a machine root, from root/sys/bus/pci/devices/DDDD:BB:DD.F:
+ * vendor/device/class files, the config space (64 bytes unprivileged, 256 or
+ * 4096 as root), and the driver / physfn / virtfn* links (symlinks on a live
+ * machine; a capture may hold them as symlinks or small files naming the target).
+ * Offsets and IDs: PCI Local Bus 3.0 (type 0/1 headers), PCI Express Base
+ * (PCIe capability 0x10, ACS extended capability 0x000d, SR-IOV 0x0010).
+ */
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readUint } from '../acpi/fields.js';
+import { listDir, readText } from './sysfs.js';
+
+/** PCI Express Device/Port Type (PCIe capability register bits 7:4). */
+export const PCIE_TYPE: Record<number, string> = {
+  0: 'endpoint', 1: 'legacy-endpoint', 4: 'root-port', 5: 'upstream-port', 6: 'downstream-port',
+  7: 'pcie-to-pci-bridge', 8: 'pci-to-pcie-bridge', 9: 'rc-integrated-endpoint', 10: 'rc-event-collector',
+};
+
+/** ACS capability/control bits (PCIe Base 7.7.8). */
+export const ACS = { SV: 0x01, TB: 0x02, RR: 0x04, CR: 0x08, UF: 0x10, EC: 0x20, DT: 0x40 } as const;
+/** drivers/iommu/iommu.c REQ_ACS_FLAGS: what isolation of a path needs. */
+export const REQ_ACS_FLAGS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+
+export interface PciDevice {
+  /** "0000:00:1f.0" */
+  address: string;
+  segment: number;
+  bus: number;
+  device: number;
+  function: number;
+  vendor: number;
+  deviceId: number;
+  /** 24-bit class code (base << 16 | sub << 8 | prog-if). */
+  classCode: number;
+  /** Header type bits 6:0 (0 normal, 1 PCI-to-PCI bridge, 2 CardBus); undefined without config space. */
+  headerType?: number;
+  multifunction?: boolean;
+  /** Bridges: secondary and subordinate bus numbers. */
+  secondaryBus?: number;
+  subordinateBus?: number;
+  /** PCI Express Device/Port Type, when the device has a PCIe capability in the readable config space. */
+  pcieType?: number;
+  /** ACS: undefined when the extended config space could not be read (not root); null when it has none. */
+  acs?: { cap: number; ctrl: number } | null;
+  /** How many config-space bytes were readable. */
+  configSize: number;
+  driver?: string;
+  /** Address of the PF, for a VF. */
+  physfn?: string;
+  virtfns: string[];
+  sriov?: { totalVfs?: number; numVfs?: number };
+  /** The IOMMU group Linux formed, when the machine had one (iommu_group link). */
+  iommuGroup?: string;
+}
+
+/** Header type 0 normal, 1 bridge, 2 CardBus bridge (Linux treats 1 and 2 as bridges). */
+export function isBridge(d: PciDevice): boolean {
+  if (d.headerType !== undefined) return d.headerType !== 0;
+  return d.classCode >> 8 === 0x0604 || d.classCode >> 8 === 0x0607;
+}
+
+const ADDR = /^([0-9a-f]{4,}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i;
+
+export function parsePciAddress(a: string): { segment: number; bus: number; device: number; function: number } | undefined {
+  const m = ADDR.exec(a);
+  if (!m) return undefined;
+  return { segment: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16), device: parseInt(m[3]!, 16), function: parseInt(m[4]!, 16) };
+}
+
+export function bdf(segment: number, bus: number, device: number, fn: number): string {
+  return `${segment.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${device.toString(16).padStart(2, '0')}.${fn}`;
+}
+
+
+function readHex(path: string): number | undefined {
+  const t = readText(path);
+  if (t === undefined || !/^(0x)?[0-9a-f]+$/i.test(t)) return undefined;
+  return parseInt(t.replace(/^0x/i, ''), 16);
+}
+
+/** A sysfs link's target name: a symlink's last component, or a small file holding the target (or its name). */
+export function linkName(path: string): string | undefined {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return basename(readlinkSync(path));
+    if (st.isFile()) {
+      const t = readText(path);
+      return t ? basename(t) : undefined;
+    }
+  } catch {
+    // absent
+  }
+  return undefined;
+}
+
+/** Walk the capability list (0x34) for `id`; returns its offset. */
+function findCap(cfg: Uint8Array, id: number): number | undefined {
+  if (cfg.length < 0x40 || !(readUint(cfg, 0x06, 2) & 0x10)) return undefined;
+  let at = cfg[0x34]! & 0xfc;
+  for (let guard = 0; at >= 0x40 && at + 2 <= cfg.length && guard < 48; guard++) {
+    if (cfg[at] === id) return at;
+    at = cfg[at + 1]! & 0xfc;
+  }
+  return undefined;
+}
+
+/** Walk the extended capability list (from 0x100) for `id`. */
+function findExtCap(cfg: Uint8Array, id: number): number | undefined {
+  let at = 0x100;
+  for (let guard = 0; at >= 0x100 && at + 4 <= cfg.length && guard < 512; guard++) {
+    const h = readUint(cfg, at, 4);
+    if (h === 0 || h === 0xffffffff) return undefined;
+    if ((h & 0xffff) === id) return at;
+    at = (h >>> 20) & 0xffc;
+  }
+  return undefined;
+}
+
+export const PCI_CAP_EXP = 0x10;
+export const PCI_EXT_CAP_ACS = 0x000d;
+
+/** Decode the fields the topology needs from config space bytes. */
+export function decodeConfig(cfg: Uint8Array): Pick<PciDevice, 'headerType' | 'multifunction' | 'secondaryBus' | 'subordinateBus' | 'pcieType' | 'acs'> {
+  const out: ReturnType<typeof decodeConfig> = {};
+  if (cfg.length < 0x40) return out;
+  const ht = cfg[0x0e]!;
+  out.headerType = ht & 0x7f;
+  out.multifunction = (ht & 0x80) !== 0;
+  if (out.headerType === 1 || out.headerType === 2) {
+    out.secondaryBus = cfg[0x19]!;
+    out.subordinateBus = cfg[0x1a]!;
+  }
+  const exp = findCap(cfg, PCI_CAP_EXP);
+  if (exp !== undefined && exp + 4 <= cfg.length) out.pcieType = (readUint(cfg, exp + 2, 2) >> 4) & 0xf;
+  if (cfg.length > 0x100) {
+    const acs = findExtCap(cfg, PCI_EXT_CAP_ACS);
+    out.acs = acs !== undefined && acs + 8 <= cfg.length ? { cap: readUint(cfg, acs + 4, 2), ctrl: readUint(cfg, acs + 6, 2) } : null;
+  }
+  return out;
+}
+
+export function readPciDevice(dir: string, address: string): PciDevice | undefined {
+  const at = parsePciAddress(address);
+  if (!at) return undefined;
+  let cfg = new Uint8Array(0);
+  try {
+    cfg = new Uint8Array(readFileSync(join(dir, 'config')));
+  } catch {
+    // no config space: the sysfs files alone
+  }
+  const cfgId = cfg.length >= 4 ? readUint(cfg, 0, 2) : undefined;
+  const vendor = readHex(join(dir, 'vendor')) ?? cfgId ?? 0xffff;
+  const deviceId = readHex(join(dir, 'device')) ?? (cfg.length >= 4 ? readUint(cfg, 2, 2) : 0xffff);
+  const classCode = readHex(join(dir, 'class')) ?? (cfg.length >= 12 ? readUint(cfg, 9, 3) : 0);
+  const virtfns: string[] = [];
+  for (const e of (listDir(dir) ?? []).filter((n) => /^virtfn\d+$/.test(n)).sort((a, b) => +a.slice(6) - +b.slice(6))) {
+    const n = linkName(join(dir, e));
+    if (n) virtfns.push(n);
+  }
+  const totalVfs = readText(join(dir, 'sriov_totalvfs'));
+  const numVfs = readText(join(dir, 'sriov_numvfs'));
+  const dev: PciDevice = {
+    address, ...at, vendor, deviceId, classCode, configSize: cfg.length, virtfns, ...decodeConfig(cfg),
+  };
+  const driver = linkName(join(dir, 'driver'));
+  if (driver) dev.driver = driver;
+  const physfn = linkName(join(dir, 'physfn'));
+  if (physfn) dev.physfn = physfn;
+  if (totalVfs !== undefined || numVfs !== undefined) {
+    dev.sriov = {};
+    if (totalVfs && /^\d+$/.test(totalVfs)) dev.sriov.totalVfs = +totalVfs;
+    if (numVfs && /^\d+$/.test(numVfs)) dev.sriov.numVfs = +numVfs;
+  }
+  const group = linkName(join(dir, 'iommu_group'));
+  if (group) dev.iommuGroup = group;
+  return dev;
+}
+
+export interface PciTree {
+  devices: PciDevice[];
+  byAddress: Map<string, PciDevice>;
+}
+
+export function pciTree(devices: PciDevice[]): PciTree {
+  devices.sort((a, b) => a.segment - b.segment || a.bus - b.bus || a.device - b.device || a.function - b.function);
+  return { devices, byAddress: new Map(devices.map((d) => [d.address, d])) };
+}
+
+/** The PCI tree under root/sys/bus/pci/devices; undefined when there is no such directory. */
+export function readPciTree(root: string): PciTree | undefined {
+  const dir = join(root, 'sys/bus/pci/devices');
+  const names = listDir(dir);
+  if (!names) return undefined;
+  const devices: PciDevice[] = [];
+  for (const n of names) {
+    const d = readPciDevice(join(dir, n), n);
+    if (d) devices.push(d);
+  }
+  return pciTree(devices);
+}
+
+export function findDevice(tree: PciTree, segment: number, bus: number, device: number, fn: number): PciDevice | undefined {
+  return tree.byAddress.get(bdf(segment, bus, device, fn));
+}
+
+/** The bridge whose secondary bus is `bus` (the device's parent), if any. */
+export function parentBridge(tree: PciTree, d: PciDevice): PciDevice | undefined {
+  return tree.devices.find((b) => b.segment === d.segment && isBridge(b) && b.secondaryBus === d.bus && b !== d);
+}
+
+/** Class code in words, for the few classes the rules care about. */
+export function isUsb(d: PciDevice): boolean {
+  return d.classCode >> 8 === 0x0c03;
+}
+export function isGraphics(d: PciDevice): boolean {
+  return d.classCode >> 16 === 0x03;
+}

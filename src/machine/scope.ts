@@ -1,0 +1,44 @@
+/**
+ * A DMAR device scope against a PCI tree, as Linux resolves it
+ * (drivers/iommu/intel/dmar.c dmar_match_pci_path / dmar_insert_dev_scope):
+ * start at the scope's bus, take each (device, function) hop, and go on from a
+ * bridge's secondary bus; a one-hop path that misses is also matched against a
+ * device at that bus anywhere in the hierarchy ("RMRR entry for device ... is
+ * broken - applying workaround"). Type agreement: an Endpoint scope must name a
+ * header type 0 device, a Bridge scope a bridge (header type 1 or 2).
+ */
+import type { PathEntry } from '../dmar/model.js';
+import { bdf, findDevice, isBridge, parentBridge, type PciDevice, type PciTree } from './pci.js';
+
+export interface ScopeResolution {
+  device?: PciDevice;
+  /** Where the walk stopped when it found nothing: the address looked for, and why. */
+  missing?: { address: string; hop: number; why: 'absent' | 'not-a-bridge' | 'not-root-bus' };
+  /** Matched only by Linux's one-hop workaround (the device is not on a root bus). */
+  workaround?: boolean;
+}
+
+export function resolveScope(tree: PciTree, segment: number, bus: number, path: readonly PathEntry[]): ScopeResolution {
+  let at = bus;
+  for (let i = 0; i < path.length; i++) {
+    const hop = path[i]!;
+    const d = findDevice(tree, segment, at, hop.device, hop.function);
+    if (!d) return { missing: { address: bdf(segment, at, hop.device, hop.function), hop: i, why: 'absent' } };
+    // Linux matches a path of several hops only from the device's root bus (info->bus)
+    if (i === 0 && path.length > 1 && parentBridge(tree, d)) return { missing: { address: d.address, hop: 0, why: 'not-root-bus' } };
+    if (i === path.length - 1) {
+      // Linux's exact match also requires the start bus to be the device's root bus; a one-hop
+      // path naming a device below a bridge matches only through the workaround.
+      return path.length === 1 && parentBridge(tree, d) ? { device: d, workaround: true } : { device: d };
+    }
+    if (!isBridge(d) || d.secondaryBus === undefined) return { missing: { address: d.address, hop: i, why: 'not-a-bridge' } };
+    at = d.secondaryBus;
+  }
+  return {};
+}
+
+/** Linux's "Device scope type does not match" condition: 1 on a bridge, or 2 on a normal device. */
+export function scopeTypeMismatch(scopeType: number, d: PciDevice): boolean {
+  if (d.headerType === undefined) return false;
+  return (scopeType === 1 && d.headerType !== 0) || (scopeType === 2 && d.headerType === 0);
+}

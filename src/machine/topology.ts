@@ -1,0 +1,314 @@
+/**
+ * `dmar topology`: what a DMAR table means for a machine's PCI devices, by
+ * Linux's rules.
+ *
+ * - Unit of a device: dmar_find_matched_drhd_unit() (drivers/iommu/intel/dmar.c).
+ *   A VF is looked up as its PF (pci_physfn). Units are tried in Linux's list
+ *   order: dmar_register_drhd_unit() adds a unit with INCLUDE_PCI_ALL at the tail
+ *   and every other unit at the head (so in reverse table order). A unit matches
+ *   when one of its PCI scopes names the device or a bridge above it
+ *   (dmar_pci_device_match() walks dev->bus->self upwards), or when it has
+ *   INCLUDE_PCI_ALL for the device's segment.
+ * - RMRRs pinning a device: an RMRR scope naming it or a bridge above it
+ *   (device_rmrr_is_relaxable / is_downstream_to_pci_bridge, drivers/iommu/intel/iommu.c).
+ * - VFIO: a device pinned by an RMRR is refused for passthrough ("Device is
+ *   ineligible for IOMMU domain attach due to platform RMRR requirement", later
+ *   kernels: "Firmware has requested this device have a 1:1 IOMMU mapping"),
+ *   except USB controllers (class 0x0c03) and display devices (base class 0x03),
+ *   whose RMRRs are relaxable (device_rmrr_is_relaxable()).
+ * - IOMMU groups (a prediction): pci_device_group() (drivers/iommu/iommu.c): go
+ *   up the tree while the path above is not ACS-isolated (REQ_ACS_FLAGS =
+ *   SV|RR|CR|UF, pci_acs_path_enabled / pci_acs_enabled in drivers/pci/pci.c),
+ *   and join the functions of a multifunction slot that lack ACS. Device-specific
+ *   ACS quirks (pci_dev_specific_acs_enabled) and DMA aliases other than bridges
+ *   are not modelled; without extended config space (not root) ACS is unknown and
+ *   taken as absent.
+ */
+import { hex } from '../acpi/hex.js';
+import { bitByKey, bitValue } from '../acpi/fields.js';
+import { big, num, pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../dmar/model.js';
+import { fieldByKey, scopeTypeName, SCOPE_TYPE, structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import type { MachineFacts } from './facts.js';
+import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
+import { resolveScope } from './scope.js';
+
+export const TOPOLOGY_FORMAT = 'dmar-topology/1';
+
+export interface ScopeView {
+  type: string;
+  /** "00:1c.0/00.0" as the table writes it (start bus, then the path). */
+  path: string;
+  enumerationId?: number;
+  /** With a machine: the device it names, or why none. */
+  device?: string;
+  missing?: string;
+}
+
+export interface UnitView {
+  structure: string;
+  segment: number;
+  registerBaseAddress: string;
+  includePciAll: boolean;
+  scopes: ScopeView[];
+  /** With a machine: the sysfs unit at that address. */
+  sysfs?: string;
+  /** With a machine: the devices this unit translates. */
+  devices?: string[];
+}
+
+export interface RmrrView {
+  structure: string;
+  segment: number;
+  base: string;
+  end: string;
+  scopes: ScopeView[];
+}
+
+export type Vfio = 'free' | 'relaxable' | 'rmrr-locked' | 'no-iommu';
+
+export interface DeviceView {
+  address: string;
+  vendor: string;
+  device: string;
+  class: string;
+  kind: string;
+  driver?: string;
+  physfn?: string;
+  /** The DRHD covering it ("DRHD #2"), or null. */
+  unit: string | null;
+  /** How: the device named in a scope, a bridge above it, the segment's INCLUDE_PCI_ALL unit, or through its PF. */
+  match: 'endpoint' | 'bridge' | 'include-all' | 'none';
+  viaPf?: boolean;
+  rmrrs: string[];
+  vfio: Vfio;
+  /** Predicted IOMMU group number (ordinal of the group in this output). */
+  group: number;
+  /** Another device of its predicted group is RMRR-locked: VFIO takes whole groups, so this one cannot go alone either. */
+  groupLocked?: boolean;
+  /** The group Linux formed, when the machine had one. */
+  actualGroup?: string;
+}
+
+export interface Topology {
+  format: typeof TOPOLOGY_FORMAT;
+  table: string;
+  machine: string | null;
+  units: UnitView[];
+  rmrrs: RmrrView[];
+  devices?: DeviceView[];
+  /** Predicted groups: device addresses, a prediction. */
+  groups?: string[][];
+  notes: string[];
+}
+
+const PCI_SCOPE = new Set<number>([SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE]);
+
+function scopeText(sc: DeviceScope): string {
+  return `${num(sc.fields, 'bus').toString(16).padStart(2, '0')}:${sc.path.map(pathEntryText).join('/') || '(no path)'}`;
+}
+
+function includeAll(s: Structure): boolean {
+  const row = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'flags');
+  return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
+}
+
+interface Labeled {
+  s: Structure;
+  label: string;
+}
+
+function labeled(table: DmarTable, type: number, abbrev: string): Labeled[] {
+  return table.structures.filter((s) => s.type === type && !s.raw).map((s, i) => ({ s, label: `${abbrev} #${i + 1}` }));
+}
+
+function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView; dev?: PciDevice }[] {
+  return (s.scopes ?? []).map((sc) => {
+    const type = num(sc.fields, 'type');
+    const view: ScopeView = { type: scopeTypeName(type), path: scopeText(sc) };
+    if (!PCI_SCOPE.has(type)) {
+      view.enumerationId = num(sc.fields, 'enumerationId');
+      return { view };
+    }
+    if (!tree) return { view };
+    const r = resolveScope(tree, num(s.fields, 'segment'), num(sc.fields, 'bus'), sc.path);
+    if (r.device) {
+      view.device = r.device.address;
+      return { view, dev: r.device };
+    }
+    if (r.missing) view.missing = r.missing.why === 'absent' ? `no device ${r.missing.address}` : r.missing.why === 'not-root-bus' ? `path not from the root bus (${r.missing.address})` : `${r.missing.address} is not a bridge`;
+    return { view };
+  });
+}
+
+/** d itself, then each bridge above it. */
+function upwards(tree: PciTree, d: PciDevice): PciDevice[] {
+  const out = [d];
+  for (let p = parentBridge(tree, d); p && out.length < 64 && !out.includes(p); p = parentBridge(tree, p)) out.push(p);
+  return out;
+}
+
+function isPcie(d: PciDevice): boolean {
+  return d.pcieType !== undefined;
+}
+
+/**
+ * Intel PCH root ports without an ACS capability that Linux treats as isolating
+ * once the IOMMU asked for ACS (pci_quirk_intel_pch_acs, drivers/pci/quirks.c):
+ * the ranges modelled here are Ibex Peak 0x3b42-0x3b51, Cougar Point 0x1c10-0x1c1f,
+ * Panther Point 0x1e10-0x1e1f, Lynx Point-H 0x8c10-0x8c1f and Wellsburg 0x8d10-0x8d1e.
+ * Other device quirks (Sunrise Point and later PCHs, multifunction endpoints) are not.
+ */
+const INTEL_PCH_ACS: readonly [number, number][] = [[0x3b42, 0x3b51], [0x1c10, 0x1c1f], [0x1e10, 0x1e1f], [0x8c10, 0x8c1f], [0x8d10, 0x8d1e]];
+
+function intelPchAcsQuirk(d: PciDevice): boolean {
+  return d.vendor === 0x8086 && d.classCode >> 8 === 0x0604 && INTEL_PCH_ACS.some(([lo, hi]) => d.deviceId >= lo && d.deviceId <= hi);
+}
+
+/** pci_acs_enabled(), with the Intel PCH root port quirk only. */
+export function acsEnabled(d: PciDevice, flags = REQ_ACS_FLAGS): boolean {
+  if (intelPchAcsQuirk(d)) return (flags & ~(ACS.RR | ACS.CR | ACS.UF | ACS.SV)) === 0;
+  if (!isPcie(d)) return false;
+  const flagsOn = () => {
+    if (!d.acs) return false;
+    const need = flags & (d.acs.cap | ACS.EC);
+    return (d.acs.ctrl & need) === need;
+  };
+  switch (d.pcieType) {
+    case 8: case 7: case 10: return false; // PCI/X-to-PCIe bridge, PCIe-to-PCI bridge, RC event collector
+    case 6: case 4: return flagsOn(); // downstream, root port
+    case 0: case 5: case 1: case 9: return d.multifunction ? flagsOn() : true;
+    default: return true;
+  }
+}
+
+/** pci_acs_path_enabled(start, NULL): start and every bridge above it to the root bus. */
+function acsPathEnabled(tree: PciTree, start: PciDevice): boolean {
+  return upwards(tree, start).every((x) => acsEnabled(x));
+}
+
+function predictGroups(tree: PciTree): Map<string, number> {
+  const parent = new Map<string, string>();
+  const find = (a: string): string => {
+    let r = a;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    return r;
+  };
+  const union = (a: string, b: string) => parent.set(find(a), find(b));
+  for (const d of tree.devices) parent.set(d.address, d.address);
+  for (const d of tree.devices) {
+    let anchor = d;
+    // for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent): stop below the first ACS-isolated path
+    for (let up = parentBridge(tree, anchor); up; up = parentBridge(tree, up)) {
+      if (acsPathEnabled(tree, up)) break;
+      anchor = up;
+    }
+    union(d.address, anchor.address);
+    // get_pci_function_alias_group: non-isolated functions of one multifunction slot share a group
+    if (anchor.multifunction && !acsEnabled(anchor)) {
+      for (const o of tree.devices) {
+        if (o !== anchor && o.segment === anchor.segment && o.bus === anchor.bus && o.device === anchor.device && o.multifunction && !acsEnabled(o)) union(anchor.address, o.address);
+      }
+    }
+  }
+  const ids = new Map<string, number>();
+  const out = new Map<string, number>();
+  for (const d of tree.devices) {
+    const r = find(d.address);
+    if (!ids.has(r)) ids.set(r, ids.size);
+    out.set(d.address, ids.get(r)!);
+  }
+  return out;
+}
+
+function kindOf(d: PciDevice): string {
+  const base = d.classCode >> 16;
+  const sub = (d.classCode >> 8) & 0xff;
+  const names: Record<number, string> = {
+    0x01: 'storage', 0x02: 'network', 0x03: 'display', 0x04: 'multimedia', 0x05: 'memory', 0x06: 'bridge', 0x07: 'communication',
+    0x08: 'system', 0x09: 'input', 0x0c: 'serial bus', 0x0d: 'wireless', 0x10: 'encryption', 0x11: 'signal processing', 0x12: 'accelerator', 0x13: 'instrumentation',
+  };
+  if (base === 0x0c && sub === 0x03) return 'USB';
+  const port = d.pcieType !== undefined && [4, 5, 6, 7, 8].includes(d.pcieType) ? ` (${PCIE_TYPE[d.pcieType]})` : '';
+  return (names[base] ?? `class ${hex(d.classCode, 6)}`) + port;
+}
+
+export function topology(table: DmarTable, tableName: string, machine?: MachineFacts): Topology {
+  const tree = machine?.pci;
+  const drhds = labeled(table, STRUCT_TYPE.DRHD, 'DRHD');
+  const rmrrLs = labeled(table, STRUCT_TYPE.RMRR, 'RMRR');
+  const unitScopes = new Map<Labeled, PciDevice[]>();
+  const units: UnitView[] = drhds.map((u) => {
+    const sv = scopeViews(u.s, tree);
+    unitScopes.set(u, sv.flatMap((x) => (x.dev ? [x.dev] : [])));
+    const base = big(u.s.fields, 'registerBaseAddress');
+    const view: UnitView = { structure: u.label, segment: num(u.s.fields, 'segment'), registerBaseAddress: hex(base), includePciAll: includeAll(u.s), scopes: sv.map((x) => x.view) };
+    const sys = machine?.units?.find((m) => m.address === base);
+    if (sys) view.sysfs = sys.name;
+    return view;
+  });
+  const rmrrScopes = new Map<Labeled, PciDevice[]>();
+  const rmrrs: RmrrView[] = rmrrLs.map((r) => {
+    const sv = scopeViews(r.s, tree);
+    rmrrScopes.set(r, sv.flatMap((x) => (x.dev ? [x.dev] : [])));
+    return { structure: r.label, segment: num(r.s.fields, 'segment'), base: hex(big(r.s.fields, 'baseAddress')), end: hex(big(r.s.fields, 'endAddress')), scopes: sv.map((x) => x.view) };
+  });
+  const notes: string[] = [];
+  const out: Topology = { format: TOPOLOGY_FORMAT, table: tableName, machine: machine?.source ?? null, units, rmrrs, notes };
+  if (!tree) {
+    notes.push('no machine given: units and RMRRs as the table states them (--machine DIR|live maps them onto PCI devices)');
+    return out;
+  }
+  // Linux's unit list order: units without INCLUDE_PCI_ALL at the head (last registered first), INCLUDE_PCI_ALL at the tail.
+  const order = [...drhds.filter((u) => !includeAll(u.s)).reverse(), ...drhds.filter((u) => includeAll(u.s))];
+  const groups = predictGroups(tree);
+  const devices: DeviceView[] = tree.devices.map((d0) => {
+    const pf = d0.physfn ? tree.byAddress.get(d0.physfn) : undefined;
+    const d = pf ?? d0;
+    const chain = upwards(tree, d);
+    let unit: Labeled | undefined;
+    let match: DeviceView['match'] = 'none';
+    for (const u of order) {
+      if (num(u.s.fields, 'segment') !== d.segment) continue;
+      const named = unitScopes.get(u)!;
+      const hit = chain.find((x) => named.includes(x));
+      if (hit) {
+        unit = u;
+        match = hit === d ? 'endpoint' : 'bridge';
+        break;
+      }
+      if (includeAll(u.s)) {
+        unit = u;
+        match = 'include-all';
+        break;
+      }
+    }
+    const pinned = rmrrLs.filter((r) => num(r.s.fields, 'segment') === d0.segment && upwards(tree, d0).some((x) => rmrrScopes.get(r)!.includes(x)));
+    const vfio: Vfio = !unit ? 'no-iommu' : !pinned.length ? 'free' : isUsb(d0) || isGraphics(d0) ? 'relaxable' : 'rmrr-locked';
+    const v: DeviceView = {
+      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: kindOf(d0),
+      unit: unit?.label ?? null, match, rmrrs: pinned.map((r) => r.label), vfio, group: groups.get(d0.address)!,
+    };
+    if (d0.driver) v.driver = d0.driver;
+    if (pf) {
+      v.physfn = pf.address;
+      v.viaPf = true;
+    }
+    if (d0.iommuGroup) v.actualGroup = d0.iommuGroup;
+    return v;
+  });
+  const lockedGroups = new Set(devices.filter((d) => d.vfio === 'rmrr-locked').map((d) => d.group));
+  for (const d of devices) if (d.vfio !== 'rmrr-locked' && lockedGroups.has(d.group)) d.groupLocked = true;
+  for (const u of units) u.devices = devices.filter((d) => d.unit === u.structure).map((d) => d.address);
+  const byGroup = new Map<number, string[]>();
+  for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
+  out.devices = devices;
+  out.groups = [...byGroup.values()];
+  if (!machine?.units?.length) notes.push('the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table\'s view, not what this kernel runs');
+  if (tree.devices.some((d) => d.configSize <= 64)) {
+    notes.push('only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms');
+  } else if (tree.devices.some((d) => d.pcieType !== undefined && d.acs === undefined)) {
+    notes.push('extended config space was not readable: ACS unknown, taken as absent; groups may be larger than Linux forms');
+  }
+  notes.push('IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks only the Intel PCH root ports of 5- to 8-series and X99 chipsets are modelled)');
+  return out;
+}

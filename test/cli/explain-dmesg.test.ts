@@ -1,0 +1,64 @@
+// dmar validate --dmesg LOG: a real machine's boot log against its own DMAR table.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+
+const LOGS = join(FIXTURES, 'logs');
+
+interface JsonFinding { id: string; offset: number; structure: string | null; message: string }
+const findings = (args: string[]) => {
+  const r = dmar(['validate', '--json', ...args]);
+  return { ...r, list: (JSON.parse(r.stdout).files[0].findings as JsonFinding[]) };
+};
+
+describe.skipIf(!HAVE_CORPUS)('validate --dmesg on real machines (table and boot log of the same hw-probe ID)', () => {
+  test('Surface Pro 3: exactly the two RMRRs the kernel called firmware bugs', () => {
+    const r = findings([join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', join(LOGS, 'surface-pro-3.log')]);
+    expect(r.status).toBe(1);
+    const errors = r.list.filter((f) => f.id === 'DMAR-RMRR-NOT-RESERVED');
+    expect(errors.map((f) => [f.structure, f.offset])).toEqual([['RMRR #1', 0x80], ['RMRR #2', 0xa0]]);
+    expect(errors[0]!.message).toContain('[0x000000003e2e0000-0x000000003e2fffff]');
+    expect(errors[0]!.message).toContain('surface-pro-3.log (BIOS-e820 lines)');
+    expect(errors[0]!.message).toContain('kernel 5.10.0-8parrot1-amd64');
+    expect(errors[1]!.message).toContain('[0x00000000ad000000-0x00000000af1fffff]');
+    // the units the log printed agree with the table: no unit finding
+    expect(r.list.filter((f) => f.id.startsWith('DMAR-UNIT') || f.id.startsWith('DMAR-FLAGS'))).toEqual([]);
+  });
+
+  test('IdeaPad 320: the kernel printed no firmware bug, and validate finds none', () => {
+    const r = findings([join(CORPUS, '35D8FF8B7006.dmar'), '--dmesg', join(LOGS, 'ideapad-320-15isk.log')]);
+    expect(r.status).toBe(0);
+    expect(r.list).toEqual([]);
+  });
+
+  test('text report names the map and the rule', () => {
+    const r = dmar(['validate', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', join(LOGS, 'surface-pro-3.log')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('DMAR-RMRR-NOT-RESERVED  RMRR #2');
+    expect(r.stdout).toContain('no entry of the map covers it');
+  });
+
+  test('a log without BIOS-e820 lines: a warning, and the memory-map check is skipped with a note', () => {
+    const r = dmar(['validate', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', join(LOGS, 'faults.log')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('faults.log: no BIOS-e820 lines');
+    expect(r.stdout).toMatch(/note: DMAR-RMRR-NOT-RESERVED skipped: no memory map in .*faults\.log/);
+  });
+});
+
+test('--dmesg with a missing log: one line, exit 2', () => {
+  const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', join(LOGS, 'absent.log')]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^dmar: .*absent\.log: no such file\n$/);
+});
+
+test('--dmesg - reads the log from stdin; not together with a table from stdin', () => {
+  const log = readFileSync(join(LOGS, 'ideapad-320-15isk.log'));
+  const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', '-', '--only', 'DMAR-RMRR-NOT-RESERVED'], { input: log });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).not.toContain('skipped');
+  const both = dmar(['validate', '-', '--dmesg', '-'], { input: log });
+  expect(both.status).toBe(2);
+  expect(both.stderr).toMatch(/^dmar: --dmesg - and a table from stdin/);
+});

@@ -1,0 +1,109 @@
+// dmar capture: what it copies, how a capture reads back, what the manifest says, atomicity, and
+// the real thing: this machine as root and as an unprivileged user.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { capture, kmsgLine, type Manifest } from '../../src/machine/capture.js';
+import { readMachine } from '../../src/machine/facts.js';
+import { machineRoot } from '../../src/machine/root.js';
+import { dmar, ROOT } from '../helpers.js';
+import { machineRootFromSpec } from './machines.js';
+
+const work = mkdtempSync(join(tmpdir(), 'dmar-capture-test-'));
+chmodSync(work, 0o777);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const spec = {
+  osrelease: '6.8.0-45-generic',
+  cmdline: 'ro quiet',
+  memmap: [['0x0', '0x9fbff', 'System RAM'], ['0x9fc00', '0x9ffff', 'Reserved']] as [string, string, string][],
+  pci: [
+    { address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', header: 1, secondary: 1, subordinate: 1, pcie: 4, acs: [0x5f, 0x1d] as [number, number], driver: 'pcieport' },
+    { address: '0000:01:00.0', id: '8086:1572', class: '0x020000', pcie: 0, driver: 'i40e', virtfns: ['0000:01:02.0'] },
+    { address: '0000:01:02.0', id: '8086:154c', class: '0x020000', pcie: 0, physfn: '0000:01:00.0' },
+  ],
+  units: [{ address: 'fed90000', cap: 'd2008c40660462', ecap: 'f050da' }],
+  ioapics: [{ id: 2, address: '0xfec00000', gsi: 0 }],
+};
+
+describe('capture of a machine root', () => {
+  const root = machineRootFromSpec(spec);
+  const out = join(work, 'fake');
+  const m = capture({ root, out, tool: 'test', kernelLog: false });
+
+  test('reads back as the same machine', () => {
+    const a = readMachine(root, 'x');
+    const b = readMachine(machineRoot(out), 'x');
+    expect({ ...b, root: undefined }).toEqual({ ...a, root: undefined });
+    expect(b.pci!.byAddress.get('0000:01:02.0')!.physfn).toBe('0000:01:00.0');
+    expect(b.units![0]!.ecap).toBe(0xf050dan);
+  });
+
+  test('the manifest says what was read and what is absent, and why', () => {
+    const onDisk = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(onDisk.format).toBe('dmar-capture/1');
+    expect(onDisk.summary).toMatchObject({ dmar: false, kernelRelease: '6.8.0-45-generic', pciDevices: 3, iommuUnits: 1 });
+    const dmarItem = m.items.find((i) => i.item === 'DMAR table')!;
+    expect(dmarItem).toMatchObject({ status: 'absent', path: '/sys/firmware/acpi/tables/DMAR' });
+    expect(m.items.find((i) => i.path === '/sys/firmware/acpi/tables/APIC')).toMatchObject({ status: 'ok' });
+    expect(m.items.find((i) => i.path === '/sys/bus/pci/devices/0000:00:1c.0/config')).toMatchObject({ status: 'ok', bytes: 4096 });
+  });
+
+  test('a non-empty target is refused and nothing is left behind', () => {
+    expect(() => capture({ root, out, tool: 'test', kernelLog: false })).toThrow(/not empty/);
+    expect(readdirSync(work).filter((n) => n.includes('dmar-tmp'))).toEqual([]);
+  });
+
+  test('a failure while copying leaves no directory', () => {
+    const bad = machineRootFromSpec(spec);
+    // a memmap entry directory whose "start" is a directory: readFileSync fails with EISDIR -> manifest error, not a crash
+    mkdirSync(join(bad, 'sys/firmware/memmap/9/start'), { recursive: true });
+    writeFileSync(join(bad, 'sys/firmware/memmap/9/end'), '0x1\n');
+    const m2 = capture({ root: bad, out: join(work, 'odd'), tool: 'test', kernelLog: false });
+    expect(m2.items.find((i) => i.path === '/sys/firmware/memmap/9/start')).toMatchObject({ status: 'error' });
+    expect(() => capture({ root: bad, out: join(work, 'no/such/parent/dir'), tool: 'test', kernelLog: false })).toThrow();
+    expect(existsSync(join(work, 'no'))).toBe(false);
+  });
+});
+
+test('a /dev/kmsg record becomes a dmesg line', () => {
+  expect(kmsgLine('6,339,5140900,-;DMAR: dmar0: reg_base_addr fed90000 ver 1:0\n SUBSYSTEM=acpi\n')).toBe('[    5.140900] DMAR: dmar0: reg_base_addr fed90000 ver 1:0');
+});
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
+
+describe('this machine', () => {
+  test('as the current user: exit 0, a manifest that matches the machine', () => {
+    const out = join(work, 'live');
+    const r = dmar(['capture', '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.summary.kernelRelease).toBe(release());
+    expect(m.summary.dmar).toBe(existsSync('/sys/firmware/acpi/tables/DMAR') && isRoot);
+    for (const i of m.items) expect(['ok', 'absent', 'denied', 'error']).toContain(i.status);
+    expect(r.stdout).toContain(`DMAR table: ${m.summary.dmar ? 'yes' : 'no'}`);
+  });
+
+  test.skipIf(!isRoot || !hasSetpriv)('as an unprivileged user (setpriv): exit 0, ACPI tables denied, config space cut to 64 bytes', () => {
+    const out = join(work, 'nobody');
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin/dmar.js'), 'capture', '-o', out], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m.euid).toBe(65534);
+    for (const i of m.items.filter((x) => x.path.startsWith('/sys/firmware/acpi/tables/'))) expect(['denied', 'absent']).toContain(i.status);
+    const configs = m.items.filter((x) => x.path.endsWith('/config') && x.status === 'ok');
+    for (const c of configs) expect(c.reason).toMatch(/64 bytes/);
+    expect(readMachine(machineRoot(out), 'x').pci!.devices.length).toBe(m.summary.pciDevices);
+  });
+
+  test('a target that exists and is not empty: exit 2, one line', () => {
+    const r = dmar(['capture', '-o', ROOT]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dmar: .*: cannot write the capture: already exists and is not empty\n$/);
+  });
+});

@@ -1,0 +1,28 @@
+// A boot log's facts over a capture's: the log's memory map and kernel decide the RMRR check.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { readMachine, withKernelLog } from '../../src/machine/facts.js';
+import { parseKernelLog } from '../../src/machine/kernel-log.js';
+import { validateBytes } from '../../src/dmar/validate/index.js';
+import { FIXTURES } from '../helpers.js';
+
+const CAPTURE = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
+
+test('the same RMRR passes under a 6.1 boot log whose BIOS-e820 map has it in ACPI NVS, and fails under the capture\'s 5.10', () => {
+  const table = readFileSync(join(CAPTURE, 'root/sys/firmware/acpi/tables/DMAR'));
+  const machine = readMachine(join(CAPTURE, 'root'), 'capture');
+  const ids = (m: typeof machine) => validateBytes(table, { machine: m }).map((f) => f.id);
+  expect(ids(machine)).toEqual(['DMAR-RMRR-NOT-RESERVED']);
+  const log = parseKernelLog([
+    '[    0.000000] Linux version 6.1.0-26-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.112-1',
+    '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x0000000000097fff] usable',
+    '[    0.000000] BIOS-e820: [mem 0x0000000068bff000-0x000000006ebfefff] reserved',
+    '[    0.000000] BIOS-e820: [mem 0x000000006ebff000-0x000000006f9fefff] ACPI NVS',
+    '[    0.000000] BIOS-e820: [mem 0x000000006f9ff000-0x000000006fffefff] ACPI data',
+  ].join('\n'), 'boot.log');
+  const merged = withKernelLog(log, machine);
+  expect(merged.kernel?.release).toBe('6.1.0-26-amd64');
+  expect(merged.memoryMap?.origin).toBe('dmesg-e820');
+  expect(ids(merged)).toEqual([]);
+});

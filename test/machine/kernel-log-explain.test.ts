@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkById } from '../../src/dmar/validate/catalogue.js';
+import { parseKernelLog } from '../../src/machine/kernel-log.js';
+import { explainLog, tableView } from '../../src/machine/log-explain.js';
+import { corpusTable, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+
+const LOGS = join(FIXTURES, 'logs');
+const log = (name: string) => parseKernelLog(readFileSync(join(LOGS, name), 'latin1'), name);
+
+describe('real logs (fixtures/logs)', () => {
+  it('Surface Pro 3: two RMRRs not reserved, one bad-RMRR line each, the map and the kernel', () => {
+    const l = log('surface-pro-3.log');
+    expect(l.kernel).toMatchObject({ major: 5, minor: 10 });
+    expect(l.memoryMap!.regions).toHaveLength(18);
+    expect(l.memoryMap!.regions.find((r) => r.type === 'type 20')!.kind).toBe('other');
+    const x = explainLog(l);
+    const bugs = x.entries.filter((e) => e.category === 'firmware-bug');
+    expect(bugs.map((b) => b.kind)).toEqual(['rmrr-not-reserved', 'bad-rmrr', 'rmrr-not-reserved', 'bad-rmrr']);
+    // aligned and ordered ranges: the bad-RMRR lines are the memory map's doing
+    expect(bugs.every((b) => b.checks.join() === 'DMAR-RMRR-NOT-RESERVED')).toBe(true);
+    expect(bugs[1]!.continuation).toEqual(['BIOS vendor: American Megatrends Inc.; Ver: 3.11.2650; Product Version: 1']);
+    expect(x.counts.unrecognised).toBe(0);
+    expect(x.entries.filter((e) => e.category === 'unit').map((e) => e.unit!.summary.interruptRemapping)).toEqual([true, true]);
+  });
+
+  it.skipIf(!HAVE_CORPUS)('Surface Pro 3 with its table: each firmware-bug line names its RMRR', () => {
+    const x = explainLog(log('surface-pro-3.log'), tableView(corpusTable('074C5C2E091B'), '074C5C2E091B.dmar'));
+    const bugs = x.entries.filter((e) => e.kind === 'rmrr-not-reserved');
+    expect(bugs.map((b) => b.table!.structure)).toEqual(['RMRR #1', 'RMRR #2']);
+    expect(bugs[0]!.table!.text).toContain('scopes 00:14.0');
+    expect(bugs[1]!.table!.text).toContain('scopes 00:02.0');
+    const units = x.entries.filter((e) => e.kind === 'unit');
+    expect(units.map((u) => u.table!.structure)).toEqual(['DRHD #1', 'DRHD #2']);
+  });
+
+  it('IdeaPad 320: no firmware bug', () => {
+    const x = explainLog(log('ideapad-320-15isk.log'));
+    expect(x.counts['firmware-bug']).toBe(0);
+    expect(x.counts.unit).toBe(2);
+  });
+
+  it('Chromebook Pixel: ioapic with no unit, behind a `kernel: ` prefix', () => {
+    const x = explainLog(log('chromebook-pixel-2013.log'));
+    const bug = x.entries.find((e) => e.category === 'firmware-bug')!;
+    expect(bug.kind).toBe('ioapic-no-iommu');
+    expect(bug.checks).toEqual(['DMAR-MADT-IOAPIC-UNMAPPED']);
+    expect(bug.fix).toContain('Enumeration ID 0');
+    expect(x.entries.filter((e) => e.kind === 'ir-disabled')).toHaveLength(2);
+  });
+
+  it('Dell R630 (4.9 WARN_TAINT, no DMAR: prefix, wall-clock stamp): registers all ones', () => {
+    const x = explainLog(log('dell-r630-linuxboot.log'));
+    expect(x.entries).toHaveLength(1);
+    expect(x.entries[0]).toMatchObject({ kind: 'drhd-invalid-address', checks: ['DMAR-UNIT-REGS-ALL-ONES', 'DMAR-UNIT-MISSING'] });
+    expect(x.entries[0]!.continuation).toEqual(['BIOS vendor: (null); Ver: (null); Product Version: (null)']);
+  });
+
+  it('faults: every format decoded; printed reason text agrees with the table', () => {
+    const x = explainLog(log('faults.log'));
+    const faults = x.entries.filter((e) => e.fault);
+    expect(faults.map((f) => [f.fault!.device, f.fault!.reason!.code])).toEqual([
+      ['00:02.0', 0x01], ['00:02.0', 0x06], ['00:02.0', 0x0c], ['03:00.0', 0x71], ['00:02.0', 0x06], ['00:02.0', 0x02], ['06:00.0', 0x06], ['00:12.0', 0x05],
+    ]);
+    expect(faults.some((f) => f.fault!.printed)).toBe(false);
+    expect(x.entries.find((e) => e.kind === 'faults-suppressed')!.meaning).toContain('893');
+    expect(x.entries.find((e) => e.text.endsWith('reg 402'))!.meaning).toContain('first fault record 4');
+  });
+});
+
+describe('fault addresses against the table', () => {
+  it.skipIf(!HAVE_CORPUS)('an address inside an RMRR naming the device, one naming another device, and none', () => {
+    const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
+    const l = parseKernelLog([
+      'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+      'DMAR: [DMA Read NO_PASID] Request device [00:14.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+      'DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set',
+    ].join('\n'), 'x');
+    const [a, b, c] = explainLog(l, t).entries;
+    expect(a!.fault!.rmrrs).toEqual([expect.objectContaining({ structure: 'RMRR #2', namesDevice: 'yes' })]);
+    expect(a!.table!.text).toContain('which names 00:02.0');
+    expect(b!.fault!.rmrrs![0]!.namesDevice).toBe('no');
+    expect(b!.table!.text).toContain('does not name 00:14.0');
+    expect(c!.fault!.rmrrs).toEqual([]);
+    expect(c!.table!.text).toContain('in no RMRR');
+  });
+
+  it('a printed reason that differs from this table is kept', () => {
+    const [x] = explainLog(parseKernelLog('DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 06] Something else\n', 'x')).entries;
+    expect(x!.fault!.printed).toBe('Something else');
+  });
+});
+
+it('every check ID an explanation names is in the catalogue', () => {
+  const kinds = [
+    'DMAR: [Firmware Bug]: No firmware reserved region can cover this RMRR [0x0000000038800000-0x000000003cffffff], contact BIOS vendor for fixes',
+    'DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x0000000038800001-0x000000003cffffff]',
+    'DMAR: [Firmware Bug]: RMRR entry for device 03:00.0 is broken - applying workaround',
+    'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address fed90000 returns all ones!',
+    'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!',
+    'DMAR: [Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at fbffe000',
+    'DMAR: [Firmware Bug]: Your BIOS is broken; ANDD object name is not NUL-terminated',
+    'DMAR: [Firmware Bug]: No DRHD structure found in DMAR table',
+    'DMAR: [Firmware Bug]: Record passes table end',
+    'DMAR: [Firmware Bug]: Invalid 0-length structure',
+    'DMAR-IR: [Firmware Bug]: ioapic 8 has no mapping iommu, interrupt remapping will be disabled',
+    'DMAR: Device scope type does not match for 0000:00:1f.0',
+    'DMAR: Device scope device [0000:00:1f.07] not found',
+    'DMAR: Unsupported device scope',
+    'DMAR: Invalid DMAR haw',
+    'DMAR-IR: dmar0 does not support EIM',
+  ].join('\n');
+  const x = explainLog(parseKernelLog(kinds, 'x'));
+  expect(x.counts.unrecognised).toBe(0);
+  const ids = new Set(x.entries.flatMap((e) => e.checks));
+  expect(ids.size).toBeGreaterThan(10);
+  for (const id of ids) expect(checkById(id), id).toBeDefined();
+  // a misaligned bad RMRR is the table's shape, not the memory map
+  expect(x.entries[1]!.checks).toEqual(['DMAR-RMRR-ALIGN']);
+});
