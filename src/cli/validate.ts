@@ -90,7 +90,7 @@ function expand(args: readonly string[], machine?: MachineFacts): Input[] {
 }
 
 /** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone); its units when the machine has none. */
-async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
+export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
   const { logUnits, readKernelLog } = await import('../machine/kernel-log.js');
   const log = readKernelLog(path);
   if (!log.memoryMap) process.stderr.write(`dmar: warning: ${log.source}: no BIOS-e820 lines (the memory-map checks need them)\n`);
@@ -101,7 +101,7 @@ async function withDmesg(machine: MachineFacts | undefined, path: string): Promi
 }
 
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
-function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
+export function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
   if (src.tables) return src.tables;
   const apic = machine?.root ? acpiTable(machine.root, MADT_SIGNATURE) : undefined;
   if (apic) return [{ signature: MADT_SIGNATURE, bytes: apic }];
