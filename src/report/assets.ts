@@ -19,7 +19,7 @@ code,.mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Co
 .card h3{margin-top:2px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:2px 6px;vertical-align:top;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-th{font-weight:600}
+th{font-weight:600;white-space:nowrap;width:1%}
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .error{color:var(--err)}.warning{color:var(--warn)}.info{color:var(--info)}.ok{color:var(--ok)}.muted{color:var(--muted)}
 .v-native{color:var(--ok)}.v-virtualized{color:var(--info)}.v-none{color:var(--muted)}

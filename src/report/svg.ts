@@ -41,7 +41,7 @@ export function memorySvg(p: MemoryPicture): Markup {
       const w = Math.max(2, x1 - x0);
       const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
       const tip = `${s.label}: ${rangeText(s)} (${sizeText(s.end - s.start + 1n)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
-      return html`<rect class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
+      return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
     });
     return html`<g class="lane"><text class="lane-title" x="4" y="${y + LANE_H / 2 + 4}">${l.title}</text>${shapes}</g>`;
   });
