@@ -7,19 +7,24 @@ export const CSS = `
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 a{color:var(--link)}
 header{padding:10px 20px;border-bottom:1px solid var(--line)}
-header h1{font-size:20px;margin:0 0 4px;overflow-wrap:anywhere}
+header h1{font-size:20px;margin:0}
+header .src{margin:0 0 4px;color:var(--muted);overflow-wrap:anywhere}
 nav a{margin-right:14px;white-space:nowrap}
 main{padding:0 20px 40px;max-width:1500px}
 section{margin-top:20px}
 h2{font-size:18px;border-bottom:1px solid var(--line);padding-bottom:4px;margin:0 0 10px}
 h3{font-size:15px;margin:8px 0 6px}
 code,.mono{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:13px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:12px}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:0}
 .card h3{margin-top:2px}
 table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:2px 6px;vertical-align:top;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-th{font-weight:600;white-space:nowrap;width:1%}
+th,td{text-align:left;padding:2px 6px;vertical-align:top;border-bottom:1px solid var(--line);overflow-wrap:break-word}
+td.wrap{overflow-wrap:anywhere}
+th{font-weight:600}
+.card th{width:36%}
+.ims th{width:auto}
+.ims td{white-space:nowrap}
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .error{color:var(--err)}.warning{color:var(--warn)}.info{color:var(--info)}.ok{color:var(--ok)}.muted{color:var(--muted)}
 .v-native{color:var(--ok)}.v-virtualized{color:var(--info)}.v-none{color:var(--muted)}

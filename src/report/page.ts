@@ -157,10 +157,10 @@ function summary(d: ReportData, items: Item[]): Markup {
   const verdict = counts.error ? 'error' : counts.warning ? 'warning' : counts.info ? 'info' : 'ok';
   const ims = d.decisions.map((x) => html`<tr><th>${x.policy.name}${x.policy.proposed ? html` <span class="muted">(proposed)</span>` : ''}</th><td><span class="badge v-${x.verdict}">${x.verdict}</span> <span class="muted">${x.rules.map((r) => r.id).join(', ')}</span></td></tr>`);
   return html`<section id="summary"><h2>Summary</h2><div class="grid">
-<div class="card"><h3>Platform</h3><table>${platform.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table></div>
 <div class="card"><h3>validate</h3><p class="counts">${SEVERITIES.map((s) => html`<a href="#findings" class="count ${s}"><b>${counts[s]}</b> ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}</a> `)}</p>
-<p>Verdict: <span class="badge ${verdict}">${verdict === 'ok' ? 'no finding' : verdict === 'error' ? 'fails (errors)' : verdict === 'warning' ? 'passes with warnings' : 'passes'}</span></p>${d.notes.length ? html`<ul class="notes">${d.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul>` : ''}</div>
-<div class="card"><h3>IMS policies</h3><table>${ims}</table></div>
+<p>Verdict: <span class="badge ${verdict}">${verdict === 'ok' ? 'no finding' : verdict === 'error' ? 'fails (errors)' : verdict === 'warning' ? 'passes with warnings' : 'passes'}</span></p>${d.notes.length ? html`<ul class="notes">${d.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul>` : ''}
+<h3>IMS policies</h3><table class="ims">${ims}</table></div>
+<div class="card"><h3>Platform</h3><table>${platform.map(([k, v]) => html`<tr><th>${k}</th><td class="wrap">${v}</td></tr>`)}</table></div>
 <div class="card"><h3>Table header</h3><table class="kv">${headerRows}</table></div>
 </div></section>`;
 }
@@ -225,7 +225,7 @@ export function renderReport(d: ReportData): string {
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dmar report"><title>DMAR report: ${name}</title><style>${trusted(CSS)}</style></head>
-<body><header><h1>DMAR report <span class="muted">${name}</span></h1>
+<body><header><h1>DMAR report</h1><p class="src mono">${name}</p>
 <nav><a href="#summary">Summary</a> <a href="#topology">Topology</a> <a href="#memory">Memory map</a> <a href="#findings">Findings</a> <a href="#bytes">Bytes</a></nav></header>
 <main>${summary(d, items)}${topologySection(d.topology)}${memorySection(d)}${findingsSection(d, items, ext)}
 <section id="bytes"><h2>Decoded structures and bytes</h2><p class="muted">Click a structure or a field to see its bytes.</p>

@@ -32,7 +32,7 @@ export function memorySvg(p: MemoryPicture): Markup {
   const lanes = LANES.filter((l) => l.lane !== 'map' || p.shapes.some((s) => s.lane === 'map'));
   const scale = brokenScale(p.shapes, LEFT, W - LEFT - RIGHT);
   const axisY = TOP + lanes.length * LANE_H + 2;
-  const H = axisY + 92;
+  const H = axisY + 72;
   const rows = lanes.map((l, i) => {
     const y = TOP + i * LANE_H;
     const shapes = p.shapes.filter((s) => s.lane === l.lane).map((s) => {

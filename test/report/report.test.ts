@@ -8,18 +8,11 @@ import { brokenScale, memoryPicture } from '../../src/report/memory.js';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { ACPIDUMPS, CORPUS, dmar, HAVE_CORPUS } from '../helpers.js';
+import { hostileTable } from './tables.js';
 
 const cap = (name: string) => `fixtures/machine/${name}/capture`;
 const tmp = mkdtempSync(join(tmpdir(), 'dmar-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** The server capture's own table with a hostile OEM ID and a wrong checksum: more findings, and markup in firmware strings. */
-export function hostileTable(): Buffer {
-  const b = Buffer.from(readFileSync(join(cap('server-rmrr-nvs'), 'root/sys/firmware/acpi/tables/DMAR')));
-  b.write('<b>&"\'', 10, 'latin1');
-  b[9] = (b[9]! + 1) & 0xff;
-  return b;
-}
 
 describe('escaping', () => {
   test('one function escapes the five characters that matter in content and quoted attributes', () => {
