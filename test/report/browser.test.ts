@@ -39,7 +39,7 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
   };
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is absent (CI=true): install Debian's chromium`);
+    if (!HAVE_CHROMIUM) return; // CI=true: every test below fails, the first saying why
     serverUrl = render(['--machine', CAPTURE], 'server.html');
     const hostile = join(tmp, 'hostile.dmar');
     writeFileSync(hostile, hostileTable());
@@ -64,6 +64,10 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
     errors.length = 0;
     await page.goto(url, { waitUntil: 'load' });
   };
+
+  test('the system Chromium is installed', () => {
+    expect(HAVE_CHROMIUM, `${CHROMIUM} is absent: install Debian's chromium (.ci/run does)`).toBe(true);
+  });
 
   test('loads with no console error and no request but the page itself; markup in firmware strings stays text', async () => {
     for (const url of [serverUrl, hostileUrl]) {
