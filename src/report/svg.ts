@@ -5,7 +5,7 @@ import { brokenScale, rangeText, sizeText, type Lane, type MemoryPicture } from 
 
 const W = 1000;
 const LEFT = 110;
-const RIGHT = 10;
+const RIGHT = 60;
 const LANE_H = 34;
 const TOP = 8;
 const LANES: { lane: Lane; title: string }[] = [

@@ -169,6 +169,11 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
         mkdirSync(REFS, { recursive: true });
         writeFileSync(ref, PNG.sync.write(shot));
       }
+      if (UPDATE && width === 1280) {
+        // the README's picture: the memory map and the finding
+        await page.evaluate(() => document.getElementById('memory')!.scrollIntoView());
+        await page.screenshot({ path: join(ROOT, 'docs/report.png') });
+      }
       const want = PNG.sync.read(readFileSync(ref));
       expect([shot.width, shot.height]).toEqual([want.width, want.height]);
       const diff = pixelmatch(shot.data, want.data, undefined, width, height, { threshold: 0.2 });
