@@ -135,7 +135,21 @@ describe('dmar map', () => {
     expect(r.stdout).toContain('note: RMRR verdicts: Linux 5.5 to 6.0');
   });
 
-  test('--json, and a boot log as the map', () => {
+  test.runIf(HAVE_CORPUS)('a real boot log as the map: the verdicts of validate --dmesg (Surface Pro 3: both RMRRs rejected; IdeaPad 320: none)', () => {
+    const verdicts = (id: string, log: string) => {
+      const r = dmar(['map', join(CORPUS, `${id}.dmar`), '--dmesg', join('fixtures/logs', log), '--json']);
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout).shapes.filter((s: { lane: string }) => s.lane === 'rmrr').map((s: { label: string; kind: string }) => [s.label, s.kind]);
+    };
+    expect(verdicts('074C5C2E091B', 'surface-pro-3.log')).toEqual([['RMRR #1', 'not-reserved'], ['RMRR #2', 'not-reserved']]);
+    expect(verdicts('35D8FF8B7006', 'ideapad-320-15isk.log')).toEqual([['RMRR #1', 'reserved-ok'], ['RMRR #2', 'reserved-ok']]);
+    const page = dmar(['report', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', 'fixtures/logs/surface-pro-3.log']);
+    expect(page.status).toBe(0);
+    expect(page.stdout.match(/<rect data-lane="rmrr" class="rmrr not-reserved"/g)).toHaveLength(2);
+    expect(page.stdout.match(/<code>DMAR-RMRR-NOT-RESERVED<\/code>/g)).toHaveLength(2);
+  });
+
+  test('--json', () => {
     const r = dmar(['map', '--machine', cap('server-rmrr-nvs'), '--json']);
     const j = JSON.parse(r.stdout);
     expect(j.format).toBe('dmar-map/1');
