@@ -69,6 +69,7 @@ tr[data-o]:hover,h3[data-o]:hover{background:var(--panel)}
 .hex .r{white-space:pre;line-height:1.5}
 .hex .o{color:var(--muted)}
 .hex i{font-style:normal}
+.hex i.t{background:color-mix(in srgb,var(--info) 12%,transparent)}
 .hex i.hl{background:var(--hl);color:var(--hlfg);border-radius:2px}
 .hex .r:target{background:color-mix(in srgb,var(--hl) 25%,transparent)}
 .asc{color:var(--muted)}

@@ -63,11 +63,21 @@ function findingSpan(f: Finding, items: Item[], ext: Map<Item, number>, total: n
   return { o, n, label: `${f.id} at ${hex(f.offset)}` };
 }
 
-function hexView(bytes: Uint8Array): Markup {
+/** Every other structure's bytes get a tint, so structure boundaries show in the hex. */
+function tints(items: Item[], ext: Map<Item, number>, total: number): boolean[] {
+  const out = new Array<boolean>(total).fill(false);
+  for (const it of items) {
+    if (it.kind !== 'structure' || it.index % 2 === 1) continue;
+    for (let i = it.offset; i < Math.min(total, it.offset + ext.get(it)!); i++) out[i] = true;
+  }
+  return out;
+}
+
+function hexView(bytes: Uint8Array, tint: boolean[]): Markup {
   const rows: Markup[] = [];
   for (let r = 0; r < bytes.length; r += 16) {
     const chunk = bytes.subarray(r, r + 16);
-    const cells = Array.from(chunk, (b) => `<i>${b.toString(16).padStart(2, '0')}</i>`).join(' ');
+    const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${b.toString(16).padStart(2, '0')}</i>`).join(' ');
     const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${r.toString(16).padStart(4, '0')}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
   }
@@ -192,7 +202,7 @@ function topologySection(t: Topology): Markup {
   return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine ? `Remapping units and the PCI devices of ${printable(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
 <ul class="tree">${units}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
 ${rmrrs.length ? html`<h3>RMRRs</h3><ul class="tree">${rmrrs}</ul>` : ''}
-${t.groups ? html`<h3>IOMMU groups <span class="badge info">prediction</span></h3><p>${t.groups.length} groups predicted${shared.length ? html`; shared: ${shared.map((g) => html`<code>${g.join(' + ')}</code> `)}` : ''}. <span class="muted">* A prediction of Linux's pci_device_group, not what a kernel formed.</span></p>` : ''}
+${t.groups ? html`<h3>IOMMU groups <span class="badge info">prediction</span></h3><p>${t.groups.length} groups predicted${shared.length ? html`; shared: ${shared.map((g, i) => html`${i ? '; ' : ''}<code>${g.join(' + ')}</code>`)}` : ''}. <span class="muted">* A prediction of Linux's pci_device_group, not what a kernel formed.</span></p>` : ''}
 ${t.notes.length ? html`<ul class="notes">${t.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul>` : ''}</section>`;
 }
 
@@ -230,7 +240,7 @@ export function renderReport(d: ReportData): string {
 <main>${summary(d, items)}${topologySection(d.topology)}${memorySection(d)}${findingsSection(d, items, ext)}
 <section id="bytes"><h2>Decoded structures and bytes</h2><p class="muted">Click a structure or a field to see its bytes.</p>
 <div class="split"><div class="structs">${structurePanel(items, ext, bytes)}</div>
-<div class="hexpane"><div class="sel mono" id="sel" aria-live="polite">${bytes.length} bytes</div><div class="hex mono" id="hex">${hexView(bytes)}</div></div></div></section></main>
+<div class="hexpane"><div class="sel mono" id="sel" aria-live="polite">${bytes.length} bytes</div><div class="hex mono" id="hex">${hexView(bytes, tints(items, ext, bytes.length))}</div></div></div></section></main>
 <script>${trusted(SCRIPT)}</script></body></html>
 `;
   return page.text;

@@ -156,3 +156,30 @@ describe('dmar map', () => {
     expect(j.shapes.find((s: { label: string }) => s.label === 'RMRR #1')).toMatchObject({ lane: 'rmrr', start: '0x6f760000', end: '0x6f762fff', kind: 'not-reserved' });
   });
 });
+
+describe('every invalid fixture', () => {
+  test('renders a page (each finding linked to bytes inside the table) or is rejected as a DmarError, never a crash', async () => {
+    const { reportData, renderReport } = await import('../../src/report/index.js');
+    const { sourceFromBytes } = await import('../../src/acpi/input.js');
+    const { DmarError } = await import('../../src/dmar/errors.js');
+    const dir = 'fixtures/invalid';
+    let pages = 0;
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.bin'))) {
+      const bytes = readFileSync(join(dir, f));
+      let page: string;
+      try {
+        page = renderReport(reportData({ source: sourceFromBytes(bytes, f, 'binary') }));
+      } catch (e) {
+        expect(e, f).toBeInstanceOf(DmarError);
+        continue;
+      }
+      pages++;
+      for (const m of page.matchAll(/<a class="fl" href="#x([0-9a-f]{4})" data-o="(\d+)" data-n="(\d+)"/g)) {
+        const o = Number(m[2]);
+        expect(o + Number(m[3]), f).toBeLessThanOrEqual(bytes.length);
+        expect(parseInt(m[1]!, 16), f).toBe(o - (o % 16));
+      }
+    }
+    expect(pages).toBeGreaterThan(50);
+  });
+});
