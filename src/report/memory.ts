@@ -49,6 +49,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   if (!map) notes.push('no firmware memory map (give --machine DIR|live or --dmesg LOG): RMRRs are drawn without a verdict');
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
+  if (map) notes.push('the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)');
   const sizeRow = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'size');
   const pagesLog2 = bitByKey(sizeRow, 'pagesLog2');
   let nDrhd = 0;
