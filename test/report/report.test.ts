@@ -1,0 +1,185 @@
+// dmar report (the HTML page, checked as text here; in a real browser in browser.test.ts) and dmar map.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { escapeHtml, html } from '../../src/report/html.js';
+import { brokenScale, memoryPicture } from '../../src/report/memory.js';
+import { decodeDmar } from '../../src/dmar/decode.js';
+import { readMachine } from '../../src/machine/facts.js';
+import { ACPIDUMPS, CORPUS, dmar, HAVE_CORPUS } from '../helpers.js';
+import { hostileTable } from './tables.js';
+
+const cap = (name: string) => `fixtures/machine/${name}/capture`;
+const tmp = mkdtempSync(join(tmpdir(), 'dmar-report-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('escaping', () => {
+  test('one function escapes the five characters that matter in content and quoted attributes', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe('&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;');
+    expect(html`<p title="${'"><script>'}">${'</p><img src=x>'}</p>`.text).toBe('<p title="&#34;&#62;&#60;script&#62;">&#60;/p&#62;&#60;img src=x&#62;</p>');
+  });
+
+  test('firmware strings and file names from input reach the page escaped', () => {
+    const file = join(tmp, 'a<img src=x>.dmar');
+    writeFileSync(file, hostileTable());
+    const out = join(tmp, 'hostile.html');
+    const r = dmar(['report', file, '--machine', cap('server-rmrr-nvs'), '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const page = readFileSync(out, 'utf8');
+    expect(page).not.toContain('<img src=x>');
+    expect(page).not.toContain('<b>&');
+    expect(page).toContain('a&#60;img src=x&#62;.dmar');
+    expect(page).toContain('&#60;b&#62;&#38;');
+  });
+});
+
+describe('dmar report', () => {
+  test('the server capture: one self-contained page with every part', () => {
+    const out = join(tmp, 'server.html');
+    const r = dmar(['report', '--machine', cap('server-rmrr-nvs'), '-o', out]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    const page = readFileSync(out, 'utf8');
+    for (const id of ['summary', 'topology', 'memory', 'findings', 'bytes']) expect(page).toContain(`<section id="${id}">`);
+    // nothing fetched: no external script, style sheet, font, image or link
+    expect(page).not.toMatch(/\b(src|href)="(?!#)/);
+    expect(page).not.toMatch(/@import|url\(|@font-face/);
+    // the finding, linked to its bytes (RMRR #1 Base Address, 8 bytes at 0x60)
+    expect(page).toMatch(/<code>DMAR-RMRR-NOT-RESERVED<\/code>/);
+    expect(page).toContain('<a class="fl" href="#x0060" data-o="96" data-n="8"');
+    // the RMRR-locked NIC functions and the relaxable USB controller, groups labelled a prediction
+    expect(page.match(/RMRR-locked: VFIO refuses it/g)?.length).toBe(5);
+    expect(page).toContain('VFIO: ok, RMRR relaxable (USB/graphics)');
+    expect(page).toMatch(/IOMMU groups <span class="badge info">prediction<\/span>/);
+    // the summary: counts by severity and each IMS policy
+    expect(page).toMatch(/<b>1<\/b> error/);
+    for (const p of ['opt-in', 'opt-out', 'firmware-hint', 'linux']) expect(page).toContain(`<tr><th>${p}`);
+    // one shape per RMRR and per register window; the RMRR Linux rejects is red
+    expect(page.match(/<rect data-lane="rmrr" class="rmrr /g)?.length).toBe(2);
+    expect(page.match(/<rect data-lane="drhd" class="drhd"/g)?.length).toBe(1);
+    expect(page).toMatch(/<rect data-lane="rmrr" class="rmrr not-reserved" [^>]*><title>RMRR #1: 0x000000006f760000-0x000000006f762fff/);
+  });
+
+  test('same output on stdout without -o; a table alone has no memory-map lane and no verdict', () => {
+    const r = dmar(['report', 'fixtures/server-2s.bin']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith('<!doctype html>')).toBe(true);
+    expect(r.stdout).not.toContain('data-lane="map"');
+    expect(r.stdout).toContain('data-lane="rmrr"');
+    expect(r.stdout).toContain('no firmware memory map');
+  });
+
+  test('bad input: one line, exit 2, and no file left behind', () => {
+    const bad = join(tmp, 'bad.dmar');
+    writeFileSync(bad, Buffer.from('DMAR\x10\x00'));
+    const dir = mkdtempSync(join(tmp, 'out-'));
+    const r = dmar(['report', bad, '-o', join(dir, 'r.html')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(bad);
+    expect(readdirSync(dir)).toEqual([]);
+    const none = dmar(['report', '--machine', cap('vm-no-dmar'), '-o', join(dir, 'r.html')]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/no DMAR table/);
+    expect(existsSync(join(dir, 'r.html'))).toBe(false);
+  });
+
+  test.runIf(HAVE_CORPUS)('under 300 KB for the largest real table with a machine capture, and for the largest acpidump', () => {
+    const largest = readdirSync(CORPUS).filter((f) => f.endsWith('.dmar')).map((f) => join(CORPUS, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+    const r = dmar(['report', largest, '--machine', cap('server-rmrr-nvs')]);
+    expect(r.status).toBe(0);
+    expect(r.stdoutBytes.length).toBeLessThan(300 * 1024);
+    const dumps = readdirSync(ACPIDUMPS).map((f) => join(ACPIDUMPS, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length);
+    const d = dmar(['report', dumps[0]!, '--machine', cap('server-rmrr-nvs')]);
+    expect(d.status).toBe(0);
+    expect(d.stdoutBytes.length).toBeLessThan(300 * 1024);
+  });
+});
+
+describe('the memory picture', () => {
+  test('RMRR verdicts over the capture map: the one in ACPI NVS rejected under 5.10\'s rule, the reserved one accepted', () => {
+    const root = join(cap('server-rmrr-nvs'), 'root');
+    const table = decodeDmar(readFileSync(join(root, 'sys/firmware/acpi/tables/DMAR')), { strict: false }).table;
+    const p = memoryPicture(table, readMachine(root, 'server'));
+    const rmrrs = p.shapes.filter((s) => s.lane === 'rmrr');
+    expect(rmrrs.map((s) => [s.label, s.kind])).toEqual([['RMRR #1', 'not-reserved'], ['RMRR #2', 'reserved-ok']]);
+    expect(p.shapes.filter((s) => s.lane === 'drhd').map((s) => [s.start, s.end])).toEqual([[0xfbffc000n, 0xfbffcfffn]]);
+    expect(p.shapes.filter((s) => s.lane === 'map')).toHaveLength(12);
+  });
+
+  test('the broken scale keeps address order, shows a 4 KiB window beside a 62 GiB range, and narrows gaps', () => {
+    const shapes = [
+      { lane: 'map' as const, start: 0n, end: 0xfffn, label: 'a', kind: 'ram' as const },
+      { lane: 'map' as const, start: 0x100000000n, end: 0x107fffffffn, label: 'b', kind: 'ram' as const },
+    ];
+    const s = brokenScale(shapes, 0, 1000);
+    expect(s.x(0n)).toBe(0);
+    expect(s.x(0x1000n)).toBeGreaterThan(20);
+    expect(s.gaps).toHaveLength(1);
+    expect(s.x(0x1080000000n)).toBeCloseTo(1000, 6);
+    expect(s.x(0x1080000000n) - s.x(0x100000000n)).toBeGreaterThan(s.x(0x1000n) - s.x(0n));
+  });
+});
+
+describe('dmar map', () => {
+  test('the server capture: the map with the rejected RMRR and the register window in address order', () => {
+    const r = dmar(['map', '--machine', cap('server-rmrr-nvs')]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    const i = lines.findIndex((l) => l.includes('RMRR #1'));
+    expect(lines[i]).toMatch(/^0x000000006f760000-0x000000006f762fff +12 KiB +RMRR #1 +NOT RESERVED +overlaps \[0x6ebff000-0x6f9fefff\] ACPI Non-volatile Storage$/);
+    expect(lines[i - 1]).toContain('ACPI Non-volatile Storage');
+    expect(r.stdout).toMatch(/^0x00000000fbffc000-0x00000000fbffcfff +4 KiB +DRHD #1 +registers$/m);
+    expect(r.stdout).toContain('note: RMRR verdicts: Linux 5.5 to 6.0');
+  });
+
+  test.runIf(HAVE_CORPUS)('a real boot log as the map: the verdicts of validate --dmesg (Surface Pro 3: both RMRRs rejected; IdeaPad 320: none)', () => {
+    const verdicts = (id: string, log: string) => {
+      const r = dmar(['map', join(CORPUS, `${id}.dmar`), '--dmesg', join('fixtures/logs', log), '--json']);
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout).shapes.filter((s: { lane: string }) => s.lane === 'rmrr').map((s: { label: string; kind: string }) => [s.label, s.kind]);
+    };
+    expect(verdicts('074C5C2E091B', 'surface-pro-3.log')).toEqual([['RMRR #1', 'not-reserved'], ['RMRR #2', 'not-reserved']]);
+    expect(verdicts('35D8FF8B7006', 'ideapad-320-15isk.log')).toEqual([['RMRR #1', 'reserved-ok'], ['RMRR #2', 'reserved-ok']]);
+    const page = dmar(['report', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', 'fixtures/logs/surface-pro-3.log']);
+    expect(page.status).toBe(0);
+    expect(page.stdout.match(/<rect data-lane="rmrr" class="rmrr not-reserved"/g)).toHaveLength(2);
+    expect(page.stdout.match(/<code>DMAR-RMRR-NOT-RESERVED<\/code>/g)).toHaveLength(2);
+  });
+
+  test('--json', () => {
+    const r = dmar(['map', '--machine', cap('server-rmrr-nvs'), '--json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.format).toBe('dmar-map/1');
+    expect(j.shapes.find((s: { label: string }) => s.label === 'RMRR #1')).toMatchObject({ lane: 'rmrr', start: '0x6f760000', end: '0x6f762fff', kind: 'not-reserved' });
+  });
+});
+
+describe('every invalid fixture', () => {
+  test('renders a page (each finding linked to bytes inside the table) or is rejected as a DmarError, never a crash', async () => {
+    const { reportData, renderReport } = await import('../../src/report/index.js');
+    const { sourceFromBytes } = await import('../../src/acpi/input.js');
+    const { DmarError } = await import('../../src/dmar/errors.js');
+    const dir = 'fixtures/invalid';
+    let pages = 0;
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.bin'))) {
+      const bytes = readFileSync(join(dir, f));
+      let page: string;
+      try {
+        page = renderReport(reportData({ source: sourceFromBytes(bytes, f, 'binary') }));
+      } catch (e) {
+        expect(e, f).toBeInstanceOf(DmarError);
+        continue;
+      }
+      pages++;
+      for (const m of page.matchAll(/<a class="fl" href="#x([0-9a-f]{4})" data-o="(\d+)" data-n="(\d+)"/g)) {
+        const o = Number(m[2]);
+        expect(o + Number(m[3]), f).toBeLessThanOrEqual(bytes.length);
+        expect(parseInt(m[1]!, 16), f).toBe(o - (o % 16));
+      }
+    }
+    expect(pages).toBeGreaterThan(50);
+  });
+});
