@@ -150,4 +150,20 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
     ],
     exit: { 0: 'the log was read and explained', 2: 'bad input: a log or table that cannot be read' },
   }],
+  ['dmar report', {
+    examples: [
+      ['dmar report --machine fixtures/machine/desktop-usb-gfx-rmrr/capture -o report.html', 'a capture\'s table against its machine: summary, topology, memory map, findings linked to the bytes'],
+      ['dmar report fixtures/server-2s.bin -o report.html', 'a table alone'],
+      ['dmar report --machine live -o report.html', 'this machine\'s table against this machine'],
+    ],
+    exit: { 0: 'the page was written (whatever the findings: they are in the page)', 2: 'bad input (no DMAR table, truncated, unreadable capture or log) or usage; nothing is written' },
+  }],
+  ['dmar map', {
+    examples: [
+      ['dmar map --machine fixtures/machine/server-rmrr-nvs/capture', 'RMRRs and register windows over the firmware memory map, with Linux\'s verdict on each RMRR'],
+      ['dmar map fixtures/server-2s.bin --dmesg fixtures/logs/surface-pro-3.log', 'a table over a boot log\'s BIOS-e820 map'],
+      ['dmar map --machine live --json', 'this machine, as JSON (format dmar-map/1)'],
+    ],
+    exit: { 0: 'the map was printed (an RMRR Linux rejects is shown, not an error: dmar validate judges)', 2: 'bad input or usage' },
+  }],
 ]);

@@ -6,15 +6,6 @@ import { formatMapText, memoryPicture } from '../report/memory.js';
 import { stdoutWrite } from './common.js';
 import { tableAndMachine } from './report.js';
 
-export const MAP_HELP: { examples: string[]; exit: string[] } = {
-  examples: [
-    'dmar map                                   this machine\'s RMRRs and register windows',
-    'dmar map --machine live                    ... over this machine\'s firmware memory map, with Linux\'s RMRR verdicts',
-    'dmar map acpidump.txt --dmesg boot.log     an acpidump over a boot log\'s BIOS-e820 map',
-  ],
-  exit: ['0  the map was printed (an RMRR Linux rejects is shown, not an error: `dmar validate` judges)', '2  bad input or usage'],
-};
-
 export async function run(file: string | undefined, opts: { machine?: string; dmesg?: string; json?: boolean }): Promise<number> {
   const { source, machine } = await tableAndMachine(file, opts);
   let table;
