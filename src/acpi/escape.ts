@@ -77,6 +77,16 @@ export function xmlAttr(s: string): string {
 }
 
 /**
+ * HTML text or attribute value (`dmar report`): what a terminal is not given
+ * (but TAB and LF) shown as `\xNN` / `\u{N}`, the same replacement as for XML;
+ * `& < > " '` as numeric references, so the text is safe in content and in
+ * either kind of quoted attribute.
+ */
+export function htmlText(s: string): string {
+  return s.replace(/(?![\t\n])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
  * A firmware string as `iasl -d` writes it into a quoted data-table field
  * (ACPICA AcpiUtCheckAndRepairAscii, used for ACPI_DMT_NAME4/NAME6/NAME8): the
  * string ends at its first NUL, and every byte that is not printable ASCII

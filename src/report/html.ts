@@ -4,10 +4,10 @@
  * tag applies it to every interpolated value that is not already markup.
  */
 
-/** `& < > " '` as character references: safe in element content and in quoted attributes. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { htmlText as escapeHtml } from '../acpi/escape.js';
+
+/** The one HTML escaping (acpi/escape.ts htmlText): `& < > " '` as references, controls as `\xNN`. */
+export { escapeHtml };
 
 /** Markup that is already safe (built by `html`). */
 export class Markup {

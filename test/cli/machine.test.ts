@@ -39,7 +39,7 @@ describe('validate --machine', () => {
   test('no DMAR on the machine, or not a capture: exit 2, one line', () => {
     const r = dmar(['validate', '--machine', cap('vm-no-dmar')]);
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain(`no DMAR table in capture ${cap('vm-no-dmar')} (not Intel VT-d)`);
+    expect(r.stderr).toContain(`no DMAR table in capture ${cap('vm-no-dmar')} (not Intel VT-d)`);
     const bad = dmar(['validate', '--machine', 'fixtures']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^dmar: fixtures: not a capture directory/);
