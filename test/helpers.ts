@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,4 +57,26 @@ export function dmar(args: string[], opts: { input?: string | Buffer; env?: Reco
     stderr: r.stderr.toString('utf8'),
     stdoutBytes: r.stdout,
   };
+}
+
+let sharedBin: string | undefined;
+
+/**
+ * bin/dmar.js for another user (the unprivileged tests run it as nobody): the
+ * clone may sit in a directory only its owner can enter (CI clones into a
+ * mktemp -d), so the CLI (bin/ and the self-contained bundle in dist/cli/) is
+ * copied once into a directory everyone can read.
+ */
+export function binForAnyUser(): string {
+  if (sharedBin) return sharedBin;
+  const top = mkdtempSync(join(tmpdir(), 'dmar-bin-'));
+  for (const [dir, files] of [['bin', readdirSync(join(ROOT, 'bin'))], ['dist/cli', readdirSync(join(ROOT, 'dist/cli'))]] as const) {
+    mkdirSync(join(top, dir), { recursive: true });
+    for (const f of files) {
+      copyFileSync(join(ROOT, dir, f), join(top, dir, f));
+      chmodSync(join(top, dir, f), 0o644);
+    }
+  }
+  for (const d of [top, join(top, 'bin'), join(top, 'dist'), join(top, 'dist/cli')]) chmodSync(d, 0o755);
+  return (sharedBin = join(top, 'bin', 'dmar.js'));
 }

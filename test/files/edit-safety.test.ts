@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { dmar, FIXTURES, ROOT } from '../helpers.js';
+import { binForAnyUser, dmar, FIXTURES, ROOT } from '../helpers.js';
 
 const QEMU = join(FIXTURES, 'edit', 'qemu-q35.bin');
 const original = readFileSync(QEMU);
@@ -44,8 +44,8 @@ const asNobody: ((args: string[]) => string[]) | undefined = (() => {
 if (!asNobody) console.warn('NOTE: neither setpriv nor runuser can run as nobody here: the unprivileged edit tests are SKIPPED');
 
 function dmarAs(args: string[]): { status: number; stderr: string } {
-  const cmd = asNobody!([process.execPath, BIN, ...args]);
-  const r = spawnSync(cmd[0]!, cmd.slice(1), { env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+  const cmd = asNobody!([process.execPath, binForAnyUser(), ...args]);
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
   return { status: r.status ?? -1, stderr: r.stderr.toString() };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { capture, kmsgLine, type Manifest } from '../../src/machine/capture.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { machineRoot } from '../../src/machine/root.js';
-import { dmar, ROOT } from '../helpers.js';
+import { binForAnyUser, dmar, ROOT } from '../helpers.js';
 import { machineRootFromSpec } from './machines.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-capture-test-'));
@@ -90,7 +90,7 @@ describe('this machine', () => {
 
   test.skipIf(!isRoot || !hasSetpriv)('as an unprivileged user (setpriv): exit 0, ACPI tables denied, config space cut to 64 bytes', () => {
     const out = join(work, 'nobody');
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'bin/dmar.js'), 'capture', '-o', out], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForAnyUser(), 'capture', '-o', out], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
