@@ -201,6 +201,6 @@ for (const n of quick ? [10_000] : [10_000, 30_000, 100_000]) {
   fixChecksum(b);
   const f = join(work, `drhd-${n}.bin`);
   writeFileSync(f, b);
-  show(`${n} DRHDs (${fmt(b.length / 1024, 0)} KiB)`, run(node, [bin, 'validate', f, '--format', 'json'], { env: plainEnv }));
+  show(`${n} DRHDs (${fmt(b.length / 1024, 0)} KiB)`, run(node, [bin, 'validate', f, '--format', 'json', '--max-input', '4M'], { env: plainEnv }));
 }
 console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);

@@ -110,14 +110,25 @@ function readError(e: unknown, name: string): InputError {
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Read `fd` to its end, failing once more than `limit` bytes came. */
-function readFd(fd: number, limit: number, name: string, what: string): Buffer {
+/**
+ * Read `fd` to its end, no more than `limit` bytes. `expected`, a regular
+ * file's size: read into one buffer of that size (and one byte more, to see
+ * the end), so a directory of tables does not allocate a megabyte per file.
+ */
+function readFd(fd: number, limit: number, name: string, what: string, expected?: number): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
+  let buf = Buffer.allocUnsafe(Math.min(expected !== undefined ? expected + 1 : 1 << 16, limit + 1));
+  let len = 0;
   for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+    if (len === buf.length) {
+      chunks.push(buf);
+      buf = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+      len = 0;
+    }
     let n: number;
     try {
-      n = readSync(fd, buf, 0, buf.length, null);
+      n = readSync(fd, buf, len, buf.length - len, null);
     } catch (e) {
       // a non-blocking stdin with nothing yet
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
@@ -127,11 +138,12 @@ function readFd(fd: number, limit: number, name: string, what: string): Buffer {
       throw readError(e, name);
     }
     if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
+    len += n;
     total += n;
     if (total > limit) throw tooLarge(`more than ${sizeText(limit)}${what}`, limit, name);
   }
-  return Buffer.concat(chunks, total);
+  const last = buf.subarray(0, len);
+  return chunks.length ? Buffer.concat([...chunks, last], total) : last;
 }
 
 /**
@@ -161,7 +173,7 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
   try {
     const now = fstatSync(fd);
     if (!now.isFile()) throw new InputError(kindOf(now), name);
-    const data = readFd(fd, limit, name, '');
+    const data = readFd(fd, limit, name, '', now.size);
     inputsRead.push({ dev: now.dev, ino: now.ino });
     return data;
   } finally {

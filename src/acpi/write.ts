@@ -13,7 +13,6 @@
  * `.dmar-tmp-lock.NAME`): removed on SIGINT, SIGTERM and SIGHUP, and a later
  * write to NAME removes those left by a process that no longer exists.
  */
-import { randomBytes } from 'node:crypto';
 import {
   closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync,
   renameSync, statSync, unlinkSync, writeSync, type Stats,
@@ -139,7 +138,9 @@ function fsyncDir(dir: string): void {
 function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, unchanged?: () => boolean): void {
   const dir = dirname(path);
   removeStaleTemporaries(dir, basename(path));
-  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}.${basename(path)}`);
+  // Math.random, not node:crypto (loading crypto costs every command ~8 ms of start): the name need
+  // only differ between runs; 'wx' below refuses to open a name that exists.
+  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}.${basename(path)}`);
   removeOnSignal(tmp);
   let fd: number | undefined;
   let renamed = false;
