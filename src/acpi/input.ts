@@ -112,13 +112,13 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 /** Read `fd` to its end, failing once more than `limit` bytes came. */
 /**
  * Read `fd` to its end, no more than `limit` bytes. `expected`, a regular
- * file's size: read into one buffer of that size (and one byte more, to see
- * the end), so a directory of tables does not allocate a megabyte per file.
+ * file's size: read into one buffer of that size, so a directory of tables
+ * does not allocate a megabyte per file.
  */
 function readFd(fd: number, limit: number, name: string, what: string, expected?: number): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
-  let buf = Buffer.allocUnsafe(Math.min(expected !== undefined ? expected + 1 : 1 << 16, limit + 1));
+  let buf = Buffer.allocUnsafe(Math.min(expected !== undefined ? Math.max(expected, 1) : 1 << 16, limit + 1));
   let len = 0;
   for (;;) {
     if (len === buf.length) {
@@ -141,6 +141,9 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
     len += n;
     total += n;
     if (total > limit) throw tooLarge(`more than ${sizeText(limit)}${what}`, limit, name);
+    // a regular file read to the size fstat gave (checked against the limit): no read more to see its end,
+    // as readFileSync does (a file that grows meanwhile is read as it was)
+    if (expected !== undefined && total === expected) break;
   }
   const last = buf.subarray(0, len);
   return chunks.length ? Buffer.concat([...chunks, last], total) : last;
