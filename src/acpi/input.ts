@@ -150,6 +150,31 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
 }
 
 /**
+ * The first `n` bytes of a regular file, read as readInputBytes reads (never a
+ * FIFO or device), and whether that is the whole file; undefined when it is
+ * no regular file or cannot be read. A directory walk tells candidates from
+ * their first bytes without reading other files whole.
+ */
+export function readInputHead(path: string, n: number): { bytes: Buffer; whole: boolean } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.allocUnsafe(Math.min(n, Math.max(st.size, 1)));
+    let len = 0;
+    for (let r; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0;) len += r;
+    const whole = st.size <= len;
+    if (whole) inputsRead.push({ dev: st.dev, ino: st.ino });
+    return { bytes: buf.subarray(0, len), whole };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
  * Every command reads its inputs here: `-` is stdin, anything else must be a
  * regular file (checked before it is opened: a FIFO with no writer or
  * /dev/zero would block or never end), and no more than the size limit

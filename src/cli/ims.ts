@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { InputError, liveRoot, readSource } from '../acpi/input.js';
+import { InputError, liveRoot } from '../acpi/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
@@ -18,7 +18,7 @@ import { VERDICTS, type Verdict } from '../ims/policy.js';
 import { batchText, decisionText } from '../ims/text.js';
 import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
-import { stdoutWrite, UsageError } from './common.js';
+import { readTableSource, stdoutWrite, UsageError } from './common.js';
 import { directoryInputs, type Input } from './inputs.js';
 
 export interface ImsOptions {
@@ -102,9 +102,10 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
   const live: LiveEvidence | undefined = root !== undefined ? liveEvidence(root) : undefined;
 
   const batch = file !== undefined && file !== '-' && isDirectory(file);
-  const inputs: Input[] = batch ? [...directoryInputs(file)]
-    : file !== undefined ? [{ name: file, load: () => readSource(file) }]
-      : [{ name: join(root!, 'sys/firmware/acpi/tables/DMAR'), load: () => readSource(join(root!, 'sys/firmware/acpi/tables/DMAR')) }];
+  // a directory is walked one file at a time, as for validate; a FILE may be JSON or iasl source too
+  const inputs: Iterable<Input> = batch ? directoryInputs(file)
+    : file !== undefined ? [{ name: file, load: () => readTableSource(file) }]
+      : [{ name: join(root!, 'sys/firmware/acpi/tables/DMAR'), load: () => readTableSource(join(root!, 'sys/firmware/acpi/tables/DMAR')) }];
 
   const tables: ImsTable[] = [];
   for (const input of inputs) {

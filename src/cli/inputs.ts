@@ -16,7 +16,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readInputBytes, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { InputError, readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
 import { readTableSource } from './common.js';
 
 /** One input: a name for messages, and how to get its source (throws InputError). */
@@ -45,21 +45,28 @@ function otherTable(name: string, data: Uint8Array): boolean {
 /** The input for one directory entry, or undefined when the file is no candidate. */
 function directoryEntry(path: string, entry: Dirent): Input | undefined {
   const name = entry.name;
+  if (!entry.isFile() && !entry.isSymbolicLink()) return undefined;
+  // a candidate is told from its name and its first 4 KiB: other files are never read whole
+  const h = readInputHead(path, 4096);
+  if (!h) return undefined; // not a regular file, or vanished since the listing
+  const first = h.bytes;
+  const text = first.toString('latin1');
+  const raw = text.startsWith(DMAR_MAGIC);
+  const dumpText = !raw && looksLikeAcpidump(text);
+  if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
   try {
-    if (!entry.isFile() && !(entry.isSymbolicLink() && statSync(path).isFile())) return undefined;
-    data = readInputBytes(path);
+    data = h.whole ? first : readInputBytes(path);
   } catch (e) {
     if (e instanceof InputError) return { name: path, load: () => { throw e; } };
-    return undefined; // vanished between listing and stat
+    return undefined; // vanished between listing and reading
   }
-  if (data.length >= 4 && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
+  if (raw && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
     // a raw table (the common case): no text to look at
     return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
   }
-  const dump = looksLikeAcpidump(data.toString('latin1', 0, 4096));
-  const candidate = dump ? /^DMAR @ /m.test(data.toString('latin1')) : RAW_NAME.test(name) && !otherTable(name, data);
-  return candidate ? { name: path, load: () => sourceFromBytes(data, path, 'binary') } : undefined;
+  if (dumpText && !/^DMAR @ /m.test(data.toString('latin1'))) return undefined;
+  return { name: path, load: () => sourceFromBytes(data, path, 'binary') };
 }
 
 /** A directory's candidates, in name order, each read when the caller reaches it. */

@@ -1,6 +1,6 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
-import { readFileSync } from 'node:fs';
-import { InputError, sourceFromBytes, type Source } from '../acpi/input.js';
+import { existsSync } from 'node:fs';
+import { InputError, readInputBytes, sourceFromBytes, type Source } from '../acpi/input.js';
 import { machineRoot } from '../machine/root.js';
 import { readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
@@ -9,14 +9,8 @@ import type { MachineNeed } from '../dmar/validate/check.js';
 
 /** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
 export function machineTable(path: string, machine: MachineFacts): Source {
-  try {
-    return sourceFromBytes(readFileSync(path), path, 'sysfs');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
-    if (code === 'EACCES') throw new InputError('cannot read the DMAR table: permission denied (run as root)', path);
-    throw e;
-  }
+  if (!existsSync(path)) throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
+  return sourceFromBytes(readInputBytes(path), path, 'sysfs');
 }
 
 export function loadMachine(spec: string): MachineFacts {

@@ -3,7 +3,7 @@
  * root, gathered once: memory map, PCI tree, IOMMU units, MADT I/O APICs, HPET,
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
-import { readFileSync } from 'node:fs';
+import { readInputBytes } from '../acpi/input.js';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
@@ -76,7 +76,7 @@ export function readIommuUnits(root: string): IommuUnit[] | undefined {
 
 export function acpiTable(root: string, signature: string): Uint8Array | undefined {
   try {
-    return new Uint8Array(readFileSync(join(root, 'sys/firmware/acpi/tables', signature)));
+    return new Uint8Array(readInputBytes(join(root, 'sys/firmware/acpi/tables', signature)));
   } catch {
     return undefined;
   }

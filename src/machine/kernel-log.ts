@@ -14,8 +14,7 @@
  * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { InputError } from '../acpi/input.js';
+import { readInputBytes } from '../acpi/input.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
 /** One line of the log, its prefixes taken off. */
@@ -471,17 +470,8 @@ export function parseKernelLog(text: string, source: string): KernelLog {
  */
 export function readKernelLog(path: string): KernelLog {
   const name = path === '-' ? 'stdin' : path;
-  let data: Buffer;
-  try {
-    if (path !== '-' && statSync(path).isDirectory()) throw new InputError('is a directory, not a kernel log', name);
-    data = readFileSync(path === '-' ? 0 : path);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputError(why, name);
-  }
-  return parseKernelLog(data.toString('latin1'), name);
+  // the one input reader: regular files and stdin only, never more than the input limit
+  return parseKernelLog(readInputBytes(path, name).toString('latin1'), name);
 }
 
 /** A remapping unit as a boot log shows it (the shape of IommuUnit, src/machine/facts.ts). */

@@ -6,7 +6,8 @@
  * Offsets and IDs: PCI Local Bus 3.0 (type 0/1 headers), PCI Express Base
  * (PCIe capability 0x10, ACS extended capability 0x000d, SR-IOV 0x0010).
  */
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { readInputBytes } from '../acpi/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
 import { listDir, readText } from './sysfs.js';
@@ -145,7 +146,7 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
   if (!at) return undefined;
   let cfg = new Uint8Array(0);
   try {
-    cfg = new Uint8Array(readFileSync(join(dir, 'config')));
+    cfg = new Uint8Array(readInputBytes(join(dir, 'config')));
   } catch {
     // no config space: the sysfs files alone
   }

@@ -40,5 +40,7 @@ export function resolveScope(tree: PciTree, segment: number, bus: number, path: 
 /** Linux's "Device scope type does not match" condition: 1 on a bridge, or 2 on a normal device. */
 export function scopeTypeMismatch(scopeType: number, d: PciDevice): boolean {
   if (d.headerType === undefined) return false;
-  return (scopeType === 1 && d.headerType !== 0) || (scopeType === 2 && d.headerType === 0);
+  // dmar_insert_dev_scope: a Bridge scope on a type-0 header is accepted when its base class is bridge (0x06:
+  // host bridges, NVMe host ports; "iommu/vt-d: Don't reject nvme host due to scope mismatch", 2020)
+  return (scopeType === 1 && d.headerType !== 0) || (scopeType === 2 && d.headerType === 0 && d.classCode >> 16 !== 0x06);
 }

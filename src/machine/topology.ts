@@ -198,7 +198,10 @@ function predictGroups(tree: PciTree): Map<string, number> {
   for (const d of tree.devices) {
     let anchor = d;
     // for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent): stop below the first ACS-isolated path
-    for (let up = parentBridge(tree, anchor); up; up = parentBridge(tree, up)) {
+    // bus numbers that loop (unconfigured bridges reading secondary bus 0) must not loop here: each bridge once
+    const seen = new Set<PciDevice>([d]);
+    for (let up = parentBridge(tree, anchor); up && !seen.has(up); up = parentBridge(tree, up)) {
+      seen.add(up);
       if (acsPathEnabled(tree, up)) break;
       anchor = up;
     }

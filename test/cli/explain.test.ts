@@ -78,7 +78,7 @@ describe('dmar explain', () => {
     expect(missing.stderr).toMatch(/^dmar: .*no-such\.log: no such file\n$/);
     const dir = dmar(['explain', LOGS]);
     expect(dir.status).toBe(2);
-    expect(dir.stderr).toMatch(/is a directory, not a kernel log\n$/);
+    expect(dir.stderr).toMatch(/: is a directory\n$/);
     const table = dmar(['explain', SP3, '--table', SP3]);
     expect(table.status).toBe(2);
     expect(table.stderr).toMatch(/^dmar: .*surface-pro-3\.log: offset 0x0.*signature/);

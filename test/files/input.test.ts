@@ -92,3 +92,26 @@ describe('the size limit', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 });
+
+describe('the machine readers and directory walks read as the commands do', () => {
+  test('a FIFO as --dmesg, or as the DMAR of a capture, is refused at once', () => {
+    const fifo = join(work, 'log-fifo');
+    execFileSync('mkfifo', [fifo]);
+    oneLine(dmar(['validate', '--dmesg', fifo, join(FIXTURES, 'server-2s.bin')]), 'is a FIFO, not a regular file');
+    const cap = join(work, 'cap');
+    execFileSync('cp', ['-r', join(FIXTURES, 'machine', 'vm-no-dmar', 'capture'), cap]);
+    execFileSync('mkfifo', [join(cap, 'root/sys/firmware/acpi/tables/DMAR')]);
+    oneLine(dmar(['validate', '--machine', cap]), 'is a FIFO, not a regular file');
+  });
+
+  test('a large file that is no candidate does not stop a directory walk', () => {
+    const dir = join(work, 'mixed');
+    execFileSync('mkdir', [dir]);
+    writeFileSync(join(dir, 'dmar.bin'), readFileSync(join(FIXTURES, 'server-2s.bin')));
+    writeFileSync(join(dir, 'notes.txt'), Buffer.alloc(17 * 1024 * 1024, 0x61));
+    const r = dmar(['validate', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 table: 0 errors');
+  });
+});
+

@@ -86,7 +86,7 @@ export const checks: Check[] = [
   }),
   defineCheck({
     id: 'DMAR-SCOPE-TYPE-MISMATCH', severity: 'error', source: ['Linux', 'fwts'], needs: 'PCI tree',
-    description: 'an Endpoint scope names a bridge, or a Bridge scope a normal device (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
+    description: 'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
     hint: 'use scope type 2 (PCI Bridge Device) for bridges and root ports, type 1 (PCI Endpoint Device) for header type 0 devices',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
