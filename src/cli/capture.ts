@@ -1,4 +1,5 @@
 /** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
+import { termText } from '../acpi/escape.js';
 import { liveRoot } from '../acpi/input.js';
 import { WriteError } from '../acpi/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
@@ -23,7 +24,7 @@ export function manifestSummary(dir: string, m: Manifest): string {
     lines.push(`  ${i.status}: ${i.item} (${i.path}): ${i.reason ?? ''}`);
   }
   for (const [why, n] of notes) lines.push(`  partial: ${n} item${n === 1 ? '' : 's'}: ${why}`);
-  return lines.map((l) => l.replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))).join('\n') + '\n';
+  return lines.map(termText).join('\n') + '\n';
 }
 
 export function run(opts: { output?: string; json?: boolean }): number {
