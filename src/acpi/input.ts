@@ -107,7 +107,7 @@ function readError(e: unknown, name: string): InputError {
   return ie;
 }
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Read `fd` to its end, failing once more than `limit` bytes came. */
 /**

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isInputFile } from './input.js';
+import { isInputFile, pause } from './input.js';
 
 export class WriteError extends Error {
   constructor(message: string, readonly file: string) {
@@ -101,7 +101,6 @@ function removeStaleTemporaries(dir: string, name: string): void {
 
 // ---- writing ------------------------------------------------------------------
 
-const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Write all of `buf`, waiting out EAGAIN (a non-blocking pipe or FIFO whose reader is slow). */
 export function writeAll(fd: number, buf: Uint8Array): void {

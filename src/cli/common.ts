@@ -6,6 +6,9 @@ import { DmarError } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
 import { compileSource } from '../dmar/source.js';
 
+/** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
+export const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
+
 /** A failure the CLI reports in one line with exit status 2. */
 export class UsageError extends Error {}
 

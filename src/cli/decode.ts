@@ -1,8 +1,7 @@
-import { statSync } from 'node:fs';
 import { termText } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
 import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, UsageError, writeOutput, type Loaded } from './common.js';
-import { tableInputs } from './inputs.js';
+import { isDirectory, tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
 
 export interface DecodeOpts {
@@ -54,13 +53,6 @@ function banner(format: Format, name: string): string {
   return format === 'iasl' ? `/* ==> ${shown.replace(/\*\//g, '*\\/')} <== */\n` : `==> ${shown} <==\n`;
 }
 
-const isDirectory = (p: string) => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
 
 /** --lenient: the table however far it frames, its breaks on stderr and marked in the output. */
 function decodeLenient(loaded: Loaded): Mark[] {

@@ -3,10 +3,10 @@
  * verdicts with their reasons; a directory gives one row per table and
  * policy and a summary; `--expect POLICY=VERDICT` gates CI on a verdict.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { InputError, liveRoot } from '../acpi/input.js';
+import { liveRoot } from '../acpi/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
@@ -18,8 +18,8 @@ import { VERDICTS, type Verdict } from '../ims/policy.js';
 import { batchText, decisionText } from '../ims/text.js';
 import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
-import { readTableSource, stdoutWrite, UsageError } from './common.js';
-import { directoryInputs, type Input } from './inputs.js';
+import { EXIT, failureLine, readTableSource, stdoutWrite, UsageError } from './common.js';
+import { directoryInputs, isDirectory, type Input } from './inputs.js';
 
 export interface ImsOptions {
   policy: string;
@@ -35,7 +35,6 @@ export interface ImsOptions {
   json?: boolean;
 }
 
-const EXIT = { OK: 0, DIFFERENT: 1, BAD_INPUT: 2 } as const;
 
 function commandLine(opts: ImsOptions): CommandLineEvidence {
   const cli: CommandLineEvidence = {};
@@ -66,13 +65,6 @@ function parseExpect(list: readonly string[], kernel: Kernel | undefined): Expec
   });
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The table of one input, strictly decoded; a defect names the input. */
 function tableOf(input: Input) {
@@ -85,11 +77,6 @@ function tableOf(input: Input) {
   }
 }
 
-function errorLine(e: unknown): string | undefined {
-  if (e instanceof DmarError) return e.oneLine();
-  if (e instanceof InputError) return `${e.file}: ${e.offset >= 0 ? `offset 0x${e.offset.toString(16)}: ` : ''}${e.message}`;
-  return undefined;
-}
 
 export async function run(file: string | undefined, opts: ImsOptions): Promise<number> {
   // A machine root: a capture (--machine DIR), the running machine (--machine live, or no FILE).
@@ -120,7 +107,7 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
         name = t.name;
         gathered = gatherEvidence({ table: t.table, tableSource: t.name, live, cli });
       } catch (e) {
-        const line = errorLine(e);
+        const line = failureLine(e);
         if (line === undefined || !batch) throw e;
         tables.push({ input: input.name, error: line });
         continue;
@@ -156,5 +143,5 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
     process.stderr.write(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
   }
   for (const t of tables) if (t.error !== undefined) process.stderr.write(`dmar: ${termText(t.error)}\n`);
-  return bad ? EXIT.BAD_INPUT : failed.length ? EXIT.DIFFERENT : EXIT.OK;
+  return bad ? EXIT.BAD_INPUT : failed.length ? EXIT.FINDINGS : EXIT.OK;
 }

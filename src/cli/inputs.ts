@@ -83,6 +83,15 @@ export function* directoryInputs(dir: string): Generator<Input> {
   if (!any) yield { name: dir, load: () => { throw new InputError('no DMAR table in this directory', dir); } };
 }
 
+/** Whether `p` names a directory (false when it names nothing). */
+export function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Every input named by `args` (none: the running machine's table), directories expanded lazily. */
 export function* tableInputs(args: readonly string[]): Generator<Input> {
   if (!args.length) {
@@ -94,13 +103,8 @@ export function* tableInputs(args: readonly string[]): Generator<Input> {
       yield { name: 'stdin', load: () => readTableSource('-') };
       continue;
     }
-    let dir = false;
-    try {
-      dir = statSync(a).isDirectory();
-    } catch {
-      // readTableSource reports the missing file
-    }
-    if (dir) yield* directoryInputs(a);
+    // a missing path is not a directory: readTableSource reports it
+    if (isDirectory(a)) yield* directoryInputs(a);
     else yield { name: a, load: () => readTableSource(a) };
   }
 }

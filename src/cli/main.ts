@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
+import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
@@ -15,7 +15,7 @@ import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dma
 const VERSION = '0.1.0';
 
 /** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
-export const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
+export { EXIT } from './common.js';
 
 function lazy<A extends unknown[]>(load: () => Promise<{ run: (...a: A) => Promise<number | void> | number | void }>) {
   return async (...args: A) => {

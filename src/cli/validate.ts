@@ -15,7 +15,7 @@ import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
-import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { EXIT, stdoutWrite, UsageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
 import { acpiTable, withKernelLog, type MachineFacts } from '../machine/facts.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
@@ -34,8 +34,6 @@ export interface ValidateOpts {
   dmesg?: string;
 }
 
-/** Exit status (as in main.ts): findings at or above --fail-on, or an input that is no DMAR table. */
-const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
 
 /** The inputs named (none: the table of --machine's root, else this machine's), directories walked one file at a time. */
 function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input> {
