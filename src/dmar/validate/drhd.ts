@@ -71,7 +71,7 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
       for (let k = 0; k < n; k++) {
         const a = units[k]!;
         if (k === i || a.lo === b.lo || !(b.lo < a.hi && a.lo < b.hi)) continue;
-        if (out[i] < 0 || a.l.index < out[i]!) out[i] = a.l.index;
+        if (out[i]! < 0 || a.l.index < out[i]!) out[i] = a.l.index;
       }
     }
     return out;
