@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Parser } from 'binary-parser';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** @param {string} p */
 const dist = (p) => join(root, 'dist/src', p);
 const { decodeDmar } = await import(dist('dmar/decode.js'));
 const { encodeDmar } = await import(dist('dmar/encode.js'));
@@ -30,7 +31,9 @@ const haveCorpus = existsSync(corpusDir);
 const srcDir = haveCorpus ? corpusDir : fixtureDir;
 const files = readdirSync(srcDir).filter((f) => f.endsWith(haveCorpus ? '.dmar' : '.bin')).sort().map((f) => join(srcDir, f));
 const tables = files.map((f) => readFileSync(f));
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+/** @param {number[]} xs */
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] ?? NaN; };
+/** @param {number} x */
 const fmt = (x, d = 1) => x.toFixed(d);
 const bin = join(root, 'bin/dmar.js');
 const work = mkdtempSync(join(tmpdir(), 'dmar-bench-'));
@@ -42,7 +45,15 @@ const nproc = spawnSync('nproc').stdout?.toString().trim() || String(cpus().leng
 console.log(`dmar bench on ${process.version}, ${nproc} cores (${cpuModel}), ${haveCorpus ? `the shared corpus (${tables.length} real tables)` : `the fixtures (${tables.length} tables; ../shared is absent)`}`);
 console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
-/** Run a command; wall ms and CPU ms (user + sys of the child, when /usr/bin/time is there). */
+/** @typedef {{ wall: number, cpu: number }} Timing */
+
+/**
+ * Run a command; wall ms and CPU ms (user + sys of the child, when /usr/bin/time is there).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, cwd?: string, ok?: (number | null)[] }} [opts]
+ * @returns {Timing}
+ */
 function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
   const timeFile = join(work, 'time.txt');
   const [c, a] = haveTime ? ['/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
@@ -55,19 +66,27 @@ function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
   return { wall, cpu };
 }
 
-/** Interleave the commands `n` times; medians of wall and CPU per label. */
+/**
+ * Interleave the commands `n` times; medians of wall and CPU per label.
+ * @template {Record<string, () => Timing>} C
+ * @param {number} n
+ * @param {C} cmds
+ * @returns {{ [K in keyof C]: Timing }}
+ */
 function compare(n, cmds) {
+  /** @type {Record<string, { wall: number[], cpu: number[] }>} */
   const out = Object.fromEntries(Object.keys(cmds).map((k) => [k, { wall: [], cpu: [] }]));
   for (const [, f] of Object.entries(cmds)) f(); // warm the page cache
   for (let i = 0; i < n; i++) {
     for (const [k, f] of Object.entries(cmds)) {
       const r = f();
-      out[k].wall.push(r.wall);
-      out[k].cpu.push(r.cpu);
+      out[k]?.wall.push(r.wall);
+      out[k]?.cpu.push(r.cpu);
     }
   }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { wall: median(v.wall), cpu: median(v.cpu) }]));
+  return /** @type {{ [K in keyof C]: Timing }} */ (Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { wall: median(v.wall), cpu: median(v.cpu) }])));
 }
+/** @param {string} label @param {Timing} r @param {Timing} [base] */
 const show = (label, r, base) =>
   console.log(`  ${label.padEnd(44)}${fmt(r.wall, 0).padStart(7)} ms wall${haveTime ? `  ${fmt(r.cpu, 0).padStart(6)} ms cpu` : ''}` +
     (base ? `   ${fmt(r.wall / base.wall, 2)}x wall${haveTime ? `, ${fmt(r.cpu / base.cpu, 2)}x cpu` : ''}` : ''));
@@ -104,8 +123,9 @@ show('dmar validate FILE', cold.validateO, cold.bareO);
   let p = new Parser().endianness('little');
   for (const f of drhd.fields) p = f.size === 1 ? p.uint8(f.key) : f.size === 2 ? p.uint16le(f.key) : p.uint64le(f.key);
   const ours = fieldParser(drhd.fields);
-  const bytes = tables[0].subarray(52, 64);
+  const bytes = /** @type {Buffer} */ (tables[0]).subarray(52, 64);
   const n = 500_000;
+  /** @param {(b: Uint8Array) => any} parse @returns {[number, number]} */
   const time = (parse) => {
     let sink = 0;
     for (let i = 0; i < 10_000; i++) sink += parse(bytes).segment;
@@ -121,9 +141,10 @@ show('dmar validate FILE', cold.validateO, cold.bareO);
 
 // --- in-process throughput ---------------------------------------------------
 const N = 10_000;
-const replicated = Array.from({ length: N }, (_, i) => tables[i % tables.length]);
+const replicated = Array.from({ length: N }, (_, i) => /** @type {Buffer} */ (tables[i % tables.length]));
+/** @param {string} label @param {(x: Buffer) => unknown} fn */
 function throughput(label, fn) {
-  for (let i = 0; i < 300; i++) fn(replicated[i]);
+  for (let i = 0; i < 300; i++) fn(/** @type {Buffer} */ (replicated[i]));
   const t = process.hrtime.bigint();
   for (const x of replicated) fn(x);
   const s = Number(process.hrtime.bigint() - t) / 1e9;
@@ -136,10 +157,11 @@ throughput('decode + JSON', (x) => JSON.stringify(toJson(decodeDmar(x).table, x)
 throughput('validate', (x) => validateBytes(x));
 
 // --- batches against the floor and iasl ---------------------------------------
+/** @param {number} n @param {string} ext */
 function corpusCopy(n, ext) {
   const dir = join(work, `t${n}${ext}`);
   mkdirSync(dir);
-  for (let i = 0; i < n; i++) copyFileSync(files[i % files.length], join(dir, `t${String(i).padStart(6, '0')}${ext}`));
+  for (let i = 0; i < n; i++) copyFileSync(/** @type {string} */ (files[i % files.length]), join(dir, `t${String(i).padStart(6, '0')}${ext}`));
   return dir;
 }
 const iaslV = spawnSync('iasl', ['-v'], { timeout: 10_000, killSignal: 'SIGKILL' });

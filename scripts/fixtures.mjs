@@ -12,6 +12,7 @@ import { buildFixture } from '../dist/src/dmar/fixture.js';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures');
 const check = process.argv.includes('--check');
 let stale = 0;
+/** @param {string} dir */
 function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);

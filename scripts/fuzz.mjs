@@ -19,7 +19,7 @@ for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const value = () => {
     if (i + 1 >= args.length) usage(`${a} needs a value`);
-    return args[++i];
+    return /** @type {string} */ (args[++i]);
   };
   if (a === '--runs') opts.runs = integer(a, value());
   else if (a === '--seed') opts.seed = integer(a, value()) >>> 0;
@@ -31,11 +31,13 @@ for (let i = 0; i < args.length; i++) {
   else usage(`unknown argument ${JSON.stringify(a)}`);
 }
 
+/** @param {string} name @param {string} s */
 function integer(name, s) {
   if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) usage(`${name}: ${JSON.stringify(s)} is not a non-negative integer`);
   return Number(s);
 }
 
+/** @param {string} [msg] @returns {never} */
 function usage(msg) {
   if (msg) console.error(`fuzz: ${msg}`);
   console.error('usage: npm run fuzz -- [--runs N] [--seed S] [--corpus DIR] [--slow-ms MS] [--no-save] [--save-all]');

@@ -29,6 +29,7 @@ for (const name of readdirSync(base).sort()) {
     if (existsSync(log)) {
       copyFileSync(log, join(out, 'dmesg.txt'));
       const item = m.items.find((i) => i.item === 'kernel log');
+      if (!item) throw new Error(`${out}: the capture has no kernel log item`);
       Object.assign(item, { status: 'ok', reason: undefined, bytes: readFileSync(log).length });
       m.summary.kernelLog = 'ok';
     }

@@ -3,10 +3,20 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ROOT } from './helpers.js';
 
-test('the sources type-check in strict mode', () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--noEmit'], {
+const tsc = (project: string) =>
+  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project), '--noEmit', '--pretty', 'false'], {
     encoding: 'utf8',
   });
+
+test('the sources type-check in strict mode', () => {
+  const r = tsc('tsconfig.json');
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);
-});
+}, 180_000);
+
+// the tests, the scripts and the bench (.mjs, checked through their JSDoc) with the same flags
+test('the tests, scripts and bench type-check too', () => {
+  const r = tsc('tsconfig.check.json');
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}, 180_000);

@@ -183,7 +183,7 @@ describe('tables that do not decode cleanly', () => {
     const p = copy(QEMU);
     const b = read(p);
     b[4] = 0x60;
-    b[9] ^= 0xff;
+    b[9]! ^= 0xff;
     writeFileSync(p, b);
     const r = dmar(['fix', p]);
     expect(r.status, r.stderr).toBe(0);

@@ -37,7 +37,7 @@ describe.skipIf(!HAVE_CORPUS)('on all corpus tables', () => {
       expect(same.header.length + same.dmar.length + same.structures.length + same.tail.length, id).toBe(0);
       for (const at of offsets(bytes.length, 12, n + 1)) {
         const other = new Uint8Array(bytes);
-        other[at] ^= 0x5a;
+        other[at]! ^= 0x5a;
         let notDmar = false;
         try {
           decodeDmar(other, { strict: false });
@@ -192,7 +192,7 @@ describe('output', () => {
 
   test('fix output is checked by diff: a repaired Checksum is the only difference', () => {
     const bad = new Uint8Array(qemu);
-    bad[9] ^= 1;
+    bad[9]! ^= 1;
     const d = diffTables(bad, fixTable(bad).bytes);
     expect(fieldsOf(d)).toEqual(['checksum']);
   });

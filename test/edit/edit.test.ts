@@ -127,7 +127,7 @@ describe('edits on fixtures', () => {
     const added = setVirtDescriptor(qemu, { virtualized: true, features: ['ims'] }).bytes;
     const at = u32(qemu, 4);
     const dirty = new Uint8Array(added);
-    dirty[at + 5] |= 0x80; // a reserved Flags bit
+    dirty[at + 5]! |= 0x80; // a reserved Flags bit
     dirty[at + 31] = 0x40; // Supported Features bit 62, reserved
     dirty[at + 6] = 0x55; // Reserved
     const base = fixTable(dirty).bytes;
@@ -233,7 +233,7 @@ describe('tables that do not decode cleanly', () => {
     }
     // A Table Length 4 bytes past the data: the descriptor goes at the end of the data, where the walk finds it.
     const long = new Uint8Array(qemu);
-    long[4] += 4;
+    long[4]! += 4;
     expect(() => setVirtDescriptor(long, { virtualized: true })).toThrow(/runs past the end of the data/);
     const v = setVirtDescriptor(long, { virtualized: true }, { force: true });
     expect(u32(v.bytes, 4)).toBe(qemu.length + 4 + 32);

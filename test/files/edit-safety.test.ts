@@ -57,7 +57,7 @@ describe('write-protected files', () => {
     const { dir, p } = fresh(0o444);
     for (const args of [['set-flag', 'ims-optout', p], ['virt', 'set', '--virtualized', p], ['fix', p]]) {
       const tampered = Buffer.from(original);
-      tampered[9] ^= 1; // a wrong checksum, so that fix has something to change
+      tampered[9]! ^= 1; // a wrong checksum, so that fix has something to change
       if (args[0] === 'fix') {
         chmodSync(p, 0o644);
         writeFileSync(p, tampered);
@@ -254,7 +254,7 @@ describe('concurrent edits and kills', () => {
 
   test('an edit ended by SIGTERM leaves the old or the new table and no temporary file (16 kills)', async () => {
     const edited = Buffer.from(original);
-    edited[37] |= IMS_OPTOUT;
+    edited[37]! |= IMS_OPTOUT;
     edited[9] = (edited[9]! - IMS_OPTOUT) & 0xff;
     const kills = Array.from({ length: 16 }, async (_, i) => {
       const { dir, p } = fresh();
