@@ -163,7 +163,7 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
     if (!st.isFile()) return undefined;
     const buf = Buffer.allocUnsafe(Math.min(n, Math.max(st.size, 1)));
     let len = 0;
-    for (let r; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0;) len += r;
+    for (let r: number; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0;) len += r;
     const whole = st.size <= len;
     if (whole) inputsRead.push({ dev: st.dev, ino: st.ino });
     return { bytes: buf.subarray(0, len), whole };

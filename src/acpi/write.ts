@@ -206,7 +206,10 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     if (st && isInputFile(st)) throw new WriteError('is an input of this command: not overwritten (write elsewhere, or edit in place without -o)', path);
-    if (!st || st.isFile()) return replaceRegular(target, buf, st);
+    if (!st || st.isFile()) {
+      replaceRegular(target, buf, st);
+      return;
+    }
     if (st.isDirectory()) throw new WriteError('cannot write: is a directory', path);
     if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) throw new WriteError('cannot write: not a regular file, device or FIFO', path);
     // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting for ever

@@ -129,7 +129,7 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
   }
   if (file === '-' && opts.table === '-') throw new UsageError('explain: the log and --table cannot both be stdin');
   const log = readKernelLog(file);
-  let view;
+  let view: ReturnType<typeof tableView> | undefined;
   if (opts.table !== undefined) {
     const src = readSource(opts.table);
     try {

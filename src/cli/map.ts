@@ -8,7 +8,7 @@ import { tableAndMachine } from './report.js';
 
 export async function run(file: string | undefined, opts: { machine?: string; dmesg?: string; json?: boolean }): Promise<number> {
   const { source, machine } = await tableAndMachine(file, opts);
-  let table;
+  let table: ReturnType<typeof decodeDmar>['table'];
   try {
     table = decodeDmar(source.bytes, { strict: false }).table;
   } catch (e) {

@@ -130,6 +130,7 @@ export function jsonSchema(): S {
       ...rowsSchema(DMAR_FIELDS),
       structures: {
         type: 'array',
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keywords
         items: { if: { required: ['raw'] }, then: raw, else: { anyOf: STRUCTS.map(structSchema) } },
       },
       trailing: { ...HEX_BYTES, description: 'bytes inside Table Length after the last structure' },

@@ -158,7 +158,9 @@ export function writeMachineRoot(spec: MachineSpec, root: string): void {
     put(root, `${dir}/config`, configBytes(d));
     if (d.driver) link(root, `${dir}/driver`, `../../../bus/pci/drivers/${d.driver}`);
     if (d.physfn) link(root, `${dir}/physfn`, `../${d.physfn}`);
-    (d.virtfns ?? []).forEach((vf, i) => link(root, `${dir}/virtfn${i}`, `../${vf}`));
+    (d.virtfns ?? []).forEach((vf, i) => {
+      link(root, `${dir}/virtfn${i}`, `../${vf}`);
+    });
     if (d.virtfns) put(root, `${dir}/sriov_numvfs`, `${d.virtfns.length}\n`);
     if (d.iommuGroup) link(root, `${dir}/iommu_group`, `../../../../kernel/iommu_groups/${d.iommuGroup}`);
   }

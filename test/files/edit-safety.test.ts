@@ -262,7 +262,7 @@ describe('concurrent edits and kills', () => {
       const r = await start(['set-flag', 'ims-optout', p], (kill) => {
         if (i % 2 === 0) {
           const w = watch(dir, (_e, name) => {
-            if (name && name.startsWith('.dmar-tmp-')) {
+            if (name?.startsWith('.dmar-tmp-')) {
               kill();
               w.close();
             }

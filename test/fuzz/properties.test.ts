@@ -109,7 +109,7 @@ describe('models built from the schema rows', () => {
     const seeds = loadSeeds(ROOT);
     fc.assert(fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
       const bytes = mutate(seeds[i]!.bytes, new Prng(s)).bytes;
-      let table;
+      let table: ReturnType<typeof decodeDmar>['table'];
       try {
         table = decodeDmar(bytes, { strict: false }).table;
       } catch (e) {

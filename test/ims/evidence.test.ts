@@ -161,7 +161,9 @@ describe('derived facts', () => {
 
 describe('live evidence', () => {
   const roots: string[] = [];
-  afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
   function fakeRoot(files: Record<string, string>): string {
     const root = mkdtempSync(join(tmpdir(), 'dmar-ims-live-'));
     roots.push(root);

@@ -163,7 +163,9 @@ export class Context {
     let hit = this.scopesMemo.get(of);
     if (!hit) {
       hit = [];
-      for (const l of of) (l.s.scopes ?? []).forEach((sc, j) => hit!.push({ l, sc, j }));
+      for (const l of of) (l.s.scopes ?? []).forEach((sc, j) => {
+        hit!.push({ l, sc, j });
+      });
       this.scopesMemo.set(of, hit);
     }
     return hit;
