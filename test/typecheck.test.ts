@@ -20,3 +20,11 @@ test('the tests, scripts and bench type-check too', () => {
   expect(r.stdout + r.stderr).toBe('');
   expect(r.status).toBe(0);
 }, 180_000);
+
+// npm run lint's second half: Biome's recommended rules (biome.jsonc), warnings included
+test("Biome's linter finds nothing", () => {
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/biome'), ['lint', '--error-on-warnings', '--reporter=github', ROOT], { cwd: ROOT, encoding: 'utf8' });
+  // one `::error`, `::warning` or `::notice` line per finding
+  expect((r.stdout + r.stderr).split('\n').filter((l) => l.startsWith('::'))).toEqual([]);
+  expect(r.status).toBe(0);
+}, 180_000);
