@@ -9,7 +9,7 @@ import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
-import { e820Kind, parseKernelRelease, type KernelLog } from './kernel-log.js';
+import { e820Kind, parseKernelRelease, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
@@ -94,6 +94,18 @@ export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
   return { number: table[HPET_NUMBER_AT]!, address: (hi << 32n) | lo };
 }
 
+/**
+ * The kernel release (proc/sys/kernel/osrelease), with the upstream stable patch
+ * level from proc/version where a distribution names its kernels otherwise
+ * (Debian's 5.10.0-18-amd64 is "Debian 5.10.140-1" there): the RMRR rule changed
+ * in a stable release.
+ */
+export function readKernel(root: string): KernelVersion | undefined {
+  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
+  if (!rel) return undefined;
+  return upstreamPatch(parseKernelRelease(rel), readText(join(root, 'proc/version')) ?? '');
+}
+
 /** Read every fact a machine root offers. */
 export function readMachine(root: string, source: string): MachineFacts {
   const facts: MachineFacts = { source, root };
@@ -108,8 +120,7 @@ export function readMachine(root: string, source: string): MachineFacts {
   const hpet = acpiTable(root, 'HPET');
   const h = hpet && hpetInfo(hpet);
   if (h) facts.hpets = [h];
-  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
-  const k = rel ? parseKernelRelease(rel) : undefined;
+  const k = readKernel(root);
   if (k) facts.kernel = k;
   const cmdline = readText(join(root, 'proc/cmdline'));
   if (cmdline !== undefined) facts.cmdline = cmdline;

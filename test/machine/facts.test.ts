@@ -6,6 +6,7 @@ import { readMachine, withKernelLog } from '../../src/machine/facts.js';
 import { parseKernelLog } from '../../src/machine/kernel-log.js';
 import { validateBytes } from '../../src/dmar/validate/index.js';
 import { FIXTURES } from '../helpers.js';
+import { machineFromSpec } from './machines.js';
 
 const CAPTURE = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
 
@@ -25,4 +26,24 @@ test('the same RMRR passes under a 6.1 boot log whose BIOS-e820 map has it in AC
   expect(merged.kernel?.release).toBe('6.1.0-26-amd64');
   expect(merged.memoryMap?.origin).toBe('dmesg-e820');
   expect(ids(merged)).toEqual([]);
+});
+
+test('a Debian kernel is judged by the upstream release in proc/version, not the 0 of its osrelease', () => {
+  const table = readFileSync(join(CAPTURE, 'root/sys/firmware/acpi/tables/DMAR'));
+  const spec = JSON.parse(readFileSync(join(CAPTURE, '..', 'machine.spec.json'), 'utf8'));
+  spec.dmar = undefined;
+  const capture = readMachine(join(CAPTURE, 'root'), 'capture');
+  expect(capture.kernel).toMatchObject({ release: '5.10.0-18-amd64', major: 5, minor: 10, patch: 140 });
+  // Debian 11's 5.10.0-27 is upstream 5.10.205: past the NVS backport (5.10.152), so the RMRR in ACPI NVS passes
+  const later = machineFromSpec({
+    ...spec,
+    osrelease: '5.10.0-27-amd64',
+    version: 'Linux version 5.10.0-27-amd64 (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP Debian 5.10.205-2 (2023-12-31)',
+  });
+  expect(later.kernel).toMatchObject({ major: 5, minor: 10, patch: 205 });
+  expect(validateBytes(table, { machine: later }).map((f) => f.id)).toEqual([]);
+  // without proc/version the same release reads as 5.10.0: the rule before the backport
+  const bare = machineFromSpec({ ...spec, osrelease: '5.10.0-27-amd64', version: undefined });
+  expect(bare.kernel?.patch).toBe(0);
+  expect(validateBytes(table, { machine: bare }).map((f) => f.id)).toEqual(['DMAR-RMRR-NOT-RESERVED']);
 });
