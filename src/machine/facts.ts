@@ -4,12 +4,13 @@
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
 import { readInputBytes } from '../acpi/input.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
-import { e820Kind, parseKernelRelease, upstreamPatch, type KernelLog } from './kernel-log.js';
+import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
@@ -141,4 +142,23 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
   if (log.kernel) out.kernel = log.kernel;
   if (log.commandLine !== undefined) out.cmdline = log.commandLine;
   return out;
+}
+
+/**
+ * A boot log over a machine's facts (`--dmesg LOG`, or the dmesg.txt a capture
+ * keeps): the log's memory map, kernel edits and kernel win (withKernelLog); the
+ * IOMMU units it printed stand in when the machine shows none.
+ */
+export function withBootLog(log: KernelLog, base?: MachineFacts): MachineFacts {
+  const facts = withKernelLog(log, base);
+  const units = logUnits(log);
+  if (!facts.units && units.length) facts.units = units;
+  return facts;
+}
+
+/** A capture directory's facts: its root/, then the kernel log `dmar capture` kept beside it (dmesg.txt), when it did. */
+export function readCapture(dir: string, root: string, source: string): MachineFacts {
+  const facts = readMachine(root, source);
+  const log = join(dir, 'dmesg.txt');
+  return existsSync(log) ? withBootLog(readKernelLog(log), facts) : facts;
 }
