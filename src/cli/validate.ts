@@ -148,7 +148,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
     if (results.some((r) => r.error)) status = EXIT.BAD_INPUT;
     else if (results.some((r) => r.findings.some((f) => atLeast(f.severity, opts.failOn)))) status = EXIT.FINDINGS;
   }
-  if (opts.output) {
+  if (opts.output && opts.output !== '-') {
     writeOutput(opts.output, out);
     // not "dmar: ...": that prefix is an error's, and this line is printed on success too
     if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
