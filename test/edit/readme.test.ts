@@ -1,4 +1,4 @@
-// The README's editing example is real output: every `$ command` in it is run
+// The manual's editing example (docs/edit.md) is real output: every `$ command` in it is run
 // again, in order, in a scratch directory, and must print what the README shows.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { ROOT } from '../helpers.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('### Worked example: from QEMU');
-const end = readme.indexOf('### JSON', start);
+const readme = readFileSync(join(ROOT, 'docs', 'edit.md'), 'utf8');
+const start = readme.indexOf('## Worked example: from QEMU');
+const end = readme.indexOf('## JSON', start);
 const example = readme.slice(start, end);
 
 interface Step {
@@ -37,7 +37,7 @@ function steps(): Step[] {
 const work = mkdtempSync(join(tmpdir(), 'dmar-readme-edit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-test('the worked example in the README is what the commands print', () => {
+test('the worked example in the manual is what the commands print', () => {
   const all = steps();
   expect(all.length).toBeGreaterThanOrEqual(15);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
