@@ -1,12 +1,11 @@
 // The README is the front door: one screen, the two set-up commands, and a tour whose output is
 // what the commands print now (every `$ ` line is run again, in order, in one shell).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { dmar, ROOT } from '../helpers.js';
-import { docText } from './pages.js';
+import { docText, runTranscript } from './pages.js';
 
 const readme = docText('README.md');
 
@@ -57,20 +56,9 @@ test('the tour is what the commands print, stderr and exit status included', () 
   // six dmar commands, and `echo $?` for the status of the one before it
   expect(steps.filter((s) => s.command.includes('npx dmar '))).toHaveLength(6);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
-  const script = [
-    `npx() { if [ "$1" = dmar ]; then shift; "${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" "$@"; else command npx "$@"; fi; }`,
-    'st=0',
-  ];
-  steps.forEach((s, i) => {
-    const cmd = s.command === 'echo $?' ? 'echo $st' : s.command;
-    script.push(`echo "@@step ${i}"`, `{ ${cmd} ; } 2>&1; st=$?`);
-  });
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR') env[k] = v;
-  env.NO_COLOR = '1';
-  const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: work, env, encoding: 'utf8' });
+  const r = runTranscript(steps.map((s) => s.command), work);
   expect(r.stderr).toBe('');
-  const outputs = r.stdout.split(/^@@step \d+\n/m).slice(1);
+  const outputs = r.outputs;
   expect(outputs).toHaveLength(steps.length);
   steps.forEach((s, i) => expect(outputs[i], `$ ${s.command}`).toBe(s.expected));
 });

@@ -1,10 +1,10 @@
 // The manual's editing example (docs/edit.md) is real output: every `$ command` in it is run
 // again, in order, in a scratch directory, and must print what the README shows.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { runTranscript } from '../docs/pages.js';
 import { ROOT } from '../helpers.js';
 
 const readme = readFileSync(join(ROOT, 'docs', 'edit.md'), 'utf8');
@@ -42,17 +42,9 @@ test('the worked example in the manual is what the commands print', () => {
   expect(all.length).toBeGreaterThanOrEqual(15);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
   // One shell for the whole example, so files carry over; `echo $?` reads the status of the command before it.
-  const script = [`dmar() { "${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" "$@"; }`, 'st=0'];
-  all.forEach((s, i) => {
-    const cmd = s.command === 'echo $?' ? 'echo $st' : s.command;
-    script.push(`echo "@@step ${i}"`, `{ ${cmd} ; } 2>&1; st=$?`);
-  });
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR') env[k] = v;
-  env.NO_COLOR = '1';
-  const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: work, env, encoding: 'utf8' });
+  const r = runTranscript(all.map((s) => s.command), work);
   expect(r.stderr).toBe('');
-  const outputs = r.stdout.split(/^@@step \d+\n/m).slice(1);
+  const outputs = r.outputs;
   expect(outputs).toHaveLength(all.length);
   all.forEach((s, i) => {
     expect(outputs[i]!.replace(/\n+$/, ''), `$ ${s.command}`).toBe(s.expected);
