@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { catalogueMarkdown, CHECKS } from '../../src/dmar/validate/index.js';
 import { acpidumpText, madtWithIoapics } from '../dmar/validate/tables.js';
+import { section as docSection } from '../docs/pages.js';
 import { dmar, FIXTURES, ROOT } from '../helpers.js';
 
 const INVALID = join(FIXTURES, 'invalid');
@@ -222,7 +223,7 @@ describe('the catalogue', () => {
 
   test('docs/checks.md is generated from the catalogue and up to date', () => {
     expect(readFileSync(join(ROOT, 'docs', 'checks.md'), 'utf8')).toBe(catalogueMarkdown());
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\n${CHECKS.length} checks, each with a stable ID`);
+    expect(readFileSync(join(ROOT, 'docs', 'validate.md'), 'utf8')).toContain(`\n${CHECKS.length} checks, each with a stable ID`);
   });
 
   test('IDs are stable-looking and unique; every check says how to fix it', () => {
@@ -251,10 +252,9 @@ describe('the live system', () => {
   });
 });
 
-describe('the README', () => {
+describe('the manual', () => {
   test('the pasted example of the validate section is what the command prints, exit status included', () => {
-    const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = text.slice(text.indexOf('<!-- section: validate -->'));
+    const section = docSection('validate');
     const block = /```\n\$ npx dmar (validate [^\n]+)\n([\s\S]*?)\$ echo \$\?\n(\d+)\n```/.exec(section);
     expect(block).not.toBeNull();
     const r = dmar(block![1]!.split(' '));

@@ -55,6 +55,8 @@ const escapeCell = (s: string) => s.replace(/\|/g, '\\|');
 /** docs/checks.md: generated from the catalogue (scripts/checks-doc.mjs), tested to be current. */
 export function catalogueMarkdown(): string {
   const lines = [
+    '[dmar](../README.md) › [docs](README.md)',
+    '',
     '# `dmar validate` checks',
     '',
     '<!-- generated from src/dmar/validate/ by `node scripts/checks-doc.mjs` (after a build): do not edit -->',
