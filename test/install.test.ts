@@ -22,7 +22,9 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
   expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/dmar.js', 'bin/package.json', 'dist/cli/dmar.cjs', 'dist/src/index.js', 'schema/dmar.schema.json']));
-  expect(files.filter((f) => /^(src|test|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
+  expect(files.filter((f) => /^(src|test|tools|build|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
+  // the test tooling (tools/: fuzzer, fixture builders) is not in the package, not even compiled
+  expect(files.filter((f) => /^dist\/(src\/fuzz\/|src\/dmar\/fixture|tools\/)/.test(f))).toEqual([]);
 
   const prefix = join(work, 'prefix');
   const inst = npm(['install', '-g', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, info!.filename)], work);

@@ -7,11 +7,14 @@ import { catalogueMarkdown, CHECKS } from '../../src/dmar/validate/index.js';
 import { acpidumpText, madtWithIoapics } from '../dmar/validate/tables.js';
 import { section as docSection } from '../docs/pages.js';
 import { dmar, FIXTURES, ROOT } from '../helpers.js';
+import { invalidDoc, invalidFixture } from '../../tools/fixtures/invalid.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 const bad = (id: string) => join(INVALID, `${id}.bin`);
-const VALID = join(FIXTURES, 'invalid', 'DMAR-HDR-REVISION.json'); // a JSON source (its table has one warning)
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-validate-'));
+/** A JSON source (its table has one warning): the DMAR-HDR-REVISION fixture's document, from its generator. */
+const VALID = join(tmp(), 'DMAR-HDR-REVISION.json');
+writeFileSync(VALID, JSON.stringify(invalidDoc(invalidFixture('DMAR-HDR-REVISION')), null, 2));
 
 /** A table with no finding at all: the invalid fixtures' baseline, encoded by the CLI. */
 function cleanTable(): string {

@@ -5,21 +5,21 @@
  * bytes; the validator reports every framing problem the decoder finds.
  * Each violation is a Failure naming the property it breaks.
  */
-import { checksumValid } from '../acpi/header.js';
-import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
-import { diffJson, diffTables } from '../dmar/diff.js';
-import { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor } from '../dmar/edit.js';
-import { encodeDmar } from '../dmar/encode.js';
-import { DmarError } from '../dmar/errors.js';
-import { formatDiff } from '../dmar/format/diff.js';
-import { formatHex } from '../dmar/format/hex.js';
-import { formatIasl, RAW_TABLE_DATA } from '../dmar/format/iasl.js';
-import { PLAIN } from '../dmar/format/paint.js';
-import { formatText } from '../dmar/format/text.js';
-import { fromJson, toJson } from '../dmar/json.js';
-import type { DmarTable } from '../dmar/model.js';
-import { parseSourceText } from '../dmar/source.js';
-import { validateBytes } from '../dmar/validate/index.js';
+import { checksumValid } from '../../src/acpi/header.js';
+import { decodeDmar, type DecodeResult } from '../../src/dmar/decode.js';
+import { diffJson, diffTables } from '../../src/dmar/diff.js';
+import { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
+import { encodeDmar } from '../../src/dmar/encode.js';
+import { DmarError } from '../../src/dmar/errors.js';
+import { formatDiff } from '../../src/dmar/format/diff.js';
+import { formatHex } from '../../src/dmar/format/hex.js';
+import { formatIasl, RAW_TABLE_DATA } from '../../src/dmar/format/iasl.js';
+import { PLAIN } from '../../src/dmar/format/paint.js';
+import { formatText } from '../../src/dmar/format/text.js';
+import { fromJson, toJson } from '../../src/dmar/json.js';
+import type { DmarTable } from '../../src/dmar/model.js';
+import { parseSourceText } from '../../src/dmar/source.js';
+import { validateBytes } from '../../src/dmar/validate/index.js';
 import { TABLE_LENGTH, writeUint } from './frame.js';
 
 export interface Failure {

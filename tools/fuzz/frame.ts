@@ -3,9 +3,9 @@
  * of its own: the mutator must not depend on the decoder it is testing. Every
  * offset and size comes from the schema rows.
  */
-import { readUint, type FieldDef } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
-import { DMAR_FIXED_SIZE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef } from '../dmar/schema.js';
+import { readUint, type FieldDef } from '../../src/acpi/fields.js';
+import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
+import { DMAR_FIXED_SIZE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef } from '../../src/dmar/schema.js';
 
 export const TABLE_LENGTH: FieldDef = fieldByKey(ACPI_HEADER_FIELDS, 'length');
 export const STRUCT_TYPE: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');

@@ -3,10 +3,10 @@
  * short, bits flipped, a length field set to a value that is too small, too
  * large or absurd, junk appended, a structure repeated or lost.
  */
-import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, fixChecksum } from '../acpi/header.js';
-import { hex } from '../acpi/hex.js';
-import { DMAR_FIXED_SIZE } from '../dmar/schema.js';
+import { fieldByKey, fieldEnd, readUint } from '../../src/acpi/fields.js';
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, fixChecksum } from '../../src/acpi/header.js';
+import { hex } from '../../src/acpi/hex.js';
+import { DMAR_FIXED_SIZE } from '../../src/dmar/schema.js';
 import { frame, SCOPE_LENGTH, STRUCT_LENGTH, TABLE_LENGTH, writeUint, type Frame } from './frame.js';
 import type { Prng } from './prng.js';
 
