@@ -9,10 +9,8 @@
  */
 import { derivedFacts, FACT_NAMES, fact, type DescriptorFact, type Evidence, type Fact } from './evidence.js';
 import type { Decision, Kernel, Selected } from './decide.js';
-import { VERDICTS, type Verdict } from './policy.js';
-import { ruleProposed } from './policy.js';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import { ruleProposed, VERDICTS, type Verdict } from './policy.js';
+import type { Json, JsonObject } from '../types/json.js';
 
 function descriptorJson(d: DescriptorFact): Json {
   return {
@@ -26,7 +24,7 @@ function descriptorJson(d: DescriptorFact): Json {
 
 function factJson(f: Fact<unknown>): Json {
   const v = f.value;
-  const o: { [k: string]: Json } = {
+  const o: JsonObject = {
     value: typeof v === 'object' && v !== null ? descriptorJson(v as DescriptorFact) : (v as Json),
     source: f.source,
   };
@@ -39,7 +37,7 @@ function factJson(f: Fact<unknown>): Json {
 }
 
 export function evidenceJson(ev: Evidence): Json {
-  const o: { [k: string]: Json } = {};
+  const o: JsonObject = {};
   const derived = derivedFacts(ev);
   for (const n of FACT_NAMES) o[n] = factJson(n === 'virtEvidence' || n === 'bareMetalProven' ? derived[n] : fact(ev, n));
   return o;
