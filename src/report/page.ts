@@ -15,7 +15,7 @@ import { printable, type Finding } from '../dmar/validate/check.js';
 import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
-import type { ReportData } from './index.js';
+import type { ReportData } from './data.js';
 import { sizeText, rangeText } from './memory.js';
 import { memorySvg } from './svg.js';
 import { CSS, SCRIPT } from './assets.js';
