@@ -7,6 +7,7 @@
  *    evidence: {<fact>: {value, source, proposed?, weak?, derived?}}, warnings, findings}
  * Fact values are true, false or "unknown"; the descriptor's is "absent" or an object.
  */
+import { hex } from '../acpi/hex.js';
 import { derivedFacts, FACT_NAMES, fact, type DescriptorFact, type Evidence, type Fact } from './evidence.js';
 import type { Decision, Kernel, Selected } from './decide.js';
 import { ruleProposed, VERDICTS, type Verdict } from './policy.js';
@@ -18,7 +19,7 @@ function descriptorJson(d: DescriptorFact): Json {
     virtualized: d.virtualized,
     hypervisorSignature: d.hypervisorSignature,
     features: { ...d.features },
-    unknownFeatures: `0x${d.unknownFeatures.toString(16)}`,
+    unknownFeatures: hex(d.unknownFeatures),
   };
 }
 

@@ -7,9 +7,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { big, num, pathEntryText, type DeviceScope } from '../dmar/model.js';
+import { big, num, type DeviceScope } from '../dmar/model.js';
 import { SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
-import { Context, type Located } from '../dmar/validate/check.js';
+import { Context, scopePath, type Located } from '../dmar/validate/check.js';
 import type { DmarEvent, DmarLine, KernelLog } from './kernel-log.js';
 import { decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type FaultReason, type UnitCapabilities } from './vtd-regs.js';
 
@@ -193,10 +193,6 @@ function bdfParts(text: string): { bus: number; device: number; fn: number } | u
   return m ? { bus: parseInt(m[1]!, 16), device: parseInt(m[2]!, 16), fn: Number(m[3]) } : undefined;
 }
 
-function scopeText(sc: DeviceScope): string {
-  return `${num(sc.fields, 'bus').toString(16).padStart(2, '0')}:${sc.path.map(pathEntryText).join('/') || '(no path)'}`;
-}
-
 /**
  * Does the scope name the device? A one-hop path names bus:dd.f exactly; a
  * bridge scope or a longer path needs the PCI tree (secondary bus numbers).
@@ -236,7 +232,7 @@ function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
     if (address < base || address > end) continue;
     const scopes = l.s.scopes ?? [];
     const namesDevice = d ? scopes.reduce<RmrrHit['namesDevice']>((acc, sc) => worst(acc, scopeNames(sc, d)), 'no') : 'unknown';
-    out.push({ structure: t.ctx.label(l.index), offset: l.s.offset, base, end, namesDevice, scopes: scopes.map(scopeText) });
+    out.push({ structure: t.ctx.label(l.index), offset: l.s.offset, base, end, namesDevice, scopes: scopes.map(scopePath) });
   }
   return out;
 }
@@ -244,7 +240,7 @@ function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
 function rmrrByRange(t: TableView, start: bigint, end: bigint): TableMatch {
   const l = t.ctx.of(STRUCT_TYPE.RMRR).find((r) => big(r.s.fields, 'baseAddress') === start && big(r.s.fields, 'endAddress') === end);
   if (!l) return { text: `no RMRR of ${t.name} has this range (the log is from another table or firmware version)` };
-  const scopes = (l.s.scopes ?? []).map(scopeText);
+  const scopes = (l.s.scopes ?? []).map(scopePath);
   return { text: `${located(t.ctx, l)}${scopes.length ? `, scopes ${scopes.join(', ')}` : ''}`, structure: t.ctx.label(l.index), offset: l.s.offset };
 }
 

@@ -26,8 +26,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { bitByKey, bitValue } from '../acpi/fields.js';
-import { big, num, pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../dmar/model.js';
+import { big, num, type DmarTable, type Structure } from '../dmar/model.js';
 import { fieldByKey, scopeTypeName, SCOPE_TYPE, structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import { scopePath } from '../dmar/validate/check.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { resolveScope } from './scope.js';
@@ -103,10 +104,6 @@ export interface Topology {
 
 const PCI_SCOPE = new Set<number>([SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE]);
 
-function scopeText(sc: DeviceScope): string {
-  return `${num(sc.fields, 'bus').toString(16).padStart(2, '0')}:${sc.path.map(pathEntryText).join('/') || '(no path)'}`;
-}
-
 function includeAll(s: Structure): boolean {
   const row = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'flags');
   return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
@@ -124,7 +121,7 @@ function labeled(table: DmarTable, type: number, abbrev: string): Labeled[] {
 function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView; dev?: PciDevice }[] {
   return (s.scopes ?? []).map((sc) => {
     const type = num(sc.fields, 'type');
-    const view: ScopeView = { type: scopeTypeName(type), path: scopeText(sc) };
+    const view: ScopeView = { type: scopeTypeName(type), path: scopePath(sc) };
     if (!PCI_SCOPE.has(type)) {
       view.enumerationId = num(sc.fields, 'enumerationId');
       return { view };

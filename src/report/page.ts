@@ -4,7 +4,7 @@
  * html.ts's escaping; the page script only highlights bytes, it decodes nothing.
  */
 import { checksumValid } from '../acpi/header.js';
-import { hex } from '../acpi/hex.js';
+import { hex, hexDigits } from '../acpi/hex.js';
 import { describe } from '../dmar/format/describe.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { layout, type Item } from '../dmar/layout.js';
@@ -35,7 +35,7 @@ function spanText(s: Span): string {
   return s.n <= 1 ? `byte ${hex(s.o)}` : `bytes ${hex(s.o)}-${hex(s.o + s.n - 1)}`;
 }
 
-const rowId = (offset: number) => `x${(offset - (offset % 16)).toString(16).padStart(4, '0')}`;
+const rowId = (offset: number) => `x${hexDigits(offset - (offset % 16), 4)}`;
 
 /** Layout items with their extent (a structure runs to the next structure). */
 function extents(items: Item[], total: number): Map<Item, number> {
@@ -77,9 +77,9 @@ function hexView(bytes: Uint8Array, tint: boolean[]): Markup {
   const rows: Markup[] = [];
   for (let r = 0; r < bytes.length; r += 16) {
     const chunk = bytes.subarray(r, r + 16);
-    const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${b.toString(16).padStart(2, '0')}</i>`).join(' ');
+    const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${hexDigits(b, 2)}</i>`).join(' ');
     const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${r.toString(16).padStart(4, '0')}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
+    rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${hexDigits(r, 4)}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
   }
   return html`${rows}`;
 }
