@@ -85,7 +85,7 @@ const PAGE = 0x1000n;
 const RMRR_FIX = 'report every RMRR range as reserved (E820 type 2, EfiReservedMemoryType) in the firmware memory map (VT-d spec 8.4: "BIOS must report the RMRR reported memory addresses as reserved in the system memory map")';
 
 /** A line's meaning without the table. */
-function describe(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'checks' | 'fix'> {
+function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'checks' | 'fix'> {
   const fw = (meaning: string, checks: string[], fix: string) => ({ category: 'firmware-bug' as const, meaning, checks, fix });
   switch (e.kind) {
     case 'rmrr-not-reserved':
@@ -318,7 +318,7 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
 /** Explains every DMAR line of a parsed log; with a table, matches lines to its structures. */
 export function explainLog(log: KernelLog, table?: TableView): ExplainResult {
   const entries = log.dmar.map((d: DmarLine): Explanation => {
-    const base = describe(d.event);
+    const base = lineMeaning(d.event);
     const x: Explanation = { line: d.line, raw: d.raw, text: d.text, subsystem: d.subsystem, kind: d.event.kind, ...base };
     if (d.continuation) x.continuation = d.continuation;
     const e = d.event;

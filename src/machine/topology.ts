@@ -220,7 +220,7 @@ function predictGroups(tree: PciTree): Map<string, number> {
   return out;
 }
 
-function kindOf(d: PciDevice): string {
+function deviceKind(d: PciDevice): string {
   const base = d.classCode >> 16;
   const sub = (d.classCode >> 8) & 0xff;
   const names: Record<number, string> = {
@@ -285,7 +285,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     const pinned = rmrrLs.filter((r) => num(r.s.fields, 'segment') === d0.segment && upwards(tree, d0).some((x) => rmrrScopes.get(r)!.includes(x)));
     const vfio: Vfio = !unit ? 'no-iommu' : !pinned.length ? 'free' : isUsb(d0) || isGraphics(d0) ? 'relaxable' : 'rmrr-locked';
     const v: DeviceView = {
-      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: kindOf(d0),
+      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: deviceKind(d0),
       unit: unit?.label ?? null, match, rmrrs: pinned.map((r) => r.label), vfio, group: groups.get(d0.address)!,
     };
     if (d0.driver) v.driver = d0.driver;

@@ -16,7 +16,7 @@ import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
 import type { ReportData } from './data.js';
-import { sizeText, rangeText } from './memory.js';
+import { rangeSizeText, rangeText } from './memory.js';
 import { memorySvg } from './svg.js';
 import { CSS, SCRIPT } from './assets.js';
 
@@ -213,7 +213,7 @@ function memorySection(d: ReportData): Markup {
   return html`<section id="memory"><h2>Memory map</h2><p class="muted">Physical address space on a broken logarithmic scale (each interval's width grows with the log of its size; zigzags are gaps). Hover a shape for its addresses.</p>
 <div class="svgwrap">${memorySvg(p)}</div>
 <p class="legend">${legend.map(([c, t]) => html`<span><svg width="14" height="12" aria-hidden="true"><rect class="${c}" width="14" height="12"/></svg> ${t}</span> `)}</p>
-${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${sizeText(s.end - s.start + 1n)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${s.detail}</span>` : ''}</td></tr>`)}</table>` : ''}
+${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${s.detail}</span>` : ''}</td></tr>`)}</table>` : ''}
 <ul class="notes">${p.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul></section>`;
 }
 
