@@ -81,6 +81,8 @@ export function e820Kind(type: string): MemKind {
   return 'other';
 }
 
+/** A hex number as the kernel prints it, with or without `0x`. */
+const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
 const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(.+?)\s*$/;
 /** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)` (2.6; end exclusive). */
@@ -96,8 +98,8 @@ export function parseE820Line(text: string): MemRegion | undefined {
   m = E820_OLD.exec(text);
   if (m) {
     const type = m[3]!;
-    const end = BigInt('0x' + m[2]!);
-    return { start: BigInt('0x' + m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
+    const end = hexBig(m[2]!);
+    return { start: hexBig(m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
   }
   return undefined;
 }
@@ -253,7 +255,6 @@ const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:D
 
 const FW_BUG = /^\[Firmware Bug\]: ?/;
 const NUM = '(0x[0-9a-fA-F]+|[0-9a-fA-F]+)';
-const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** A fault reason as printed: `0x06` (5.x on), or `%02d` decimal before. */
 const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 
