@@ -14,7 +14,6 @@ import { liveEvidence } from '../ims/live.js';
 import { memoryPicture } from './memory.js';
 import type { ReportData, ReportInput } from './data.js';
 
-export { escapeHtml } from './html.js';
 export { memoryPicture, formatMapText, type MemoryPicture, type Shape } from './memory.js';
 export { renderReport } from './page.js';
 export type { ReportData, ReportInput } from './data.js';
