@@ -16,8 +16,6 @@ import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 
-export { parseKernelRelease };
-
 export interface HpetInfo {
   /** HPET Number (the DMAR HPET scope's Enumeration ID; Linux hpet_blockid). */
   number: number;
