@@ -7,12 +7,11 @@
  *    evidence: {<fact>: {value, source, proposed?, weak?, derived?}}, warnings, findings}
  * Fact values are true, false or "unknown"; the descriptor's is "absent" or an object.
  */
+import { hex } from '../acpi/hex.js';
 import { derivedFacts, FACT_NAMES, fact, type DescriptorFact, type Evidence, type Fact } from './evidence.js';
 import type { Decision, Kernel, Selected } from './decide.js';
-import { VERDICTS, type Verdict } from './policy.js';
-import { ruleProposed } from './policy.js';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import { ruleProposed, VERDICTS, type Verdict } from './policy.js';
+import type { Json, JsonObject } from '../types/json.js';
 
 function descriptorJson(d: DescriptorFact): Json {
   return {
@@ -20,13 +19,13 @@ function descriptorJson(d: DescriptorFact): Json {
     virtualized: d.virtualized,
     hypervisorSignature: d.hypervisorSignature,
     features: { ...d.features },
-    unknownFeatures: `0x${d.unknownFeatures.toString(16)}`,
+    unknownFeatures: hex(d.unknownFeatures),
   };
 }
 
 function factJson(f: Fact<unknown>): Json {
   const v = f.value;
-  const o: { [k: string]: Json } = {
+  const o: JsonObject = {
     value: typeof v === 'object' && v !== null ? descriptorJson(v as DescriptorFact) : (v as Json),
     source: f.source,
   };
@@ -39,7 +38,7 @@ function factJson(f: Fact<unknown>): Json {
 }
 
 export function evidenceJson(ev: Evidence): Json {
-  const o: { [k: string]: Json } = {};
+  const o: JsonObject = {};
   const derived = derivedFacts(ev);
   for (const n of FACT_NAMES) o[n] = factJson(n === 'virtEvidence' || n === 'bareMetalProven' ? derived[n] : fact(ev, n));
   return o;

@@ -48,7 +48,7 @@ export function cpuFlags(root: string, warnings: string[]): CpuFlags {
   return { flags: lines.map((l) => new Set(l.slice(l.indexOf(':') + 1).split(/\s+/))) };
 }
 
-function flagFact(root: string, f: CpuFlags, flag: string): Fact {
+function cpuFlagFact(root: string, f: CpuFlags, flag: string): Fact {
   if ('why' in f) return { value: 'unknown', source: f.why };
   const path = display(root, 'proc/cpuinfo');
   const set = f.flags.some((s) => s.has(flag));
@@ -57,12 +57,12 @@ function flagFact(root: string, f: CpuFlags, flag: string): Fact {
 
 /** CPUID.1:ECX bit 31 as Linux reports it: the word `hypervisor` in the x86 `flags` lines. */
 export function hypervisorFromCpuinfo(root: string, warnings: string[], flags = cpuFlags(root, warnings)): Fact {
-  return flagFact(root, flags, 'hypervisor');
+  return cpuFlagFact(root, flags, 'hypervisor');
 }
 
 /** A TDX guest: Linux sets the `tdx_guest` flag when CPUID leaf 0x21 says "IntelTDX    " (X86_FEATURE_TDX_GUEST). */
 export function tdxFromCpuinfo(root: string, flags = cpuFlags(root, [])): Fact {
-  return flagFact(root, flags, 'tdx_guest');
+  return cpuFlagFact(root, flags, 'tdx_guest');
 }
 
 /** The SMBIOS "virtual machine" bit from the raw structure table in sysfs. */

@@ -2,8 +2,7 @@
 import type { Paint } from '../dmar/format/paint.js';
 import { hypervisorSeen, type CellClass, type Matrix, type MatrixCell } from './matrix.js';
 import { paintVerdict } from './text.js';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import type { Json } from '../types/json.js';
 
 /** What the OS read in a cell: the value, or "unknown". */
 function seen(c: MatrixCell): { cpuHypervisor: boolean | 'unknown'; cachingMode: boolean | 'unknown' } {

@@ -19,7 +19,12 @@ export interface FiredRule {
   verdict: Verdict;
 }
 
-export interface Finding {
+/**
+ * A problem in the evidence that a policy met while deciding, reported beside
+ * its verdict (IMS-VIRT-CONFLICT: the descriptor says bare metal, other facts
+ * say virtualized). Not validate's Finding: it judges evidence, not table bytes.
+ */
+export interface EvidenceProblem {
   severity: 'error' | 'warning' | 'info';
   code: string;
   message: string;
@@ -29,7 +34,7 @@ export interface Outcome {
   verdict: Verdict;
   rules: FiredRule[];
   warnings: string[];
-  findings: Finding[];
+  findings: EvidenceProblem[];
 }
 
 export interface Policy {

@@ -1,5 +1,6 @@
 /** `dmar ims` text: per policy the verdict in colour, then each rule that fired with the facts it read and their sources. */
 import { quoted, termText } from '../acpi/escape.js';
+import { hex } from '../acpi/hex.js';
 import type { Paint } from '../dmar/format/paint.js';
 import type { Decision, Selected } from './decide.js';
 import { imsSummary, type ImsTable } from './json.js';
@@ -13,7 +14,7 @@ export function paintVerdict(p: Paint, v: Verdict): string {
 function descriptorText(v: DescriptorValue): string {
   if (v === 'absent') return 'absent';
   const feats = Object.entries(v.features).filter(([, on]) => on).map(([n]) => n);
-  const unknown = v.unknownFeatures ? `, unnamed feature bits 0x${v.unknownFeatures.toString(16)}` : '';
+  const unknown = v.unknownFeatures ? `, unnamed feature bits ${hex(v.unknownFeatures)}` : '';
   const sig = v.hypervisorSignature ? `, signature ${quoted(v.hypervisorSignature)}` : '';
   return `VIRTUALIZED=${v.virtualized ? 1 : 0}${sig}, features ${feats.length ? feats.join(' ') : 'none'}${unknown}`;
 }

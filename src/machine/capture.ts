@@ -12,6 +12,7 @@ import {
   readSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isDirectory } from './root.js';
 
 export const CAPTURE_FORMAT = 'dmar-capture/1';
 
@@ -122,14 +123,6 @@ class Capture {
       this.items.push({ item, path: '/' + rel, ...whyNot(e) });
       return undefined;
     }
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -254,7 +247,7 @@ function iommuUnits(c: Capture): number {
 export function capture(opts: CaptureOptions): Manifest {
   const out = resolve(opts.out);
   const parent = dirname(out);
-  if (isDir(out) && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
+  if (isDirectory(out) && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
   const tmp = mkdtempSync(join(parent, `.${basename(out)}.dmar-tmp-`));
   try {
     // mkdtemp makes it 0700; the capture gets a new directory's usual mode
@@ -304,7 +297,7 @@ export function capture(opts: CaptureOptions): Manifest {
       items: c.items,
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    if (isDir(out)) rmSync(out, { recursive: true });
+    if (isDirectory(out)) rmSync(out, { recursive: true });
     renameSync(tmp, out);
     return manifest;
   } catch (e) {

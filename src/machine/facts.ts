@@ -14,20 +14,7 @@ import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, t
 import { readPciTree, type PciTree } from './pci.js';
 import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
-import type { KernelVersion, MemoryMap } from './types.js';
-
-export { parseKernelRelease };
-
-export interface IommuUnit {
-  /** "dmar0" */
-  name: string;
-  /** Register base address (sysfs `address`). */
-  address?: bigint;
-  cap?: bigint;
-  ecap?: bigint;
-  /** "1:0" */
-  version?: string;
-}
+import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 
 export interface HpetInfo {
   /** HPET Number (the DMAR HPET scope's Enumeration ID; Linux hpet_blockid). */

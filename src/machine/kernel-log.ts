@@ -15,7 +15,8 @@
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
 import { readInputBytes } from '../acpi/input.js';
-import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
+import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
+import { ALL_ONES } from './vtd-regs.js';
 
 /** One line of the log, its prefixes taken off. */
 export interface LogLine {
@@ -80,6 +81,8 @@ export function e820Kind(type: string): MemKind {
   return 'other';
 }
 
+/** A hex number as the kernel prints it, with or without `0x`. */
+const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
 const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(.+?)\s*$/;
 /** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)` (2.6; end exclusive). */
@@ -95,8 +98,8 @@ export function parseE820Line(text: string): MemRegion | undefined {
   m = E820_OLD.exec(text);
   if (m) {
     const type = m[3]!;
-    const end = BigInt('0x' + m[2]!);
-    return { start: BigInt('0x' + m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
+    const end = hexBig(m[2]!);
+    return { start: hexBig(m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
   }
   return undefined;
 }
@@ -252,14 +255,13 @@ const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:D
 
 const FW_BUG = /^\[Firmware Bug\]: ?/;
 const NUM = '(0x[0-9a-fA-F]+|[0-9a-fA-F]+)';
-const big = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** A fault reason as printed: `0x06` (5.x on), or `%02d` decimal before. */
 const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 
 /** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
 /** `00:02.0`; some kernels print `0x00:0x02.0`. */
 const BDF = String.raw`((?:0x)?[0-9a-f]{2}:(?:0x)?[0-9a-f]{2}\.[0-7])`;
-const bdf = (s: string) => s.replace(/0x/g, '');
+const plainBdf = (s: string) => s.replace(/0x/g, '');
 
 const RANGE = String.raw`\[(?:[^:\]]+: )?(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]`;
 
@@ -277,8 +279,8 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   [new RegExp(`No firmware reserved region can cover this RMRR ${RANGE}`), (m) => ({ kind: 'rmrr-not-reserved', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
   [new RegExp(`Your BIOS is broken; bad RMRR ${RANGE}`), (m) => ({ kind: 'bad-rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
   [/RMRR entry for device ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) is broken/, (m) => ({ kind: 'rmrr-path-broken', device: m[1]!, firmwareBug: true })],
-  [new RegExp(`Your BIOS is broken; DMAR reported at address ${NUM}( returns all ones)?`), (m) => ({ kind: 'drhd-invalid-address', address: big(m[1]!), allOnes: m[2] !== undefined, firmwareBug: true })],
-  [new RegExp(`RHSA refers to non-existent DMAR unit at ${NUM}`), (m) => ({ kind: 'rhsa-no-drhd', address: big(m[1]!), firmwareBug: true })],
+  [new RegExp(`Your BIOS is broken; DMAR reported at address ${NUM}( returns all ones)?`), (m) => ({ kind: 'drhd-invalid-address', address: hexBig(m[1]!), allOnes: m[2] !== undefined, firmwareBug: true })],
+  [new RegExp(`RHSA refers to non-existent DMAR unit at ${NUM}`), (m) => ({ kind: 'rhsa-no-drhd', address: hexBig(m[1]!), firmwareBug: true })],
   [/ANDD object name is not NUL-terminated/, () => ({ kind: 'andd-unterminated', firmwareBug: true })],
   [/No DRHD structures? (?:found in DMAR table|in buffer returned by _DSM method)/, () => ({ kind: 'no-drhd', firmwareBug: true })],
   [/Record passes table end/, () => ({ kind: 'record-past-end', firmwareBug: true })],
@@ -289,13 +291,13 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   [/Unsupported device scope/, () => ({ kind: 'scope-unsupported', firmwareBug: false })],
   [/Invalid DMAR haw/, () => ({ kind: 'invalid-haw', firmwareBug: false })],
   [/interrupt remapping on a chipset that contains an erratum|This system BIOS has enabled interrupt remapping/, () => ({ kind: 'ir-erratum', firmwareBug: true })],
-  [new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`), (m) => ({ kind: 'unit', unit: m[1]!, base: big(m[2]!), version: m[3]!, cap: big(m[4]!), ecap: big(m[5]!) })],
+  [new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`), (m) => ({ kind: 'unit', unit: m[1]!, base: hexBig(m[2]!), version: m[3]!, cap: hexBig(m[4]!), ecap: hexBig(m[5]!) })],
   [/^DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'drhd', base: BigInt(m[1]!), flags: Number(m[2]) })],
   [/^RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!) })],
   [/^(ATSR|RHSA|SATC) (?:flags|base)/, (m) => ({ kind: 'structure', structure: m[1] as 'ATSR' | 'RHSA' | 'SATC' })],
   [/^ANDD device/, () => ({ kind: 'structure', structure: 'ANDD' })],
   [/^Host address width (\d+)/, (m) => ({ kind: 'haw', width: Number(m[1]) })],
-  [new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`), (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: big(m[3]!) })],
+  [new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`), (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: hexBig(m[3]!) })],
   [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
   [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
   [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
@@ -307,9 +309,9 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   // 3.x-5.1: [DMA Read] Request device [00:02.0] fault addr ... [fault reason 06] text
   // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
   [new RegExp(`^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: bdf(m[3]!), address: big(m[5]!) };
+    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
     const pasid = m[2] ?? m[4];
-    if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(big(pasid));
+    if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(hexBig(pasid));
     if (m[6] !== undefined) {
       e.reason = reasonCode(m[6]);
       e.reasonText = m[7]!.trim();
@@ -318,7 +320,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   }],
   // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
   [new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'intr-fault', device: bdf(m[1]!), index: big(m[2]!) };
+    const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
     if (m[3] !== undefined) {
       e.reason = reasonCode(m[3]);
       e.reasonText = m[4]!.trim();
@@ -342,7 +344,7 @@ const INFO = [
   /^dmar_hpet_id/, /^RMRR base/, /^DRHD base/, /^HPET id/, /^IOAPIC id/, /^DRHD \w+: failed to enable fault/,
 ];
 
-function classify(text: string, rest: string): DmarEvent {
+function classifyLine(text: string, rest: string): DmarEvent {
   const fw = FW_BUG.test(rest);
   const body = rest.replace(FW_BUG, '');
   for (const [re, make] of MATCHERS) {
@@ -440,7 +442,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
     lastWasBiosBroken = false;
     const p = dmarPrefix(t);
     if (!p) continue;
-    let event = classify(t, p.rest);
+    let event = classifyLine(t, p.rest);
     if (event.kind === 'rmrr-locked' && p.device) event = { kind: 'rmrr-locked', device: p.device };
     const entry: DmarLine = { line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event, boot: boots };
     // A reason on a line of its own completes the fault just before it.
@@ -474,16 +476,6 @@ export function readKernelLog(path: string): KernelLog {
   return parseKernelLog(readInputBytes(path, name).toString('latin1'), name);
 }
 
-/** A remapping unit as a boot log shows it (the shape of IommuUnit, src/machine/facts.ts). */
-export interface LogUnit {
-  name: string;
-  address?: bigint;
-  cap?: bigint;
-  ecap?: bigint;
-  version?: string;
-}
-
-const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
 /**
  * The units the last boot of the log printed (`dmarN: reg_base_addr X ver M:N
@@ -491,8 +483,8 @@ const ALL_ONES = 0xffff_ffff_ffff_ffffn;
  * ECAP read all ones (`DMAR reported at address X returns all ones`): for
  * `--dmesg`, the machine's IOMMU units when no capture gives them.
  */
-export function logUnits(log: KernelLog): LogUnit[] {
-  const units: LogUnit[] = [];
+export function logUnits(log: KernelLog): IommuUnit[] {
+  const units: IommuUnit[] = [];
   for (const d of log.dmar) {
     if (d.boot !== log.boots) continue;
     const e = d.event;

@@ -7,9 +7,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { big, num, pathEntryText, type DeviceScope } from '../dmar/model.js';
+import { big, num, type DeviceScope } from '../dmar/model.js';
 import { SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
-import { Context, type Located } from '../dmar/validate/check.js';
+import { Context, scopePath, type Located } from '../dmar/validate/check.js';
 import type { DmarEvent, DmarLine, KernelLog } from './kernel-log.js';
 import { decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type FaultReason, type UnitCapabilities } from './vtd-regs.js';
 
@@ -85,7 +85,7 @@ const PAGE = 0x1000n;
 const RMRR_FIX = 'report every RMRR range as reserved (E820 type 2, EfiReservedMemoryType) in the firmware memory map (VT-d spec 8.4: "BIOS must report the RMRR reported memory addresses as reserved in the system memory map")';
 
 /** A line's meaning without the table. */
-function describe(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'checks' | 'fix'> {
+function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'checks' | 'fix'> {
   const fw = (meaning: string, checks: string[], fix: string) => ({ category: 'firmware-bug' as const, meaning, checks, fix });
   switch (e.kind) {
     case 'rmrr-not-reserved':
@@ -193,10 +193,6 @@ function bdfParts(text: string): { bus: number; device: number; fn: number } | u
   return m ? { bus: parseInt(m[1]!, 16), device: parseInt(m[2]!, 16), fn: Number(m[3]) } : undefined;
 }
 
-function scopeText(sc: DeviceScope): string {
-  return `${num(sc.fields, 'bus').toString(16).padStart(2, '0')}:${sc.path.map(pathEntryText).join('/') || '(no path)'}`;
-}
-
 /**
  * Does the scope name the device? A one-hop path names bus:dd.f exactly; a
  * bridge scope or a longer path needs the PCI tree (secondary bus numbers).
@@ -236,7 +232,7 @@ function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
     if (address < base || address > end) continue;
     const scopes = l.s.scopes ?? [];
     const namesDevice = d ? scopes.reduce<RmrrHit['namesDevice']>((acc, sc) => worst(acc, scopeNames(sc, d)), 'no') : 'unknown';
-    out.push({ structure: t.ctx.label(l.index), offset: l.s.offset, base, end, namesDevice, scopes: scopes.map(scopeText) });
+    out.push({ structure: t.ctx.label(l.index), offset: l.s.offset, base, end, namesDevice, scopes: scopes.map(scopePath) });
   }
   return out;
 }
@@ -244,7 +240,7 @@ function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
 function rmrrByRange(t: TableView, start: bigint, end: bigint): TableMatch {
   const l = t.ctx.of(STRUCT_TYPE.RMRR).find((r) => big(r.s.fields, 'baseAddress') === start && big(r.s.fields, 'endAddress') === end);
   if (!l) return { text: `no RMRR of ${t.name} has this range (the log is from another table or firmware version)` };
-  const scopes = (l.s.scopes ?? []).map(scopeText);
+  const scopes = (l.s.scopes ?? []).map(scopePath);
   return { text: `${located(t.ctx, l)}${scopes.length ? `, scopes ${scopes.join(', ')}` : ''}`, structure: t.ctx.label(l.index), offset: l.s.offset };
 }
 
@@ -322,7 +318,7 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
 /** Explains every DMAR line of a parsed log; with a table, matches lines to its structures. */
 export function explainLog(log: KernelLog, table?: TableView): ExplainResult {
   const entries = log.dmar.map((d: DmarLine): Explanation => {
-    const base = describe(d.event);
+    const base = lineMeaning(d.event);
     const x: Explanation = { line: d.line, raw: d.raw, text: d.text, subsystem: d.subsystem, kind: d.event.kind, ...base };
     if (d.continuation) x.continuation = d.continuation;
     const e = d.event;

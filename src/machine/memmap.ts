@@ -74,7 +74,7 @@ export interface MapEdit {
 }
 
 /** e820__range_update(start, size, from, to): the parts of entries of kind `from` inside the range become `to`. */
-function applyEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
+function applyMapEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
   return regions.flatMap((r) => {
     if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
     const inside: MemRegion = { start: r.start > e.start ? r.start : e.start, end: r.end < e.end ? r.end : e.end, kind: e.to, type: `${e.to} (kernel: e820 update)` };
@@ -100,7 +100,7 @@ export function kernelE820(map: MemoryMap, edits: readonly MapEdit[] = []): MemR
   // e820__range_remove(BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)
   regions = regions.flatMap((r) => (r.kind === 'ram' ? cut(r, BIOS_BEGIN, BIOS_END - 1n) : [r]));
   regions = [...firstPage, ...regions].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  for (const e of edits) regions = applyEdit(regions, e);
+  for (const e of edits) regions = applyMapEdit(regions, e);
   return regions;
 }
 

@@ -10,6 +10,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { readInputBytes } from '../acpi/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
+import { hexDigits } from '../acpi/hex.js';
 import { listDir, readText } from './sysfs.js';
 
 /** PCI Express Device/Port Type (PCIe capability register bits 7:4). */
@@ -70,7 +71,7 @@ export function parsePciAddress(a: string): { segment: number; bus: number; devi
 }
 
 export function bdf(segment: number, bus: number, device: number, fn: number): string {
-  return `${segment.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${device.toString(16).padStart(2, '0')}.${fn}`;
+  return `${hexDigits(segment, 4)}:${hexDigits(bus, 2)}:${hexDigits(device, 2)}.${fn}`;
 }
 
 

@@ -8,7 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, liveRoot } from '../acpi/input.js';
 
-function isDir(path: string): boolean {
+/** Whether `path` names a directory (false when it names nothing). */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
@@ -20,6 +21,6 @@ function isDir(path: string): boolean {
 export function machineRoot(spec: string): string {
   if (spec === 'live') return liveRoot();
   const root = join(spec, 'root');
-  if (existsSync(join(spec, 'manifest.json')) && isDir(root)) return root;
+  if (existsSync(join(spec, 'manifest.json')) && isDirectory(root)) return root;
   throw new InputError('not a capture directory (no manifest.json and root/ in it; `dmar capture -o DIR` writes one)', spec);
 }

@@ -8,10 +8,10 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fieldByKey } from '../acpi/fields.js';
+import { fieldByKey, rowsEnd } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, computeChecksum } from '../acpi/header.js';
+import { hex } from '../acpi/hex.js';
 import { MADT_FIXED_SIZE, MADT_IOAPIC_FIELDS, MADT_IOAPIC_TYPE, MADT_ENTRY_HEADER } from '../acpi/madt.js';
-import { rowsEnd } from '../acpi/fields.js';
 import { PCI_CAP_EXP, PCI_EXT_CAP_ACS } from './pci.js';
 
 export interface PciSpec {
@@ -157,7 +157,7 @@ export function writeMachineRoot(spec: MachineSpec, root: string): void {
     const [vendor, device] = d.id.split(':');
     put(root, `${dir}/vendor`, `0x${vendor}\n`);
     put(root, `${dir}/device`, `0x${device}\n`);
-    put(root, `${dir}/class`, `0x${parseInt(d.class, 16).toString(16).padStart(6, '0')}\n`);
+    put(root, `${dir}/class`, `${hex(parseInt(d.class, 16), 6)}\n`);
     put(root, `${dir}/config`, configBytes(d));
     if (d.driver) link(root, `${dir}/driver`, `../../../bus/pci/drivers/${d.driver}`);
     if (d.physfn) link(root, `${dir}/physfn`, `../${d.physfn}`);

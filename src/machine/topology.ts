@@ -26,8 +26,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { bitByKey, bitValue } from '../acpi/fields.js';
-import { big, num, pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../dmar/model.js';
+import { big, num, type DmarTable, type Structure } from '../dmar/model.js';
 import { fieldByKey, scopeTypeName, SCOPE_TYPE, structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import { scopePath } from '../dmar/validate/check.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { resolveScope } from './scope.js';
@@ -103,10 +104,6 @@ export interface Topology {
 
 const PCI_SCOPE = new Set<number>([SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE]);
 
-function scopeText(sc: DeviceScope): string {
-  return `${num(sc.fields, 'bus').toString(16).padStart(2, '0')}:${sc.path.map(pathEntryText).join('/') || '(no path)'}`;
-}
-
 function includeAll(s: Structure): boolean {
   const row = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'flags');
   return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
@@ -124,7 +121,7 @@ function labeled(table: DmarTable, type: number, abbrev: string): Labeled[] {
 function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView; dev?: PciDevice }[] {
   return (s.scopes ?? []).map((sc) => {
     const type = num(sc.fields, 'type');
-    const view: ScopeView = { type: scopeTypeName(type), path: scopeText(sc) };
+    const view: ScopeView = { type: scopeTypeName(type), path: scopePath(sc) };
     if (!PCI_SCOPE.has(type)) {
       view.enumerationId = num(sc.fields, 'enumerationId');
       return { view };
@@ -223,7 +220,7 @@ function predictGroups(tree: PciTree): Map<string, number> {
   return out;
 }
 
-function kindOf(d: PciDevice): string {
+function deviceKind(d: PciDevice): string {
   const base = d.classCode >> 16;
   const sub = (d.classCode >> 8) & 0xff;
   const names: Record<number, string> = {
@@ -288,7 +285,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     const pinned = rmrrLs.filter((r) => num(r.s.fields, 'segment') === d0.segment && upwards(tree, d0).some((x) => rmrrScopes.get(r)!.includes(x)));
     const vfio: Vfio = !unit ? 'no-iommu' : !pinned.length ? 'free' : isUsb(d0) || isGraphics(d0) ? 'relaxable' : 'rmrr-locked';
     const v: DeviceView = {
-      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: kindOf(d0),
+      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: deviceKind(d0),
       unit: unit?.label ?? null, match, rmrrs: pinned.map((r) => r.label), vfio, group: groups.get(d0.address)!,
     };
     if (d0.driver) v.driver = d0.driver;

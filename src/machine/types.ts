@@ -31,3 +31,15 @@ export interface KernelVersion {
   minor: number;
   patch: number;
 }
+
+/** A remapping unit, as sysfs (/sys/class/iommu/dmarN) or a boot log (`dmarN: reg_base_addr ...`) shows it. */
+export interface IommuUnit {
+  /** "dmar0" */
+  name: string;
+  /** Register base address (sysfs `address`). */
+  address?: bigint;
+  cap?: bigint;
+  ecap?: bigint;
+  /** "1:0" */
+  version?: string;
+}

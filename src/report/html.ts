@@ -4,10 +4,8 @@
  * tag applies it to every interpolated value that is not already markup.
  */
 
-import { htmlText as escapeHtml } from '../acpi/escape.js';
-
-/** The one HTML escaping (acpi/escape.ts htmlText): `& < > " '` as references, controls as `\xNN`. */
-export { escapeHtml };
+// The one HTML escaping is acpi/escape.ts htmlText: `& < > " '` as references, controls as `\xNN`.
+import { htmlText } from '../acpi/escape.js';
 
 /** Markup that is already safe (built by `html`). */
 export class Markup {
@@ -23,7 +21,7 @@ function render(v: Value): string {
   if (v === null || v === undefined || v === false) return '';
   if (v instanceof Markup) return v.text;
   if (Array.isArray(v)) return (v as readonly Value[]).map(render).join('');
-  return escapeHtml(String(v));
+  return htmlText(String(v));
 }
 
 /** A template whose interpolations are escaped (Markup and arrays of Markup pass through). */

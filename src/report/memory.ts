@@ -8,6 +8,7 @@ import { bitByKey, bitValue, fieldByKey } from '../acpi/fields.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
 import { structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import type { Paint } from '../dmar/format/paint.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
 import type { MemKind } from '../machine/types.js';
@@ -76,8 +77,8 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   return { shapes, mapSource: map?.source ?? null, notes };
 }
 
-/** Bytes as a short human size: 4 KiB, 1.5 MiB, 2 GiB. */
-export function sizeText(n: bigint): string {
+/** Bytes as a short human size, rounded to one decimal: 4 KiB, 1.5 MiB, 2 GiB (acpi/input.ts sizeText is exact). */
+function humanSize(n: bigint): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let v = Number(n);
   let i = 0;
@@ -90,6 +91,11 @@ export function sizeText(n: bigint): string {
 
 export function rangeText(s: Pick<Shape, 'start' | 'end'>): string {
   return `${hex(s.start, 16)}-${hex(s.end, 16)}`;
+}
+
+/** The size of an inclusive range, as humanSize writes it. */
+export function rangeSizeText(s: Pick<Shape, 'start' | 'end'>): string {
+  return humanSize(s.end - s.start + 1n);
 }
 
 /**
@@ -135,12 +141,12 @@ export function brokenScale(shapes: readonly Shape[], x0: number, width: number)
 }
 
 /** `dmar map`: the picture as text, one line per shape in address order, RMRRs and windows indented under the map. */
-export function formatMapText(p: MemoryPicture, paint: { warn(s: string): string; error(s: string): string; dim(s: string): string; ok(s: string): string; name(s: string): string }): string {
+export function formatMapText(p: MemoryPicture, paint: Pick<Paint, 'warn' | 'error' | 'dim' | 'ok' | 'name'>): string {
   const order: Record<Lane, number> = { map: 0, rmrr: 1, drhd: 2 };
   const sorted = [...p.shapes].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : order[a.lane] - order[b.lane]));
   const lines = sorted.map((s) => {
     const bar = '#'.repeat(Math.max(1, Math.round(Math.log2(Number(s.end - s.start + 1n)) - 10)));
-    const size = sizeText(s.end - s.start + 1n).padStart(9);
+    const size = rangeSizeText(s).padStart(9);
     if (s.lane === 'map') return `${rangeText(s)} ${size}  ${printable(s.label).padEnd(26)} ${paint.dim(bar)}`;
     const mark = s.kind === 'not-reserved' ? paint.error('NOT RESERVED') : s.kind === 'reserved-ok' ? paint.ok('reserved') : s.kind === 'unknown' ? paint.dim('no verdict') : paint.dim('registers');
     return `${rangeText(s)} ${size}    ${paint.name(s.label.padEnd(9))} ${mark}${s.detail ? paint.dim(`  ${printable(s.detail)}`) : ''}`;

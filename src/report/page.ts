@@ -4,7 +4,7 @@
  * html.ts's escaping; the page script only highlights bytes, it decodes nothing.
  */
 import { checksumValid } from '../acpi/header.js';
-import { hex } from '../acpi/hex.js';
+import { hex, hexDigits } from '../acpi/hex.js';
 import { describe } from '../dmar/format/describe.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { layout, type Item } from '../dmar/layout.js';
@@ -15,8 +15,8 @@ import { printable, type Finding } from '../dmar/validate/check.js';
 import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
-import type { ReportData } from './index.js';
-import { sizeText, rangeText } from './memory.js';
+import type { ReportData } from './data.js';
+import { rangeSizeText, rangeText } from './memory.js';
 import { memorySvg } from './svg.js';
 import { CSS, SCRIPT } from './assets.js';
 
@@ -35,7 +35,7 @@ function spanText(s: Span): string {
   return s.n <= 1 ? `byte ${hex(s.o)}` : `bytes ${hex(s.o)}-${hex(s.o + s.n - 1)}`;
 }
 
-const rowId = (offset: number) => `x${(offset - (offset % 16)).toString(16).padStart(4, '0')}`;
+const rowId = (offset: number) => `x${hexDigits(offset - (offset % 16), 4)}`;
 
 /** Layout items with their extent (a structure runs to the next structure). */
 function extents(items: Item[], total: number): Map<Item, number> {
@@ -77,9 +77,9 @@ function hexView(bytes: Uint8Array, tint: boolean[]): Markup {
   const rows: Markup[] = [];
   for (let r = 0; r < bytes.length; r += 16) {
     const chunk = bytes.subarray(r, r + 16);
-    const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${b.toString(16).padStart(2, '0')}</i>`).join(' ');
+    const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${hexDigits(b, 2)}</i>`).join(' ');
     const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${r.toString(16).padStart(4, '0')}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
+    rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${hexDigits(r, 4)}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
   }
   return html`${rows}`;
 }
@@ -213,7 +213,7 @@ function memorySection(d: ReportData): Markup {
   return html`<section id="memory"><h2>Memory map</h2><p class="muted">Physical address space on a broken logarithmic scale (each interval's width grows with the log of its size; zigzags are gaps). Hover a shape for its addresses.</p>
 <div class="svgwrap">${memorySvg(p)}</div>
 <p class="legend">${legend.map(([c, t]) => html`<span><svg width="14" height="12" aria-hidden="true"><rect class="${c}" width="14" height="12"/></svg> ${t}</span> `)}</p>
-${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${sizeText(s.end - s.start + 1n)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${s.detail}</span>` : ''}</td></tr>`)}</table>` : ''}
+${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${s.detail}</span>` : ''}</td></tr>`)}</table>` : ''}
 <ul class="notes">${p.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul></section>`;
 }
 

@@ -1,7 +1,7 @@
 /** The memory picture as an inline SVG: three lanes on a broken log scale, addresses on hover (<title>). */
 import { hex } from '../acpi/hex.js';
 import { html, type Markup } from './html.js';
-import { brokenScale, rangeText, sizeText, type Lane, type MemoryPicture } from './memory.js';
+import { brokenScale, rangeSizeText, rangeText, type Lane, type MemoryPicture } from './memory.js';
 
 const W = 1000;
 const LEFT = 110;
@@ -40,7 +40,7 @@ export function memorySvg(p: MemoryPicture): Markup {
       const x1 = scale.x(s.end + 1n);
       const w = Math.max(2, x1 - x0);
       const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
-      const tip = `${s.label}: ${rangeText(s)} (${sizeText(s.end - s.start + 1n)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
+      const tip = `${s.label}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
       return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
     });
     return html`<g class="lane"><text class="lane-title" x="4" y="${y + LANE_H / 2 + 4}">${l.title}</text>${shapes}</g>`;

@@ -2,7 +2,7 @@
 // kernel release, and ranges that span entries (__e820__mapped_all / e820__get_entry_type).
 import { describe, expect, test } from 'vitest';
 import { kernelE820, mappedAll, rmrrRuleFor, rmrrVerdict, RMRR_RULES, readSysfsMemmap } from '../../src/machine/memmap.js';
-import { parseKernelRelease } from '../../src/machine/facts.js';
+import { parseKernelRelease } from '../../src/machine/kernel-log.js';
 import type { MemKind, MemoryMap } from '../../src/machine/types.js';
 import { machineRootFromSpec } from './machines.js';
 

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { escapeHtml, html } from '../../src/report/html.js';
+import { htmlText } from '../../src/acpi/escape.js';
+import { html } from '../../src/report/html.js';
 import { brokenScale, memoryPicture } from '../../src/report/memory.js';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { readMachine } from '../../src/machine/facts.js';
@@ -16,7 +17,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('escaping', () => {
   test('one function escapes the five characters that matter in content and quoted attributes', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe('&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;');
+    expect(htmlText(`<a href="x" title='y'>&amp;</a>`)).toBe('&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;');
     expect(html`<p title="${'"><script>'}">${'</p><img src=x>'}</p>`.text).toBe('<p title="&#34;&#62;&#60;script&#62;">&#60;/p&#62;&#60;img src=x&#62;</p>');
   });
 

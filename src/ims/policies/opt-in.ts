@@ -4,6 +4,7 @@
  * virtualized and which features it really supports; anything it does not
  * state is unsupported, and bare metal must be shown, not assumed.
  */
+import { hex } from '../../acpi/hex.js';
 import { bareMetalProven, descriptorOf, virtEvidenceFrom, type Evidence, type FactName } from '../evidence.js';
 import { SIGNALS } from '../signals.js';
 import { fired, NO_DMAR, type Outcome, type Policy } from '../policy.js';
@@ -26,7 +27,7 @@ function decide(ev: Evidence): Outcome {
       return fired('opt-in.3', `descriptor says VIRTUALIZED=0 (bare metal) but ${said}: conflicting evidence, no IMS`, ['descriptor', ...virt], 'none', {
         findings: [{
           severity: 'error', code: 'IMS-VIRT-CONFLICT',
-          message: `the virtualization descriptor (proposed) at offset 0x${d.offset.toString(16)} asserts bare metal, but ${said}`,
+          message: `the virtualization descriptor (proposed) at offset ${hex(d.offset)} asserts bare metal, but ${said}`,
         }],
       });
     }
