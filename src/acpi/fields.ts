@@ -9,6 +9,8 @@ export interface BitDef {
   /** The name printed to people (ACPICA's spelling where it has one); the JSON key unless `key` is given. */
   readonly name: string;
   readonly key?: string;
+  /** The name the command line takes for it (`ims-optout`), when it can be set there. */
+  readonly cli?: string;
   readonly shift: number;
   /** Width in bits; 1 when omitted (a flag). */
   readonly width?: number;

@@ -174,7 +174,7 @@ export const checks: Check[] = [
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      const addrs: Array<[number, string]> = [[0, 'registerBaseAddress'], [1, 'endAddress'], [3, 'baseAddress']];
+      const addrs: Array<[number, string]> = [[STRUCT_TYPE.DRHD, 'registerBaseAddress'], [STRUCT_TYPE.RMRR, 'endAddress'], [STRUCT_TYPE.RHSA, 'baseAddress']];
       for (const [type, key] of addrs) {
         for (const l of ctx.of(type)) {
           const a = big(l.s.fields, key);
