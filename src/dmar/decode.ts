@@ -90,13 +90,48 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const fields = fieldParser(DMAR_FIELDS).parse(bytes.subarray(ACPI_HEADER_SIZE, DMAR_FIXED_SIZE));
   const table: DmarTable = { header, fields, structures: [] };
 
+  const walk = frames(bytes, end);
+  for (let step = walk.next(); ; step = walk.next()) {
+    if (step.done) {
+      const { stop, defect } = step.value;
+      if (defect) {
+        report({ ...defect, severity: 'error', structure: table.structures.length });
+        table.trailing = copy(bytes, stop, end);
+      }
+      break;
+    }
+    const { offset, type, length } = step.value;
+    table.structures.push(decodeStructure(bytes, offset, type, length, table.structures.length, report));
+  }
+  return { table, problems, end };
+}
+
+/** A structure the framing walk found: where it starts, its Type and its Length. */
+export interface Frame {
+  offset: number;
+  type: number;
+  length: number;
+}
+
+/** Why the framing walk stopped before `end`, as a decode problem says it. */
+export interface FrameDefect {
+  code: string;
+  offset: number;
+  where?: string;
+  reason: string;
+}
+
+/**
+ * The one length-checking walk over the structures, from the end of the DMAR
+ * fixed part to `end`: yields each structure whose header and Length fit, and
+ * returns where the walk stopped (`end`, or the first structure that does not
+ * frame) and why. The decoder and the edits' Table Length repair both walk so.
+ */
+export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop: number; defect?: FrameDefect }> {
   let off = DMAR_FIXED_SIZE;
   while (off < end) {
-    const index = table.structures.length;
     if (end - off < SUBTABLE_HEADER_SIZE) {
-      report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, reason: `${end - off} stray bytes after the last structure` });
-      table.trailing = copy(bytes, off, end);
-      break;
+      return { stop: off, defect: { code: 'DMAR-TABLE-TRAILING', offset: off, reason: `${end - off} stray bytes after the last structure` } };
     }
     const type = readUint(bytes, off + TYPE.offset, TYPE.size);
     const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
@@ -106,18 +141,18 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
       : off + len > end ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
       : undefined;
     if (why) {
-      report({
-        code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-        severity: 'error', offset: off + LENGTH.offset, structure: index,
-        where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
-      });
-      table.trailing = copy(bytes, off, end);
-      break;
+      return {
+        stop: off,
+        defect: {
+          code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
+          offset: off + LENGTH.offset, where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
+        },
+      };
     }
-    table.structures.push(decodeStructure(bytes, off, type, len, index, report));
+    yield { offset: off, type, length: len };
     off += len;
   }
-  return { table, problems, end };
+  return { stop: off };
 }
 
 function decodeStructure(

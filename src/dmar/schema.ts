@@ -4,7 +4,7 @@
  * all integers little endian. Decoding, encoding, every output format and the
  * validator's field checks are driven by these rows.
  */
-import { fieldByKey, rowsEnd, type BitDef, type FieldDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, fieldByKey, rowsEnd, type BitDef, type FieldDef } from '../acpi/fields.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
 import { SCOPE_TYPE } from './scope-rows.js';
 
@@ -215,6 +215,34 @@ export const SEGMENT_DEVICE_TYPES: readonly number[] = STRUCTS.filter((d) => d.s
 export const VIRT_REVISION = 1;
 /** The descriptor's one allowed Length (32). */
 export const VIRT_LENGTH = DEFS.VIRT.exactLength!;
+
+/** The descriptor's rows and its VIRTUALIZED bit: the one lookup of them. */
+export const VIRT_ROWS = {
+  revision: fieldByKey(DEFS.VIRT.fields, 'revision'),
+  flags: fieldByKey(DEFS.VIRT.fields, 'flags'),
+  signature: fieldByKey(DEFS.VIRT.fields, 'hypervisorSignature'),
+  features: fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'),
+} as const;
+export const VIRTUALIZED_BIT = bitByKey(VIRT_ROWS.flags, 'VIRTUALIZED');
+
+/** The descriptor's Flags say VIRTUALIZED (a virtual machine), not bare metal. */
+export function descriptorVirtualized(flags: number | bigint): boolean {
+  return bitValue(flags, VIRTUALIZED_BIT) === 1;
+}
+
+/**
+ * The one bare-metal test of the descriptor: what a descriptor that says bare
+ * metal (VIRTUALIZED=0) carries that means nothing there, its Hypervisor
+ * Signature (a string, or its bytes) and its Supported Features when not zero.
+ * None for a descriptor that says VIRTUALIZED.
+ */
+export function bareMetalClaims(d: { flags: number | bigint; signature: string | Uint8Array; features: bigint }): ('signature' | 'features')[] {
+  if (descriptorVirtualized(d.flags)) return [];
+  const out: ('signature' | 'features')[] = [];
+  if (typeof d.signature === 'string' ? d.signature !== '' : d.signature.some((b) => b !== 0)) out.push('signature');
+  if (d.features !== 0n) out.push('features');
+  return out;
+}
 
 /** CLI names of a field's bits (BitDef.cli), to the bit's key. */
 function cliNames(f: FieldDef): Readonly<Record<string, string>> {

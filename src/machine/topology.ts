@@ -27,7 +27,7 @@
 import { hex } from '../acpi/hex.js';
 import { bitByKey, bitValue } from '../acpi/fields.js';
 import { big, num, pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../dmar/model.js';
-import { fieldByKey, scopeTypeName, SCOPE_TYPE, structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import { fieldByKey, scopeTypeName, SCOPE_TYPE, DEFS, STRUCT_TYPE } from '../dmar/schema.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { resolveScope } from './scope.js';
@@ -108,7 +108,7 @@ function scopeText(sc: DeviceScope): string {
 }
 
 function includeAll(s: Structure): boolean {
-  const row = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'flags');
+  const row = fieldByKey(DEFS.DRHD.fields, 'flags');
   return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
 }
 

@@ -2,7 +2,7 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import { DEFS, fieldByKey, SEGMENT_DEVICE_TYPES, STRUCT_TYPE } from '../schema.js';
-import { defineCheck, type Check, type Located } from './check.js';
+import { defineCheck, repeats, type Check, type Located } from './check.js';
 
 const ALL_PORTS = bitByKey(fieldByKey(DEFS.ATSR.fields, 'flags'), 'ALL_PORTS');
 const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
@@ -28,13 +28,8 @@ export const checks: Check[] = [
     description: 'more than one ATSR with ALL_PORTS on one segment',
     hint: 'one ATSR per segment says that every root port supports ATS',
     run(ctx, report) {
-      const first = new Map<number, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
-        if (!allPorts(l)) continue;
-        const seg = num(l.s.fields, 'segment');
-        const prev = first.get(seg);
-        if (!prev) first.set(seg, l);
-        else report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${seg} (the first is ${ctx.label(prev.index)})` });
+      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined))) {
+        report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${num(l.s.fields, 'segment')} (the first is ${ctx.label(prev.index)})` });
       }
     },
   }),

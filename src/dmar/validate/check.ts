@@ -94,6 +94,22 @@ export interface Located {
   def: StructDef;
 }
 
+/**
+ * Each item whose key an earlier item already had, with the first item that
+ * had it, in order: the one "first one seen wins" walk of the duplicate checks.
+ * An undefined key takes no part.
+ */
+export function* repeats<T>(items: Iterable<T>, key: (x: T) => string | number | bigint | undefined): Generator<[again: T, first: T]> {
+  const first = new Map<string | number | bigint, T>();
+  for (const x of items) {
+    const k = key(x);
+    if (k === undefined) continue;
+    const prev = first.get(k);
+    if (prev === undefined) first.set(k, x);
+    else yield [x, prev];
+  }
+}
+
 /** A device scope with its structure and its 0-based index there. */
 export interface ScopeOf {
   l: Located;
