@@ -121,7 +121,7 @@ export interface FlagState {
 
 /** Every named bit of the Flags byte, and the reserved bits that are set. */
 export function flagStates(value: number): FlagState[] {
-  const cliOf = new Map(Object.entries(DMAR_FLAG_CLI).map(([cli, name]) => [name, cli]));
+  const cliOf = new Map<string, string>(Object.entries(DMAR_FLAG_CLI).map(([cli, name]) => [name, cli]));
   const out: FlagState[] = [];
   const named = namedMask(FLAGS);
   for (const b of FLAGS.bits!) {

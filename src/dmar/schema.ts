@@ -4,7 +4,7 @@
  * all integers little endian. Decoding, encoding, every output format and the
  * validator's field checks are driven by these rows.
  */
-import { bitByKey, bitValue, fieldByKey, rowsEnd, type BitDef, type FieldDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
 import { SCOPE_TYPE } from './scope-rows.js';
 
@@ -16,7 +16,7 @@ export const DMAR_SIGNATURE = 'DMAR';
 export const IMS_OPTOUT_BIT = 3;
 
 /** The DMAR fixed part after the ACPI header (offsets from table start). */
-export const DMAR_FIELDS: readonly FieldDef[] = [
+export const DMAR_FIELDS = rows([
   {
     key: 'hostAddressWidth', name: 'Host Address Width', offset: 36, size: 1, kind: 'uint',
     doc: 'N means N+1 address bits (0x26 = 39 bits)', note: (v) => `${v + 1n}-bit addresses`,
@@ -31,15 +31,15 @@ export const DMAR_FIELDS: readonly FieldDef[] = [
     ],
   },
   { key: 'reserved', name: 'Reserved', offset: 38, size: 10, kind: 'bytes', reserved: true },
-];
+]);
 /** ACPI header (36) + Host Address Width, Flags, Reserved[10]: 48 bytes. */
 export const DMAR_FIXED_SIZE = rowsEnd(DMAR_FIELDS);
 
 /** Common header of every remapping structure (ACPICA AcpiDmTableInfoDmarHdr). */
-export const SUBTABLE_HEADER_FIELDS: readonly FieldDef[] = [
+export const SUBTABLE_HEADER_FIELDS = rows([
   { key: 'type', name: 'Subtable Type', offset: 0, size: 2, kind: 'uint', role: 'type' },
   { key: 'length', name: 'Length', offset: 2, size: 2, kind: 'uint', role: 'length' },
-];
+]);
 /** 4 bytes. */
 export const SUBTABLE_HEADER_SIZE = rowsEnd(SUBTABLE_HEADER_FIELDS);
 
@@ -75,7 +75,7 @@ export interface StructDef {
   readonly scopeFlagsNamed?: boolean;
 }
 
-const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' });
+const SEGMENT = <O extends number>(offset: O) => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' }) as const;
 
 /** Remapping structure Type values (VT-d 8.2); 7 and above are reserved, 0x8001 is the proposed descriptor. */
 export const STRUCT_TYPE = { DRHD: 0, RMRR: 1, ATSR: 2, RHSA: 3, ANDD: 4, SATC: 5, SIDP: 6 } as const;
@@ -85,12 +85,12 @@ export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 /** A structure as written below: its fixedSize follows from its rows. */
 type StructRows = Omit<StructDef, 'fixedSize'>;
 
-const STRUCT_ROWS: readonly StructRows[] = [
+const STRUCT_ROWS = [
   {
     type: STRUCT_TYPE.DRHD, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: SCOPES_BODY, acpicaSince: 0,
     identity: [['segment', 'segment'], ['registerBaseAddress', 'base']],
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.IOAPIC, SCOPE_TYPE.HPET, SCOPE_TYPE.NAMESPACE],
-    fields: [
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
       ] },
@@ -104,64 +104,64 @@ const STRUCT_ROWS: readonly StructRows[] = [
       },
       SEGMENT(6),
       { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.RMRR, abbrev: 'RMRR', title: 'Reserved Memory Region', body: SCOPES_BODY, acpicaSince: 0,
     identity: [['segment', 'segment'], ['baseAddress', 'base']],
     // the devices that use the region
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.NAMESPACE],
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
       { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
       { key: 'endAddress', name: 'End Address (limit)', offset: 16, size: 8, kind: 'uint', radix: 16, doc: 'last byte of the region' },
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.ATSR, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: SCOPES_BODY, acpicaSince: 0,
     identity: [['segment', 'segment']],
     // root ports (sub-hierarchies)
     scopeTypes: [SCOPE_TYPE.BRIDGE],
-    fields: [
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
       ] },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.RHSA, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: NO_BODY, acpicaSince: 0,
     identity: [['baseAddress', 'base']],
     exactLength: 20,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
       { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16, doc: 'Register Base Address of a DRHD' },
       { key: 'proximityDomain', name: 'Proximity Domain', offset: 16, size: 4, kind: 'uint', radix: 10 },
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.ANDD, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: nameBody('Device Name'),
     identity: [['deviceNumber', 'device']],
     acpicaSince: 0,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
       { key: 'deviceNumber', name: 'Device Number', offset: 7, size: 1, kind: 'uint', radix: 10, doc: 'Enumeration ID of namespace-device scopes' },
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.SATC, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: SCOPES_BODY, acpicaSince: 20210331,
     identity: [['segment', 'segment']],
     // SoC endpoints
     scopeTypes: [SCOPE_TYPE.ENDPOINT],
-    fields: [
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
       ] },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
     type: STRUCT_TYPE.SIDP, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: SCOPES_BODY, acpicaSince: 20240322,
@@ -169,15 +169,15 @@ const STRUCT_ROWS: readonly StructRows[] = [
     // SoC endpoints and namespace devices
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.NAMESPACE],
     scopeFlagsNamed: true,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
     type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', body: NO_BODY, identity: [],
     proposed: true, exactLength: 32,
-    fields: [
+    fields: rows([
       { key: 'revision', name: 'Revision', offset: 4, size: 1, kind: 'uint', doc: '1' },
       { key: 'flags', name: 'Flags', offset: 5, size: 1, kind: 'uint', bits: [
         { name: 'VIRTUALIZED', shift: 0, doc: '1: the OS runs in a virtual machine; 0: firmware asserts bare metal' },
@@ -190,9 +190,9 @@ const STRUCT_ROWS: readonly StructRows[] = [
         { name: 'MSI_COMPOSE', shift: 1, cli: 'msi-compose', doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
         { name: 'REMAPPABLE_DIRECT', shift: 2, cli: 'remappable-direct', doc: 'devices may write Remappable Format MSI messages directly' },
       ] },
-    ],
+    ]),
   },
-];
+] as const satisfies readonly StructRows[];
 
 export const STRUCTS: readonly StructDef[] = STRUCT_ROWS.map((s) => ({ ...s, fixedSize: rowsEnd(s.fields) }));
 
@@ -202,9 +202,16 @@ for (const d of STRUCTS) {
   if ((d.scopeTypes !== undefined) !== (d.body === SCOPES_BODY)) throw new Error(`schema: ${d.abbrev} scope types without device scopes, or the reverse`);
 }
 
-export type StructAbbrev = 'DRHD' | 'RMRR' | 'ATSR' | 'RHSA' | 'ANDD' | 'SATC' | 'SIDP' | 'VIRT';
-/** Each structure's description by its abbreviation: the one lookup of a row set by name (`DEFS.VIRT.fields`). */
-export const DEFS = Object.fromEntries(STRUCTS.map((d) => [d.abbrev, d])) as { readonly [K in StructAbbrev]: StructDef };
+type Declared = (typeof STRUCT_ROWS)[number];
+export type StructAbbrev = Declared['abbrev'];
+/**
+ * Each structure's description by its abbreviation: the one lookup of a row
+ * set by name. Its rows keep their declared keys, so `fieldByKey(DEFS.VIRT.fields, 'flags')`
+ * is checked when it compiles.
+ */
+export const DEFS = Object.fromEntries(STRUCTS.map((d) => [d.abbrev, d])) as {
+  readonly [D in Declared as D['abbrev']]: StructDef & { readonly fields: D['fields'] } & Pick<D, Extract<keyof D, 'exactLength'>>;
+};
 for (const k of ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP', 'VIRT'] satisfies StructAbbrev[]) {
   if (!DEFS[k]) throw new Error(`schema: no structure ${k}`);
 }
@@ -214,7 +221,7 @@ export const SEGMENT_DEVICE_TYPES: readonly number[] = STRUCTS.filter((d) => d.s
 
 export const VIRT_REVISION = 1;
 /** The descriptor's one allowed Length (32). */
-export const VIRT_LENGTH = DEFS.VIRT.exactLength!;
+export const VIRT_LENGTH: number = DEFS.VIRT.exactLength;
 
 /** The descriptor's rows and its VIRTUALIZED bit: the one lookup of them. */
 export const VIRT_ROWS = {
@@ -245,13 +252,16 @@ export function bareMetalClaims(d: { flags: number | bigint; signature: string |
 }
 
 /** CLI names of a field's bits (BitDef.cli), to the bit's key. */
-function cliNames(f: FieldDef): Readonly<Record<string, string>> {
-  return Object.fromEntries((f.bits ?? []).filter((b): b is BitDef & { cli: string } => b.cli !== undefined).map((b) => [b.cli, b.key ?? b.name]));
+function cliNames<B extends string>(f: Row<B>): Readonly<Record<string, B>> {
+  return Object.fromEntries((f.bits ?? []).filter((b): b is BitDef & { cli: string } => b.cli !== undefined).map((b) => [b.cli, (b.key ?? b.name) as B]));
 }
+const DMAR_FLAGS_ROW = fieldByKey(DMAR_FIELDS, 'flags');
+/** The key of a DMAR Flags bit (`IMS_OPTOUT`). */
+export type DmarFlagKey = typeof DMAR_FLAGS_ROW extends Row<infer B> ? B : never;
 /** CLI names of the descriptor's feature bits. */
 export const VIRT_FEATURE_CLI = cliNames(fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'));
 /** CLI names of the DMAR Flags bits. */
-export const DMAR_FLAG_CLI = cliNames(fieldByKey(DMAR_FIELDS, 'flags'));
+export const DMAR_FLAG_CLI = cliNames(DMAR_FLAGS_ROW);
 
 /** How a typed flag or feature name is compared: any case, `_` and `-` alike (`IMS_OPTOUT`, `ims-optout`, `Ims_OptOut`). */
 const nameKey = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-');
@@ -261,8 +271,8 @@ const nameKey = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-')
  * name as displayed, to the bit's key. A Map, so no name typed by a user
  * reaches an object's prototype (`constructor`, `toString`).
  */
-function nameLookup(cli: Readonly<Record<string, string>>): (typed: string) => string | undefined {
-  const m = new Map<string, string>();
+function nameLookup<B extends string>(cli: Readonly<Record<string, B>>): (typed: string) => B | undefined {
+  const m = new Map<string, B>();
   for (const [c, key] of Object.entries(cli)) {
     m.set(nameKey(key), key);
     m.set(nameKey(c), key);

@@ -3,7 +3,7 @@
  * them through schema.ts). They sit apart so that the body codecs (body.ts),
  * which the schema's structure rows use, can read them without an import cycle.
  */
-import { rowsEnd, type FieldDef } from '../acpi/fields.js';
+import { rows, rowsEnd } from '../acpi/fields.js';
 
 /** Device Scope Type values (VT-d 8.3.1); 0 and 6 and above are reserved. */
 export const SCOPE_TYPE = { ENDPOINT: 1, BRIDGE: 2, IOAPIC: 3, HPET: 4, NAMESPACE: 5 } as const;
@@ -22,7 +22,7 @@ export function scopeTypeName(type: number): string {
 }
 
 /** Device scope entry (ACPICA AcpiDmTableInfoDmarScope), followed by PCI Path pairs. */
-export const SCOPE_FIELDS: readonly FieldDef[] = [
+export const SCOPE_FIELDS = rows([
   { key: 'type', name: 'Device Scope Type', offset: 0, size: 1, kind: 'uint', role: 'type', enumNames: SCOPE_TYPE_NAMES },
   { key: 'length', name: 'Entry Length', offset: 1, size: 1, kind: 'uint', role: 'length' },
   {
@@ -42,15 +42,15 @@ export const SCOPE_FIELDS: readonly FieldDef[] = [
   { key: 'reserved', name: 'Reserved', offset: 3, size: 1, kind: 'uint', reserved: true },
   { key: 'enumerationId', name: 'Enumeration ID', offset: 4, size: 1, kind: 'uint', doc: 'IOAPIC ID, HPET number or ANDD Device Number' },
   { key: 'bus', name: 'PCI Bus Number', offset: 5, size: 1, kind: 'uint', doc: 'start bus of the PCI path' },
-];
+]);
 /** 6 bytes. */
 export const SCOPE_HEADER_SIZE = rowsEnd(SCOPE_FIELDS);
 
 /** One PCI Path entry: printed by ACPICA as `DD,FF`. */
-export const PATH_FIELDS: readonly FieldDef[] = [
+export const PATH_FIELDS = rows([
   { key: 'device', name: 'Device', offset: 0, size: 1, kind: 'uint' },
   { key: 'function', name: 'Function', offset: 1, size: 1, kind: 'uint' },
-];
+]);
 /** 2 bytes. */
 export const PATH_ENTRY_SIZE = rowsEnd(PATH_FIELDS);
 export const PATH_NAME = 'PCI Path';

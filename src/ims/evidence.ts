@@ -10,7 +10,7 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
 import {
-  bareMetalClaims, DMAR_FIELDS, descriptorVirtualized, fieldByKey, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT,
+  bareMetalClaims, DMAR_FIELDS, type DmarFlagKey, descriptorVirtualized, fieldByKey, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT,
 } from '../dmar/schema.js';
 import { matchDmi } from './dmi.js';
 import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
@@ -85,7 +85,7 @@ export interface Gathered {
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 
-function flagFact(table: DmarTable | undefined, name: string, noTable: string): Fact {
+function flagFact(table: DmarTable | undefined, name: DmarFlagKey, noTable: string): Fact {
   const b = bitByKey(FLAGS, name);
   const proposed = b.proposed === true ? { proposed: true } : {};
   if (!table) return { value: 'unknown', source: noTable, ...proposed };

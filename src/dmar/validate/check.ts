@@ -3,7 +3,7 @@
  * decoded table (decoded leniently, so framing defects are findings too) and
  * the schema rows that locate each field.
  */
-import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
+import { fieldEnd, readUint, type FieldDef, type KeyOf } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
@@ -126,7 +126,9 @@ export interface CompanionTable {
 /** Printable rendering of firmware strings in messages (the one escaping, acpi/escape.ts). */
 export { firmwareText as printable } from '../../acpi/escape.js';
 
-const SCOPE_ROW = (key: string): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+const SCOPE_ROW = (key: ScopeKey): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+/** The key of a device scope field. */
+export type ScopeKey = KeyOf<typeof SCOPE_FIELDS>;
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 
 export class Context {
@@ -207,7 +209,7 @@ export class Context {
   }
 
   /** Table offset of a device scope field, from its schema row. */
-  scopeAt(sc: DeviceScope, key: string): number {
+  scopeAt(sc: DeviceScope, key: ScopeKey): number {
     return sc.offset + SCOPE_ROW(key).offset;
   }
 
