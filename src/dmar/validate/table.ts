@@ -3,7 +3,7 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
 import { big, num } from '../model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE, typeLabel,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
@@ -136,7 +136,7 @@ export const checks: Check[] = [
         if (s.type < highest) {
           report({
             offset: s.offset + SUB_TYPE.offset, structure: index,
-            message: `Type ${s.type} (${structDef(s.type)!.abbrev}) comes after Type ${highest} (${structDef(highest)!.abbrev})`,
+            message: `Type ${s.type} (${typeLabel(s.type)}) comes after Type ${highest} (${typeLabel(highest)})`,
           });
         }
         highest = Math.max(highest, s.type);
