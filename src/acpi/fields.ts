@@ -9,6 +9,8 @@ export interface BitDef {
   /** The name printed to people (ACPICA's spelling where it has one); the JSON key unless `key` is given. */
   readonly name: string;
   readonly key?: string;
+  /** The name the command line takes for it (`ims-optout`), when it can be set there. */
+  readonly cli?: string;
   readonly shift: number;
   /** Width in bits; 1 when omitted (a flag). */
   readonly width?: number;
@@ -72,8 +74,48 @@ export function rowsEnd(fields: readonly FieldDef[]): number {
   return last ? fieldEnd(last) : 0;
 }
 
-/** The row with this key; a missing one is a bug of the caller, caught when its module loads. */
-export function fieldByKey(fields: readonly FieldDef[], key: string): FieldDef {
+declare const LITERAL: unique symbol;
+declare const BIT_KEYS: unique symbol;
+
+/**
+ * A row set declared through rows(): every row a FieldDef, and the set
+ * remembers (as a type only) each row as written, so that its keys and its
+ * bits' keys are known to the compiler.
+ */
+export type Rows<R extends readonly FieldDef[] = readonly FieldDef[]> =
+  readonly (FieldDef & { readonly key: R[number]['key'] })[] & { readonly [LITERAL]?: R };
+
+/** Declare a row set: `rows([...])` is the rows as written (`as const`), checked against FieldDef. */
+export function rows<const R extends readonly FieldDef[]>(r: R): Rows<R> {
+  return r as Rows<R>;
+}
+
+/** The rows as written, for a row set declared through rows(); the row set itself otherwise. */
+type LiteralOf<F extends readonly FieldDef[]> = F extends { readonly [LITERAL]?: infer R }
+  ? (unknown extends R ? F : NonNullable<R> extends readonly FieldDef[] ? NonNullable<R> : F)
+  : F;
+
+/** The keys of a row set: literal for one declared through rows(), any string otherwise. */
+export type KeyOf<F extends readonly FieldDef[]> = LiteralOf<F>[number]['key'];
+
+/** The keys of the bits of a row as written (a bit's key is its name unless it has a key); any string for a row not known. */
+type BitKeysOfRow<Row> = Row extends { readonly bits: readonly (infer B)[] }
+  ? (B extends { readonly key: infer K extends string } ? K : B extends { readonly name: infer N extends string } ? N : never)
+  : string;
+
+type BitKeysOf<Row> = [Row] extends [never] ? string : BitKeysOfRow<Row>;
+
+/** A row as a lookup hands it back: a FieldDef that remembers (as a type only) the keys of its bits. */
+export type Row<B extends string = string> = FieldDef & { readonly [BIT_KEYS]?: B };
+
+/**
+ * The row with this key. For a row set declared through rows(), a key no row
+ * has fails to compile; otherwise a missing one throws, a bug of the caller
+ * caught when its module loads.
+ */
+export function fieldByKey<F extends readonly FieldDef[], K extends KeyOf<F>>(
+  fields: F, key: K,
+): Row<BitKeysOf<Extract<LiteralOf<F>[number], { readonly key: K }>>> {
   const f = fields.find((x) => x.key === key);
   if (!f) throw new Error(`schema: no field ${key}`);
   return f;
@@ -104,14 +146,14 @@ export function readField(bytes: Uint8Array, base: number, f: FieldDef): bigint 
 }
 
 /** The bit or bit range with this key (its name, unless it has a key); a missing one is a bug of the caller. */
-export function bitByKey(f: FieldDef, key: string): BitDef {
+export function bitByKey<B extends string>(f: Row<B>, key: NoInfer<B>): BitDef {
   const b = f.bits?.find((x) => (x.key ?? x.name) === key);
   if (!b) throw new Error(`schema: ${f.name} has no bit ${key}`);
   return b;
 }
 
 /** Mask of the one-bit flags given by key. */
-export function flagsMask(f: FieldDef, keys: readonly string[]): bigint {
+export function flagsMask<B extends string>(f: Row<B>, keys: readonly NoInfer<B>[]): bigint {
   let m = 0n;
   for (const k of keys) m |= 1n << BigInt(bitByKey(f, k).shift);
   return m;

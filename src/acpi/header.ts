@@ -1,7 +1,7 @@
-import { fieldByKey, rowsEnd, type FieldDef } from './fields.js';
+import { fieldByKey, rows, rowsEnd } from './fields.js';
 
 /** The header every ACPI table starts with (ACPICA AcpiDmTableInfoHeader). */
-export const ACPI_HEADER_FIELDS: readonly FieldDef[] = [
+export const ACPI_HEADER_FIELDS = rows([
   { key: 'signature', name: 'Signature', offset: 0, size: 4, kind: 'ascii', role: 'signature' },
   { key: 'length', name: 'Table Length', offset: 4, size: 4, kind: 'uint', role: 'length' },
   { key: 'revision', name: 'Revision', offset: 8, size: 1, kind: 'uint' },
@@ -11,7 +11,7 @@ export const ACPI_HEADER_FIELDS: readonly FieldDef[] = [
   { key: 'oemRevision', name: 'Oem Revision', offset: 24, size: 4, kind: 'uint' },
   { key: 'creatorId', name: 'Asl Compiler ID', offset: 28, size: 4, kind: 'ascii' },
   { key: 'creatorRevision', name: 'Asl Compiler Revision', offset: 32, size: 4, kind: 'uint' },
-];
+]);
 /** 36 bytes. */
 export const ACPI_HEADER_SIZE = rowsEnd(ACPI_HEADER_FIELDS);
 const CHECKSUM_AT = fieldByKey(ACPI_HEADER_FIELDS, 'checksum').offset;

@@ -3,12 +3,12 @@ import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
 import { toJson } from '../dmar/json.js';
 import type { Structure } from '../dmar/model.js';
-import { structDef, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
+import { DEFS, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { stdoutWrite } from './common.js';
 import { loadForReading } from './read-lenient.js';
 
-const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
+const VIRT = DEFS.VIRT;
 
 export async function run(file: string | undefined, opts: { json?: boolean }): Promise<number> {
   const { source, table } = loadForReading(file);

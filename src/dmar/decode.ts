@@ -4,12 +4,12 @@
  */
 import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import type { Report } from './body.js';
 import { DmarError } from './errors.js';
-import type { DeviceScope, DmarTable, Structure } from './model.js';
-import { fieldParser, latin1, parsePath } from './parsers.js';
+import type { DmarTable, Structure } from './model.js';
+import { fieldParser, latin1 } from './parsers.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
-  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
 } from './schema.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -26,8 +26,6 @@ export interface Problem {
   structure?: number;
 }
 
-/** What the walker says of a defect: where it is (for the message) and what it is. */
-type Report = (p: Omit<Problem, 'message'> & { where?: string }) => void;
 
 export interface DecodeResult {
   table: DmarTable;
@@ -45,7 +43,6 @@ const SIGNATURE = fieldByKey(ACPI_HEADER_FIELDS, 'signature');
 const TABLE_LENGTH = fieldByKey(ACPI_HEADER_FIELDS, 'length');
 const TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
-const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 /** A plain Uint8Array copy (never a Buffer view), so models compare and serialise alike. */
 const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subarray(from, to));
 
@@ -93,13 +90,48 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const fields = fieldParser(DMAR_FIELDS).parse(bytes.subarray(ACPI_HEADER_SIZE, DMAR_FIXED_SIZE));
   const table: DmarTable = { header, fields, structures: [] };
 
+  const walk = frames(bytes, end);
+  for (let step = walk.next(); ; step = walk.next()) {
+    if (step.done) {
+      const { stop, defect } = step.value;
+      if (defect) {
+        report({ ...defect, severity: 'error', structure: table.structures.length });
+        table.trailing = copy(bytes, stop, end);
+      }
+      break;
+    }
+    const { offset, type, length } = step.value;
+    table.structures.push(decodeStructure(bytes, offset, type, length, table.structures.length, report));
+  }
+  return { table, problems, end };
+}
+
+/** A structure the framing walk found: where it starts, its Type and its Length. */
+export interface Frame {
+  offset: number;
+  type: number;
+  length: number;
+}
+
+/** Why the framing walk stopped before `end`, as a decode problem says it. */
+export interface FrameDefect {
+  code: string;
+  offset: number;
+  where?: string;
+  reason: string;
+}
+
+/**
+ * The one length-checking walk over the structures, from the end of the DMAR
+ * fixed part to `end`: yields each structure whose header and Length fit, and
+ * returns where the walk stopped (`end`, or the first structure that does not
+ * frame) and why. The decoder and the edits' Table Length repair both walk so.
+ */
+export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop: number; defect?: FrameDefect }> {
   let off = DMAR_FIXED_SIZE;
   while (off < end) {
-    const index = table.structures.length;
     if (end - off < SUBTABLE_HEADER_SIZE) {
-      report({ code: 'DMAR-TABLE-TRAILING', severity: 'error', offset: off, reason: `${end - off} stray bytes after the last structure` });
-      table.trailing = copy(bytes, off, end);
-      break;
+      return { stop: off, defect: { code: 'DMAR-TABLE-TRAILING', offset: off, reason: `${end - off} stray bytes after the last structure` } };
     }
     const type = readUint(bytes, off + TYPE.offset, TYPE.size);
     const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
@@ -109,18 +141,18 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
       : off + len > end ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
       : undefined;
     if (why) {
-      report({
-        code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-        severity: 'error', offset: off + LENGTH.offset, structure: index,
-        where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
-      });
-      table.trailing = copy(bytes, off, end);
-      break;
+      return {
+        stop: off,
+        defect: {
+          code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
+          offset: off + LENGTH.offset, where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
+        },
+      };
     }
-    table.structures.push(decodeStructure(bytes, off, type, len, index, report));
+    yield { offset: off, type, length: len };
     off += len;
   }
-  return { table, problems, end };
+  return { stop: off };
 }
 
 function decodeStructure(
@@ -142,58 +174,7 @@ function decodeStructure(
   s.fields = fieldParser(def.fields).parse(bytes.subarray(off + SUBTABLE_HEADER_SIZE, off + def.fixedSize));
   const bodyStart = off + def.fixedSize;
   const bodyEnd = off + len;
-  if (def.body === 'scopes') {
-    const { scopes, stop } = decodeScopes(bytes, bodyStart, bodyEnd, def.abbrev, index, report);
-    s.scopes = scopes;
-    if (stop < bodyEnd) s.trailing = copy(bytes, stop, bodyEnd);
-  } else if (def.body === 'name') {
-    const body = bytes.subarray(bodyStart, bodyEnd);
-    const nul = body.indexOf(0);
-    if (nul < 0) {
-      report({
-        code: 'DMAR-ANDD-NAME-UNTERMINATED', severity: 'error', offset: bodyStart, structure: index,
-        where: `${def.abbrev} at 0x${off.toString(16)}`,
-        reason: `${def.bodyName} is not NUL terminated within Length`,
-      });
-      s.name = latin1(body);
-      s.unterminated = true;
-    } else {
-      s.name = latin1(body.subarray(0, nul));
-      if (nul + 1 < body.length) s.trailing = copy(body, nul + 1, body.length);
-    }
-  } else if (bodyEnd > bodyStart) {
-    s.trailing = copy(bytes, bodyStart, bodyEnd);
-  }
+  const stop = def.body.decode(bytes, bodyStart, bodyEnd, s, { def, index, report });
+  if (stop < bodyEnd) s.trailing = copy(bytes, stop, bodyEnd);
   return s;
 }
-
-function decodeScopes(
-  bytes: Uint8Array, start: number, end: number, parent: string, index: number, report: Report,
-): { scopes: DeviceScope[]; stop: number } {
-  const scopes: DeviceScope[] = [];
-  let o = start;
-  while (o < end) {
-    const slen = end - o >= fieldEnd(SCOPE_LENGTH) ? readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size) : -1;
-    const why =
-      slen < 0 ? `${end - o} stray byte${end - o > 1 ? 's' : ''} where a device scope should start`
-      : slen < SCOPE_HEADER_SIZE ? `Entry Length ${slen} is shorter than a device scope (${SCOPE_HEADER_SIZE} bytes)`
-      : o + slen > end ? `Entry Length ${slen} runs past the end of its ${parent} (${end - o} bytes left)`
-      : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0 ? `Entry Length ${slen} is not ${SCOPE_HEADER_SIZE} + ${PATH_ENTRY_SIZE}n`
-      : undefined;
-    if (why) {
-      const code = slen >= 0 && o + slen > end && slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-OVERRUN'
-        : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
-      report({
-        code, severity: 'error', offset: slen < 0 ? o : o + SCOPE_LENGTH.offset, structure: index,
-        where: `device scope at 0x${o.toString(16)} in ${parent}`, reason: why,
-      });
-      break;
-    }
-    const fields = fieldParser(SCOPE_FIELDS).parse(bytes.subarray(o, o + SCOPE_HEADER_SIZE));
-    scopes.push({ offset: o, fields, path: parsePath(bytes.subarray(o + SCOPE_HEADER_SIZE, o + slen)) });
-    o += slen;
-  }
-  return { scopes, stop: o };
-}
-
-

@@ -14,7 +14,7 @@ import { plainJson } from './json.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
-  structDefByAbbrev, structTitle, structureLabels,
+  structTitle, structureLabels,
 } from './schema.js';
 
 export const DIFF_FORMAT = 'dmar-diff/1';
@@ -102,24 +102,6 @@ export interface TableDiff {
   problems: { a: Problem[]; b: Problem[] };
 }
 
-/** Fields that identify a structure of each type, and how the key names them. */
-const IDENTITY: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
-  DRHD: [['segment', 'segment'], ['registerBaseAddress', 'base']],
-  RMRR: [['segment', 'segment'], ['baseAddress', 'base']],
-  ATSR: [['segment', 'segment']],
-  RHSA: [['baseAddress', 'base']],
-  ANDD: [['deviceNumber', 'device']],
-  SATC: [['segment', 'segment']],
-  SIDP: [['segment', 'segment']],
-  VIRT: [],
-};
-// A renamed schema row must fail here, at load, not match nothing silently.
-for (const [abbrev, keys] of Object.entries(IDENTITY)) {
-  const def = structDefByAbbrev(abbrev);
-  if (!def) throw new Error(`diff: no structure ${abbrev} in the schema`);
-  for (const [k] of keys) fieldByKey(def.fields, k);
-}
-
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
 /** As the dmar/1 document writes it, bits not split out; an absent value is zero. */
@@ -194,7 +176,7 @@ const h2 = (n: number) => n.toString(16).padStart(2, '0');
 
 function structureKey(s: Structure): string {
   const def = s.raw ? undefined : structDef(s.type);
-  const keys = def ? IDENTITY[def.abbrev] : undefined;
+  const keys = def?.identity;
   if (!def || !keys) return `${structDef(s.type)?.abbrev ?? 'UNKNOWN'} type ${hex(s.type)}`;
   return [def.abbrev, ...keys.map(([k, label]) => {
     const f = fieldByKey(def.fields, k);
@@ -318,10 +300,10 @@ function bodyDiffs(sa: Structure, bytesA: Uint8Array, sb: Structure, bytesB: Uin
   }
   out.push(...compareRows(def.fields, sa.fields, sa.offset, sb.fields, sb.offset));
   const nameAt = (s: Structure) => s.offset + def.fixedSize;
-  if (def.body === 'name') {
-    if (sa.name !== sb.name) out.push(extraDiff('deviceName', def.bodyName ?? 'Name', { offset: nameAt(sa), value: sa.name ?? '' }, { offset: nameAt(sb), value: sb.name ?? '' }));
+  if (def.body.kind === 'name') {
+    if (sa.name !== sb.name) out.push(extraDiff('deviceName', def.body.title ?? 'Name', { offset: nameAt(sa), value: sa.name ?? '' }, { offset: nameAt(sb), value: sb.name ?? '' }));
     if (!!sa.unterminated !== !!sb.unterminated) {
-      out.push(extraDiff('nameTerminated', `${def.bodyName ?? 'Name'} NUL terminated`, { offset: nameAt(sa), value: !sa.unterminated }, { offset: nameAt(sb), value: !sb.unterminated }));
+      out.push(extraDiff('nameTerminated', `${def.body.title ?? 'Name'} NUL terminated`, { offset: nameAt(sa), value: !sa.unterminated }, { offset: nameAt(sb), value: !sb.unterminated }));
     }
   }
   const ta = sa.trailing ? bytesHex(sa.trailing) : '';
@@ -342,7 +324,7 @@ function wholeStructure(s: Structure, bytes: Uint8Array, side: 'a' | 'b'): { fie
     return { fields, scopes: [] };
   }
   fields.push(...oneSided(def.fields, s.fields, s.offset, side));
-  if (def.body === 'name') fields.push(extraDiff('deviceName', def.bodyName ?? 'Name', ...sideOf({ offset: s.offset + def.fixedSize, value: s.name ?? '' })));
+  if (def.body.kind === 'name') fields.push(extraDiff('deviceName', def.body.title ?? 'Name', ...sideOf({ offset: s.offset + def.fixedSize, value: s.name ?? '' })));
   if (s.trailing?.length) {
     fields.push(extraDiff('trailing', 'Trailing bytes', ...sideOf({ offset: s.offset + s.length - s.trailing.length, value: bytesHex(s.trailing) })));
   }

@@ -13,14 +13,14 @@
 import { bitByKey, bitValue, flagsMask, fieldBytes, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
-import { decodeDmar, type DecodeResult } from './decode.js';
+import { decodeDmar, frames, type DecodeResult } from './decode.js';
 import { writeField } from './encode.js';
 import { DmarError } from './errors.js';
 import type { Structure } from './model.js';
 import { asciiValue } from './parsers.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, VIRT_DESCRIPTOR_TYPE, VIRT_FEATURE_CLI,
-  VIRT_LENGTH, VIRT_REVISION, dmarFlagKey, fieldByKey, structDef, virtFeatureKey, type StructDef,
+  bareMetalClaims, DEFS, DMAR_FIELDS, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE,
+  VIRT_FEATURE_CLI, VIRT_LENGTH, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT, dmarFlagKey, fieldByKey, virtFeatureKey,
 } from './schema.js';
 
 export interface EditOptions {
@@ -43,12 +43,9 @@ const CHECKSUM = fieldByKey(ACPI_HEADER_FIELDS, 'checksum');
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
-const VIRT: StructDef = structDef(VIRT_DESCRIPTOR_TYPE)!;
-const V_REVISION = fieldByKey(VIRT.fields, 'revision');
-const V_FLAGS = fieldByKey(VIRT.fields, 'flags');
-const V_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
-const V_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
-const VIRTUALIZED = bitByKey(V_FLAGS, 'VIRTUALIZED');
+const VIRT = DEFS.VIRT;
+const { revision: V_REVISION, flags: V_FLAGS, signature: V_SIGNATURE, features: V_FEATURES } = VIRT_ROWS;
+const VIRTUALIZED = VIRTUALIZED_BIT;
 
 const proposedLabel = (b: BitDef) => (b.proposed ? `${b.name} (proposed)` : b.name);
 
@@ -124,7 +121,7 @@ export interface FlagState {
 
 /** Every named bit of the Flags byte, and the reserved bits that are set. */
 export function flagStates(value: number): FlagState[] {
-  const cliOf = new Map(Object.entries(DMAR_FLAG_CLI).map(([cli, name]) => [name, cli]));
+  const cliOf = new Map<string, string>(Object.entries(DMAR_FLAG_CLI).map(([cli, name]) => [name, cli]));
   const out: FlagState[] = [];
   const named = namedMask(FLAGS);
   for (const b of FLAGS.bits!) {
@@ -215,12 +212,10 @@ function newDescriptor(spec: VirtSpec): Uint8Array {
   return d;
 }
 
-function bareMetalWarnings(virtualized: boolean, signature: string, features: bigint): string[] {
-  if (virtualized) return [];
-  const w: string[] = [];
-  if (signature !== '') w.push(`VIRTUALIZED=0 with Hypervisor Signature ${JSON.stringify(signature)}: bare metal should have none`);
-  if (features !== 0n) w.push(`VIRTUALIZED=0 with Supported Features ${describeFeatures(features)}: they mean nothing on bare metal`);
-  return w;
+function bareMetalWarnings(d: { flags: number; signature: string; features: bigint }): string[] {
+  return bareMetalClaims(d).map((c) => (c === 'signature'
+    ? `VIRTUALIZED=0 with Hypervisor Signature ${JSON.stringify(d.signature)}: bare metal should have none`
+    : `VIRTUALIZED=0 with Supported Features ${describeFeatures(d.features)}: they mean nothing on bare metal`));
 }
 
 /**
@@ -320,12 +315,11 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
       && readBack[V_FEATURES.key] === expect.features,
     `${title} reads back different values`,
   );
-  const virtualized = bitValue(expect.flags, VIRTUALIZED) === 1;
   return {
     bytes: out,
     changed: true,
     changes: [...changes, ...headerChanges(bytes, out)],
-    warnings: [...bareMetalWarnings(virtualized, expect.signature, expect.features & namedMask(V_FEATURES)), ...checksumWarnings(bytes)],
+    warnings: [...bareMetalWarnings({ ...expect, features: expect.features & namedMask(V_FEATURES) }), ...checksumWarnings(bytes)],
   };
 }
 
@@ -373,13 +367,10 @@ export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {})
  * running past the data, ends the walk (zero padding after a table stays outside it).
  */
 export function walkedLength(bytes: Uint8Array): number {
-  let off = DMAR_FIXED_SIZE;
-  while (bytes.length - off >= SUBTABLE_HEADER_SIZE) {
-    const len = Number(readField(bytes, off, SUB_LENGTH));
-    if (len < SUBTABLE_HEADER_SIZE || off + len > bytes.length) break;
-    off += len;
-  }
-  return Math.min(off, bytes.length);
+  const walk = frames(bytes, bytes.length);
+  let step = walk.next();
+  while (!step.done) step = walk.next();
+  return Math.min(step.value.stop, bytes.length);
 }
 
 /** Recompute Table Length (by walking the structures) and Checksum; nothing else. */

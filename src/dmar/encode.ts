@@ -3,12 +3,14 @@
  * always computed from the content; the checksum is fixed unless kept.
  */
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS, fixChecksum } from '../acpi/header.js';
+import { fixChecksum } from '../acpi/header.js';
+import { scopeSize } from './body.js';
 import { DmarError } from './errors.js';
-import { nameSize, type DeviceScope, type DmarTable, type Fields, type Structure } from './model.js';
+import { layout } from './layout.js';
+import type { DmarTable, Fields, Structure } from './model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
-  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef, structureLabeller,
+  DMAR_FIXED_SIZE, DMAR_SIGNATURE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
+  structureLabeller,
 } from './schema.js';
 
 const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
@@ -65,66 +67,65 @@ function latin1Bytes(s: string, where: string): Uint8Array {
   return b;
 }
 
-/** The size a device scope encodes to. */
-export function scopeSize(sc: DeviceScope): number {
-  return SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * sc.path.length;
-}
+export { scopeSize };
 
 /** The size a structure encodes to. */
 export function structureSize(s: Structure): number {
   if (s.raw) return SUBTABLE_HEADER_SIZE + s.raw.length;
   const def = structDef(s.type);
   if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, -1, 'DMAR-ENCODE');
-  let n = def.fixedSize;
-  for (const sc of s.scopes ?? []) n += scopeSize(sc);
-  if (def.body === 'name') n += nameSize(s);
-  return n + (s.trailing?.length ?? 0);
+  return def.fixedSize + def.body.size(s) + (s.trailing?.length ?? 0);
 }
 
-function encodeStructure(out: Uint8Array, at: number, s: Structure, label: string): number {
-  const size = structureSize(s);
-  const where = `${label}: `;
-  if (size >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${size} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
-  writeFields(out, at, SUBTABLE_HEADER_FIELDS, { type: s.type, length: size }, where);
-  if (s.raw) {
-    out.set(s.raw, at + SUBTABLE_HEADER_SIZE);
-    return size;
-  }
-  const def = structDef(s.type)!;
-  writeFields(out, at, def.fields, s.fields, where);
-  let o = at + def.fixedSize;
-  for (const sc of s.scopes ?? []) {
-    const n = scopeSize(sc);
-    if (n >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
-    writeFields(out, o, SCOPE_FIELDS, { ...sc.fields, length: n }, where);
-    let p = o + SCOPE_HEADER_SIZE;
-    for (const e of sc.path) {
-      writeFields(out, p, PATH_FIELDS, { device: e.device, function: e.function }, where);
-      p += PATH_ENTRY_SIZE;
-    }
-    o += n;
-  }
-  if (def.body === 'name') {
-    const name = latin1Bytes(s.name ?? '', where);
-    out.set(name, o);
-    o += nameSize(s);
-  }
-  if (s.trailing) out.set(s.trailing, o);
-  return size;
-}
-
-/** Encode a table model to bytes: Table Length computed, Checksum fixed unless kept. */
+/**
+ * Encode a table model to bytes: Table Length computed, Checksum fixed unless
+ * kept. The bytes are written by following layout(), the one walk of a table
+ * that every writer follows, with each Length recomputed from the content.
+ */
 export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   let total = DMAR_FIXED_SIZE;
   for (const s of t.structures) total += structureSize(s);
   total += t.trailing?.length ?? 0;
   const out = new Uint8Array(total);
-  writeFields(out, 0, ACPI_HEADER_FIELDS, { ...t.header, length: total, signature: t.header.signature ?? DMAR_SIGNATURE }, 'header: ');
-  writeFields(out, 0, DMAR_FIELDS, t.fields, '');
-  let at = DMAR_FIXED_SIZE;
   const label = structureLabeller();
-  for (const s of t.structures) at += encodeStructure(out, at, s, label(s.type));
-  if (t.trailing) out.set(t.trailing, at);
+  let where = 'header: ';
+  let structLength = 0;
+  let scopeLength = 0;
+  for (const it of layout(t)) {
+    switch (it.kind) {
+      case 'section':
+        where = it.section === 'header' ? 'header: ' : '';
+        break;
+      case 'structure':
+        where = `${label(it.s.type)}: `;
+        structLength = structureSize(it.s);
+        if (structLength >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
+        break;
+      case 'scope':
+        scopeLength = scopeSize(it.sc);
+        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
+        break;
+      case 'field': {
+        const { row } = it;
+        const value = row.role === 'length' ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
+          : row.role === 'signature' ? it.value ?? DMAR_SIGNATURE
+          : it.value;
+        writeField(out, it.offset - row.offset, row, value, where);
+        break;
+      }
+      case 'path':
+        writeFields(out, it.offset, it.rows, { device: it.device, function: it.function }, where);
+        break;
+      case 'name':
+        out.set(latin1Bytes(it.name, where), it.offset);
+        break;
+      case 'trailing': case 'raw':
+        out.set(it.bytes, it.offset);
+        break;
+      case 'end':
+        break;
+    }
+  }
   if (!opts.keepChecksum) fixChecksum(out);
   return out;
 }

@@ -208,11 +208,11 @@ function structureFromJson(o: unknown, where: string): Structure {
     return s;
   }
   s.fields = fieldsFromJson(def.fields, o, where);
-  if (def.body === 'scopes') {
+  if (def.body.kind === 'scopes') {
     const list = o.deviceScopes ?? [];
     if (!Array.isArray(list)) return fail(`${where}.deviceScopes`, 'expected an array');
     s.scopes = list.map((x, i) => scopeFromJson(x, `${where}.deviceScopes[${i}]`));
-  } else if (def.body === 'name') {
+  } else if (def.body.kind === 'name') {
     if (typeof o.deviceName !== 'string') fail(`${where}.deviceName`, 'expected a string');
     s.name = o.deviceName as string;
     if (o.nameTerminated === false) s.unterminated = true;

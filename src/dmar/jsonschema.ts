@@ -87,16 +87,16 @@ function structSchema(def: StructDef): S {
     trailing: { ...HEX_BYTES, description: 'bytes inside Length after the decoded content (padding, garbage)' },
   };
   if (def.proposed) props.proposed = { const: true, description: 'not part of the VT-d specification (proposals.md)' };
-  if (def.body === 'scopes') props.deviceScopes = { type: 'array', items: scopeSchema(!def.scopeFlagsNamed) };
-  if (def.body === 'name') {
-    props.deviceName = { type: 'string', description: def.bodyName };
+  if (def.body.kind === 'scopes') props.deviceScopes = { type: 'array', items: scopeSchema(!def.scopeFlagsNamed) };
+  if (def.body.kind === 'name') {
+    props.deviceName = { type: 'string', description: def.body.title };
     props.nameTerminated = { const: false, description: 'present when the name has no NUL within Length' };
   }
   return {
     title: `${def.abbrev}: ${def.title}`,
     type: 'object',
     properties: props,
-    required: def.body === 'name' ? ['deviceName'] : [],
+    required: def.body.kind === 'name' ? ['deviceName'] : [],
     anyOf: [{ required: ['type'] }, { required: ['kind'] }],
     additionalProperties: false,
   };

@@ -5,10 +5,9 @@
  */
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
-import { scopeSize } from './encode.js';
-import { nameSize, type DeviceScope, type DmarTable, type Structure } from './model.js';
+import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
   SUBTABLE_HEADER_SIZE, structDef, type StructDef,
 } from './schema.js';
 
@@ -48,28 +47,9 @@ export function* layout(t: DmarTable): Generator<Item> {
       continue;
     }
     for (const row of def.fields) yield { kind: 'field', offset: start + row.offset, row, value: s.fields[row.key] ?? 0, where: 'structure' };
-    at = start + def.fixedSize;
-    for (let j = 0; j < (s.scopes ?? []).length; j++) {
-      const sc = s.scopes![j]!;
-      yield { kind: 'scope', offset: at, index: j, sc, parent: def };
-      for (const row of SCOPE_FIELDS) {
-        yield { kind: 'field', offset: at + row.offset, row, value: sc.fields[row.key] ?? 0, where: 'scope', scopeParent: def };
-      }
-      let p = at + SCOPE_HEADER_SIZE;
-      for (const e of sc.path) {
-        yield { kind: 'path', offset: p, device: e.device, function: e.function, rows: PATH_FIELDS };
-        p += PATH_ENTRY_SIZE;
-      }
-      at += scopeSize(sc);
-    }
-    if (def.body === 'name') {
-      const name = s.name ?? '';
-      const size = nameSize(s);
-      yield { kind: 'name', offset: at, name, size, terminated: !s.unterminated, title: def.bodyName! };
-      at += size;
-    }
+    at = yield* def.body.items(s, start + def.fixedSize, def);
     if (s.trailing?.length) {
-      const implied = def.body === 'name' && s.trailing.every((b) => b === 0);
+      const implied = def.body.padded && s.trailing.every((b) => b === 0);
       yield { kind: 'trailing', offset: at, bytes: s.trailing, implied, level: 'structure' };
       at += s.trailing.length;
     }

@@ -5,7 +5,7 @@
  */
 import { Parser } from 'binary-parser';
 import { readUint, type FieldDef, type FieldValue } from '../acpi/fields.js';
-import { PATH_FIELDS } from './schema.js';
+import { PATH_FIELDS } from './scope-rows.js';
 
 export function latin1(bytes: Uint8Array): string {
   let s = '';

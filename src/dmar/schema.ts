@@ -4,16 +4,19 @@
  * all integers little endian. Decoding, encoding, every output format and the
  * validator's field checks are driven by these rows.
  */
-import { fieldByKey, rowsEnd, type FieldDef } from '../acpi/fields.js';
+import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
+import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
+import { SCOPE_TYPE } from './scope-rows.js';
 
 export { fieldByKey };
+export type { BodyCodec, BodyKind } from './body.js';
 
 export const DMAR_SIGNATURE = 'DMAR';
 
 export const IMS_OPTOUT_BIT = 3;
 
 /** The DMAR fixed part after the ACPI header (offsets from table start). */
-export const DMAR_FIELDS: readonly FieldDef[] = [
+export const DMAR_FIELDS = rows([
   {
     key: 'hostAddressWidth', name: 'Host Address Width', offset: 36, size: 1, kind: 'uint',
     doc: 'N means N+1 address bits (0x26 = 39 bits)', note: (v) => `${v + 1n}-bit addresses`,
@@ -21,77 +24,28 @@ export const DMAR_FIELDS: readonly FieldDef[] = [
   {
     key: 'flags', name: 'Flags', offset: 37, size: 1, kind: 'uint',
     bits: [
-      { name: 'INTR_REMAP', shift: 0, doc: 'the platform supports interrupt remapping' },
-      { name: 'X2APIC_OPT_OUT', shift: 1, doc: 'firmware asks the OS not to enable x2APIC mode' },
-      { name: 'DMA_CTRL_PLATFORM_OPT_IN', shift: 2, doc: 'firmware asks the OS to keep DMA remapping on (ACPICA: X2APIC_MODE)' },
-      { name: 'IMS_OPTOUT', shift: IMS_OPTOUT_BIT, proposed: true, doc: 'native IMS must not be used (proposed)' },
+      { name: 'INTR_REMAP', shift: 0, cli: 'intr-remap', doc: 'the platform supports interrupt remapping' },
+      { name: 'X2APIC_OPT_OUT', shift: 1, cli: 'x2apic-optout', doc: 'firmware asks the OS not to enable x2APIC mode' },
+      { name: 'DMA_CTRL_PLATFORM_OPT_IN', shift: 2, cli: 'dma-ctrl-platform-opt-in', doc: 'firmware asks the OS to keep DMA remapping on (ACPICA: X2APIC_MODE)' },
+      { name: 'IMS_OPTOUT', shift: IMS_OPTOUT_BIT, cli: 'ims-optout', proposed: true, doc: 'native IMS must not be used (proposed)' },
     ],
   },
   { key: 'reserved', name: 'Reserved', offset: 38, size: 10, kind: 'bytes', reserved: true },
-];
+]);
 /** ACPI header (36) + Host Address Width, Flags, Reserved[10]: 48 bytes. */
 export const DMAR_FIXED_SIZE = rowsEnd(DMAR_FIELDS);
 
 /** Common header of every remapping structure (ACPICA AcpiDmTableInfoDmarHdr). */
-export const SUBTABLE_HEADER_FIELDS: readonly FieldDef[] = [
+export const SUBTABLE_HEADER_FIELDS = rows([
   { key: 'type', name: 'Subtable Type', offset: 0, size: 2, kind: 'uint', role: 'type' },
   { key: 'length', name: 'Length', offset: 2, size: 2, kind: 'uint', role: 'length' },
-];
+]);
 /** 4 bytes. */
 export const SUBTABLE_HEADER_SIZE = rowsEnd(SUBTABLE_HEADER_FIELDS);
 
-/** Device Scope Type values (VT-d 8.3.1); 0 and 6 and above are reserved. */
-export const SCOPE_TYPE = { ENDPOINT: 1, BRIDGE: 2, IOAPIC: 3, HPET: 4, NAMESPACE: 5 } as const;
-
-export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
-  [SCOPE_TYPE.ENDPOINT]: 'PCI Endpoint Device',
-  [SCOPE_TYPE.BRIDGE]: 'PCI Bridge Device',
-  [SCOPE_TYPE.IOAPIC]: 'IOAPIC Device',
-  [SCOPE_TYPE.HPET]: 'Message-capable HPET Device',
-  [SCOPE_TYPE.NAMESPACE]: 'Namespace Device',
-};
-
-/** A device scope type as people read it, reserved ones included. */
-export function scopeTypeName(type: number): string {
-  return SCOPE_TYPE_NAMES[type] ?? `Reserved type ${type}`;
-}
-
-/** Device scope entry (ACPICA AcpiDmTableInfoDmarScope), followed by PCI Path pairs. */
-export const SCOPE_FIELDS: readonly FieldDef[] = [
-  { key: 'type', name: 'Device Scope Type', offset: 0, size: 1, kind: 'uint', role: 'type', enumNames: SCOPE_TYPE_NAMES },
-  { key: 'length', name: 'Entry Length', offset: 1, size: 1, kind: 'uint', role: 'length' },
-  {
-    key: 'flags', name: 'Flags', offset: 2, size: 1, kind: 'uint',
-    iasl2020: { name: 'Reserved', mergeNext: true },
-    doc: 'reserved (0) except in SIDP, where it carries device properties',
-    // VT-d 4.1, 8.3.1 (SoC Integrated Device Property reporting); edk2
-    // DmaRemappingReportingTable.h names the same bits.
-    bits: [
-      { name: 'REQ_WO_PASID_NESTED_NOTALLOWED', shift: 0, doc: 'requests without PASID must not use nested translation' },
-      { name: 'REQ_WO_PASID_PWSNP_NOTALLOWED', shift: 1, doc: 'requests without PASID must not be snooped for page walks' },
-      { name: 'REQ_WO_PASID_PGSNP_NOTALLOWED', shift: 2, doc: 'requests without PASID must not have page snooping forced' },
-      { name: 'ATC_HARDENED', shift: 3, doc: 'the device ATC is hardened (trusted)' },
-      { name: 'ATC_REQUIRED', shift: 4, doc: 'the device requires its ATC to be enabled' },
-    ],
-  },
-  { key: 'reserved', name: 'Reserved', offset: 3, size: 1, kind: 'uint', reserved: true },
-  { key: 'enumerationId', name: 'Enumeration ID', offset: 4, size: 1, kind: 'uint', doc: 'IOAPIC ID, HPET number or ANDD Device Number' },
-  { key: 'bus', name: 'PCI Bus Number', offset: 5, size: 1, kind: 'uint', doc: 'start bus of the PCI path' },
-];
-/** 6 bytes. */
-export const SCOPE_HEADER_SIZE = rowsEnd(SCOPE_FIELDS);
-
-/** One PCI Path entry: printed by ACPICA as `DD,FF`. */
-export const PATH_FIELDS: readonly FieldDef[] = [
-  { key: 'device', name: 'Device', offset: 0, size: 1, kind: 'uint' },
-  { key: 'function', name: 'Function', offset: 1, size: 1, kind: 'uint' },
-];
-/** 2 bytes. */
-export const PATH_ENTRY_SIZE = rowsEnd(PATH_FIELDS);
-export const PATH_NAME = 'PCI Path';
-
-/** What follows the fixed part of a structure. */
-export type BodyKind = 'scopes' | 'name' | 'none';
+export {
+  PATH_ENTRY_SIZE, PATH_FIELDS, PATH_NAME, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE, SCOPE_TYPE_NAMES, scopeTypeName,
+} from './scope-rows.js';
 
 export interface StructDef {
   readonly type: number;
@@ -103,9 +57,15 @@ export interface StructDef {
   readonly fixedSize: number;
   /** Fields after the common header. */
   readonly fields: readonly FieldDef[];
-  readonly body: BodyKind;
-  /** The body's ACPICA name when it is a name. */
-  readonly bodyName?: string;
+  /** What follows the fixed part (device scopes, a name, nothing), and how it is decoded, sized and laid out. */
+  readonly body: BodyCodec;
+  /**
+   * The fields that identify the structure among others of its type (what
+   * `diff` matches by), each with the word its key names it by.
+   */
+  readonly identity: readonly (readonly [key: string, label: string])[];
+  /** The Device Scope Types it may list (VT-d chapter 8); present exactly when its body is device scopes. */
+  readonly scopeTypes?: readonly number[];
   readonly proposed?: boolean;
   /** First ACPICA release whose iasl knows the type; undefined: none does. */
   readonly acpicaSince?: number;
@@ -115,7 +75,7 @@ export interface StructDef {
   readonly scopeFlagsNamed?: boolean;
 }
 
-const SEGMENT = (offset: number): FieldDef => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' });
+const SEGMENT = <O extends number>(offset: O) => ({ key: 'segment', name: 'PCI Segment Number', offset, size: 2, kind: 'uint' }) as const;
 
 /** Remapping structure Type values (VT-d 8.2); 7 and above are reserved, 0x8001 is the proposed descriptor. */
 export const STRUCT_TYPE = { DRHD: 0, RMRR: 1, ATSR: 2, RHSA: 3, ANDD: 4, SATC: 5, SIDP: 6 } as const;
@@ -125,10 +85,12 @@ export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 /** A structure as written below: its fixedSize follows from its rows. */
 type StructRows = Omit<StructDef, 'fixedSize'>;
 
-const STRUCT_ROWS: readonly StructRows[] = [
+const STRUCT_ROWS = [
   {
-    type: STRUCT_TYPE.DRHD, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: 'scopes', acpicaSince: 0,
-    fields: [
+    type: STRUCT_TYPE.DRHD, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: SCOPES_BODY, acpicaSince: 0,
+    identity: [['segment', 'segment'], ['registerBaseAddress', 'base']],
+    scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.IOAPIC, SCOPE_TYPE.HPET, SCOPE_TYPE.NAMESPACE],
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
       ] },
@@ -142,66 +104,80 @@ const STRUCT_ROWS: readonly StructRows[] = [
       },
       SEGMENT(6),
       { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.RMRR, abbrev: 'RMRR', title: 'Reserved Memory Region', body: 'scopes', acpicaSince: 0,
-    fields: [
+    type: STRUCT_TYPE.RMRR, abbrev: 'RMRR', title: 'Reserved Memory Region', body: SCOPES_BODY, acpicaSince: 0,
+    identity: [['segment', 'segment'], ['baseAddress', 'base']],
+    // the devices that use the region
+    scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.NAMESPACE],
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
       { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
       { key: 'endAddress', name: 'End Address (limit)', offset: 16, size: 8, kind: 'uint', radix: 16, doc: 'last byte of the region' },
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.ATSR, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: 'scopes', acpicaSince: 0,
-    fields: [
+    type: STRUCT_TYPE.ATSR, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: SCOPES_BODY, acpicaSince: 0,
+    identity: [['segment', 'segment']],
+    // root ports (sub-hierarchies)
+    scopeTypes: [SCOPE_TYPE.BRIDGE],
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
       ] },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.RHSA, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: 'none', acpicaSince: 0,
+    type: STRUCT_TYPE.RHSA, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: NO_BODY, acpicaSince: 0,
+    identity: [['baseAddress', 'base']],
     exactLength: 20,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 4, kind: 'uint', reserved: true },
       { key: 'baseAddress', name: 'Base Address', offset: 8, size: 8, kind: 'uint', radix: 16, doc: 'Register Base Address of a DRHD' },
       { key: 'proximityDomain', name: 'Proximity Domain', offset: 16, size: 4, kind: 'uint', radix: 10 },
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.ANDD, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: 'name', bodyName: 'Device Name',
+    type: STRUCT_TYPE.ANDD, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: nameBody('Device Name'),
+    identity: [['deviceNumber', 'device']],
     acpicaSince: 0,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 3, kind: 'uint', reserved: true },
       { key: 'deviceNumber', name: 'Device Number', offset: 7, size: 1, kind: 'uint', radix: 10, doc: 'Enumeration ID of namespace-device scopes' },
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.SATC, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: 'scopes', acpicaSince: 20210331,
-    fields: [
+    type: STRUCT_TYPE.SATC, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: SCOPES_BODY, acpicaSince: 20210331,
+    identity: [['segment', 'segment']],
+    // SoC endpoints
+    scopeTypes: [SCOPE_TYPE.ENDPOINT],
+    fields: rows([
       { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
         { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
       ] },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
-    type: STRUCT_TYPE.SIDP, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: 'scopes', acpicaSince: 20240322,
+    type: STRUCT_TYPE.SIDP, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: SCOPES_BODY, acpicaSince: 20240322,
+    identity: [['segment', 'segment']],
+    // SoC endpoints and namespace devices
+    scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.NAMESPACE],
     scopeFlagsNamed: true,
-    fields: [
+    fields: rows([
       { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
       SEGMENT(6),
-    ],
+    ]),
   },
   {
-    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', body: 'none',
+    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', body: NO_BODY, identity: [],
     proposed: true, exactLength: 32,
-    fields: [
+    fields: rows([
       { key: 'revision', name: 'Revision', offset: 4, size: 1, kind: 'uint', doc: '1' },
       { key: 'flags', name: 'Flags', offset: 5, size: 1, kind: 'uint', bits: [
         { name: 'VIRTUALIZED', shift: 0, doc: '1: the OS runs in a virtual machine; 0: firmware asserts bare metal' },
@@ -210,28 +186,82 @@ const STRUCT_ROWS: readonly StructRows[] = [
       { key: 'hypervisorSignature', name: 'Hypervisor Signature', offset: 8, size: 12, kind: 'ascii', doc: 'CPUID 0x40000000 vendor string' },
       { key: 'reserved2', name: 'Reserved', offset: 20, size: 4, kind: 'uint', reserved: true },
       { key: 'supportedFeatures', name: 'Supported Features', offset: 24, size: 8, kind: 'uint', bits: [
-        { name: 'IMS', shift: 0, doc: 'the hypervisor composes IMS messages through a paravirtual call' },
-        { name: 'MSI_COMPOSE', shift: 1, doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
-        { name: 'REMAPPABLE_DIRECT', shift: 2, doc: 'devices may write Remappable Format MSI messages directly' },
+        { name: 'IMS', shift: 0, cli: 'ims', doc: 'the hypervisor composes IMS messages through a paravirtual call' },
+        { name: 'MSI_COMPOSE', shift: 1, cli: 'msi-compose', doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
+        { name: 'REMAPPABLE_DIRECT', shift: 2, cli: 'remappable-direct', doc: 'devices may write Remappable Format MSI messages directly' },
       ] },
-    ],
+    ]),
   },
-];
+] as const satisfies readonly StructRows[];
 
 export const STRUCTS: readonly StructDef[] = STRUCT_ROWS.map((s) => ({ ...s, fixedSize: rowsEnd(s.fields) }));
 
+/** What each structure says of itself must hold: a wrong row name fails here, when the module loads. */
+for (const d of STRUCTS) {
+  for (const [key] of d.identity) fieldByKey(d.fields, key);
+  if ((d.scopeTypes !== undefined) !== (d.body === SCOPES_BODY)) throw new Error(`schema: ${d.abbrev} scope types without device scopes, or the reverse`);
+}
+
+type Declared = (typeof STRUCT_ROWS)[number];
+export type StructAbbrev = Declared['abbrev'];
+/**
+ * Each structure's description by its abbreviation: the one lookup of a row
+ * set by name. Its rows keep their declared keys, so `fieldByKey(DEFS.VIRT.fields, 'flags')`
+ * is checked when it compiles.
+ */
+export const DEFS = Object.fromEntries(STRUCTS.map((d) => [d.abbrev, d])) as {
+  readonly [D in Declared as D['abbrev']]: StructDef & { readonly fields: D['fields'] } & Pick<D, Extract<keyof D, 'exactLength'>>;
+};
+for (const k of ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP', 'VIRT'] satisfies StructAbbrev[]) {
+  if (!DEFS[k]) throw new Error(`schema: no structure ${k}`);
+}
+
+/** Structures that list devices of a segment that a DRHD of that segment must cover: every scope list but the DRHD's own. */
+export const SEGMENT_DEVICE_TYPES: readonly number[] = STRUCTS.filter((d) => d.scopeTypes && d.type !== STRUCT_TYPE.DRHD).map((d) => d.type);
+
 export const VIRT_REVISION = 1;
 /** The descriptor's one allowed Length (32). */
-export const VIRT_LENGTH = STRUCTS.find((s) => s.type === VIRT_DESCRIPTOR_TYPE)!.exactLength!;
+export const VIRT_LENGTH: number = DEFS.VIRT.exactLength;
+
+/** The descriptor's rows and its VIRTUALIZED bit: the one lookup of them. */
+export const VIRT_ROWS = {
+  revision: fieldByKey(DEFS.VIRT.fields, 'revision'),
+  flags: fieldByKey(DEFS.VIRT.fields, 'flags'),
+  signature: fieldByKey(DEFS.VIRT.fields, 'hypervisorSignature'),
+  features: fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'),
+} as const;
+export const VIRTUALIZED_BIT = bitByKey(VIRT_ROWS.flags, 'VIRTUALIZED');
+
+/** The descriptor's Flags say VIRTUALIZED (a virtual machine), not bare metal. */
+export function descriptorVirtualized(flags: number | bigint): boolean {
+  return bitValue(flags, VIRTUALIZED_BIT) === 1;
+}
+
+/**
+ * The one bare-metal test of the descriptor: what a descriptor that says bare
+ * metal (VIRTUALIZED=0) carries that means nothing there, its Hypervisor
+ * Signature (a string, or its bytes) and its Supported Features when not zero.
+ * None for a descriptor that says VIRTUALIZED.
+ */
+export function bareMetalClaims(d: { flags: number | bigint; signature: string | Uint8Array; features: bigint }): ('signature' | 'features')[] {
+  if (descriptorVirtualized(d.flags)) return [];
+  const out: ('signature' | 'features')[] = [];
+  if (typeof d.signature === 'string' ? d.signature !== '' : d.signature.some((b) => b !== 0)) out.push('signature');
+  if (d.features !== 0n) out.push('features');
+  return out;
+}
+
+/** CLI names of a field's bits (BitDef.cli), to the bit's key. */
+function cliNames<B extends string>(f: Row<B>): Readonly<Record<string, B>> {
+  return Object.fromEntries((f.bits ?? []).filter((b): b is BitDef & { cli: string } => b.cli !== undefined).map((b) => [b.cli, (b.key ?? b.name) as B]));
+}
+const DMAR_FLAGS_ROW = fieldByKey(DMAR_FIELDS, 'flags');
+/** The key of a DMAR Flags bit (`IMS_OPTOUT`). */
+export type DmarFlagKey = typeof DMAR_FLAGS_ROW extends Row<infer B> ? B : never;
 /** CLI names of the descriptor's feature bits. */
-export const VIRT_FEATURE_CLI: Readonly<Record<string, string>> = {
-  ims: 'IMS', 'msi-compose': 'MSI_COMPOSE', 'remappable-direct': 'REMAPPABLE_DIRECT',
-};
+export const VIRT_FEATURE_CLI = cliNames(fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'));
 /** CLI names of the DMAR Flags bits. */
-export const DMAR_FLAG_CLI: Readonly<Record<string, string>> = {
-  'intr-remap': 'INTR_REMAP', 'x2apic-optout': 'X2APIC_OPT_OUT',
-  'dma-ctrl-platform-opt-in': 'DMA_CTRL_PLATFORM_OPT_IN', 'ims-optout': 'IMS_OPTOUT',
-};
+export const DMAR_FLAG_CLI = cliNames(DMAR_FLAGS_ROW);
 
 /** How a typed flag or feature name is compared: any case, `_` and `-` alike (`IMS_OPTOUT`, `ims-optout`, `Ims_OptOut`). */
 const nameKey = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-');
@@ -241,8 +271,8 @@ const nameKey = (s: string): string => s.trim().toLowerCase().replace(/_/g, '-')
  * name as displayed, to the bit's key. A Map, so no name typed by a user
  * reaches an object's prototype (`constructor`, `toString`).
  */
-function nameLookup(cli: Readonly<Record<string, string>>): (typed: string) => string | undefined {
-  const m = new Map<string, string>();
+function nameLookup<B extends string>(cli: Readonly<Record<string, B>>): (typed: string) => B | undefined {
+  const m = new Map<string, B>();
   for (const [c, key] of Object.entries(cli)) {
     m.set(nameKey(key), key);
     m.set(nameKey(c), key);

@@ -9,7 +9,9 @@ import { bitByKey, bitValue, namedMask } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
-import { DMAR_FIELDS, fieldByKey, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION } from '../dmar/schema.js';
+import {
+  bareMetalClaims, DMAR_FIELDS, type DmarFlagKey, descriptorVirtualized, fieldByKey, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT,
+} from '../dmar/schema.js';
 import { matchDmi } from './dmi.js';
 import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
 import { matchVirtualFirmware } from './virtual-firmware.js';
@@ -83,7 +85,7 @@ export interface Gathered {
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 
-function flagFact(table: DmarTable | undefined, name: string, noTable: string): Fact {
+function flagFact(table: DmarTable | undefined, name: DmarFlagKey, noTable: string): Fact {
   const b = bitByKey(FLAGS, name);
   const proposed = b.proposed === true ? { proposed: true } : {};
   if (!table) return { value: 'unknown', source: noTable, ...proposed };
@@ -94,12 +96,8 @@ function flagFact(table: DmarTable | undefined, name: string, noTable: string): 
   };
 }
 
-const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
-const VIRT_FLAGS = fieldByKey(VIRT.fields, 'flags');
-const VIRT_FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
-const VIRT_SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
-const VIRT_REV = fieldByKey(VIRT.fields, 'revision');
-const VIRTUALIZED = bitByKey(VIRT_FLAGS, 'VIRTUALIZED');
+const { flags: VIRT_FLAGS, features: VIRT_FEATURES, signature: VIRT_SIGNATURE, revision: VIRT_REV } = VIRT_ROWS;
+const VIRTUALIZED = VIRTUALIZED_BIT;
 
 function readDescriptor(s: Structure): DescriptorFact {
   const featureBits = big(s.fields, VIRT_FEATURES.key);
@@ -107,7 +105,7 @@ function readDescriptor(s: Structure): DescriptorFact {
   for (const b of VIRT_FEATURES.bits ?? []) features[b.name] = bitValue(featureBits, b) === 1;
   return {
     offset: s.offset,
-    virtualized: bitValue(num(s.fields, VIRT_FLAGS.key), VIRTUALIZED) === 1,
+    virtualized: descriptorVirtualized(num(s.fields, VIRT_FLAGS.key)),
     hypervisorSignature: str(s.fields, VIRT_SIGNATURE.key),
     features,
     unknownFeatures: featureBits & ~namedMask(VIRT_FEATURES),
@@ -133,7 +131,7 @@ function descriptorFact(table: DmarTable | undefined, noTable: string, warnings:
   if (d.unknownFeatures !== 0n) {
     warnings.push(`descriptor (proposed) at ${hex(s.offset)}: ${VIRT_FEATURES.name} sets bits ${hex(d.unknownFeatures)} that have no name: treated as not supported`);
   }
-  if (!d.virtualized && (d.hypervisorSignature !== '' || Object.values(d.features).some(Boolean) || d.unknownFeatures !== 0n)) {
+  if (bareMetalClaims({ flags: num(s.fields, VIRT_FLAGS.key), signature: d.hypervisorSignature, features: big(s.fields, VIRT_FEATURES.key) }).length > 0) {
     warnings.push(`descriptor (proposed) at ${hex(s.offset)}: VIRTUALIZED=0 but it carries a hypervisor signature or feature bits; they mean nothing on bare metal and are ignored`);
   }
   return {

@@ -4,7 +4,7 @@
  */
 import { flagsMask } from '../acpi/fields.js';
 import type { DmarTable, Structure } from '../dmar/model.js';
-import { DMAR_FIELDS, fieldByKey, SCOPE_TYPE, structDef, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, STRUCT_TYPE } from '../dmar/schema.js';
+import { DEFS, DMAR_FIELDS, fieldByKey, SCOPE_TYPE, VIRT_REVISION, VIRT_ROWS } from '../dmar/schema.js';
 import type { Verdict } from './policy.js';
 
 export interface Scenario {
@@ -85,8 +85,8 @@ export const VENDOR_FIRMWARE: Firmware = {
 };
 
 
-const DRHD = structDef(STRUCT_TYPE.DRHD)!;
-const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
+const DRHD = DEFS.DRHD;
+const VIRT = DEFS.VIRT;
 /** The register base QEMU gives its intel-iommu (Q35_HOST_BRIDGE_IOMMU_ADDR). */
 export const QEMU_IOMMU_BASE = 0xfed90000n;
 /** CPUID 0x40000000 vendor string of KVM, the hypervisor under QEMU. */
@@ -121,11 +121,11 @@ export function buildTable(spec: TableSpec): DmarTable {
       offset: 0, type: VIRT.type, length: 0,
       fields: {
         revision: VIRT_REVISION,
-        flags: Number(flagsMask(fieldByKey(VIRT.fields, 'flags'), d.virtualized ? ['VIRTUALIZED'] : [])),
+        flags: Number(flagsMask(VIRT_ROWS.flags, d.virtualized ? ['VIRTUALIZED'] : [])),
         reserved: 0,
         hypervisorSignature: d.virtualized ? (d.signature ?? KVM_SIGNATURE) : '',
         reserved2: 0,
-        supportedFeatures: flagsMask(fieldByKey(VIRT.fields, 'supportedFeatures'), d.ims ? ['IMS'] : []),
+        supportedFeatures: flagsMask(VIRT_ROWS.features, d.ims ? ['IMS'] : []),
       },
     });
   }

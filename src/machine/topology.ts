@@ -27,7 +27,7 @@
 import { hex } from '../acpi/hex.js';
 import { bitByKey, bitValue } from '../acpi/fields.js';
 import { big, num, type DmarTable, type Structure } from '../dmar/model.js';
-import { fieldByKey, scopeTypeName, SCOPE_TYPE, structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import { fieldByKey, scopeTypeName, SCOPE_TYPE, DEFS, STRUCT_TYPE } from '../dmar/schema.js';
 import { scopePath } from '../dmar/validate/check.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
@@ -105,7 +105,7 @@ export interface Topology {
 const PCI_SCOPE = new Set<number>([SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE]);
 
 function includeAll(s: Structure): boolean {
-  const row = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'flags');
+  const row = fieldByKey(DEFS.DRHD.fields, 'flags');
   return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
 }
 

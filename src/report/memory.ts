@@ -7,7 +7,7 @@
 import { bitByKey, bitValue, fieldByKey } from '../acpi/fields.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
-import { structDef, STRUCT_TYPE } from '../dmar/schema.js';
+import { DEFS, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
@@ -51,7 +51,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
   if (map) notes.push('the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)');
-  const sizeRow = fieldByKey(structDef(STRUCT_TYPE.DRHD)!.fields, 'size');
+  const sizeRow = fieldByKey(DEFS.DRHD.fields, 'size');
   const pagesLog2 = bitByKey(sizeRow, 'pagesLog2');
   let nDrhd = 0;
   let nRmrr = 0;

@@ -74,10 +74,10 @@ interface Made {
 
 function structureArb(def: StructDef, opts: ModelOptions): fc.Arbitrary<Made> {
   const base = fieldsArb(def.fields, opts.alphabet).map((fields): Structure => ({ offset: 0, type: def.type, length: 0, fields }));
-  if (def.body === 'scopes') {
+  if (def.body.kind === 'scopes') {
     return fc.tuple(base, fc.array(scopeArb(opts.alphabet), { maxLength: 4 })).map(([s, scopes]) => ({ s: { ...s, scopes } }));
   }
-  if (def.body === 'name') {
+  if (def.body.kind === 'name') {
     const name = fc.string({ unit: charArb(opts.alphabet, false), maxLength: 24 });
     // after the NUL: zero padding as firmware writes it, or anything
     const padding = fc.oneof(fc.nat(8).map((n) => new Uint8Array(n)), fc.uint8Array({ maxLength: 8 }));

@@ -44,7 +44,7 @@ export function frame(bytes: Uint8Array): Frame {
     if (len < SUBTABLE_HEADER_SIZE || off + len > bytes.length) break;
     structures.push({ offset: off, length: len });
     const def = structDef(readUint(bytes, off + STRUCT_TYPE.offset, STRUCT_TYPE.size));
-    if (def?.body === 'scopes' && len >= def.fixedSize) {
+    if (def?.body.kind === 'scopes' && len >= def.fixedSize) {
       let o = off + def.fixedSize;
       while (o + SCOPE_LENGTH.offset < off + len) {
         const slen = readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size);

@@ -361,7 +361,7 @@ export function parseIasl(text: string): DmarTable {
     }
     const ctx = prev;
     s.fields = readRows(c, def.fields, ctx);
-    if (def.body === 'scopes') {
+    if (def.body.kind === 'scopes') {
       s.scopes = [];
       while (c.is(SCOPE_FIELDS[0]!.name)) {
         const fields = readRows(c, SCOPE_FIELDS, `device scope of ${ctx}`);
@@ -374,17 +374,17 @@ export function parseIasl(text: string): DmarTable {
         }
         s.scopes.push({ offset: 0, fields, path });
       }
-    } else if (def.body === 'name') {
-      const e = c.take([def.bodyName!], ctx);
+    } else if (def.body.kind === 'name') {
+      const e = c.take([def.body.title ?? ''], ctx);
       const m = /^"(.*)"/.exec(e.value);
-      if (!m) throw new DmarError(`line ${e.line}: ${def.bodyName}: expected a quoted string`, -1, 'DMAR-SOURCE');
+      if (!m) throw new DmarError(`line ${e.line}: ${def.body.title}: expected a quoted string`, -1, 'DMAR-SOURCE');
       s.name = m[1]!;
     }
     // The last "Trailing Data" is the table's when this structure's Length has no room for it
     const tableTrailing = c.is(TRAILING_DATA_NAME) && c.i === c.entries.length - 1
       && declared < structureSize(s) + parseBytes(c.peek()!).length;
     if (c.is(TRAILING_DATA_NAME) && !tableTrailing) s.trailing = parseBytes(c.take([TRAILING_DATA_NAME], ctx));
-    else if (def.body === 'name') {
+    else if (def.body.padded) {
       // iasl -d shows an ANDD's Length but not the padding after the name; the Length keeps it
       const pad = declared - structureSize(s);
       if (pad > 0) s.trailing = new Uint8Array(pad);

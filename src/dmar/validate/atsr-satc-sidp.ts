@@ -1,14 +1,11 @@
 /** ATSR, SATC, SIDP (and RMRR, which shares the rule): segments, ALL_PORTS. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
-import { fieldByKey, structDef, STRUCT_TYPE } from '../schema.js';
-import { defineCheck, type Check, type Located } from './check.js';
+import { DEFS, fieldByKey, SEGMENT_DEVICE_TYPES, STRUCT_TYPE } from '../schema.js';
+import { defineCheck, repeats, type Check, type Located } from './check.js';
 
-const ATSR = structDef(STRUCT_TYPE.ATSR)!;
-const ALL_PORTS = bitByKey(fieldByKey(ATSR.fields, 'flags'), 'ALL_PORTS');
+const ALL_PORTS = bitByKey(fieldByKey(DEFS.ATSR.fields, 'flags'), 'ALL_PORTS');
 const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
-/** Structures that describe devices of a segment: RMRR, ATSR, SATC, SIDP. */
-const SEGMENT_TYPES = [1, 2, 5, 6];
 
 export const checks: Check[] = [
   defineCheck({
@@ -18,7 +15,7 @@ export const checks: Check[] = [
     run(ctx, report) {
       const segs = new Set(ctx.of(STRUCT_TYPE.DRHD).map((l) => num(l.s.fields, 'segment')));
       if (segs.size === 0) return; // DMAR-DRHD-NONE says it
-      for (const type of SEGMENT_TYPES) {
+      for (const type of SEGMENT_DEVICE_TYPES) {
         for (const l of ctx.of(type)) {
           const seg = num(l.s.fields, 'segment');
           if (!segs.has(seg)) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
@@ -31,13 +28,8 @@ export const checks: Check[] = [
     description: 'more than one ATSR with ALL_PORTS on one segment',
     hint: 'one ATSR per segment says that every root port supports ATS',
     run(ctx, report) {
-      const first = new Map<number, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
-        if (!allPorts(l)) continue;
-        const seg = num(l.s.fields, 'segment');
-        const prev = first.get(seg);
-        if (!prev) first.set(seg, l);
-        else report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${seg} (the first is ${ctx.label(prev.index)})` });
+      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined))) {
+        report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${num(l.s.fields, 'segment')} (the first is ${ctx.label(prev.index)})` });
       }
     },
   }),

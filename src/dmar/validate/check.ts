@@ -3,7 +3,7 @@
  * decoded table (decoded leniently, so framing defects are findings too) and
  * the schema rows that locate each field.
  */
-import { fieldEnd, readUint, type FieldDef } from '../../acpi/fields.js';
+import { fieldEnd, readUint, type FieldDef, type KeyOf } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
@@ -94,6 +94,22 @@ export interface Located {
   def: StructDef;
 }
 
+/**
+ * Each item whose key an earlier item already had, with the first item that
+ * had it, in order: the one "first one seen wins" walk of the duplicate checks.
+ * An undefined key takes no part.
+ */
+export function* repeats<T>(items: Iterable<T>, key: (x: T) => string | number | bigint | undefined): Generator<[again: T, first: T]> {
+  const first = new Map<string | number | bigint, T>();
+  for (const x of items) {
+    const k = key(x);
+    if (k === undefined) continue;
+    const prev = first.get(k);
+    if (prev === undefined) first.set(k, x);
+    else yield [x, prev];
+  }
+}
+
 /** A device scope with its structure and its 0-based index there. */
 export interface ScopeOf {
   l: Located;
@@ -110,7 +126,9 @@ export interface CompanionTable {
 /** Printable rendering of firmware strings in messages (the one escaping, acpi/escape.ts). */
 export { firmwareText as printable } from '../../acpi/escape.js';
 
-const SCOPE_ROW = (key: string): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+const SCOPE_ROW = (key: ScopeKey): FieldDef => fieldByKey(SCOPE_FIELDS, key);
+/** The key of a device scope field. */
+export type ScopeKey = KeyOf<typeof SCOPE_FIELDS>;
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 
 export class Context {
@@ -193,7 +211,7 @@ export class Context {
   }
 
   /** Table offset of a device scope field, from its schema row. */
-  scopeAt(sc: DeviceScope, key: string): number {
+  scopeAt(sc: DeviceScope, key: ScopeKey): number {
     return sc.offset + SCOPE_ROW(key).offset;
   }
 

@@ -2,12 +2,12 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
 import { big, num } from '../model.js';
-import { fieldByKey, structDef, STRUCT_TYPE } from '../schema.js';
+import { DEFS, fieldByKey, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, SCOPE, scopePath, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
+import { defineCheck, repeats, SCOPE, scopePath, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
 import { reservedOf } from './fields.js';
 
-const DRHD = structDef(STRUCT_TYPE.DRHD)!;
+const DRHD = DEFS.DRHD;
 const FLAGS = fieldByKey(DRHD.fields, 'flags');
 const SIZE = fieldByKey(DRHD.fields, 'size');
 const INCLUDE_PCI_ALL = bitByKey(FLAGS, 'INCLUDE_PCI_ALL');
@@ -126,12 +126,9 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
-    const first = new Map<number, ScopeAt>();
-    for (const x of scopesOfType(ctx, type)) {
+    for (const [x, prev] of repeats(scopesOfType(ctx, type), (y) => num(y.sc.fields, 'enumerationId'))) {
       const id = num(x.sc.fields, 'enumerationId');
-      const prev = first.get(id);
-      if (!prev) first.set(id, x);
-      else if (prev.l.index !== x.l.index) {
+      if (prev.l.index !== x.l.index) {
         report({
           offset: ctx.scopeAt(x.sc, 'enumerationId'), structure: x.l.index, scope: x.j,
           message: `${what} ${id} is also claimed by ${ctx.label(prev.l.index)}`,
@@ -187,17 +184,11 @@ export const checks: Check[] = [
     description: 'two DRHDs have the same segment and Register Base Address',
     hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
     run(ctx, report) {
-      const first = new Map<string, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
-        const key = `${segment(l)}:${base(l)}`;
-        const prev = first.get(key);
-        if (!prev) first.set(key, l);
-        else {
-          report({
-            offset: ctx.at(l, 'registerBaseAddress'), structure: l.index,
-            message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
-          });
-        }
+      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`)) {
+        report({
+          offset: ctx.at(l, 'registerBaseAddress'), structure: l.index,
+          message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
+        });
       }
     },
   }),
@@ -299,19 +290,13 @@ export const checks: Check[] = [
     description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
     hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
     run(ctx, report) {
-      const first = new Map<string, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          const t = sc.fields.type;
-          if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return;
-          const key = `${segment(l)}:${t}:${scopePath(sc)}`;
-          const prev = first.get(key);
-          if (!prev) first.set(key, l);
-          else {
-            const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;
-            report({ offset: sc.offset, structure: l.index, scope: j, message: `device ${scopePath(sc)} on segment ${segment(l)} is listed ${by}` });
-          }
-        });
+      const key = ({ l, sc }: ScopeOf) => {
+        const t = sc.fields.type;
+        return t === SCOPE.ENDPOINT || t === SCOPE.BRIDGE ? `${segment(l)}:${t}:${scopePath(sc)}` : undefined;
+      };
+      for (const [{ l, sc, j }, { l: prev }] of repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), key)) {
+        const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;
+        report({ offset: sc.offset, structure: l.index, scope: j, message: `device ${scopePath(sc)} on segment ${segment(l)} is listed ${by}` });
       }
     },
   }),

@@ -2,7 +2,7 @@
 import { STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, printable, SCOPE, type Check, type Context, type Located } from './check.js';
+import { defineCheck, printable, repeats, SCOPE, type Check, type Context, type Located } from './check.js';
 
 /** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
@@ -68,12 +68,8 @@ export const checks: Check[] = [
     description: 'two RHSAs give an affinity for the same remapping unit',
     hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
     run(ctx, report) {
-      const first = new Map<bigint, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.RHSA)) {
-        const b = big(l.s.fields, 'baseAddress');
-        const prev = first.get(b);
-        if (!prev) first.set(b, l);
-        else report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `unit ${hex(b)} already has ${ctx.label(prev.index)}` });
+      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.RHSA), (x) => big(x.s.fields, 'baseAddress'))) {
+        report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `unit ${hex(big(l.s.fields, 'baseAddress'))} already has ${ctx.label(prev.index)}` });
       }
     },
   }),
@@ -82,12 +78,8 @@ export const checks: Check[] = [
     description: 'two ANDDs have the same Device Number',
     hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
     run(ctx, report) {
-      const first = new Map<number, Located>();
-      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
-        const n = num(l.s.fields, 'deviceNumber');
-        const prev = first.get(n);
-        if (!prev) first.set(n, l);
-        else report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} is also ${ctx.label(prev.index)}'s` });
+      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ANDD), (x) => num(x.s.fields, 'deviceNumber'))) {
+        report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${num(l.s.fields, 'deviceNumber')} is also ${ctx.label(prev.index)}'s` });
       }
     },
   }),

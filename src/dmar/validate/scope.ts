@@ -2,9 +2,9 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num } from '../model.js';
 import {
-  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, structDef, STRUCT_TYPE,
+  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, STRUCT_TYPE,
 } from '../schema.js';
-import { defineCheck, SCOPE, scopePath, scopeTypeName, type Check, type Located } from './check.js';
+import { defineCheck, scopePath, scopeTypeName, type Check, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 
 const FLAGS = fieldByKey(SCOPE_FIELDS, 'flags');
@@ -14,19 +14,6 @@ const FUNCTION = fieldByKey(PATH_FIELDS, 'function');
 /** PCI: 32 devices of 8 functions on a bus. */
 const MAX_DEVICE = 31;
 const MAX_FUNCTION = 7;
-
-/**
- * The scope types each structure may list (VT-d chapter 8): DRHD any; RMRR
- * the devices that use the region; ATSR root ports (sub-hierarchies); SATC
- * SoC endpoints; SIDP SoC endpoints and namespace devices.
- */
-const ALLOWED: Readonly<Record<number, readonly number[]>> = {
-  [STRUCT_TYPE.DRHD]: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.IOAPIC, SCOPE.HPET, SCOPE.NAMESPACE],
-  [STRUCT_TYPE.RMRR]: [SCOPE.ENDPOINT, SCOPE.BRIDGE, SCOPE.NAMESPACE],
-  [STRUCT_TYPE.ATSR]: [SCOPE.BRIDGE],
-  [STRUCT_TYPE.SATC]: [SCOPE.ENDPOINT],
-  [STRUCT_TYPE.SIDP]: [SCOPE.ENDPOINT, SCOPE.NAMESPACE],
-};
 
 const flagBit = (l: Located, name: string) => {
   const row = fieldByKey(l.def.fields, 'flags');
@@ -58,12 +45,12 @@ export const checks: Check[] = [
     hint: 'ATSR lists root ports (PCI sub-hierarchies); SATC lists endpoints; SIDP endpoints and namespace devices; RMRR the devices using the region',
     run(ctx, report) {
       for (const l of ctx.all()) {
-        const allowed = ALLOWED[l.s.type];
+        const allowed = l.def.scopeTypes;
         if (!allowed) continue;
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = num(sc.fields, 'type');
           if (t in SCOPE_TYPE_NAMES && !allowed.includes(t)) {
-            report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `${scopeTypeName(t)} scope in ${structDef(l.s.type)!.abbrev}` });
+            report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `${scopeTypeName(t)} scope in ${l.def.abbrev}` });
           }
         });
       }
@@ -108,7 +95,7 @@ export const checks: Check[] = [
     hint: 'the structure says nothing without devices: list them, or drop the structure',
     run(ctx, report) {
       for (const l of ctx.all()) {
-        if (l.def.body !== 'scopes' || (l.s.scopes?.length ?? 0) > 0 || l.s.trailing || mayBeEmpty(l)) continue;
+        if (!l.def.scopeTypes || (l.s.scopes?.length ?? 0) > 0 || l.s.trailing || mayBeEmpty(l)) continue;
         report({ offset: l.s.offset + SUB_LENGTH.offset, structure: l.index, message: `${l.def.abbrev} has no device scope` });
       }
     },

@@ -3,7 +3,7 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
 import { big, num } from '../model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE,
+  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE, typeLabel,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
@@ -136,7 +136,7 @@ export const checks: Check[] = [
         if (s.type < highest) {
           report({
             offset: s.offset + SUB_TYPE.offset, structure: index,
-            message: `Type ${s.type} (${structDef(s.type)!.abbrev}) comes after Type ${highest} (${structDef(highest)!.abbrev})`,
+            message: `Type ${s.type} (${typeLabel(s.type)}) comes after Type ${highest} (${typeLabel(highest)})`,
           });
         }
         highest = Math.max(highest, s.type);
@@ -174,7 +174,7 @@ export const checks: Check[] = [
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      const addrs: Array<[number, string]> = [[0, 'registerBaseAddress'], [1, 'endAddress'], [3, 'baseAddress']];
+      const addrs: Array<[number, string]> = [[STRUCT_TYPE.DRHD, 'registerBaseAddress'], [STRUCT_TYPE.RMRR, 'endAddress'], [STRUCT_TYPE.RHSA, 'baseAddress']];
       for (const [type, key] of addrs) {
         for (const l of ctx.of(type)) {
           const a = big(l.s.fields, key);

@@ -2,22 +2,21 @@
 import { bitByKey, bitValue, fieldBytes } from '../../acpi/fields.js';
 import { big, num } from '../model.js';
 import { asciiValue } from '../parsers.js';
-import { DMAR_FIELDS, fieldByKey, structDef, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION } from '../schema.js';
+import {
+  bareMetalClaims, DEFS, descriptorVirtualized, DMAR_FIELDS, fieldByKey, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION, VIRT_ROWS,
+} from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, printable, type Check, type Context, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 
-const VIRT = structDef(VIRT_DESCRIPTOR_TYPE)!;
-const FLAGS = fieldByKey(VIRT.fields, 'flags');
-const FEATURES = fieldByKey(VIRT.fields, 'supportedFeatures');
-const SIGNATURE = fieldByKey(VIRT.fields, 'hypervisorSignature');
-const VIRTUALIZED = bitByKey(FLAGS, 'VIRTUALIZED');
+const VIRT = DEFS.VIRT;
+const { features: FEATURES, signature: SIGNATURE } = VIRT_ROWS;
 const DMAR_FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const IMS_OPTOUT = bitByKey(DMAR_FLAGS, 'IMS_OPTOUT');
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
-const virtualized = (l: Located) => bitValue(num(l.s.fields, 'flags'), VIRTUALIZED) === 1;
+const virtualized = (l: Located) => descriptorVirtualized(num(l.s.fields, 'flags'));
 
 const signatureBytes = (ctx: Context, l: Located) => fieldBytes(ctx.bytes, l.s.offset, SIGNATURE);
 
@@ -84,13 +83,12 @@ export const checks: Check[] = [
     hint: 'on bare metal the signature and Supported Features are zero; if this is a VM, set VIRTUALIZED',
     run(ctx, report) {
       for (const l of ctx.of(VIRT_DESCRIPTOR_TYPE)) {
-        if (virtualized(l)) continue;
         const sig = signatureBytes(ctx, l);
-        if (sig.some((b) => b !== 0)) {
-          report({ offset: ctx.at(l, 'hypervisorSignature'), structure: l.index, message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"` });
-        }
         const f = big(l.s.fields, 'supportedFeatures');
-        if (f) report({ offset: ctx.at(l, 'supportedFeatures'), structure: l.index, message: `bare metal, yet Supported Features is ${hex(f)}` });
+        for (const claim of bareMetalClaims({ flags: num(l.s.fields, 'flags'), signature: sig, features: f })) {
+          if (claim === 'signature') report({ offset: ctx.at(l, 'hypervisorSignature'), structure: l.index, message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"` });
+          else report({ offset: ctx.at(l, 'supportedFeatures'), structure: l.index, message: `bare metal, yet Supported Features is ${hex(f)}` });
+        }
       }
     },
   }),
