@@ -6,6 +6,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AcpidumpError, looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
+import { io } from '../io/std.js';
 
 export class InputError extends Error {
   /** The errno code when the file system refused (ENOENT, EACCES, ...). */
@@ -29,7 +30,7 @@ export interface Source {
 
 /** Root of the live system's files; tests point it at a fake tree. */
 export function liveRoot(): string {
-  return process.env.DMAR_ROOT ?? '/';
+  return io().env.DMAR_ROOT ?? '/';
 }
 
 export function sysfsTablePath(signature = 'DMAR'): string {
@@ -61,7 +62,7 @@ export function setMaxTable(bytes: number | undefined): void {
 
 export function maxTable(): number {
   if (maxTableOverride !== undefined) return maxTableOverride;
-  const env = process.env.DMAR_MAX_INPUT;
+  const env = io().env.DMAR_MAX_INPUT;
   if (env === undefined || env === '') return DEFAULT_MAX_TABLE;
   const n = parseSize(env);
   if (n === undefined) throw new InputError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, 'DMAR_MAX_INPUT');
@@ -89,6 +90,12 @@ const inputsRead: FileId[] = [];
 
 export function isInputFile(st: FileId): boolean {
   return inputsRead.some((f) => f.dev === st.dev && f.ino === st.ino);
+}
+
+/** A new command starts: the files read so far are no longer its inputs, and no --max-input is given yet. */
+export function startCommand(): void {
+  inputsRead.length = 0;
+  maxTableOverride = undefined;
 }
 
 function kindOf(st: Stats): string {
@@ -182,7 +189,12 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
  */
 export function readInputBytes(file: string, name = file === '-' ? 'stdin' : file): Buffer {
   const limit = maxTable() * TEXT_FACTOR;
-  if (file === '-') return readFd(0, limit, name, ' on stdin');
+  if (file === '-') {
+    const stdin = io().stdin;
+    if (typeof stdin === 'number') return readFd(stdin, limit, name, ' on stdin');
+    if (stdin.length > limit) throw tooLarge(`more than ${sizeText(limit)} on stdin`, limit, name);
+    return Buffer.from(stdin);
+  }
   let st: Stats;
   try {
     st = statSync(file);

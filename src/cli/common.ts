@@ -1,6 +1,7 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
 import { InputError, readSource, type Source } from '../acpi/input.js';
-import { WriteError, writeAll, writeErrorText, writeFileAtomic } from '../acpi/write.js';
+import { WriteError, writeErrorText, writeFileAtomic } from '../acpi/write.js';
+import { io } from '../io/std.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
@@ -76,7 +77,7 @@ export function stdoutFailed(e: unknown): never {
  */
 export function stdoutWrite(data: string | Uint8Array): void {
   try {
-    writeAll(1, typeof data === 'string' ? Buffer.from(data) : data);
+    io().stdout(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (e) {
     stdoutFailed(e);
   }

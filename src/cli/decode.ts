@@ -3,6 +3,7 @@ import type { Mark } from '../dmar/layout.js';
 import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, UsageError, writeOutput, type Loaded } from './common.js';
 import { isDirectory, tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
+import { io } from '../io/std.js';
 
 export interface DecodeOpts {
   format: 'text' | 'json' | 'iasl' | 'hex';
@@ -33,7 +34,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     const { formatIasl } = await import('../dmar/format/iasl.js');
     return ({ table, source, end }) => {
       const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
-      for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
+      for (const w of r.warnings) io().stderr(`dmar: warning: ${termText(w)}\n`);
       return r.text;
     };
   }
@@ -88,7 +89,7 @@ export async function run(files: string[], opts: DecodeOpts): Promise<number> {
     } catch (e) {
       const line = failureLine(e);
       if (line === undefined) throw e;
-      process.stderr.write(`dmar: ${termText(line)}\n`);
+      io().stderr(`dmar: ${termText(line)}\n`);
       status = 2;
       continue;
     }

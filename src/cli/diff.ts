@@ -3,6 +3,7 @@ import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/diff.js';
 import { DmarError } from '../dmar/errors.js';
 import { readTableSource, UsageError, stdoutWrite } from './common.js';
+import { io } from '../io/std.js';
 
 /** Exit status: 0 the inputs are byte for byte equal, 1 they differ. */
 export async function run(a: string, b: string, opts: { json?: boolean }): Promise<number> {
@@ -21,7 +22,7 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
   const d = diffTables(sa.bytes, sb.bytes, { a: sa.name, b: sb.name });
   for (const [name, problems] of [[sa.name, d.problems.a], [sb.name, d.problems.b]] as const) {
     for (const p of problems.filter((x) => x.severity === 'error')) {
-      process.stderr.write(`dmar: warning: ${termText(`${name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
+      io().stderr(`dmar: warning: ${termText(`${name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
     }
   }
   if (opts.json) {

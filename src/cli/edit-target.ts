@@ -8,6 +8,7 @@ import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
 import { editFileInPlace } from '../acpi/write.js';
 import { UsageError, writeOutput } from './common.js';
+import { io } from '../io/std.js';
 
 export interface EditCliOptions {
   output?: string;
@@ -34,7 +35,7 @@ export function asUsage<T>(f: () => T): T {
   }
 }
 
-const say = (line: string) => process.stderr.write(`${termText(line)}\n`);
+const say = (line: string) => io().stderr(`${termText(line)}\n`);
 
 function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): EditResult {
   try {

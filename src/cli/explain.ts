@@ -12,6 +12,7 @@ import { readKernelLog } from '../machine/kernel-log.js';
 import { explainLog, tableView, type ExplainResult, type Explanation } from '../machine/log-explain.js';
 import type { DecodedRegister } from '../machine/vtd-regs.js';
 import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { io } from '../io/std.js';
 
 export interface ExplainOpts {
   table?: string;
@@ -124,7 +125,7 @@ export function formatText(r: ExplainResult, p: Paint): string {
 
 export async function run(file: string | undefined, opts: ExplainOpts): Promise<number> {
   if (file === undefined) {
-    if (process.stdin.isTTY) throw new UsageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
+    if (io().isTTY.stdin) throw new UsageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
     file = '-';
   }
   if (file === '-' && opts.table === '-') throw new UsageError('explain: the log and --table cannot both be stdin');

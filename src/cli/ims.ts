@@ -20,6 +20,7 @@ import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
 import { EXIT, failureLine, readTableSource, stdoutWrite, UsageError } from './common.js';
 import { directoryInputs, isDirectory, type Input } from './inputs.js';
+import { io } from '../io/std.js';
 
 export interface ImsOptions {
   policy: string;
@@ -140,8 +141,8 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
     }
   }
   for (const { t, c } of failed) {
-    process.stderr.write(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
+    io().stderr(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
   }
-  for (const t of tables) if (t.error !== undefined) process.stderr.write(`dmar: ${termText(t.error)}\n`);
+  for (const t of tables) if (t.error !== undefined) io().stderr(`dmar: ${termText(t.error)}\n`);
   return bad ? EXIT.BAD_INPUT : failed.length ? EXIT.FINDINGS : EXIT.OK;
 }

@@ -19,6 +19,7 @@ import { EXIT, stdoutWrite, UsageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
 import { acpiTable, withKernelLog, type MachineFacts } from '../machine/facts.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
+import { io } from '../io/std.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -48,7 +49,7 @@ function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input
 export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
   const { logUnits, readKernelLog } = await import('../machine/kernel-log.js');
   const log = readKernelLog(path);
-  if (!log.memoryMap) process.stderr.write(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
+  if (!log.memoryMap) io().stderr(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
   const facts = withKernelLog(log, machine);
   const units = logUnits(log);
   if (!facts.units && units.length) facts.units = units;
@@ -139,7 +140,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
     const results: FileResult[] = [];
     for (const input of expand(inputs, machine)) {
       const r = validateInput(input, only, ignore, machine);
-      if (r.error) process.stderr.write(`dmar: ${errorLine(r)}\n`);
+      if (r.error) io().stderr(`dmar: ${errorLine(r)}\n`);
       results.push(r);
     }
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);
@@ -154,7 +155,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.output) {
     writeOutput(opts.output, out);
     // not "dmar: ...": that prefix is an error's, and this line is printed on success too
-    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
+    if (summary) io().stderr(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
   } else stdoutWrite(out);
   return status;
 }

@@ -5,6 +5,7 @@ import { checkSignature, featureMask, setDmarFlag, setVirtDescriptor, type EditR
 import { UsageError } from './common.js';
 import { asUsage, runEdit, type EditCliOptions } from './edit-target.js';
 import { IMS_OPTOUT_NOTE, imsOptOutSet, OPT_OUT_READS_NATIVE } from './proposed-note.js';
+import { io } from '../io/std.js';
 
 export interface VirtSetOptions extends EditCliOptions {
   virtualized?: boolean;
@@ -53,7 +54,7 @@ export function run(file: string | undefined, opts: VirtSetOptions): number {
     optOutZero = spec.virtualized === true && !imsOptOutSet(r.bytes);
     return r;
   });
-  if (optOutZero) process.stderr.write(`dmar: warning: ${OPT_OUT_READS_NATIVE}\n`);
-  if (opts.imsOptout) process.stderr.write(`${IMS_OPTOUT_NOTE}\n`);
+  if (optOutZero) io().stderr(`dmar: warning: ${OPT_OUT_READS_NATIVE}\n`);
+  if (opts.imsOptout) io().stderr(`${IMS_OPTOUT_NOTE}\n`);
   return code;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { dmar, FIXTURES } from '../helpers.js';
+import { dmar, dmarProcess, FIXTURES } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-colour-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -32,13 +32,13 @@ describe('--color / --no-color', () => {
     expect(coloured.status).toBe(plain.status);
     expect(coloured.stdout).toMatch(ESC);
     expect(coloured.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
-    const forced = dmar([...args, '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const forced = dmarProcess([...args, '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     expect(forced.stdout).toBe(plain.stdout);
   });
 
   test('before the command as after it; FORCE_COLOR alone colours a pipe', () => {
     expect(dmar(['--color', 'flags', Q35]).stdout).toBe(dmar(['flags', Q35, '--color']).stdout);
-    expect(dmar(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);
+    expect(dmarProcess(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);
   });
 
   test.each([
