@@ -18,7 +18,7 @@ export { PLAIN, type Paint } from './dmar/format/paint.js';
 export { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor, type EditResult } from './dmar/edit.js';
 export { diffJson, diffTables, type TableDiff } from './dmar/diff.js';
 export { catalogue, validateBytes, type Finding, type ValidateOptions } from './dmar/validate/index.js';
-export { readSource, InputError, type Source } from './acpi/input.js';
+export { readSource, type Source } from './acpi/input.js';
 export { parseAcpidump } from './acpi/acpidump.js';
 export { checksumValid, computeChecksum } from './acpi/header.js';
 export { writeFileAtomic } from './acpi/write.js';

@@ -5,16 +5,9 @@
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AcpidumpError, looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
+import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
+import { DmarError, naming } from '../dmar/errors.js';
 import { io } from '../io/std.js';
-
-export class InputError extends Error {
-  /** The errno code when the file system refused (ENOENT, EACCES, ...). */
-  code?: string;
-  constructor(message: string, readonly file: string, readonly offset = -1) {
-    super(message);
-  }
-}
 
 export interface Source {
   /** What to call the input in messages. */
@@ -65,7 +58,7 @@ export function maxTable(): number {
   const env = io().env.DMAR_MAX_INPUT;
   if (env === undefined || env === '') return DEFAULT_MAX_TABLE;
   const n = parseSize(env);
-  if (n === undefined) throw new InputError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, 'DMAR_MAX_INPUT');
+  if (n === undefined) throw new DmarError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, { file: 'DMAR_MAX_INPUT' });
   return n;
 }
 
@@ -76,9 +69,9 @@ export function sizeText(n: number): string {
   return `${n} bytes`;
 }
 
-function tooLarge(what: string, limit: number, name: string): InputError {
+function tooLarge(what: string, limit: number, name: string): DmarError {
   const which = limit === maxTable() ? `the ${sizeText(limit)} table limit` : `the ${sizeText(limit)} input limit (${TEXT_FACTOR} times the table limit)`;
-  return new InputError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, name);
+  return new DmarError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, { file: name });
 }
 
 /** Device and inode of every file read, so that no output is written over an input. */
@@ -104,14 +97,12 @@ function kindOf(st: Stats): string {
     : st.isSocket() ? 'is a socket, not a regular file' : 'is not a regular file';
 }
 
-function readError(e: unknown, name: string): InputError {
+function readError(e: unknown, name: string): DmarError {
   const err = e as NodeJS.ErrnoException;
   const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied'
     : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
     : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
-  const ie = new InputError(why, name);
-  ie.code = err.code;
-  return ie;
+  return new DmarError(why, { file: name, errno: err.code });
 }
 
 export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -201,7 +192,7 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
   } catch (e) {
     throw readError(e, name);
   }
-  if (!st.isFile()) throw new InputError(kindOf(st), name);
+  if (!st.isFile()) throw new DmarError(kindOf(st), { file: name });
   if (st.size > limit) throw tooLarge(sizeText(st.size), limit, name);
   let fd: number;
   try {
@@ -212,7 +203,7 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
   }
   try {
     const now = fstatSync(fd);
-    if (!now.isFile()) throw new InputError(kindOf(now), name);
+    if (!now.isFile()) throw new DmarError(kindOf(now), { file: name });
     const data = readFd(fd, limit, name, '', now.size);
     inputsRead.push({ dev: now.dev, ino: now.ino });
     return data;
@@ -250,17 +241,11 @@ export function sourceFromBytes(
     return { name, kind: 'source', bytes, readOnly: true };
   }
   if (kind === 'binary' && looksLikeAcpidump(head)) {
-    let tables: DumpedTable[];
-    try {
-      tables = parseAcpidump(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'));
-    } catch (e) {
-      if (e instanceof AcpidumpError) throw new InputError(`line ${e.line}: ${e.message}`, name);
-      throw e;
-    }
+    const tables = naming(name, () => parseAcpidump(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')));
     const hit = tables.find((t) => t.signature === signature);
     if (!hit) {
       const sigs = [...new Set(tables.map((t) => t.signature))].join(', ');
-      throw new InputError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, name);
+      throw new DmarError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, { file: name });
     }
     checkTableSize(hit.bytes, name);
     return { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
@@ -299,8 +284,8 @@ export function readSource(file: string | undefined, signature = 'DMAR', compile
     try {
       return sourceFromBytes(readInputBytes(path), path, 'sysfs', signature);
     } catch (e) {
-      const why = machineTableError((e as NodeJS.ErrnoException).code, signature);
-      if (why) throw new InputError(why, path);
+      const why = machineTableError(e instanceof DmarError ? e.errno : undefined, signature);
+      if (why) throw new DmarError(why, { file: path });
       throw e;
     }
   }

@@ -1,6 +1,6 @@
 import { termText } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
-import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, UsageError, writeOutput, type Loaded } from './common.js';
+import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, usageError, writeOutput, type Loaded } from './common.js';
 import { isDirectory, tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
 import { io } from '../io/std.js';
@@ -64,7 +64,7 @@ function decodeLenient(loaded: Loaded): Mark[] {
 export async function run(files: string[], opts: DecodeOpts): Promise<number> {
   const format = opts.json ? 'json' : opts.format;
   if (opts.lenient && format === 'iasl') {
-    throw new UsageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
+    throw usageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
   }
   const render = await renderer(format, opts);
   if (files.length <= 1 && !(files[0] !== undefined && files[0] !== '-' && isDirectory(files[0]))) {

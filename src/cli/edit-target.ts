@@ -7,7 +7,7 @@ import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
 import { editFileInPlace } from '../acpi/write.js';
-import { UsageError, writeOutput } from './common.js';
+import { usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
 
 export interface EditCliOptions {
@@ -16,7 +16,7 @@ export interface EditCliOptions {
 }
 
 function refuseInPlace(what: string): never {
-  throw new UsageError(`${what} cannot be rewritten in place: give -o OUT`);
+  throw usageError(`${what} cannot be rewritten in place: give -o OUT`);
 }
 
 /** Refuse up front a source that has nowhere to be written back (before anything is read or locked). */
@@ -30,7 +30,7 @@ export function asUsage<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof DmarError && e.code === 'DMAR-EDIT-ARG') throw new UsageError(e.message);
+    if (e instanceof DmarError && e.code === 'DMAR-EDIT-ARG') throw usageError(e.message);
     throw e;
   }
 }
@@ -43,7 +43,7 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
   } catch (e) {
     if (e instanceof DmarError) {
       e.file = source.name;
-      if (!opts.force && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
+      if (!opts.force && e.code && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
         e.message += ' (the table does not decode cleanly; --force edits its bytes anyway)';
       }
     }

@@ -4,7 +4,7 @@
  * command's help text is formatted by hand.
  */
 import type { Command } from 'commander';
-import { UsageError } from './common.js';
+import { usageError } from './common.js';
 import { io } from '../io/std.js';
 
 /** What exit status 2 means for every command that reads a table. */
@@ -91,7 +91,7 @@ export function addHelpCommand(program: Command): void {
       let cmd = program;
       for (const w of words) {
         const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
-        if (!next) throw new UsageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
+        if (!next) throw usageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
         cmd = next;
       }
       cmd.help();

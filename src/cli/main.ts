@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
+import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, usageError } from './common.js';
 import { startCommand } from '../acpi/input.js';
 import { io, PROCESS_IO, withIo, type Io } from '../io/std.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
@@ -54,7 +54,7 @@ export function buildProgram(): Command {
     if (v === undefined) return;
     const { parseSize, setMaxTable } = await import('../acpi/input.js');
     const n = parseSize(v);
-    if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
+    if (n === undefined) throw usageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
     setMaxTable(n);
   });
 

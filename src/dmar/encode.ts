@@ -30,9 +30,9 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     if (v === undefined) n = 0n;
     else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
     else if (typeof v === 'bigint') n = v;
-    else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, -1, 'DMAR-ENCODE');
+    else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, { code: 'DMAR-ENCODE' });
     if (n < 0n || n >= 1n << BigInt(8 * f.size)) {
-      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, -1, 'DMAR-ENCODE');
+      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, { code: 'DMAR-ENCODE' });
     }
     for (let i = 0; i < f.size; i++) {
       out[at + i] = Number(n & 0xffn);
@@ -40,13 +40,13 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     }
   } else if (f.kind === 'ascii') {
     const s = typeof v === 'string' ? v : '';
-    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, -1, 'DMAR-ENCODE');
+    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, { code: 'DMAR-ENCODE' });
     const b = latin1Bytes(s, `${where}${f.name}: `);
     out.set(b, at);
     out.fill(0, at + b.length, at + f.size);
   } else {
     const b = v instanceof Uint8Array ? v : new Uint8Array(f.size);
-    if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, -1, 'DMAR-ENCODE');
+    if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, { code: 'DMAR-ENCODE' });
     out.set(b, at);
   }
 }
@@ -59,7 +59,7 @@ function latin1Bytes(s: string, where: string): Uint8Array {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, -1, 'DMAR-ENCODE');
+    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, { code: 'DMAR-ENCODE' });
     b[i] = c;
   }
   return b;
@@ -74,7 +74,7 @@ export function scopeSize(sc: DeviceScope): number {
 export function structureSize(s: Structure): number {
   if (s.raw) return SUBTABLE_HEADER_SIZE + s.raw.length;
   const def = structDef(s.type);
-  if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, -1, 'DMAR-ENCODE');
+  if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, { code: 'DMAR-ENCODE' });
   let n = def.fixedSize;
   for (const sc of s.scopes ?? []) n += scopeSize(sc);
   if (def.body === 'name') n += nameSize(s);
@@ -84,7 +84,7 @@ export function structureSize(s: Structure): number {
 function encodeStructure(out: Uint8Array, at: number, s: Structure, label: string): number {
   const size = structureSize(s);
   const where = `${label}: `;
-  if (size >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${size} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
+  if (size >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${size} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
   writeFields(out, at, SUBTABLE_HEADER_FIELDS, { type: s.type, length: size }, where);
   if (s.raw) {
     out.set(s.raw, at + SUBTABLE_HEADER_SIZE);
@@ -95,7 +95,7 @@ function encodeStructure(out: Uint8Array, at: number, s: Structure, label: strin
   let o = at + def.fixedSize;
   for (const sc of s.scopes ?? []) {
     const n = scopeSize(sc);
-    if (n >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
+    if (n >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
     writeFields(out, o, SCOPE_FIELDS, { ...sc.fields, length: n }, where);
     let p = o + SCOPE_HEADER_SIZE;
     for (const e of sc.path) {

@@ -6,7 +6,7 @@ import { fromJson, parseHex, parseInteger } from './json.js';
 export function buildFixture(doc: Record<string, unknown>): Uint8Array {
   const bytes = encodeDmar(fromJson(doc), { keepChecksum: doc.$keepChecksum === true });
   const patches = doc.$patch ?? [];
-  if (!Array.isArray(patches)) throw new DmarError('$patch: expected an array', -1, 'DMAR-JSON');
+  if (!Array.isArray(patches)) throw new DmarError('$patch: expected an array', { code: 'DMAR-JSON' });
   let out = bytes;
   for (const [i, p] of patches.entries()) {
     const off = Number(parseInteger((p as Record<string, unknown>).offset, `$patch[${i}].offset`));

@@ -466,7 +466,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
 /**
  * Reads and parses a log file (`-`: stdin). Read as latin1, so that every
  * character is one byte and escaping for the terminal sees every byte.
- * Throws InputError (exit 2) for a missing, unreadable or directory path.
+ * Throws DmarError (exit 2) for a missing, unreadable or directory path.
  */
 export function readKernelLog(path: string): KernelLog {
   const name = path === '-' ? 'stdin' : path;
