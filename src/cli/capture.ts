@@ -1,7 +1,7 @@
 /** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
 import { termText } from '../acpi/escape.js';
-import { liveRoot } from '../acpi/input.js';
-import { writeError } from '../acpi/write.js';
+import { liveRoot } from '../io/input.js';
+import { writeError } from '../io/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
 import { stdoutWrite } from './common.js';
 

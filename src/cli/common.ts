@@ -1,6 +1,6 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
-import { readSource, type Source } from '../acpi/input.js';
-import { writeError, writeErrorText, writeFileAtomic } from '../acpi/write.js';
+import { readSource, type Source } from '../io/input.js';
+import { writeError, writeErrorText, writeFileAtomic } from '../io/write.js';
 import { io } from '../io/std.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError, naming } from '../dmar/errors.js';

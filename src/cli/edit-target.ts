@@ -3,10 +3,10 @@
  * cannot be rewritten before anything is done, reporting each change on stderr.
  */
 import { termText } from '../acpi/escape.js';
-import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readSource, sysfsTablePath, type Source } from '../io/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
-import { editFileInPlace } from '../acpi/write.js';
+import { editFileInPlace } from '../io/write.js';
 import { usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
 
@@ -54,7 +54,7 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
 /**
  * Run one edit on `file` and write the result: to -o, or in place under a
  * lock, keeping owner, group and mode, refusing a write-protected or
- * hard-linked file unless --force (see acpi/write.ts).
+ * hard-linked file unless --force (see io/write.ts).
  */
 export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {
   let source: Source;

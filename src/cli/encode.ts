@@ -1,4 +1,4 @@
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 import { parseSourceText, sourceText } from '../dmar/source.js';
 import { encodeDmar } from '../dmar/encode.js';
 import { naming } from '../dmar/errors.js';

@@ -4,7 +4,7 @@
  * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
  */
 import { hex } from '../acpi/hex.js';
-import { readSource } from '../acpi/input.js';
+import { readSource } from '../io/input.js';
 import { naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { printable } from '../dmar/validate/check.js';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { liveRoot } from '../acpi/input.js';
+import { liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';

@@ -16,7 +16,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { readTableSource } from './common.js';
 

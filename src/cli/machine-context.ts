@@ -1,6 +1,6 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
 import { existsSync } from 'node:fs';
-import { readInputBytes, sourceFromBytes, type Source } from '../acpi/input.js';
+import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
 import { readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, usageError } from './common.js';
-import { startCommand } from '../acpi/input.js';
+import { startCommand } from '../io/input.js';
 import { io, PROCESS_IO, withIo, type Io } from '../io/std.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
@@ -52,7 +52,7 @@ export function buildProgram(): Command {
   program.hook('preAction', async () => {
     const v = program.opts<{ maxInput?: string }>().maxInput;
     if (v === undefined) return;
-    const { parseSize, setMaxTable } = await import('../acpi/input.js');
+    const { parseSize, setMaxTable } = await import('../io/input.js');
     const n = parseSize(v);
     if (n === undefined) throw usageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
     setMaxTable(n);

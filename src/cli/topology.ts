@@ -8,7 +8,7 @@ import { loadForReading } from './read-lenient.js';
 import { loadMachine, machineTable } from './machine-context.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
-import type { Source } from '../acpi/input.js';
+import type { Source } from '../io/input.js';
 
 function decodeLenient(source: Source) {
   return naming(source.name, () => decodeDmar(source.bytes, { strict: false }).table);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { sysfsTablePath, type Source } from '../acpi/input.js';
+import { sysfsTablePath, type Source } from '../io/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';

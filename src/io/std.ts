@@ -4,7 +4,7 @@
  * which is the real process unless a run was given another (the tests run
  * commands in one process, each with its own environment, stdin and buffers).
  */
-import { writeAll } from '../acpi/write.js';
+import { writeAll } from './write.js';
 
 export interface Io {
   /** The environment variables read (DMAR_ROOT, DMAR_MAX_INPUT, DMAR_DEBUG, NO_COLOR, FORCE_COLOR). */

@@ -14,7 +14,7 @@
  * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
 /** One line of the log, its prefixes taken off. */

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { liveRoot } from '../acpi/input.js';
+import { liveRoot } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 
 function isDir(path: string): boolean {

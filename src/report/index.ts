@@ -8,7 +8,7 @@ import type { Finding } from '../dmar/validate/check.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
 import { validateBytes } from '../dmar/validate/engine.js';
-import type { Source } from '../acpi/input.js';
+import type { Source } from '../io/input.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { topology, type Topology } from '../machine/topology.js';
 import { decideAll, type Decision } from '../ims/decide.js';

@@ -5,9 +5,9 @@
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
+import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from '../acpi/acpidump.js';
 import { DmarError, naming } from '../dmar/errors.js';
-import { io } from '../io/std.js';
+import { io } from './std.js';
 
 export interface Source {
   /** What to call the input in messages. */
