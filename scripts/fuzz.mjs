@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Mutation fuzzer: mutates the fixtures (and the shared corpus when present),
-// checks every library property on each result (src/fuzz/check.ts), and
+// checks every library property on each result (tools/fuzz/check.ts), and
 // saves each input that breaks one as fixtures/fuzz/NAME.bin, which
 // test/fuzz/regressions.test.ts replays.
 // One input is saved per kind of failure (the smallest found), unless --save-all.
@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crashKind, crashName, loadSeeds, runCampaign } from '../dist/src/fuzz/index.js';
+import { crashKind, crashName, loadSeeds, runCampaign } from '../build/tools/fuzz/index.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const args = process.argv.slice(2);

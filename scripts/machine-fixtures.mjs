@@ -4,14 +4,14 @@
 // form of fixtures/*.json) and, when there is one, NAME/boot.log (the kernel log):
 // the tree is written to a temporary root and captured with `dmar capture`'s code,
 // so the fixture is exactly what a capture of such a machine holds.
-// Usage: npm run build && node scripts/machine-fixtures.mjs
+// Usage: npx tsc -p tools/tsconfig.json && node scripts/machine-fixtures.mjs
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFixture } from '../dist/src/dmar/fixture.js';
-import { capture } from '../dist/src/machine/capture.js';
-import { writeMachineRoot } from '../dist/src/machine/spec.js';
+import { buildFixture } from '../build/tools/fixtures/build.js';
+import { capture } from '../build/src/machine/capture.js';
+import { writeMachineRoot } from '../build/src/machine/spec.js';
 
 const base = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'machine');
 for (const name of readdirSync(base).sort()) {

@@ -98,7 +98,8 @@ export function dmar(args: string[], opts: RunOptions = {}): CliResult {
   }
   const { worker, port, signal } = runner;
   const before = process.cwd();
-  if (opts.cwd) process.chdir(opts.cwd);
+  const cwd = opts.cwd ?? ROOT;
+  if (cwd !== before) process.chdir(cwd);
   try {
     Atomics.store(signal, 0, 0);
     const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : opts.input;
@@ -109,7 +110,7 @@ export function dmar(args: string[], opts: RunOptions = {}): CliResult {
       return { status: -1, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0) };
     }
   } finally {
-    if (opts.cwd) process.chdir(before);
+    if (cwd !== before) process.chdir(before);
   }
   const r = receiveMessageOnPort(port)!.message as { status: number; stdout: Uint8Array; stderr: string };
   const stdoutBytes = Buffer.from(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);

@@ -1,10 +1,11 @@
 // The package as users install it outside the clone: `npm pack`, then `npm install -g` of the
 // tarball into a temporary prefix; the installed dmar runs (dist/ is in the tarball, nothing is built).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { docText } from './docs/pages.js';
 import { dmar, FIXTURES, ROOT } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-install-'));
@@ -21,7 +22,9 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
   expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/dmar.js', 'bin/package.json', 'dist/cli/dmar.cjs', 'dist/src/index.js', 'schema/dmar.schema.json']));
-  expect(files.filter((f) => /^(src|test|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
+  expect(files.filter((f) => /^(src|test|tools|build|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
+  // the test tooling (tools/: fuzzer, fixture builders) is not in the package, not even compiled
+  expect(files.filter((f) => /^dist\/(src\/fuzz\/|src\/dmar\/fixture|tools\/)/.test(f))).toEqual([]);
 
   const prefix = join(work, 'prefix');
   const inst = npm(['install', '-g', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, info!.filename)], work);
@@ -35,4 +38,38 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   expect(decoded.stdout).toBe(dmar(['decode', fixture, '--json']).stdout);
   const linted = spawnSync(bin, ['validate', fixture], { encoding: 'utf8', cwd: work });
   expect(linted.status, linted.stderr).toBe(0);
+}, 180_000);
+
+test('the README\'s CI snippet works: its script, run as written beside the packed tarball, gates on warnings', () => {
+  const yaml = /## In CI\n\n```yaml\n([\s\S]*?)```/.exec(docText('README.md'))![1]!;
+  const script = [...yaml.slice(yaml.indexOf('  script:\n')).matchAll(/^ {4}- (.+)$/gm)].map((m) => m[1]!);
+  expect(script[0]).toMatch(/^npm install -g \.\/tools\/dmar-0\.1\.0\.tgz$/);
+  expect(script.slice(1)).toEqual(['dmar validate build/acpi/ --format junit -o dmar.xml --fail-on warning']);
+  expect(yaml).toMatch(/reports: \{ junit: dmar\.xml \}/);
+
+  // the firmware repository: the tarball kept in tools/, the tables its build made in build/acpi/
+  const repo = join(work, 'firmware');
+  mkdirSync(join(repo, 'tools'), { recursive: true });
+  mkdirSync(join(repo, 'build', 'acpi'), { recursive: true });
+  const pack = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', join(repo, 'tools')], ROOT);
+  expect(pack.status, pack.stderr).toBe(0);
+  const [info] = JSON.parse(pack.stdout) as { filename: string }[];
+  renameSync(join(repo, 'tools', info!.filename), join(repo, 'tools', 'dmar-0.1.0.tgz'));
+  copyFileSync(join(FIXTURES, 'server-2s.bin'), join(repo, 'build', 'acpi', 'DMAR.bin'));
+
+  // the CI job's shell: -g goes to a prefix of its own (a CI image's global prefix), on PATH; cached packages are used
+  const prefix = join(work, 'ci-prefix');
+  const ciEnv = { ...env, npm_config_prefix: prefix, npm_config_prefer_offline: 'true', PATH: `${join(prefix, 'bin')}:${env.PATH}` };
+  const run = () => spawnSync('bash', ['-ec', script.join('\n')], { cwd: repo, env: ciEnv, encoding: 'utf8', timeout: 170_000 });
+  const clean = run();
+  expect(clean.status, clean.stderr).toBe(0);
+  const xml = readFileSync(join(repo, 'dmar.xml'), 'utf8');
+  expect(xml).toMatch(/<testsuites name="dmar validate" tests="\d+" failures="0" errors="0">/);
+  expect(xml).toContain('<testsuite name="build/acpi/DMAR.bin"');
+
+  // a table with a warning fails the job (--fail-on warning), and the report says which check
+  copyFileSync(join(FIXTURES, 'multi-segment.bin'), join(repo, 'build', 'acpi', 'multi-segment.bin'));
+  const failing = run();
+  expect(failing.status).toBe(1);
+  expect(readFileSync(join(repo, 'dmar.xml'), 'utf8')).toMatch(/<testcase classname="build\/acpi\/multi-segment\.bin" name="DMAR-DRHD-INCLUDE-ALL-FWTS">\s*<failure/);
 }, 180_000);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
-import { readMachine, type MachineFacts } from '../machine/facts.js';
+import { readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
 import type { MachineNeed } from '../dmar/validate/check.js';
@@ -16,7 +16,7 @@ export function machineTable(path: string, machine: MachineFacts): Source {
 
 export function loadMachine(spec: string): MachineFacts {
   const root = machineRoot(spec);
-  return readMachine(root, spec === 'live' ? 'this machine' : `capture ${spec}`);
+  return spec === 'live' ? readMachine(root, 'this machine') : readCapture(spec, root, `capture ${spec}`);
 }
 
 /** Why a need is not met by these facts, or undefined when it is. */

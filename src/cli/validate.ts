@@ -17,7 +17,7 @@ import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { EXIT, stdoutWrite, usageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
-import { acpiTable, withKernelLog, type MachineFacts } from '../machine/facts.js';
+import { acpiTable, withBootLog, type MachineFacts } from '../machine/facts.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
 import { io } from '../io/std.js';
 
@@ -47,13 +47,10 @@ function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input
 
 /** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone); its units when the machine has none. */
 export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
-  const { logUnits, readKernelLog } = await import('../machine/kernel-log.js');
+  const { readKernelLog } = await import('../machine/kernel-log.js');
   const log = readKernelLog(path);
   if (!log.memoryMap) io().stderr(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
-  const facts = withKernelLog(log, machine);
-  const units = logUnits(log);
-  if (!facts.units && units.length) facts.units = units;
-  return facts;
+  return withBootLog(log, machine);
 }
 
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
@@ -150,7 +147,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
     if (results.some((r) => r.error)) status = EXIT.BAD_INPUT;
     else if (results.some((r) => r.findings.some((f) => atLeast(f.severity, opts.failOn)))) status = EXIT.FINDINGS;
   }
-  if (opts.output) {
+  if (opts.output && opts.output !== '-') {
     writeOutput(opts.output, out);
     // not "dmar: ...": that prefix is an error's, and this line is printed on success too
     if (summary) io().stderr(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);

@@ -5,11 +5,11 @@
  * /proc/cpuinfo, the SMBIOS "virtual machine" bit, DMI vendor strings, and
  * the VT-d caching-mode bit of each IOMMU's capability register.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
-import { liveRoot } from '../io/input.js';
+import { liveRoot, readInputBytes } from '../io/input.js';
 import { DMI_FILES, matchDmi, smbiosVirtualMachine, type DmiFile } from './dmi.js';
 import type { Fact, LiveEvidence } from './evidence.js';
 
@@ -20,15 +20,26 @@ function display(root: string, rel: string): string {
   return root === '/' ? `/${rel}` : join(root, rel);
 }
 
-/** The x86 `flags` lines of /proc/cpuinfo, or why there are none. */
-function cpuFlags(root: string, warnings: string[]): { flags: Set<string>[] } | { why: string } {
-  const path = display(root, 'proc/cpuinfo');
-  let text: string;
+/**
+ * A file under the root, through the one input reader: a capture is input, and a
+ * FIFO or device planted in one must not block or flood the reader. Undefined when
+ * it cannot be read.
+ */
+function readUnder(root: string, rel: string): Buffer | undefined {
   try {
-    text = readFileSync(join(root, 'proc/cpuinfo'), 'latin1');
+    return readInputBytes(join(root, rel));
   } catch {
-    return { why: `${path} is not readable` };
+    return undefined;
   }
+}
+
+type CpuFlags = { flags: Set<string>[] } | { why: string };
+
+/** The x86 `flags` lines of /proc/cpuinfo (read once for every CPU fact), or why there are none. */
+export function cpuFlags(root: string, warnings: string[]): CpuFlags {
+  const path = display(root, 'proc/cpuinfo');
+  const text = readUnder(root, 'proc/cpuinfo')?.toString('latin1');
+  if (text === undefined) return { why: `${path} is not readable` };
   const lines = text.split('\n').filter((l) => /^flags\s*:/.test(l));
   if (lines.length === 0) {
     warnings.push(`${path} has no x86 "flags" line: the CPUID hypervisor and TDX bits are unknown`);
@@ -37,8 +48,7 @@ function cpuFlags(root: string, warnings: string[]): { flags: Set<string>[] } | 
   return { flags: lines.map((l) => new Set(l.slice(l.indexOf(':') + 1).split(/\s+/))) };
 }
 
-function flagFact(root: string, flag: string, warnings: string[]): Fact {
-  const f = cpuFlags(root, warnings);
+function flagFact(root: string, f: CpuFlags, flag: string): Fact {
   if ('why' in f) return { value: 'unknown', source: f.why };
   const path = display(root, 'proc/cpuinfo');
   const set = f.flags.some((s) => s.has(flag));
@@ -46,25 +56,21 @@ function flagFact(root: string, flag: string, warnings: string[]): Fact {
 }
 
 /** CPUID.1:ECX bit 31 as Linux reports it: the word `hypervisor` in the x86 `flags` lines. */
-export function hypervisorFromCpuinfo(root: string, warnings: string[]): Fact {
-  return flagFact(root, 'hypervisor', warnings);
+export function hypervisorFromCpuinfo(root: string, warnings: string[], flags = cpuFlags(root, warnings)): Fact {
+  return flagFact(root, flags, 'hypervisor');
 }
 
 /** A TDX guest: Linux sets the `tdx_guest` flag when CPUID leaf 0x21 says "IntelTDX    " (X86_FEATURE_TDX_GUEST). */
-export function tdxFromCpuinfo(root: string): Fact {
-  return flagFact(root, 'tdx_guest', []);
+export function tdxFromCpuinfo(root: string, flags = cpuFlags(root, [])): Fact {
+  return flagFact(root, flags, 'tdx_guest');
 }
 
 /** The SMBIOS "virtual machine" bit from the raw structure table in sysfs. */
 export function smbiosVmFromSysfs(root: string, warnings: string[]): Fact {
   const rel = 'sys/firmware/dmi/tables/DMI';
   const path = display(root, rel);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(join(root, rel));
-  } catch {
-    return { value: 'unknown', source: `${path} is not readable` };
-  }
+  const bytes = readUnder(root, rel);
+  if (!bytes) return { value: 'unknown', source: `${path} is not readable` };
   const r = smbiosVirtualMachine(bytes);
   if (!r.found) {
     if (!/no BIOS Information|before SMBIOS 2.4/.test(r.why)) warnings.push(`${path}: ${r.why}`);
@@ -81,11 +87,9 @@ export function dmiVendorFromSysfs(root: string): Fact {
   const rel = 'sys/class/dmi/id';
   const values: Partial<Record<DmiFile, string>> = {};
   for (const f of DMI_FILES) {
-    try {
-      values[f] = readFileSync(join(root, rel, f), 'latin1').replace(/\n$/, '');
-    } catch {
-      // absent or unreadable: not evidence
-    }
+    // absent or unreadable: not evidence
+    const v = readUnder(root, `${rel}/${f}`);
+    if (v) values[f] = v.toString('latin1').replace(/\n$/, '');
   }
   const read = Object.keys(values);
   if (read.length === 0) return { value: 'unknown', source: `no readable ${display(root, rel)}/{${DMI_FILES.join(',')}}` };
@@ -106,10 +110,8 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
   const cleared: string[] = [];
   for (const u of units) {
     const capRel = `${rel}/${u}/intel-iommu/cap`;
-    let raw: string;
-    try {
-      raw = readFileSync(join(root, capRel), 'latin1').trim();
-    } catch {
+    const raw = readUnder(root, capRel)?.toString('latin1').trim();
+    if (raw === undefined) {
       warnings.push(`${display(root, capRel)} is not readable`);
       continue;
     }
@@ -129,9 +131,10 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
 
 export function liveEvidence(root = liveRoot()): LiveEvidence {
   const warnings: string[] = [];
+  const flags = cpuFlags(root, warnings);
   return {
-    'cpu.tdx': tdxFromCpuinfo(root),
-    'cpu.hypervisor': hypervisorFromCpuinfo(root, warnings),
+    'cpu.tdx': tdxFromCpuinfo(root, flags),
+    'cpu.hypervisor': hypervisorFromCpuinfo(root, warnings, flags),
     'smbios.virtualMachine': smbiosVmFromSysfs(root, warnings),
     'dmi.hypervisorVendor': dmiVendorFromSysfs(root),
     'iommu.cachingMode': cachingModeFromSysfs(root, warnings),
@@ -142,12 +145,8 @@ export function liveEvidence(root = liveRoot()): LiveEvidence {
 /** The kernel release (`uname -r`): proc/sys/kernel/osrelease under the root; on the running machine, os.release() if that is unreadable. */
 export function kernelRelease(root = liveRoot()): { version: string; source: string } | undefined {
   const rel = 'proc/sys/kernel/osrelease';
-  try {
-    const v = readFileSync(join(root, rel), 'latin1').trim();
-    if (v) return { version: v, source: display(root, rel) };
-  } catch {
-    // fall through
-  }
+  const v = readUnder(root, rel)?.toString('latin1').trim();
+  if (v) return { version: v, source: display(root, rel) };
   if (root === '/' && process.platform === 'linux') return { version: release(), source: 'uname -r' };
   return undefined;
 }

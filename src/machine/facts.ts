@@ -4,12 +4,13 @@
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
 import { readInputBytes } from '../io/input.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
-import { e820Kind, parseKernelRelease, type KernelLog } from './kernel-log.js';
+import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
@@ -94,6 +95,18 @@ export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
   return { number: table[HPET_NUMBER_AT]!, address: (hi << 32n) | lo };
 }
 
+/**
+ * The kernel release (proc/sys/kernel/osrelease), with the upstream stable patch
+ * level from proc/version where a distribution names its kernels otherwise
+ * (Debian's 5.10.0-18-amd64 is "Debian 5.10.140-1" there): the RMRR rule changed
+ * in a stable release.
+ */
+export function readKernel(root: string): KernelVersion | undefined {
+  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
+  if (!rel) return undefined;
+  return upstreamPatch(parseKernelRelease(rel), readText(join(root, 'proc/version')) ?? '');
+}
+
 /** Read every fact a machine root offers. */
 export function readMachine(root: string, source: string): MachineFacts {
   const facts: MachineFacts = { source, root };
@@ -108,8 +121,7 @@ export function readMachine(root: string, source: string): MachineFacts {
   const hpet = acpiTable(root, 'HPET');
   const h = hpet && hpetInfo(hpet);
   if (h) facts.hpets = [h];
-  const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
-  const k = rel ? parseKernelRelease(rel) : undefined;
+  const k = readKernel(root);
   if (k) facts.kernel = k;
   const cmdline = readText(join(root, 'proc/cmdline'));
   if (cmdline !== undefined) facts.cmdline = cmdline;
@@ -130,4 +142,23 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
   if (log.kernel) out.kernel = log.kernel;
   if (log.commandLine !== undefined) out.cmdline = log.commandLine;
   return out;
+}
+
+/**
+ * A boot log over a machine's facts (`--dmesg LOG`, or the dmesg.txt a capture
+ * keeps): the log's memory map, kernel edits and kernel win (withKernelLog); the
+ * IOMMU units it printed stand in when the machine shows none.
+ */
+export function withBootLog(log: KernelLog, base?: MachineFacts): MachineFacts {
+  const facts = withKernelLog(log, base);
+  const units = logUnits(log);
+  if (!facts.units && units.length) facts.units = units;
+  return facts;
+}
+
+/** A capture directory's facts: its root/, then the kernel log `dmar capture` kept beside it (dmesg.txt), when it did. */
+export function readCapture(dir: string, root: string, source: string): MachineFacts {
+  const facts = readMachine(root, source);
+  const log = join(dir, 'dmesg.txt');
+  return existsSync(log) ? withBootLog(readKernelLog(log), facts) : facts;
 }

@@ -131,7 +131,7 @@ export function parseKernelRelease(release: string): KernelVersion | undefined {
  * (`Debian 5.10.140-1`, `(Ubuntu 5.15.0-52.58-generic 5.15.60)`). Rules that
  * changed in a stable release (the RMRR NVS backport) need that patch level.
  */
-function upstreamPatch(k: KernelVersion | undefined, line: string): KernelVersion | undefined {
+export function upstreamPatch(k: KernelVersion | undefined, line: string): KernelVersion | undefined {
   if (!k) return k;
   // The compiler's version comes first on the line (`gcc-10 (Debian 10.2.1-6)`): take the one of this kernel's major.minor.
   const all = [...line.matchAll(/\bDebian (\d+)\.(\d+)\.(\d+)/g), ...line.matchAll(/\(Ubuntu [^)]* (\d+)\.(\d+)\.(\d+)\)/g)];

@@ -38,6 +38,8 @@ export interface PciSpec {
 
 export interface MachineSpec {
   osrelease?: string;
+  /** proc/version: the `Linux version ...` line (distributions name the upstream release there). */
+  version?: string;
   cmdline?: string;
   cpuinfo?: string;
   /** [start, end (inclusive), sysfs type string] */
@@ -138,6 +140,7 @@ export function configBytes(d: PciSpec): Uint8Array {
 export function writeMachineRoot(spec: MachineSpec, root: string): void {
   mkdirSync(root, { recursive: true });
   if (spec.osrelease) put(root, 'proc/sys/kernel/osrelease', spec.osrelease + '\n');
+  if (spec.version) put(root, 'proc/version', spec.version + '\n');
   if (spec.cmdline !== undefined) put(root, 'proc/cmdline', spec.cmdline + '\n');
   if (spec.cpuinfo !== undefined) put(root, 'proc/cpuinfo', spec.cpuinfo);
   (spec.memmap ?? []).forEach(([start, end, type], i) => {

@@ -70,7 +70,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
       }
       const v = rmrrVerdict(map, start, end, rule, machine?.e820Edits);
       const over = v.overlaps.length ? v.overlaps.map(regionText).join(', ') : 'no memory-map entry';
-      shapes.push({ lane: 'rmrr', start, end, label, kind: v.ok ? 'reserved-ok' : 'not-reserved', note: v.ok ? 'reserved: Linux accepts it' : 'NOT reserved: Linux rejects it (Your BIOS is broken, bad RMRR)', detail: `overlaps ${over}` });
+      shapes.push({ lane: 'rmrr', start, end, label, kind: v.ok ? 'reserved-ok' : 'not-reserved', note: v.ok ? 'reserved: Linux accepts it' : 'NOT reserved: Linux reports a firmware bug (bad RMRR) and taints the kernel', detail: `overlaps ${over}` });
     }
   }
   return { shapes, mapSource: map?.source ?? null, notes };

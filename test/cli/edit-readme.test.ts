@@ -1,15 +1,15 @@
-// The README's editing example is real output: every `$ command` in it is run
+// The manual's editing example (docs/edit.md) is real output: every `$ command` in it is run
 // again, in order, in a scratch directory, and must print what the README shows.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { runTranscript } from '../docs/pages.js';
 import { ROOT } from '../helpers.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('### Worked example: from QEMU');
-const end = readme.indexOf('### JSON', start);
+const readme = readFileSync(join(ROOT, 'docs', 'edit.md'), 'utf8');
+const start = readme.indexOf('## Worked example: from QEMU');
+const end = readme.indexOf('## JSON', start);
 const example = readme.slice(start, end);
 
 interface Step {
@@ -37,22 +37,14 @@ function steps(): Step[] {
 const work = mkdtempSync(join(tmpdir(), 'dmar-readme-edit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-test('the worked example in the README is what the commands print', () => {
+test('the worked example in the manual is what the commands print', () => {
   const all = steps();
   expect(all.length).toBeGreaterThanOrEqual(15);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
   // One shell for the whole example, so files carry over; `echo $?` reads the status of the command before it.
-  const script = [`dmar() { "${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" "$@"; }`, 'st=0'];
-  all.forEach((s, i) => {
-    const cmd = s.command === 'echo $?' ? 'echo $st' : s.command;
-    script.push(`echo "@@step ${i}"`, `{ ${cmd} ; } 2>&1; st=$?`);
-  });
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR') env[k] = v;
-  env.NO_COLOR = '1';
-  const r = spawnSync('bash', ['-c', script.join('\n')], { cwd: work, env, encoding: 'utf8' });
+  const r = runTranscript(all.map((s) => s.command), work);
   expect(r.stderr).toBe('');
-  const outputs = r.stdout.split(/^@@step \d+\n/m).slice(1);
+  const outputs = r.outputs;
   expect(outputs).toHaveLength(all.length);
   all.forEach((s, i) => {
     expect(outputs[i]!.replace(/\n+$/, ''), `$ ${s.command}`).toBe(s.expected);

@@ -1,14 +1,13 @@
-// The README's explain section shows real output: each `$ npx dmar ...` block is what the command prints now.
+// The manual's explain section shows real output: each `$ npx dmar ...` block is what the command prints now.
 // It runs in a scratch directory holding the Surface Pro 3's table from the corpus and a link to fixtures/.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { CORPUS, dmar, FIXTURES, HAVE_CORPUS, ROOT } from '../helpers.js';
+import { section as docSection } from '../docs/pages.js';
+import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('<!-- section: explain -->');
-const section = readme.slice(start, readme.indexOf('<!-- section:', start + 1));
+const section = docSection('explain');
 const blocks = [...section.matchAll(/^\$ npx dmar ([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ args: m[1]!.split(' '), output: m[2]! }));
 
 const dir = mkdtempSync(join(tmpdir(), 'dmar-explain-readme-'));
@@ -17,7 +16,7 @@ if (HAVE_CORPUS) copyFileSync(join(CORPUS, '074C5C2E091B.dmar'), join(dir, '074C
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the section shows explain and validate --dmesg', () => {
-  expect(start).toBeGreaterThan(0);
+  expect(section.startsWith('<!-- section: explain -->')).toBe(true);
   expect(blocks.map((b) => b.args[0])).toEqual(['explain', 'validate']);
 });
 

@@ -5,12 +5,16 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { catalogueMarkdown, CHECKS } from '../../src/dmar/validate/index.js';
 import { acpidumpText, madtWithIoapics } from '../dmar/validate/tables.js';
+import { section as docSection } from '../docs/pages.js';
 import { dmar, dmarProcess, FIXTURES, ROOT } from '../helpers.js';
+import { invalidDoc, invalidFixture } from '../../tools/fixtures/invalid.js';
 
 const INVALID = join(FIXTURES, 'invalid');
 const bad = (id: string) => join(INVALID, `${id}.bin`);
-const VALID = join(FIXTURES, 'invalid', 'DMAR-HDR-REVISION.json'); // a JSON source (its table has one warning)
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-validate-'));
+/** A JSON source (its table has one warning): the DMAR-HDR-REVISION fixture's document, from its generator. */
+const VALID = join(tmp(), 'DMAR-HDR-REVISION.json');
+writeFileSync(VALID, JSON.stringify(invalidDoc(invalidFixture('DMAR-HDR-REVISION')), null, 2));
 
 /** A table with no finding at all: the invalid fixtures' baseline, encoded by the CLI. */
 function cleanTable(): string {
@@ -222,7 +226,7 @@ describe('the catalogue', () => {
 
   test('docs/checks.md is generated from the catalogue and up to date', () => {
     expect(readFileSync(join(ROOT, 'docs', 'checks.md'), 'utf8')).toBe(catalogueMarkdown());
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`\n${CHECKS.length} checks, each with a stable ID`);
+    expect(readFileSync(join(ROOT, 'docs', 'validate.md'), 'utf8')).toContain(`\n${CHECKS.length} checks, each with a stable ID`);
   });
 
   test('IDs are stable-looking and unique; every check says how to fix it', () => {
@@ -251,10 +255,9 @@ describe('the live system', () => {
   });
 });
 
-describe('the README', () => {
+describe('the manual', () => {
   test('the pasted example of the validate section is what the command prints, exit status included', () => {
-    const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = text.slice(text.indexOf('<!-- section: validate -->'));
+    const section = docSection('validate');
     const block = /```\n\$ npx dmar (validate [^\n]+)\n([\s\S]*?)\$ echo \$\?\n(\d+)\n```/.exec(section);
     expect(block).not.toBeNull();
     const r = dmar(block![1]!.split(' '));

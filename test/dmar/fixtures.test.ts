@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
-import { buildFixture } from '../../src/dmar/fixture.js';
+import { buildFixture } from '../../tools/fixtures/build.js';
 import { formatIasl } from '../../src/dmar/format/iasl.js';
 import { fromJson, toJson } from '../../src/dmar/json.js';
 import { parseSourceText } from '../../src/dmar/source.js';

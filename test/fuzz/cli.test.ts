@@ -14,8 +14,8 @@ import { encodeDmar } from '../../src/dmar/encode.js';
 import { formatIasl } from '../../src/dmar/format/iasl.js';
 import { toJson } from '../../src/dmar/json.js';
 import { VIRT_DESCRIPTOR_TYPE } from '../../src/dmar/schema.js';
-import { loadSeeds, runInput } from '../../src/fuzz/campaign.js';
-import { Prng } from '../../src/fuzz/prng.js';
+import { loadSeeds, runInput } from '../../tools/fuzz/campaign.js';
+import { Prng } from '../../tools/fuzz/prng.js';
 import { ROOT } from '../helpers.js';
 
 const CLI_SEED = 0xc11;

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
 import { fieldByKey } from '../../src/dmar/schema.js';
-import { crashKind, loadSeeds, runCampaign, runInput } from '../../src/fuzz/campaign.js';
-import { firstDifference } from '../../src/fuzz/check.js';
-import { frame } from '../../src/fuzz/frame.js';
-import { MUTATOR_NAMES, MUTATORS } from '../../src/fuzz/mutate.js';
-import { Prng } from '../../src/fuzz/prng.js';
+import { crashKind, loadSeeds, runCampaign, runInput } from '../../tools/fuzz/campaign.js';
+import { firstDifference } from '../../tools/fuzz/check.js';
+import { frame } from '../../tools/fuzz/frame.js';
+import { MUTATOR_NAMES, MUTATORS } from '../../tools/fuzz/mutate.js';
+import { Prng } from '../../tools/fuzz/prng.js';
 import { CORPUS, FIXTURES, HAVE_CORPUS, ROOT } from '../helpers.js';
 
 const CI_SEED = 0x5eed_d3a7;

@@ -1,6 +1,6 @@
 // Property-based tests: random models built from the schema rows survive
 // encode/decode both ways; random and mutated bytes never crash the decoder
-// or the validator (src/fuzz/check.ts lists every property checked per input).
+// or the validator (tools/fuzz/check.ts lists every property checked per input).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -14,10 +14,10 @@ import { formatIasl } from '../../src/dmar/format/iasl.js';
 import { fromJson, toJson } from '../../src/dmar/json.js';
 import { DMAR_FIXED_SIZE } from '../../src/dmar/schema.js';
 import { parseSourceText } from '../../src/dmar/source.js';
-import { checkInput, type Failure } from '../../src/fuzz/check.js';
-import { loadSeeds } from '../../src/fuzz/campaign.js';
-import { mutate } from '../../src/fuzz/mutate.js';
-import { Prng } from '../../src/fuzz/prng.js';
+import { checkInput, type Failure } from '../../tools/fuzz/check.js';
+import { loadSeeds } from '../../tools/fuzz/campaign.js';
+import { mutate } from '../../tools/fuzz/mutate.js';
+import { Prng } from '../../tools/fuzz/prng.js';
 import { ROOT } from '../helpers.js';
 import { modelArb, normalize, unknownTypeArb } from './arbitraries.js';
 
@@ -128,7 +128,7 @@ describe('models built from the schema rows', () => {
     }), params(200));
   });
 
-  test('every property of src/fuzz/check.ts holds for the encoded models (decode, validate, formats, edits)', () => {
+  test('every property of tools/fuzz/check.ts holds for the encoded models (decode, validate, formats, edits)', () => {
     fc.assert(fc.property(withDefects, ({ table }) => noFailures(checkInput(encodeDmar(table)))), params(150));
   });
 });

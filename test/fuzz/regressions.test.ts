@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkInput } from '../../src/fuzz/check.js';
+import { checkInput } from '../../tools/fuzz/check.js';
 import { FIXTURES } from '../helpers.js';
 
 const DIR = join(FIXTURES, 'fuzz');

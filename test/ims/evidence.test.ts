@@ -1,4 +1,5 @@
 // Evidence: each fact's value and the source it names, checked against the bytes; live evidence from a fake tree.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,6 +219,24 @@ describe('live evidence', () => {
     expect(ev['iommu.cachingMode'].source).toMatch(/^--caching-mode off \(overrides/);
     const kept = gatherEvidence({ tableSource: 'x', live }).evidence;
     expect(kept['cpu.hypervisor'].source).toContain('proc/cpuinfo');
+  });
+
+  test('a capture with FIFOs where the files should be: every fact unknown, read once, no hang', () => {
+    const root = fakeRoot({});
+    for (const rel of ['proc/cpuinfo', 'proc/sys/kernel/osrelease', 'sys/firmware/dmi/tables/DMI', 'sys/class/dmi/id/sys_vendor', 'sys/class/iommu/dmar0/intel-iommu/cap']) {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      execFileSync('mkfifo', [join(root, rel)]);
+    }
+    const live = liveEvidence(root);
+    for (const k of ['cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'iommu.cachingMode'] as const) expect(live[k]!.value, k).toBe('unknown');
+    expect(live.warnings).toEqual([expect.stringContaining('intel-iommu/cap is not readable')]);
+    expect(kernelRelease(root)).toBeUndefined();
+  });
+
+  test('cpuinfo without a flags line: one warning for both CPU facts', () => {
+    const live = liveEvidence(fakeRoot({ 'proc/cpuinfo': 'processor\t: 0\nmodel name\t: ARM\n' }));
+    expect(live['cpu.tdx']!.value).toBe('unknown');
+    expect(live.warnings.filter((w) => w.includes('no x86 "flags" line'))).toHaveLength(1);
   });
 
   test('TDX guest: the tdx_guest flag of /proc/cpuinfo', () => {

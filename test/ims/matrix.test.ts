@@ -5,7 +5,7 @@ import { encodeDmar } from '../../src/dmar/encode.js';
 import { gatherEvidence, type DescriptorFact } from '../../src/ims/evidence.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFixture } from '../../src/dmar/fixture.js';
+import { buildFixture } from '../../tools/fixtures/build.js';
 import { buildMatrix, classify } from '../../src/ims/matrix.js';
 import { matrixJson, matrixText } from '../../src/ims/matrix-format.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';

@@ -1,11 +1,9 @@
-// The README's ims section shows real output: each `$ npx dmar ims ...` block is what the command prints now.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The manual's ims section shows real output: each `$ npx dmar ims ...` block is what the command prints now.
 import { expect, test } from 'vitest';
-import { dmar, ROOT } from '../helpers.js';
+import { section as docSection } from '../docs/pages.js';
+import { dmar } from '../helpers.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('<!-- section: ims -->'));
+const section = docSection('ims');
 const blocks = [...section.matchAll(/^\$ npx dmar (ims[^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ args: m[1]!.split(' '), output: m[2]! }));
 
 test('the section shows a capture, a fixture, a directory and the matrix', () => {

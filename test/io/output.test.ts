@@ -64,6 +64,14 @@ describe('-o - is stdout', () => {
     expect(existsSync(join(work, '-'))).toBe(false);
   });
 
+  test('validate -o - prints the report as without -o, and no "report in" summary', () => {
+    const r = dmar(['validate', join(FIXTURES, 'server-2s.bin'), '-o', '-'], { cwd: work });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(dmar(['validate', join(FIXTURES, 'server-2s.bin')]).stdout);
+    expect(r.stderr).toBe('');
+    expect(existsSync(join(work, '-'))).toBe(false);
+  });
+
   test('encode -o - writes the binary table to stdout', () => {
     const r = dmar(['encode', join(FIXTURES, 'server-2s.json'), '-o', '-'], { cwd: work });
     expect(r.status, r.stderr).toBe(0);

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { buildFixture } from '../../src/dmar/fixture.js';
+import { buildFixture } from '../../tools/fixtures/build.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { FIXTURES } from '../helpers.js';
 import { machineRootFromSpec } from './machines.js';

@@ -1,12 +1,11 @@
-// The README's machine section shows real output: each `$ [VAR=value] npx dmar ...` block is what the command prints now.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+// The manual's machine section shows real output: each `$ [VAR=value] npx dmar ...` block is what the command prints now.
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { dmar, ROOT } from '../helpers.js';
+import { section as docSection } from '../docs/pages.js';
+import { dmar } from '../helpers.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('<!-- section: machine -->');
-const section = readme.slice(start, readme.indexOf('<!-- section:', start + 1));
+const section = docSection('machine');
 const blocks = [...section.matchAll(/^\$ ((?:\w+=\S+ )*)npx dmar ([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({
   env: Object.fromEntries(m[1]!.trim().split(' ').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
   args: m[2]!.split(' '),

@@ -1,10 +1,9 @@
-// Every real table validates in one process without a crash, and the README's counts over the
+// Every real table validates in one process without a crash, and the manual's counts over the
 // corpus are the ones this run produces.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CHECKS } from '../../../src/dmar/validate/index.js';
-import { ACPIDUMPS, CORPUS, corpusFiles, dmar, HAVE_CORPUS, ROOT } from '../../helpers.js';
+import { section as docSection } from '../../docs/pages.js';
+import { ACPIDUMPS, CORPUS, corpusFiles, dmar, HAVE_CORPUS } from '../../helpers.js';
 
 interface Report {
   files: Array<{ file: string; error?: string; findings: Array<{ id: string; severity: string }> }>;
@@ -17,12 +16,9 @@ function run(dir: string): { status: number; report: Report } {
   return { status: r.status, report: JSON.parse(r.stdout) as Report };
 }
 
-/** Rows `| \`ID\` | severity | tables | findings |` of the README's validate section. */
+/** Rows `| \`ID\` | severity | tables | findings |` of the manual's validate section (docs/validate.md). */
 function readmeCounts(): Map<string, { tables: number; findings: number }> {
-  const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = text.indexOf('<!-- section: validate -->');
-  const end = text.indexOf('<!-- section:', start + 1);
-  const section = text.slice(start, end < 0 ? undefined : end);
+  const section = docSection('validate');
   const rows = new Map<string, { tables: number; findings: number }>();
   for (const m of section.matchAll(/^\| `(DMAR-[A-Z0-9-]+)` \| \w+ \| (\d+) \| (\d+) \|/gm)) {
     rows.set(m[1]!, { tables: Number(m[2]), findings: Number(m[3]) });

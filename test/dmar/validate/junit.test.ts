@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { encodeDmar } from '../../../src/dmar/encode.js';
 import { fromJson } from '../../../src/dmar/json.js';
 import { CHECKS } from '../../../src/dmar/validate/index.js';
+import { invalidDoc, invalidFixture } from '../../../tools/fixtures/invalid.js';
 import { dmar, FIXTURES } from '../../helpers.js';
 import { acpidumpText, madtWithIoapics } from './tables.js';
 
@@ -72,8 +73,8 @@ function expectConsistent(root: Node) {
 
 /** An ANDD whose name holds a control byte, XML metacharacters and a non-ASCII byte. */
 function hostileTable(): string {
-  const doc = JSON.parse(readFileSync(join(INVALID, 'DMAR-ANDD-NO-SCOPE.json'), 'utf8'));
-  doc.structures.at(-1).deviceName = '\u0001<&>"\'\u00ff';
+  const doc = invalidDoc(invalidFixture('DMAR-ANDD-NO-SCOPE'));
+  doc.structures.at(-1)!.deviceName = '\u0001<&>"\'\u00ff';
   const dir = mkdtempSync(join(tmpdir(), 'dmar-junit-'));
   const path = join(dir, 'hostile <&>.bin');
   writeFileSync(path, encodeDmar(fromJson(doc)));
