@@ -4,6 +4,7 @@
  * which is the real process unless a run was given another (the tests run
  * commands in one process, each with its own environment, stdin and buffers).
  */
+import { isatty } from 'node:tty';
 import { writeAll } from './write.js';
 
 export interface Io {
@@ -28,8 +29,17 @@ export const PROCESS_IO: Io = {
   stdin: 0,
   stdout: (data) => writeAll(1, data),
   stderr: (text) => void process.stderr.write(text),
-  get isTTY() {
-    return { stdin: Boolean(process.stdin.isTTY), stdout: Boolean(process.stdout.isTTY), stderr: Boolean(process.stderr.isTTY) };
+  // isatty, not process.stdin.isTTY: that would open stdin as a stream (and may make a shared pipe non-blocking)
+  isTTY: {
+    get stdin() {
+      return isatty(0);
+    },
+    get stdout() {
+      return isatty(1);
+    },
+    get stderr() {
+      return isatty(2);
+    },
   },
   get columns() {
     return process.stdout.columns;
