@@ -2,6 +2,8 @@
  * `acpidump` text output: blocks of `SIG @ 0xADDRESS` followed by
  * `    OFFS: xx xx ... xx  ascii` lines.
  */
+import { DmarError } from '../dmar/errors.js';
+
 export interface DumpedTable {
   signature: string;
   address: string;
@@ -20,12 +22,6 @@ export function looksLikeAcpidump(head: string): boolean {
     return HEAD.test(line.trimEnd());
   }
   return false;
-}
-
-export class AcpidumpError extends Error {
-  constructor(message: string, readonly line: number) {
-    super(message);
-  }
 }
 
 export function parseAcpidump(text: string): DumpedTable[] {
@@ -53,7 +49,7 @@ export function parseAcpidump(text: string): DumpedTable[] {
     }
     const off = parseInt(r[1]!, 16);
     if (off !== cur.chunks.length) {
-      throw new AcpidumpError(`${cur.signature} dump: row offset 0x${r[1]} where 0x${cur.chunks.length.toString(16)} was expected`, i + 1);
+      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where 0x${cur.chunks.length.toString(16)} was expected`);
     }
     for (const b of r[2]!.trim().split(' ')) cur.chunks.push(parseInt(b, 16));
   }

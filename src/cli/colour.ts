@@ -5,6 +5,7 @@
  * only when colour is on.
  */
 import { PLAIN, type Paint } from '../dmar/format/paint.js';
+import { io } from '../io/std.js';
 
 let choice: boolean | undefined;
 
@@ -14,12 +15,12 @@ export function setColour(c: boolean | undefined): void {
 }
 
 export async function painter(stream: 'stdout' | 'stderr' = 'stdout'): Promise<Paint> {
-  const env = process.env;
+  const { env, isTTY } = io();
   if (choice === false) return PLAIN;
   if (choice === undefined) {
     if (env.NO_COLOR && !('FORCE_COLOR' in env)) return PLAIN;
     // chalk would say no colour for a pipe too; deciding it here spares loading chalk
-    if (!('FORCE_COLOR' in env) && !process[stream].isTTY) return PLAIN;
+    if (!('FORCE_COLOR' in env) && !isTTY[stream]) return PLAIN;
   }
   const { Chalk, supportsColor, supportsColorStderr } = await import('chalk');
   const support = stream === 'stdout' ? supportsColor : supportsColorStderr;

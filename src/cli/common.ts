@@ -1,16 +1,19 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
-import { InputError, readSource, type Source } from '../acpi/input.js';
-import { WriteError, writeAll, writeErrorText, writeFileAtomic } from '../acpi/write.js';
+import { readSource, type Source } from '../io/input.js';
+import { writeError, writeErrorText, writeFileAtomic } from '../io/write.js';
+import { io } from '../io/std.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
+import { DmarError, naming } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
 import { compileSource } from '../dmar/source.js';
 
 /** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
 export const EXIT = { OK: 0, FINDINGS: 1, BAD_INPUT: 2 } as const;
 
-/** A failure the CLI reports in one line with exit status 2. */
-export class UsageError extends Error {}
+/** A mistake on the command line: one line, exit status 2, no file named. */
+export function usageError(message: string): DmarError {
+  return new DmarError(message, { kind: 'usage' });
+}
 
 export interface Loaded extends DecodeResult {
   source: Source;
@@ -32,12 +35,7 @@ export function loadTable(file: string | undefined, opts: { strict?: boolean } =
 
 /** Strictly decode a source already read (one of a batch); any defect becomes a DmarError naming the file. */
 export function decodeSource(source: Source, opts: { strict?: boolean } = {}): Loaded {
-  try {
-    return { source, ...decodeDmar(source.bytes, { strict: opts.strict ?? true }) };
-  } catch (e) {
-    if (e instanceof DmarError) e.file = source.name;
-    throw e;
-  }
+  return { source, ...naming(source.name, () => decodeDmar(source.bytes, { strict: opts.strict ?? true })) };
 }
 
 /** `-o PATH`: `-` is stdout, as for inputs. */
@@ -48,13 +46,7 @@ export function writeOutput(path: string, data: Uint8Array | string): void {
 
 /** The one line printed for a failure, or undefined when it is a bug. */
 export function failureLine(e: unknown): string | undefined {
-  if (e instanceof DmarError) return e.oneLine();
-  if (e instanceof InputError || e instanceof WriteError) {
-    const off = e instanceof InputError && e.offset >= 0 ? `offset 0x${e.offset.toString(16)}: ` : '';
-    return `${e.file}: ${off}${e.message}`;
-  }
-  if (e instanceof UsageError) return e.message;
-  return undefined;
+  return e instanceof DmarError ? e.oneLine() : undefined;
 }
 
 /**
@@ -67,7 +59,7 @@ export const EXIT_BROKEN_PIPE = 141;
 export function stdoutFailed(e: unknown): never {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
-  throw new WriteError(`cannot write: ${writeErrorText(e)}`, 'stdout');
+  throw writeError(`cannot write: ${writeErrorText(e)}`, 'stdout');
 }
 
 /**
@@ -76,7 +68,7 @@ export function stdoutFailed(e: unknown): never {
  */
 export function stdoutWrite(data: string | Uint8Array): void {
   try {
-    writeAll(1, typeof data === 'string' ? Buffer.from(data) : data);
+    io().stdout(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (e) {
     stdoutFailed(e);
   }

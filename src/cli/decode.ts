@@ -1,8 +1,9 @@
 import { termText } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
-import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, UsageError, writeOutput, type Loaded } from './common.js';
+import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, usageError, writeOutput, type Loaded } from './common.js';
 import { isDirectory, tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
+import { io } from '../io/std.js';
 
 export interface DecodeOpts {
   format: 'text' | 'json' | 'iasl' | 'hex';
@@ -33,7 +34,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     const { formatIasl } = await import('../dmar/format/iasl.js');
     return ({ table, source, end }) => {
       const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
-      for (const w of r.warnings) process.stderr.write(`dmar: warning: ${termText(w)}\n`);
+      for (const w of r.warnings) io().stderr(`dmar: warning: ${termText(w)}\n`);
       return r.text;
     };
   }
@@ -63,7 +64,7 @@ function decodeLenient(loaded: Loaded): Mark[] {
 export async function run(files: string[], opts: DecodeOpts): Promise<number> {
   const format = opts.json ? 'json' : opts.format;
   if (opts.lenient && format === 'iasl') {
-    throw new UsageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
+    throw usageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
   }
   const render = await renderer(format, opts);
   if (files.length <= 1 && !(files[0] !== undefined && files[0] !== '-' && isDirectory(files[0]))) {
@@ -88,7 +89,7 @@ export async function run(files: string[], opts: DecodeOpts): Promise<number> {
     } catch (e) {
       const line = failureLine(e);
       if (line === undefined) throw e;
-      process.stderr.write(`dmar: ${termText(line)}\n`);
+      io().stderr(`dmar: ${termText(line)}\n`);
       status = 2;
       continue;
     }

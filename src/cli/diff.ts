@@ -1,27 +1,23 @@
 import { termText } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/diff.js';
-import { DmarError } from '../dmar/errors.js';
-import { readTableSource, UsageError, stdoutWrite } from './common.js';
+import { locatedLine, naming } from '../dmar/errors.js';
+import { readTableSource, usageError, stdoutWrite } from './common.js';
+import { io } from '../io/std.js';
 
 /** Exit status: 0 the inputs are byte for byte equal, 1 they differ. */
 export async function run(a: string, b: string, opts: { json?: boolean }): Promise<number> {
-  if (a === '-' && b === '-') throw new UsageError('only one of the two inputs can be stdin');
+  if (a === '-' && b === '-') throw usageError('only one of the two inputs can be stdin');
   const sources = [readTableSource(a), readTableSource(b)] as const;
   for (const s of sources) {
     // Framing defects are part of the difference; only what is not a DMAR table at all stops here.
-    try {
-      decodeDmar(s.bytes, { strict: false });
-    } catch (e) {
-      if (e instanceof DmarError) e.file = s.name;
-      throw e;
-    }
+    naming(s.name, () => decodeDmar(s.bytes, { strict: false }));
   }
   const [sa, sb] = sources;
   const d = diffTables(sa.bytes, sb.bytes, { a: sa.name, b: sb.name });
   for (const [name, problems] of [[sa.name, d.problems.a], [sb.name, d.problems.b]] as const) {
     for (const p of problems.filter((x) => x.severity === 'error')) {
-      process.stderr.write(`dmar: warning: ${termText(`${name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
+      io().stderr(`dmar: warning: ${termText(locatedLine({ file: name, offset: p.offset, message: p.message }, { decimal: false }))}\n`);
     }
   }
   if (opts.json) {

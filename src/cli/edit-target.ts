@@ -3,11 +3,12 @@
  * cannot be rewritten before anything is done, reporting each change on stderr.
  */
 import { termText } from '../acpi/escape.js';
-import { readSource, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readSource, sysfsTablePath, type Source } from '../io/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { DmarError } from '../dmar/errors.js';
-import { editFileInPlace } from '../acpi/write.js';
-import { UsageError, writeOutput } from './common.js';
+import { editFileInPlace } from '../io/write.js';
+import { usageError, writeOutput } from './common.js';
+import { io } from '../io/std.js';
 
 export interface EditCliOptions {
   output?: string;
@@ -15,7 +16,7 @@ export interface EditCliOptions {
 }
 
 function refuseInPlace(what: string): never {
-  throw new UsageError(`${what} cannot be rewritten in place: give -o OUT`);
+  throw usageError(`${what} cannot be rewritten in place: give -o OUT`);
 }
 
 /** Refuse up front a source that has nowhere to be written back (before anything is read or locked). */
@@ -29,12 +30,12 @@ export function asUsage<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof DmarError && e.code === 'DMAR-EDIT-ARG') throw new UsageError(e.message);
+    if (e instanceof DmarError && e.code === 'DMAR-EDIT-ARG') throw usageError(e.message);
     throw e;
   }
 }
 
-const say = (line: string) => process.stderr.write(`${termText(line)}\n`);
+const say = (line: string) => io().stderr(`${termText(line)}\n`);
 
 function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): EditResult {
   try {
@@ -42,7 +43,7 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
   } catch (e) {
     if (e instanceof DmarError) {
       e.file = source.name;
-      if (!opts.force && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
+      if (!opts.force && e.code && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
         e.message += ' (the table does not decode cleanly; --force edits its bytes anyway)';
       }
     }
@@ -53,7 +54,7 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
 /**
  * Run one edit on `file` and write the result: to -o, or in place under a
  * lock, keeping owner, group and mode, refusing a write-protected or
- * hard-linked file unless --force (see acpi/write.ts).
+ * hard-linked file unless --force (see io/write.ts).
  */
 export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {
   let source: Source;

@@ -4,14 +4,15 @@
  * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
  */
 import { hex } from '../acpi/hex.js';
-import { readSource } from '../acpi/input.js';
-import { DmarError } from '../dmar/errors.js';
+import { readSource } from '../io/input.js';
+import { naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { printable } from '../dmar/validate/check.js';
 import { readKernelLog } from '../machine/kernel-log.js';
 import { explainLog, tableView, type ExplainResult, type Explanation } from '../machine/log-explain.js';
 import type { DecodedRegister } from '../machine/vtd-regs.js';
-import { stdoutWrite, UsageError, writeOutput } from './common.js';
+import { stdoutWrite, usageError, writeOutput } from './common.js';
+import { io } from '../io/std.js';
 
 export interface ExplainOpts {
   table?: string;
@@ -124,20 +125,15 @@ export function formatText(r: ExplainResult, p: Paint): string {
 
 export async function run(file: string | undefined, opts: ExplainOpts): Promise<number> {
   if (file === undefined) {
-    if (process.stdin.isTTY) throw new UsageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
+    if (io().isTTY.stdin) throw usageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
     file = '-';
   }
-  if (file === '-' && opts.table === '-') throw new UsageError('explain: the log and --table cannot both be stdin');
+  if (file === '-' && opts.table === '-') throw usageError('explain: the log and --table cannot both be stdin');
   const log = readKernelLog(file);
   let view: ReturnType<typeof tableView> | undefined;
   if (opts.table !== undefined) {
     const src = readSource(opts.table);
-    try {
-      view = tableView(src.bytes, src.name);
-    } catch (e) {
-      if (e instanceof DmarError) e.file = src.name;
-      throw e;
-    }
+    view = naming(src.name, () => tableView(src.bytes, src.name));
   }
   const result = explainLog(log, view);
   const text = opts.json ? formatJson(result) : formatText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());

@@ -4,7 +4,8 @@
  * command's help text is formatted by hand.
  */
 import type { Command } from 'commander';
-import { UsageError } from './common.js';
+import { usageError } from './common.js';
+import { io } from '../io/std.js';
 
 /** What exit status 2 means for every command that reads a table. */
 export const BAD_INPUT_STATUS = 'bad input or usage: an input that is not a readable DMAR table (one line on stderr naming the file and byte offset), an unknown option or value';
@@ -55,7 +56,7 @@ const footers = new WeakMap<Command, HelpFooter>();
 export function helpFooter<C extends Command>(cmd: C, h: HelpFooter): C {
   if (footers.has(cmd)) return cmd;
   footers.set(cmd, h);
-  cmd.addHelpText('after', () => footerText(h, Math.max(60, Math.min(process.stdout.columns || 80, 100))));
+  cmd.addHelpText('after', () => footerText(h, Math.max(60, Math.min(io().columns || 80, 100))));
   return cmd;
 }
 
@@ -90,7 +91,7 @@ export function addHelpCommand(program: Command): void {
       let cmd = program;
       for (const w of words) {
         const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
-        if (!next) throw new UsageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
+        if (!next) throw usageError(`no command "${commandPath(cmd)} ${w}" (dmar --help lists the commands)`);
         cmd = next;
       }
       cmd.help();

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildMatrix } from '../ims/matrix.js';
 import { matrixJson, matrixText } from '../ims/matrix-format.js';
 import { painter } from './colour.js';
-import { stdoutWrite, UsageError } from './common.js';
+import { stdoutWrite, usageError } from './common.js';
 
 /** Options of `dmar ims` that commander hands to the parent when given before or after `matrix`. */
 const PARENT_ONLY = ['policy', 'tdx', 'hypervisor', 'bareMetal', 'smbiosVm', 'dmiVendor', 'cachingMode', 'kernel', 'machine', 'expect'] as const;
@@ -16,7 +16,7 @@ export async function run(opts: { json?: boolean }, cmd: Command): Promise<numbe
   const parent = cmd.parent;
   for (const k of PARENT_ONLY) {
     if (parent?.getOptionValueSource(k) === 'cli') {
-      throw new UsageError(`${FLAG[k]} does not apply to "dmar ims matrix", which runs every policy on every scenario (for a file named matrix, write ./matrix)`);
+      throw usageError(`${FLAG[k]} does not apply to "dmar ims matrix", which runs every policy on every scenario (for a file named matrix, write ./matrix)`);
     }
   }
   const json = opts.json === true || parent?.opts().json === true;

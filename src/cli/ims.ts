@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { liveRoot } from '../acpi/input.js';
+import { liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
+import { naming } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
 import { gatherEvidence, type CommandLineEvidence, type Gathered, type LiveEvidence } from '../ims/evidence.js';
 import { imsDocument, type ImsTable } from '../ims/json.js';
@@ -18,8 +18,9 @@ import { VERDICTS, type Verdict } from '../ims/policy.js';
 import { batchText, decisionText } from '../ims/text.js';
 import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
-import { EXIT, failureLine, readTableSource, stdoutWrite, UsageError } from './common.js';
+import { EXIT, failureLine, readTableSource, stdoutWrite, usageError } from './common.js';
 import { directoryInputs, isDirectory, type Input } from './inputs.js';
+import { io } from '../io/std.js';
 
 export interface ImsOptions {
   policy: string;
@@ -58,9 +59,9 @@ function parseExpect(list: readonly string[], kernel: Kernel | undefined): Expec
     const i = text.indexOf('=');
     const name = i < 0 ? '' : text.slice(0, i);
     const verdict = text.slice(i + 1) as Verdict;
-    if (i < 0 || !VERDICTS.includes(verdict)) throw new UsageError(`--expect ${JSON.stringify(text)}: expected POLICY=VERDICT, VERDICT one of ${VERDICTS.join(', ')}`);
+    if (i < 0 || !VERDICTS.includes(verdict)) throw usageError(`--expect ${JSON.stringify(text)}: expected POLICY=VERDICT, VERDICT one of ${VERDICTS.join(', ')}`);
     const sel = name === 'all' ? undefined : selectPolicies(name, kernel);
-    if (!sel) throw new UsageError(`--expect ${JSON.stringify(text)}: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
+    if (!sel) throw usageError(`--expect ${JSON.stringify(text)}: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
     return { text, selected: sel[0]!, verdict };
   });
 }
@@ -69,12 +70,7 @@ function parseExpect(list: readonly string[], kernel: Kernel | undefined): Expec
 /** The table of one input, strictly decoded; a defect names the input. */
 function tableOf(input: Input) {
   const src = input.load();
-  try {
-    return { table: decodeDmar(src.bytes, { strict: true }).table, name: src.name };
-  } catch (e) {
-    if (e instanceof DmarError) e.file = src.name;
-    throw e;
-  }
+  return { table: naming(src.name, () => decodeDmar(src.bytes, { strict: true }).table), name: src.name };
 }
 
 
@@ -83,7 +79,7 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
   const root = opts.machine !== undefined ? machineRoot(opts.machine) : file === undefined ? liveRoot() : undefined;
   const kernel: Kernel | undefined = opts.kernel !== undefined ? { version: opts.kernel, source: '--kernel' } : root !== undefined ? kernelRelease(root) : undefined;
   const selected = selectPolicies(opts.policy, kernel);
-  if (!selected) throw new UsageError(`unknown policy ${JSON.stringify(opts.policy)} (known: ${POLICY_NAMES.join(', ')}, all)`);
+  if (!selected) throw usageError(`unknown policy ${JSON.stringify(opts.policy)} (known: ${POLICY_NAMES.join(', ')}, all)`);
   const expectations = parseExpect(opts.expect ?? [], kernel);
   const cli = commandLine(opts);
   const live: LiveEvidence | undefined = root !== undefined ? liveEvidence(root) : undefined;
@@ -140,8 +136,8 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
     }
   }
   for (const { t, c } of failed) {
-    process.stderr.write(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
+    io().stderr(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
   }
-  for (const t of tables) if (t.error !== undefined) process.stderr.write(`dmar: ${termText(t.error)}\n`);
+  for (const t of tables) if (t.error !== undefined) io().stderr(`dmar: ${termText(t.error)}\n`);
   return bad ? EXIT.BAD_INPUT : failed.length ? EXIT.FINDINGS : EXIT.OK;
 }

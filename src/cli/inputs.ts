@@ -16,10 +16,11 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { InputError, readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../acpi/input.js';
+import { readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
+import { DmarError } from '../dmar/errors.js';
 import { readTableSource } from './common.js';
 
-/** One input: a name for messages, and how to get its source (throws InputError). */
+/** One input: a name for messages, and how to get its source (throws DmarError). */
 export interface Input {
   name: string;
   load: () => Source;
@@ -58,7 +59,7 @@ function directoryEntry(path: string, entry: Dirent): Input | undefined {
   try {
     data = h.whole ? first : readInputBytes(path);
   } catch (e) {
-    if (e instanceof InputError) return { name: path, load: () => { throw e; } };
+    if (e instanceof DmarError) return { name: path, load: () => { throw e; } };
     return undefined; // vanished between listing and reading
   }
   if (raw && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
@@ -80,7 +81,7 @@ export function* directoryInputs(dir: string): Generator<Input> {
     any = true;
     yield input;
   }
-  if (!any) yield { name: dir, load: () => { throw new InputError('no DMAR table in this directory', dir); } };
+  if (!any) yield { name: dir, load: () => { throw new DmarError('no DMAR table in this directory', { file: dir }); } };
 }
 
 /** Whether `p` names a directory (false when it names nothing). */

@@ -1,15 +1,16 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
 import { existsSync } from 'node:fs';
-import { InputError, readInputBytes, sourceFromBytes, type Source } from '../acpi/input.js';
+import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
 import { readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
 import type { MachineNeed } from '../dmar/validate/check.js';
+import { DmarError } from '../dmar/errors.js';
 
 /** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
 export function machineTable(path: string, machine: MachineFacts): Source {
-  if (!existsSync(path)) throw new InputError(`no DMAR table in ${machine.source} (not Intel VT-d)`, path);
+  if (!existsSync(path)) throw new DmarError(`no DMAR table in ${machine.source} (not Intel VT-d)`, { file: path });
   return sourceFromBytes(readInputBytes(path), path, 'sysfs');
 }
 

@@ -3,7 +3,9 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, UsageError } from './common.js';
+import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, usageError } from './common.js';
+import { startCommand } from '../io/input.js';
+import { io, PROCESS_IO, withIo, type Io } from '../io/std.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
@@ -17,11 +19,14 @@ const VERSION = '0.1.0';
 /** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
 export { EXIT } from './common.js';
 
+/** The exit status the command's run() returned (undefined: 0). */
+let status: number | undefined;
+
 function lazy<A extends unknown[]>(load: () => Promise<{ run: (...a: A) => Promise<number | void> | number | void }>) {
   return async (...args: A) => {
     const mod = await load();
     const code = await mod.run(...args);
-    if (typeof code === 'number') process.exitCode = code;
+    if (typeof code === 'number') status = code;
   };
 }
 
@@ -31,7 +36,13 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: stdoutWrite, outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))) })
+    .configureOutput({
+      writeOut: stdoutWrite,
+      writeErr: (s) => io().stderr(s),
+      outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))),
+      getOutHelpWidth: () => (io().isTTY.stdout && io().columns) || 80,
+      getErrHelpWidth: () => (io().isTTY.stderr && io().columns) || 80,
+    })
     .configureHelp({ showGlobalOptions: true })
     .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')
     .option('--no-color', 'no colour (overrides FORCE_COLOR)')
@@ -41,9 +52,9 @@ export function buildProgram(): Command {
   program.hook('preAction', async () => {
     const v = program.opts<{ maxInput?: string }>().maxInput;
     if (v === undefined) return;
-    const { parseSize, setMaxTable } = await import('../acpi/input.js');
+    const { parseSize, setMaxTable } = await import('../io/input.js');
     const n = parseSize(v);
-    if (n === undefined) throw new UsageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
+    if (n === undefined) throw usageError(`--max-input: not a size: ${JSON.stringify(v)} (bytes, or a number with K, M or G)`);
     setMaxTable(n);
   });
 
@@ -190,26 +201,43 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  // stdout goes through stdoutWrite; a failed write to stderr has no one left to tell
-  process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_BROKEN_PIPE : EXIT.BAD_INPUT));
+let stderrWatched = false;
+
+/**
+ * Run the command line `argv` (node, script, arguments...) and return its exit
+ * status. `with`: the process it runs in (default the real one); runs one at a time.
+ */
+export async function main(argv: string[], w: Io = PROCESS_IO): Promise<number> {
+  if (w === PROCESS_IO && !stderrWatched) {
+    // stdout goes through stdoutWrite; a failed write to stderr has no one left to tell
+    stderrWatched = true;
+    process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_BROKEN_PIPE : EXIT.BAD_INPUT));
+  }
+  return withIo(w, () => runCommand(argv));
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  status = undefined;
+  setColour(undefined);
+  startCommand();
+  const debug = Boolean(io().env.DMAR_DEBUG);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return status ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT.BAD_INPUT;
     }
     const line = failureLine(e);
-    if (line !== undefined && !process.env.DMAR_DEBUG) {
-      process.stderr.write(`dmar: ${termText(line)}\n`);
+    if (line !== undefined && !debug) {
+      io().stderr(`dmar: ${termText(line)}\n`);
       return EXIT.BAD_INPUT;
     }
-    if (process.env.DMAR_DEBUG) throw e;
+    if (debug) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dmar: internal error: ${termText(msg)} (set DMAR_DEBUG=1 for the stack trace)\n`);
+    io().stderr(`dmar: internal error: ${termText(msg)} (set DMAR_DEBUG=1 for the stack trace)\n`);
     return EXIT.BAD_INPUT;
   }
 }

@@ -1,20 +1,14 @@
 /** `dmar map [TABLE] [--machine DIR|live] [--dmesg LOG] [--json]`: the physical address space as text. */
 import { hex } from '../acpi/hex.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
+import { naming } from '../dmar/errors.js';
 import { formatMapText, memoryPicture } from '../report/memory.js';
 import { stdoutWrite } from './common.js';
 import { tableAndMachine } from './report.js';
 
 export async function run(file: string | undefined, opts: { machine?: string; dmesg?: string; json?: boolean }): Promise<number> {
   const { source, machine } = await tableAndMachine(file, opts);
-  let table: ReturnType<typeof decodeDmar>['table'];
-  try {
-    table = decodeDmar(source.bytes, { strict: false }).table;
-  } catch (e) {
-    if (e instanceof DmarError) e.file = source.name;
-    throw e;
-  }
+  const table = naming(source.name, () => decodeDmar(source.bytes, { strict: false }).table);
   const p = memoryPicture(table, machine);
   if (opts.json) {
     const shapes = p.shapes.map((s) => ({ lane: s.lane, start: hex(s.start), end: hex(s.end), label: s.label, kind: s.kind, ...(s.note ? { note: s.note } : {}), ...(s.detail ? { detail: s.detail } : {}) }));

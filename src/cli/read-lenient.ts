@@ -4,11 +4,13 @@
  */
 import { termText } from '../acpi/escape.js';
 import { decodeSource, readTableSource, type Loaded } from './common.js';
+import { io } from '../io/std.js';
+import { locatedLine } from '../dmar/errors.js';
 
 /** Each framing defect of a leniently decoded table, one warning line on stderr. */
 export function reportProblems({ source, problems }: Loaded): void {
   for (const p of problems.filter((x) => x.severity === 'error')) {
-    process.stderr.write(`dmar: warning: ${termText(`${source.name}: offset 0x${p.offset.toString(16)}: ${p.message}`)}\n`);
+    io().stderr(`dmar: warning: ${termText(locatedLine({ file: source.name, offset: p.offset, message: p.message }, { decimal: false }))}\n`);
   }
 }
 

@@ -3,7 +3,7 @@
  * one self-contained HTML page (src/report/).
  */
 import { join } from 'node:path';
-import type { Source } from '../acpi/input.js';
+import type { Source } from '../io/input.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { reportData, renderReport } from '../report/index.js';
 import { readTableSource, stdoutWrite, writeOutput } from './common.js';

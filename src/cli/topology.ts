@@ -7,16 +7,11 @@ import { stdoutWrite } from './common.js';
 import { loadForReading } from './read-lenient.js';
 import { loadMachine, machineTable } from './machine-context.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
-import type { Source } from '../acpi/input.js';
+import { naming } from '../dmar/errors.js';
+import type { Source } from '../io/input.js';
 
 function decodeLenient(source: Source) {
-  try {
-    return decodeDmar(source.bytes, { strict: false }).table;
-  } catch (e) {
-    if (e instanceof DmarError) e.file = source.name;
-    throw e;
-  }
+  return naming(source.name, () => decodeDmar(source.bytes, { strict: false }).table);
 }
 
 const VFIO_TEXT: Record<DeviceView['vfio'], string> = {

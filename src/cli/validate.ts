@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { InputError, sysfsTablePath, type Source } from '../acpi/input.js';
+import { sysfsTablePath, type Source } from '../io/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
-import { DmarError } from '../dmar/errors.js';
+import { DmarError, locatedLine } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
 import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
 import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
@@ -15,10 +15,11 @@ import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
-import { EXIT, stdoutWrite, UsageError, writeOutput } from './common.js';
+import { EXIT, stdoutWrite, usageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
 import { acpiTable, withBootLog, type MachineFacts } from '../machine/facts.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
+import { io } from '../io/std.js';
 
 export interface ValidateOpts {
   format: 'text' | 'json' | 'junit';
@@ -48,7 +49,7 @@ function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input
 export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
   const { readKernelLog } = await import('../machine/kernel-log.js');
   const log = readKernelLog(path);
-  if (!log.memoryMap) process.stderr.write(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
+  if (!log.memoryMap) io().stderr(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
   return withBootLog(log, machine);
 }
 
@@ -70,9 +71,8 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     src = input.load();
   } catch (e) {
-    if (e instanceof InputError) return { file: input.name, findings: [], error: { message: e.message, id: null, offset: e.offset >= 0 ? e.offset : null } };
-    // source text (JSON, iasl) that does not compile
-    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: null } };
+    // a file that cannot be read, or source text (JSON, iasl) that does not compile
+    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };
     throw e;
   }
   const tables = companions(src, machine);
@@ -82,7 +82,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     if (machine) r.notes = machineNotes(machine, only, ignore);
     return r;
   } catch (e) {
-    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code, offset: e.offset } };
+    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };
     throw e;
   }
 }
@@ -90,13 +90,12 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
 /** The one line an unreadable input gets on stderr: file, offset, reason, fatal check ID. */
 function errorLine(r: FileResult): string {
   const e = r.error!;
-  const at = e.offset !== null && e.offset >= 0 ? `offset 0x${e.offset.toString(16)}: ` : '';
-  return `${termText(r.file)}: ${at}${termText(e.message)}${e.id ? ` (${e.id})` : ''}`;
+  return locatedLine({ file: termText(r.file), offset: e.offset, message: termText(e.message), id: e.id }, { decimal: false });
 }
 
 function ids(patterns: readonly string[], option: string): Set<string> {
   const { ids, unknown } = selectChecks(patterns.flatMap((p) => p.split(',')));
-  if (unknown.length) throw new UsageError(`${option}: unknown check ID ${unknown.join(', ')} (dmar validate --list shows them)`);
+  if (unknown.length) throw usageError(`${option}: unknown check ID ${unknown.join(', ')} (dmar validate --list shows them)`);
   return ids;
 }
 
@@ -107,7 +106,7 @@ async function paintFor(output: string | undefined) {
 
 async function listChecks(format: string, output: string | undefined): Promise<string> {
   if (format === 'json') return JSON.stringify({ checks: catalogue() }, null, 2) + '\n';
-  if (format === 'junit') throw new UsageError('--list prints text or JSON, not junit');
+  if (format === 'junit') throw usageError('--list prints text or JSON, not junit');
   const p = await paintFor(output);
   const w = Math.max(...CHECKS.map((c) => c.id.length));
   const lines = CHECKS.map((c) => {
@@ -130,13 +129,13 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
     out = await listChecks(format, opts.output);
   } else {
     let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
-    if (opts.dmesg === '-' && inputs.includes('-')) throw new UsageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
+    if (opts.dmesg === '-' && inputs.includes('-')) throw usageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
     if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
     const results: FileResult[] = [];
     for (const input of expand(inputs, machine)) {
       const r = validateInput(input, only, ignore, machine);
-      if (r.error) process.stderr.write(`dmar: ${errorLine(r)}\n`);
+      if (r.error) io().stderr(`dmar: ${errorLine(r)}\n`);
       results.push(r);
     }
     if (format === 'json') out = (await import('../dmar/validate/report/json.js')).formatJson(results);
@@ -151,7 +150,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.output && opts.output !== '-') {
     writeOutput(opts.output, out);
     // not "dmar: ...": that prefix is an error's, and this line is printed on success too
-    if (summary) process.stderr.write(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
+    if (summary) io().stderr(`dmar validate: ${summary} (report in ${termText(opts.output)})\n`);
   } else stdoutWrite(out);
   return status;
 }

@@ -2,9 +2,10 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { fieldByKey } from '../dmar/schema.js';
 import { checkSignature, featureMask, setDmarFlag, setVirtDescriptor, type EditResult, type VirtSpec } from '../dmar/edit.js';
-import { UsageError } from './common.js';
+import { usageError } from './common.js';
 import { asUsage, runEdit, type EditCliOptions } from './edit-target.js';
 import { IMS_OPTOUT_NOTE, imsOptOutSet, OPT_OUT_READS_NATIVE } from './proposed-note.js';
+import { io } from '../io/std.js';
 
 export interface VirtSetOptions extends EditCliOptions {
   virtualized?: boolean;
@@ -34,7 +35,7 @@ export function parseFeatures(list: string): string[] {
 }
 
 export function run(file: string | undefined, opts: VirtSetOptions): number {
-  if (opts.virtualized && opts.bareMetal) throw new UsageError('--virtualized and --bare-metal contradict each other');
+  if (opts.virtualized && opts.bareMetal) throw usageError('--virtualized and --bare-metal contradict each other');
   const spec: VirtSpec = {};
   if (opts.virtualized) spec.virtualized = true;
   if (opts.bareMetal) spec.virtualized = false;
@@ -53,7 +54,7 @@ export function run(file: string | undefined, opts: VirtSetOptions): number {
     optOutZero = spec.virtualized === true && !imsOptOutSet(r.bytes);
     return r;
   });
-  if (optOutZero) process.stderr.write(`dmar: warning: ${OPT_OUT_READS_NATIVE}\n`);
-  if (opts.imsOptout) process.stderr.write(`${IMS_OPTOUT_NOTE}\n`);
+  if (optOutZero) io().stderr(`dmar: warning: ${OPT_OUT_READS_NATIVE}\n`);
+  if (opts.imsOptout) io().stderr(`${IMS_OPTOUT_NOTE}\n`);
   return code;
 }

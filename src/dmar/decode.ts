@@ -54,24 +54,24 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const problems: Problem[] = [];
   const report: Report = ({ where, ...rest }) => {
     const p: Problem = { ...rest, message: where ? `${where}: ${rest.reason}` : rest.reason };
-    if (strict && p.severity === 'error') throw new DmarError(p.message, p.offset, p.code);
+    if (strict && p.severity === 'error') throw new DmarError(p.message, { offset: p.offset, code: p.code });
     problems.push(p);
   };
 
   if (bytes.length < ACPI_HEADER_SIZE) {
-    throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
+    throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, { offset: bytes.length, code: 'DMAR-HDR-TRUNCATED' });
   }
   const sig = latin1(bytes.subarray(SIGNATURE.offset, fieldEnd(SIGNATURE)));
   if (sig !== DMAR_SIGNATURE) {
-    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, SIGNATURE.offset, 'DMAR-HDR-SIGNATURE');
+    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, { offset: SIGNATURE.offset, code: 'DMAR-HDR-SIGNATURE' });
   }
   const header = fieldParser(ACPI_HEADER_FIELDS).parse(bytes.subarray(0, ACPI_HEADER_SIZE));
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
-    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, TABLE_LENGTH.offset, 'DMAR-HDR-LENGTH-SHORT');
+    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, { offset: TABLE_LENGTH.offset, code: 'DMAR-HDR-LENGTH-SHORT' });
   }
   if (bytes.length < DMAR_FIXED_SIZE) {
-    throw new DmarError(`truncated: ${bytes.length} bytes, the DMAR fixed part needs ${DMAR_FIXED_SIZE}`, bytes.length, 'DMAR-HDR-TRUNCATED');
+    throw new DmarError(`truncated: ${bytes.length} bytes, the DMAR fixed part needs ${DMAR_FIXED_SIZE}`, { offset: bytes.length, code: 'DMAR-HDR-TRUNCATED' });
   }
   let end = declared;
   if (declared > bytes.length) {

@@ -88,8 +88,8 @@ function headerChanges(before: Uint8Array, after: Uint8Array): string[] {
   return out;
 }
 
-function fail(message: string, offset = -1, code = 'DMAR-EDIT'): never {
-  throw new DmarError(message, offset, code);
+function fail(message: string, opts: { offset?: number; code?: string } = {}): never {
+  throw new DmarError(message, { code: 'DMAR-EDIT', ...opts });
 }
 
 /** A decode of the result that disagrees with what the edit meant is a bug in the edit, not in the input. */
@@ -103,7 +103,7 @@ function verify(ok: boolean, what: string): void {
 export function dmarFlagBit(cli: string): BitDef {
   const name = dmarFlagKey(cli);
   const bit = name === undefined ? undefined : bitByKey(FLAGS, name);
-  if (!bit) fail(`unknown flag ${JSON.stringify(cli)} (known: ${Object.keys(DMAR_FLAG_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
+  if (!bit) fail(`unknown flag ${JSON.stringify(cli)} (known: ${Object.keys(DMAR_FLAG_CLI).join(', ')})`, { code: 'DMAR-EDIT-ARG' });
   return bit;
 }
 
@@ -178,14 +178,14 @@ export interface VirtSpec {
 /** The Supported Features bits that names stand for (CLI names or bit names, in any case). */
 export function featureMask(names: readonly string[]): bigint {
   const unknown = names.find((n) => virtFeatureKey(n) === undefined);
-  if (unknown !== undefined) fail(`unknown feature ${JSON.stringify(unknown)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, -1, 'DMAR-EDIT-ARG');
+  if (unknown !== undefined) fail(`unknown feature ${JSON.stringify(unknown)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, { code: 'DMAR-EDIT-ARG' });
   return flagsMask(V_FEATURES, names.map((n) => virtFeatureKey(n)!));
 }
 
 /** Check a Hypervisor Signature before any byte is touched. */
 export function checkSignature(s: string): void {
-  if (s.length > V_SIGNATURE.size) fail(`signature ${JSON.stringify(s)} is longer than ${V_SIGNATURE.size} characters`, -1, 'DMAR-EDIT-ARG');
-  if (!/^[\x20-\x7e]*$/.test(s)) fail(`signature ${JSON.stringify(s)} is not printable ASCII`, -1, 'DMAR-EDIT-ARG');
+  if (s.length > V_SIGNATURE.size) fail(`signature ${JSON.stringify(s)} is longer than ${V_SIGNATURE.size} characters`, { code: 'DMAR-EDIT-ARG' });
+  if (!/^[\x20-\x7e]*$/.test(s)) fail(`signature ${JSON.stringify(s)} is not printable ASCII`, { code: 'DMAR-EDIT-ARG' });
 }
 
 export function virtDescriptors(structures: readonly Structure[]): Structure[] {
@@ -231,7 +231,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   const title = VIRT.title;
   if (found.length > 1) {
     const where = found.map((s) => hex(s.offset)).join(', ');
-    fail(`the table has ${found.length} descriptors of type ${hex(VIRT.type)} (proposed) at ${where}: remove them first (dmar virt remove)`, found[1]!.offset, 'DMAR-VIRT-DUPLICATE');
+    fail(`the table has ${found.length} descriptors of type ${hex(VIRT.type)} (proposed) at ${where}: remove them first (dmar virt remove)`, { offset: found[1]!.offset, code: 'DMAR-VIRT-DUPLICATE' });
   }
   const out0 = copy(bytes);
   let out: Uint8Array;
@@ -239,11 +239,11 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   let at: number;
   let expect: { flags: number; signature: string; features: bigint };
   if (found.length === 0) {
-    if (spec.virtualized === undefined) fail(`the table has no ${title} yet: say --virtualized or --bare-metal`, -1, 'DMAR-EDIT-ARG');
+    if (spec.virtualized === undefined) fail(`the table has no ${title} yet: say --virtualized or --bare-metal`, { code: 'DMAR-EDIT-ARG' });
     if (table.trailing?.length) {
       // even forced: a descriptor behind bytes the walk cannot frame is one no consumer would find
       const stop = end - table.trailing.length;
-      fail(`the structures stop framing at ${hex(stop)}: a ${title} appended at ${hex(end)} would be unreachable; repair the table first`, stop, 'DMAR-EDIT-UNREACHABLE');
+      fail(`the structures stop framing at ${hex(stop)}: a ${title} appended at ${hex(end)} would be unreachable; repair the table first`, { offset: stop, code: 'DMAR-EDIT-UNREACHABLE' });
     }
     const d = newDescriptor(spec);
     at = end;
@@ -259,7 +259,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     );
   } else {
     const s = found[0]!;
-    if (s.raw) fail(`${title} at ${hex(s.offset)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, s.offset + SUB_LENGTH.offset, 'DMAR-VIRT-LENGTH');
+    if (s.raw) fail(`${title} at ${hex(s.offset)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, { offset: s.offset + SUB_LENGTH.offset, code: 'DMAR-VIRT-LENGTH' });
     at = s.offset;
     out = out0;
     const where = `${title} at ${hex(at)}`;

@@ -32,9 +32,9 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     if (v === undefined) n = 0n;
     else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
     else if (typeof v === 'bigint') n = v;
-    else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, -1, 'DMAR-ENCODE');
+    else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, { code: 'DMAR-ENCODE' });
     if (n < 0n || n >= 1n << BigInt(8 * f.size)) {
-      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, -1, 'DMAR-ENCODE');
+      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, { code: 'DMAR-ENCODE' });
     }
     for (let i = 0; i < f.size; i++) {
       out[at + i] = Number(n & 0xffn);
@@ -42,13 +42,13 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     }
   } else if (f.kind === 'ascii') {
     const s = typeof v === 'string' ? v : '';
-    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, -1, 'DMAR-ENCODE');
+    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, { code: 'DMAR-ENCODE' });
     const b = latin1Bytes(s, `${where}${f.name}: `);
     out.set(b, at);
     out.fill(0, at + b.length, at + f.size);
   } else {
     const b = v instanceof Uint8Array ? v : new Uint8Array(f.size);
-    if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, -1, 'DMAR-ENCODE');
+    if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, { code: 'DMAR-ENCODE' });
     out.set(b, at);
   }
 }
@@ -61,7 +61,7 @@ function latin1Bytes(s: string, where: string): Uint8Array {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, -1, 'DMAR-ENCODE');
+    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, { code: 'DMAR-ENCODE' });
     b[i] = c;
   }
   return b;
@@ -73,7 +73,7 @@ export { scopeSize };
 export function structureSize(s: Structure): number {
   if (s.raw) return SUBTABLE_HEADER_SIZE + s.raw.length;
   const def = structDef(s.type);
-  if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, -1, 'DMAR-ENCODE');
+  if (!def) throw new DmarError(`structure type ${s.type} has no layout; give its bytes as raw data`, { code: 'DMAR-ENCODE' });
   return def.fixedSize + def.body.size(s) + (s.trailing?.length ?? 0);
 }
 
@@ -99,11 +99,11 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
       case 'structure':
         where = `${label(it.s.type)}: `;
         structLength = structureSize(it.s);
-        if (structLength >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, -1, 'DMAR-ENCODE');
+        if (structLength >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
         break;
       case 'scope':
         scopeLength = scopeSize(it.sc);
-        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, -1, 'DMAR-ENCODE');
+        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
         break;
       case 'field': {
         const { row } = it;

@@ -1,22 +1,63 @@
-/** A defect in the input, with the byte offset it was found at. */
+/**
+ * What a command fails for: its input (a defect at a byte offset, a file that
+ * cannot be read), its command line, or its output. The CLI prints each in one
+ * line and exits 2.
+ */
+export type FailureKind = 'input' | 'usage' | 'output';
+
+export interface DmarErrorOptions {
+  /** Byte offset in the table (or the input text) of the defect, when there is one. */
+  offset?: number;
+  /** Stable ID of the defect (the validator's check ID), when it has one. */
+  code?: string;
+  /** The file or source the failure is about, when known. */
+  file?: string;
+  kind?: FailureKind;
+  /** The errno code when the file system refused (ENOENT, EACCES, ...). */
+  errno?: string;
+}
+
+/** The one error type of dmar: a failure with, where known, the file and byte offset it is about. */
 export class DmarError extends Error {
-  constructor(
-    message: string,
-    /** Byte offset in the table (or the input text) of the defect. */
-    readonly offset: number,
-    /** Stable ID of the defect (the validator's check ID). */
-    readonly code: string = 'DMAR-INPUT',
-    /** The file or source the input came from, when known. */
-    public file?: string,
-  ) {
+  readonly offset?: number;
+  readonly code?: string;
+  file?: string;
+  readonly kind: FailureKind;
+  readonly errno?: string;
+
+  constructor(message: string, opts: DmarErrorOptions = {}) {
     super(message);
     this.name = 'DmarError';
+    this.offset = opts.offset;
+    this.code = opts.code;
+    this.file = opts.file;
+    this.kind = opts.kind ?? 'input';
+    this.errno = opts.errno;
   }
 
-  /** One line: `file: offset 0x..: message`. */
+  /** One line: `file: offset 0x.. (..): message`. */
   oneLine(): string {
-    const where = this.offset >= 0 ? `offset 0x${this.offset.toString(16)} (${this.offset}): ` : '';
-    return `${this.file ? this.file + ': ' : ''}${where}${this.message}`;
+    return locatedLine({ file: this.file, offset: this.offset, message: this.message });
+  }
+}
+
+/**
+ * The one line that places a failure or finding: `file: offset 0xHEX (DEC): message (ID)`,
+ * each part left out when unknown. `decimal: false` leaves out (DEC).
+ */
+export function locatedLine(p: { file?: string; offset?: number | null; message: string; id?: string | null }, opts: { decimal?: boolean } = {}): string {
+  const off = p.offset ?? undefined;
+  const where = off === undefined ? '' : `offset 0x${off.toString(16)}${opts.decimal === false ? '' : ` (${off})`}: `;
+  return `${p.file ? `${p.file}: ` : ''}${where}${p.message}${p.id ? ` (${p.id})` : ''}`;
+}
+
+/** Run `fn`; a failure of its input that it throws naming no file is said to be about `file`. */
+export function naming<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DmarError && e.kind === 'input') e.file ??= file;
+    throw e;
   }
 }
 

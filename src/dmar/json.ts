@@ -113,7 +113,7 @@ export function toJson(t: DmarTable, bytes?: Uint8Array): JsonObject {
 // ---- reading the document back ------------------------------------------
 
 function fail(where: string, msg: string): never {
-  throw new DmarError(`${where}: ${msg}`, -1, 'DMAR-JSON');
+  throw new DmarError(`${where}: ${msg}`, { code: 'DMAR-JSON' });
 }
 
 function isObject(v: unknown): v is JsonObject {

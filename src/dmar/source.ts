@@ -1,6 +1,6 @@
 /** Source text for `dmar encode`: the JSON document or ACPICA data-table source, told apart by content. */
 import { encodeDmar } from './encode.js';
-import { DmarError, excerpt } from './errors.js';
+import { DmarError, excerpt, naming } from './errors.js';
 import { parseIasl } from './format/iasl.js';
 import { fromJson } from './json.js';
 import type { DmarTable } from './model.js';
@@ -15,7 +15,7 @@ export const JSON_LIMITS = { depth: 64, numberLength: 32 } as const;
 /** Characters of a JSON number literal after its first: digits, e E + - . */
 const NUMBER_CHAR = new Set([...'0123456789eE+-.'].map((c) => c.charCodeAt(0)));
 
-const jsonError = (line: number, msg: string) => new DmarError(`line ${line}: ${msg}`, -1, 'DMAR-JSON');
+const jsonError = (line: number, msg: string) => new DmarError(`line ${line}: ${msg}`, { code: 'DMAR-JSON' });
 
 /**
  * Refuse what JSON.parse would turn into a stack overflow or a silent
@@ -71,11 +71,11 @@ export function parseSourceText(text: string): DmarTable {
     } catch (e) {
       const pos = /position (\d+)/.exec((e as Error).message);
       const line = pos ? body.slice(0, Number(pos[1])).split('\n').length : undefined;
-      throw new DmarError(`${line ? `line ${line}: ` : ''}invalid JSON: ${parseMessage(e)}`, -1, 'DMAR-JSON');
+      throw new DmarError(`${line ? `line ${line}: ` : ''}invalid JSON: ${parseMessage(e)}`, { code: 'DMAR-JSON' });
     }
     return fromJson(doc);
   }
-  if (body.includes('\0')) throw new DmarError('binary data: dmar encode reads JSON or iasl source (dmar decode reads binary tables)', -1, 'DMAR-SOURCE');
+  if (body.includes('\0')) throw new DmarError('binary data: dmar encode reads JSON or iasl source (dmar decode reads binary tables)', { code: 'DMAR-SOURCE' });
   return parseIasl(body);
 }
 
@@ -96,10 +96,5 @@ export function sourceText(data: Uint8Array): string {
  * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
  */
 export function compileSource(data: Uint8Array, name: string): Uint8Array {
-  try {
-    return encodeDmar(parseSourceText(sourceText(data)));
-  } catch (e) {
-    if (e instanceof DmarError) e.file = name;
-    throw e;
-  }
+  return naming(name, () => encodeDmar(parseSourceText(sourceText(data))));
 }

@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
-import { liveRoot, readInputBytes } from '../acpi/input.js';
+import { liveRoot, readInputBytes } from '../io/input.js';
 import { DMI_FILES, matchDmi, smbiosVirtualMachine, type DmiFile } from './dmi.js';
 import type { Fact, LiveEvidence } from './evidence.js';
 

@@ -3,7 +3,7 @@
  * root, gathered once: memory map, PCI tree, IOMMU units, MADT I/O APICs, HPET,
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';

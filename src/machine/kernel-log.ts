@@ -14,7 +14,7 @@
  * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 import { ALL_ONES } from './vtd-regs.js';
 
@@ -468,7 +468,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
 /**
  * Reads and parses a log file (`-`: stdin). Read as latin1, so that every
  * character is one byte and escaping for the terminal sees every byte.
- * Throws InputError (exit 2) for a missing, unreadable or directory path.
+ * Throws DmarError (exit 2) for a missing, unreadable or directory path.
  */
 export function readKernelLog(path: string): KernelLog {
   const name = path === '-' ? 'stdin' : path;

@@ -7,7 +7,7 @@
  * (PCIe capability 0x10, ACS extended capability 0x000d, SR-IOV 0x0010).
  */
 import { lstatSync, readlinkSync } from 'node:fs';
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
 import { hexDigits } from '../acpi/hex.js';

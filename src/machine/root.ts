@@ -6,7 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, liveRoot } from '../acpi/input.js';
+import { liveRoot } from '../io/input.js';
+import { DmarError } from '../dmar/errors.js';
 
 /** Whether `path` names a directory (false when it names nothing). */
 export function isDirectory(path: string): boolean {
@@ -22,5 +23,5 @@ export function machineRoot(spec: string): string {
   if (spec === 'live') return liveRoot();
   const root = join(spec, 'root');
   if (existsSync(join(spec, 'manifest.json')) && isDirectory(root)) return root;
-  throw new InputError('not a capture directory (no manifest.json and root/ in it; `dmar capture -o DIR` writes one)', spec);
+  throw new DmarError('not a capture directory (no manifest.json and root/ in it; `dmar capture -o DIR` writes one)', { file: spec });
 }

@@ -1,10 +1,10 @@
 /** Reading sysfs/procfs-style files of a machine root: small text files and directory listings that may be absent. */
 import { readdirSync } from 'node:fs';
-import { readInputBytes } from '../acpi/input.js';
+import { readInputBytes } from '../io/input.js';
 
 /**
  * A small text file, trimmed; undefined when it cannot be read. Read like every
- * input (src/acpi/input.ts): a capture is input too, and a FIFO or device
+ * input (src/io/input.ts): a capture is input too, and a FIFO or device
  * planted in one must not block or flood the reader.
  */
 export function readText(path: string): string | undefined {

@@ -2,7 +2,7 @@
  * What the report page shows and what gathering it takes: the types index.ts
  * fills and page.ts lays out, in a module of their own so neither imports the other.
  */
-import type { Source } from '../acpi/input.js';
+import type { Source } from '../io/input.js';
 import type { DecodeResult } from '../dmar/decode.js';
 import type { CompanionTable, Finding } from '../dmar/validate/check.js';
 import type { Decision } from '../ims/decide.js';

@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../dmar/validate/check.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
-import { DmarError } from '../dmar/errors.js';
+import { naming } from '../dmar/errors.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import { topology } from '../machine/topology.js';
 import { decideAll } from '../ims/decide.js';
@@ -21,15 +21,8 @@ export type { ReportData, ReportInput } from './data.js';
 /** Decode (leniently), validate, map the topology, run every IMS policy, draw the address space. */
 export function reportData(input: ReportInput): ReportData {
   const { source, machine } = input;
-  let decoded: DecodeResult;
-  let findings: Finding[];
-  try {
-    decoded = decodeDmar(source.bytes, { strict: false });
-    findings = validateBytes(source.bytes, { tables: input.tables, machine });
-  } catch (e) {
-    if (e instanceof DmarError) e.file = source.name;
-    throw e;
-  }
+  const decoded: DecodeResult = naming(source.name, () => decodeDmar(source.bytes, { strict: false }));
+  const findings: Finding[] = naming(source.name, () => validateBytes(source.bytes, { tables: input.tables, machine }));
   const live = machine?.root ? liveEvidence(machine.root) : undefined;
   const gathered = gatherEvidence({ table: decoded.table, tableSource: source.name, live });
   return {

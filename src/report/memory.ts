@@ -77,7 +77,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   return { shapes, mapSource: map?.source ?? null, notes };
 }
 
-/** Bytes as a short human size, rounded to one decimal: 4 KiB, 1.5 MiB, 2 GiB (acpi/input.ts sizeText is exact). */
+/** Bytes as a short human size, rounded to one decimal: 4 KiB, 1.5 MiB, 2 GiB (io/input.ts sizeText is exact). */
 function humanSize(n: bigint): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let v = Number(n);

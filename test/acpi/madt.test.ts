@@ -1,7 +1,7 @@
 // The MADT I/O APIC entries the validator cross-checks, read from real acpidumps and a built table.
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readSource } from '../../src/acpi/input.js';
+import { readSource } from '../../src/io/input.js';
 import { madtIoapics } from '../../src/acpi/madt.js';
 import { madtWithIoapics } from '../dmar/validate/tables.js';
 import { ACPIDUMPS, HAVE_CORPUS } from '../helpers.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { dmar, FIXTURES } from '../helpers.js';
+import { dmarProcess, FIXTURES } from '../helpers.js';
 
 const server = join(FIXTURES, 'server-2s.bin');
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-cache-'));
@@ -12,36 +12,36 @@ const OPTS = { NODE_OPTIONS: '--max-old-space-size=4096' };
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.cache'));
 
 describe('the per-user code cache', () => {
-  const plain = dmar(['decode', server], { env: { NODE_OPTIONS: '' } }).stdout;
+  const plain = dmarProcess(['decode', server], { env: { NODE_OPTIONS: '' } }).stdout;
 
   test('with other flags: written under $XDG_CACHE_HOME/dmar on the first run, then used as it is', () => {
     const home = tmp();
-    const first = dmar(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const first = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
     expect(first.status).toBe(0);
     expect(first.stdout).toBe(plain);
     const files = cacheFiles(join(home, 'dmar'));
     expect(files).toHaveLength(1);
     const before = statSync(join(home, 'dmar', files[0]!));
-    const second = dmar(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const second = dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
     expect(second.status).toBe(0);
     // V8 accepted it: a rejected cache would have been replaced (a new file renamed over it)
     const after = statSync(join(home, 'dmar', files[0]!));
     expect(after.ino).toBe(before.ino);
     expect(cacheFiles(join(home, 'dmar'))).toEqual(files);
     // other flags, another cache beside it
-    expect(dmar(['decode', server], { env: { NODE_OPTIONS: '--max-old-space-size=2048', XDG_CACHE_HOME: home } }).status).toBe(0);
+    expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '--max-old-space-size=2048', XDG_CACHE_HOME: home } }).status).toBe(0);
     expect(cacheFiles(join(home, 'dmar'))).toHaveLength(2);
   });
 
   test('plain node uses the cache the build recorded and writes none', () => {
     const home = tmp();
-    expect(dmar(['decode', server], { env: { NODE_OPTIONS: '', XDG_CACHE_HOME: home } }).status).toBe(0);
+    expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '', XDG_CACHE_HOME: home } }).status).toBe(0);
     expect(readdirSync(home)).toEqual([]);
   });
 
   test('without XDG_CACHE_HOME: ~/.cache/dmar', () => {
     const home = tmp();
-    const r = dmar(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: '', HOME: home } });
+    const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: '', HOME: home } });
     expect(r.stdout).toBe(plain);
     expect(cacheFiles(join(home, '.cache', 'dmar'))).toHaveLength(1);
   });
@@ -49,17 +49,17 @@ describe('the per-user code cache', () => {
   test('a cache that cannot be written never fails the command', () => {
     const notDir = join(tmp(), 'file');
     writeFileSync(notDir, 'not a directory\n');
-    const r = dmar(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: notDir } });
+    const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: notDir } });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout).toBe(plain);
   });
 
   test('a damaged cache is rejected by V8, the command runs, and the cache is replaced', () => {
     const home = tmp();
-    dmar(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
     const [f] = cacheFiles(join(home, 'dmar'));
     writeFileSync(join(home, 'dmar', f!), Buffer.alloc(1000, 7));
-    const r = dmar(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout).toBe(plain);
     expect(statSync(join(home, 'dmar', f!)).size).toBeGreaterThan(1000);

@@ -1,9 +1,10 @@
 // --color and --no-color on every command, over chalk's NO_COLOR / FORCE_COLOR / not-a-terminal rules.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { dmar, FIXTURES } from '../helpers.js';
+import { dmar, dmarProcess, FIXTURES, ROOT } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-colour-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -32,13 +33,13 @@ describe('--color / --no-color', () => {
     expect(coloured.status).toBe(plain.status);
     expect(coloured.stdout).toMatch(ESC);
     expect(coloured.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
-    const forced = dmar([...args, '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const forced = dmarProcess([...args, '--no-color'], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     expect(forced.stdout).toBe(plain.stdout);
   });
 
   test('before the command as after it; FORCE_COLOR alone colours a pipe', () => {
     expect(dmar(['--color', 'flags', Q35]).stdout).toBe(dmar(['flags', Q35, '--color']).stdout);
-    expect(dmar(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);
+    expect(dmarProcess(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);
   });
 
   test.each([
@@ -55,4 +56,19 @@ describe('--color / --no-color', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(ESC);
   });
+});
+
+// util-linux script(1) gives the command a terminal; its transcript goes to a file of ours
+const HAVE_SCRIPT = spawnSync('script', ['--version']).status === 0;
+test.skipIf(!HAVE_SCRIPT)('on a terminal colour is on by default, as stdout being a terminal says (isatty), piped it is off', () => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR' && k !== 'NO_COLOR') env[k] = v;
+  const cmd = `"${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" flags "${Q35}"`;
+  const tty = spawnSync('script', ['-qec', cmd, join(work, 'typescript')], { env, encoding: 'utf8', timeout: 60_000 });
+  expect(tty.status, tty.stderr).toBe(0);
+  expect(tty.stdout).toMatch(ESC);
+  expect(tty.stdout).toContain('INTR_REMAP');
+  const piped = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'flags', Q35], { env, encoding: 'utf8', timeout: 60_000 });
+  expect(piped.stdout).toContain('INTR_REMAP');
+  expect(piped.stdout).not.toMatch(ESC);
 });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ACPIDUMPS, corpusTable, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+import { ACPIDUMPS, corpusTable, dmar, dmarProcess, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -141,7 +141,7 @@ describe('decode: formats', () => {
   });
 
   test('colour follows FORCE_COLOR and NO_COLOR, and is off when piped', () => {
-    expect(dmar(['decode', server], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(/\x1b\[/);
+    expect(dmarProcess(['decode', server], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(/\x1b\[/);
     expect(dmar(['decode', server], { env: { NO_COLOR: '' } }).stdout).not.toMatch(/\x1b\[/);
     expect(dmar(['decode', server], { env: { NO_COLOR: '1' } }).stdout).not.toMatch(/\x1b\[/);
   });
@@ -191,7 +191,7 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
   test('DMAR_DEBUG=1 shows the stack trace instead', () => {
     const f = join(work, 'debug.bin');
     writeFileSync(f, serverBytes.subarray(0, 20));
-    const r = dmar(['decode', f], { env: { DMAR_DEBUG: '1' } });
+    const r = dmarProcess(['decode', f], { env: { DMAR_DEBUG: '1' } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/\n\s+at /);
   });

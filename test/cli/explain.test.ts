@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+import { CORPUS, dmar, dmarProcess, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 
 const LOGS = join(FIXTURES, 'logs');
 const SP3 = join(LOGS, 'surface-pro-3.log');
@@ -59,7 +59,7 @@ describe('dmar explain', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmar-explain-'));
     const f = join(dir, 'evil.log');
     writeFileSync(f, Buffer.from('DMAR: \x1b]0;owned\x07 \x1b[31mred\xff\n', 'latin1'));
-    const r = dmar(['explain', f], { env: { FORCE_COLOR: '0' } });
+    const r = dmarProcess(['explain', f], { env: { FORCE_COLOR: '0' } });
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(r.stdout).toContain('DMAR: \\x1b]0;owned\\x07 \\x1b[31mred\\xff');

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { firmwareText, iaslString, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { fromJson } from '../../src/dmar/json.js';
-import { dmar, FIXTURES, type CliResult } from '../helpers.js';
+import { dmar, dmarProcess, FIXTURES, type CliResult } from '../helpers.js';
 
 /** ESC, BEL, CSI (C1), DEL and friends: what a terminal acts on. */
 const OEM_ID = '\x1b[2J\x07\x9b';
@@ -74,7 +74,7 @@ describe('every text output escapes what came from input', () => {
     expect(r.status, r.stderr).toBeLessThanOrEqual(2);
     clean(r, what);
     // and with colour forced on, the only ESC sequences are the colours themselves
-    const c = dmar(args, { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const c = dmarProcess(args, { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     const noSgr = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
     expect(noSgr(c.stdout), `${what}: coloured stdout`).not.toMatch(RAW_CONTROL);
     expect(noSgr(c.stderr), `${what}: coloured stderr`).not.toMatch(RAW_CONTROL);

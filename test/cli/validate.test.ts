@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { catalogueMarkdown, CHECKS } from '../../src/dmar/validate/index.js';
 import { acpidumpText, madtWithIoapics } from '../dmar/validate/tables.js';
 import { section as docSection } from '../docs/pages.js';
-import { dmar, FIXTURES, ROOT } from '../helpers.js';
+import { dmar, dmarProcess, FIXTURES, ROOT } from '../helpers.js';
 import { invalidDoc, invalidFixture } from '../../tools/fixtures/invalid.js';
 
 const INVALID = join(FIXTURES, 'invalid');
@@ -149,13 +149,13 @@ describe('formats', () => {
   });
 
   test('text is coloured by severity when colour is forced', () => {
-    const r = dmar(['validate', bad('DMAR-RMRR-ALIGN')], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const r = dmarProcess(['validate', bad('DMAR-RMRR-ALIGN')], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     expect(r.stdout).toContain('\x1b[');
   });
 
   test('-o writes the report to a file (no colour), stdout stays empty', () => {
     const out = join(tmp(), 'report.xml');
-    const r = dmar(['validate', bad('DMAR-RMRR-ALIGN'), '--format', 'junit', '-o', out], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    const r = dmarProcess(['validate', bad('DMAR-RMRR-ALIGN'), '--format', 'junit', '-o', out], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toMatch(/^<\?xml/);

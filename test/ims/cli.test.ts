@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { dmar, ROOT } from '../helpers.js';
+import { dmar, dmarProcess, ROOT } from '../helpers.js';
 import { fixturePath } from './load.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dmar-ims-cli-'));
@@ -325,7 +325,7 @@ describe('dmar ims matrix', () => {
     expect(r.stdout).toMatch(/^opt-in \(proposed\) +6 +2 +56 +6$/m);
   });
   test('UNSAFE in red when colour is on', () => {
-    const r = dmar(['ims', 'matrix'], { env: { FORCE_COLOR: '1' } });
+    const r = dmarProcess(['ims', 'matrix'], { env: { FORCE_COLOR: '1' } });
     expect(r.stdout).toMatch(/\x1b\[31m(\x1b\[1m)?UNSAFE/);
   });
   test('--json after or before the word matrix', () => {

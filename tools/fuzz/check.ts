@@ -75,8 +75,8 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Failure[
       fail(`${what}: throws DmarError only`, `${e?.name ?? typeof error}: ${e?.message ?? String(error)}`, e?.stack);
       return undefined;
     }
-    const inside = error.offset >= 0 && error.offset <= limit;
-    if (!inside && !(noOffsetOk && error.offset === -1)) {
+    const inside = error.offset !== undefined && error.offset >= 0 && error.offset <= limit;
+    if (!inside && !(noOffsetOk && error.offset === undefined)) {
       fail(`${what}: error offset inside the input`, `${error.code} at offset ${error.offset} (input: ${limit} bytes): ${error.message}`);
     }
     if (/[\r\n]/.test(error.message)) fail(`${what}: one-line message`, JSON.stringify(error.message));

@@ -247,7 +247,7 @@ export function sourceEntries(text: string): Entry[] {
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
     if (!s) continue;
     const colon = s.indexOf(':');
-    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${excerpt(s)}`, -1, 'DMAR-SOURCE');
+    if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${excerpt(s)}`, { code: 'DMAR-SOURCE' });
     entries.push({ name: s.slice(0, colon).trim(), value: s.slice(colon + 1).trim(), line: i + 1 });
   }
   return entries;
@@ -255,7 +255,7 @@ export function sourceEntries(text: string): Entry[] {
 
 function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
   const bad = (why: string): never => {
-    throw new DmarError(`line ${e.line}: ${e.name}: ${why}`, -1, 'DMAR-SOURCE');
+    throw new DmarError(`line ${e.line}: ${e.name}: ${why}`, { code: 'DMAR-SOURCE' });
   };
   if (row.kind === 'ascii') {
     const m = /^"(.*)"/.exec(e.value);
@@ -292,9 +292,9 @@ class Cursor {
   }
   take(names: string[], context: string): Entry {
     const e = this.entries[this.i];
-    if (!e) throw new DmarError(`end of source: expected "${names[0]}" (${context})`, -1, 'DMAR-SOURCE');
+    if (!e) throw new DmarError(`end of source: expected "${names[0]}" (${context})`, { code: 'DMAR-SOURCE' });
     if (!names.some((n) => norm(n) === norm(e.name))) {
-      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found ${excerpt(e.name)}`, -1, 'DMAR-SOURCE');
+      throw new DmarError(`line ${e.line}: expected "${names.join('" or "')}" (${context}), found ${excerpt(e.name)}`, { code: 'DMAR-SOURCE' });
     }
     this.i++;
     return e;
@@ -326,10 +326,10 @@ function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record
 /** Parse ACPICA data-table source (iasl -d output, iasl -T templates, our own output) into a table model. */
 export function parseIasl(text: string): DmarTable {
   const c = new Cursor(sourceEntries(text));
-  if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', -1, 'DMAR-SOURCE');
+  if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', { code: 'DMAR-SOURCE' });
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
   if (header.signature !== DMAR_SIGNATURE) {
-    throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, -1, 'DMAR-SOURCE');
+    throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, { code: 'DMAR-SOURCE' });
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
   const label = structureLabeller();
@@ -352,7 +352,7 @@ export function parseIasl(text: string): DmarTable {
         const e = c.peek();
         throw new DmarError(
           `line ${e?.line ?? '?'}: structure type ${type} has no known layout and no "${RAW_DATA_NAME}" line (iasl could not decode it: decode the binary with dmar instead)`,
-          -1, 'DMAR-SOURCE',
+          { code: 'DMAR-SOURCE' },
         );
       }
       s.raw = parseBytes(c.take([RAW_DATA_NAME], context));
@@ -369,7 +369,7 @@ export function parseIasl(text: string): DmarTable {
         while (c.is(PATH_NAME)) {
           const e = c.take([PATH_NAME], ctx);
           const m = /^([0-9a-f]{1,2})\s*,\s*([0-9a-f]{1,2})$/i.exec(e.value);
-          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${excerpt(e.value)}`, -1, 'DMAR-SOURCE');
+          if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${excerpt(e.value)}`, { code: 'DMAR-SOURCE' });
           path.push({ device: parseInt(m[1]!, 16), function: parseInt(m[2]!, 16) });
         }
         s.scopes.push({ offset: 0, fields, path });
@@ -377,7 +377,7 @@ export function parseIasl(text: string): DmarTable {
     } else if (def.body.kind === 'name') {
       const e = c.take([def.body.title ?? ''], ctx);
       const m = /^"(.*)"/.exec(e.value);
-      if (!m) throw new DmarError(`line ${e.line}: ${def.body.title}: expected a quoted string`, -1, 'DMAR-SOURCE');
+      if (!m) throw new DmarError(`line ${e.line}: ${def.body.title}: expected a quoted string`, { code: 'DMAR-SOURCE' });
       s.name = m[1]!;
     }
     // The last "Trailing Data" is the table's when this structure's Length has no room for it
@@ -397,7 +397,7 @@ export function parseIasl(text: string): DmarTable {
 function parseBytes(e: Entry): Uint8Array {
   const toks = e.value.split(/\s+/).filter(Boolean);
   if (toks.some((x) => !/^[0-9a-f]{2}$/i.test(x))) {
-    throw new DmarError(`line ${e.line}: ${e.name}: expected hex bytes`, -1, 'DMAR-SOURCE');
+    throw new DmarError(`line ${e.line}: ${e.name}: expected hex bytes`, { code: 'DMAR-SOURCE' });
   }
   return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
 }

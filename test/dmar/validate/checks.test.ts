@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readSource } from '../../../src/acpi/input.js';
+import { readSource } from '../../../src/io/input.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
 import { encodeDmar } from '../../../src/dmar/encode.js';
 import { fromJson } from '../../../src/dmar/json.js';

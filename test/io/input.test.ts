@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ACPIDUMPS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+import { ACPIDUMPS, dmar, dmarProcess, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 import { drhdTable } from './big.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-input-'));
@@ -24,7 +24,7 @@ describe('special files are refused before they are opened', () => {
   // A FIFO with no writer used to block each of these for ever (the spawn timeout would end it: status -1).
   for (const args of [['decode', fifo], ['validate', fifo], ['encode', fifo, '-o', join(work, 'out.bin')], ['diff', fifo, join(FIXTURES, 'server-2s.bin')], ['flags', fifo], ['set-flag', 'ims-optout', fifo, '-o', join(work, 'o.bin')]]) {
     test(`${args[0]} of a FIFO with no writer: one line, exit 2`, () => {
-      const r = dmar(args);
+      const r = dmarProcess(args);
       if (args[0] === 'validate') {
         expect(r.status).toBe(2);
         expect(r.stdout + r.stderr).toContain('is a FIFO, not a regular file');
@@ -33,7 +33,7 @@ describe('special files are refused before they are opened', () => {
   }
 
   test('decode /dev/zero ends at once', () => {
-    oneLine(dmar(['decode', '/dev/zero']), '/dev/zero: is a character device, not a regular file');
+    oneLine(dmarProcess(['decode', '/dev/zero']), '/dev/zero: is a character device, not a regular file');
   });
 
   test('a directory, where one table is meant', () => {
@@ -97,11 +97,11 @@ describe('the machine readers and directory walks read as the commands do', () =
   test('a FIFO as --dmesg, or as the DMAR of a capture, is refused at once', () => {
     const fifo = join(work, 'log-fifo');
     execFileSync('mkfifo', [fifo]);
-    oneLine(dmar(['validate', '--dmesg', fifo, join(FIXTURES, 'server-2s.bin')]), 'is a FIFO, not a regular file');
+    oneLine(dmarProcess(['validate', '--dmesg', fifo, join(FIXTURES, 'server-2s.bin')]), 'is a FIFO, not a regular file');
     const cap = join(work, 'cap');
     execFileSync('cp', ['-r', join(FIXTURES, 'machine', 'vm-no-dmar', 'capture'), cap]);
     execFileSync('mkfifo', [join(cap, 'root/sys/firmware/acpi/tables/DMAR')]);
-    oneLine(dmar(['validate', '--machine', cap]), 'is a FIFO, not a regular file');
+    oneLine(dmarProcess(['validate', '--machine', cap]), 'is a FIFO, not a regular file');
   });
 
   test('a large file that is no candidate does not stop a directory walk', () => {

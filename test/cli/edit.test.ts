@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
-import { ACPIDUMPS, FIXTURES, HAVE_CORPUS, corpusFiles, dmar } from '../helpers.js';
+import { ACPIDUMPS, corpusFiles, dmar, dmarProcess, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 import { rmSync } from 'node:fs';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-edit-cli-'));
@@ -258,7 +258,7 @@ describe('diff', () => {
     dmar(['virt', 'set', p, '--virtualized']);
     const plain = dmar(['diff', QEMU, p]);
     expect(plain.stdout).not.toContain('\u001b[');
-    const coloured = dmar(['diff', QEMU, p], { env: { FORCE_COLOR: '1' } });
+    const coloured = dmarProcess(['diff', QEMU, p], { env: { FORCE_COLOR: '1' } });
     expect(coloured.status).toBe(1);
     expect(coloured.stdout).toContain('\u001b[');
     expect(coloured.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.stdout);

@@ -2,7 +2,7 @@
 // validate's reports and diff are linear and end without an internal error.
 // Behaviour is asserted, not time; the tables are generated here.
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_MAX_TABLE } from '../../src/acpi/input.js';
+import { DEFAULT_MAX_TABLE } from '../../src/io/input.js';
 import { diffJson, diffTables } from '../../src/dmar/diff.js';
 import { formatDiff } from '../../src/dmar/format/diff.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';

@@ -5,15 +5,9 @@
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AcpidumpError, looksLikeAcpidump, parseAcpidump, type DumpedTable } from './acpidump.js';
-
-export class InputError extends Error {
-  /** The errno code when the file system refused (ENOENT, EACCES, ...). */
-  code?: string;
-  constructor(message: string, readonly file: string, readonly offset = -1) {
-    super(message);
-  }
-}
+import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from '../acpi/acpidump.js';
+import { DmarError, naming } from '../dmar/errors.js';
+import { io } from './std.js';
 
 export interface Source {
   /** What to call the input in messages. */
@@ -29,7 +23,7 @@ export interface Source {
 
 /** Root of the live system's files; tests point it at a fake tree. */
 export function liveRoot(): string {
-  return process.env.DMAR_ROOT ?? '/';
+  return io().env.DMAR_ROOT ?? '/';
 }
 
 export function sysfsTablePath(signature = 'DMAR'): string {
@@ -61,10 +55,10 @@ export function setMaxTable(bytes: number | undefined): void {
 
 export function maxTable(): number {
   if (maxTableOverride !== undefined) return maxTableOverride;
-  const env = process.env.DMAR_MAX_INPUT;
+  const env = io().env.DMAR_MAX_INPUT;
   if (env === undefined || env === '') return DEFAULT_MAX_TABLE;
   const n = parseSize(env);
-  if (n === undefined) throw new InputError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, 'DMAR_MAX_INPUT');
+  if (n === undefined) throw new DmarError(`not a size: ${JSON.stringify(env)} (bytes, or a number with K, M or G)`, { file: 'DMAR_MAX_INPUT' });
   return n;
 }
 
@@ -75,9 +69,9 @@ export function sizeText(n: number): string {
   return `${n} bytes`;
 }
 
-function tooLarge(what: string, limit: number, name: string): InputError {
+function tooLarge(what: string, limit: number, name: string): DmarError {
   const which = limit === maxTable() ? `the ${sizeText(limit)} table limit` : `the ${sizeText(limit)} input limit (${TEXT_FACTOR} times the table limit)`;
-  return new InputError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, name);
+  return new DmarError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, { file: name });
 }
 
 /** Device and inode of every file read, so that no output is written over an input. */
@@ -91,20 +85,24 @@ export function isInputFile(st: FileId): boolean {
   return inputsRead.some((f) => f.dev === st.dev && f.ino === st.ino);
 }
 
+/** A new command starts: the files read so far are no longer its inputs, and no --max-input is given yet. */
+export function startCommand(): void {
+  inputsRead.length = 0;
+  maxTableOverride = undefined;
+}
+
 function kindOf(st: Stats): string {
   return st.isDirectory() ? 'is a directory' : st.isFIFO() ? 'is a FIFO, not a regular file'
     : st.isCharacterDevice() ? 'is a character device, not a regular file' : st.isBlockDevice() ? 'is a block device, not a regular file'
     : st.isSocket() ? 'is a socket, not a regular file' : 'is not a regular file';
 }
 
-function readError(e: unknown, name: string): InputError {
+function readError(e: unknown, name: string): DmarError {
   const err = e as NodeJS.ErrnoException;
   const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied'
     : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
     : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
-  const ie = new InputError(why, name);
-  ie.code = err.code;
-  return ie;
+  return new DmarError(why, { file: name, errno: err.code });
 }
 
 export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -182,14 +180,19 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
  */
 export function readInputBytes(file: string, name = file === '-' ? 'stdin' : file): Buffer {
   const limit = maxTable() * TEXT_FACTOR;
-  if (file === '-') return readFd(0, limit, name, ' on stdin');
+  if (file === '-') {
+    const stdin = io().stdin;
+    if (typeof stdin === 'number') return readFd(stdin, limit, name, ' on stdin');
+    if (stdin.length > limit) throw tooLarge(`more than ${sizeText(limit)} on stdin`, limit, name);
+    return Buffer.from(stdin);
+  }
   let st: Stats;
   try {
     st = statSync(file);
   } catch (e) {
     throw readError(e, name);
   }
-  if (!st.isFile()) throw new InputError(kindOf(st), name);
+  if (!st.isFile()) throw new DmarError(kindOf(st), { file: name });
   if (st.size > limit) throw tooLarge(sizeText(st.size), limit, name);
   let fd: number;
   try {
@@ -200,7 +203,7 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
   }
   try {
     const now = fstatSync(fd);
-    if (!now.isFile()) throw new InputError(kindOf(now), name);
+    if (!now.isFile()) throw new DmarError(kindOf(now), { file: name });
     const data = readFd(fd, limit, name, '', now.size);
     inputsRead.push({ dev: now.dev, ino: now.ino });
     return data;
@@ -238,17 +241,11 @@ export function sourceFromBytes(
     return { name, kind: 'source', bytes, readOnly: true };
   }
   if (kind === 'binary' && looksLikeAcpidump(head)) {
-    let tables: DumpedTable[];
-    try {
-      tables = parseAcpidump(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'));
-    } catch (e) {
-      if (e instanceof AcpidumpError) throw new InputError(`line ${e.line}: ${e.message}`, name);
-      throw e;
-    }
+    const tables = naming(name, () => parseAcpidump(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')));
     const hit = tables.find((t) => t.signature === signature);
     if (!hit) {
       const sigs = [...new Set(tables.map((t) => t.signature))].join(', ');
-      throw new InputError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, name);
+      throw new DmarError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, { file: name });
     }
     checkTableSize(hit.bytes, name);
     return { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
@@ -287,8 +284,8 @@ export function readSource(file: string | undefined, signature = 'DMAR', compile
     try {
       return sourceFromBytes(readInputBytes(path), path, 'sysfs', signature);
     } catch (e) {
-      const why = machineTableError((e as NodeJS.ErrnoException).code, signature);
-      if (why) throw new InputError(why, path);
+      const why = machineTableError(e instanceof DmarError ? e.errno : undefined, signature);
+      if (why) throw new DmarError(why, { file: path });
       throw e;
     }
   }

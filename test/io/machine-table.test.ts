@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { machineTableError } from '../../src/acpi/input.js';
+import { machineTableError } from '../../src/io/input.js';
 import { dmar } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-machine-'));

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { dialectFor, findIasl, runIasl } from '../iasl.js';
+import { dialectFor, findIasl, runIasl } from '../../iasl.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-fake-iasl-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -20,12 +20,10 @@ import {
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isInputFile, pause } from './input.js';
+import { DmarError } from '../dmar/errors.js';
 
-export class WriteError extends Error {
-  constructor(message: string, readonly file: string) {
-    super(message);
-  }
-}
+/** A file that cannot be written: one line, naming it. */
+export const writeError = (message: string, file: string) => new DmarError(message, { file, kind: 'output' });
 
 /** A write failure in a few words (no errno jargon, no path: the caller names the file). */
 export function writeErrorText(e: unknown): string {
@@ -160,7 +158,7 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    if (unchanged && !unchanged()) throw new WriteError('changed by another program while being edited: not rewritten (run the edit again)', path);
+    if (unchanged && !unchanged()) throw writeError('changed by another program while being edited: not rewritten (run the edit again)', path);
     renameSync(tmp, path);
     renamed = true;
     fsyncDir(dir);
@@ -186,8 +184,8 @@ function resolveTarget(path: string): string {
   throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
 }
 
-function asWriteError(e: unknown, path: string): WriteError {
-  return e instanceof WriteError ? e : new WriteError(`cannot write: ${writeErrorText(e)}`, path);
+function asWriteError(e: unknown, path: string): DmarError {
+  return e instanceof DmarError ? e : writeError(`cannot write: ${writeErrorText(e)}`, path);
 }
 
 /**
@@ -205,13 +203,13 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    if (st && isInputFile(st)) throw new WriteError('is an input of this command: not overwritten (write elsewhere, or edit in place without -o)', path);
+    if (st && isInputFile(st)) throw writeError('is an input of this command: not overwritten (write elsewhere, or edit in place without -o)', path);
     if (!st || st.isFile()) {
       replaceRegular(target, buf, st);
       return;
     }
-    if (st.isDirectory()) throw new WriteError('cannot write: is a directory', path);
-    if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) throw new WriteError('cannot write: not a regular file, device or FIFO', path);
+    if (st.isDirectory()) throw writeError('cannot write: is a directory', path);
+    if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) throw writeError('cannot write: not a regular file, device or FIFO', path);
     // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting for ever
     const fd = openSync(target, constants.O_WRONLY | (st.isFIFO() ? constants.O_NONBLOCK : 0));
     try {
@@ -261,7 +259,7 @@ function takeLock(path: string): string {
       continue;
     }
     if (Date.now() > deadline) {
-      throw new WriteError(`being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`, path);
+      throw writeError(`being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`, path);
     }
     pause(20);
   }
@@ -303,7 +301,7 @@ export function editFileInPlace<T>(path: string, name: string, opts: { force?: b
     const { bytes, result } = edit();
     if (bytes === undefined) return result;
     const refused = opts.force ? undefined : protection(before);
-    if (refused) throw new WriteError(refused, name);
+    if (refused) throw writeError(refused, name);
     try {
       replaceRegular(target, bytes, before, () => {
         try {

@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { binForAnyUser, dmar, FIXTURES, ROOT } from '../helpers.js';
+import { binForAnyUser, dmar, dmarProcess, FIXTURES, ROOT } from '../helpers.js';
 
 const QEMU = join(FIXTURES, 'edit', 'qemu-q35.bin');
 const original = readFileSync(QEMU);
@@ -172,7 +172,7 @@ describe('-o targets', () => {
     const node = join(dir, 'null');
     expect(spawnSync('mknod', ['-m', '666', node, 'c', '1', '3']).status).toBe(0);
     const before = lstatSync(node);
-    const r = dmar(['decode', p, '-o', node]);
+    const r = dmarProcess(['decode', p, '-o', node]);
     expect(r.status, r.stderr).toBe(0);
     const after = lstatSync(node);
     expect(after.isCharacterDevice()).toBe(true);
@@ -184,7 +184,7 @@ describe('-o targets', () => {
     const { dir, p } = fresh();
     const fifo = join(dir, 'fifo');
     spawnSync('mkfifo', [fifo]);
-    const none = dmar(['encode', join(FIXTURES, 'server-2s.json'), '-o', fifo]);
+    const none = dmarProcess(['encode', join(FIXTURES, 'server-2s.json'), '-o', fifo]);
     expect(none.status).toBe(2);
     expect(none.stderr).toBe(`dmar: ${fifo}: cannot write: no process reads this FIFO\n`);
     const reader = spawn('cat', [fifo]);
@@ -192,7 +192,7 @@ describe('-o targets', () => {
     reader.stdout.on('data', (d: Buffer) => got.push(d));
     const done = new Promise((res) => reader.on('close', res));
     // wait until cat has the FIFO open
-    for (let i = 0; i < 200 && dmar(['set-flag', 'ims-optout', p, '-o', fifo]).status !== 0; i++);
+    for (let i = 0; i < 200 && dmarProcess(['set-flag', 'ims-optout', p, '-o', fifo]).status !== 0; i++);
     await done;
     expect(Buffer.concat(got)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
     expect(lstatSync(fifo).isFIFO()).toBe(true);

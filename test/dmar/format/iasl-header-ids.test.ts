@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { fixChecksum } from '../../src/acpi/header.js';
-import { corpusTable, dmar, HAVE_CORPUS } from '../helpers.js';
+import { fixChecksum } from '../../../src/acpi/header.js';
+import { corpusTable, dmar, HAVE_CORPUS } from '../../helpers.js';
 
 const iaslVersion = (() => {
   const r = spawnSync('iasl', ['-v'], { encoding: 'utf8', timeout: 10_000 });
