@@ -8,11 +8,21 @@ import { DmarError, locatedLine, naming } from '../../src/dmar/errors.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { FIXTURES } from '../helpers.js';
 
+/** What fn throws (a test fails when it throws nothing). */
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('nothing was thrown');
+}
+
 describe('DmarError', () => {
   test('a defect found in the bytes has its offset; its line gives it in hex and decimal', () => {
     const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
     bytes[0] = 0x58; // "XMAR"
-    const e = (() => { try { decodeDmar(bytes); } catch (err) { return err; } })() as DmarError;
+    const e = caught(() => decodeDmar(bytes)) as DmarError;
     expect(e).toBeInstanceOf(DmarError);
     expect([e.offset, e.code, e.kind]).toEqual([0, 'DMAR-HDR-SIGNATURE', 'input']);
     e.file = 't.bin';
@@ -20,20 +30,15 @@ describe('DmarError', () => {
   });
 
   test('source text that does not compile has no offset: none is printed', () => {
-    const e = (() => { try { parseSourceText('{ "signature": '); } catch (err) { return err; } })() as DmarError;
+    const e = caught(() => parseSourceText('{ "signature": ')) as DmarError;
     expect(e).toBeInstanceOf(DmarError);
     expect(e.offset).toBeUndefined();
     expect(e.oneLine()).not.toMatch(/offset/);
   });
 
   test('naming() names the input of an input failure that names none, never of a usage or output failure', () => {
-    const thrown = (opts: ConstructorParameters<typeof DmarError>[1]) => {
-      try {
-        naming('in.bin', () => { throw new DmarError('bad', opts); });
-      } catch (e) {
-        return (e as DmarError).file;
-      }
-    };
+    const thrown = (opts: ConstructorParameters<typeof DmarError>[1]) =>
+      (caught(() => naming('in.bin', () => { throw new DmarError('bad', opts); })) as DmarError).file;
     expect(thrown({ offset: 4 })).toBe('in.bin');
     expect(thrown({ file: 'other.bin' })).toBe('other.bin');
     expect(thrown({ kind: 'usage' })).toBeUndefined();
