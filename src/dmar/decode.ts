@@ -6,7 +6,7 @@ import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { DmarError } from './errors.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
-import { fieldParser, latin1, parsePath } from './parsers.js';
+import { fieldParser, latin1, parsePathAt, viewOf } from './parsers.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, PATH_ENTRY_SIZE, SCOPE_FIELDS, SCOPE_HEADER_SIZE,
   SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
@@ -53,6 +53,8 @@ const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subar
 export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
   // a plain view: a Buffer's subarray() costs several times a Uint8Array's, and the walker takes many
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  // one DataView for the whole table: each parser reads at its offset
+  const view = viewOf(bytes);
   const strict = opts.strict ?? true;
   const problems: Problem[] = [];
   const report: Report = ({ where, ...rest }) => {
@@ -68,7 +70,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   if (sig !== DMAR_SIGNATURE) {
     throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, SIGNATURE.offset, 'DMAR-HDR-SIGNATURE');
   }
-  const header = fieldParser(ACPI_HEADER_FIELDS).parse(bytes.subarray(0, ACPI_HEADER_SIZE));
+  const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(bytes, view, 0);
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
     throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, TABLE_LENGTH.offset, 'DMAR-HDR-LENGTH-SHORT');
@@ -90,7 +92,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
     });
   }
 
-  const fields = fieldParser(DMAR_FIELDS).parse(bytes.subarray(ACPI_HEADER_SIZE, DMAR_FIXED_SIZE));
+  const fields = fieldParser(DMAR_FIELDS).parseAt(bytes, view, ACPI_HEADER_SIZE);
   const table: DmarTable = { header, fields, structures: [] };
 
   let off = DMAR_FIXED_SIZE;
@@ -117,14 +119,14 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
       table.trailing = copy(bytes, off, end);
       break;
     }
-    table.structures.push(decodeStructure(bytes, off, type, len, index, report));
+    table.structures.push(decodeStructure(bytes, view, off, type, len, index, report));
     off += len;
   }
   return { table, problems, end };
 }
 
 function decodeStructure(
-  bytes: Uint8Array, off: number, type: number, len: number, index: number, report: Report,
+  bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report,
 ): Structure {
   const def = structDef(type);
   const s: Structure = { offset: off, type, length: len, fields: {} };
@@ -139,11 +141,11 @@ function decodeStructure(
     s.raw = copy(bytes, off + SUBTABLE_HEADER_SIZE, off + len);
     return s;
   }
-  s.fields = fieldParser(def.fields).parse(bytes.subarray(off + SUBTABLE_HEADER_SIZE, off + def.fixedSize));
+  s.fields = fieldParser(def.fields).parseAt(bytes, view, off + SUBTABLE_HEADER_SIZE);
   const bodyStart = off + def.fixedSize;
   const bodyEnd = off + len;
   if (def.body === 'scopes') {
-    const { scopes, stop } = decodeScopes(bytes, bodyStart, bodyEnd, def.abbrev, index, report);
+    const { scopes, stop } = decodeScopes(bytes, view, bodyStart, bodyEnd, def.abbrev, index, report);
     s.scopes = scopes;
     if (stop < bodyEnd) s.trailing = copy(bytes, stop, bodyEnd);
   } else if (def.body === 'name') {
@@ -168,7 +170,7 @@ function decodeStructure(
 }
 
 function decodeScopes(
-  bytes: Uint8Array, start: number, end: number, parent: string, index: number, report: Report,
+  bytes: Uint8Array, view: DataView, start: number, end: number, parent: string, index: number, report: Report,
 ): { scopes: DeviceScope[]; stop: number } {
   const scopes: DeviceScope[] = [];
   let o = start;
@@ -189,8 +191,8 @@ function decodeScopes(
       });
       break;
     }
-    const fields = fieldParser(SCOPE_FIELDS).parse(bytes.subarray(o, o + SCOPE_HEADER_SIZE));
-    scopes.push({ offset: o, fields, path: parsePath(bytes.subarray(o + SCOPE_HEADER_SIZE, o + slen)) });
+    const fields = fieldParser(SCOPE_FIELDS).parseAt(bytes, view, o);
+    scopes.push({ offset: o, fields, path: parsePathAt(bytes, view, o + SCOPE_HEADER_SIZE, o + slen) });
     o += slen;
   }
   return { scopes, stop: o };
