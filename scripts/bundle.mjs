@@ -8,9 +8,31 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * commander requires node:child_process at load, for the executable
+ * subcommands (`git-style` separate programs) that dmar never declares; that
+ * one require pulls in net, dgram, streams and more on every start. In the
+ * bundle it becomes a getter that loads the module if commander ever spawns.
+ * The build fails if commander's line changes, rather than bundle it eagerly.
+ */
+const CHILD_PROCESS_LINE = "const childProcess = require('node:child_process');";
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      if (!src.includes(CHILD_PROCESS_LINE)) throw new Error(`bundle: ${args.path} no longer has "${CHILD_PROCESS_LINE}"`);
+      const lazy = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };";
+      if (/childProcess\.(?!spawn\()/.test(src)) throw new Error(`bundle: ${args.path} uses child_process beyond spawn()`);
+      return { contents: src.replace(CHILD_PROCESS_LINE, lazy), loader: 'js' };
+    });
+  },
+};
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -23,6 +45,7 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
 });
 // One process runs decode, then validate (of a directory, every check) and the
 // other formats, and records V8's code cache with everything they compiled. It
