@@ -185,7 +185,7 @@ export function buildProgram(): Command {
     .option('--ignore <ids>', 'skip these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
     .option('--list', 'print the catalogue of checks (ID, severity, source, condition)')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .option('--machine <dir|live>', 'judge the tables against a machine: a `dmar capture` directory, or live; no input: that machine\'s table')
+    .option('--machine <dir|live>', 'judge the tables against a machine: a `dmar capture` directory (its dmesg.txt read as --dmesg reads a log), or live; no input: that machine\'s table')
     .option('--dmesg <log>', 'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
     .action(lazy(() => import('./validate.js')));
 
