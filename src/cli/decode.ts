@@ -40,11 +40,11 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
   }
   const paint = opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter();
   if (format === 'hex') {
-    const { formatHex } = await import('../dmar/format/hex.js');
-    return ({ table, source }, _batch, breaks) => formatHex(table, source.bytes, paint, breaks);
+    const { tableHex } = await import('../dmar/format/hex.js');
+    return ({ table, source }, _batch, breaks) => tableHex(table, source.bytes, paint, breaks);
   }
-  const { formatText } = await import('../dmar/format/text.js');
-  return ({ table, source }, _batch, breaks) => formatText(table, source.bytes, paint, breaks);
+  const { tableText } = await import('../dmar/format/text.js');
+  return ({ table, source }, _batch, breaks) => tableText(table, source.bytes, paint, breaks);
 }
 
 /** The line that opens each table of a batch, naming its file (JSON Lines carry it as "file"). */

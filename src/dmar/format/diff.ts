@@ -97,7 +97,7 @@ function structureLines(s: StructureDiff, p: Paint): string[] {
   return lines;
 }
 
-export function formatDiff(d: TableDiff, p: Paint): string {
+export function diffText(d: TableDiff, p: Paint): string {
   if (d.equal) return `no differences (${d.a.size} bytes)\n`;
   const out: string[] = [
     p.error(`--- a: ${termText(d.a.name)} (${d.a.size} bytes)`),

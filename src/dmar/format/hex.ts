@@ -12,7 +12,7 @@ const BYTES_PER_LINE = 8;
 const NAME_WIDTH = 24;
 
 /** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
-export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
+export function tableHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = checksumValid(bytes);
   const labels = structureLabels(t.structures);

@@ -20,7 +20,7 @@ export interface JunitOptions {
   checks: readonly CheckInfo[];
 }
 
-export function formatJunit(results: readonly FileResult[], opts: JunitOptions): string {
+export function reportJunit(results: readonly FileResult[], opts: JunitOptions): string {
   const suites: string[] = [];
   const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   for (const r of results) {

@@ -28,7 +28,7 @@ function widths(results: readonly FileResult[]): { offset: number; id: number } 
   return { offset: Math.max(3, max.toString(16).length), id };
 }
 
-export function formatText(results: readonly FileResult[], p: Paint): string {
+export function reportText(results: readonly FileResult[], p: Paint): string {
   const out: string[] = [];
   const { offset: w, id: idWidth } = widths(results);
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
