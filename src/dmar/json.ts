@@ -13,6 +13,7 @@
 import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, checksumValid } from '../acpi/header.js';
 import { bytesHex, hex } from '../acpi/hex.js';
+import type { Json, JsonObject } from '../types/json.js';
 import { DmarError, describeValue, excerpt } from './errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
 import {
@@ -20,9 +21,6 @@ import {
 } from './schema.js';
 
 export const JSON_FORMAT = 'dmar/1';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
 
 const bitKey = (b: BitDef) => b.key ?? b.name;
 
