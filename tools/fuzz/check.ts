@@ -20,7 +20,7 @@ import { fromJson, toJson } from '../../src/dmar/json.js';
 import type { DmarTable } from '../../src/dmar/model.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { validateBytes } from '../../src/dmar/validate/index.js';
-import { TABLE_LENGTH, writeUint } from './frame.js';
+import { TABLE_LENGTH_FIELD, writeUint } from './frame.js';
 
 export interface Failure {
   /** The property broken, e.g. `decode-strict: throws DmarError only`. */
@@ -134,7 +134,7 @@ function unexpected(fail: Fail, property: string, e: unknown): void {
  */
 function checkRoundTrips(bytes: Uint8Array, r: DecodeResult, fail: Fail): void {
   const expected = bytes.slice(0, r.end);
-  writeUint(expected, TABLE_LENGTH.offset, TABLE_LENGTH.size, r.end);
+  writeUint(expected, TABLE_LENGTH_FIELD.offset, TABLE_LENGTH_FIELD.size, r.end);
   let encoded: Uint8Array;
   try {
     encoded = encodeDmar(r.table, { keepChecksum: true });
