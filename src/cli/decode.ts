@@ -23,7 +23,7 @@ type Render = (loaded: Loaded, batch: boolean, breaks: Mark[] | undefined) => st
 /** Load the formatter once per run: every table of a batch goes through the same one. */
 async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
   if (format === 'json') {
-    const { toJson } = await import('../dmar/json.js');
+    const { toJson } = await import('../dmar/codec/json.js');
     return ({ table, source }, batch, breaks) => {
       const doc = toJson(table, source.bytes);
       if (breaks) doc.problems = breaks.map((b) => ({ code: b.code, offset: b.offset, message: b.message }));
@@ -31,7 +31,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     };
   }
   if (format === 'iasl') {
-    const { formatIasl } = await import('../dmar/format/iasl.js');
+    const { formatIasl } = await import('../dmar/codec/iasl.js');
     return ({ table, source, end }) => {
       const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
       for (const w of r.warnings) io().stderr(`dmar: warning: ${termText(w)}\n`);

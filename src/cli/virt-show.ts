@@ -1,7 +1,7 @@
 import { quoted, termText } from '../acpi/escape.js';
 import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
-import { toJson } from '../dmar/json.js';
+import { toJson } from '../dmar/codec/json.js';
 import type { Structure } from '../dmar/model.js';
 import { DEFS, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';

@@ -4,11 +4,11 @@ import { basename } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
-import { formatIasl } from '../../src/dmar/format/iasl.js';
+import { formatIasl } from '../../src/dmar/codec/iasl.js';
 import { tableHex } from '../../src/dmar/format/hex.js';
 import { tableText } from '../../src/dmar/format/text.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
-import { fromJson, toJson } from '../../src/dmar/json.js';
+import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { corpusFiles, HAVE_CORPUS } from '../helpers.js';
 

@@ -3,8 +3,8 @@
 // Behaviour is asserted, not time; the tables are generated here.
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MAX_TABLE } from '../../src/io/input.js';
-import { diffJson, diffTables } from '../../src/dmar/diff.js';
-import { diffText } from '../../src/dmar/format/diff.js';
+import { diffJson, diffTables } from '../../src/dmar/table-diff.js';
+import { diffText } from '../../src/dmar/format/diff-text.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
 import { validateBytes } from '../../src/dmar/validate/engine.js';
 import { reportJson } from '../../src/dmar/validate/report/json.js';

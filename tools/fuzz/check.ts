@@ -7,16 +7,16 @@
  */
 import { checksumValid } from '../../src/acpi/header.js';
 import { decodeDmar, type DecodeResult } from '../../src/dmar/decode.js';
-import { diffJson, diffTables } from '../../src/dmar/diff.js';
+import { diffJson, diffTables } from '../../src/dmar/table-diff.js';
 import { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { DmarError } from '../../src/dmar/errors.js';
-import { diffText } from '../../src/dmar/format/diff.js';
+import { diffText } from '../../src/dmar/format/diff-text.js';
 import { tableHex } from '../../src/dmar/format/hex.js';
-import { formatIasl, RAW_TABLE_DATA } from '../../src/dmar/format/iasl.js';
+import { formatIasl, RAW_TABLE_DATA } from '../../src/dmar/codec/iasl.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
 import { tableText } from '../../src/dmar/format/text.js';
-import { fromJson, toJson } from '../../src/dmar/json.js';
+import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import type { DmarTable } from '../../src/dmar/model.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { validateBytes } from '../../src/dmar/validate/index.js';

@@ -3,6 +3,7 @@
  * `iasl -d` writes and `iasl` compiles. Two dialects: `current` (ACPICA
  * 2024 and later: DRHD Size, device-scope Flags, SATC, SIDP) and `2020`
  * (Debian's acpica-tools 20200925, whose compiler insists on its own names).
+ * A codec: `formatIasl` writes the source, `parseIasl` reads it back.
  */
 import type { FieldDef, FieldValue } from '../../acpi/fields.js';
 import { bitValue } from '../../acpi/fields.js';

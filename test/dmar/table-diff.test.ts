@@ -1,13 +1,13 @@
-// The structure-aware diff (src/dmar/diff.ts): equal exactly when the bytes are,
+// The structure-aware diff (src/dmar/table-diff.ts): equal exactly when the bytes are,
 // structures matched by identity, offsets in both inputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { diffJson, diffTables, type TableDiff } from '../../src/dmar/diff.js';
+import { diffJson, diffTables, type TableDiff } from '../../src/dmar/table-diff.js';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { fixTable, setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
-import { diffText } from '../../src/dmar/format/diff.js';
+import { diffText } from '../../src/dmar/format/diff-text.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
 import { FIXTURES, HAVE_CORPUS, corpusFiles } from '../helpers.js';
 

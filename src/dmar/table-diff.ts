@@ -11,7 +11,7 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { bytesHex, hex } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
 import type { JsonScalar } from '../types/json.js';
-import { plainJson } from './json.js';
+import { plainJson } from './codec/json.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,

@@ -2,7 +2,7 @@
 import { bitValue, type FieldDef } from '../../acpi/fields.js';
 import { quoted, termText } from '../../acpi/escape.js';
 import { hex } from '../../acpi/hex.js';
-import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../diff.js';
+import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../table-diff.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 28;
