@@ -1,4 +1,5 @@
 import type { FieldValue } from '../acpi/fields.js';
+import { hexDigits } from '../acpi/hex.js';
 
 export type Fields = Record<string, FieldValue>;
 
@@ -9,7 +10,7 @@ export interface PathEntry {
 
 /** A PCI Path entry as people write it: `1f.0` (device in two hex digits, function in one). */
 export function pathEntryText(e: PathEntry): string {
-  return `${e.device.toString(16).padStart(2, '0')}.${e.function.toString(16)}`;
+  return `${hexDigits(e.device, 2)}.${hexDigits(e.function)}`;
 }
 
 export interface DeviceScope {

@@ -5,6 +5,7 @@
  * validator's field checks are driven by these rows.
  */
 import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
+import { hex } from '../acpi/hex.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
 import { SCOPE_TYPE } from './scope-rows.js';
 
@@ -293,7 +294,7 @@ export function structDef(type: number): StructDef | undefined {
 /** A structure type as labels name it: its abbreviation (DRHD), or `type 9` for a reserved one. */
 export function typeLabel(type: number): string {
   if (type < 0) return 'structure';
-  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? '0x' + type.toString(16) : type}`;
+  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? hex(type) : type}`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
-import { bytesHex, hex } from '../acpi/hex.js';
+import { bytesHex, hex, hexDigits } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
 import type { JsonScalar } from '../types/json.js';
 import { plainJson } from './codec/json.js';
@@ -171,7 +171,7 @@ function extraDiff(field: string, name: string, a: Side | null, b: Side | null):
 
 // ---- keys ------------------------------------------------------------------
 
-const h2 = (n: number) => n.toString(16).padStart(2, '0');
+const h2 = (n: number) => hexDigits(n, 2);
 
 function structureKey(s: Structure): string {
   const def = s.raw ? undefined : structDef(s.type);

@@ -12,7 +12,7 @@ import type { Paint } from './paint.js';
 const NAME_WIDTH = 24;
 /** Bytes per row of undecoded data. */
 const ROW = 16;
-const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
+const at = (o: number) => `[${hex(o, 3)}]`;
 
 /** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
 export function tableText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
