@@ -83,6 +83,9 @@ export const STRUCT_TYPE = { DRHD: 0, RMRR: 1, ATSR: 2, RHSA: 3, ANDD: 4, SATC: 
 
 export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 
+/** The 4 KiB page (VT-d 8.3, 8.4: register bases and RMRR bounds align to it, DRHD Size counts 2^N of them; x86's PAGE_SIZE). */
+export const PAGE_SIZE = 0x1000n;
+
 /** A structure as written below: its fixedSize follows from its rows. */
 type StructRows = Omit<StructDef, 'fixedSize'>;
 

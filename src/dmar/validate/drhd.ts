@@ -2,7 +2,7 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
 import { big, num } from '../model.js';
-import { DEFS, fieldByKey, STRUCT_TYPE } from '../schema.js';
+import { DEFS, fieldByKey, PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, repeats, SCOPE, scopePath, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
 import { reservedOf } from './fields.js';
@@ -13,7 +13,6 @@ const SIZE = fieldByKey(DRHD.fields, 'size');
 const INCLUDE_PCI_ALL = bitByKey(FLAGS, 'INCLUDE_PCI_ALL');
 const PAGES_LOG2 = bitByKey(SIZE, 'pagesLog2');
 
-const PAGE = 0x1000n;
 /** Linux's ir_ioapic[] has MAX_IO_APICS entries: 128 on x86-64 (64 on 32-bit). */
 const MAX_IO_APICS = 128;
 /** Linux's ir_hpet[] has MAX_HPET_TBS entries. */
@@ -175,7 +174,7 @@ export const checks: Check[] = [
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const b = base(l);
-        if (b % PAGE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
+        if (b % PAGE_SIZE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
       }
     },
   }),
@@ -197,7 +196,7 @@ export const checks: Check[] = [
     description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
     hint: 'each unit has its own register set: check the bases and the Size fields',
     run(ctx, report) {
-      const units: Unit[] = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE << BigInt(pagesLog2(l))) }));
+      const units: Unit[] = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE_SIZE << BigInt(pagesLog2(l))) }));
       const at = new Map(units.map((u) => [u.l.index, u]));
       const first = firstOverlapping(units);
       units.forEach((b, i) => {
