@@ -21,6 +21,12 @@ export interface DeviceScope {
   path: PathEntry[];
 }
 
+/** A scope's start bus and path as people write them: `00:1f.0`, `00:1c.0/00.0`, `00:(no path)`. */
+export function scopePath(sc: DeviceScope): string {
+  const hops = sc.path.map(pathEntryText);
+  return `${hexDigits(sc.fields.bus as number, 2)}:${hops.join('/') || '(no path)'}`;
+}
+
 export interface Structure {
   offset: number;
   type: number;

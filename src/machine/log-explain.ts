@@ -7,9 +7,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { big, num, type DeviceScope } from '../dmar/model.js';
+import { big, num, scopePath, type DeviceScope } from '../dmar/model.js';
 import { PAGE_SIZE, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
-import { Context, scopePath, type Located } from '../dmar/validate/check.js';
+import { Context, type Located } from '../dmar/validate/check.js';
 import type { DmarEvent, DmarLine, KernelLog } from './kernel-log.js';
 import { decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type FaultReason, type UnitCapabilities } from './vtd-regs.js';
 

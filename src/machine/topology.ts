@@ -26,9 +26,8 @@
  */
 import { hex } from '../acpi/hex.js';
 import { bitByKey, bitValue } from '../acpi/fields.js';
-import { big, num, type DmarTable, type Structure } from '../dmar/model.js';
+import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/model.js';
 import { fieldByKey, scopeTypeName, SCOPE_TYPE, DEFS, STRUCT_TYPE } from '../dmar/schema.js';
-import { scopePath } from '../dmar/validate/check.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { resolveScope } from './scope.js';

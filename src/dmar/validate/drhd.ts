@@ -1,10 +1,10 @@
 /** DRHD (Hardware Unit Definition): register bases, INCLUDE_PCI_ALL, IOAPIC/HPET scopes, the Size field. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
-import { big, num } from '../model.js';
+import { big, num, scopePath } from '../model.js';
 import { DEFS, fieldByKey, PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, repeats, SCOPE, scopePath, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
+import { defineCheck, repeats, SCOPE, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
 import { reservedOf } from './fields.js';
 
 const DRHD = DEFS.DRHD;
