@@ -1,7 +1,8 @@
 import { termText } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
 import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, usageError, writeOutput, type Loaded } from './common.js';
-import { isDirectory, tableInputs } from './inputs.js';
+import { isDirectory } from '../io/input.js';
+import { tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
 import { io } from '../io/std.js';
 

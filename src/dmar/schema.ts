@@ -7,6 +7,7 @@
 import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
 import { hex } from '../acpi/hex.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
+import { num, type Fields } from './model.js';
 import { SCOPE_TYPE } from './scope-rows.js';
 
 export { fieldByKey };
@@ -235,6 +236,13 @@ export const VIRT_ROWS = {
   features: fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'),
 } as const;
 export const VIRTUALIZED_BIT = bitByKey(VIRT_ROWS.flags, 'VIRTUALIZED');
+
+const INCLUDE_PCI_ALL_BIT = bitByKey(fieldByKey(DEFS.DRHD.fields, 'flags'), 'INCLUDE_PCI_ALL');
+
+/** A DRHD's Flags say INCLUDE_PCI_ALL: the unit covers every device of its segment that no other unit names. */
+export function includePciAll(drhd: { fields: Fields }): boolean {
+  return bitValue(num(drhd.fields, 'flags'), INCLUDE_PCI_ALL_BIT) === 1;
+}
 
 /** The descriptor's Flags say VIRTUALIZED (a virtual machine), not bare metal. */
 export function descriptorVirtualized(flags: number | bigint): boolean {
