@@ -3,8 +3,12 @@
 // CommonJS on purpose (bin/package.json): it loads the bundled CLI with a V8
 // code cache, skipping both the ES module loader and most of the compiling.
 //
-// Two caches: the one `npm run build` recorded (dist/cli/dmar.cjs.cache, for
-// the Node and flags of the build, named in dmar.cjs.id), and one kept per
+// Two kinds of cache: the ones `npm run build` recorded (for the Node and flags
+// of the build, named in dmar.cjs.id): dist/cli/dmar.cjs.validate.cache from
+// validate runs, for `dmar validate`, and dist/cli/dmar.cjs.cache from decode
+// runs, for every other command (a cache holds the functions its runs
+// compiled, and V8 reads all of it at start: decode's is 60 % of validate's);
+// and one kept per
 // user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
 // changes V8's flags, and V8 then rejects the bundled cache): under
 // $XDG_CACHE_HOME/dmar or ~/.cache/dmar, keyed by the bundle's hash, the Node
@@ -42,8 +46,11 @@ const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require
 const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined;
 const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 
+// the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
+const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const bundled = (name) => `${file}${name === 'validate' ? '.validate' : ''}.cache`;
 let cachedData = building || !userCache ? undefined : read(userCache);
-if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(`${file}.cache`);
+if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
 const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
 const cli = { exports: {} };
 script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
@@ -73,7 +80,7 @@ async function build(code) {
   for (const argv of JSON.parse(process.env.DMAR_CODE_CACHE_RUNS || '[]')) {
     await cli.exports.main([process.argv[0], process.argv[1], ...argv]);
   }
-  writeFileSync(`${file}.cache`, script.createCachedData());
+  writeFileSync(bundled(process.env.DMAR_WRITE_CODE_CACHE), script.createCachedData());
   writeFileSync(`${file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
   return code;
 }

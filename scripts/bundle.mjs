@@ -8,9 +8,32 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * commander requires node:child_process at load, for the executable
+ * subcommands (`git-style` separate programs) that dmar never declares; that
+ * one require pulls in net, dgram, streams and more on every start. In the
+ * bundle it becomes a getter that loads the module if commander ever spawns.
+ * The build fails if commander's line changes, rather than bundle it eagerly.
+ */
+const CHILD_PROCESS_LINE = "const childProcess = require('node:child_process');";
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      if (!src.includes(CHILD_PROCESS_LINE)) throw new Error(`bundle: ${args.path} no longer has "${CHILD_PROCESS_LINE}"`);
+      const lazy = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };";
+      if (/childProcess\.(?!spawn\()/.test(src)) throw new Error(`bundle: ${args.path} uses child_process beyond spawn()`);
+      return { contents: src.replace(CHILD_PROCESS_LINE, lazy), loader: 'js' };
+    });
+  },
+};
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -23,25 +46,29 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   logLevel: 'warning',
+  plugins: [lazyChildProcess],
 });
-// One process runs decode, then validate (of a directory, every check) and the
-// other formats, and records V8's code cache with everything they compiled. It
-// runs without NODE_OPTIONS: the cache is for plain `node`; bin/dmar.js keeps
-// a cache per user for other flags.
-const runs = [
-  ['decode', `${root}/fixtures/server-2s.bin`, '--json'],
-  ['decode', `${root}/fixtures/server-2s.bin`, '--format', 'hex'],
-  ['validate', `${root}/fixtures`],
-  ['validate', `${root}/fixtures/invalid`, '--format', 'json'],
-  ['flags', `${root}/fixtures/server-2s.bin`],
+// Two caches, each recorded in one process that runs commands and then saves
+// V8's code cache with everything they compiled: decode (and the other
+// formats, flags) for every command but validate; validate (one table, a
+// directory with every check, the invalid fixtures in JSON) for validate.
+// Without NODE_OPTIONS: the caches are for plain `node`; bin/dmar.js keeps a
+// cache per user for other flags.
+const server = `${root}/fixtures/server-2s.bin`;
+const recordings = [
+  { name: '1', argv: ['decode', server], runs: [['decode', server, '--json'], ['decode', server, '--format', 'hex'], ['flags', server]] },
+  { name: 'validate', argv: ['validate', server], runs: [['validate', `${root}/fixtures`], ['validate', `${root}/fixtures/invalid`, '--format', 'json']] },
 ];
 const { NODE_OPTIONS: _, ...env } = process.env;
 const bundleHash = createHash('sha256').update(readFileSync(`${root}/dist/cli/dmar.cjs`)).digest('hex').slice(0, 16);
-const warm = spawnSync(process.execPath, [`${root}/bin/dmar.js`, 'decode', `${root}/fixtures/server-2s.bin`], {
-  env: { ...env, DMAR_WRITE_CODE_CACHE: '1', DMAR_CODE_CACHE_RUNS: JSON.stringify(runs), DMAR_BUNDLE_HASH: bundleHash, NO_COLOR: '1' },
-  stdio: ['ignore', 'ignore', 'ignore'],
-});
-if (warm.status !== 0 || !existsSync(`${root}/dist/cli/dmar.cjs.id`)) {
-  console.error(`bundle: the bundled CLI failed its warm-up run (exit ${warm.status})`);
-  process.exit(1);
+for (const { name, argv, runs } of recordings) {
+  const warm = spawnSync(process.execPath, [`${root}/bin/dmar.js`, ...argv], {
+    env: { ...env, DMAR_WRITE_CODE_CACHE: name, DMAR_CODE_CACHE_RUNS: JSON.stringify(runs), DMAR_BUNDLE_HASH: bundleHash, NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const cache = `${root}/dist/cli/dmar.cjs${name === 'validate' ? '.validate' : ''}.cache`;
+  if (warm.status !== 0 || !existsSync(`${root}/dist/cli/dmar.cjs.id`) || !existsSync(cache)) {
+    console.error(`bundle: the bundled CLI failed its warm-up run for ${cache} (exit ${warm.status})`);
+    process.exit(1);
+  }
 }

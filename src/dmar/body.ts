@@ -11,7 +11,7 @@ import { hex } from '../acpi/hex.js';
 import type { Problem } from './decode.js';
 import type { Item } from './layout.js';
 import { nameSize, type DeviceScope, type Structure } from './model.js';
-import { fieldParser, latin1, parsePath } from './parsers.js';
+import { fieldParser, latin1, parsePathAt } from './parsers.js';
 import type { StructDef } from './schema.js';
 import { PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE } from './scope-rows.js';
 
@@ -24,6 +24,8 @@ export interface BodyPlace {
   /** Index of the structure in the table. */
   readonly index: number;
   readonly report: Report;
+  /** A DataView of the whole table: the parsers read at their offset in it. */
+  readonly view: DataView;
 }
 
 export type BodyKind = 'scopes' | 'name' | 'none';
@@ -52,7 +54,7 @@ export function scopeSize(sc: DeviceScope): number {
 
 const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 
-function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structure, { def, index, report }: BodyPlace): number {
+function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structure, { def, index, report, view }: BodyPlace): number {
   const scopes: DeviceScope[] = [];
   let o = start;
   while (o < end) {
@@ -72,8 +74,8 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
       });
       break;
     }
-    const fields = fieldParser(SCOPE_FIELDS).parse(bytes.subarray(o, o + SCOPE_HEADER_SIZE));
-    scopes.push({ offset: o, fields, path: parsePath(bytes.subarray(o + SCOPE_HEADER_SIZE, o + slen)) });
+    const fields = fieldParser(SCOPE_FIELDS).parseAt(bytes, view, o);
+    scopes.push({ offset: o, fields, path: parsePathAt(bytes, view, o + SCOPE_HEADER_SIZE, o + slen) });
     o += slen;
   }
   s.scopes = scopes;

@@ -8,7 +8,7 @@ import { hex } from '../acpi/hex.js';
 import type { Report } from './body.js';
 import { DmarError } from './errors.js';
 import type { DmarTable, Structure } from './model.js';
-import { fieldParser, latin1 } from './parsers.js';
+import { fieldParser, latin1, viewOf } from './parsers.js';
 import {
   DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
 } from './schema.js';
@@ -51,6 +51,8 @@ const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subar
 export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
   // a plain view: a Buffer's subarray() costs several times a Uint8Array's, and the walker takes many
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  // one DataView for the table: every parser reads at its offset in it
+  const view = viewOf(bytes);
   const strict = opts.strict ?? true;
   const problems: Problem[] = [];
   const report: Report = ({ where, ...rest }) => {
@@ -66,7 +68,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   if (sig !== DMAR_SIGNATURE) {
     throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, { offset: SIGNATURE.offset, code: 'DMAR-HDR-SIGNATURE' });
   }
-  const header = fieldParser(ACPI_HEADER_FIELDS).parse(bytes.subarray(0, ACPI_HEADER_SIZE));
+  const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(bytes, view, 0);
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
     throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, { offset: TABLE_LENGTH.offset, code: 'DMAR-HDR-LENGTH-SHORT' });
@@ -88,7 +90,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
     });
   }
 
-  const fields = fieldParser(DMAR_FIELDS).parse(bytes.subarray(ACPI_HEADER_SIZE, DMAR_FIXED_SIZE));
+  const fields = fieldParser(DMAR_FIELDS).parseAt(bytes, view, ACPI_HEADER_SIZE);
   const table: DmarTable = { header, fields, structures: [] };
 
   const walk = frames(bytes, end);
@@ -102,7 +104,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
       break;
     }
     const { offset, type, length } = step.value;
-    table.structures.push(decodeStructure(bytes, offset, type, length, table.structures.length, report));
+    table.structures.push(decodeStructure(bytes, view, offset, type, length, table.structures.length, report));
   }
   return { table, problems, end };
 }
@@ -157,7 +159,7 @@ export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop
 }
 
 function decodeStructure(
-  bytes: Uint8Array, off: number, type: number, len: number, index: number, report: Report,
+  bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report,
 ): Structure {
   const def = structDef(type);
   const s: Structure = { offset: off, type, length: len, fields: {} };
@@ -172,10 +174,10 @@ function decodeStructure(
     s.raw = copy(bytes, off + SUBTABLE_HEADER_SIZE, off + len);
     return s;
   }
-  s.fields = fieldParser(def.fields).parse(bytes.subarray(off + SUBTABLE_HEADER_SIZE, off + def.fixedSize));
+  s.fields = fieldParser(def.fields).parseAt(bytes, view, off + SUBTABLE_HEADER_SIZE);
   const bodyStart = off + def.fixedSize;
   const bodyEnd = off + len;
-  const stop = def.body.decode(bytes, bodyStart, bodyEnd, s, { def, index, report });
+  const stop = def.body.decode(bytes, bodyStart, bodyEnd, s, { def, index, report, view });
   if (stop < bodyEnd) s.trailing = copy(bytes, stop, bodyEnd);
   return s;
 }

@@ -137,7 +137,8 @@ export class Context {
   /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
   private readonly ordinals: number[] = [];
   private readonly memo = new Map<string, unknown>();
-  private allMemo: Located[] | undefined;
+  /** Every decoded structure with a layout, in table order. */
+  private readonly located: Located[] = [];
   private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
 
   constructor(
@@ -156,9 +157,11 @@ export class Context {
       this.ordinals.push(n);
       const def = structDef(s.type);
       if (!def || s.raw) return;
+      const l: Located = { s, index, def };
+      this.located.push(l);
       let list = this.byType.get(s.type);
       if (!list) this.byType.set(s.type, (list = []));
-      list.push({ s, index, def });
+      list.push(l);
     });
   }
 
@@ -167,10 +170,9 @@ export class Context {
     return this.byType.get(type) ?? [];
   }
 
-  /** Every decoded structure with a layout, in table order (computed once per table: do not modify). */
+  /** Every decoded structure with a layout, in table order (do not modify). */
   all(): readonly Located[] {
-    if (!this.allMemo) this.allMemo = [...this.byType.values()].flat().sort((a, b) => a.index - b.index);
-    return this.allMemo;
+    return this.located;
   }
 
   /**

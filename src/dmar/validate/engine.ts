@@ -37,20 +37,26 @@ function selected(opts: ValidateOptions): { check: Check; proposed: boolean }[] 
 export function validateBytes(bytes: Uint8Array, opts: ValidateOptions = {}): Finding[] {
   const ctx = new Context(bytes, decodeDmar(bytes, { strict: false }), opts.tables, opts.machine);
   const findings: Finding[] = [];
-  for (const { check, proposed } of selected(opts)) {
-    check.run!(ctx, (r: Report & { label?: string }) => {
-      const f: Finding = {
-        id: check.id,
-        severity: check.severity,
-        offset: r.offset,
-        structure: r.label ?? (r.structure === undefined ? null : ctx.label(r.structure)),
-        message: r.message,
-        hint: r.hint ?? check.hint,
-      };
-      if (r.scope !== undefined) f.scope = r.scope + 1;
-      if (proposed) f.proposed = true;
-      findings.push(f);
-    });
+  // one reporter per table, told which check is running (not a closure per check and table)
+  let check!: Check;
+  let proposed = false;
+  const report = (r: Report & { label?: string }) => {
+    const f: Finding = {
+      id: check.id,
+      severity: check.severity,
+      offset: r.offset,
+      structure: r.label ?? (r.structure === undefined ? null : ctx.label(r.structure)),
+      message: r.message,
+      hint: r.hint ?? check.hint,
+    };
+    if (r.scope !== undefined) f.scope = r.scope + 1;
+    if (proposed) f.proposed = true;
+    findings.push(f);
+  };
+  for (const s of selected(opts)) {
+    check = s.check;
+    proposed = s.proposed;
+    check.run!(ctx, report);
   }
   // Stable sort: byte order, then severity; checks of one offset keep catalogue order.
   return findings.sort((a, b) => a.offset - b.offset || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);

@@ -23,40 +23,63 @@ export interface FieldAt {
 
 /** Rows a reserved-field check can report: reserved rows and integers with named bits. */
 const mayReserve = (row: FieldDef) => row.kind !== 'ascii' && (row.reserved === true || row.bits !== undefined);
+const reservable = new WeakMap<readonly FieldDef[], readonly FieldDef[]>();
+/** The rows of a row set that a reserved-field check can report, filtered once per row set. */
+const reservableRows = (rows: readonly FieldDef[]) => {
+  let r = reservable.get(rows);
+  if (!r) reservable.set(rows, (r = rows.filter(mayReserve)));
+  return r;
+};
 
 /**
  * Every fixed field of the table that a reserved-field check can report, with
- * its offset, from the rows and the decoded offsets. Built once per table.
+ * its offset, from the rows and the decoded offsets, in table order; only
+ * those whose value `keep` accepts (nothing is made for the others).
  */
+function eachField(ctx: Context, keep: (v: FieldValue) => boolean, visit: (f: FieldAt) => void): void {
+  for (const row of reservableRows(DMAR_FIELDS)) {
+    const value = ctx.table.fields[row.key]!;
+    if (keep(value)) visit({ offset: row.offset, row, value, inScope: false });
+  }
+  const scopeRows = reservableRows(SCOPE_FIELDS);
+  for (const l of ctx.all()) {
+    for (const row of reservableRows(l.def.fields)) {
+      const value = l.s.fields[row.key];
+      if (value !== undefined && keep(value)) visit({ offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false });
+    }
+    const scopes = l.s.scopes;
+    if (!scopes) continue;
+    for (let j = 0; j < scopes.length; j++) {
+      const sc = scopes[j]!;
+      for (const row of scopeRows) {
+        const value = sc.fields[row.key]!;
+        if (keep(value)) visit({ offset: sc.offset + row.offset, row, value, structure: l.index, scope: j, def: l.def, inScope: true });
+      }
+    }
+  }
+}
+
+/** Every fixed field of the table that a reserved-field check can report. Built once per table. */
 export function fieldsOf(ctx: Context): FieldAt[] {
   return ctx.once('fieldsOf', () => {
     const out: FieldAt[] = [];
-    for (const row of DMAR_FIELDS) if (mayReserve(row)) out.push({ offset: row.offset, row, value: ctx.table.fields[row.key]!, inScope: false });
-    const scopeRows = SCOPE_FIELDS.filter(mayReserve);
-    for (const l of ctx.all()) {
-      for (const row of l.def.fields) {
-        if (!mayReserve(row)) continue;
-        const value = l.s.fields[row.key];
-        if (value !== undefined) out.push({ offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false });
-      }
-      (l.s.scopes ?? []).forEach((sc, j) => {
-        for (const row of scopeRows) {
-          out.push({ offset: sc.offset + row.offset, row, value: sc.fields[row.key]!, structure: l.index, scope: j, def: l.def, inScope: true });
-        }
-      });
-    }
+    eachField(ctx, () => true, (f) => out.push(f));
     return out;
   });
 }
 
-/** The fields whose reserved part is not zero, with that part: what every reserved-field check reports from. */
+/**
+ * The fields whose reserved part is not zero, with that part: what every
+ * reserved-field check reports from. Built once per table; a field that is
+ * zero (nearly all of them) is passed over before anything is made for it.
+ */
 function reservedHits(ctx: Context): { f: FieldAt; bad: bigint }[] {
   return ctx.once('reservedHits', () => {
     const out: { f: FieldAt; bad: bigint }[] = [];
-    for (const f of fieldsOf(ctx)) {
+    eachField(ctx, (v) => v !== 0 && v !== 0n, (f) => {
       const bad = reservedPart(f);
       if (bad) out.push({ f, bad });
-    }
+    });
     return out;
   });
 }

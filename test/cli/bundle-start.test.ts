@@ -1,0 +1,42 @@
+// What a start of the bundled CLI loads: commander requires node:child_process at load time, for
+// executable subcommands dmar never declares; the bundle defers it (scripts/bundle.mjs), so a run
+// loads no child_process (nor the dgram module it brings; net comes with a piped stdout anyway). A process of its own: the point
+// is which of Node's modules one start loads.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { FIXTURES, ROOT } from '../helpers.js';
+
+const startLoads = (args: string[]) => {
+  const script = `
+    const { main } = require(${JSON.stringify(join(ROOT, 'dist/cli/dmar.cjs'))});
+    main(['node', 'dmar', ...${JSON.stringify(args)}]).then((code) => {
+      process.stderr.write(JSON.stringify({ code, modules: process.moduleLoadList }));
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+  return JSON.parse(r.stderr) as { code: number; modules: string[] };
+};
+
+test.each([
+  ['decode', join(FIXTURES, 'server-2s.bin')],
+  ['validate', join(FIXTURES, 'server-2s.bin')],
+])('dmar %s loads no child_process or dgram', (...args) => {
+  const { code, modules } = startLoads(args);
+  expect(code).toBe(0);
+  expect(modules).toContain('NativeModule fs');
+  expect(modules.filter((m) => /^NativeModule (child_process|dgram)$/.test(m))).toEqual([]);
+});
+
+// The build records two code caches, one from decode runs, one from validate runs (scripts/bundle.mjs);
+// plain node accepts each for its command: nothing is written to the per-user cache.
+test.each([['decode'], ['validate'], ['flags']])('plain node starts dmar %s from a cache the build recorded', (command) => {
+  for (const c of ['dmar.cjs.cache', 'dmar.cjs.validate.cache']) expect(existsSync(join(ROOT, 'dist/cli', c))).toBe(true);
+  const home = mkdtempSync(join(tmpdir(), 'dmar-start-'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/dmar.js'), command, join(FIXTURES, 'server-2s.bin')], {
+    env: { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: home, NO_COLOR: '1' }, encoding: 'utf8',
+  });
+  expect(r.status).toBe(0);
+  expect(readdirSync(home)).toEqual([]);
+});

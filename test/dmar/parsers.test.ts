@@ -1,0 +1,36 @@
+// The binary-parser parsers read at an offset of a whole table through one DataView; the same
+// parser given the structure's own bytes reads the same values. latin1 maps every byte to the
+// character of that code, at any length.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { fieldParser, latin1, parsePath, parsePathAt, viewOf } from '../../src/dmar/parsers.js';
+import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
+import { SCOPE_FIELDS, structDef } from '../../src/dmar/schema.js';
+import { FIXTURES } from '../helpers.js';
+
+test('parseAt on the whole table reads what parse reads from the structure\'s own bytes', () => {
+  const b = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
+  const view = viewOf(b);
+  expect(fieldParser(ACPI_HEADER_FIELDS).parseAt(b, view, 0)).toEqual(fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 36)));
+  // the first structure, a DRHD at 48 (Type 0, Length at 50), and its first device scope at 64
+  const drhd = structDef(0)!;
+  expect(b[48]).toBe(0);
+  const fixed = b.subarray(52, 48 + drhd.fixedSize);
+  expect(fieldParser(drhd.fields).parseAt(b, view, 52)).toEqual(fieldParser(drhd.fields).parse(fixed));
+  const scope = fieldParser(SCOPE_FIELDS).parseAt(b, view, 64);
+  expect(scope).toEqual(fieldParser(SCOPE_FIELDS).parse(b.subarray(64, 70)));
+  const len = scope.length as number;
+  expect(len).toBeGreaterThan(6);
+  expect(parsePathAt(b, view, 70, 64 + len)).toEqual(parsePath(b.subarray(70, 64 + len)));
+  expect(parsePathAt(b, view, 70, 64 + len)).toHaveLength((len - 6) / 2);
+});
+
+test('latin1: every byte value, short and longer than one chunk', () => {
+  const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
+  let expected = '';
+  for (const x of bytes) expected += String.fromCharCode(x);
+  expect(latin1(bytes)).toBe(expected);
+  expect(latin1(bytes.subarray(0, 256))).toBe(expected.slice(0, 256));
+  expect(latin1(new Uint8Array(0))).toBe('');
+});
