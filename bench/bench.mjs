@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => join(root, 'dist/src', p);
 const { decodeDmar } = await import(dist('dmar/decode.js'));
 const { encodeDmar } = await import(dist('dmar/encode.js'));
-const { toJson } = await import(dist('dmar/json.js'));
+const { toJson } = await import(dist('dmar/codec/json.js'));
 const { fieldParser } = await import(dist('dmar/parsers.js'));
 const { structDef } = await import(dist('dmar/schema.js'));
 const { fixChecksum } = await import(dist('acpi/header.js'));

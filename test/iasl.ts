@@ -4,7 +4,7 @@
  * source dialect chosen from the version the iasl on PATH reports.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { DIALECT_RELEASE, type IaslDialect } from '../src/dmar/format/iasl.js';
+import { DIALECT_RELEASE, type IaslDialect } from '../src/dmar/codec/iasl.js';
 
 /** Far above what iasl needs for a DMAR table (milliseconds), far below a hang. */
 export const IASL_TIMEOUT_MS = 30_000;

@@ -3,6 +3,7 @@
  * `    OFFS: xx xx ... xx  ascii` lines.
  */
 import { DmarError } from '../dmar/errors.js';
+import { hex } from './hex.js';
 
 export interface DumpedTable {
   signature: string;
@@ -49,7 +50,7 @@ export function parseAcpidump(text: string): DumpedTable[] {
     }
     const off = parseInt(r[1]!, 16);
     if (off !== cur.chunks.length) {
-      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where 0x${cur.chunks.length.toString(16)} was expected`);
+      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
     }
     for (const b of r[2]!.trim().split(' ')) cur.chunks.push(parseInt(b, 16));
   }

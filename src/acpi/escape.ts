@@ -8,11 +8,12 @@
  * One replacement everywhere: a character people must not get raw is shown as
  * `\xNN` (code points up to 0xff) or `\u{N}` (above), never as itself.
  */
+import { hexDigits } from './hex.js';
 
 /** `\xNN` for a code point up to 0xff, `\u{N}` above. */
 function escaped(c: string): string {
   const n = c.codePointAt(0)!;
-  return n <= 0xff ? '\\x' + n.toString(16).padStart(2, '0') : `\\u{${n.toString(16)}}`;
+  return n <= 0xff ? '\\x' + hexDigits(n, 2) : `\\u{${hexDigits(n)}}`;
 }
 
 /**

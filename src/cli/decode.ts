@@ -1,7 +1,8 @@
 import { termText } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
 import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, usageError, writeOutput, type Loaded } from './common.js';
-import { isDirectory, tableInputs } from './inputs.js';
+import { isDirectory } from '../io/input.js';
+import { tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
 import { io } from '../io/std.js';
 
@@ -23,7 +24,7 @@ type Render = (loaded: Loaded, batch: boolean, breaks: Mark[] | undefined) => st
 /** Load the formatter once per run: every table of a batch goes through the same one. */
 async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
   if (format === 'json') {
-    const { toJson } = await import('../dmar/json.js');
+    const { toJson } = await import('../dmar/codec/json.js');
     return ({ table, source }, batch, breaks) => {
       const doc = toJson(table, source.bytes);
       if (breaks) doc.problems = breaks.map((b) => ({ code: b.code, offset: b.offset, message: b.message }));
@@ -31,7 +32,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     };
   }
   if (format === 'iasl') {
-    const { formatIasl } = await import('../dmar/format/iasl.js');
+    const { formatIasl } = await import('../dmar/codec/iasl.js');
     return ({ table, source, end }) => {
       const r = formatIasl(table, { dialect: opts.iaslDialect, sourceName: source.name, rawBytes: source.bytes.subarray(0, end) });
       for (const w of r.warnings) io().stderr(`dmar: warning: ${termText(w)}\n`);
@@ -40,11 +41,11 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
   }
   const paint = opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter();
   if (format === 'hex') {
-    const { formatHex } = await import('../dmar/format/hex.js');
-    return ({ table, source }, _batch, breaks) => formatHex(table, source.bytes, paint, breaks);
+    const { tableHex } = await import('../dmar/format/hex.js');
+    return ({ table, source }, _batch, breaks) => tableHex(table, source.bytes, paint, breaks);
   }
-  const { formatText } = await import('../dmar/format/text.js');
-  return ({ table, source }, _batch, breaks) => formatText(table, source.bytes, paint, breaks);
+  const { tableText } = await import('../dmar/format/text.js');
+  return ({ table, source }, _batch, breaks) => tableText(table, source.bytes, paint, breaks);
 }
 
 /** The line that opens each table of a batch, naming its file (JSON Lines carry it as "file"). */

@@ -1,6 +1,6 @@
 import { termText } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { diffJson, diffTables } from '../dmar/diff.js';
+import { diffJson, diffTables } from '../dmar/table-diff.js';
 import { locatedLine, naming } from '../dmar/errors.js';
 import { readTableSource, usageError, stdoutWrite } from './common.js';
 import { io } from '../io/std.js';
@@ -23,9 +23,9 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
   if (opts.json) {
     stdoutWrite(JSON.stringify(diffJson(d), null, 2) + '\n');
   } else {
-    const { formatDiff } = await import('../dmar/format/diff.js');
+    const { diffText } = await import('../dmar/format/diff-text.js');
     const { painter } = await import('./colour.js');
-    stdoutWrite(formatDiff(d, await painter()));
+    stdoutWrite(diffText(d, await painter()));
   }
   return d.equal ? 0 : 1;
 }

@@ -60,7 +60,7 @@ function entryJson(x: Explanation) {
   return o;
 }
 
-export function formatJson(r: ExplainResult): string {
+export function explainJson(r: ExplainResult): string {
   const log = r.log;
   const doc = {
     format: EXPLAIN_FORMAT,
@@ -91,7 +91,7 @@ const CATEGORY_LABEL: Record<Explanation['category'], string> = {
   'firmware-bug': 'FIRMWARE BUG', fault: 'fault', unit: 'unit', table: 'table echo', info: 'info', unrecognised: 'unrecognised',
 };
 
-export function formatText(r: ExplainResult, p: Paint): string {
+export function explainText(r: ExplainResult, p: Paint): string {
   const log = r.log;
   const out: string[] = [];
   const facts = [`${log.lines} lines`];
@@ -136,7 +136,7 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
     view = naming(src.name, () => tableView(src.bytes, src.name));
   }
   const result = explainLog(log, view);
-  const text = opts.json ? formatJson(result) : formatText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
+  const text = opts.json ? explainJson(result) : explainText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
   if (opts.output) writeOutput(opts.output, text);
   else stdoutWrite(text);
   return 0;

@@ -1,4 +1,5 @@
 import { termText } from '../acpi/escape.js';
+import { hex } from '../acpi/hex.js';
 import { readField } from '../acpi/fields.js';
 import { DMAR_FIELDS, fieldByKey } from '../dmar/schema.js';
 import { flagStates } from '../dmar/edit.js';
@@ -19,7 +20,7 @@ export function run(file: string | undefined, opts: { json?: boolean }): Promise
 
 async function print(name: string, field: string, offset: number, value: number, bits: ReturnType<typeof flagStates>): Promise<number> {
   const p = await (await import('./colour.js')).painter();
-  const lines = [`${p.title(`${field} 0x${value.toString(16).padStart(2, '0')}`)} ${p.dim(`at offset 0x${offset.toString(16)} of ${termText(name)}`)}`];
+  const lines = [`${p.title(`${field} ${hex(value, 2)}`)} ${p.dim(`at offset ${hex(offset)} of ${termText(name)}`)}`];
   for (const b of bits) {
     const label = (b.proposed ? `${b.name} (proposed)` : b.name).padEnd(28);
     const state = b.set ? p.set('set  ') : p.dim('clear');

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText } from '../acpi/escape.js';
-import { liveRoot } from '../io/input.js';
+import { isDirectory, liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
@@ -19,7 +19,7 @@ import { batchText, decisionText } from '../ims/text.js';
 import { machineRoot } from '../machine/root.js';
 import { painter } from './colour.js';
 import { EXIT, failureLine, readTableSource, stdoutWrite, usageError } from './common.js';
-import { directoryInputs, isDirectory, type Input } from './inputs.js';
+import { directoryInputs, type Input } from './inputs.js';
 import { io } from '../io/std.js';
 
 export interface ImsOptions {

@@ -13,10 +13,10 @@
  *   (apic.dat holding an APIC table): a DMAR table whose signature is damaged
  *   is reported, never skipped.
  */
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
+import { isDirectory, readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { readTableSource } from './common.js';
 
@@ -82,15 +82,6 @@ export function* directoryInputs(dir: string): Generator<Input> {
     yield input;
   }
   if (!any) yield { name: dir, load: () => { throw new DmarError('no DMAR table in this directory', { file: dir }); } };
-}
-
-/** Whether `p` names a directory (false when it names nothing). */
-export function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Every input named by `args` (none: the running machine's table), directories expanded lazily. */

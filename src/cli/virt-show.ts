@@ -1,7 +1,8 @@
 import { quoted, termText } from '../acpi/escape.js';
+import { hex } from '../acpi/hex.js';
 import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
-import { toJson } from '../dmar/json.js';
+import { toJson } from '../dmar/codec/json.js';
 import type { Structure } from '../dmar/model.js';
 import { DEFS, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
@@ -21,7 +22,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
   }
   const p = await (await import('./colour.js')).painter();
   if (found.length === 0) {
-    stdoutWrite(`no ${p.proposed(VIRT.title)} (type 0x${VIRT.type.toString(16)}) in ${termText(source.name)}\n`);
+    stdoutWrite(`no ${p.proposed(VIRT.title)} (type ${hex(VIRT.type)}) in ${termText(source.name)}\n`);
     return 0;
   }
   stdoutWrite(found.map((s) => describe(s, p)).join('\n'));
@@ -29,7 +30,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
 }
 
 function describe(s: Structure, p: Paint): string {
-  const lines = [`${p.proposed(VIRT.title)} ${p.dim(`type 0x${s.type.toString(16)} at offset 0x${s.offset.toString(16)} (${s.offset}), Length ${s.length}`)}`];
+  const lines = [`${p.proposed(VIRT.title)} ${p.dim(`type ${hex(s.type)} at offset ${hex(s.offset)} (${s.offset}), Length ${s.length}`)}`];
   if (s.raw) {
     lines.push(`  ${p.error(`Length ${s.length} is shorter than ${VIRT.fixedSize}: not decoded`)}`);
     return lines.join('\n') + '\n';
@@ -37,10 +38,10 @@ function describe(s: Structure, p: Paint): string {
   for (const f of VIRT.fields) {
     const v = s.fields[f.key]!;
     if (f.reserved) {
-      if (BigInt(v as number | bigint) !== 0n) lines.push(`  ${p.name(f.name.padEnd(24))} ${p.warn(`0x${v.toString(16)} (should be 0)`)}`);
+      if (BigInt(v as number | bigint) !== 0n) lines.push(`  ${p.name(f.name.padEnd(24))} ${p.warn(`${hex(v as number | bigint)} (should be 0)`)}`);
       continue;
     }
-    const text = f.kind === 'ascii' ? quoted(String(v)) : f.bits ? '0x' + v.toString(16).padStart(2 * f.size, '0') : String(v);
+    const text = f.kind === 'ascii' ? quoted(String(v)) : f.bits ? hex(v as number | bigint, 2 * f.size) : String(v);
     lines.push(`  ${p.name(f.name.padEnd(24))} ${p.value(text)}`);
     for (const b of f.bits ?? []) {
       const on = bitValue(v as number | bigint, b) === 1;
@@ -48,7 +49,7 @@ function describe(s: Structure, p: Paint): string {
     }
     if (f.bits) {
       const rest = BigInt(v as number | bigint) & ~namedMask(f);
-      if (rest) lines.push(`    ${p.warn(`${'reserved'.padEnd(22)} 0x${rest.toString(16)} (unknown: treated as not supported)`)}`);
+      if (rest) lines.push(`    ${p.warn(`${'reserved'.padEnd(22)} ${hex(rest)} (unknown: treated as not supported)`)}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -7,6 +7,7 @@
 
  */
 import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
+import { hex } from '../acpi/hex.js';
 import type { Problem } from './decode.js';
 import type { Item } from './layout.js';
 import { nameSize, type DeviceScope, type Structure } from './model.js';
@@ -69,7 +70,7 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
         : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
       report({
         code, severity: 'error', offset: slen < 0 ? o : o + SCOPE_LENGTH.offset, structure: index,
-        where: `device scope at 0x${o.toString(16)} in ${def.abbrev}`, reason: why,
+        where: `device scope at ${hex(o)} in ${def.abbrev}`, reason: why,
       });
       break;
     }
@@ -120,7 +121,7 @@ export function nameBody(title: string): BodyCodec {
       if (nul < 0) {
         report({
           code: 'DMAR-ANDD-NAME-UNTERMINATED', severity: 'error', offset: start, structure: index,
-          where: `${def.abbrev} at 0x${s.offset.toString(16)}`,
+          where: `${def.abbrev} at ${hex(s.offset)}`,
           reason: `${title} is not NUL terminated within Length`,
         });
         s.name = latin1(body);

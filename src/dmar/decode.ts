@@ -4,6 +4,7 @@
  */
 import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import { hex } from '../acpi/hex.js';
 import type { Report } from './body.js';
 import { DmarError } from './errors.js';
 import type { DmarTable, Structure } from './model.js';
@@ -147,7 +148,7 @@ export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop
         stop: off,
         defect: {
           code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-          offset: off + LENGTH.offset, where: `structure type ${type} at 0x${off.toString(16)}`, reason: why,
+          offset: off + LENGTH.offset, where: `structure type ${type} at ${hex(off)}`, reason: why,
         },
       };
     }
@@ -166,7 +167,7 @@ function decodeStructure(
     if (def) {
       report({
         code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + LENGTH.offset, structure: index,
-        where: `${def.abbrev} at 0x${off.toString(16)}`,
+        where: `${def.abbrev} at ${hex(off)}`,
         reason: `Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
       });
     }

@@ -3,6 +3,7 @@
  * cannot be read), its command line, or its output. The CLI prints each in one
  * line and exits 2.
  */
+import { hex, hexDigits } from '../acpi/hex.js';
 export type FailureKind = 'input' | 'usage' | 'output';
 
 export interface DmarErrorOptions {
@@ -47,7 +48,7 @@ export class DmarError extends Error {
  */
 export function locatedLine(p: { file?: string; offset?: number | null; message: string; id?: string | null }, opts: { decimal?: boolean } = {}): string {
   const off = p.offset ?? undefined;
-  const where = off === undefined ? '' : `offset 0x${off.toString(16)}${opts.decimal === false ? '' : ` (${off})`}: `;
+  const where = off === undefined ? '' : `offset ${hex(off)}${opts.decimal === false ? '' : ` (${off})`}: `;
   return `${p.file ? `${p.file}: ` : ''}${where}${p.message}${p.id ? ` (${p.id})` : ''}`;
 }
 
@@ -70,7 +71,7 @@ export const ECHO_LIMIT = 40;
  */
 export function excerpt(s: string, max = ECHO_LIMIT): string {
   const cut = s.length > max ? s.slice(0, max) : s;
-  const q = JSON.stringify(cut).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const q = JSON.stringify(cut).replace(/[\u007f-\uffff]/g, (c) => '\\u' + hexDigits(c.charCodeAt(0), 4));
   return s.length > max ? `${q.slice(0, -1)}..." (${s.length} characters)` : q;
 }
 

@@ -1,4 +1,5 @@
 import type { FieldValue } from '../acpi/fields.js';
+import { hexDigits } from '../acpi/hex.js';
 
 export type Fields = Record<string, FieldValue>;
 
@@ -9,7 +10,7 @@ export interface PathEntry {
 
 /** A PCI Path entry as people write it: `1f.0` (device in two hex digits, function in one). */
 export function pathEntryText(e: PathEntry): string {
-  return `${e.device.toString(16).padStart(2, '0')}.${e.function.toString(16)}`;
+  return `${hexDigits(e.device, 2)}.${hexDigits(e.function)}`;
 }
 
 export interface DeviceScope {
@@ -18,6 +19,12 @@ export interface DeviceScope {
   /** Every SCOPE_FIELDS value, type and length included. */
   fields: Fields;
   path: PathEntry[];
+}
+
+/** A scope's start bus and path as people write them: `00:1f.0`, `00:1c.0/00.0`, `00:(no path)`. */
+export function scopePath(sc: DeviceScope): string {
+  const hops = sc.path.map(pathEntryText);
+  return `${hexDigits(sc.fields.bus as number, 2)}:${hops.join('/') || '(no path)'}`;
 }
 
 export interface Structure {

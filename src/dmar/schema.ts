@@ -5,7 +5,9 @@
  * validator's field checks are driven by these rows.
  */
 import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
+import { hex } from '../acpi/hex.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
+import { num, type Fields } from './model.js';
 import { SCOPE_TYPE } from './scope-rows.js';
 
 export { fieldByKey };
@@ -81,6 +83,9 @@ const SEGMENT = <O extends number>(offset: O) => ({ key: 'segment', name: 'PCI S
 export const STRUCT_TYPE = { DRHD: 0, RMRR: 1, ATSR: 2, RHSA: 3, ANDD: 4, SATC: 5, SIDP: 6 } as const;
 
 export const VIRT_DESCRIPTOR_TYPE = 0x8001;
+
+/** The 4 KiB page (VT-d 8.3, 8.4: register bases and RMRR bounds align to it, DRHD Size counts 2^N of them; x86's PAGE_SIZE). */
+export const PAGE_SIZE = 0x1000n;
 
 /** A structure as written below: its fixedSize follows from its rows. */
 type StructRows = Omit<StructDef, 'fixedSize'>;
@@ -232,6 +237,13 @@ export const VIRT_ROWS = {
 } as const;
 export const VIRTUALIZED_BIT = bitByKey(VIRT_ROWS.flags, 'VIRTUALIZED');
 
+const INCLUDE_PCI_ALL_BIT = bitByKey(fieldByKey(DEFS.DRHD.fields, 'flags'), 'INCLUDE_PCI_ALL');
+
+/** A DRHD's Flags say INCLUDE_PCI_ALL: the unit covers every device of its segment that no other unit names. */
+export function includePciAll(drhd: { fields: Fields }): boolean {
+  return bitValue(num(drhd.fields, 'flags'), INCLUDE_PCI_ALL_BIT) === 1;
+}
+
 /** The descriptor's Flags say VIRTUALIZED (a virtual machine), not bare metal. */
 export function descriptorVirtualized(flags: number | bigint): boolean {
   return bitValue(flags, VIRTUALIZED_BIT) === 1;
@@ -293,7 +305,7 @@ export function structDef(type: number): StructDef | undefined {
 /** A structure type as labels name it: its abbreviation (DRHD), or `type 9` for a reserved one. */
 export function typeLabel(type: number): string {
   if (type < 0) return 'structure';
-  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? '0x' + type.toString(16) : type}`;
+  return structDef(type)?.abbrev ?? `type ${type >= 0x100 ? hex(type) : type}`;
 }
 
 /**

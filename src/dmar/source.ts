@@ -1,8 +1,8 @@
 /** Source text for `dmar encode`: the JSON document or ACPICA data-table source, told apart by content. */
 import { encodeDmar } from './encode.js';
 import { DmarError, excerpt, naming } from './errors.js';
-import { parseIasl } from './format/iasl.js';
-import { fromJson } from './json.js';
+import { parseIasl } from './codec/iasl.js';
+import { fromJson } from './codec/json.js';
 import type { DmarTable } from './model.js';
 
 /**

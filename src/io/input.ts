@@ -75,6 +75,15 @@ function tooLarge(what: string, limit: number, name: string): DmarError {
 }
 
 /** Device and inode of every file read, so that no output is written over an input. */
+/** Whether `path` names a directory (false when it names nothing). */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export interface FileId {
   dev: number;
   ino: number;

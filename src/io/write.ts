@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { hexDigits } from '../acpi/hex.js';
 import { isInputFile, pause } from './input.js';
 import { DmarError } from '../dmar/errors.js';
 
@@ -137,7 +138,7 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
   removeStaleTemporaries(dir, basename(path));
   // Math.random, not node:crypto (loading crypto costs every command ~8 ms of start): the name need
   // only differ between runs; 'wx' below refuses to open a name that exists.
-  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}.${basename(path)}`);
+  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${hexDigits(Math.floor(Math.random() * 2 ** 32), 8)}.${basename(path)}`);
   removeOnSignal(tmp);
   let fd: number | undefined;
   let renamed = false;

@@ -12,7 +12,7 @@ import {
   readSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isDirectory } from './root.js';
+import { isDirectory } from '../io/input.js';
 
 export const CAPTURE_FORMAT = 'dmar-capture/1';
 

@@ -7,9 +7,9 @@
  */
 import { hex } from '../acpi/hex.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { big, num, type DeviceScope } from '../dmar/model.js';
-import { SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
-import { Context, scopePath, type Located } from '../dmar/validate/check.js';
+import { big, num, scopePath, type DeviceScope } from '../dmar/model.js';
+import { PAGE_SIZE, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
+import { Context, type Located } from '../dmar/validate/check.js';
 import type { DmarEvent, DmarLine, KernelLog } from './kernel-log.js';
 import { decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type FaultReason, type UnitCapabilities } from './vtd-regs.js';
 
@@ -80,8 +80,6 @@ export interface ExplainResult {
   counts: Record<Category, number>;
 }
 
-const PAGE = 0x1000n;
-
 const RMRR_FIX = 'report every RMRR range as reserved (E820 type 2, EfiReservedMemoryType) in the firmware memory map (VT-d spec 8.4: "BIOS must report the RMRR reported memory addresses as reserved in the system memory map")';
 
 /** A line's meaning without the table. */
@@ -94,8 +92,8 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
     case 'bad-rmrr': {
       // rmrr_sanity_check(): aligned base, aligned end + 1, end above base, then arch_rmrr_sanity_check().
       const shape: string[] = [];
-      if (e.start % PAGE !== 0n) shape.push('Base Address is not 4 KiB aligned');
-      if ((e.end + 1n) % PAGE !== 0n) shape.push('End Address + 1 is not 4 KiB aligned');
+      if (e.start % PAGE_SIZE !== 0n) shape.push('Base Address is not 4 KiB aligned');
+      if ((e.end + 1n) % PAGE_SIZE !== 0n) shape.push('End Address + 1 is not 4 KiB aligned');
       if (e.end <= e.start) shape.push('End Address is not above Base Address');
       const head = `Linux's rmrr_sanity_check() failed for the RMRR [${hex(e.start)}-${hex(e.end)}] (the kernel taints itself and prints the BIOS vendor and version)`;
       return shape.length

@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
+import { PAGE_SIZE } from '../dmar/schema.js';
 import { listDir, readText } from './sysfs.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
@@ -52,7 +53,6 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
   return { source: '/sys/firmware/memmap', origin: 'sysfs-memmap', regions };
 }
 
-const PAGE_SIZE = 0x1000n;
 const BIOS_BEGIN = 0xa0000n;
 const BIOS_END = 0x100000n;
 

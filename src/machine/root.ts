@@ -4,19 +4,11 @@
  * The running machine's is `/` (DMAR_ROOT in tests); a capture written by
  * `dmar capture` keeps one under DIR/root beside its manifest.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { liveRoot } from '../io/input.js';
+import { isDirectory, liveRoot } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 
-/** Whether `path` names a directory (false when it names nothing). */
-export function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** 'live' -> liveRoot(); a capture directory (has manifest.json and root/) -> join(dir, 'root'). */
 export function machineRoot(spec: string): string {

@@ -25,10 +25,8 @@
  *   taken as absent.
  */
 import { hex } from '../acpi/hex.js';
-import { bitByKey, bitValue } from '../acpi/fields.js';
-import { big, num, type DmarTable, type Structure } from '../dmar/model.js';
-import { fieldByKey, scopeTypeName, SCOPE_TYPE, DEFS, STRUCT_TYPE } from '../dmar/schema.js';
-import { scopePath } from '../dmar/validate/check.js';
+import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/model.js';
+import { includePciAll, scopeTypeName, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { resolveScope } from './scope.js';
@@ -103,11 +101,6 @@ export interface Topology {
 }
 
 const PCI_SCOPE = new Set<number>([SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE]);
-
-function includeAll(s: Structure): boolean {
-  const row = fieldByKey(DEFS.DRHD.fields, 'flags');
-  return bitValue(num(s.fields, 'flags'), bitByKey(row, 'INCLUDE_PCI_ALL')) === 1;
-}
 
 interface Labeled {
   s: Structure;
@@ -241,7 +234,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     const sv = scopeViews(u.s, tree);
     unitScopes.set(u, sv.flatMap((x) => (x.dev ? [x.dev] : [])));
     const base = big(u.s.fields, 'registerBaseAddress');
-    const view: UnitView = { structure: u.label, segment: num(u.s.fields, 'segment'), registerBaseAddress: hex(base), includePciAll: includeAll(u.s), scopes: sv.map((x) => x.view) };
+    const view: UnitView = { structure: u.label, segment: num(u.s.fields, 'segment'), registerBaseAddress: hex(base), includePciAll: includePciAll(u.s), scopes: sv.map((x) => x.view) };
     const sys = machine?.units?.find((m) => m.address === base);
     if (sys) view.sysfs = sys.name;
     return view;
@@ -259,7 +252,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     return out;
   }
   // Linux's unit list order: units without INCLUDE_PCI_ALL at the head (last registered first), INCLUDE_PCI_ALL at the tail.
-  const order = [...drhds.filter((u) => !includeAll(u.s)).reverse(), ...drhds.filter((u) => includeAll(u.s))];
+  const order = [...drhds.filter((u) => !includePciAll(u.s)).reverse(), ...drhds.filter((u) => includePciAll(u.s))];
   const groups = predictGroups(tree);
   const devices: DeviceView[] = tree.devices.map((d0) => {
     const pf = d0.physfn ? tree.byAddress.get(d0.physfn) : undefined;
@@ -276,7 +269,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
         match = hit === d ? 'endpoint' : 'bridge';
         break;
       }
-      if (includeAll(u.s)) {
+      if (includePciAll(u.s)) {
         unit = u;
         match = 'include-all';
         break;

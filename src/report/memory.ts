@@ -7,7 +7,7 @@
 import { bitByKey, bitValue, fieldByKey } from '../acpi/fields.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
-import { DEFS, STRUCT_TYPE } from '../dmar/schema.js';
+import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
@@ -38,8 +38,6 @@ export interface MemoryPicture {
   notes: string[];
 }
 
-const PAGE = 4096n;
-
 /** Every shape of the picture, in address order within each lane. */
 export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryPicture {
   const shapes: Shape[] = [];
@@ -59,7 +57,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
     if (s.raw) continue;
     if (s.type === STRUCT_TYPE.DRHD) {
       const base = big(s.fields, 'registerBaseAddress');
-      const size = PAGE << BigInt(bitValue(num(s.fields, 'size'), pagesLog2));
+      const size = PAGE_SIZE << BigInt(bitValue(num(s.fields, 'size'), pagesLog2));
       shapes.push({ lane: 'drhd', start: base, end: base + size - 1n, label: `DRHD #${++nDrhd}`, kind: 'registers', note: `register set, ${size / 1024n} KiB, segment ${num(s.fields, 'segment')}` });
     } else if (s.type === STRUCT_TYPE.RMRR) {
       const start = big(s.fields, 'baseAddress');

@@ -1,5 +1,8 @@
 /** A JSON value as the `--json` documents are built, before `JSON.stringify`: one type for every part. */
-export type Json = null | boolean | number | string | Json[] | JsonObject;
+export type Json = null | JsonScalar | Json[] | JsonObject;
+
+/** A JSON value that is neither null nor a container: what one field of a table becomes. */
+export type JsonScalar = boolean | number | string;
 
 /** A JSON object whose keys are known only at run time. */
 export type JsonObject = { [k: string]: Json };

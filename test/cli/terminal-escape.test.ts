@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { firmwareText, iaslString, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
-import { fromJson } from '../../src/dmar/json.js';
+import { fromJson } from '../../src/dmar/codec/json.js';
 import { dmar, dmarProcess, FIXTURES, type CliResult } from '../helpers.js';
 
 /** ESC, BEL, CSI (C1), DEL and friends: what a terminal acts on. */

@@ -4,11 +4,11 @@ import { basename } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
-import { formatIasl } from '../../src/dmar/format/iasl.js';
-import { formatHex } from '../../src/dmar/format/hex.js';
-import { formatText } from '../../src/dmar/format/text.js';
+import { formatIasl } from '../../src/dmar/codec/iasl.js';
+import { tableHex } from '../../src/dmar/format/hex.js';
+import { tableText } from '../../src/dmar/format/text.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
-import { fromJson, toJson } from '../../src/dmar/json.js';
+import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { corpusFiles, HAVE_CORPUS } from '../helpers.js';
 
@@ -49,10 +49,10 @@ describe.skipIf(!HAVE_CORPUS)('the shared corpus', () => {
     for (const f of files) {
       const bytes = readFileSync(f);
       const { table } = decodeDmar(bytes);
-      const text = formatText(table, bytes, PLAIN);
+      const text = tableText(table, bytes, PLAIN);
       expect(text).toContain('Host Address Width');
       expect(text).toContain('valid');
-      const hex = formatHex(table, bytes, PLAIN);
+      const hex = tableHex(table, bytes, PLAIN);
       // every byte of the table appears on some line of the dump
       const dumped = hex.split('\n').map((l) => /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ?)+)/.exec(l)).filter(Boolean)
         .reduce((n, m) => n + m![2]!.trim().split(' ').length, 0);

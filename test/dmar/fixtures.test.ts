@@ -5,8 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { buildFixture } from '../../tools/fixtures/build.js';
-import { formatIasl } from '../../src/dmar/format/iasl.js';
-import { fromJson, toJson } from '../../src/dmar/json.js';
+import { formatIasl } from '../../src/dmar/codec/iasl.js';
+import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { FIXTURES } from '../helpers.js';
 

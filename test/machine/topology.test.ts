@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
-import { fromJson } from '../../src/dmar/json.js';
+import { fromJson } from '../../src/dmar/codec/json.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { decodeConfig, readPciTree } from '../../src/machine/pci.js';
 import { resolveScope } from '../../src/machine/scope.js';

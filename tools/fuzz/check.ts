@@ -7,20 +7,20 @@
  */
 import { checksumValid } from '../../src/acpi/header.js';
 import { decodeDmar, type DecodeResult } from '../../src/dmar/decode.js';
-import { diffJson, diffTables } from '../../src/dmar/diff.js';
+import { diffJson, diffTables } from '../../src/dmar/table-diff.js';
 import { fixTable, removeVirtDescriptors, setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { DmarError } from '../../src/dmar/errors.js';
-import { formatDiff } from '../../src/dmar/format/diff.js';
-import { formatHex } from '../../src/dmar/format/hex.js';
-import { formatIasl, RAW_TABLE_DATA } from '../../src/dmar/format/iasl.js';
+import { diffText } from '../../src/dmar/format/diff-text.js';
+import { tableHex } from '../../src/dmar/format/hex.js';
+import { formatIasl, RAW_TABLE_DATA } from '../../src/dmar/codec/iasl.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
-import { formatText } from '../../src/dmar/format/text.js';
-import { fromJson, toJson } from '../../src/dmar/json.js';
+import { tableText } from '../../src/dmar/format/text.js';
+import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import type { DmarTable } from '../../src/dmar/model.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { validateBytes } from '../../src/dmar/validate/index.js';
-import { TABLE_LENGTH, writeUint } from './frame.js';
+import { TABLE_LENGTH_FIELD, writeUint } from './frame.js';
 
 export interface Failure {
   /** The property broken, e.g. `decode-strict: throws DmarError only`. */
@@ -134,7 +134,7 @@ function unexpected(fail: Fail, property: string, e: unknown): void {
  */
 function checkRoundTrips(bytes: Uint8Array, r: DecodeResult, fail: Fail): void {
   const expected = bytes.slice(0, r.end);
-  writeUint(expected, TABLE_LENGTH.offset, TABLE_LENGTH.size, r.end);
+  writeUint(expected, TABLE_LENGTH_FIELD.offset, TABLE_LENGTH_FIELD.size, r.end);
   let encoded: Uint8Array;
   try {
     encoded = encodeDmar(r.table, { keepChecksum: true });
@@ -176,8 +176,8 @@ function checkRoundTrips(bytes: Uint8Array, r: DecodeResult, fail: Fail): void {
 
 function checkFormats(bytes: Uint8Array, r: DecodeResult, fail: Fail): void {
   const formats: [string, () => unknown][] = [
-    ['text', () => formatText(r.table, bytes, PLAIN)],
-    ['hex', () => formatHex(r.table, bytes, PLAIN)],
+    ['text', () => tableText(r.table, bytes, PLAIN)],
+    ['hex', () => tableHex(r.table, bytes, PLAIN)],
     ['iasl', () => formatIasl(r.table, { rawBytes: bytes.subarray(0, r.end) })],
     ['iasl 2020', () => formatIasl(r.table, { dialect: '2020' })],
   ];
@@ -232,7 +232,7 @@ function checkEdits(bytes: Uint8Array, reference: Uint8Array | undefined, fail: 
   }
   const d = attempt(() => {
     const diff = diffTables(reference ?? bytes, bytes);
-    formatDiff(diff, PLAIN);
+    diffText(diff, PLAIN);
     diffJson(diff);
     return diff;
   });

@@ -7,10 +7,10 @@ import { readUint, type FieldDef } from '../../src/acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
 import { DMAR_FIXED_SIZE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef } from '../../src/dmar/schema.js';
 
-export const TABLE_LENGTH: FieldDef = fieldByKey(ACPI_HEADER_FIELDS, 'length');
-export const STRUCT_TYPE: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
-export const STRUCT_LENGTH: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
-export const SCOPE_LENGTH: FieldDef = fieldByKey(SCOPE_FIELDS, 'length');
+export const TABLE_LENGTH_FIELD: FieldDef = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+const STRUCT_TYPE_FIELD: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
+export const STRUCT_LENGTH_FIELD: FieldDef = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
+export const SCOPE_LENGTH_FIELD: FieldDef = fieldByKey(SCOPE_FIELDS, 'length');
 
 export interface Span {
   /** Table offset of the first byte. */
@@ -40,14 +40,14 @@ export function frame(bytes: Uint8Array): Frame {
   const scopes: Span[] = [];
   let off = DMAR_FIXED_SIZE;
   while (off + SUBTABLE_HEADER_SIZE <= bytes.length) {
-    const len = readUint(bytes, off + STRUCT_LENGTH.offset, STRUCT_LENGTH.size);
+    const len = readUint(bytes, off + STRUCT_LENGTH_FIELD.offset, STRUCT_LENGTH_FIELD.size);
     if (len < SUBTABLE_HEADER_SIZE || off + len > bytes.length) break;
     structures.push({ offset: off, length: len });
-    const def = structDef(readUint(bytes, off + STRUCT_TYPE.offset, STRUCT_TYPE.size));
+    const def = structDef(readUint(bytes, off + STRUCT_TYPE_FIELD.offset, STRUCT_TYPE_FIELD.size));
     if (def?.body.kind === 'scopes' && len >= def.fixedSize) {
       let o = off + def.fixedSize;
-      while (o + SCOPE_LENGTH.offset < off + len) {
-        const slen = readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size);
+      while (o + SCOPE_LENGTH_FIELD.offset < off + len) {
+        const slen = readUint(bytes, o + SCOPE_LENGTH_FIELD.offset, SCOPE_LENGTH_FIELD.size);
         if (slen === 0 || o + slen > off + len) break;
         scopes.push({ offset: o, length: slen });
         o += slen;

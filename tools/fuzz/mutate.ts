@@ -7,7 +7,7 @@ import { fieldByKey, fieldEnd, readUint } from '../../src/acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, fixChecksum } from '../../src/acpi/header.js';
 import { hex } from '../../src/acpi/hex.js';
 import { DMAR_FIXED_SIZE } from '../../src/dmar/schema.js';
-import { frame, SCOPE_LENGTH, STRUCT_LENGTH, TABLE_LENGTH, writeUint, type Frame } from './frame.js';
+import { frame, SCOPE_LENGTH_FIELD, STRUCT_LENGTH_FIELD, TABLE_LENGTH_FIELD, writeUint, type Frame } from './frame.js';
 import type { Prng } from './prng.js';
 
 /** One applied mutation: the new bytes and a line saying what was done. */
@@ -23,20 +23,20 @@ const INTERESTING_BYTES = [0x00, 0x01, 0x03, 0x04, 0x06, 0x07, 0x08, 0x7f, 0x80,
 const CHECKSUM_END = fieldEnd(fieldByKey(ACPI_HEADER_FIELDS, 'checksum'));
 /** Where the header and the DMAR fixed part begin and end, and the bytes either side. */
 const HEADER_EDGES = [
-  0, TABLE_LENGTH.offset, ACPI_HEADER_SIZE - 1, ACPI_HEADER_SIZE, ACPI_HEADER_SIZE + 1, DMAR_FIXED_SIZE - 1, DMAR_FIXED_SIZE, DMAR_FIXED_SIZE + 1,
+  0, TABLE_LENGTH_FIELD.offset, ACPI_HEADER_SIZE - 1, ACPI_HEADER_SIZE, ACPI_HEADER_SIZE + 1, DMAR_FIXED_SIZE - 1, DMAR_FIXED_SIZE, DMAR_FIXED_SIZE + 1,
 ];
 
 function declaredLength(b: Uint8Array): number {
-  return readUint(b, TABLE_LENGTH.offset, TABLE_LENGTH.size);
+  return readUint(b, TABLE_LENGTH_FIELD.offset, TABLE_LENGTH_FIELD.size);
 }
 
 function setTableLength(b: Uint8Array, n: number): void {
-  writeUint(b, TABLE_LENGTH.offset, TABLE_LENGTH.size, n);
+  writeUint(b, TABLE_LENGTH_FIELD.offset, TABLE_LENGTH_FIELD.size, n);
 }
 
 /** Keep Table Length in step with an insertion or removal half of the time (both are realistic bugs). */
 function maybeFollow(b: Uint8Array, rng: Prng, delta: number): string {
-  if (b.length < TABLE_LENGTH.offset + TABLE_LENGTH.size || !rng.chance(0.5)) return '';
+  if (b.length < TABLE_LENGTH_FIELD.offset + TABLE_LENGTH_FIELD.size || !rng.chance(0.5)) return '';
   setTableLength(b, Math.max(0, declaredLength(b) + delta));
   return ', Table Length adjusted';
 }
@@ -88,14 +88,14 @@ export const MUTATORS: Readonly<Record<string, Mutator>> = {
     return { bytes: out, what: `set bytes ${at.join(',')}` };
   },
   'table-length'(b, rng) {
-    if (b.length < TABLE_LENGTH.offset + TABLE_LENGTH.size) return undefined;
+    if (b.length < TABLE_LENGTH_FIELD.offset + TABLE_LENGTH_FIELD.size) return undefined;
     const out = b.slice();
     const v = rng.pick([0, 1, 3, 0xffff, DMAR_FIXED_SIZE - 1, DMAR_FIXED_SIZE, b.length - 1, b.length + 1, b.length + rng.range(2, 64), 0xffffffff]);
     setTableLength(out, Math.max(0, v));
     return { bytes: out, what: `Table Length = ${Math.max(0, v)}` };
   },
   'length-past-end'(b, rng) {
-    if (b.length < TABLE_LENGTH.offset + TABLE_LENGTH.size) return undefined;
+    if (b.length < TABLE_LENGTH_FIELD.offset + TABLE_LENGTH_FIELD.size) return undefined;
     const out = b.slice();
     const v = b.length + rng.range(1, 4096);
     setTableLength(out, v);
@@ -106,7 +106,7 @@ export const MUTATORS: Readonly<Record<string, Mutator>> = {
     const s = rng.pick(f.structures);
     const v = rng.pick([0, 1, 3, 0xffff, 4, 5, s.length - 1, s.length + 1, s.length - 2, s.length + 2, rng.int(0x10000)]);
     const out = b.slice();
-    writeUint(out, s.offset + STRUCT_LENGTH.offset, STRUCT_LENGTH.size, Math.max(0, v));
+    writeUint(out, s.offset + STRUCT_LENGTH_FIELD.offset, STRUCT_LENGTH_FIELD.size, Math.max(0, v));
     return { bytes: out, what: `structure at ${hex(s.offset)}: Length = ${Math.max(0, v)}` };
   },
   'scope-length'(b, rng, f) {
@@ -114,7 +114,7 @@ export const MUTATORS: Readonly<Record<string, Mutator>> = {
     const sc = rng.pick(f.scopes);
     const v = rng.pick([0, 1, 3, 0xff, 5, 6, 7, sc.length - 1, sc.length + 1, sc.length + 2, rng.int(0x100)]);
     const out = b.slice();
-    writeUint(out, sc.offset + SCOPE_LENGTH.offset, SCOPE_LENGTH.size, Math.max(0, v));
+    writeUint(out, sc.offset + SCOPE_LENGTH_FIELD.offset, SCOPE_LENGTH_FIELD.size, Math.max(0, v));
     return { bytes: out, what: `device scope at ${hex(sc.offset)}: Entry Length = ${Math.max(0, v)}` };
   },
   tail(b, rng) {

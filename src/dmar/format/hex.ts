@@ -1,5 +1,6 @@
 /** Annotated hex dump: each field's bytes beside its name and value. */
 import { quoted } from '../../acpi/escape.js';
+import { hexDigits } from '../../acpi/hex.js';
 import { checksumValid } from '../../acpi/header.js';
 import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
@@ -12,22 +13,22 @@ const BYTES_PER_LINE = 8;
 const NAME_WIDTH = 24;
 
 /** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
-export function formatHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
+export function tableHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = checksumValid(bytes);
   const labels = structureLabels(t.structures);
   const row = (offset: number, size: number, name: string, text: string) => {
     for (let o = 0; o < Math.max(size, 1); o += BYTES_PER_LINE) {
       const chunk = bytes.subarray(offset + o, offset + Math.min(size, o + BYTES_PER_LINE));
-      const hexs = Array.from(chunk, (b) => b.toString(16).padStart(2, '0')).join(' ').padEnd(BYTES_PER_LINE * 3 - 1);
-      const off = (offset + o).toString(16).padStart(4, '0');
+      const hexs = Array.from(chunk, (b) => hexDigits(b, 2)).join(' ').padEnd(BYTES_PER_LINE * 3 - 1);
+      const off = hexDigits(offset + o, 4);
       out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${p.name(name.padEnd(NAME_WIDTH))} ${text}` : `${p.dim(off)}  ${hexs}`);
     }
   };
   for (const it of withMarks(layout(t), marks)) {
     switch (it.kind) {
       case 'mark':
-        out.push(p.error(`!! ${it.offset.toString(16).padStart(4, '0')}  ${it.message} (${it.code})`));
+        out.push(p.error(`!! ${hexDigits(it.offset, 4)}  ${it.message} (${it.code})`));
         break;
       case 'section':
         out.push(p.title(it.section === 'header' ? '-- ACPI table header' : '-- DMAR'));

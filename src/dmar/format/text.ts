@@ -12,10 +12,10 @@ import type { Paint } from './paint.js';
 const NAME_WIDTH = 24;
 /** Bytes per row of undecoded data. */
 const ROW = 16;
-const at = (o: number) => `[0x${o.toString(16).padStart(3, '0')}]`;
+const at = (o: number) => `[${hex(o, 3)}]`;
 
 /** `marks`: where decoding broke (decode --lenient), each shown as a `!!` line in place. */
-export function formatText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
+export function tableText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint, marks?: readonly Mark[]): string {
   const out: string[] = [];
   const checksumOk = bytes ? checksumValid(bytes) : undefined;
   const labels = structureLabels(t.structures);

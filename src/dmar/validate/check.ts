@@ -7,7 +7,7 @@ import { fieldEnd, readUint, type FieldDef, type KeyOf } from '../../acpi/fields
 import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
-import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from '../model.js';
+import type { DeviceScope, DmarTable, Structure } from '../model.js';
 import {
   fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
 } from '../schema.js';
@@ -230,11 +230,3 @@ export const typeName = typeLabel;
 
 /** Device Scope Type values (the schema's). */
 export const SCOPE = SCOPE_TYPE;
-
-
-/** "00:1f.0" style rendering of a scope's start bus and path. */
-export function scopePath(sc: DeviceScope): string {
-  const bus = (sc.fields.bus as number).toString(16).padStart(2, '0');
-  const hops = sc.path.map(pathEntryText);
-  return `${bus}:${hops.join('/') || '(no path)'}`;
-}

@@ -1,19 +1,16 @@
 /** DRHD (Hardware Unit Definition): register bases, INCLUDE_PCI_ALL, IOAPIC/HPET scopes, the Size field. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
-import { big, num } from '../model.js';
-import { DEFS, fieldByKey, STRUCT_TYPE } from '../schema.js';
+import { big, num, scopePath } from '../model.js';
+import { DEFS, fieldByKey, includePciAll, PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, repeats, SCOPE, scopePath, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
+import { defineCheck, repeats, SCOPE, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
 import { reservedOf } from './fields.js';
 
 const DRHD = DEFS.DRHD;
-const FLAGS = fieldByKey(DRHD.fields, 'flags');
 const SIZE = fieldByKey(DRHD.fields, 'size');
-const INCLUDE_PCI_ALL = bitByKey(FLAGS, 'INCLUDE_PCI_ALL');
 const PAGES_LOG2 = bitByKey(SIZE, 'pagesLog2');
 
-const PAGE = 0x1000n;
 /** Linux's ir_ioapic[] has MAX_IO_APICS entries: 128 on x86-64 (64 on 32-bit). */
 const MAX_IO_APICS = 128;
 /** Linux's ir_hpet[] has MAX_HPET_TBS entries. */
@@ -21,7 +18,6 @@ const MAX_HPET_TBS = 8;
 /** The largest register set firmware describes today is 16 pages (Size 4). */
 const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 
-const includeAll = (l: Located) => bitValue(num(l.s.fields, 'flags'), INCLUDE_PCI_ALL) === 1;
 const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
@@ -175,7 +171,7 @@ export const checks: Check[] = [
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const b = base(l);
-        if (b % PAGE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
+        if (b % PAGE_SIZE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
       }
     },
   }),
@@ -197,7 +193,7 @@ export const checks: Check[] = [
     description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
     hint: 'each unit has its own register set: check the bases and the Size fields',
     run(ctx, report) {
-      const units: Unit[] = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE << BigInt(pagesLog2(l))) }));
+      const units: Unit[] = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE_SIZE << BigInt(pagesLog2(l))) }));
       const at = new Map(units.map((u) => [u.l.index, u]));
       const first = firstOverlapping(units);
       units.forEach((b, i) => {
@@ -237,7 +233,7 @@ export const checks: Check[] = [
       for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
         const last = units[units.length - 1]!;
         for (const l of units) {
-          if (l !== last && includeAll(l)) {
+          if (l !== last && includePciAll(l.s)) {
             report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `INCLUDE_PCI_ALL unit of segment ${segment(l)} comes before ${ctx.label(last.index)}` });
           }
         }
@@ -250,7 +246,7 @@ export const checks: Check[] = [
     hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
     run(ctx, report) {
       for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
-        const all = units.filter(includeAll);
+        const all = units.filter((l) => includePciAll(l.s));
         for (const l of all.slice(1)) {
           report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second INCLUDE_PCI_ALL unit on segment ${segment(l)} (the first is ${ctx.label(all[0]!.index)})` });
         }
@@ -262,7 +258,7 @@ export const checks: Check[] = [
     description: 'INCLUDE_PCI_ALL units on several segments: fwts counts them over the whole table and fails MultipleDRHDSFlag',
     hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
     run(ctx, report) {
-      const all = ctx.of(STRUCT_TYPE.DRHD).filter(includeAll);
+      const all = ctx.of(STRUCT_TYPE.DRHD).filter((l) => includePciAll(l.s));
       const segs = new Set(all.map(segment));
       if (all.length < 2 || segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
       const l = all[1]!;
@@ -275,7 +271,7 @@ export const checks: Check[] = [
     hint: 'an INCLUDE_PCI_ALL unit lists only IOAPIC, HPET and namespace devices; Linux ignores its PCI scopes',
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
-        if (!includeAll(l)) continue;
+        if (!includePciAll(l.s)) continue;
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = sc.fields.type;
           if (t === SCOPE.ENDPOINT || t === SCOPE.BRIDGE) {

@@ -9,9 +9,9 @@ import { hex } from '../../acpi/hex.js';
 import { regionText, rmrrRuleFor, rmrrVerdict } from '../../machine/memmap.js';
 import { resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
 import { unitCapabilities, ALL_ONES } from '../../machine/vtd-regs.js';
-import { big, num } from '../model.js';
+import { big, num, scopePath } from '../model.js';
 import { DMAR_FIELDS, fieldByKey, STRUCT_TYPE } from '../schema.js';
-import { defineCheck, SCOPE, scopePath, type Check, type Context } from './check.js';
+import { defineCheck, SCOPE, type Check, type Context } from './check.js';
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');

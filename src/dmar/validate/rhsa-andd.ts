@@ -1,7 +1,7 @@
 /** RHSA (affinity of a remapping unit) and ANDD (ACPI namespace devices) with the scopes that name them. */
 import { STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
-import { hex } from '../../acpi/hex.js';
+import { hex, hexDigits } from '../../acpi/hex.js';
 import { defineCheck, printable, repeats, SCOPE, type Check, type Context, type Located } from './check.js';
 
 /** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
@@ -19,7 +19,7 @@ function namespaceScopes(ctx: Context) {
  * non-existent DMAR unit at %llx\n" ...), then add_taint(TAINT_FIRMWARE_WORKAROUND)).
  */
 function linuxRhsaMessage(base: bigint): string {
-  return `Linux: "[Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at ${base.toString(16)}"`;
+  return `Linux: "[Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at ${hexDigits(base)}"`;
 }
 
 /** Each RHSA with its Base Address and the first DRHD of the table with that Register Base Address. */

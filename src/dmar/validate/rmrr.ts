@@ -1,10 +1,9 @@
 /** RMRR (Reserved Memory Region): alignment, range, overlap. */
-import { STRUCT_TYPE } from '../schema.js';
+import { PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Located } from './check.js';
 
-const PAGE = 0x1000n;
 const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') });
 
 export const checks: Check[] = [
@@ -15,8 +14,8 @@ export const checks: Check[] = [
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
-        if (base % PAGE) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(base)} is not 4 KiB aligned` });
-        if ((end + 1n) % PAGE) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} + 1 is not 4 KiB aligned` });
+        if (base % PAGE_SIZE) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(base)} is not 4 KiB aligned` });
+        if ((end + 1n) % PAGE_SIZE) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} + 1 is not 4 KiB aligned` });
       }
     },
   }),

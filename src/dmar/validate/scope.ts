@@ -1,10 +1,10 @@
 /** Device scopes: type, path, which types make sense in which structure, empty scope lists. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
-import { num } from '../model.js';
+import { num, scopePath } from '../model.js';
 import {
-  fieldByKey, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, STRUCT_TYPE,
+  fieldByKey, includePciAll, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, STRUCT_TYPE,
 } from '../schema.js';
-import { defineCheck, scopePath, scopeTypeName, type Check, type Located } from './check.js';
+import { defineCheck, scopeTypeName, type Check, type Located } from './check.js';
 import { reservedOf } from './fields.js';
 
 const FLAGS = fieldByKey(SCOPE_FIELDS, 'flags');
@@ -22,7 +22,7 @@ const flagBit = (l: Located, name: string) => {
 
 /** Structures whose device list may legitimately be empty: a unit or ATSR that covers everything. */
 function mayBeEmpty(l: Located): boolean {
-  if (l.s.type === STRUCT_TYPE.DRHD) return flagBit(l, 'INCLUDE_PCI_ALL');
+  if (l.s.type === STRUCT_TYPE.DRHD) return includePciAll(l.s);
   if (l.s.type === STRUCT_TYPE.ATSR) return flagBit(l, 'ALL_PORTS');
   return false;
 }

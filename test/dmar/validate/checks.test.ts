@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { readSource } from '../../../src/io/input.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
 import { encodeDmar } from '../../../src/dmar/encode.js';
-import { fromJson } from '../../../src/dmar/json.js';
+import { fromJson } from '../../../src/dmar/codec/json.js';
 import { checkById, validateBytes } from '../../../src/dmar/validate/index.js';
 import { baselineDoc } from '../../../tools/fixtures/invalid.js';
 import { ACPIDUMPS, corpusFiles, corpusTable, dmar, FIXTURES, HAVE_CORPUS } from '../../helpers.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { encodeDmar } from '../../../src/dmar/encode.js';
-import { fromJson } from '../../../src/dmar/json.js';
+import { fromJson } from '../../../src/dmar/codec/json.js';
 import { CHECKS } from '../../../src/dmar/validate/index.js';
 import { invalidDoc, invalidFixture } from '../../../tools/fixtures/invalid.js';
 import { dmar, FIXTURES } from '../../helpers.js';

@@ -16,7 +16,7 @@ function findingJson(f: Finding): Record<string, unknown> {
   return o;
 }
 
-export function formatJson(results: readonly FileResult[]): string {
+export function reportJson(results: readonly FileResult[]): string {
   const files = results.map((r) =>
     r.error
       ? { file: r.file, error: r.error.message, id: r.error.id, offset: r.error.offset, findings: [] }

@@ -5,13 +5,14 @@
  * testcase with an <error>. The MADT checks are <skipped/> without a MADT.
  */
 import { atLeast, type CheckInfo, type Finding, type Severity } from '../check.js';
+import { hex } from '../../../acpi/hex.js';
 import type { FileResult } from './result.js';
 
 import { xmlAttr as attr, xmlText } from '../../../acpi/escape.js';
 
 function line(f: Finding): string {
   const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
-  return `${f.severity} at 0x${f.offset.toString(16)}: ${where}${f.message}${f.proposed ? ' (proposed)' : ''}\n  fix: ${f.hint}`;
+  return `${f.severity} at ${hex(f.offset)}: ${where}${f.message}${f.proposed ? ' (proposed)' : ''}\n  fix: ${f.hint}`;
 }
 
 export interface JunitOptions {
@@ -20,7 +21,7 @@ export interface JunitOptions {
   checks: readonly CheckInfo[];
 }
 
-export function formatJunit(results: readonly FileResult[], opts: JunitOptions): string {
+export function reportJunit(results: readonly FileResult[], opts: JunitOptions): string {
   const suites: string[] = [];
   const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   for (const r of results) {

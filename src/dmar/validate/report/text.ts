@@ -1,5 +1,6 @@
 /** `--format text`: findings grouped by file, coloured by severity, offset in hex, a hint under each. */
 import { termText } from '../../../acpi/escape.js';
+import { hex, hexDigits } from '../../../acpi/hex.js';
 import type { Paint } from '../../format/paint.js';
 import type { Finding, Severity } from '../check.js';
 import { summarize, type FileResult } from './result.js';
@@ -25,10 +26,10 @@ function widths(results: readonly FileResult[]): { offset: number; id: number } 
       id = Math.max(id, f.id.length);
     }
   }
-  return { offset: Math.max(3, max.toString(16).length), id };
+  return { offset: Math.max(3, hexDigits(max).length), id };
 }
 
-export function formatText(results: readonly FileResult[], p: Paint): string {
+export function reportText(results: readonly FileResult[], p: Paint): string {
   const out: string[] = [];
   const { offset: w, id: idWidth } = widths(results);
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
@@ -37,7 +38,7 @@ export function formatText(results: readonly FileResult[], p: Paint): string {
     out.push(p.title(termText(r.file)));
     for (const f of r.findings) {
       const sev = colour(p, f.severity)(f.severity.padEnd(7));
-      const off = p.dim('0x' + f.offset.toString(16).padStart(w, '0'));
+      const off = p.dim(hex(f.offset, w));
       const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
       const proposed = f.proposed ? ' ' + p.proposed('(proposed)') : '';
       out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${termText(f.message)}${proposed}`);

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../../src/dmar/decode.js';
 import { encodeDmar } from '../../../src/dmar/encode.js';
-import { formatIasl } from '../../../src/dmar/format/iasl.js';
+import { formatIasl } from '../../../src/dmar/codec/iasl.js';
 import { parseSourceText } from '../../../src/dmar/source.js';
 import { corpusFiles, dmar, FIXTURES, HAVE_CORPUS } from '../../helpers.js';
 import { findIasl, runIasl } from '../../iasl.js';

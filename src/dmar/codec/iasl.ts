@@ -3,8 +3,10 @@
  * `iasl -d` writes and `iasl` compiles. Two dialects: `current` (ACPICA
  * 2024 and later: DRHD Size, device-scope Flags, SATC, SIDP) and `2020`
  * (Debian's acpica-tools 20200925, whose compiler insists on its own names).
+ * A codec: `formatIasl` writes the source, `parseIasl` reads it back.
  */
 import type { FieldDef, FieldValue } from '../../acpi/fields.js';
+import { hex, hexDigits } from '../../acpi/hex.js';
 import { bitValue } from '../../acpi/fields.js';
 import { iaslComment, iaslString } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
@@ -26,7 +28,7 @@ export const RAW_DATA_NAME = 'Raw Data';
 export const TRAILING_DATA_NAME = 'Trailing Data';
 export const RAW_TABLE_DATA = 'Raw Table Data';
 
-const hx = (n: number | bigint, digits: number) => n.toString(16).toUpperCase().padStart(digits, '0');
+const hx = (n: number | bigint, digits: number) => hexDigits(n, digits).toUpperCase();
 
 export function lineHeader(d: IaslDialect, offset: number, size: number, name: string): string {
   return d === 'current'
@@ -49,7 +51,7 @@ export function hexBytes(b: Uint8Array): string {
 function stringText(name: string, offset: number, s: string, warnings: string[]): string {
   const { text, replaced, cut, iaslUnreadable } = iaslString(s);
   if (iaslUnreadable) {
-    warnings.push(`${name} at 0x${offset.toString(16)} holds a '"' or ends with a '\\', as iasl -d writes it: iasl cannot compile it back, dmar encode can`);
+    warnings.push(`${name} at ${hex(offset)} holds a '"' or ends with a '\\', as iasl -d writes it: iasl cannot compile it back, dmar encode can`);
   }
   if (replaced.length || cut.length) {
     const bytes = (b: Iterable<number>) => hexBytes(Uint8Array.from(b));
@@ -58,7 +60,7 @@ function stringText(name: string, offset: number, s: string, warnings: string[])
       cut.length ? `the NUL and what follows, ${bytes(cut)}, left out` : '',
     ].filter(Boolean).join(' and ');
     warnings.push(
-      `${name} at 0x${offset.toString(16)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; `
+      `${name} at ${hex(offset)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; `
       + `written "${text}" (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
     );
   }
@@ -127,8 +129,8 @@ export function formatIasl(
           const what = `${labels[it.index]} (type ${it.s.type})`;
           warnings.push(
             it.def?.proposed
-              ? `${what} at 0x${it.offset.toString(16)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
-              : `${what} at 0x${it.offset.toString(16)} is unknown to ${d === '2020' ? "ACPICA 20200925's" : "ACPICA's"} iasl: dmar encode compiles this source, iasl does not`,
+              ? `${what} at ${hex(it.offset)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
+              : `${what} at ${hex(it.offset)} is unknown to ${d === '2020' ? "ACPICA 20200925's" : "ACPICA's"} iasl: dmar encode compiles this source, iasl does not`,
           );
         }
         break;
@@ -169,13 +171,13 @@ export function formatIasl(
         break;
       case 'name':
         line(lineHeader(d, it.offset, it.size, it.title) + stringText(it.title, it.offset, it.name, warnings));
-        if (!it.terminated) warnings.push(`${it.title} at 0x${it.offset.toString(16)} has no NUL within its Length: the source adds one`);
+        if (!it.terminated) warnings.push(`${it.title} at ${hex(it.offset)} has no NUL within its Length: the source adds one`);
         break;
       case 'trailing':
         // implied padding is still written before the table's own trailing bytes, or the reader could not tell them apart
         if (!it.implied || (inLast && (t.trailing?.length ?? 0) > 0)) {
           line(lineHeader(d, it.offset, it.bytes.length, TRAILING_DATA_NAME) + hexBytes(it.bytes));
-          warnings.push(`${it.bytes.length} bytes at 0x${it.offset.toString(16)} belong to no field: iasl cannot compile "${TRAILING_DATA_NAME}", dmar encode can`);
+          warnings.push(`${it.bytes.length} bytes at ${hex(it.offset)} belong to no field: iasl cannot compile "${TRAILING_DATA_NAME}", dmar encode can`);
         }
         break;
       case 'raw':

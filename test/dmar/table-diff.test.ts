@@ -1,13 +1,13 @@
-// The structure-aware diff (src/dmar/diff.ts): equal exactly when the bytes are,
+// The structure-aware diff (src/dmar/table-diff.ts): equal exactly when the bytes are,
 // structures matched by identity, offsets in both inputs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { diffJson, diffTables, type TableDiff } from '../../src/dmar/diff.js';
+import { diffJson, diffTables, type TableDiff } from '../../src/dmar/table-diff.js';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { fixTable, setDmarFlag, setVirtDescriptor } from '../../src/dmar/edit.js';
-import { formatDiff } from '../../src/dmar/format/diff.js';
+import { diffText } from '../../src/dmar/format/diff-text.js';
 import { PLAIN } from '../../src/dmar/format/paint.js';
 import { FIXTURES, HAVE_CORPUS, corpusFiles } from '../helpers.js';
 
@@ -170,13 +170,13 @@ describe('output', () => {
   const edited = setVirtDescriptor(setDmarFlag(qemu, 'ims-optout', true).bytes, { virtualized: true, signature: 'KVMKVMKVM', features: ['ims'] }).bytes;
 
   test('text labels what is proposed and gives offsets', () => {
-    const text = formatDiff(diffTables(qemu, edited, { a: 'a.bin', b: 'b.bin' }), PLAIN);
+    const text = diffText(diffTables(qemu, edited, { a: 'a.bin', b: 'b.bin' }), PLAIN);
     expect(text).toContain('--- a: a.bin (80 bytes)');
     expect(text).toMatch(/~ Flags +0x01 -> 0x09 +@0x25\n +IMS_OPTOUT \(proposed\) +0 -> 1/);
     expect(text).toMatch(/\+ VIRT \(proposed\) +VIRT #1 @0x50 in b, 32 bytes/);
     expect(text).toMatch(/Supported Features +0x1 \(IMS\)/);
     expect(text.trimEnd().split('\n').at(-1)).toBe('4 differences');
-    expect(formatDiff(diffTables(qemu, qemu), PLAIN)).toBe('no differences (80 bytes)\n');
+    expect(diffText(diffTables(qemu, qemu), PLAIN)).toBe('no differences (80 bytes)\n');
   });
 
   test('JSON has the documented shape and no schema rows', () => {

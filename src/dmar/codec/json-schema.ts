@@ -2,10 +2,10 @@
  * The JSON Schema of the `dmar/1` document, generated from the schema rows
  * (schema/dmar.schema.json is this function's output; a test keeps it so).
  */
-import type { FieldDef } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
+import type { FieldDef } from '../../acpi/fields.js';
+import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { JSON_FORMAT } from './json.js';
-import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, STRUCTS, type StructDef } from './schema.js';
+import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, STRUCTS, type StructDef } from '../schema.js';
 
 type S = Record<string, unknown>;
 

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
-import { decodeDmar } from '../../src/dmar/decode.js';
-import { toJson } from '../../src/dmar/json.js';
-import { jsonSchema } from '../../src/dmar/jsonschema.js';
-import { corpusFiles, FIXTURES, ROOT } from '../helpers.js';
+import { decodeDmar } from '../../../src/dmar/decode.js';
+import { toJson } from '../../../src/dmar/codec/json.js';
+import { jsonSchema } from '../../../src/dmar/codec/json-schema.js';
+import { corpusFiles, FIXTURES, ROOT } from '../../helpers.js';
 
 const committed = JSON.parse(readFileSync(join(ROOT, 'schema/dmar.schema.json'), 'utf8'));
 

@@ -1,6 +1,6 @@
 /**
  * The JSON document (`dmar decode --format json`, `dmar encode`), built from
- * the schema rows. Its JSON Schema is schema/dmar.schema.json (jsonschema.ts).
+ * the schema rows. Its JSON Schema is schema/dmar.schema.json (codec/json-schema.ts).
  *
  * - integers up to 32 bits are numbers, 64-bit integers "0x..." strings;
  * - a field with named bits is an object of those bits plus `reserved` (the
@@ -10,19 +10,17 @@
  * - `offset`, `kind`, `title`, `length` and `checksumValid` are informational:
  *   the encoder recomputes lengths and (by default) the checksum.
  */
-import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS, checksumValid } from '../acpi/header.js';
-import { bytesHex, hex } from '../acpi/hex.js';
-import { DmarError, describeValue, excerpt } from './errors.js';
-import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './model.js';
+import { bitValue, namedMask, type BitDef, type FieldDef, type FieldValue } from '../../acpi/fields.js';
+import { ACPI_HEADER_FIELDS, checksumValid } from '../../acpi/header.js';
+import { bytesHex, hex } from '../../acpi/hex.js';
+import type { Json, JsonObject } from '../../types/json.js';
+import { DmarError, describeValue, excerpt } from '../errors.js';
+import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from '../model.js';
 import {
   DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle,
-} from './schema.js';
+} from '../schema.js';
 
 export const JSON_FORMAT = 'dmar/1';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
 
 const bitKey = (b: BitDef) => b.key ?? b.name;
 

@@ -2,7 +2,7 @@
 import { bitValue, type FieldDef } from '../../acpi/fields.js';
 import { quoted, termText } from '../../acpi/escape.js';
 import { hex } from '../../acpi/hex.js';
-import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../diff.js';
+import { countDifferences, type FieldDiff, type Place, type ScopeDiff, type Side, type StructureDiff, type TableDiff } from '../table-diff.js';
 import type { Paint } from './paint.js';
 
 const NAME_WIDTH = 28;
@@ -97,7 +97,7 @@ function structureLines(s: StructureDiff, p: Paint): string[] {
   return lines;
 }
 
-export function formatDiff(d: TableDiff, p: Paint): string {
+export function diffText(d: TableDiff, p: Paint): string {
   if (d.equal) return `no differences (${d.a.size} bytes)\n`;
   const out: string[] = [
     p.error(`--- a: ${termText(d.a.name)} (${d.a.size} bytes)`),

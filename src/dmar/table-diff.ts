@@ -8,9 +8,10 @@
  */
 import { bitValue, namedMask, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
-import { bytesHex, hex } from '../acpi/hex.js';
+import { bytesHex, hex, hexDigits } from '../acpi/hex.js';
 import { decodeDmar, type Problem } from './decode.js';
-import { plainJson } from './json.js';
+import type { JsonScalar } from '../types/json.js';
+import { plainJson } from './codec/json.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
   DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
@@ -19,12 +20,10 @@ import {
 
 export const DIFF_FORMAT = 'dmar-diff/1';
 
-type Json = number | string | boolean;
-
 /** Where a value sits in one input, and what it is there (JSON as in the dmar/1 document). */
 export interface Side {
   offset: number;
-  value: Json;
+  value: JsonScalar;
 }
 
 export interface BitDiff {
@@ -105,7 +104,7 @@ export interface TableDiff {
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
 /** As the dmar/1 document writes it, bits not split out; an absent value is zero. */
-function valueJson(f: FieldDef, v: FieldValue | undefined): Json {
+function valueJson(f: FieldDef, v: FieldValue | undefined): JsonScalar {
   return plainJson(f, v ?? 0);
 }
 
@@ -172,7 +171,7 @@ function extraDiff(field: string, name: string, a: Side | null, b: Side | null):
 
 // ---- keys ------------------------------------------------------------------
 
-const h2 = (n: number) => n.toString(16).padStart(2, '0');
+const h2 = (n: number) => hexDigits(n, 2);
 
 function structureKey(s: Structure): string {
   const def = s.raw ? undefined : structDef(s.type);
