@@ -29,20 +29,35 @@ const corpusDir = join(root, '..', 'shared', 'corpus', 'dmar');
 const fixtureDir = join(root, 'fixtures');
 const haveCorpus = existsSync(corpusDir);
 const srcDir = haveCorpus ? corpusDir : fixtureDir;
-const files = readdirSync(srcDir).filter((f) => f.endsWith(haveCorpus ? '.dmar' : '.bin')).sort().map((f) => join(srcDir, f));
+const files = readdirSync(srcDir)
+  .filter((f) => f.endsWith(haveCorpus ? '.dmar' : '.bin'))
+  .sort()
+  .map((f) => join(srcDir, f));
 const tables = files.map((f) => readFileSync(f));
 /** @param {number[]} xs */
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1] ?? NaN; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] ?? NaN;
+};
 /** @param {number} x */
 const fmt = (x, d = 1) => x.toFixed(d);
 const bin = join(root, 'bin/dmar.js');
 const work = mkdtempSync(join(tmpdir(), 'dmar-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const haveTime = existsSync('/usr/bin/time');
-const cpuModel = (() => { try { return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]; } catch { return undefined; } })() ?? cpus()[0]?.model;
+const cpuModel =
+  (() => {
+    try {
+      return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];
+    } catch {
+      return undefined;
+    }
+  })() ?? cpus()[0]?.model;
 const nproc = spawnSync('nproc').stdout?.toString().trim() || String(cpus().length);
 
-console.log(`dmar bench on ${process.version}, ${nproc} cores (${cpuModel}), ${haveCorpus ? `the shared corpus (${tables.length} real tables)` : `the fixtures (${tables.length} tables; ../shared is absent)`}`);
+console.log(
+  `dmar bench on ${process.version}, ${nproc} cores (${cpuModel}), ${haveCorpus ? `the shared corpus (${tables.length} real tables)` : `the fixtures (${tables.length} tables; ../shared is absent)`}`,
+);
 console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
 /** Issue 13's goals, as measured in this run: printed together at the end. */
@@ -68,7 +83,13 @@ function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
   const r = spawnSync(c, a, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env, cwd, maxBuffer: 1 << 28, timeout: 600_000, killSignal: 'SIGKILL' });
   const wall = Number(process.hrtime.bigint() - t) / 1e6;
   if (!ok.includes(r.status)) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')}: exit ${r.status}: ${r.stderr}`);
-  const cpu = haveTime ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((s, x) => s + Number(x) * 1000, 0) : NaN;
+  const cpu = haveTime
+    ? readFileSync(timeFile, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .slice(-2)
+        .reduce((s, x) => s + Number(x) * 1000, 0)
+    : NaN;
   return { wall, cpu };
 }
 
@@ -94,8 +115,10 @@ function compare(n, cmds) {
 }
 /** @param {string} label @param {Timing} r @param {Timing} [base] */
 const show = (label, r, base) =>
-  console.log(`  ${label.padEnd(44)}${fmt(r.wall, 0).padStart(7)} ms wall${haveTime ? `  ${fmt(r.cpu, 0).padStart(6)} ms cpu` : ''}` +
-    (base ? `   ${fmt(r.wall / base.wall, 2)}x wall${haveTime ? `, ${fmt(r.cpu / base.cpu, 2)}x cpu` : ''}` : ''));
+  console.log(
+    `  ${label.padEnd(44)}${fmt(r.wall, 0).padStart(7)} ms wall${haveTime ? `  ${fmt(r.cpu, 0).padStart(6)} ms cpu` : ''}` +
+      (base ? `   ${fmt(r.wall / base.wall, 2)}x wall${haveTime ? `, ${fmt(r.cpu / base.cpu, 2)}x cpu` : ''}` : ''),
+  );
 
 // --- cold start --------------------------------------------------------------
 const fixture = join(fixtureDir, 'server-2s.bin');
@@ -140,13 +163,18 @@ goal('cold start with NODE_OPTIONS, dmar validate FILE (wall)', cold.validateO.w
     let sink = 0;
     for (let i = 0; i < 10_000; i++) sink += parse(bytes).segment;
     const t = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) { const v = parse(bytes); sink += v.flags + v.segment + v.size; }
+    for (let i = 0; i < n; i++) {
+      const v = parse(bytes);
+      sink += v.flags + v.segment + v.size;
+    }
     return [Number(process.hrtime.bigint() - t) / 1e6, sink];
   };
   const [theirs] = time((b) => p.parse(b));
   const [mine] = time((b) => ours.parse(b));
   console.log(`binary-parser, the DRHD fixed part parsed and 3 fields read, ${n} times:`);
-  console.log(`  Parser.parse() as generated: ${fmt(theirs, 0)} ms; compiled once without its context bookkeeping: ${fmt(mine, 0)} ms (${fmt(theirs / mine, 1)}x faster)`);
+  console.log(
+    `  Parser.parse() as generated: ${fmt(theirs, 0)} ms; compiled once without its context bookkeeping: ${fmt(mine, 0)} ms (${fmt(theirs / mine, 1)}x faster)`,
+  );
 }
 
 // --- in-process throughput ---------------------------------------------------
@@ -213,7 +241,9 @@ if (haveIasl && haveCorpus) {
   show('dmar validate DIR (one process)', r.validate);
   show('iasl -d, all files in one call', r.iaslOne, r.validate);
   show('iasl -d, one process per file', r.iaslEach, r.validate);
-  console.log(`  dmar validate DIR: ${fmt(r.validate.wall / r.iaslOne.wall, 2)}x iasl in one call, ${fmt(r.validate.wall / r.iaslEach.wall, 2)}x iasl one process per file (wall)`);
+  console.log(
+    `  dmar validate DIR: ${fmt(r.validate.wall / r.iaslOne.wall, 2)}x iasl in one call, ${fmt(r.validate.wall / r.iaslEach.wall, 2)}x iasl one process per file (wall)`,
+  );
 }
 
 // --- structures per table ------------------------------------------------------

@@ -85,14 +85,17 @@ async function build(code) {
   return code;
 }
 
-cli.exports.main(process.argv).then(building ? build : (c) => c).then(
-  (code) => {
-    process.exitCode = code;
-    saveCache();
-  },
-  (e) => {
-    // only DMAR_DEBUG=1 lets an error through main()
-    console.error(e);
-    process.exitCode = 2;
-  },
-);
+cli.exports
+  .main(process.argv)
+  .then(building ? build : (c) => c)
+  .then(
+    (code) => {
+      process.exitCode = code;
+      saveCache();
+    },
+    (e) => {
+      // only DMAR_DEBUG=1 lets an error through main()
+      console.error(e);
+      process.exitCode = 2;
+    },
+  );

@@ -56,11 +56,29 @@ await build({
 // cache per user for other flags.
 const server = `${root}/fixtures/server-2s.bin`;
 const recordings = [
-  { name: '1', argv: ['decode', server], runs: [['decode', server, '--json'], ['decode', server, '--format', 'hex'], ['flags', server]] },
-  { name: 'validate', argv: ['validate', server], runs: [['validate', `${root}/fixtures`], ['validate', `${root}/fixtures/invalid`, '--format', 'json']] },
+  {
+    name: '1',
+    argv: ['decode', server],
+    runs: [
+      ['decode', server, '--json'],
+      ['decode', server, '--format', 'hex'],
+      ['flags', server],
+    ],
+  },
+  {
+    name: 'validate',
+    argv: ['validate', server],
+    runs: [
+      ['validate', `${root}/fixtures`],
+      ['validate', `${root}/fixtures/invalid`, '--format', 'json'],
+    ],
+  },
 ];
 const { NODE_OPTIONS: _, ...env } = process.env;
-const bundleHash = createHash('sha256').update(readFileSync(`${root}/dist/cli/dmar.cjs`)).digest('hex').slice(0, 16);
+const bundleHash = createHash('sha256')
+  .update(readFileSync(`${root}/dist/cli/dmar.cjs`))
+  .digest('hex')
+  .slice(0, 16);
 for (const { name, argv, runs } of recordings) {
   const warm = spawnSync(process.execPath, [`${root}/bin/dmar.js`, ...argv], {
     env: { ...env, DMAR_WRITE_CODE_CACHE: name, DMAR_CODE_CACHE_RUNS: JSON.stringify(runs), DMAR_BUNDLE_HASH: bundleHash, NO_COLOR: '1' },

@@ -9,9 +9,16 @@ import { catalogueMarkdown } from '../dist/src/dmar/validate/catalogue.js';
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'checks.md');
 const text = catalogueMarkdown();
 let old;
-try { old = readFileSync(out, 'utf8'); } catch { old = undefined; }
+try {
+  old = readFileSync(out, 'utf8');
+} catch {
+  old = undefined;
+}
 if (process.argv.includes('--check')) {
-  if (old !== text) { console.error(`stale: ${out}`); process.exit(1); }
+  if (old !== text) {
+    console.error(`stale: ${out}`);
+    process.exit(1);
+  }
 } else if (old !== text) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, text);

@@ -21,18 +21,27 @@ let stale = 0;
 /** @param {string} out @param {Uint8Array} bin */
 function put(out, bin) {
   let old;
-  try { old = readFileSync(out); } catch { old = undefined; }
+  try {
+    old = readFileSync(out);
+  } catch {
+    old = undefined;
+  }
   if (old && Buffer.compare(old, Buffer.from(bin)) === 0) return;
   stale++;
   if (check) console.error(`stale: ${out}`);
-  else { writeFileSync(out, bin); console.log(`wrote ${out}`); }
+  else {
+    writeFileSync(out, bin);
+    console.log(`wrote ${out}`);
+  }
 }
 
 /** @param {string} dir */
 function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) { if (name !== 'machine') walk(p); } // fixtures/machine: captures (scripts/machine-fixtures.mjs)
+    if (statSync(p).isDirectory()) {
+      if (name !== 'machine') walk(p);
+    } // fixtures/machine: captures (scripts/machine-fixtures.mjs)
     else if (name.endsWith('.json')) put(p.replace(/\.json$/, '.bin'), buildFixture(JSON.parse(readFileSync(p, 'utf8'))));
   }
 }
@@ -44,6 +53,9 @@ const known = new Set(INVALID_FIXTURES.map((f) => `${f.id}.bin`));
 for (const name of readdirSync(invalid).filter((n) => !known.has(n))) {
   stale++;
   if (check) console.error(`not generated: ${join(invalid, name)}`);
-  else { rmSync(join(invalid, name)); console.log(`removed ${join(invalid, name)}`); }
+  else {
+    rmSync(join(invalid, name));
+    console.log(`removed ${join(invalid, name)}`);
+  }
 }
 if (check && stale) process.exit(1);

@@ -62,7 +62,14 @@ const result = runCampaign({
     console.log(`\nrun ${c.run}: ${c.seed}: ${c.steps.join('; ')}`);
     for (const f of c.failures) {
       console.log(`  ${f.property}: ${f.message}`);
-      if (f.stack) console.log(f.stack.split('\n').slice(1, 4).map((l) => `    ${l.trim()}`).join('\n'));
+      if (f.stack)
+        console.log(
+          f.stack
+            .split('\n')
+            .slice(1, 4)
+            .map((l) => `    ${l.trim()}`)
+            .join('\n'),
+        );
     }
     const key = opts.saveAll ? crashName(c) : crashKind(c);
     const had = toSave.get(key);
@@ -85,7 +92,13 @@ if (opts.save && toSave.size) {
   }
 }
 const secs = ((performance.now() - t0) / 1000).toFixed(1);
-console.log(`fuzz: ${result.runs} runs in ${secs} s, ${result.crashes.length} failing inputs; slowest run ${result.slowest.run} (${result.slowest.ms.toFixed(1)} ms)`);
-console.log(`fuzz: mutations applied: ${Object.entries(result.applied).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(
+  `fuzz: ${result.runs} runs in ${secs} s, ${result.crashes.length} failing inputs; slowest run ${result.slowest.run} (${result.slowest.ms.toFixed(1)} ms)`,
+);
+console.log(
+  `fuzz: mutations applied: ${Object.entries(result.applied)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
 if (result.crashes.length) console.log(`fuzz: replay with: npm run fuzz -- --seed ${opts.seed} --runs ${opts.runs}`);
 process.exit(result.crashes.length ? 1 : 0);

@@ -25,4 +25,13 @@ export { writeFileAtomic } from './io/write.js';
 export * as ims from './ims/index.js';
 export { parseKernelLog, readKernelLog, logUnits, type KernelLog, type DmarLine, type DmarEvent } from './machine/kernel-log.js';
 export { explainLog, tableView, type Explanation, type ExplainResult } from './machine/log-explain.js';
-export { CAP_FIELDS, ECAP_FIELDS, decodeCap, decodeEcap, faultReason, unitCapabilities, type DecodedRegister, type UnitCapabilities } from './machine/vtd-regs.js';
+export {
+  CAP_FIELDS,
+  ECAP_FIELDS,
+  decodeCap,
+  decodeEcap,
+  faultReason,
+  unitCapabilities,
+  type DecodedRegister,
+  type UnitCapabilities,
+} from './machine/vtd-regs.js';

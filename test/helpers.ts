@@ -27,7 +27,10 @@ export const HAVE_CORPUS = corpusPresent(CORPUS, process.env);
 
 export function corpusFiles(): string[] {
   if (!HAVE_CORPUS) return [];
-  return readdirSync(CORPUS).filter((f) => f.endsWith('.dmar')).sort().map((f) => join(CORPUS, f));
+  return readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.dmar'))
+    .sort()
+    .map((f) => join(CORPUS, f));
 }
 
 export function corpusTable(id: string): Buffer {
@@ -128,7 +131,10 @@ let sharedBin: string | undefined;
 export function binForAnyUser(): string {
   if (sharedBin) return sharedBin;
   const top = mkdtempSync(join(tmpdir(), 'dmar-bin-'));
-  for (const [dir, files] of [['bin', readdirSync(join(ROOT, 'bin'))], ['dist/cli', readdirSync(join(ROOT, 'dist/cli'))]] as const) {
+  for (const [dir, files] of [
+    ['bin', readdirSync(join(ROOT, 'bin'))],
+    ['dist/cli', readdirSync(join(ROOT, 'dist/cli'))],
+  ] as const) {
     mkdirSync(join(top, dir), { recursive: true });
     for (const f of files) {
       copyFileSync(join(ROOT, dir, f), join(top, dir, f));

@@ -21,7 +21,18 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   expect(pack.status, pack.stderr).toBe(0);
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/dmar.js', 'bin/package.json', 'dist/cli/dmar.cjs', 'dist/src/index.js', 'schema/dmar.schema.json']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/dmar.js',
+      'bin/package.json',
+      'dist/cli/dmar.cjs',
+      'dist/src/index.js',
+      'schema/dmar.schema.json',
+    ]),
+  );
   expect(files.filter((f) => /^(src|test|tools|build|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
   // the test tooling (tools/: fuzzer, fixture builders) is not in the package, not even compiled
   expect(files.filter((f) => /^dist\/(src\/fuzz\/|src\/dmar\/fixture|tools\/)/.test(f))).toEqual([]);
@@ -40,7 +51,7 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   expect(linted.status, linted.stderr).toBe(0);
 }, 180_000);
 
-test('the README\'s CI snippet works: its script, run as written beside the packed tarball, gates on warnings', () => {
+test("the README's CI snippet works: its script, run as written beside the packed tarball, gates on warnings", () => {
   const yaml = /## In CI\n\n```yaml\n([\s\S]*?)```/.exec(docText('README.md'))![1]!;
   const script = [...yaml.slice(yaml.indexOf('  script:\n')).matchAll(/^ {4}- (.+)$/gm)].map((m) => m[1]!);
   expect(script[0]).toMatch(/^npm install -g \.\/tools\/dmar-0\.1\.0\.tgz$/);
@@ -71,5 +82,7 @@ test('the README\'s CI snippet works: its script, run as written beside the pack
   copyFileSync(join(FIXTURES, 'multi-segment.bin'), join(repo, 'build', 'acpi', 'multi-segment.bin'));
   const failing = run();
   expect(failing.status).toBe(1);
-  expect(readFileSync(join(repo, 'dmar.xml'), 'utf8')).toMatch(/<testcase classname="build\/acpi\/multi-segment\.bin" name="DMAR-DRHD-INCLUDE-ALL-FWTS">\s*<failure/);
+  expect(readFileSync(join(repo, 'dmar.xml'), 'utf8')).toMatch(
+    /<testcase classname="build\/acpi\/multi-segment\.bin" name="DMAR-DRHD-INCLUDE-ALL-FWTS">\s*<failure/,
+  );
 }, 180_000);

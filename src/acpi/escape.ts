@@ -69,7 +69,10 @@ export function hasUnprintable(s: string): boolean {
 export function xmlText(s: string): string {
   return s
     .replace(/(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped)
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r/g, '&#13;');
 }
 
 /** An XML attribute value (in double quotes): as text, and quotes, TAB and LF as references. */

@@ -82,8 +82,7 @@ declare const BIT_KEYS: unique symbol;
  * remembers (as a type only) each row as written, so that its keys and its
  * bits' keys are known to the compiler.
  */
-export type Rows<R extends readonly FieldDef[] = readonly FieldDef[]> =
-  readonly (FieldDef & { readonly key: R[number]['key'] })[] & { readonly [LITERAL]?: R };
+export type Rows<R extends readonly FieldDef[] = readonly FieldDef[]> = readonly (FieldDef & { readonly key: R[number]['key'] })[] & { readonly [LITERAL]?: R };
 
 /** Declare a row set: `rows([...])` is the rows as written (`as const`), checked against FieldDef. */
 export function rows<const R extends readonly FieldDef[]>(r: R): Rows<R> {
@@ -92,7 +91,11 @@ export function rows<const R extends readonly FieldDef[]>(r: R): Rows<R> {
 
 /** The rows as written, for a row set declared through rows(); the row set itself otherwise. */
 type LiteralOf<F extends readonly FieldDef[]> = F extends { readonly [LITERAL]?: infer R }
-  ? (unknown extends R ? F : NonNullable<R> extends readonly FieldDef[] ? NonNullable<R> : F)
+  ? unknown extends R
+    ? F
+    : NonNullable<R> extends readonly FieldDef[]
+      ? NonNullable<R>
+      : F
   : F;
 
 /** The keys of a row set: literal for one declared through rows(), any string otherwise. */
@@ -100,7 +103,11 @@ export type KeyOf<F extends readonly FieldDef[]> = LiteralOf<F>[number]['key'];
 
 /** The keys of the bits of a row as written (a bit's key is its name unless it has a key); any string for a row not known. */
 type BitKeysOfRow<Row> = Row extends { readonly bits: readonly (infer B)[] }
-  ? (B extends { readonly key: infer K extends string } ? K : B extends { readonly name: infer N extends string } ? N : never)
+  ? B extends { readonly key: infer K extends string }
+    ? K
+    : B extends { readonly name: infer N extends string }
+      ? N
+      : never
   : string;
 
 type BitKeysOf<Row> = [Row] extends [never] ? string : BitKeysOfRow<Row>;
@@ -114,7 +121,8 @@ export type Row<B extends string = string> = FieldDef & { readonly [BIT_KEYS]?: 
  * caught when its module loads.
  */
 export function fieldByKey<F extends readonly FieldDef[], K extends KeyOf<F>>(
-  fields: F, key: K,
+  fields: F,
+  key: K,
 ): Row<BitKeysOf<Extract<LiteralOf<F>[number], { readonly key: K }>>> {
   const f = fields.find((x) => x.key === key);
   if (!f) throw new Error(`schema: no field ${key}`);

@@ -34,8 +34,16 @@ export function run(opts: { output?: string; json?: boolean }): number {
     m = capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EEXIST' ? 'already exists and is not empty' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
-      : err.code === 'ENOENT' ? 'no such directory' : err.code === 'ENOSPC' ? 'no space left on device' : err.message;
+    const why =
+      err.code === 'EEXIST'
+        ? 'already exists and is not empty'
+        : err.code === 'EACCES' || err.code === 'EPERM'
+          ? 'permission denied'
+          : err.code === 'ENOENT'
+            ? 'no such directory'
+            : err.code === 'ENOSPC'
+              ? 'no space left on device'
+              : err.message;
     throw writeError(`cannot write the capture: ${why}`, dir);
   }
   stdoutWrite(opts.json ? JSON.stringify(m, null, 2) + '\n' : manifestSummary(dir, m));

@@ -55,7 +55,6 @@ function banner(format: Format, name: string): string {
   return format === 'iasl' ? `/* ==> ${shown.replace(/\*\//g, '*\\/')} <== */\n` : `==> ${shown} <==\n`;
 }
 
-
 /** --lenient: the table however far it frames, its breaks on stderr and marked in the output. */
 function decodeLenient(loaded: Loaded): Mark[] {
   reportProblems(loaded);

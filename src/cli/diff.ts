@@ -15,7 +15,10 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
   }
   const [sa, sb] = sources;
   const d = diffTables(sa.bytes, sb.bytes, { a: sa.name, b: sb.name });
-  for (const [name, problems] of [[sa.name, d.problems.a], [sb.name, d.problems.b]] as const) {
+  for (const [name, problems] of [
+    [sa.name, d.problems.a],
+    [sb.name, d.problems.b],
+  ] as const) {
     for (const p of problems.filter((x) => x.severity === 'error')) {
       io().stderr(`dmar: warning: ${termText(locatedLine({ file: name, offset: p.offset, message: p.message }, { decimal: false }))}\n`);
     }

@@ -28,14 +28,27 @@ const h = (v: bigint | number) => hex(v);
 function registerJson(r: DecodedRegister) {
   return {
     raw: h(r.raw),
-    fields: r.fields.map((f) => ({ name: f.name, bits: f.bits, value: f.value, ...(f.meaning ? { meaning: f.meaning } : {}), doc: f.doc, ...(f.deprecated ? { deprecated: true } : {}) })),
+    fields: r.fields.map((f) => ({
+      name: f.name,
+      bits: f.bits,
+      value: f.value,
+      ...(f.meaning ? { meaning: f.meaning } : {}),
+      doc: f.doc,
+      ...(f.deprecated ? { deprecated: true } : {}),
+    })),
     reservedBits: r.reservedBits,
   };
 }
 
 function entryJson(x: Explanation) {
   const o: Record<string, unknown> = {
-    line: x.line, text: x.text, subsystem: x.subsystem, kind: x.kind, category: x.category, meaning: x.meaning, checks: x.checks,
+    line: x.line,
+    text: x.text,
+    subsystem: x.subsystem,
+    kind: x.kind,
+    category: x.category,
+    meaning: x.meaning,
+    checks: x.checks,
   };
   if (x.fix) o.fix = x.fix;
   if (x.continuation) o.continuation = x.continuation;
@@ -47,9 +60,28 @@ function entryJson(x: Explanation) {
       ...(f.pasid !== undefined ? { pasid: f.pasid } : {}),
       ...(f.address !== undefined ? { address: h(f.address) } : {}),
       ...(f.index !== undefined ? { index: h(f.index) } : {}),
-      reason: f.reason ? { code: h(f.reason.code), kind: f.reason.kind, text: f.reason.text, ...(f.reason.scalable ? { scalable: true } : {}), ...(f.reason.hint ? { hint: f.reason.hint } : {}) } : null,
+      reason: f.reason
+        ? {
+            code: h(f.reason.code),
+            kind: f.reason.kind,
+            text: f.reason.text,
+            ...(f.reason.scalable ? { scalable: true } : {}),
+            ...(f.reason.hint ? { hint: f.reason.hint } : {}),
+          }
+        : null,
       ...(f.printed ? { printed: f.printed } : {}),
-      ...(f.rmrrs ? { rmrrs: f.rmrrs.map((r) => ({ structure: r.structure, offset: r.offset, base: h(r.base), end: h(r.end), namesDevice: r.namesDevice, scopes: r.scopes })) } : {}),
+      ...(f.rmrrs
+        ? {
+            rmrrs: f.rmrrs.map((r) => ({
+              structure: r.structure,
+              offset: r.offset,
+              base: h(r.base),
+              end: h(r.end),
+              namesDevice: r.namesDevice,
+              scopes: r.scopes,
+            })),
+          }
+        : {}),
     };
   }
   if (x.unit) {
@@ -78,17 +110,24 @@ export function explainJson(r: ExplainResult): string {
 }
 
 function registerText(r: DecodedRegister): string {
-  const parts = r.fields.filter((f) => f.value !== 0 || f.meaning !== undefined).map((f) => {
-    const name = f.deprecated ? `${f.name}(deprecated)` : f.name;
-    if (f.meaning === undefined) return f.value === 1 && !f.bits.includes(':') ? name : `${name}=${h(f.value)}`;
-    return `${name}=${h(f.value)} (${f.meaning})`;
-  });
+  const parts = r.fields
+    .filter((f) => f.value !== 0 || f.meaning !== undefined)
+    .map((f) => {
+      const name = f.deprecated ? `${f.name}(deprecated)` : f.name;
+      if (f.meaning === undefined) return f.value === 1 && !f.bits.includes(':') ? name : `${name}=${h(f.value)}`;
+      return `${name}=${h(f.value)} (${f.meaning})`;
+    });
   if (r.reservedBits.length) parts.push(`reserved bits set: ${r.reservedBits.join(', ')}`);
   return `${h(r.raw)}: ${parts.join(' ')}`;
 }
 
 const CATEGORY_LABEL: Record<Explanation['category'], string> = {
-  'firmware-bug': 'FIRMWARE BUG', fault: 'fault', unit: 'unit', table: 'table echo', info: 'info', unrecognised: 'unrecognised',
+  'firmware-bug': 'FIRMWARE BUG',
+  fault: 'fault',
+  unit: 'unit',
+  table: 'table echo',
+  info: 'info',
+  unrecognised: 'unrecognised',
 };
 
 export function explainText(r: ExplainResult, p: Paint): string {
@@ -119,7 +158,10 @@ export function explainText(r: ExplainResult, p: Paint): string {
   }
   if (!r.entries.length) out.push('', 'no DMAR, DMAR-IR or intel-iommu line in this log (VT-d off, not an Intel machine, or the log starts after boot)');
   const c = r.counts;
-  out.push('', `${c['firmware-bug']} firmware bug${c['firmware-bug'] === 1 ? '' : 's'}, ${c.fault} fault line${c.fault === 1 ? '' : 's'}, ${c.unit} unit${c.unit === 1 ? '' : 's'}, ${c.table} table line${c.table === 1 ? '' : 's'}, ${c.info} info, ${c.unrecognised} unrecognised`);
+  out.push(
+    '',
+    `${c['firmware-bug']} firmware bug${c['firmware-bug'] === 1 ? '' : 's'}, ${c.fault} fault line${c.fault === 1 ? '' : 's'}, ${c.unit} unit${c.unit === 1 ? '' : 's'}, ${c.table} table line${c.table === 1 ? '' : 's'}, ${c.info} info, ${c.unrecognised} unrecognised`,
+  );
   return out.join('\n') + '\n';
 }
 
@@ -136,7 +178,9 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
     view = naming(src.name, () => tableView(src.bytes, src.name));
   }
   const result = explainLog(log, view);
-  const text = opts.json ? explainJson(result) : explainText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
+  const text = opts.json
+    ? explainJson(result)
+    : explainText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
   if (opts.output) writeOutput(opts.output, text);
   else stdoutWrite(text);
   return 0;

@@ -25,7 +25,9 @@ async function print(name: string, field: string, offset: number, value: number,
     const label = (b.proposed ? `${b.name} (proposed)` : b.name).padEnd(28);
     const state = b.set ? p.set('set  ') : p.dim('clear');
     const paint = b.reserved ? p.warn : b.proposed ? p.proposed : p.name;
-    lines.push(`  bit ${b.bit}  ${paint(label)} ${state}  ${(b.cli ?? '').padEnd(26)} ${p.dim(b.doc ?? (b.reserved ? 'reserved: should be 0' : ''))}`.trimEnd());
+    lines.push(
+      `  bit ${b.bit}  ${paint(label)} ${state}  ${(b.cli ?? '').padEnd(26)} ${p.dim(b.doc ?? (b.reserved ? 'reserved: should be 0' : ''))}`.trimEnd(),
+    );
   }
   stdoutWrite(lines.join('\n') + '\n');
   return 0;

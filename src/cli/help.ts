@@ -8,7 +8,8 @@ import { usageError } from './common.js';
 import { io } from '../io/std.js';
 
 /** What exit status 2 means for every command that reads a table. */
-export const BAD_INPUT_STATUS = 'bad input or usage: an input that is not a readable DMAR table (one line on stderr naming the file and byte offset), an unknown option or value';
+export const BAD_INPUT_STATUS =
+  'bad input or usage: an input that is not a readable DMAR table (one line on stderr naming the file and byte offset), an unknown option or value';
 
 export interface HelpFooter {
   /** Command lines, each starting with the command's full name (`dmar virt set ...`), and what each does. */

@@ -8,8 +8,16 @@ import { stdoutWrite, usageError } from './common.js';
 /** Options of `dmar ims` that commander hands to the parent when given before or after `matrix`. */
 const PARENT_ONLY = ['policy', 'tdx', 'hypervisor', 'bareMetal', 'smbiosVm', 'dmiVendor', 'cachingMode', 'kernel', 'machine', 'expect'] as const;
 const FLAG: Record<(typeof PARENT_ONLY)[number], string> = {
-  policy: '--policy', tdx: '--tdx', hypervisor: '--hypervisor', bareMetal: '--bare-metal', smbiosVm: '--smbios-vm',
-  dmiVendor: '--dmi-vendor', cachingMode: '--caching-mode', kernel: '--kernel', machine: '--machine', expect: '--expect',
+  policy: '--policy',
+  tdx: '--tdx',
+  hypervisor: '--hypervisor',
+  bareMetal: '--bare-metal',
+  smbiosVm: '--smbios-vm',
+  dmiVendor: '--dmi-vendor',
+  cachingMode: '--caching-mode',
+  kernel: '--kernel',
+  machine: '--machine',
+  expect: '--expect',
 };
 
 export async function run(opts: { json?: boolean }, cmd: Command): Promise<number> {

@@ -36,7 +36,6 @@ export interface ImsOptions {
   json?: boolean;
 }
 
-
 function commandLine(opts: ImsOptions): CommandLineEvidence {
   const cli: CommandLineEvidence = {};
   if (opts.tdx !== undefined) cli.tdx = opts.tdx === 'on';
@@ -59,13 +58,13 @@ function parseExpect(list: readonly string[], kernel: Kernel | undefined): Expec
     const i = text.indexOf('=');
     const name = i < 0 ? '' : text.slice(0, i);
     const verdict = text.slice(i + 1) as Verdict;
-    if (i < 0 || !VERDICTS.includes(verdict)) throw usageError(`--expect ${JSON.stringify(text)}: expected POLICY=VERDICT, VERDICT one of ${VERDICTS.join(', ')}`);
+    if (i < 0 || !VERDICTS.includes(verdict))
+      throw usageError(`--expect ${JSON.stringify(text)}: expected POLICY=VERDICT, VERDICT one of ${VERDICTS.join(', ')}`);
     const sel = name === 'all' ? undefined : selectPolicies(name, kernel);
     if (!sel) throw usageError(`--expect ${JSON.stringify(text)}: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
     return { text, selected: sel[0]!, verdict };
   });
 }
-
 
 /** The table of one input, strictly decoded; a defect names the input. */
 function tableOf(input: Input) {
@@ -73,11 +72,11 @@ function tableOf(input: Input) {
   return { table: naming(src.name, () => decodeDmar(src.bytes, { strict: true }).table), name: src.name };
 }
 
-
 export async function run(file: string | undefined, opts: ImsOptions): Promise<number> {
   // A machine root: a capture (--machine DIR), the running machine (--machine live, or no FILE).
   const root = opts.machine !== undefined ? machineRoot(opts.machine) : file === undefined ? liveRoot() : undefined;
-  const kernel: Kernel | undefined = opts.kernel !== undefined ? { version: opts.kernel, source: '--kernel' } : root !== undefined ? kernelRelease(root) : undefined;
+  const kernel: Kernel | undefined =
+    opts.kernel !== undefined ? { version: opts.kernel, source: '--kernel' } : root !== undefined ? kernelRelease(root) : undefined;
   const selected = selectPolicies(opts.policy, kernel);
   if (!selected) throw usageError(`unknown policy ${JSON.stringify(opts.policy)} (known: ${POLICY_NAMES.join(', ')}, all)`);
   const expectations = parseExpect(opts.expect ?? [], kernel);
@@ -86,8 +85,10 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
 
   const batch = file !== undefined && file !== '-' && isDirectory(file);
   // a directory is walked one file at a time, as for validate; a FILE may be JSON or iasl source too
-  const inputs: Iterable<Input> = batch ? directoryInputs(file)
-    : file !== undefined ? [{ name: file, load: () => readTableSource(file) }]
+  const inputs: Iterable<Input> = batch
+    ? directoryInputs(file)
+    : file !== undefined
+      ? [{ name: file, load: () => readTableSource(file) }]
       : [{ name: join(root!, 'sys/firmware/acpi/tables/DMAR'), load: () => readTableSource(join(root!, 'sys/firmware/acpi/tables/DMAR')) }];
 
   const tables: ImsTable[] = [];
@@ -128,11 +129,13 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
       const t = tables[0]!;
       const capture = opts.machine !== undefined && opts.machine !== 'live' ? termText(opts.machine) : undefined;
       const input = termText(t.input);
-      const from = file === undefined
-        ? (capture ? `the capture ${capture} (${input})` : `this machine (${input})`)
-        : input + (capture ? ` ${p.dim('and the machine of the capture')} ${capture}` : opts.machine === 'live' ? ` ${p.dim('and this machine')}` : '');
-      stdoutWrite(`${p.dim('evidence from')} ${from}\n\n`
-        + t.decisions!.map((d) => decisionText(d, p)).join('\n'));
+      const from =
+        file === undefined
+          ? capture
+            ? `the capture ${capture} (${input})`
+            : `this machine (${input})`
+          : input + (capture ? ` ${p.dim('and the machine of the capture')} ${capture}` : opts.machine === 'live' ? ` ${p.dim('and this machine')}` : '');
+      stdoutWrite(`${p.dim('evidence from')} ${from}\n\n` + t.decisions!.map((d) => decisionText(d, p)).join('\n'));
     }
   }
   for (const { t, c } of failed) {

@@ -33,7 +33,7 @@ const ACPIDUMP_B_NAME = /^([a-z0-9_]{4})\d*\.dat$/i;
 /** Help text (validate --help, README): which files of a directory are read. */
 export const DIRECTORY_CANDIDATES =
   'a DIR means each file in it (not recursive, hidden files skipped) that starts with the DMAR signature, ' +
-  'is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table\'s file ' +
+  "is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table's file " +
   'as acpidump -b names them (apic.dat holding an APIC table)';
 
 /** Another table's file as `acpidump -b` names them (apic.dat, ssdt2.dat), holding that table. */
@@ -59,7 +59,13 @@ function directoryEntry(path: string, entry: Dirent): Input | undefined {
   try {
     data = h.whole ? first : readInputBytes(path);
   } catch (e) {
-    if (e instanceof DmarError) return { name: path, load: () => { throw e; } };
+    if (e instanceof DmarError)
+      return {
+        name: path,
+        load: () => {
+          throw e;
+        },
+      };
     return undefined; // vanished between listing and reading
   }
   if (raw && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
@@ -81,7 +87,13 @@ export function* directoryInputs(dir: string): Generator<Input> {
     any = true;
     yield input;
   }
-  if (!any) yield { name: dir, load: () => { throw new DmarError('no DMAR table in this directory', { file: dir }); } };
+  if (!any)
+    yield {
+      name: dir,
+      load: () => {
+        throw new DmarError('no DMAR table in this directory', { file: dir });
+      },
+    };
 }
 
 /** Every input named by `args` (none: the running machine's table), directories expanded lazily. */

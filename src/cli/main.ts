@@ -60,9 +60,15 @@ export function buildProgram(): Command {
 
   program
     .command('decode')
-    .description('decode DMAR tables (files, directories, - for stdin, acpidump text, or this machine\'s table)')
-    .argument('[files...]', 'raw tables, acpidump text, or JSON/iasl source as encode reads it; directories (their candidate files, as for validate); - for stdin; none: /sys/firmware/acpi/tables/DMAR')
-    .addHelpText('after', '\nSeveral tables (several inputs, or a directory): each is decoded in turn; text, hex and iasl open each with a line "==> FILE <==" (iasl: in a comment); --format json writes JSON Lines, one compact document per table with its "file" first. A table that cannot be read is one line on stderr, the others go on, and the run exits 2.')
+    .description("decode DMAR tables (files, directories, - for stdin, acpidump text, or this machine's table)")
+    .argument(
+      '[files...]',
+      'raw tables, acpidump text, or JSON/iasl source as encode reads it; directories (their candidate files, as for validate); - for stdin; none: /sys/firmware/acpi/tables/DMAR',
+    )
+    .addHelpText(
+      'after',
+      '\nSeveral tables (several inputs, or a directory): each is decoded in turn; text, hex and iasl open each with a line "==> FILE <==" (iasl: in a comment); --format json writes JSON Lines, one compact document per table with its "file" first. A table that cannot be read is one line on stderr, the others go on, and the run exits 2.',
+    )
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
     .option('--json', 'same as --format json')
     .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
@@ -83,7 +89,10 @@ export function buildProgram(): Command {
     .join(', ');
   const editTarget = '[file]';
   const editTargetHelp = 'binary table, rewritten in place (atomically) unless -o; - for stdin, or acpidump text, only with -o';
-  for (const [name, verb] of [['set-flag', 'set'], ['clear-flag', 'clear']] as const) {
+  for (const [name, verb] of [
+    ['set-flag', 'set'],
+    ['clear-flag', 'clear'],
+  ] as const) {
     program
       .command(name)
       .description(`${verb} one DMAR Flags bit, changing only that byte and the Checksum`)
@@ -97,17 +106,15 @@ export function buildProgram(): Command {
   program
     .command('flags')
     .description('list the DMAR Flags bits and their state (reserved bits when set)')
-    .argument('[file]', 'raw table or acpidump text; - for stdin; none: this machine\'s table')
+    .argument('[file]', "raw table or acpidump text; - for stdin; none: this machine's table")
     .option('--json', 'JSON output')
     .action(lazy(() => import('./flags.js')));
 
-  const virt = program
-    .command('virt')
-    .description('the virtualization descriptor (proposed; remapping structure type 0x8001)');
+  const virt = program.command('virt').description('the virtualization descriptor (proposed; remapping structure type 0x8001)');
   virt
     .command('show')
     .description('show the virtualization descriptor (proposed)')
-    .argument('[file]', 'raw table or acpidump text; - for stdin; none: this machine\'s table')
+    .argument('[file]', "raw table or acpidump text; - for stdin; none: this machine's table")
     .option('--json', 'JSON output')
     .action(lazy(() => import('./virt-show.js')));
   virt
@@ -117,7 +124,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--virtualized', 'set VIRTUALIZED: the OS runs in a virtual machine').conflicts('bareMetal'))
     .addOption(new Option('--bare-metal', 'clear VIRTUALIZED: firmware asserts bare metal').conflicts('virtualized'))
     .option('--signature <s>', 'Hypervisor Signature, up to 12 ASCII characters (CPUID 0x40000000), "" for none')
-    .option('--features <list>', `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`)
+    .option(
+      '--features <list>',
+      `comma-separated Supported Features (${Object.keys(VIRT_FEATURE_CLI).join(', ')}) replacing the current set; none for no feature`,
+    )
     .option('--ims-optout', 'also set the DMAR flag IMS_OPTOUT (proposed), in the same edit, for opt-out consumers')
     .option('-o, --output <file>', 'write the result here instead of rewriting the input')
     .option('--force', 'edit a table that does not decode cleanly; rewrite a write-protected or hard-linked file')
@@ -153,30 +163,49 @@ export function buildProgram(): Command {
   const ims = program
     .command('ims')
     .description('decide whether a device may use native IMS, virtualized IMS or none, under one or every policy')
-    .argument('[file]', 'raw table or acpidump text, or a directory of tables (one row per table and policy); - for stdin; none: this machine\'s table and live evidence (/proc, /sys)')
-    .addOption(new Option('-p, --policy <policy>', 'decision policy (opt-in, opt-out, firmware-hint are proposed; linux picks linux-6.2 or linux-6.10 by kernel version)')
-      .choices(['opt-in', 'opt-out', 'firmware-hint', 'linux', 'linux-6.2', 'linux-6.10', 'linux-pre-6.2', 'all']).default('opt-in'))
+    .argument(
+      '[file]',
+      "raw table or acpidump text, or a directory of tables (one row per table and policy); - for stdin; none: this machine's table and live evidence (/proc, /sys)",
+    )
+    .addOption(
+      new Option(
+        '-p, --policy <policy>',
+        'decision policy (opt-in, opt-out, firmware-hint are proposed; linux picks linux-6.2 or linux-6.10 by kernel version)',
+      )
+        .choices(['opt-in', 'opt-out', 'firmware-hint', 'linux', 'linux-6.2', 'linux-6.10', 'linux-pre-6.2', 'all'])
+        .default('opt-in'),
+    )
     .addOption(new Option('--tdx <state>', 'evidence: a TDX guest (CPUID leaf 0x21 "IntelTDX"; strong)').choices(['on', 'off']))
     .addOption(new Option('--hypervisor', 'evidence: the CPUID hypervisor bit is set (medium)').conflicts('bareMetal'))
     .addOption(new Option('--bare-metal', 'evidence: the CPUID hypervisor bit is clear (medium)').conflicts('hypervisor'))
-    .addOption(new Option('--smbios-vm <state>', 'evidence: SMBIOS BIOS Characteristics Extension byte 2 bit 4, "virtual machine" (medium)').choices(['on', 'off']))
+    .addOption(
+      new Option('--smbios-vm <state>', 'evidence: SMBIOS BIOS Characteristics Extension byte 2 bit 4, "virtual machine" (medium)').choices(['on', 'off']),
+    )
     .option('--dmi-vendor <vendor>', 'evidence: DMI system vendor, VENDOR[:PRODUCT], checked against known hypervisors (weak)')
-    .addOption(new Option('--caching-mode <state>', 'evidence: VT-d capability caching-mode bit (weak: set by virtual IOMMUs for device assignment)').choices(['on', 'off']))
+    .addOption(
+      new Option('--caching-mode <state>', 'evidence: VT-d capability caching-mode bit (weak: set by virtual IOMMUs for device assignment)').choices([
+        'on',
+        'off',
+      ]),
+    )
     .option('--kernel <version>', 'kernel release for --policy linux (default: the machine read, else linux-6.10)')
     .option('--machine <dir>', 'read the machine evidence (and, without FILE, the table) from a capture directory, or live')
-    .option('--expect <policy=verdict>', 'exit 1 when the policy\'s verdict differs, on any table (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--expect <policy=verdict>', "exit 1 when the policy's verdict differs, on any table (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .option('--json', 'JSON output (format dmar-ims/1): one document whatever --policy')
     .action(lazy(() => import('./ims.js')));
   ims
     .command('matrix')
-    .description('every ground-truth scenario x what the OS knows: each policy\'s verdict, ok, UNSAFE or lost')
+    .description("every ground-truth scenario x what the OS knows: each policy's verdict, ok, UNSAFE or lost")
     .option('--json', 'JSON output')
     .action(lazy(() => import('./ims-matrix.js')));
 
   program
     .command('validate')
     .description('lint DMAR tables for firmware CI: what Linux and fwts would complain about, and more')
-    .argument('[inputs...]', 'tables (raw, acpidump text, or JSON/iasl source), directories (their candidate files, below), - for stdin; none: this machine\'s table')
+    .argument(
+      '[inputs...]',
+      "tables (raw, acpidump text, or JSON/iasl source), directories (their candidate files, below), - for stdin; none: this machine's table",
+    )
     .addHelpText('after', `\nDirectories: ${DIRECTORY_CANDIDATES}. A candidate that cannot be read as a DMAR table is reported on stderr and the run exits 2.`)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--json', 'same as --format json')
@@ -185,15 +214,50 @@ export function buildProgram(): Command {
     .option('--ignore <ids>', 'skip these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
     .option('--list', 'print the catalogue of checks (ID, severity, source, condition)')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .option('--machine <dir|live>', 'judge the tables against a machine: a `dmar capture` directory (its dmesg.txt read as --dmesg reads a log), or live; no input: that machine\'s table')
+    .option(
+      '--machine <dir|live>',
+      "judge the tables against a machine: a `dmar capture` directory (its dmesg.txt read as --dmesg reads a log), or live; no input: that machine's table",
+    )
     .option('--dmesg <log>', 'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
     .action(lazy(() => import('./validate.js')));
 
-  program.command('capture').description('snapshot this machine (ACPI tables, memory map, PCI tree, IOMMU units, kernel log) into a directory with a manifest').option('-o, --output <dir>', 'directory to create (default dmar-capture-DATE-TIME)').option('--json', 'print the manifest instead of the summary').action(lazy(() => import('./capture.js')));
-  program.command('topology').description('which remapping unit covers each PCI device, the RMRRs that pin it, VFIO passthrough, predicted IOMMU groups').argument('[file]', 'raw table or acpidump text; none: the machine\'s table').option('--machine <dir|live>', 'a `dmar capture` directory, or live').option('--json', 'JSON output (format dmar-topology/1)').action(lazy(() => import('./topology.js')));
-  program.command('explain').description('what each DMAR / DMAR-IR / intel-iommu line of a kernel log means: firmware bugs, faults, unit capabilities').argument('[log]', 'kernel log (dmesg, dmesg -T, journalctl -k, syslog); - for stdin').option('--table <file>', 'the DMAR table (raw or acpidump text): match lines to its structures, fault addresses to its RMRRs').option('--json', 'JSON output (format dmar-explain/1)').option('-o, --output <file>', 'write to a file (atomically) instead of stdout').action(lazy(() => import('./explain.js')));
-  program.command('report').description('one self-contained HTML page: summary, topology, memory map, findings linked to the bytes').argument('[file]', 'raw table or acpidump text; none: the machine\'s table').option('--machine <dir|live>', 'a `dmar capture` directory, or live').option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map, its Linux version line the kernel').option('-o, --output <file>', 'the HTML file to write (atomically); none: stdout').action(lazy(() => import('./report.js')));
-  program.command('map').description('the physical address space as text: firmware memory map, RMRRs with Linux\'s verdict, DRHD register windows').argument('[file]', 'raw table or acpidump text; none: the machine\'s table').option('--machine <dir|live>', 'a `dmar capture` directory, or live').option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map').option('--json', 'JSON output (format dmar-map/1)').action(lazy(() => import('./map.js')));
+  program
+    .command('capture')
+    .description('snapshot this machine (ACPI tables, memory map, PCI tree, IOMMU units, kernel log) into a directory with a manifest')
+    .option('-o, --output <dir>', 'directory to create (default dmar-capture-DATE-TIME)')
+    .option('--json', 'print the manifest instead of the summary')
+    .action(lazy(() => import('./capture.js')));
+  program
+    .command('topology')
+    .description('which remapping unit covers each PCI device, the RMRRs that pin it, VFIO passthrough, predicted IOMMU groups')
+    .argument('[file]', "raw table or acpidump text; none: the machine's table")
+    .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
+    .option('--json', 'JSON output (format dmar-topology/1)')
+    .action(lazy(() => import('./topology.js')));
+  program
+    .command('explain')
+    .description('what each DMAR / DMAR-IR / intel-iommu line of a kernel log means: firmware bugs, faults, unit capabilities')
+    .argument('[log]', 'kernel log (dmesg, dmesg -T, journalctl -k, syslog); - for stdin')
+    .option('--table <file>', 'the DMAR table (raw or acpidump text): match lines to its structures, fault addresses to its RMRRs')
+    .option('--json', 'JSON output (format dmar-explain/1)')
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .action(lazy(() => import('./explain.js')));
+  program
+    .command('report')
+    .description('one self-contained HTML page: summary, topology, memory map, findings linked to the bytes')
+    .argument('[file]', "raw table or acpidump text; none: the machine's table")
+    .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
+    .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
+    .option('-o, --output <file>', 'the HTML file to write (atomically); none: stdout')
+    .action(lazy(() => import('./report.js')));
+  program
+    .command('map')
+    .description("the physical address space as text: firmware memory map, RMRRs with Linux's verdict, DRHD register windows")
+    .argument('[file]', "raw table or acpidump text; none: the machine's table")
+    .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
+    .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map')
+    .option('--json', 'JSON output (format dmar-map/1)')
+    .action(lazy(() => import('./map.js')));
   // more commands register below
 
   addHelpCommand(program);

@@ -11,7 +11,15 @@ export async function run(file: string | undefined, opts: { machine?: string; dm
   const table = naming(source.name, () => decodeDmar(source.bytes, { strict: false }).table);
   const p = memoryPicture(table, machine);
   if (opts.json) {
-    const shapes = p.shapes.map((s) => ({ lane: s.lane, start: hex(s.start), end: hex(s.end), label: s.label, kind: s.kind, ...(s.note ? { note: s.note } : {}), ...(s.detail ? { detail: s.detail } : {}) }));
+    const shapes = p.shapes.map((s) => ({
+      lane: s.lane,
+      start: hex(s.start),
+      end: hex(s.end),
+      label: s.label,
+      kind: s.kind,
+      ...(s.note ? { note: s.note } : {}),
+      ...(s.detail ? { detail: s.detail } : {}),
+    }));
     stdoutWrite(JSON.stringify({ format: 'dmar-map/1', table: source.name, mapSource: p.mapSource, shapes, notes: p.notes }, null, 2) + '\n');
     return 0;
   }

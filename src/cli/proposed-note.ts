@@ -6,12 +6,13 @@ const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const IMS_OPTOUT = bitByKey(FLAGS, 'IMS_OPTOUT');
 
 /** No VT-d revision to date defines bit 3 (proposals.md section 1). */
-export const IMS_OPTOUT_NOTE = `note: ${IMS_OPTOUT.name} (DMAR Flags bit ${IMS_OPTOUT_BIT}) is a proposal no consumer reads: `
-  + 'the bit is reserved in every VT-d revision to date (5.10, November 2025)';
+export const IMS_OPTOUT_NOTE =
+  `note: ${IMS_OPTOUT.name} (DMAR Flags bit ${IMS_OPTOUT_BIT}) is a proposal no consumer reads: ` +
+  'the bit is reserved in every VT-d revision to date (5.10, November 2025)';
 
 /** After `--virtualized`: what opt-out consumers make of a table whose IMS_OPTOUT is 0. */
-export const OPT_OUT_READS_NATIVE = `${IMS_OPTOUT.name} (proposed) is 0: opt-out consumers read that as "native IMS is fine", even in this VM; `
-  + '--ims-optout sets it in the same edit';
+export const OPT_OUT_READS_NATIVE =
+  `${IMS_OPTOUT.name} (proposed) is 0: opt-out consumers read that as "native IMS is fine", even in this VM; ` + '--ims-optout sets it in the same edit';
 
 export function imsOptOutSet(bytes: Uint8Array): boolean {
   return ((Number(readField(bytes, 0, FLAGS)) >> IMS_OPTOUT.shift) & 1) === 1;

@@ -17,7 +17,10 @@ export interface ReportOpts {
 }
 
 /** The table to show and the machine to judge it against: the same choices as `dmar validate`. */
-export async function tableAndMachine(file: string | undefined, opts: { machine?: string; dmesg?: string }): Promise<{ source: Source; machine?: MachineFacts }> {
+export async function tableAndMachine(
+  file: string | undefined,
+  opts: { machine?: string; dmesg?: string },
+): Promise<{ source: Source; machine?: MachineFacts }> {
   let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
   if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
   const source = file === undefined && machine?.root ? machineTable(join(machine.root, 'sys/firmware/acpi/tables/DMAR'), machine) : readTableSource(file);

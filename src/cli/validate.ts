@@ -35,7 +35,6 @@ export interface ValidateOpts {
   dmesg?: string;
 }
 
-
 /** The inputs named (none: the table of --machine's root, else this machine's), directories walked one file at a time. */
 function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input> {
   if (!args.length && machine?.root) {

@@ -23,14 +23,17 @@ function chain(input: Uint8Array, a: EditResult, b: EditResult): EditResult {
   const c0 = input[CHECKSUM.offset]!;
   const c1 = b.bytes[CHECKSUM.offset]!;
   const changed = a.changed || b.changed;
-  const changes = [...a.changes, ...b.changes].filter((l) => !changed || notChecksum(l) && !l.endsWith('nothing to do'));
+  const changes = [...a.changes, ...b.changes].filter((l) => !changed || (notChecksum(l) && !l.endsWith('nothing to do')));
   if (c0 !== c1) changes.push(`${CHECKSUM.name}: ${hex(c0, 2)} -> ${hex(c1, 2)}`);
   return { bytes: b.bytes, changed, changes, warnings: [...a.warnings, ...b.warnings] };
 }
 
 /** `--features ims,msi-compose`; `none` or an empty list for no feature. */
 export function parseFeatures(list: string): string[] {
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return names.length === 1 && names[0]!.toLowerCase() === 'none' ? [] : names;
 }
 

@@ -60,17 +60,29 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
   while (o < end) {
     const slen = end - o >= fieldEnd(SCOPE_LENGTH) ? readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size) : -1;
     const why =
-      slen < 0 ? `${end - o} stray byte${end - o > 1 ? 's' : ''} where a device scope should start`
-      : slen < SCOPE_HEADER_SIZE ? `Entry Length ${slen} is shorter than a device scope (${SCOPE_HEADER_SIZE} bytes)`
-      : o + slen > end ? `Entry Length ${slen} runs past the end of its ${def.abbrev} (${end - o} bytes left)`
-      : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0 ? `Entry Length ${slen} is not ${SCOPE_HEADER_SIZE} + ${PATH_ENTRY_SIZE}n`
-      : undefined;
+      slen < 0
+        ? `${end - o} stray byte${end - o > 1 ? 's' : ''} where a device scope should start`
+        : slen < SCOPE_HEADER_SIZE
+          ? `Entry Length ${slen} is shorter than a device scope (${SCOPE_HEADER_SIZE} bytes)`
+          : o + slen > end
+            ? `Entry Length ${slen} runs past the end of its ${def.abbrev} (${end - o} bytes left)`
+            : (slen - SCOPE_HEADER_SIZE) % PATH_ENTRY_SIZE !== 0
+              ? `Entry Length ${slen} is not ${SCOPE_HEADER_SIZE} + ${PATH_ENTRY_SIZE}n`
+              : undefined;
     if (why) {
-      const code = slen >= 0 && o + slen > end && slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-OVERRUN'
-        : slen >= SCOPE_HEADER_SIZE ? 'DMAR-SCOPE-LENGTH' : 'DMAR-SCOPE-TOO-SHORT';
+      const code =
+        slen >= 0 && o + slen > end && slen >= SCOPE_HEADER_SIZE
+          ? 'DMAR-SCOPE-OVERRUN'
+          : slen >= SCOPE_HEADER_SIZE
+            ? 'DMAR-SCOPE-LENGTH'
+            : 'DMAR-SCOPE-TOO-SHORT';
       report({
-        code, severity: 'error', offset: slen < 0 ? o : o + SCOPE_LENGTH.offset, structure: index,
-        where: `device scope at ${hex(o)} in ${def.abbrev}`, reason: why,
+        code,
+        severity: 'error',
+        offset: slen < 0 ? o : o + SCOPE_LENGTH.offset,
+        structure: index,
+        where: `device scope at ${hex(o)} in ${def.abbrev}`,
+        reason: why,
       });
       break;
     }
@@ -120,7 +132,10 @@ export function nameBody(title: string): BodyCodec {
       const nul = body.indexOf(0);
       if (nul < 0) {
         report({
-          code: 'DMAR-ANDD-NAME-UNTERMINATED', severity: 'error', offset: start, structure: index,
+          code: 'DMAR-ANDD-NAME-UNTERMINATED',
+          severity: 'error',
+          offset: start,
+          structure: index,
           where: `${def.abbrev} at ${hex(s.offset)}`,
           reason: `${title} is not NUL terminated within Length`,
         });

@@ -9,9 +9,7 @@ import type { Report } from './body.js';
 import { DmarError } from './errors.js';
 import type { DmarTable, Structure } from './model.js';
 import { fieldParser, latin1, viewOf } from './parsers.js';
-import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef,
-} from './schema.js';
+import { DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef } from './schema.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -26,7 +24,6 @@ export interface Problem {
   /** Index of the structure concerned, when there is one. */
   structure?: number;
 }
-
 
 export interface DecodeResult {
   table: DmarTable;
@@ -62,7 +59,10 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   };
 
   if (bytes.length < ACPI_HEADER_SIZE) {
-    throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, { offset: bytes.length, code: 'DMAR-HDR-TRUNCATED' });
+    throw new DmarError(`truncated: ${bytes.length} bytes, an ACPI table header needs ${ACPI_HEADER_SIZE}`, {
+      offset: bytes.length,
+      code: 'DMAR-HDR-TRUNCATED',
+    });
   }
   const sig = latin1(bytes.subarray(SIGNATURE.offset, fieldEnd(SIGNATURE)));
   if (sig !== DMAR_SIGNATURE) {
@@ -71,7 +71,10 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(bytes, view, 0);
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
-    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, { offset: TABLE_LENGTH.offset, code: 'DMAR-HDR-LENGTH-SHORT' });
+    throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, {
+      offset: TABLE_LENGTH.offset,
+      code: 'DMAR-HDR-LENGTH-SHORT',
+    });
   }
   if (bytes.length < DMAR_FIXED_SIZE) {
     throw new DmarError(`truncated: ${bytes.length} bytes, the DMAR fixed part needs ${DMAR_FIXED_SIZE}`, { offset: bytes.length, code: 'DMAR-HDR-TRUNCATED' });
@@ -79,13 +82,17 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   let end = declared;
   if (declared > bytes.length) {
     report({
-      code: 'DMAR-HDR-LENGTH-PAST-END', severity: 'error', offset: TABLE_LENGTH.offset,
+      code: 'DMAR-HDR-LENGTH-PAST-END',
+      severity: 'error',
+      offset: TABLE_LENGTH.offset,
       reason: `Table Length ${declared} runs past the end of the data (${bytes.length} bytes)`,
     });
     end = bytes.length;
   } else if (declared < bytes.length) {
     report({
-      code: 'DMAR-HDR-EXTRA-DATA', severity: 'warning', offset: declared,
+      code: 'DMAR-HDR-EXTRA-DATA',
+      severity: 'warning',
+      offset: declared,
       reason: `${bytes.length - declared} bytes after Table Length (${declared}) are not part of the table`,
     });
   }
@@ -139,16 +146,21 @@ export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop
     const type = readUint(bytes, off + TYPE.offset, TYPE.size);
     const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
     const why =
-      len === 0 ? 'Length is 0 (Linux stops reading the table here)'
-      : len < SUBTABLE_HEADER_SIZE ? `Length ${len} is shorter than a structure header`
-      : off + len > end ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
-      : undefined;
+      len === 0
+        ? 'Length is 0 (Linux stops reading the table here)'
+        : len < SUBTABLE_HEADER_SIZE
+          ? `Length ${len} is shorter than a structure header`
+          : off + len > end
+            ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
+            : undefined;
     if (why) {
       return {
         stop: off,
         defect: {
           code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-          offset: off + LENGTH.offset, where: `structure type ${type} at ${hex(off)}`, reason: why,
+          offset: off + LENGTH.offset,
+          where: `structure type ${type} at ${hex(off)}`,
+          reason: why,
         },
       };
     }
@@ -158,15 +170,16 @@ export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop
   return { stop: off };
 }
 
-function decodeStructure(
-  bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report,
-): Structure {
+function decodeStructure(bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report): Structure {
   const def = structDef(type);
   const s: Structure = { offset: off, type, length: len, fields: {} };
   if (!def || len < def.fixedSize) {
     if (def) {
       report({
-        code: 'DMAR-STRUCT-TOO-SHORT', severity: 'error', offset: off + LENGTH.offset, structure: index,
+        code: 'DMAR-STRUCT-TOO-SHORT',
+        severity: 'error',
+        offset: off + LENGTH.offset,
+        structure: index,
         where: `${def.abbrev} at ${hex(off)}`,
         reason: `Length ${len} is shorter than its fixed part (${def.fixedSize} bytes)`,
       });

@@ -19,8 +19,20 @@ import { DmarError } from './errors.js';
 import type { Structure } from './model.js';
 import { asciiValue } from './parsers.js';
 import {
-  bareMetalClaims, DEFS, DMAR_FIELDS, DMAR_FLAG_CLI, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE,
-  VIRT_FEATURE_CLI, VIRT_LENGTH, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT, dmarFlagKey, fieldByKey, virtFeatureKey,
+  bareMetalClaims,
+  DEFS,
+  DMAR_FIELDS,
+  DMAR_FLAG_CLI,
+  SUBTABLE_HEADER_FIELDS,
+  VIRT_DESCRIPTOR_TYPE,
+  VIRT_FEATURE_CLI,
+  VIRT_LENGTH,
+  VIRT_REVISION,
+  VIRT_ROWS,
+  VIRTUALIZED_BIT,
+  dmarFlagKey,
+  fieldByKey,
+  virtFeatureKey,
 } from './schema.js';
 
 export interface EditOptions {
@@ -179,7 +191,10 @@ export interface VirtSpec {
 export function featureMask(names: readonly string[]): bigint {
   const unknown = names.find((n) => virtFeatureKey(n) === undefined);
   if (unknown !== undefined) fail(`unknown feature ${JSON.stringify(unknown)} (known: ${Object.keys(VIRT_FEATURE_CLI).join(', ')})`, { code: 'DMAR-EDIT-ARG' });
-  return flagsMask(V_FEATURES, names.map((n) => virtFeatureKey(n)!));
+  return flagsMask(
+    V_FEATURES,
+    names.map((n) => virtFeatureKey(n)!),
+  );
 }
 
 /** Check a Hypervisor Signature before any byte is touched. */
@@ -213,9 +228,11 @@ function newDescriptor(spec: VirtSpec): Uint8Array {
 }
 
 function bareMetalWarnings(d: { flags: number; signature: string; features: bigint }): string[] {
-  return bareMetalClaims(d).map((c) => (c === 'signature'
-    ? `VIRTUALIZED=0 with Hypervisor Signature ${JSON.stringify(d.signature)}: bare metal should have none`
-    : `VIRTUALIZED=0 with Supported Features ${describeFeatures(d.features)}: they mean nothing on bare metal`));
+  return bareMetalClaims(d).map((c) =>
+    c === 'signature'
+      ? `VIRTUALIZED=0 with Hypervisor Signature ${JSON.stringify(d.signature)}: bare metal should have none`
+      : `VIRTUALIZED=0 with Supported Features ${describeFeatures(d.features)}: they mean nothing on bare metal`,
+  );
 }
 
 /**
@@ -231,7 +248,10 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
   const title = VIRT.title;
   if (found.length > 1) {
     const where = found.map((s) => hex(s.offset)).join(', ');
-    fail(`the table has ${found.length} descriptors of type ${hex(VIRT.type)} (proposed) at ${where}: remove them first (dmar virt remove)`, { offset: found[1]!.offset, code: 'DMAR-VIRT-DUPLICATE' });
+    fail(`the table has ${found.length} descriptors of type ${hex(VIRT.type)} (proposed) at ${where}: remove them first (dmar virt remove)`, {
+      offset: found[1]!.offset,
+      code: 'DMAR-VIRT-DUPLICATE',
+    });
   }
   const out0 = copy(bytes);
   let out: Uint8Array;
@@ -243,7 +263,10 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     if (table.trailing?.length) {
       // even forced: a descriptor behind bytes the walk cannot frame is one no consumer would find
       const stop = end - table.trailing.length;
-      fail(`the structures stop framing at ${hex(stop)}: a ${title} appended at ${hex(end)} would be unreachable; repair the table first`, { offset: stop, code: 'DMAR-EDIT-UNREACHABLE' });
+      fail(`the structures stop framing at ${hex(stop)}: a ${title} appended at ${hex(end)} would be unreachable; repair the table first`, {
+        offset: stop,
+        code: 'DMAR-EDIT-UNREACHABLE',
+      });
     }
     const d = newDescriptor(spec);
     at = end;
@@ -254,12 +277,16 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     writeField(out, 0, LENGTH, Number(readField(bytes, 0, LENGTH)) + d.length, 'header: ');
     expect = { flags: Number(readField(d, 0, V_FLAGS)), signature: spec.signature ?? '', features: wanted ?? 0n };
     changes.push(
-      `added ${title} at ${hex(at)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, `
-      + `Hypervisor Signature ${JSON.stringify(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
+      `added ${title} at ${hex(at)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, ` +
+        `Hypervisor Signature ${JSON.stringify(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
     );
   } else {
     const s = found[0]!;
-    if (s.raw) fail(`${title} at ${hex(s.offset)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, { offset: s.offset + SUB_LENGTH.offset, code: 'DMAR-VIRT-LENGTH' });
+    if (s.raw)
+      fail(`${title} at ${hex(s.offset)} has Length ${s.length}, too short to edit: remove it first (dmar virt remove)`, {
+        offset: s.offset + SUB_LENGTH.offset,
+        code: 'DMAR-VIRT-LENGTH',
+      });
     at = s.offset;
     out = out0;
     const where = `${title} at ${hex(at)}`;
@@ -311,8 +338,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     [V_FEATURES.key]: readField(out, at, V_FEATURES),
   };
   verify(
-    readBack[V_FLAGS.key] === expect.flags && readBack[V_SIGNATURE.key] === expect.signature
-      && readBack[V_FEATURES.key] === expect.features,
+    readBack[V_FLAGS.key] === expect.flags && readBack[V_SIGNATURE.key] === expect.signature && readBack[V_FEATURES.key] === expect.features,
     `${title} reads back different values`,
   );
   return {
@@ -351,10 +377,7 @@ export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {})
   return {
     bytes: out,
     changed: true,
-    changes: [
-      ...found.map((s) => `removed ${VIRT.title} at ${hex(s.offset)} (${s.length} bytes)`),
-      ...headerChanges(bytes, out),
-    ],
+    changes: [...found.map((s) => `removed ${VIRT.title} at ${hex(s.offset)} (${s.length} bytes)`), ...headerChanges(bytes, out)],
     warnings: checksumWarnings(bytes),
   };
 }
@@ -385,6 +408,12 @@ export function fixTable(bytes: Uint8Array): EditResult {
   const changes = headerChanges(bytes, out);
   const warnings = problems.filter((p) => p.severity === 'error').map((p) => `still malformed: offset ${hex(p.offset)}: ${p.message}`);
   if (length < bytes.length) warnings.push(`${bytes.length - length} bytes after the last whole structure (${hex(length)}) stay outside the table`);
-  if (changes.length === 0) return { bytes, changed: false, changes: [`${LENGTH.name} ${length} and ${CHECKSUM.name} ${hex(bytes[CHECKSUM.offset]!, 2)} are right: nothing to do`], warnings };
+  if (changes.length === 0)
+    return {
+      bytes,
+      changed: false,
+      changes: [`${LENGTH.name} ${length} and ${CHECKSUM.name} ${hex(bytes[CHECKSUM.offset]!, 2)} are right: nothing to do`],
+      warnings,
+    };
   return { bytes: out, changed: true, changes, warnings };
 }

@@ -9,7 +9,13 @@ import { DmarError } from './errors.js';
 import { layout } from './layout.js';
 import type { DmarTable, Fields, Structure } from './model.js';
 import {
-  DMAR_FIXED_SIZE, DMAR_SIGNATURE, SCOPE_FIELDS, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
+  DMAR_FIXED_SIZE,
+  DMAR_SIGNATURE,
+  SCOPE_FIELDS,
+  SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE,
+  fieldByKey,
+  structDef,
   structureLabeller,
 } from './schema.js';
 
@@ -99,17 +105,22 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
       case 'structure':
         where = `${label(it.s.type)}: `;
         structLength = structureSize(it.s);
-        if (structLength >= 2 ** (8 * LENGTH.size)) throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
+        if (structLength >= 2 ** (8 * LENGTH.size))
+          throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
         break;
       case 'scope':
         scopeLength = scopeSize(it.sc);
-        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size)) throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
+        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size))
+          throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
         break;
       case 'field': {
         const { row } = it;
-        const value = row.role === 'length' ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
-          : row.role === 'signature' ? it.value ?? DMAR_SIGNATURE
-          : it.value;
+        const value =
+          row.role === 'length'
+            ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
+            : row.role === 'signature'
+              ? (it.value ?? DMAR_SIGNATURE)
+              : it.value;
         writeField(out, it.offset - row.offset, row, value, where);
         break;
       }
@@ -119,7 +130,8 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
       case 'name':
         out.set(latin1Bytes(it.name, where), it.offset);
         break;
-      case 'trailing': case 'raw':
+      case 'trailing':
+      case 'raw':
         out.set(it.bytes, it.offset);
         break;
       case 'end':

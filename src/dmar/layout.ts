@@ -7,8 +7,14 @@ import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import type { DeviceScope, DmarTable, Structure } from './model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, SCOPE_HEADER_SIZE, SUBTABLE_HEADER_FIELDS,
-  SUBTABLE_HEADER_SIZE, structDef, type StructDef,
+  DMAR_FIELDS,
+  DMAR_FIXED_SIZE,
+  PATH_ENTRY_SIZE,
+  SCOPE_HEADER_SIZE,
+  SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE,
+  structDef,
+  type StructDef,
 } from './schema.js';
 
 export type Item =
@@ -72,14 +78,23 @@ export interface Mark {
 /** The bytes an item stands for ends here (undefined for items that stand for none). */
 function itemEnd(it: Item): number | undefined {
   switch (it.kind) {
-    case 'field': return it.offset + it.row.size;
-    case 'structure': return it.offset + SUBTABLE_HEADER_SIZE;
-    case 'scope': return it.offset + SCOPE_HEADER_SIZE;
-    case 'path': return it.offset + PATH_ENTRY_SIZE;
-    case 'name': return it.offset + it.size;
-    case 'trailing': case 'raw': return it.offset + it.bytes.length;
-    case 'end': return Infinity;
-    default: return undefined;
+    case 'field':
+      return it.offset + it.row.size;
+    case 'structure':
+      return it.offset + SUBTABLE_HEADER_SIZE;
+    case 'scope':
+      return it.offset + SCOPE_HEADER_SIZE;
+    case 'path':
+      return it.offset + PATH_ENTRY_SIZE;
+    case 'name':
+      return it.offset + it.size;
+    case 'trailing':
+    case 'raw':
+      return it.offset + it.bytes.length;
+    case 'end':
+      return Infinity;
+    default:
+      return undefined;
   }
 }
 

@@ -98,7 +98,10 @@ function compile(p: Parser): ParseFn {
   if (code.includes('$parent') || code.includes('$root')) throw new Error('binary-parser: generated code uses context variables');
   code = code.split('buffer.length').join('end');
   if (/\bbuffer\.(?!subarray\(offset, offset \+ \d+\))/.test(code)) throw new Error('binary-parser: generated code reads its buffer other than by offset');
-  const make = new Function('imports', 'TextDecoder', `return function (buffer, dataView, offset, end) { ${code} };`) as (imports: unknown[], td: typeof TextDecoder) => ParseFn;
+  const make = new Function('imports', 'TextDecoder', `return function (buffer, dataView, offset, end) { ${code} };`) as (
+    imports: unknown[],
+    td: typeof TextDecoder,
+  ) => ParseFn;
   return make(ctx.imports, TextDecoder);
 }
 

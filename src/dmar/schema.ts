@@ -20,15 +20,29 @@ export const IMS_OPTOUT_BIT = 3;
 /** The DMAR fixed part after the ACPI header (offsets from table start). */
 export const DMAR_FIELDS = rows([
   {
-    key: 'hostAddressWidth', name: 'Host Address Width', offset: 36, size: 1, kind: 'uint',
-    doc: 'N means N+1 address bits (0x26 = 39 bits)', note: (v) => `${v + 1n}-bit addresses`,
+    key: 'hostAddressWidth',
+    name: 'Host Address Width',
+    offset: 36,
+    size: 1,
+    kind: 'uint',
+    doc: 'N means N+1 address bits (0x26 = 39 bits)',
+    note: (v) => `${v + 1n}-bit addresses`,
   },
   {
-    key: 'flags', name: 'Flags', offset: 37, size: 1, kind: 'uint',
+    key: 'flags',
+    name: 'Flags',
+    offset: 37,
+    size: 1,
+    kind: 'uint',
     bits: [
       { name: 'INTR_REMAP', shift: 0, cli: 'intr-remap', doc: 'the platform supports interrupt remapping' },
       { name: 'X2APIC_OPT_OUT', shift: 1, cli: 'x2apic-optout', doc: 'firmware asks the OS not to enable x2APIC mode' },
-      { name: 'DMA_CTRL_PLATFORM_OPT_IN', shift: 2, cli: 'dma-ctrl-platform-opt-in', doc: 'firmware asks the OS to keep DMA remapping on (ACPICA: X2APIC_MODE)' },
+      {
+        name: 'DMA_CTRL_PLATFORM_OPT_IN',
+        shift: 2,
+        cli: 'dma-ctrl-platform-opt-in',
+        doc: 'firmware asks the OS to keep DMA remapping on (ACPICA: X2APIC_MODE)',
+      },
       { name: 'IMS_OPTOUT', shift: IMS_OPTOUT_BIT, cli: 'ims-optout', proposed: true, doc: 'native IMS must not be used (proposed)' },
     ],
   },
@@ -46,7 +60,14 @@ export const SUBTABLE_HEADER_FIELDS = rows([
 export const SUBTABLE_HEADER_SIZE = rowsEnd(SUBTABLE_HEADER_FIELDS);
 
 export {
-  PATH_ENTRY_SIZE, PATH_FIELDS, PATH_NAME, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE, SCOPE_TYPE_NAMES, scopeTypeName,
+  PATH_ENTRY_SIZE,
+  PATH_FIELDS,
+  PATH_NAME,
+  SCOPE_FIELDS,
+  SCOPE_HEADER_SIZE,
+  SCOPE_TYPE,
+  SCOPE_TYPE_NAMES,
+  scopeTypeName,
 } from './scope-rows.js';
 
 export interface StructDef {
@@ -92,28 +113,57 @@ type StructRows = Omit<StructDef, 'fixedSize'>;
 
 const STRUCT_ROWS = [
   {
-    type: STRUCT_TYPE.DRHD, abbrev: 'DRHD', title: 'Hardware Unit Definition', body: SCOPES_BODY, acpicaSince: 0,
-    identity: [['segment', 'segment'], ['registerBaseAddress', 'base']],
+    type: STRUCT_TYPE.DRHD,
+    abbrev: 'DRHD',
+    title: 'Hardware Unit Definition',
+    body: SCOPES_BODY,
+    acpicaSince: 0,
+    identity: [
+      ['segment', 'segment'],
+      ['registerBaseAddress', 'base'],
+    ],
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.IOAPIC, SCOPE_TYPE.HPET, SCOPE_TYPE.NAMESPACE],
     fields: rows([
-      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
-        { name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' },
-      ] },
       {
-        key: 'size', name: 'Size (decoded below)', offset: 5, size: 1, kind: 'uint',
+        key: 'flags',
+        name: 'Flags',
+        offset: 4,
+        size: 1,
+        kind: 'uint',
+        bits: [{ name: 'INCLUDE_PCI_ALL', shift: 0, doc: 'the unit covers every device of its segment not named by another unit' }],
+      },
+      {
+        key: 'size',
+        name: 'Size (decoded below)',
+        offset: 5,
+        size: 1,
+        kind: 'uint',
         iasl2020: { name: 'Reserved' },
-        bits: [{
-          name: 'Size (pages, log2)', key: 'pagesLog2', shift: 0, width: 4, doc: 'register set size: 2^N 4 KiB pages',
-          note: (v) => `${4 * 2 ** v} KiB`,
-        }],
+        bits: [
+          {
+            name: 'Size (pages, log2)',
+            key: 'pagesLog2',
+            shift: 0,
+            width: 4,
+            doc: 'register set size: 2^N 4 KiB pages',
+            note: (v) => `${4 * 2 ** v} KiB`,
+          },
+        ],
       },
       SEGMENT(6),
       { key: 'registerBaseAddress', name: 'Register Base Address', offset: 8, size: 8, kind: 'uint', radix: 16 },
     ]),
   },
   {
-    type: STRUCT_TYPE.RMRR, abbrev: 'RMRR', title: 'Reserved Memory Region', body: SCOPES_BODY, acpicaSince: 0,
-    identity: [['segment', 'segment'], ['baseAddress', 'base']],
+    type: STRUCT_TYPE.RMRR,
+    abbrev: 'RMRR',
+    title: 'Reserved Memory Region',
+    body: SCOPES_BODY,
+    acpicaSince: 0,
+    identity: [
+      ['segment', 'segment'],
+      ['baseAddress', 'base'],
+    ],
     // the devices that use the region
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.BRIDGE, SCOPE_TYPE.NAMESPACE],
     fields: rows([
@@ -124,20 +174,33 @@ const STRUCT_ROWS = [
     ]),
   },
   {
-    type: STRUCT_TYPE.ATSR, abbrev: 'ATSR', title: 'Root Port ATS Capability', body: SCOPES_BODY, acpicaSince: 0,
+    type: STRUCT_TYPE.ATSR,
+    abbrev: 'ATSR',
+    title: 'Root Port ATS Capability',
+    body: SCOPES_BODY,
+    acpicaSince: 0,
     identity: [['segment', 'segment']],
     // root ports (sub-hierarchies)
     scopeTypes: [SCOPE_TYPE.BRIDGE],
     fields: rows([
-      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
-        { name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' },
-      ] },
+      {
+        key: 'flags',
+        name: 'Flags',
+        offset: 4,
+        size: 1,
+        kind: 'uint',
+        bits: [{ name: 'ALL_PORTS', shift: 0, doc: 'every root port of the segment supports ATS' }],
+      },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
     ]),
   },
   {
-    type: STRUCT_TYPE.RHSA, abbrev: 'RHSA', title: 'Remapping Hardware Static Affinity', body: NO_BODY, acpicaSince: 0,
+    type: STRUCT_TYPE.RHSA,
+    abbrev: 'RHSA',
+    title: 'Remapping Hardware Static Affinity',
+    body: NO_BODY,
+    acpicaSince: 0,
     identity: [['baseAddress', 'base']],
     exactLength: 20,
     fields: rows([
@@ -147,7 +210,10 @@ const STRUCT_ROWS = [
     ]),
   },
   {
-    type: STRUCT_TYPE.ANDD, abbrev: 'ANDD', title: 'ACPI Namespace Device Declaration', body: nameBody('Device Name'),
+    type: STRUCT_TYPE.ANDD,
+    abbrev: 'ANDD',
+    title: 'ACPI Namespace Device Declaration',
+    body: nameBody('Device Name'),
     identity: [['deviceNumber', 'device']],
     acpicaSince: 0,
     fields: rows([
@@ -156,45 +222,72 @@ const STRUCT_ROWS = [
     ]),
   },
   {
-    type: STRUCT_TYPE.SATC, abbrev: 'SATC', title: 'SoC Integrated Address Translation Cache', body: SCOPES_BODY, acpicaSince: 20210331,
+    type: STRUCT_TYPE.SATC,
+    abbrev: 'SATC',
+    title: 'SoC Integrated Address Translation Cache',
+    body: SCOPES_BODY,
+    acpicaSince: 20210331,
     identity: [['segment', 'segment']],
     // SoC endpoints
     scopeTypes: [SCOPE_TYPE.ENDPOINT],
     fields: rows([
-      { key: 'flags', name: 'Flags', offset: 4, size: 1, kind: 'uint', bits: [
-        { name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' },
-      ] },
+      {
+        key: 'flags',
+        name: 'Flags',
+        offset: 4,
+        size: 1,
+        kind: 'uint',
+        bits: [{ name: 'ATC_REQUIRED', shift: 0, doc: 'the OS must enable the ATC of these devices' }],
+      },
       { key: 'reserved', name: 'Reserved', offset: 5, size: 1, kind: 'uint', reserved: true },
       SEGMENT(6),
     ]),
   },
   {
-    type: STRUCT_TYPE.SIDP, abbrev: 'SIDP', title: 'SoC Integrated Device Property', body: SCOPES_BODY, acpicaSince: 20240322,
+    type: STRUCT_TYPE.SIDP,
+    abbrev: 'SIDP',
+    title: 'SoC Integrated Device Property',
+    body: SCOPES_BODY,
+    acpicaSince: 20240322,
     identity: [['segment', 'segment']],
     // SoC endpoints and namespace devices
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.NAMESPACE],
     scopeFlagsNamed: true,
-    fields: rows([
-      { key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true },
-      SEGMENT(6),
-    ]),
+    fields: rows([{ key: 'reserved', name: 'Reserved', offset: 4, size: 2, kind: 'uint', reserved: true }, SEGMENT(6)]),
   },
   {
-    type: VIRT_DESCRIPTOR_TYPE, abbrev: 'VIRT', title: 'Virtualization Descriptor (proposed)', body: NO_BODY, identity: [],
-    proposed: true, exactLength: 32,
+    type: VIRT_DESCRIPTOR_TYPE,
+    abbrev: 'VIRT',
+    title: 'Virtualization Descriptor (proposed)',
+    body: NO_BODY,
+    identity: [],
+    proposed: true,
+    exactLength: 32,
     fields: rows([
       { key: 'revision', name: 'Revision', offset: 4, size: 1, kind: 'uint', doc: '1' },
-      { key: 'flags', name: 'Flags', offset: 5, size: 1, kind: 'uint', bits: [
-        { name: 'VIRTUALIZED', shift: 0, doc: '1: the OS runs in a virtual machine; 0: firmware asserts bare metal' },
-      ] },
+      {
+        key: 'flags',
+        name: 'Flags',
+        offset: 5,
+        size: 1,
+        kind: 'uint',
+        bits: [{ name: 'VIRTUALIZED', shift: 0, doc: '1: the OS runs in a virtual machine; 0: firmware asserts bare metal' }],
+      },
       { key: 'reserved', name: 'Reserved', offset: 6, size: 2, kind: 'uint', reserved: true },
       { key: 'hypervisorSignature', name: 'Hypervisor Signature', offset: 8, size: 12, kind: 'ascii', doc: 'CPUID 0x40000000 vendor string' },
       { key: 'reserved2', name: 'Reserved', offset: 20, size: 4, kind: 'uint', reserved: true },
-      { key: 'supportedFeatures', name: 'Supported Features', offset: 24, size: 8, kind: 'uint', bits: [
-        { name: 'IMS', shift: 0, cli: 'ims', doc: 'the hypervisor composes IMS messages through a paravirtual call' },
-        { name: 'MSI_COMPOSE', shift: 1, cli: 'msi-compose', doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
-        { name: 'REMAPPABLE_DIRECT', shift: 2, cli: 'remappable-direct', doc: 'devices may write Remappable Format MSI messages directly' },
-      ] },
+      {
+        key: 'supportedFeatures',
+        name: 'Supported Features',
+        offset: 24,
+        size: 8,
+        kind: 'uint',
+        bits: [
+          { name: 'IMS', shift: 0, cli: 'ims', doc: 'the hypervisor composes IMS messages through a paravirtual call' },
+          { name: 'MSI_COMPOSE', shift: 1, cli: 'msi-compose', doc: 'the same call composes MSI/MSI-X messages of assigned devices' },
+          { name: 'REMAPPABLE_DIRECT', shift: 2, cli: 'remappable-direct', doc: 'devices may write Remappable Format MSI messages directly' },
+        ],
+      },
     ]),
   },
 ] as const satisfies readonly StructRows[];

@@ -26,7 +26,11 @@ export const SCOPE_FIELDS = rows([
   { key: 'type', name: 'Device Scope Type', offset: 0, size: 1, kind: 'uint', role: 'type', enumNames: SCOPE_TYPE_NAMES },
   { key: 'length', name: 'Entry Length', offset: 1, size: 1, kind: 'uint', role: 'length' },
   {
-    key: 'flags', name: 'Flags', offset: 2, size: 1, kind: 'uint',
+    key: 'flags',
+    name: 'Flags',
+    offset: 2,
+    size: 1,
+    kind: 'uint',
     iasl2020: { name: 'Reserved', mergeNext: true },
     doc: 'reserved (0) except in SIDP, where it carries device properties',
     // VT-d 4.1, 8.3.1 (SoC Integrated Device Property reporting); edk2

@@ -14,8 +14,15 @@ import type { JsonScalar } from '../types/json.js';
 import { plainJson } from './codec/json.js';
 import { pathEntryText, type DeviceScope, type DmarTable, type Structure } from './model.js';
 import {
-  DMAR_FIELDS, SCOPE_FIELDS, scopeTypeName, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, fieldByKey, structDef,
-  structTitle, structureLabels,
+  DMAR_FIELDS,
+  SCOPE_FIELDS,
+  scopeTypeName,
+  SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE,
+  fieldByKey,
+  structDef,
+  structTitle,
+  structureLabels,
 } from './schema.js';
 
 export const DIFF_FORMAT = 'dmar-diff/1';
@@ -149,9 +156,7 @@ function fieldDiff(f: FieldDef, a: { base: number; v: FieldValue | undefined } |
   return d;
 }
 
-function compareRows(
-  rows: readonly FieldDef[], va: Record<string, FieldValue>, baseA: number, vb: Record<string, FieldValue>, baseB: number,
-): FieldDiff[] {
+function compareRows(rows: readonly FieldDef[], va: Record<string, FieldValue>, baseA: number, vb: Record<string, FieldValue>, baseB: number): FieldDiff[] {
   const out: FieldDiff[] = [];
   for (const f of rows) {
     if (same(f, va[f.key], vb[f.key])) continue;
@@ -177,11 +182,14 @@ function structureKey(s: Structure): string {
   const def = s.raw ? undefined : structDef(s.type);
   const keys = def?.identity;
   if (!def || !keys) return `${structDef(s.type)?.abbrev ?? 'UNKNOWN'} type ${hex(s.type)}`;
-  return [def.abbrev, ...keys.map(([k, label]) => {
-    const f = fieldByKey(def.fields, k);
-    const v = valueJson(f, s.fields[k]);
-    return `${label} ${typeof v === 'number' && f.radix === 16 ? hex(v) : v}`;
-  })].join(' ');
+  return [
+    def.abbrev,
+    ...keys.map(([k, label]) => {
+      const f = fieldByKey(def.fields, k);
+      const v = valueJson(f, s.fields[k]);
+      return `${label} ${typeof v === 'number' && f.radix === 16 ? hex(v) : v}`;
+    }),
+  ].join(' ');
 }
 
 function scopeKey(sc: DeviceScope): string {
@@ -293,16 +301,31 @@ function bodyDiffs(sa: Structure, bytesA: Uint8Array, sb: Structure, bytesB: Uin
     const ra = bytesA.subarray(sa.offset + SUBTABLE_HEADER_SIZE, sa.offset + sa.length);
     const rb = bytesB.subarray(sb.offset + SUBTABLE_HEADER_SIZE, sb.offset + sb.length);
     if (bytesHex(ra) !== bytesHex(rb)) {
-      out.push(extraDiff('raw', 'Raw Data', { offset: sa.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(ra) }, { offset: sb.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(rb) }));
+      out.push(
+        extraDiff(
+          'raw',
+          'Raw Data',
+          { offset: sa.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(ra) },
+          { offset: sb.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(rb) },
+        ),
+      );
     }
     return out;
   }
   out.push(...compareRows(def.fields, sa.fields, sa.offset, sb.fields, sb.offset));
   const nameAt = (s: Structure) => s.offset + def.fixedSize;
   if (def.body.kind === 'name') {
-    if (sa.name !== sb.name) out.push(extraDiff('deviceName', def.body.title ?? 'Name', { offset: nameAt(sa), value: sa.name ?? '' }, { offset: nameAt(sb), value: sb.name ?? '' }));
+    if (sa.name !== sb.name)
+      out.push(extraDiff('deviceName', def.body.title ?? 'Name', { offset: nameAt(sa), value: sa.name ?? '' }, { offset: nameAt(sb), value: sb.name ?? '' }));
     if (!!sa.unterminated !== !!sb.unterminated) {
-      out.push(extraDiff('nameTerminated', `${def.body.title ?? 'Name'} NUL terminated`, { offset: nameAt(sa), value: !sa.unterminated }, { offset: nameAt(sb), value: !sb.unterminated }));
+      out.push(
+        extraDiff(
+          'nameTerminated',
+          `${def.body.title ?? 'Name'} NUL terminated`,
+          { offset: nameAt(sa), value: !sa.unterminated },
+          { offset: nameAt(sb), value: !sb.unterminated },
+        ),
+      );
     }
   }
   const ta = sa.trailing ? bytesHex(sa.trailing) : '';
@@ -319,28 +342,43 @@ function wholeStructure(s: Structure, bytes: Uint8Array, side: 'a' | 'b'): { fie
   const sideOf = (v: Side) => (side === 'a' ? [v, null] : [null, v]) as [Side | null, Side | null];
   const fields = oneSided([SUB_LENGTH], { length: s.length }, s.offset, side);
   if (s.raw || !def) {
-    fields.push(extraDiff('raw', 'Raw Data', ...sideOf({ offset: s.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(bytes.subarray(s.offset + SUBTABLE_HEADER_SIZE, s.offset + s.length)) })));
+    fields.push(
+      extraDiff(
+        'raw',
+        'Raw Data',
+        ...sideOf({ offset: s.offset + SUBTABLE_HEADER_SIZE, value: bytesHex(bytes.subarray(s.offset + SUBTABLE_HEADER_SIZE, s.offset + s.length)) }),
+      ),
+    );
     return { fields, scopes: [] };
   }
   fields.push(...oneSided(def.fields, s.fields, s.offset, side));
-  if (def.body.kind === 'name') fields.push(extraDiff('deviceName', def.body.title ?? 'Name', ...sideOf({ offset: s.offset + def.fixedSize, value: s.name ?? '' })));
+  if (def.body.kind === 'name')
+    fields.push(extraDiff('deviceName', def.body.title ?? 'Name', ...sideOf({ offset: s.offset + def.fixedSize, value: s.name ?? '' })));
   if (s.trailing?.length) {
     fields.push(extraDiff('trailing', 'Trailing bytes', ...sideOf({ offset: s.offset + s.length - s.trailing.length, value: bytesHex(s.trailing) })));
   }
-  const scopes = (s.scopes ?? []).map((sc, i): ScopeDiff => ({
-    change: side === 'a' ? 'removed' : 'added',
-    scope: scopeKey(sc),
-    a: side === 'a' ? scopePlace(sc, i) : null,
-    b: side === 'b' ? scopePlace(sc, i) : null,
-    fields: [],
-  }));
+  const scopes = (s.scopes ?? []).map(
+    (sc, i): ScopeDiff => ({
+      change: side === 'a' ? 'removed' : 'added',
+      scope: scopeKey(sc),
+      a: side === 'a' ? scopePlace(sc, i) : null,
+      b: side === 'b' ? scopePlace(sc, i) : null,
+      fields: [],
+    }),
+  );
   return { fields, scopes };
 }
 
 function structureDiff(change: Change, s: Structure, a: Place | null, b: Place | null): Omit<StructureDiff, 'fields' | 'scopes'> {
   const def = structDef(s.type);
   const d: Omit<StructureDiff, 'fields' | 'scopes'> = {
-    change, kind: def?.abbrev ?? 'UNKNOWN', type: s.type, title: structTitle(s.type), key: structureKey(s), a, b,
+    change,
+    kind: def?.abbrev ?? 'UNKNOWN',
+    type: s.type,
+    title: structTitle(s.type),
+    key: structureKey(s),
+    a,
+    b,
   };
   if (def?.proposed) d.proposed = true;
   return d;
@@ -361,10 +399,7 @@ function structureDiffs(ta: DmarTable, bytesA: Uint8Array, tb: DmarTable, bytesB
     pairOfB.set(j, n);
     const sa = A[i]!;
     const sb = B[j]!;
-    const fields = [
-      ...compareRows([SUB_LENGTH], { length: sa.length }, sa.offset, { length: sb.length }, sb.offset),
-      ...bodyDiffs(sa, bytesA, sb, bytesB),
-    ];
+    const fields = [...compareRows([SUB_LENGTH], { length: sa.length }, sa.offset, { length: sb.length }, sb.offset), ...bodyDiffs(sa, bytesA, sb, bytesB)];
     const scopes = scopeDiffs(sa.scopes ?? [], sb.scopes ?? []);
     const moved = !still.has(n);
     if (!fields.length && !scopes.length && !moved) return;
@@ -438,7 +473,9 @@ export function diffTables(bytesA: Uint8Array, bytesB: Uint8Array, names: { a: s
   const at = firstDifference(bytesA, bytesB);
   if (!found && at >= 0) {
     // Should not happen (every byte belongs to a compared value); never call different bytes equal.
-    d.tail.push(extraDiff('bytes', 'Bytes', { offset: at, value: bytesHex(bytesA.subarray(at, at + 16)) }, { offset: at, value: bytesHex(bytesB.subarray(at, at + 16)) }));
+    d.tail.push(
+      extraDiff('bytes', 'Bytes', { offset: at, value: bytesHex(bytesA.subarray(at, at + 16)) }, { offset: at, value: bytesHex(bytesB.subarray(at, at + 16)) }),
+    );
   }
   d.equal = at < 0;
   return d;

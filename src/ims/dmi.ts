@@ -20,9 +20,7 @@ export const BIOS_CHAR_EXT2_OFFSET = 0x13;
 /** Its bit 4: the SMBIOS table describes a virtual machine. */
 export const BIOS_CHAR_EXT2_VM_BIT = 4;
 
-export type SmbiosVm =
-  | { found: true; vm: boolean; offset: number; byte: number }
-  | { found: false; why: string };
+export type SmbiosVm = { found: true; vm: boolean; offset: number; byte: number } | { found: false; why: string };
 
 /** Find the BIOS Information structure and read its "virtual machine" bit; every defect is a reason, never an exception. */
 export function smbiosVirtualMachine(b: Uint8Array): SmbiosVm {
@@ -31,7 +29,8 @@ export function smbiosVirtualMachine(b: Uint8Array): SmbiosVm {
     const type = b[off]!;
     const len = b[off + 1]!;
     if (len < 4) return { found: false, why: `structure at ${hex(off)} has Length ${len}, less than its 4-byte header` };
-    if (off + len > b.length) return { found: false, why: `structure at ${hex(off)} (type ${type}, Length ${len}) runs past the end of the table (${b.length} bytes)` };
+    if (off + len > b.length)
+      return { found: false, why: `structure at ${hex(off)} (type ${type}, Length ${len}) runs past the end of the table (${b.length} bytes)` };
     if (type === SMBIOS_BIOS_INFORMATION) {
       if (len <= BIOS_CHAR_EXT2_OFFSET) {
         return { found: false, why: `BIOS Information at ${hex(off)} has Length ${hex(len)}: no Characteristics Extension Byte 2 (before SMBIOS 2.4)` };

@@ -10,7 +10,15 @@ import { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js';
 import {
-  bareMetalClaims, DMAR_FIELDS, type DmarFlagKey, descriptorVirtualized, fieldByKey, VIRT_DESCRIPTOR_TYPE, VIRT_REVISION, VIRT_ROWS, VIRTUALIZED_BIT,
+  bareMetalClaims,
+  DMAR_FIELDS,
+  type DmarFlagKey,
+  descriptorVirtualized,
+  fieldByKey,
+  VIRT_DESCRIPTOR_TYPE,
+  VIRT_REVISION,
+  VIRT_ROWS,
+  VIRTUALIZED_BIT,
 } from '../dmar/schema.js';
 import { matchDmi } from './dmi.js';
 import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
@@ -67,8 +75,14 @@ export interface Evidence {
 export type FactName = keyof Evidence | 'virtEvidence' | 'bareMetalProven';
 
 export const FACT_NAMES: readonly FactName[] = [
-  'dmar.present', 'flags.intrRemap', 'flags.x2apicOptOut', 'flags.imsOptOut', 'descriptor',
-  ...SIGNALS.map((x) => x.name), 'virtEvidence', 'bareMetalProven',
+  'dmar.present',
+  'flags.intrRemap',
+  'flags.x2apicOptOut',
+  'flags.imsOptOut',
+  'descriptor',
+  ...SIGNALS.map((x) => x.name),
+  'virtEvidence',
+  'bareMetalProven',
 ];
 
 /** The signals of the machine itself (all but the table's OEM IDs): live, from a capture, or given on the command line. */
@@ -123,21 +137,29 @@ function descriptorFact(table: DmarTable | undefined, noTable: string, warnings:
   }
   const s = found[0]!;
   if (found.length > 1) {
-    warnings.push(`${found.length} virtualization descriptors (proposed) at offsets ${found.map((x) => hex(x.offset)).join(', ')}: at most one is allowed; only the first is read`);
+    warnings.push(
+      `${found.length} virtualization descriptors (proposed) at offsets ${found.map((x) => hex(x.offset)).join(', ')}: at most one is allowed; only the first is read`,
+    );
   }
   const d = readDescriptor(s);
   const rev = num(s.fields, VIRT_REV.key);
-  if (rev !== VIRT_REVISION) warnings.push(`descriptor (proposed) at ${hex(s.offset)}: Revision ${rev}, this tool knows revision ${VIRT_REVISION}; read as such`);
+  if (rev !== VIRT_REVISION)
+    warnings.push(`descriptor (proposed) at ${hex(s.offset)}: Revision ${rev}, this tool knows revision ${VIRT_REVISION}; read as such`);
   if (d.unknownFeatures !== 0n) {
-    warnings.push(`descriptor (proposed) at ${hex(s.offset)}: ${VIRT_FEATURES.name} sets bits ${hex(d.unknownFeatures)} that have no name: treated as not supported`);
+    warnings.push(
+      `descriptor (proposed) at ${hex(s.offset)}: ${VIRT_FEATURES.name} sets bits ${hex(d.unknownFeatures)} that have no name: treated as not supported`,
+    );
   }
   if (bareMetalClaims({ flags: num(s.fields, VIRT_FLAGS.key), signature: d.hypervisorSignature, features: big(s.fields, VIRT_FEATURES.key) }).length > 0) {
-    warnings.push(`descriptor (proposed) at ${hex(s.offset)}: VIRTUALIZED=0 but it carries a hypervisor signature or feature bits; they mean nothing on bare metal and are ignored`);
+    warnings.push(
+      `descriptor (proposed) at ${hex(s.offset)}: VIRTUALIZED=0 but it carries a hypervisor signature or feature bits; they mean nothing on bare metal and are ignored`,
+    );
   }
   return {
     value: d,
-    source: `structure ${typeName} at offset ${hex(s.offset)} (${VIRT_FLAGS.name} bit ${VIRTUALIZED.shift} at ${hex(s.offset + VIRT_FLAGS.offset)}, `
-      + `${VIRT_FEATURES.name} at ${hex(s.offset + VIRT_FEATURES.offset)})`,
+    source:
+      `structure ${typeName} at offset ${hex(s.offset)} (${VIRT_FLAGS.name} bit ${VIRTUALIZED.shift} at ${hex(s.offset + VIRT_FLAGS.offset)}, ` +
+      `${VIRT_FEATURES.name} at ${hex(s.offset + VIRT_FEATURES.offset)})`,
     proposed: true,
   };
 }
@@ -190,17 +212,24 @@ function onOff(v: boolean): string {
 /** The command line's value of one signal, with the words that say where it came from. */
 function fromCommandLine(name: MachineSignal, cli: CommandLineEvidence): Fact | undefined {
   switch (name) {
-    case 'cpu.tdx': return cli.tdx === undefined ? undefined : { value: cli.tdx, source: `--tdx ${onOff(cli.tdx)}` };
-    case 'cpu.hypervisor': return cli.hypervisor === undefined ? undefined : { value: cli.hypervisor, source: cli.hypervisor ? '--hypervisor' : '--bare-metal' };
-    case 'smbios.virtualMachine': return cli.smbiosVm === undefined ? undefined : { value: cli.smbiosVm, source: `--smbios-vm ${onOff(cli.smbiosVm)}` };
-    case 'iommu.cachingMode': return cli.cachingMode === undefined ? undefined : { value: cli.cachingMode, source: `--caching-mode ${onOff(cli.cachingMode)}` };
+    case 'cpu.tdx':
+      return cli.tdx === undefined ? undefined : { value: cli.tdx, source: `--tdx ${onOff(cli.tdx)}` };
+    case 'cpu.hypervisor':
+      return cli.hypervisor === undefined ? undefined : { value: cli.hypervisor, source: cli.hypervisor ? '--hypervisor' : '--bare-metal' };
+    case 'smbios.virtualMachine':
+      return cli.smbiosVm === undefined ? undefined : { value: cli.smbiosVm, source: `--smbios-vm ${onOff(cli.smbiosVm)}` };
+    case 'iommu.cachingMode':
+      return cli.cachingMode === undefined ? undefined : { value: cli.cachingMode, source: `--caching-mode ${onOff(cli.cachingMode)}` };
     case 'dmi.hypervisorVendor': {
       if (cli.dmiVendor === undefined) return undefined;
       const i = cli.dmiVendor.indexOf(':');
       const vendor = i < 0 ? cli.dmiVendor : cli.dmiVendor.slice(0, i);
       const product = i < 0 ? '' : cli.dmiVendor.slice(i + 1);
       const m = matchDmi({ sys_vendor: vendor, product_name: product });
-      return { value: m !== undefined, source: `--dmi-vendor ${JSON.stringify(cli.dmiVendor)}: ${m ? `a vendor string of ${m.hit.who}` : 'no known hypervisor'}` };
+      return {
+        value: m !== undefined,
+        source: `--dmi-vendor ${JSON.stringify(cli.dmiVendor)}: ${m ? `a vendor string of ${m.hit.who}` : 'no known hypervisor'}`,
+      };
     }
   }
 }
@@ -281,7 +310,9 @@ export function bareMetalWhy(ev: Evidence): string {
   if (d && !d.virtualized && virt.length === 0) return 'the descriptor says VIRTUALIZED=0 and nothing says otherwise';
   const cpu = ev['cpu.hypervisor'].value;
   if (cpu === false && virt.length === 0) {
-    const rest = SIGNALS.filter((x) => x.name !== 'cpu.hypervisor').map((x) => `${x.name} ${String(ev[x.name].value)}`).join(', ');
+    const rest = SIGNALS.filter((x) => x.name !== 'cpu.hypervisor')
+      .map((x) => `${x.name} ${String(ev[x.name].value)}`)
+      .join(', ');
     return `cpu.hypervisor is false and no other signal is true (${rest})`;
   }
   const why: string[] = [];
@@ -299,8 +330,7 @@ export function derivedFacts(ev: Evidence): { virtEvidence: Fact<boolean>; bareM
   return {
     virtEvidence: {
       value: from.length > 0,
-      source: from.length ? `${from.join(', ')} ${from.length === 1 ? 'is' : 'are'} true`
-        : `none of ${SIGNALS.map((x) => x.name).join(', ')} is true`,
+      source: from.length ? `${from.join(', ')} ${from.length === 1 ? 'is' : 'are'} true` : `none of ${SIGNALS.map((x) => x.name).join(', ')} is true`,
       derived: true,
     },
     bareMetalProven: { value: bareMetalProven(ev), source: bareMetalWhy(ev), derived: true },

@@ -97,9 +97,12 @@ export function imsDocument(kernel: Kernel | undefined, tables: readonly ImsTabl
   return {
     format: IMS_FORMAT,
     kernel: kernel ? { version: kernel.version, source: kernel.source } : null,
-    tables: tables.map((t): Json => (t.error !== undefined
-      ? { input: t.input, error: t.error }
-      : { input: t.input, decisions: t.decisions!.map(decisionJson), expect: (t.expect ?? []).map((c) => ({ ...c })) })),
+    tables: tables.map(
+      (t): Json =>
+        t.error !== undefined
+          ? { input: t.input, error: t.error }
+          : { input: t.input, decisions: t.decisions!.map(decisionJson), expect: (t.expect ?? []).map((c) => ({ ...c })) },
+    ),
     summary: imsSummary(tables, selected),
     errors: tables.filter((t) => t.error !== undefined).length,
   };

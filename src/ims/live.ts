@@ -103,7 +103,9 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
   const rel = 'sys/class/iommu';
   let units: string[];
   try {
-    units = readdirSync(join(root, rel)).filter((n) => /^dmar\d+$/.test(n)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+    units = readdirSync(join(root, rel))
+      .filter((n) => /^dmar\d+$/.test(n))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
   } catch {
     units = [];
   }

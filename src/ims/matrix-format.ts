@@ -75,7 +75,9 @@ export function matrixText(m: Matrix, p: Paint): string {
     const lying = m.cells.filter((c) => c.scenario.lies && c.results.find((r) => r.policy === pol.name)!.class === 'UNSAFE').length;
     const label = pol.name + (pol.proposed ? ' (proposed)' : '');
     const u = String(t.unsafe).padStart(6);
-    lines.push(`${pad(label, pol.name + (pol.proposed ? ' ' + p.proposed('(proposed)') : ''), 26)}${t.unsafe ? p.error(u) : u}${String(t.lost).padStart(6)}${String(t.ok).padStart(4)}${String(lying).padStart(8)}`);
+    lines.push(
+      `${pad(label, pol.name + (pol.proposed ? ' ' + p.proposed('(proposed)') : ''), 26)}${t.unsafe ? p.error(u) : u}${String(t.lost).padStart(6)}${String(t.ok).padStart(4)}${String(lying).padStart(8)}`,
+    );
   }
   lines.push('');
   lines.push(p.dim('known: set/clear, on/off: what the OS reads (a VM that hides the hypervisor bit reads clear); unknown: it cannot tell.'));

@@ -96,7 +96,9 @@ export function buildMatrix(opts: MatrixOptions = {}): Matrix {
     const { table } = decodeDmar(encodeDmar(scenarioTable(s, opts.vmFirmware)));
     for (const c of EVIDENCE_CASES) {
       const gathered = gatherEvidence({
-        table, tableSource: `scenario ${s.id}`, live: osEvidence(s, c.hypervisorKnown, c.cachingModeKnown),
+        table,
+        tableSource: `scenario ${s.id}`,
+        live: osEvidence(s, c.hypervisorKnown, c.cachingModeKnown),
       });
       const results = policies.map((p) => {
         const d = decide(p, gathered);

@@ -40,16 +40,29 @@ const KINDS: readonly Kind[] = [
   { id: 'vm-descriptor-no-ims', name: 'vm: descriptor without IMS', vm: true, imsOptOut: true, descriptor: { virtualized: true, ims: false } },
   { id: 'vm-descriptor-ims', name: 'vm: descriptor with IMS', vm: true, imsOptOut: true, descriptor: { virtualized: true, ims: true } },
   {
-    id: 'vm-descriptor-ims-opt-in-only', name: 'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
-    vm: true, imsOptOut: false, descriptor: { virtualized: true, ims: true },
+    id: 'vm-descriptor-ims-opt-in-only',
+    name: 'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
+    vm: true,
+    imsOptOut: false,
+    descriptor: { virtualized: true, ims: true },
   },
   {
-    id: 'vm-hidden', name: 'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
-    vm: true, imsOptOut: false, hidesHypervisor: true, vendorIds: true, lies: true,
+    id: 'vm-hidden',
+    name: 'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
+    vm: true,
+    imsOptOut: false,
+    hidesHypervisor: true,
+    vendorIds: true,
+    lies: true,
   },
   {
-    id: 'vm-host-copy', name: 'vm: copies a host table with a VIRTUALIZED=0 descriptor',
-    vm: true, imsOptOut: false, descriptor: { virtualized: false, ims: false }, vendorIds: true, lies: true,
+    id: 'vm-host-copy',
+    name: 'vm: copies a host table with a VIRTUALIZED=0 descriptor',
+    vm: true,
+    imsOptOut: false,
+    descriptor: { virtualized: false, ims: false },
+    vendorIds: true,
+    lies: true,
   },
 ];
 
@@ -58,12 +71,15 @@ export const SCENARIO_KINDS: readonly Kind[] = KINDS;
 
 /** Every scenario: bare metal with caching mode off; each VM with its vIOMMU's caching mode off (QEMU's default) and on (device assignment). */
 export const SCENARIOS: readonly Scenario[] = KINDS.flatMap((k) =>
-  (k.vm ? [false, true] : [false]).map((cm): Scenario => ({
-    ...k,
-    id: k.vm ? `${k.id}/cm-${cm ? 'on' : 'off'}` : k.id,
-    cachingMode: cm,
-    available: !k.vm ? 'native' : k.descriptor?.virtualized && k.descriptor.ims ? 'virtualized' : 'none',
-  })));
+  (k.vm ? [false, true] : [false]).map(
+    (cm): Scenario => ({
+      ...k,
+      id: k.vm ? `${k.id}/cm-${cm ? 'on' : 'off'}` : k.id,
+      cachingMode: cm,
+      available: !k.vm ? 'native' : k.descriptor?.virtualized && k.descriptor.ims ? 'virtualized' : 'none',
+    }),
+  ),
+);
 
 // ---- the tables -----------------------------------------------------------
 
@@ -77,13 +93,18 @@ export interface Firmware {
 
 /** QEMU's q35 intel-iommu DMAR (hw/i386/acpi-build.c, build_dmar_q35): IOAPIC 0 on the pseudo bus 0xff. */
 export const QEMU_FIRMWARE: Firmware = {
-  oemId: 'BOCHS ', oemTableId: 'BXPC    ', creatorId: 'BXPC', ioapic: { id: 0, bus: 0xff, device: 0, function: 0 },
+  oemId: 'BOCHS ',
+  oemTableId: 'BXPC    ',
+  creatorId: 'BXPC',
+  ioapic: { id: 0, bus: 0xff, device: 0, function: 0 },
 };
 /** A vendor's EDK2-based firmware as common in the corpus (Oem ID "INTEL ", Oem Table ID "EDK2    "). */
 export const VENDOR_FIRMWARE: Firmware = {
-  oemId: 'INTEL ', oemTableId: 'EDK2    ', creatorId: 'INTL', ioapic: { id: 2, bus: 0xf0, device: 0x1f, function: 0 },
+  oemId: 'INTEL ',
+  oemTableId: 'EDK2    ',
+  creatorId: 'INTL',
+  ioapic: { id: 2, bus: 0xf0, device: 0x1f, function: 0 },
 };
-
 
 const DRHD = DEFS.DRHD;
 const VIRT = DEFS.VIRT;
@@ -103,22 +124,30 @@ export function buildTable(spec: TableSpec): DmarTable {
   const fw = spec.firmware;
   const flags = flagsMask(fieldByKey(DMAR_FIELDS, 'flags'), spec.imsOptOut ? ['INTR_REMAP', 'IMS_OPTOUT'] : ['INTR_REMAP']);
   const drhd: Structure = {
-    offset: 0, type: DRHD.type, length: 0,
+    offset: 0,
+    type: DRHD.type,
+    length: 0,
     fields: {
-      flags: Number(flagsMask(fieldByKey(DRHD.fields, 'flags'), ['INCLUDE_PCI_ALL'])), size: 0, segment: 0,
+      flags: Number(flagsMask(fieldByKey(DRHD.fields, 'flags'), ['INCLUDE_PCI_ALL'])),
+      size: 0,
+      segment: 0,
       registerBaseAddress: QEMU_IOMMU_BASE,
     },
-    scopes: [{
-      offset: 0,
-      fields: { type: SCOPE_TYPE.IOAPIC, flags: 0, reserved: 0, enumerationId: fw.ioapic.id, bus: fw.ioapic.bus },
-      path: [{ device: fw.ioapic.device, function: fw.ioapic.function }],
-    }],
+    scopes: [
+      {
+        offset: 0,
+        fields: { type: SCOPE_TYPE.IOAPIC, flags: 0, reserved: 0, enumerationId: fw.ioapic.id, bus: fw.ioapic.bus },
+        path: [{ device: fw.ioapic.device, function: fw.ioapic.function }],
+      },
+    ],
   };
   const structures: Structure[] = [drhd];
   const d = spec.descriptor;
   if (d) {
     structures.push({
-      offset: 0, type: VIRT.type, length: 0,
+      offset: 0,
+      type: VIRT.type,
+      length: 0,
       fields: {
         revision: VIRT_REVISION,
         flags: Number(flagsMask(VIRT_ROWS.flags, d.virtualized ? ['VIRTUALIZED'] : [])),
@@ -131,8 +160,14 @@ export function buildTable(spec: TableSpec): DmarTable {
   }
   return {
     header: {
-      signature: 'DMAR', revision: 1, checksum: 0, oemId: fw.oemId, oemTableId: fw.oemTableId,
-      oemRevision: 1, creatorId: fw.creatorId, creatorRevision: 1,
+      signature: 'DMAR',
+      revision: 1,
+      checksum: 0,
+      oemId: fw.oemId,
+      oemTableId: fw.oemTableId,
+      oemRevision: 1,
+      creatorId: fw.creatorId,
+      creatorRevision: 1,
     },
     fields: { hostAddressWidth: 38, flags: Number(flags), reserved: new Uint8Array(10) },
     structures,

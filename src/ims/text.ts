@@ -13,7 +13,9 @@ export function paintVerdict(p: Paint, v: Verdict): string {
 
 function descriptorText(v: DescriptorValue): string {
   if (v === 'absent') return 'absent';
-  const feats = Object.entries(v.features).filter(([, on]) => on).map(([n]) => n);
+  const feats = Object.entries(v.features)
+    .filter(([, on]) => on)
+    .map(([n]) => n);
   const unknown = v.unknownFeatures ? `, unnamed feature bits ${hex(v.unknownFeatures)}` : '';
   const sig = v.hypervisorSignature ? `, signature ${quoted(v.hypervisorSignature)}` : '';
   return `VIRTUALIZED=${v.virtualized ? 1 : 0}${sig}, features ${feats.length ? feats.join(' ') : 'none'}${unknown}`;
@@ -62,9 +64,10 @@ export function decisionText(d: Decision, p: Paint): string {
 
 /** `dmar ims DIR`: one row per table and policy (verdict, the rule that fired), then the count of each verdict per policy. */
 export function batchText(tables: readonly ImsTable[], selected: readonly Selected[], p: Paint): string {
-  const rows = tables.flatMap((t) => (t.error !== undefined
-    ? [{ input: termText(t.input), policy: '', verdict: undefined as Verdict | undefined, rule: `error: ${termText(t.error)}` }]
-    : t.decisions!.map((d) => ({ input: termText(t.input), policy: d.policy.name, verdict: d.verdict as Verdict | undefined, rule: d.rules[0]!.id })))
+  const rows = tables.flatMap((t) =>
+    t.error !== undefined
+      ? [{ input: termText(t.input), policy: '', verdict: undefined as Verdict | undefined, rule: `error: ${termText(t.error)}` }]
+      : t.decisions!.map((d) => ({ input: termText(t.input), policy: d.policy.name, verdict: d.verdict as Verdict | undefined, rule: d.rules[0]!.id })),
   );
   const iw = Math.max(5, ...rows.map((r) => r.input.length));
   const pw = Math.max(6, ...rows.map((r) => r.policy.length));

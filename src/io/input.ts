@@ -63,7 +63,11 @@ export function maxTable(): number {
 }
 
 export function sizeText(n: number): string {
-  for (const [unit, k] of [['GiB', 30], ['MiB', 20], ['KiB', 10]] as const) {
+  for (const [unit, k] of [
+    ['GiB', 30],
+    ['MiB', 20],
+    ['KiB', 10],
+  ] as const) {
     if (n >= 2 ** k && n % 2 ** k === 0) return `${n / 2 ** k} ${unit}`;
   }
   return `${n} bytes`;
@@ -101,16 +105,33 @@ export function startCommand(): void {
 }
 
 function kindOf(st: Stats): string {
-  return st.isDirectory() ? 'is a directory' : st.isFIFO() ? 'is a FIFO, not a regular file'
-    : st.isCharacterDevice() ? 'is a character device, not a regular file' : st.isBlockDevice() ? 'is a block device, not a regular file'
-    : st.isSocket() ? 'is a socket, not a regular file' : 'is not a regular file';
+  return st.isDirectory()
+    ? 'is a directory'
+    : st.isFIFO()
+      ? 'is a FIFO, not a regular file'
+      : st.isCharacterDevice()
+        ? 'is a character device, not a regular file'
+        : st.isBlockDevice()
+          ? 'is a block device, not a regular file'
+          : st.isSocket()
+            ? 'is a socket, not a regular file'
+            : 'is not a regular file';
 }
 
 function readError(e: unknown, name: string): DmarError {
   const err = e as NodeJS.ErrnoException;
-  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied'
-    : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
-    : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
+  const why =
+    err.code === 'ENOENT'
+      ? 'no such file'
+      : err.code === 'EACCES'
+        ? 'permission denied'
+        : err.code === 'EISDIR'
+          ? 'is a directory'
+          : err.code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : err.code === 'ELOOP'
+              ? 'too many levels of symbolic links'
+              : err.message;
   return new DmarError(why, { file: name, errno: err.code });
 }
 
@@ -170,7 +191,7 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
     if (!st.isFile()) return undefined;
     const buf = Buffer.allocUnsafe(Math.min(n, Math.max(st.size, 1)));
     let len = 0;
-    for (let r: number; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0;) len += r;
+    for (let r: number; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0; ) len += r;
     const whole = st.size <= len;
     if (whole) inputsRead.push({ dev: st.dev, ino: st.ino });
     return { bytes: buf.subarray(0, len), whole };
@@ -240,9 +261,7 @@ export function looksLikeTableSource(head: string): boolean {
 }
 
 /** Pick `signature` out of raw bytes, acpidump text, or (with `compile`) table source text. */
-export function sourceFromBytes(
-  data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler,
-): Source {
+export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler): Source {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096)).toString('latin1');
   if (kind === 'binary' && compile && !head.startsWith(signature) && looksLikeTableSource(head)) {
     const bytes = compile(data, name);

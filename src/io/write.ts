@@ -14,8 +14,23 @@
  * write to NAME removes those left by a process that no longer exists.
  */
 import {
-  closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync,
-  renameSync, statSync, unlinkSync, writeSync, type Stats,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
 } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -29,13 +44,31 @@ export const writeError = (message: string, file: string) => new DmarError(messa
 /** A write failure in a few words (no errno jargon, no path: the caller names the file). */
 export function writeErrorText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
-    : err.code === 'ENOENT' ? 'no such directory' : err.code === 'EROFS' ? 'read-only file system'
-    : err.code === 'EISDIR' ? 'is a directory' : err.code === 'ENOTDIR' ? 'a parent is not a directory'
-    : err.code === 'ENAMETOOLONG' ? 'file name too long' : err.code === 'ENOSPC' ? 'no space left on device'
-    : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.code === 'EIO' ? 'input/output error'
-    : err.code === 'EFBIG' ? 'file too large' : err.code === 'ENXIO' ? 'no process reads this FIFO'
-    : err.code === 'ELOOP' ? 'too many levels of symbolic links' : err.message;
+  return err.code === 'EACCES' || err.code === 'EPERM'
+    ? 'permission denied'
+    : err.code === 'ENOENT'
+      ? 'no such directory'
+      : err.code === 'EROFS'
+        ? 'read-only file system'
+        : err.code === 'EISDIR'
+          ? 'is a directory'
+          : err.code === 'ENOTDIR'
+            ? 'a parent is not a directory'
+            : err.code === 'ENAMETOOLONG'
+              ? 'file name too long'
+              : err.code === 'ENOSPC'
+                ? 'no space left on device'
+                : err.code === 'EDQUOT'
+                  ? 'disk quota exceeded'
+                  : err.code === 'EIO'
+                    ? 'input/output error'
+                    : err.code === 'EFBIG'
+                      ? 'file too large'
+                      : err.code === 'ENXIO'
+                        ? 'no process reads this FIFO'
+                        : err.code === 'ELOOP'
+                          ? 'too many levels of symbolic links'
+                          : err.message;
 }
 
 const TMP_PREFIX = '.dmar-tmp-';
@@ -99,7 +132,6 @@ function removeStaleTemporaries(dir: string, name: string): void {
 }
 
 // ---- writing ------------------------------------------------------------------
-
 
 /** Write all of `buf`, waiting out EAGAIN (a non-blocking pipe or FIFO whose reader is slow). */
 export function writeAll(fd: number, buf: Uint8Array): void {
@@ -260,7 +292,10 @@ function takeLock(path: string): string {
       continue;
     }
     if (Date.now() > deadline) {
-      throw writeError(`being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`, path);
+      throw writeError(
+        `being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`,
+        path,
+      );
     }
     pause(20);
   }
@@ -275,12 +310,12 @@ function protection(st: Stats): string | undefined {
     writable = uid === st.uid ? (st.mode & 0o200) !== 0 : groups.includes(st.gid) ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
   }
   if (!writable) return `is write-protected (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): not rewritten (--force rewrites it, keeping the mode)`;
-  if (st.nlink > 1) return `has ${st.nlink} hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)`;
+  if (st.nlink > 1)
+    return `has ${st.nlink} hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)`;
   return undefined;
 }
 
-const sameFile = (a: Stats, b: Stats) =>
-  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
 /**
  * Edit the regular file `path` in place (symlinks followed): under the lock,

@@ -8,8 +8,21 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync,
-  readSync, renameSync, rmSync, statSync, writeFileSync,
+  chmodSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDirectory } from '../io/input.js';
@@ -52,9 +65,26 @@ function whyNot(e: unknown): { status: ItemStatus; reason: string } {
 /** Serial numbers and UUIDs: a capture is meant to be attached to bug reports. */
 const PRIVATE_DMI = new Set(['product_serial', 'board_serial', 'chassis_serial', 'product_uuid', 'board_asset_tag', 'chassis_asset_tag']);
 /** PCI device files copied (besides config and the links). */
-const PCI_FILES = ['vendor', 'device', 'class', 'revision', 'subsystem_vendor', 'subsystem_device', 'sriov_totalvfs', 'sriov_numvfs', 'sriov_offset', 'sriov_stride', 'ari_enabled'];
+const PCI_FILES = [
+  'vendor',
+  'device',
+  'class',
+  'revision',
+  'subsystem_vendor',
+  'subsystem_device',
+  'sriov_totalvfs',
+  'sriov_numvfs',
+  'sriov_offset',
+  'sriov_stride',
+  'ari_enabled',
+];
 const PCI_LINKS = ['driver', 'physfn', 'iommu_group'];
-const ACPI_TABLES: [string, string][] = [['DMAR', 'DMAR table'], ['APIC', 'MADT (APIC) table'], ['MCFG', 'MCFG table'], ['HPET', 'HPET table']];
+const ACPI_TABLES: [string, string][] = [
+  ['DMAR', 'DMAR table'],
+  ['APIC', 'MADT (APIC) table'],
+  ['MCFG', 'MCFG table'],
+  ['HPET', 'HPET table'],
+];
 
 export interface CaptureOptions {
   /** Machine root to read (default '/'). */
@@ -68,7 +98,10 @@ export interface CaptureOptions {
 
 class Capture {
   readonly items: ManifestItem[] = [];
-  constructor(readonly root: string, readonly dest: string) {}
+  constructor(
+    readonly root: string,
+    readonly dest: string,
+  ) {}
 
   private destOf(rel: string): string {
     return join(this.dest, 'root', rel);
@@ -128,7 +161,10 @@ class Capture {
 
 /** /proc/iomem read by a user shows every address as 0. */
 function iomemNote(b: Buffer): string | undefined {
-  const lines = b.toString('latin1').split('\n').filter((l) => l.trim());
+  const lines = b
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l.trim());
   return lines.length && lines.every((l) => /^\s*0+-0+ :/.test(l)) ? 'addresses read as 0 (not root)' : undefined;
 }
 
@@ -197,7 +233,12 @@ function kernelLog(c: Capture, root: string): ItemStatus {
       const err = e as { stderr?: string; code?: string };
       const denied = /permitted|denied/i.test(err.stderr ?? '') || kmsgWhy.status === 'denied';
       const status: ItemStatus = denied ? 'denied' : err.code === 'ENOENT' ? kmsgWhy.status : 'error';
-      c.items.push({ item: 'kernel log', path: '/dev/kmsg', status, reason: `/dev/kmsg: ${kmsgWhy.reason}; dmesg: ${(err.stderr ?? (e as Error).message).trim().split('\n')[0]}` });
+      c.items.push({
+        item: 'kernel log',
+        path: '/dev/kmsg',
+        status,
+        reason: `/dev/kmsg: ${kmsgWhy.reason}; dmesg: ${(err.stderr ?? (e as Error).message).trim().split('\n')[0]}`,
+      });
       return status;
     }
   }
@@ -233,12 +274,20 @@ function iommuUnits(c: Capture): number {
   const base = 'sys/class/iommu';
   let names: string[];
   try {
-    names = readdirSync(join(c.root, base)).filter((x) => /^dmar\d+$/.test(x)).sort();
+    names = readdirSync(join(c.root, base))
+      .filter((x) => /^dmar\d+$/.test(x))
+      .sort();
   } catch (e) {
     c.items.push({ item: 'IOMMU units', path: '/' + base, ...whyNot(e) });
     return 0;
   }
-  if (!names.length) c.items.push({ item: 'IOMMU units', path: `/${base}/dmar*`, status: 'absent', reason: 'no Intel IOMMU unit registered (no DMAR table, or intel_iommu off)' });
+  if (!names.length)
+    c.items.push({
+      item: 'IOMMU units',
+      path: `/${base}/dmar*`,
+      status: 'absent',
+      reason: 'no Intel IOMMU unit registered (no DMAR table, or intel_iommu off)',
+    });
   for (const u of names) for (const f of ['address', 'cap', 'ecap', 'version']) c.file(`${base}/${u}/intel-iommu/${f}`, `${u} ${f}`);
   return names.length;
 }

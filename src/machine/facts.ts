@@ -39,7 +39,6 @@ export interface MachineFacts {
   e820Edits?: MapEdit[];
 }
 
-
 const parseRegisterText = (s: string | undefined) => (s === undefined ? undefined : parseRegister(s));
 
 /** root/sys/class/iommu/dmar* /intel-iommu/{address,cap,ecap,version}. */
@@ -47,19 +46,22 @@ export function readIommuUnits(root: string): IommuUnit[] | undefined {
   const dir = join(root, 'sys/class/iommu');
   const names = listDir(dir);
   if (!names) return undefined;
-  return names.filter((n) => /^dmar\d+$/.test(n)).sort((a, b) => +a.slice(4) - +b.slice(4)).map((name) => {
-    const d = join(dir, name, 'intel-iommu');
-    const u: IommuUnit = { name };
-    const address = parseRegisterText(readText(join(d, 'address')));
-    const cap = parseRegisterText(readText(join(d, 'cap')));
-    const ecap = parseRegisterText(readText(join(d, 'ecap')));
-    const version = readText(join(d, 'version'));
-    if (address !== undefined) u.address = address;
-    if (cap !== undefined) u.cap = cap;
-    if (ecap !== undefined) u.ecap = ecap;
-    if (version) u.version = version;
-    return u;
-  });
+  return names
+    .filter((n) => /^dmar\d+$/.test(n))
+    .sort((a, b) => +a.slice(4) - +b.slice(4))
+    .map((name) => {
+      const d = join(dir, name, 'intel-iommu');
+      const u: IommuUnit = { name };
+      const address = parseRegisterText(readText(join(d, 'address')));
+      const cap = parseRegisterText(readText(join(d, 'cap')));
+      const ecap = parseRegisterText(readText(join(d, 'ecap')));
+      const version = readText(join(d, 'version'));
+      if (address !== undefined) u.address = address;
+      if (cap !== undefined) u.cap = cap;
+      if (ecap !== undefined) u.ecap = ecap;
+      if (version) u.version = version;
+      return u;
+    });
 }
 
 export function acpiTable(root: string, signature: string): Uint8Array | undefined {

@@ -276,10 +276,16 @@ function access(word: string): 'read' | 'write' | 'page' | 'unknown' {
 
 /** Every message shape this reader knows, tried in order on the text after the subsystem prefix. */
 const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
-  [new RegExp(`No firmware reserved region can cover this RMRR ${RANGE}`), (m) => ({ kind: 'rmrr-not-reserved', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
+  [
+    new RegExp(`No firmware reserved region can cover this RMRR ${RANGE}`),
+    (m) => ({ kind: 'rmrr-not-reserved', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true }),
+  ],
   [new RegExp(`Your BIOS is broken; bad RMRR ${RANGE}`), (m) => ({ kind: 'bad-rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!), firmwareBug: true })],
   [/RMRR entry for device ([0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) is broken/, (m) => ({ kind: 'rmrr-path-broken', device: m[1]!, firmwareBug: true })],
-  [new RegExp(`Your BIOS is broken; DMAR reported at address ${NUM}( returns all ones)?`), (m) => ({ kind: 'drhd-invalid-address', address: hexBig(m[1]!), allOnes: m[2] !== undefined, firmwareBug: true })],
+  [
+    new RegExp(`Your BIOS is broken; DMAR reported at address ${NUM}( returns all ones)?`),
+    (m) => ({ kind: 'drhd-invalid-address', address: hexBig(m[1]!), allOnes: m[2] !== undefined, firmwareBug: true }),
+  ],
   [new RegExp(`RHSA refers to non-existent DMAR unit at ${NUM}`), (m) => ({ kind: 'rhsa-no-drhd', address: hexBig(m[1]!), firmwareBug: true })],
   [/ANDD object name is not NUL-terminated/, () => ({ kind: 'andd-unterminated', firmwareBug: true })],
   [/No DRHD structures? (?:found in DMAR table|in buffer returned by _DSM method)/, () => ({ kind: 'no-drhd', firmwareBug: true })],
@@ -290,14 +296,23 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   [/Device scope (?:device \[([^\]]+)\]|bus \[(\d+)\]) not found/, (m) => ({ kind: 'scope-not-found', device: m[1] ?? `bus ${m[2]}`, firmwareBug: false })],
   [/Unsupported device scope/, () => ({ kind: 'scope-unsupported', firmwareBug: false })],
   [/Invalid DMAR haw/, () => ({ kind: 'invalid-haw', firmwareBug: false })],
-  [/interrupt remapping on a chipset that contains an erratum|This system BIOS has enabled interrupt remapping/, () => ({ kind: 'ir-erratum', firmwareBug: true })],
-  [new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`), (m) => ({ kind: 'unit', unit: m[1]!, base: hexBig(m[2]!), version: m[3]!, cap: hexBig(m[4]!), ecap: hexBig(m[5]!) })],
+  [
+    /interrupt remapping on a chipset that contains an erratum|This system BIOS has enabled interrupt remapping/,
+    () => ({ kind: 'ir-erratum', firmwareBug: true }),
+  ],
+  [
+    new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`),
+    (m) => ({ kind: 'unit', unit: m[1]!, base: hexBig(m[2]!), version: m[3]!, cap: hexBig(m[4]!), ecap: hexBig(m[5]!) }),
+  ],
   [/^DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'drhd', base: BigInt(m[1]!), flags: Number(m[2]) })],
   [/^RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!) })],
   [/^(ATSR|RHSA|SATC) (?:flags|base)/, (m) => ({ kind: 'structure', structure: m[1] as 'ATSR' | 'RHSA' | 'SATC' })],
   [/^ANDD device/, () => ({ kind: 'structure', structure: 'ANDD' })],
   [/^Host address width (\d+)/, (m) => ({ kind: 'haw', width: Number(m[1]) })],
-  [new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`), (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: hexBig(m[3]!) })],
+  [
+    new RegExp(`^(IOAPIC|HPET) id (\\d+) under DRHD base +${NUM}`),
+    (m) => ({ kind: 'ir-scope', device: m[1] as 'IOAPIC' | 'HPET', id: Number(m[2]), base: hexBig(m[3]!) }),
+  ],
   [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
   [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
   [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
@@ -308,25 +323,33 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   // 5.2-5.12: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr ... [fault reason 06] text
   // 3.x-5.1: [DMA Read] Request device [00:02.0] fault addr ... [fault reason 06] text
   // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
-  [new RegExp(`^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
-    const pasid = m[2] ?? m[4];
-    if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(hexBig(pasid));
-    if (m[6] !== undefined) {
-      e.reason = reasonCode(m[6]);
-      e.reasonText = m[7]!.trim();
-    }
-    return e;
-  }],
+  [
+    new RegExp(
+      `^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`,
+    ),
+    (m) => {
+      const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
+      const pasid = m[2] ?? m[4];
+      if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(hexBig(pasid));
+      if (m[6] !== undefined) {
+        e.reason = reasonCode(m[6]);
+        e.reasonText = m[7]!.trim();
+      }
+      return e;
+    },
+  ],
   // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
-  [new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`), (m) => {
-    const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
-    if (m[3] !== undefined) {
-      e.reason = reasonCode(m[3]);
-      e.reasonText = m[4]!.trim();
-    }
-    return e;
-  }],
+  [
+    new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`),
+    (m) => {
+      const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
+      if (m[3] !== undefined) {
+        e.reason = reasonCode(m[3]);
+        e.reasonText = m[4]!.trim();
+      }
+      return e;
+    },
+  ],
   [/^\[fault reason (0x[0-9a-fA-F]+|\d+)\] ?(.*)/, (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
   [/Device is ineligible for IOMMU domain attach due to platform RMRR requirement/, () => ({ kind: 'rmrr-locked' })],
   [/./, (m) => ({ kind: 'info', what: m.input })],
@@ -334,14 +357,49 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
 
 /** Messages known to carry nothing to explain beyond "the driver is working"; anything else of these drivers is listed as unrecognised. */
 const INFO = [
-  /^Intel\(R\) Virtualization Technology for Directed I\/O/, /^IOMMU enabled/, /^Using Queued invalidation/, /^Queued invalidation will be enabled/,
-  /^dmar\d+: Using Queued invalidation/, /^Setting RMRR/, /^Setting identity map/, /^Prepare 0-16MiB unity mapping/, /^Disabling IOMMU/,
-  /^Use 'intremap=no_x2apic_optout'/, /^Not enabling interrupt remapping/, /^Failed to enable irq remapping/, /^No ATSR found/, /^No SATC found/,
-  /^dmar\d+: SVM is enabled/, /^IR\d+: /, /^Copied IR table/, /^IRQ remapping was enabled/, /^DMAR table not found/, /^Parse DMAR table failure/,
-  /^No DMAR devices found/, /^Can't map the region/, /^Failed to map dmar\d+/, /^Host address width/, /^Default domain type/, /^Disable GFX device mapping/,
-  /^Skip IOMMU disabling for graphics/, /^Intel-IOMMU force enabled due to platform opt in/, /^Forcing Intel-IOMMU to enabled/, /^Disable batched IOTLB flush/, /^ACPI device ".*" under DMAR/, /^Translation (?:was )?(?:enabled|disabled)/,
-  /^dmar\d+: No supported address widths/, /^PCI-DMA:/, /^Queued invalidation/, /^Enabled IRQ remapping/, /^dmar\d+: Posted Interrupt/,
-  /^dmar_hpet_id/, /^RMRR base/, /^DRHD base/, /^HPET id/, /^IOAPIC id/, /^DRHD \w+: failed to enable fault/,
+  /^Intel\(R\) Virtualization Technology for Directed I\/O/,
+  /^IOMMU enabled/,
+  /^Using Queued invalidation/,
+  /^Queued invalidation will be enabled/,
+  /^dmar\d+: Using Queued invalidation/,
+  /^Setting RMRR/,
+  /^Setting identity map/,
+  /^Prepare 0-16MiB unity mapping/,
+  /^Disabling IOMMU/,
+  /^Use 'intremap=no_x2apic_optout'/,
+  /^Not enabling interrupt remapping/,
+  /^Failed to enable irq remapping/,
+  /^No ATSR found/,
+  /^No SATC found/,
+  /^dmar\d+: SVM is enabled/,
+  /^IR\d+: /,
+  /^Copied IR table/,
+  /^IRQ remapping was enabled/,
+  /^DMAR table not found/,
+  /^Parse DMAR table failure/,
+  /^No DMAR devices found/,
+  /^Can't map the region/,
+  /^Failed to map dmar\d+/,
+  /^Host address width/,
+  /^Default domain type/,
+  /^Disable GFX device mapping/,
+  /^Skip IOMMU disabling for graphics/,
+  /^Intel-IOMMU force enabled due to platform opt in/,
+  /^Forcing Intel-IOMMU to enabled/,
+  /^Disable batched IOTLB flush/,
+  /^ACPI device ".*" under DMAR/,
+  /^Translation (?:was )?(?:enabled|disabled)/,
+  /^dmar\d+: No supported address widths/,
+  /^PCI-DMA:/,
+  /^Queued invalidation/,
+  /^Enabled IRQ remapping/,
+  /^dmar\d+: Posted Interrupt/,
+  /^dmar_hpet_id/,
+  /^RMRR base/,
+  /^DRHD base/,
+  /^HPET id/,
+  /^IOAPIC id/,
+  /^DRHD \w+: failed to enable fault/,
 ];
 
 function classifyLine(text: string, rest: string): DmarEvent {
@@ -475,7 +533,6 @@ export function readKernelLog(path: string): KernelLog {
   // the one input reader: regular files and stdin only, never more than the input limit
   return parseKernelLog(readInputBytes(path, name).toString('latin1'), name);
 }
-
 
 /**
  * The units the last boot of the log printed (`dmarN: reg_base_addr X ver M:N

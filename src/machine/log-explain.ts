@@ -80,15 +80,19 @@ export interface ExplainResult {
   counts: Record<Category, number>;
 }
 
-const RMRR_FIX = 'report every RMRR range as reserved (E820 type 2, EfiReservedMemoryType) in the firmware memory map (VT-d spec 8.4: "BIOS must report the RMRR reported memory addresses as reserved in the system memory map")';
+const RMRR_FIX =
+  'report every RMRR range as reserved (E820 type 2, EfiReservedMemoryType) in the firmware memory map (VT-d spec 8.4: "BIOS must report the RMRR reported memory addresses as reserved in the system memory map")';
 
 /** A line's meaning without the table. */
 function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | 'checks' | 'fix'> {
   const fw = (meaning: string, checks: string[], fix: string) => ({ category: 'firmware-bug' as const, meaning, checks, fix });
   switch (e.kind) {
     case 'rmrr-not-reserved':
-      return fw(`the RMRR [${hex(e.start)}-${hex(e.end)}] is not (wholly) reserved in the kernel's memory map (Linux arch_rmrr_sanity_check(), 5.5 and later); Linux still maps it for its devices but taints itself`,
-        ['DMAR-RMRR-NOT-RESERVED'], RMRR_FIX);
+      return fw(
+        `the RMRR [${hex(e.start)}-${hex(e.end)}] is not (wholly) reserved in the kernel's memory map (Linux arch_rmrr_sanity_check(), 5.5 and later); Linux still maps it for its devices but taints itself`,
+        ['DMAR-RMRR-NOT-RESERVED'],
+        RMRR_FIX,
+      );
     case 'bad-rmrr': {
       // rmrr_sanity_check(): aligned base, aligned end + 1, end above base, then arch_rmrr_sanity_check().
       const shape: string[] = [];
@@ -97,71 +101,160 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       if (e.end <= e.start) shape.push('End Address is not above Base Address');
       const head = `Linux's rmrr_sanity_check() failed for the RMRR [${hex(e.start)}-${hex(e.end)}] (the kernel taints itself and prints the BIOS vendor and version)`;
       return shape.length
-        ? fw(`${head}: ${shape.join('; ')}`, [...(shape.some((w) => w.includes('aligned')) ? ['DMAR-RMRR-ALIGN'] : []), ...(shape.some((w) => w.includes('above')) ? ['DMAR-RMRR-RANGE'] : [])],
-          'keep Base Address and End Address + 1 4 KiB aligned, End Address above Base Address')
-        : fw(`${head}: the range is aligned and ordered, so the memory map failed it (the "No firmware reserved region" line before this one)`, ['DMAR-RMRR-NOT-RESERVED'], RMRR_FIX);
+        ? fw(
+            `${head}: ${shape.join('; ')}`,
+            [...(shape.some((w) => w.includes('aligned')) ? ['DMAR-RMRR-ALIGN'] : []), ...(shape.some((w) => w.includes('above')) ? ['DMAR-RMRR-RANGE'] : [])],
+            'keep Base Address and End Address + 1 4 KiB aligned, End Address above Base Address',
+          )
+        : fw(
+            `${head}: the range is aligned and ordered, so the memory map failed it (the "No firmware reserved region" line before this one)`,
+            ['DMAR-RMRR-NOT-RESERVED'],
+            RMRR_FIX,
+          );
     }
     case 'rmrr-path-broken':
-      return fw(`an RMRR device scope for ${e.device} gives the device's own bus as start bus with a one-entry path instead of the path from the root bus; Linux matches it anyway (dmar_match_pci_path() workaround)`,
-        ['DMAR-SCOPE-PATH-WORKAROUND'], 'write the scope as the root bus number followed by the full path of (device, function) hops from the root port to the device');
+      return fw(
+        `an RMRR device scope for ${e.device} gives the device's own bus as start bus with a one-entry path instead of the path from the root bus; Linux matches it anyway (dmar_match_pci_path() workaround)`,
+        ['DMAR-SCOPE-PATH-WORKAROUND'],
+        'write the scope as the root bus number followed by the full path of (device, function) hops from the root port to the device',
+      );
     case 'drhd-invalid-address':
       return e.allOnes
-        ? fw(`the DRHD register base ${hex(e.address)} reads all ones: no remapping unit answers there (disabled in the chipset, or a wrong address); Linux disables VT-d entirely`,
-          ['DMAR-UNIT-REGS-ALL-ONES', 'DMAR-UNIT-MISSING'], 'give each DRHD the Register Base Address of an enabled remapping unit, or drop the DRHD (and the whole DMAR table when VT-d is disabled in setup)')
-        : fw('a DRHD has Register Base Address 0; Linux disables VT-d entirely', ['DMAR-DRHD-BASE-ZERO'], 'give each DRHD the Register Base Address of its remapping unit');
+        ? fw(
+            `the DRHD register base ${hex(e.address)} reads all ones: no remapping unit answers there (disabled in the chipset, or a wrong address); Linux disables VT-d entirely`,
+            ['DMAR-UNIT-REGS-ALL-ONES', 'DMAR-UNIT-MISSING'],
+            'give each DRHD the Register Base Address of an enabled remapping unit, or drop the DRHD (and the whole DMAR table when VT-d is disabled in setup)',
+          )
+        : fw(
+            'a DRHD has Register Base Address 0; Linux disables VT-d entirely',
+            ['DMAR-DRHD-BASE-ZERO'],
+            'give each DRHD the Register Base Address of its remapping unit',
+          );
     case 'rhsa-no-drhd':
-      return fw(`an RHSA names register base ${hex(e.address)}, which no DRHD has; Linux ignores it (the unit's NUMA node stays unknown)`, ['DMAR-RHSA-NO-DRHD'], 'make every RHSA Base Address the Register Base Address of a DRHD (or drop the RHSA)');
+      return fw(
+        `an RHSA names register base ${hex(e.address)}, which no DRHD has; Linux ignores it (the unit's NUMA node stays unknown)`,
+        ['DMAR-RHSA-NO-DRHD'],
+        'make every RHSA Base Address the Register Base Address of a DRHD (or drop the RHSA)',
+      );
     case 'andd-unterminated':
-      return fw('an ANDD Device Name has no NUL within the structure\'s Length; Linux ignores the ANDD', ['DMAR-ANDD-NAME-UNTERMINATED'], 'terminate the Device Name with a NUL inside Length');
+      return fw(
+        "an ANDD Device Name has no NUL within the structure's Length; Linux ignores the ANDD",
+        ['DMAR-ANDD-NAME-UNTERMINATED'],
+        'terminate the Device Name with a NUL inside Length',
+      );
     case 'no-drhd':
-      return fw('the DMAR table has no DRHD: no remapping unit is described; Linux does not enable VT-d', ['DMAR-DRHD-NONE'], 'describe every remapping unit with a DRHD, or publish no DMAR table');
+      return fw(
+        'the DMAR table has no DRHD: no remapping unit is described; Linux does not enable VT-d',
+        ['DMAR-DRHD-NONE'],
+        'describe every remapping unit with a DRHD, or publish no DMAR table',
+      );
     case 'record-past-end':
-      return fw('a remapping structure\'s Length runs past the end of the table; Linux stops parsing the table', ['DMAR-STRUCT-OVERRUN', 'DMAR-HDR-LENGTH-PAST-END'], 'make every structure Length and the Table Length agree');
+      return fw(
+        "a remapping structure's Length runs past the end of the table; Linux stops parsing the table",
+        ['DMAR-STRUCT-OVERRUN', 'DMAR-HDR-LENGTH-PAST-END'],
+        'make every structure Length and the Table Length agree',
+      );
     case 'zero-length':
       return fw('a remapping structure has Length 0; Linux stops walking the table there', ['DMAR-STRUCT-ZERO-LENGTH'], 'give every structure its real Length');
     case 'ioapic-no-iommu':
-      return fw(`the MADT I/O APIC with ID ${e.ioapic} is in no DRHD's I/O APIC device scope; Linux disables interrupt remapping (and with it x2APIC on most machines)`,
-        ['DMAR-MADT-IOAPIC-UNMAPPED'], `add an IOAPIC device scope with Enumeration ID ${e.ioapic} (and the I/O APIC's PCI source ID as path) to the DRHD of the unit that remaps its interrupts`);
+      return fw(
+        `the MADT I/O APIC with ID ${e.ioapic} is in no DRHD's I/O APIC device scope; Linux disables interrupt remapping (and with it x2APIC on most machines)`,
+        ['DMAR-MADT-IOAPIC-UNMAPPED'],
+        `add an IOAPIC device scope with Enumeration ID ${e.ioapic} (and the I/O APIC's PCI source ID as path) to the DRHD of the unit that remaps its interrupts`,
+      );
     case 'scope-type-mismatch':
-      return fw(`a device scope names ${e.device} with the wrong type: an Endpoint scope for a bridge, or a Bridge scope for a normal device; Linux ignores the scope`,
-        ['DMAR-SCOPE-TYPE-MISMATCH'], 'use scope type 1 (PCI Endpoint) for devices with a type 0 header and 2 (PCI Bridge) for bridges');
+      return fw(
+        `a device scope names ${e.device} with the wrong type: an Endpoint scope for a bridge, or a Bridge scope for a normal device; Linux ignores the scope`,
+        ['DMAR-SCOPE-TYPE-MISMATCH'],
+        'use scope type 1 (PCI Endpoint) for devices with a type 0 header and 2 (PCI Bridge) for bridges',
+      );
     case 'scope-not-found':
-      return fw(`a device scope names ${e.device}, which the kernel did not find on the PCI bus (older kernels printed this; newer ones ignore such scopes silently)`,
-        ['DMAR-SCOPE-DEVICE-ABSENT'], 'name only devices that exist (or that the platform hides deliberately, and then expect this warning)');
+      return fw(
+        `a device scope names ${e.device}, which the kernel did not find on the PCI bus (older kernels printed this; newer ones ignore such scopes silently)`,
+        ['DMAR-SCOPE-DEVICE-ABSENT'],
+        'name only devices that exist (or that the platform hides deliberately, and then expect this warning)',
+      );
     case 'scope-unsupported':
-      return fw('a device scope has a type Linux does not know (reserved types 0 and 6 and above); it is skipped', ['DMAR-SCOPE-TYPE-UNKNOWN'], 'use scope types 1-5 only');
+      return fw(
+        'a device scope has a type Linux does not know (reserved types 0 and 6 and above); it is skipped',
+        ['DMAR-SCOPE-TYPE-UNKNOWN'],
+        'use scope types 1-5 only',
+      );
     case 'invalid-haw':
-      return fw('the DMAR Host Address Width is below 11 (under 12 address bits); Linux rejects the table', ['DMAR-HAW-INVALID'], 'set Host Address Width to the platform\'s physical address width minus one');
+      return fw(
+        'the DMAR Host Address Width is below 11 (under 12 address bits); Linux rejects the table',
+        ['DMAR-HAW-INVALID'],
+        "set Host Address Width to the platform's physical address width minus one",
+      );
     case 'ir-erratum':
-      return fw('firmware enabled interrupt remapping on a chipset with an interrupt-remapping erratum (Intel 5500/5520/X58 revisions); Linux disables interrupt remapping', [], 'update the BIOS; firmware must not enable interrupt remapping on affected chipset steppings');
+      return fw(
+        'firmware enabled interrupt remapping on a chipset with an interrupt-remapping erratum (Intel 5500/5520/X58 revisions); Linux disables interrupt remapping',
+        [],
+        'update the BIOS; firmware must not enable interrupt remapping on affected chipset steppings',
+      );
     case 'firmware-bug':
-      return fw('the VT-d driver reports a firmware bug this version of dmar has no explanation for', [], 'see the message; the BIOS vendor must fix the DMAR table or the platform');
+      return fw(
+        'the VT-d driver reports a firmware bug this version of dmar has no explanation for',
+        [],
+        'see the message; the BIOS vendor must fix the DMAR table or the platform',
+      );
     case 'rmrr-locked':
       return {
-        category: 'info', checks: [],
+        category: 'info',
+        checks: [],
         meaning: `${e.device ?? 'the device'} is named by an RMRR, so Linux (5.3 and later) refuses to give it to an unmanaged domain (VFIO passthrough); USB and graphics devices are exempt (device_rmrr_is_relaxable())`,
         fix: 'firmware should name in RMRRs only devices that really DMA to firmware memory after boot; `dmar topology` shows which devices are RMRR-locked',
       };
     case 'unit':
       return { category: 'unit', meaning: `remapping unit ${e.unit} at register base ${hex(e.base)}, architecture version ${e.version}`, checks: [] };
     case 'drhd':
-      return { category: 'table', meaning: `the table's DRHD: register base ${hex(e.base)}${e.flags & 1 ? ', INCLUDE_PCI_ALL (every device of its segment not under another unit)' : ''}`, checks: [] };
+      return {
+        category: 'table',
+        meaning: `the table's DRHD: register base ${hex(e.base)}${e.flags & 1 ? ', INCLUDE_PCI_ALL (every device of its segment not under another unit)' : ''}`,
+        checks: [],
+      };
     case 'rmrr':
-      return { category: 'table', meaning: `the table's RMRR: [${hex(e.start)}-${hex(e.end)}], memory firmware-owned devices keep using after boot`, checks: [] };
+      return {
+        category: 'table',
+        meaning: `the table's RMRR: [${hex(e.start)}-${hex(e.end)}], memory firmware-owned devices keep using after boot`,
+        checks: [],
+      };
     case 'structure':
       return { category: 'table', meaning: `the table's ${e.structure} structure`, checks: [] };
     case 'haw':
       return { category: 'table', meaning: `the table's Host Address Width: ${e.width} address bits (field value ${e.width - 1})`, checks: [] };
     case 'ir-scope':
-      return { category: 'table', meaning: `${e.device} ${e.id} is remapped by the unit at ${hex(e.base)} (a DRHD ${e.device === 'IOAPIC' ? 'IOAPIC' : 'MSI-capable HPET'} scope)`, checks: [] };
+      return {
+        category: 'table',
+        meaning: `${e.device} ${e.id} is remapped by the unit at ${hex(e.base)} (a DRHD ${e.device === 'IOAPIC' ? 'IOAPIC' : 'MSI-capable HPET'} scope)`,
+        checks: [],
+      };
     case 'ir-enabled':
-      return { category: 'info', meaning: `interrupt remapping is on, in ${e.mode} mode${e.mode === 'xapic' ? ' (8-bit APIC IDs: x2APIC is off, by X2APIC_OPT_OUT, a unit without EIM, or the CPU)' : ''}`, checks: [] };
+      return {
+        category: 'info',
+        meaning: `interrupt remapping is on, in ${e.mode} mode${e.mode === 'xapic' ? ' (8-bit APIC IDs: x2APIC is off, by X2APIC_OPT_OUT, a unit without EIM, or the CPU)' : ''}`,
+        checks: [],
+      };
     case 'ir-disabled':
-      return { category: 'info', meaning: 'interrupt remapping stays off (the reason is on a line before: a firmware bug, a unit without IR, or intremap=off): devices can inject arbitrary interrupts, and x2APIC is off on most machines', checks: [] };
+      return {
+        category: 'info',
+        meaning:
+          'interrupt remapping stays off (the reason is on a line before: a firmware bug, a unit without IR, or intremap=off): devices can inject arbitrary interrupts, and x2APIC is off on most machines',
+        checks: [],
+      };
     case 'x2apic-optout':
-      return { category: 'info', meaning: 'the DMAR Flags X2APIC_OPT_OUT bit is set: firmware asks the OS not to use x2APIC; Linux stays in xAPIC mode (intremap=no_x2apic_optout overrides)', checks: [] };
+      return {
+        category: 'info',
+        meaning:
+          'the DMAR Flags X2APIC_OPT_OUT bit is set: firmware asks the OS not to use x2APIC; Linux stays in xAPIC mode (intremap=no_x2apic_optout overrides)',
+        checks: [],
+      };
     case 'no-eim':
-      return { category: 'info', meaning: `unit ${e.unit} lacks Extended Interrupt Mode (ECAP.EIM): interrupt remapping runs in xAPIC mode`, checks: ['DMAR-FLAGS-X2APIC-NO-EIM'] };
+      return {
+        category: 'info',
+        meaning: `unit ${e.unit} lacks Extended Interrupt Mode (ECAP.EIM): interrupt remapping runs in xAPIC mode`,
+        checks: ['DMAR-FLAGS-X2APIC-NO-EIM'],
+      };
     case 'fault-status':
       return { category: 'fault', meaning: `a unit raised a fault interrupt; Fault Status ${hex(e.status)}: ${faultStatusBits(e.status)}`, checks: [] };
     case 'faults-suppressed':
@@ -179,7 +272,14 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
 
 /** FSTS_REG bits (Linux DMA_FSTS_*). */
 function faultStatusBits(s: number): string {
-  const names: Array<[number, string]> = [[0x01, 'primary fault overflow'], [0x02, 'primary pending fault'], [0x10, 'invalidation queue error'], [0x20, 'invalidation completion error'], [0x40, 'invalidation time-out error'], [0x80, 'page request overflow']];
+  const names: Array<[number, string]> = [
+    [0x01, 'primary fault overflow'],
+    [0x02, 'primary pending fault'],
+    [0x10, 'invalidation queue error'],
+    [0x20, 'invalidation completion error'],
+    [0x40, 'invalidation time-out error'],
+    [0x80, 'page request overflow'],
+  ];
   const set = names.filter(([b]) => s & b).map(([, n]) => n);
   const index = (s >> 8) & 0xff;
   return (set.length ? set.join(', ') : 'no status bit') + (s & 0x02 ? `, first fault record ${index}` : '');
@@ -207,7 +307,8 @@ function scopeNames(sc: DeviceScope, d: { bus: number; device: number; fn: numbe
   return sc.path.length ? 'unknown' : 'no';
 }
 
-const worst = (a: RmrrHit['namesDevice'], b: RmrrHit['namesDevice']) => (a === 'yes' || b === 'yes' ? 'yes' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'no');
+const worst = (a: RmrrHit['namesDevice'], b: RmrrHit['namesDevice']) =>
+  a === 'yes' || b === 'yes' ? 'yes' : a === 'unknown' || b === 'unknown' ? 'unknown' : 'no';
 
 /** The table, decoded leniently, with its labels. */
 export interface TableView {
@@ -265,9 +366,15 @@ function tableMatch(t: TableView, e: DmarEvent): TableMatch | undefined {
       return l ? { text: located(t.ctx, l), structure: t.ctx.label(l.index), offset: l.s.offset } : { text: `no RHSA of ${t.name} names ${hex(e.address)}` };
     }
     case 'ioapic-no-iommu': {
-      const hit = t.ctx.scopes(t.ctx.of(STRUCT_TYPE.DRHD)).find(({ sc }) => num(sc.fields, 'type') === SCOPE_TYPE.IOAPIC && num(sc.fields, 'enumerationId') === e.ioapic);
+      const hit = t.ctx
+        .scopes(t.ctx.of(STRUCT_TYPE.DRHD))
+        .find(({ sc }) => num(sc.fields, 'type') === SCOPE_TYPE.IOAPIC && num(sc.fields, 'enumerationId') === e.ioapic);
       return hit
-        ? { text: `${located(t.ctx, hit.l)} has an IOAPIC scope with ID ${e.ioapic}: this table would not cause the message (another firmware version?)`, structure: t.ctx.label(hit.l.index), offset: hit.l.s.offset }
+        ? {
+            text: `${located(t.ctx, hit.l)} has an IOAPIC scope with ID ${e.ioapic}: this table would not cause the message (another firmware version?)`,
+            structure: t.ctx.label(hit.l.index),
+            offset: hit.l.s.offset,
+          }
         : { text: `no DRHD of ${t.name} has an IOAPIC scope with Enumeration ID ${e.ioapic}` };
     }
     default:
@@ -287,11 +394,14 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
     x.fault.reason = reason;
     if (e.reasonText && e.reasonText !== reason.text) x.fault.printed = e.reasonText;
   }
-  const what = e.kind === 'dma-fault'
-    ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
-    : `device ${e.device} sent an interrupt (remapping table index ${hex(e.index)}) that the unit blocked`;
+  const what =
+    e.kind === 'dma-fault'
+      ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
+      : `device ${e.device} sent an interrupt (remapping table index ${hex(e.index)}) that the unit blocked`;
   x.meaning = `${what}: ${reason ? `fault reason ${hex(reason.code, 2)}, ${reason.text}${reason.hint ? ` (${reason.hint})` : ''}` : 'reason not in the log'}`;
-  if (reason?.code === 0x25) x.meaning += '; a device or I/O APIC sends compatibility-format interrupts while remapping is on: usually an I/O APIC or HPET missing from the DRHD scopes, or a device firmware quirk';
+  if (reason?.code === 0x25)
+    x.meaning +=
+      '; a device or I/O APIC sends compatibility-format interrupts while remapping is on: usually an I/O APIC or HPET missing from the DRHD scopes, or a device firmware quirk';
   if (reason?.code === 0x26) x.meaning += '; the source ID does not match the IRTE: often an I/O APIC or HPET scope with the wrong PCI path in the DMAR table';
   if (e.kind === 'dma-fault' && t) {
     const hits = rmrrHits(t, e.address, e.device);

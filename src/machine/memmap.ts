@@ -75,11 +75,18 @@ export interface MapEdit {
 
 /** e820__range_update(start, size, from, to): the parts of entries of kind `from` inside the range become `to`. */
 function applyMapEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
-  return regions.flatMap((r) => {
-    if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
-    const inside: MemRegion = { start: r.start > e.start ? r.start : e.start, end: r.end < e.end ? r.end : e.end, kind: e.to, type: `${e.to} (kernel: e820 update)` };
-    return [...cut(r, e.start, e.end), inside];
-  }).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return regions
+    .flatMap((r) => {
+      if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
+      const inside: MemRegion = {
+        start: r.start > e.start ? r.start : e.start,
+        end: r.end < e.end ? r.end : e.end,
+        kind: e.to,
+        type: `${e.to} (kernel: e820 update)`,
+      };
+      return [...cut(r, e.start, e.end), inside];
+    })
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
 /**
@@ -119,7 +126,10 @@ export interface RmrrRule {
  * e820__get_entry_type(start, end) must be E820_TYPE_RESERVED or E820_TYPE_NVS.
  */
 export const RMRR_RULES: Record<RmrrRule['id'], RmrrRule> = {
-  'reserved-only': { id: 'reserved-only', text: 'Linux 5.5 to 6.0 (and stable kernels without the NVS backport) arch_rmrr_sanity_check: the whole RMRR in E820_TYPE_RESERVED entries' },
+  'reserved-only': {
+    id: 'reserved-only',
+    text: 'Linux 5.5 to 6.0 (and stable kernels without the NVS backport) arch_rmrr_sanity_check: the whole RMRR in E820_TYPE_RESERVED entries',
+  },
   'reserved-or-nvs': { id: 'reserved-or-nvs', text: 'Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS' },
 };
 

@@ -15,8 +15,15 @@ import { listDir, readText } from './sysfs.js';
 
 /** PCI Express Device/Port Type (PCIe capability register bits 7:4). */
 export const PCIE_TYPE: Record<number, string> = {
-  0: 'endpoint', 1: 'legacy-endpoint', 4: 'root-port', 5: 'upstream-port', 6: 'downstream-port',
-  7: 'pcie-to-pci-bridge', 8: 'pci-to-pcie-bridge', 9: 'rc-integrated-endpoint', 10: 'rc-event-collector',
+  0: 'endpoint',
+  1: 'legacy-endpoint',
+  4: 'root-port',
+  5: 'upstream-port',
+  6: 'downstream-port',
+  7: 'pcie-to-pci-bridge',
+  8: 'pci-to-pcie-bridge',
+  9: 'rc-integrated-endpoint',
+  10: 'rc-event-collector',
 };
 
 /** ACS capability/control bits (PCIe Base 7.7.8). */
@@ -73,7 +80,6 @@ export function parsePciAddress(a: string): { segment: number; bus: number; devi
 export function bdf(segment: number, bus: number, device: number, fn: number): string {
   return `${hexDigits(segment, 4)}:${hexDigits(bus, 2)}:${hexDigits(device, 2)}.${fn}`;
 }
-
 
 function readHex(path: string): number | undefined {
   const t = readText(path);
@@ -163,7 +169,14 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
   const totalVfs = readText(join(dir, 'sriov_totalvfs'));
   const numVfs = readText(join(dir, 'sriov_numvfs'));
   const dev: PciDevice = {
-    address, ...at, vendor, deviceId, classCode, configSize: cfg.length, virtfns, ...decodeConfig(cfg),
+    address,
+    ...at,
+    vendor,
+    deviceId,
+    classCode,
+    configSize: cfg.length,
+    virtfns,
+    ...decodeConfig(cfg),
   };
   const driver = linkName(join(dir, 'driver'));
   if (driver) dev.driver = driver;

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { isDirectory, liveRoot } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 
-
 /** 'live' -> liveRoot(); a capture directory (has manifest.json and root/) -> join(dir, 'root'). */
 export function machineRoot(spec: string): string {
   if (spec === 'live') return liveRoot();

@@ -125,7 +125,13 @@ function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView;
       view.device = r.device.address;
       return { view, dev: r.device };
     }
-    if (r.missing) view.missing = r.missing.why === 'absent' ? `no device ${r.missing.address}` : r.missing.why === 'not-root-bus' ? `path not from the root bus (${r.missing.address})` : `${r.missing.address} is not a bridge`;
+    if (r.missing)
+      view.missing =
+        r.missing.why === 'absent'
+          ? `no device ${r.missing.address}`
+          : r.missing.why === 'not-root-bus'
+            ? `path not from the root bus (${r.missing.address})`
+            : `${r.missing.address} is not a bridge`;
     return { view };
   });
 }
@@ -148,7 +154,13 @@ function isPcie(d: PciDevice): boolean {
  * Panther Point 0x1e10-0x1e1f, Lynx Point-H 0x8c10-0x8c1f and Wellsburg 0x8d10-0x8d1e.
  * Other device quirks (Sunrise Point and later PCHs, multifunction endpoints) are not.
  */
-const INTEL_PCH_ACS: readonly [number, number][] = [[0x3b42, 0x3b51], [0x1c10, 0x1c1f], [0x1e10, 0x1e1f], [0x8c10, 0x8c1f], [0x8d10, 0x8d1e]];
+const INTEL_PCH_ACS: readonly [number, number][] = [
+  [0x3b42, 0x3b51],
+  [0x1c10, 0x1c1f],
+  [0x1e10, 0x1e1f],
+  [0x8c10, 0x8c1f],
+  [0x8d10, 0x8d1e],
+];
 
 function intelPchAcsQuirk(d: PciDevice): boolean {
   return d.vendor === 0x8086 && d.classCode >> 8 === 0x0604 && INTEL_PCH_ACS.some(([lo, hi]) => d.deviceId >= lo && d.deviceId <= hi);
@@ -164,10 +176,20 @@ export function acsEnabled(d: PciDevice, flags = REQ_ACS_FLAGS): boolean {
     return (d.acs.ctrl & need) === need;
   };
   switch (d.pcieType) {
-    case 8: case 7: case 10: return false; // PCI/X-to-PCIe bridge, PCIe-to-PCI bridge, RC event collector
-    case 6: case 4: return flagsOn(); // downstream, root port
-    case 0: case 5: case 1: case 9: return d.multifunction ? flagsOn() : true;
-    default: return true;
+    case 8:
+    case 7:
+    case 10:
+      return false; // PCI/X-to-PCIe bridge, PCIe-to-PCI bridge, RC event collector
+    case 6:
+    case 4:
+      return flagsOn(); // downstream, root port
+    case 0:
+    case 5:
+    case 1:
+    case 9:
+      return d.multifunction ? flagsOn() : true;
+    default:
+      return true;
   }
 }
 
@@ -199,7 +221,8 @@ function predictGroups(tree: PciTree): Map<string, number> {
     // get_pci_function_alias_group: non-isolated functions of one multifunction slot share a group
     if (anchor.multifunction && !acsEnabled(anchor)) {
       for (const o of tree.devices) {
-        if (o !== anchor && o.segment === anchor.segment && o.bus === anchor.bus && o.device === anchor.device && o.multifunction && !acsEnabled(o)) union(anchor.address, o.address);
+        if (o !== anchor && o.segment === anchor.segment && o.bus === anchor.bus && o.device === anchor.device && o.multifunction && !acsEnabled(o))
+          union(anchor.address, o.address);
       }
     }
   }
@@ -217,8 +240,21 @@ function deviceKind(d: PciDevice): string {
   const base = d.classCode >> 16;
   const sub = (d.classCode >> 8) & 0xff;
   const names: Record<number, string> = {
-    0x01: 'storage', 0x02: 'network', 0x03: 'display', 0x04: 'multimedia', 0x05: 'memory', 0x06: 'bridge', 0x07: 'communication',
-    0x08: 'system', 0x09: 'input', 0x0c: 'serial bus', 0x0d: 'wireless', 0x10: 'encryption', 0x11: 'signal processing', 0x12: 'accelerator', 0x13: 'instrumentation',
+    0x01: 'storage',
+    0x02: 'network',
+    0x03: 'display',
+    0x04: 'multimedia',
+    0x05: 'memory',
+    0x06: 'bridge',
+    0x07: 'communication',
+    0x08: 'system',
+    0x09: 'input',
+    0x0c: 'serial bus',
+    0x0d: 'wireless',
+    0x10: 'encryption',
+    0x11: 'signal processing',
+    0x12: 'accelerator',
+    0x13: 'instrumentation',
   };
   if (base === 0x0c && sub === 0x03) return 'USB';
   const port = d.pcieType !== undefined && [4, 5, 6, 7, 8].includes(d.pcieType) ? ` (${PCIE_TYPE[d.pcieType]})` : '';
@@ -232,9 +268,18 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   const unitScopes = new Map<Labeled, PciDevice[]>();
   const units: UnitView[] = drhds.map((u) => {
     const sv = scopeViews(u.s, tree);
-    unitScopes.set(u, sv.flatMap((x) => (x.dev ? [x.dev] : [])));
+    unitScopes.set(
+      u,
+      sv.flatMap((x) => (x.dev ? [x.dev] : [])),
+    );
     const base = big(u.s.fields, 'registerBaseAddress');
-    const view: UnitView = { structure: u.label, segment: num(u.s.fields, 'segment'), registerBaseAddress: hex(base), includePciAll: includePciAll(u.s), scopes: sv.map((x) => x.view) };
+    const view: UnitView = {
+      structure: u.label,
+      segment: num(u.s.fields, 'segment'),
+      registerBaseAddress: hex(base),
+      includePciAll: includePciAll(u.s),
+      scopes: sv.map((x) => x.view),
+    };
     const sys = machine?.units?.find((m) => m.address === base);
     if (sys) view.sysfs = sys.name;
     return view;
@@ -242,8 +287,17 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   const rmrrScopes = new Map<Labeled, PciDevice[]>();
   const rmrrs: RmrrView[] = rmrrLs.map((r) => {
     const sv = scopeViews(r.s, tree);
-    rmrrScopes.set(r, sv.flatMap((x) => (x.dev ? [x.dev] : [])));
-    return { structure: r.label, segment: num(r.s.fields, 'segment'), base: hex(big(r.s.fields, 'baseAddress')), end: hex(big(r.s.fields, 'endAddress')), scopes: sv.map((x) => x.view) };
+    rmrrScopes.set(
+      r,
+      sv.flatMap((x) => (x.dev ? [x.dev] : [])),
+    );
+    return {
+      structure: r.label,
+      segment: num(r.s.fields, 'segment'),
+      base: hex(big(r.s.fields, 'baseAddress')),
+      end: hex(big(r.s.fields, 'endAddress')),
+      scopes: sv.map((x) => x.view),
+    };
   });
   const notes: string[] = [];
   const out: Topology = { format: TOPOLOGY_FORMAT, table: tableName, machine: machine?.source ?? null, units, rmrrs, notes };
@@ -278,8 +332,16 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     const pinned = rmrrLs.filter((r) => num(r.s.fields, 'segment') === d0.segment && upwards(tree, d0).some((x) => rmrrScopes.get(r)!.includes(x)));
     const vfio: Vfio = !unit ? 'no-iommu' : !pinned.length ? 'free' : isUsb(d0) || isGraphics(d0) ? 'relaxable' : 'rmrr-locked';
     const v: DeviceView = {
-      address: d0.address, vendor: hex(d0.vendor, 4), device: hex(d0.deviceId, 4), class: hex(d0.classCode, 6), kind: deviceKind(d0),
-      unit: unit?.label ?? null, match, rmrrs: pinned.map((r) => r.label), vfio, group: groups.get(d0.address)!,
+      address: d0.address,
+      vendor: hex(d0.vendor, 4),
+      device: hex(d0.deviceId, 4),
+      class: hex(d0.classCode, 6),
+      kind: deviceKind(d0),
+      unit: unit?.label ?? null,
+      match,
+      rmrrs: pinned.map((r) => r.label),
+      vfio,
+      group: groups.get(d0.address)!,
     };
     if (d0.driver) v.driver = d0.driver;
     if (pf) {
@@ -296,12 +358,19 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
   out.devices = devices;
   out.groups = [...byGroup.values()];
-  if (!machine?.units?.length) notes.push('the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table\'s view, not what this kernel runs');
+  if (!machine?.units?.length)
+    notes.push(
+      "the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table's view, not what this kernel runs",
+    );
   if (tree.devices.some((d) => d.configSize <= 64)) {
-    notes.push('only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms');
+    notes.push(
+      'only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms',
+    );
   } else if (tree.devices.some((d) => d.pcieType !== undefined && d.acs === undefined)) {
     notes.push('extended config space was not readable: ACS unknown, taken as absent; groups may be larger than Linux forms');
   }
-  notes.push('IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks only the Intel PCH root ports of 5- to 8-series and X99 chipsets are modelled)');
+  notes.push(
+    'IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks only the Intel PCH root ports of 5- to 8-series and X99 chipsets are modelled)',
+  );
   return out;
 }

@@ -26,7 +26,11 @@ export function reportData(input: ReportInput): ReportData {
   const live = machine?.root ? liveEvidence(machine.root) : undefined;
   const gathered = gatherEvidence({ table: decoded.table, tableSource: source.name, live });
   return {
-    source, decoded, findings, notes: input.notes ?? [], machine,
+    source,
+    decoded,
+    findings,
+    notes: input.notes ?? [],
+    machine,
     topology: topology(decoded.table, source.name, machine),
     decisions: decideAll(gathered),
     picture: memoryPicture(decoded.table, machine),

@@ -48,7 +48,10 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   if (!map) notes.push('no firmware memory map (give --machine DIR|live or --dmesg LOG): RMRRs are drawn without a verdict');
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
-  if (map) notes.push('the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)');
+  if (map)
+    notes.push(
+      'the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)',
+    );
   const sizeRow = fieldByKey(DEFS.DRHD.fields, 'size');
   const pagesLog2 = bitByKey(sizeRow, 'pagesLog2');
   let nDrhd = 0;
@@ -58,7 +61,14 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
     if (s.type === STRUCT_TYPE.DRHD) {
       const base = big(s.fields, 'registerBaseAddress');
       const size = PAGE_SIZE << BigInt(bitValue(num(s.fields, 'size'), pagesLog2));
-      shapes.push({ lane: 'drhd', start: base, end: base + size - 1n, label: `DRHD #${++nDrhd}`, kind: 'registers', note: `register set, ${size / 1024n} KiB, segment ${num(s.fields, 'segment')}` });
+      shapes.push({
+        lane: 'drhd',
+        start: base,
+        end: base + size - 1n,
+        label: `DRHD #${++nDrhd}`,
+        kind: 'registers',
+        note: `register set, ${size / 1024n} KiB, segment ${num(s.fields, 'segment')}`,
+      });
     } else if (s.type === STRUCT_TYPE.RMRR) {
       const start = big(s.fields, 'baseAddress');
       const end = big(s.fields, 'endAddress');
@@ -69,7 +79,15 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
       }
       const v = rmrrVerdict(map, start, end, rule, machine?.e820Edits);
       const over = v.overlaps.length ? v.overlaps.map(regionText).join(', ') : 'no memory-map entry';
-      shapes.push({ lane: 'rmrr', start, end, label, kind: v.ok ? 'reserved-ok' : 'not-reserved', note: v.ok ? 'reserved: Linux accepts it' : 'NOT reserved: Linux reports a firmware bug (bad RMRR) and taints the kernel', detail: `overlaps ${over}` });
+      shapes.push({
+        lane: 'rmrr',
+        start,
+        end,
+        label,
+        kind: v.ok ? 'reserved-ok' : 'not-reserved',
+        note: v.ok ? 'reserved: Linux accepts it' : 'NOT reserved: Linux reports a firmware bug (bad RMRR) and taints the kernel',
+        detail: `overlaps ${over}`,
+      });
     }
   }
   return { shapes, mapSource: map?.source ?? null, notes };
@@ -146,7 +164,14 @@ export function formatMapText(p: MemoryPicture, paint: Pick<Paint, 'warn' | 'err
     const bar = '#'.repeat(Math.max(1, Math.round(Math.log2(Number(s.end - s.start + 1n)) - 10)));
     const size = rangeSizeText(s).padStart(9);
     if (s.lane === 'map') return `${rangeText(s)} ${size}  ${printable(s.label).padEnd(26)} ${paint.dim(bar)}`;
-    const mark = s.kind === 'not-reserved' ? paint.error('NOT RESERVED') : s.kind === 'reserved-ok' ? paint.ok('reserved') : s.kind === 'unknown' ? paint.dim('no verdict') : paint.dim('registers');
+    const mark =
+      s.kind === 'not-reserved'
+        ? paint.error('NOT RESERVED')
+        : s.kind === 'reserved-ok'
+          ? paint.ok('reserved')
+          : s.kind === 'unknown'
+            ? paint.dim('no verdict')
+            : paint.dim('registers');
     return `${rangeText(s)} ${size}    ${paint.name(s.label.padEnd(9))} ${mark}${s.detail ? paint.dim(`  ${printable(s.detail)}`) : ''}`;
   });
   return [...lines, ...p.notes.map((n) => paint.dim(`note: ${n}`))].join('\n') + '\n';

@@ -79,7 +79,9 @@ function hexView(bytes: Uint8Array, tint: boolean[]): Markup {
     const chunk = bytes.subarray(r, r + 16);
     const cells = Array.from(chunk, (b, i) => `<i${tint[r + i] ? ' class="t"' : ''}>${hexDigits(b, 2)}</i>`).join(' ');
     const ascii = Array.from(chunk, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-    rows.push(html`<div class="r" id="${rowId(r)}"><span class="o">${hexDigits(r, 4)}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`);
+    rows.push(
+      html`<div class="r" id="${rowId(r)}"><span class="o">${hexDigits(r, 4)}</span> ${trusted(cells)}${'   '.repeat(16 - chunk.length)} <span class="asc">${ascii}</span></div>`,
+    );
   }
   return html`${rows}`;
 }
@@ -95,7 +97,9 @@ function structurePanel(items: Item[], ext: Map<Item, number>, bytes: Uint8Array
     rows = [];
   };
   const row = (s: Span, name: string, value: string, notes: string[] = []) =>
-    rows.push(html`<tr ${spanAttrs(s)} tabindex="0"><td class="mono off">${hex(s.o, 4)}</td><td>${name}</td><td class="mono">${value}${notes.length ? html` <span class="muted">${notes.join('; ')}</span>` : ''}</td></tr>`);
+    rows.push(
+      html`<tr ${spanAttrs(s)} tabindex="0"><td class="mono off">${hex(s.o, 4)}</td><td>${name}</td><td class="mono">${value}${notes.length ? html` <span class="muted">${notes.join('; ')}</span>` : ''}</td></tr>`,
+    );
   for (const it of items) {
     const n = ext.get(it) ?? 0;
     switch (it.kind) {
@@ -114,7 +118,9 @@ function structurePanel(items: Item[], ext: Map<Item, number>, bytes: Uint8Array
       }
       case 'scope': {
         const s: Span = { o: it.offset, n, label: `device scope ${scopeTypeName(it.sc.fields.type as number)}` };
-        rows.push(html`<tr class="sub" ${spanAttrs(s)} tabindex="0"><td class="mono off">${hex(it.offset, 4)}</td><td colspan="2">device scope: ${scopeTypeName(it.sc.fields.type as number)}</td></tr>`);
+        rows.push(
+          html`<tr class="sub" ${spanAttrs(s)} tabindex="0"><td class="mono off">${hex(it.offset, 4)}</td><td colspan="2">device scope: ${scopeTypeName(it.sc.fields.type as number)}</td></tr>`,
+        );
         break;
       }
       case 'field': {
@@ -129,13 +135,21 @@ function structurePanel(items: Item[], ext: Map<Item, number>, bytes: Uint8Array
         row({ o: it.offset, n, label: it.title }, it.title, JSON.stringify(printable(it.name)));
         break;
       case 'trailing':
-        row({ o: it.offset, n, label: 'trailing data' }, it.implied ? 'Padding' : 'Trailing Data', `${it.bytes.length} bytes`, it.implied ? [] : ['belongs to no field']);
+        row(
+          { o: it.offset, n, label: 'trailing data' },
+          it.implied ? 'Padding' : 'Trailing Data',
+          `${it.bytes.length} bytes`,
+          it.implied ? [] : ['belongs to no field'],
+        );
         break;
       case 'raw':
         row({ o: it.offset, n, label: 'data' }, 'Data', `${it.bytes.length} bytes`);
         break;
       case 'end':
-        if (it.length < bytes.length) row({ o: it.length, n: bytes.length - it.length, label: 'past Table Length' }, 'Past Table Length', `${bytes.length - it.length} bytes`, ['not part of the table']);
+        if (it.length < bytes.length)
+          row({ o: it.length, n: bytes.length - it.length, label: 'past Table Length' }, 'Past Table Length', `${bytes.length - it.length} bytes`, [
+            'not part of the table',
+          ]);
         break;
     }
   }
@@ -163,9 +177,16 @@ function summary(d: ReportData, items: Item[]): Markup {
   if (m?.kernel) platform.push(['Kernel', printable(m.kernel.release)]);
   if (m?.memoryMap) platform.push(['Memory map', `${printable(m.memoryMap.source)}, ${m.memoryMap.regions.length} regions`]);
   if (m?.pci) platform.push(['PCI devices', String(m.pci.devices.length)]);
-  if (m?.units) platform.push(['IOMMU units', m.units.length ? m.units.map((u) => `${u.name}${u.address !== undefined ? ` @ ${hex(u.address)}` : ''}`).join(', ') : 'none registered']);
+  if (m?.units)
+    platform.push([
+      'IOMMU units',
+      m.units.length ? m.units.map((u) => `${u.name}${u.address !== undefined ? ` @ ${hex(u.address)}` : ''}`).join(', ') : 'none registered',
+    ]);
   const verdict = counts.error ? 'error' : counts.warning ? 'warning' : counts.info ? 'info' : 'ok';
-  const ims = d.decisions.map((x) => html`<tr><th>${x.policy.name}${x.policy.proposed ? html` <span class="muted">(proposed)</span>` : ''}</th><td><span class="badge v-${x.verdict}">${x.verdict}</span> <span class="muted">${x.rules.map((r) => r.id).join(', ')}</span></td></tr>`);
+  const ims = d.decisions.map(
+    (x) =>
+      html`<tr><th>${x.policy.name}${x.policy.proposed ? html` <span class="muted">(proposed)</span>` : ''}</th><td><span class="badge v-${x.verdict}">${x.verdict}</span> <span class="muted">${x.rules.map((r) => r.id).join(', ')}</span></td></tr>`,
+  );
   return html`<section id="summary"><h2>Summary</h2><div class="grid">
 <div class="card"><h3>validate</h3><p class="counts">${SEVERITIES.map((s) => html`<a href="#findings" class="count ${s}"><b>${counts[s]}</b> ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}</a> `)}</p>
 <p>Verdict: <span class="badge ${verdict}">${verdict === 'ok' ? 'no finding' : verdict === 'error' ? 'fails (errors)' : verdict === 'warning' ? 'passes with warnings' : 'passes'}</span></p>${d.notes.length ? html`<ul class="notes">${d.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul>` : ''}
@@ -192,12 +213,18 @@ function device(d: DeviceView): Markup {
 function topologySection(t: Topology): Markup {
   const units = t.units.map((u) => {
     const devs = u.devices && t.devices ? u.devices.map((a) => device(t.devices!.find((d) => d.address === a)!)) : [];
-    const scopes = u.scopes.map((s) => html`<li class="scope mono">scope ${s.type} ${s.path}${s.enumerationId !== undefined ? ` id ${s.enumerationId}` : ''}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`);
+    const scopes = u.scopes.map(
+      (s) =>
+        html`<li class="scope mono">scope ${s.type} ${s.path}${s.enumerationId !== undefined ? ` id ${s.enumerationId}` : ''}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`,
+    );
     return html`<li class="unit"><b>${u.structure}</b> <code>${u.registerBaseAddress}</code> segment ${u.segment}${u.includePciAll ? html` <span class="badge info">INCLUDE_PCI_ALL</span>` : ''}${u.sysfs ? html` <span class="muted">${u.sysfs}</span>` : t.units.some((x) => x.sysfs) ? html` <span class="badge warning">no unit on the machine</span>` : ''}
 <ul>${scopes}${u.devices ? html`<li class="muted">${u.devices.length} device${u.devices.length === 1 ? '' : 's'}:</li>${devs}` : ''}</ul></li>`;
   });
   const orphans = t.devices?.filter((d) => !d.unit) ?? [];
-  const rmrrs = t.rmrrs.map((r) => html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`);
+  const rmrrs = t.rmrrs.map(
+    (r) =>
+      html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`,
+  );
   const shared = t.groups?.filter((g) => g.length > 1) ?? [];
   return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine ? `Remapping units and the PCI devices of ${printable(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
 <ul class="tree">${units}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
@@ -209,7 +236,17 @@ ${t.notes.length ? html`<ul class="notes">${t.notes.map((n) => html`<li class="m
 function memorySection(d: ReportData): Markup {
   const p = d.picture;
   const rmrrs = p.shapes.filter((s) => s.lane === 'rmrr');
-  const legend = [['k-ram', 'RAM'], ['k-reserved', 'reserved'], ['k-acpi', 'ACPI tables'], ['k-nvs', 'ACPI NVS'], ['k-other', 'other'], ['rmrr reserved-ok', 'RMRR, reserved'], ['rmrr not-reserved', 'RMRR, NOT reserved'], ['rmrr unknown', 'RMRR, no verdict'], ['drhd', 'DRHD registers']];
+  const legend = [
+    ['k-ram', 'RAM'],
+    ['k-reserved', 'reserved'],
+    ['k-acpi', 'ACPI tables'],
+    ['k-nvs', 'ACPI NVS'],
+    ['k-other', 'other'],
+    ['rmrr reserved-ok', 'RMRR, reserved'],
+    ['rmrr not-reserved', 'RMRR, NOT reserved'],
+    ['rmrr unknown', 'RMRR, no verdict'],
+    ['drhd', 'DRHD registers'],
+  ];
   return html`<section id="memory"><h2>Memory map</h2><p class="muted">Physical address space on a broken logarithmic scale (each interval's width grows with the log of its size; zigzags are gaps). Hover a shape for its addresses.</p>
 <div class="svgwrap">${memorySvg(p)}</div>
 <p class="legend">${legend.map(([c, t]) => html`<span><svg width="14" height="12" aria-hidden="true"><rect class="${c}" width="14" height="12"/></svg> ${t}</span> `)}</p>

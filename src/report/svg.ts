@@ -22,7 +22,9 @@ function ticks(scale: ReturnType<typeof brokenScale>, y: number): Markup[] {
     if (t.x - last < 58) continue;
     last = t.x;
     const label = t.addr === 0n ? '0' : hex(t.addr);
-    out.push(html`<g class="tick"><line x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="${TOP}" y2="${y}"/><text x="${t.x.toFixed(1)}" y="${y + 4}" transform="rotate(35 ${t.x.toFixed(1)} ${y + 4})">${label}</text></g>`);
+    out.push(
+      html`<g class="tick"><line x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="${TOP}" y2="${y}"/><text x="${t.x.toFixed(1)}" y="${y + 4}" transform="rotate(35 ${t.x.toFixed(1)} ${y + 4})">${label}</text></g>`,
+    );
   }
   return out;
 }
@@ -35,16 +37,21 @@ export function memorySvg(p: MemoryPicture): Markup {
   const H = axisY + 72;
   const rows = lanes.map((l, i) => {
     const y = TOP + i * LANE_H;
-    const shapes = p.shapes.filter((s) => s.lane === l.lane).map((s) => {
-      const x0 = scale.x(s.start);
-      const x1 = scale.x(s.end + 1n);
-      const w = Math.max(2, x1 - x0);
-      const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
-      const tip = `${s.label}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
-      return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
-    });
+    const shapes = p.shapes
+      .filter((s) => s.lane === l.lane)
+      .map((s) => {
+        const x0 = scale.x(s.start);
+        const x1 = scale.x(s.end + 1n);
+        const w = Math.max(2, x1 - x0);
+        const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
+        const tip = `${s.label}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
+        return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
+      });
     return html`<g class="lane"><text class="lane-title" x="4" y="${y + LANE_H / 2 + 4}">${l.title}</text>${shapes}</g>`;
   });
-  const breaks = scale.gaps.map(([a, b]) => html`<path class="break" d="M${a.toFixed(1)} ${TOP} l${((b - a) / 2).toFixed(1)} 6 l${((b - a) / 2).toFixed(1)} -6 M${a.toFixed(1)} ${axisY} l${((b - a) / 2).toFixed(1)} -6 l${((b - a) / 2).toFixed(1)} 6"/>`);
+  const breaks = scale.gaps.map(
+    ([a, b]) =>
+      html`<path class="break" d="M${a.toFixed(1)} ${TOP} l${((b - a) / 2).toFixed(1)} 6 l${((b - a) / 2).toFixed(1)} -6 M${a.toFixed(1)} ${axisY} l${((b - a) / 2).toFixed(1)} -6 l${((b - a) / 2).toFixed(1)} 6"/>`,
+  );
   return html`<svg class="memmap" viewBox="0 0 ${W} ${H}" role="img" aria-label="physical address space on a broken logarithmic scale">${rows}${breaks}<line class="axis" x1="${LEFT}" x2="${W - RIGHT}" y1="${axisY}" y2="${axisY}"/>${ticks(scale, axisY)}</svg>`;
 }

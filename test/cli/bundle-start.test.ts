@@ -35,7 +35,8 @@ test.each([['decode'], ['validate'], ['flags']])('plain node starts dmar %s from
   for (const c of ['dmar.cjs.cache', 'dmar.cjs.validate.cache']) expect(existsSync(join(ROOT, 'dist/cli', c))).toBe(true);
   const home = mkdtempSync(join(tmpdir(), 'dmar-start-'));
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/dmar.js'), command, join(FIXTURES, 'server-2s.bin')], {
-    env: { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: home, NO_COLOR: '1' }, encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: home, NO_COLOR: '1' },
+    encoding: 'utf8',
   });
   expect(r.status).toBe(0);
   expect(readdirSync(home)).toEqual([]);

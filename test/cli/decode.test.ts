@@ -64,7 +64,7 @@ describe('decode: sources', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
-  test('no argument reads the running machine\'s table from sysfs', () => {
+  test("no argument reads the running machine's table from sysfs", () => {
     const root = join(work, 'root');
     mkdirSync(join(root, 'sys/firmware/acpi/tables'), { recursive: true });
     writeFileSync(join(root, 'sys/firmware/acpi/tables/DMAR'), serverBytes);
@@ -108,7 +108,7 @@ describe('decode: formats', () => {
     expect(readFileSync(out).equals(serverBytes)).toBe(true);
   });
 
-  test('iasl output uses ACPICA\'s line form and encodes back', () => {
+  test("iasl output uses ACPICA's line form and encodes back", () => {
     const r = dmar(['decode', server, '--format', 'iasl']);
     expect(r.stdout).toContain('[030h 0048 002h]               Subtable Type : 0000 [Hardware Unit Definition]');
     expect(r.stdout).toContain('                          Size (pages, log2) : 0');
@@ -119,7 +119,7 @@ describe('decode: formats', () => {
     expect(readFileSync(out).equals(serverBytes)).toBe(true);
   });
 
-  test('hex shows each field\'s bytes beside its name', () => {
+  test("hex shows each field's bytes beside its name", () => {
     const r = dmar(['decode', server, '--format', 'hex']);
     expect(r.stdout).toMatch(/^0038  00 c0 7f 9d 00 00 00 00  Register Base Address +0x000000009d7fc000$/m);
     expect(r.stdout).toMatch(/^0025  01 +Flags +0x01  INTR_REMAP$/m);
@@ -152,12 +152,60 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
     ['truncated inside the header', (b) => b.subarray(0, 20), 20],
     ['wrong signature', (b) => Buffer.concat([Buffer.from('FACP'), b.subarray(4)]), 0],
     ['Table Length past the data', (b) => b.subarray(0, b.length - 10), 4],
-    ['a structure Length of zero', (b) => { const c = Buffer.from(b); c.writeUInt16LE(0, 50); return c; }, 50],
-    ['a structure Length past the table', (b) => { const c = Buffer.from(b); c.writeUInt16LE(0x400, 50); return c; }, 50],
-    ['a structure Length of 2', (b) => { const c = Buffer.from(b); c.writeUInt16LE(2, 50); return c; }, 50],
-    ['a device scope Entry Length of zero', (b) => { const c = Buffer.from(b); c[65] = 0; return c; }, 65],
-    ['a device scope Entry Length past its structure', (b) => { const c = Buffer.from(b); c[73] = 0x40; return c; }, 73],
-    ['Table Length below the DMAR fixed part', (b) => { const c = Buffer.from(b); c.writeUInt32LE(40, 4); return c; }, 4],
+    [
+      'a structure Length of zero',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt16LE(0, 50);
+        return c;
+      },
+      50,
+    ],
+    [
+      'a structure Length past the table',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt16LE(0x400, 50);
+        return c;
+      },
+      50,
+    ],
+    [
+      'a structure Length of 2',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt16LE(2, 50);
+        return c;
+      },
+      50,
+    ],
+    [
+      'a device scope Entry Length of zero',
+      (b) => {
+        const c = Buffer.from(b);
+        c[65] = 0;
+        return c;
+      },
+      65,
+    ],
+    [
+      'a device scope Entry Length past its structure',
+      (b) => {
+        const c = Buffer.from(b);
+        c[73] = 0x40;
+        return c;
+      },
+      73,
+    ],
+    [
+      'Table Length below the DMAR fixed part',
+      (b) => {
+        const c = Buffer.from(b);
+        c.writeUInt32LE(40, 4);
+        return c;
+      },
+      4,
+    ],
   ];
   test.each(cases)('%s', (name, mutate, offset) => {
     const f = join(work, `bad-${name.replace(/\W+/g, '-')}.bin`);
@@ -222,7 +270,9 @@ describe('one structure numbering: "DRHD #2" is the second DRHD in every output'
     const segments = src.flatMap((l, i) => (l.includes('PCI Segment Number') ? [i] : []));
     src.splice(segments[1]!, 1);
     writeFileSync(dsl, src.join('\n'));
-    expect(dmar(['encode', dsl, '-o', join(work, 'never.bin')]).stderr).toContain(`line ${segments[1]! + 1}: expected "PCI Segment Number" (DRHD #2), found "Register Base Address"`);
+    expect(dmar(['encode', dsl, '-o', join(work, 'never.bin')]).stderr).toContain(
+      `line ${segments[1]! + 1}: expected "PCI Segment Number" (DRHD #2), found "Register Base Address"`,
+    );
   });
 });
 
@@ -295,13 +345,37 @@ describe('encode', () => {
     const good = () => dmar(['decode', server, '--json']).stdout;
     const iasl = () => dmar(['decode', server, '--format', 'iasl']).stdout;
     const cases: Array<[string, () => string, RegExp]> = [
-      ['JSON nested 10^5 levels in a field', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'['.repeat(1e5)}${']'.repeat(1e5)}`), /line \d+: nested deeper than 64 levels/],
-      ['JSON nested 10^5 levels in an unknown key', () => good().replace('{', `{ "x": ${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)},`), /line 1: nested deeper than 64 levels/],
-      ['a million-digit number', () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'9'.repeat(1e6)}`), /number "9{20}\.\.\." \(1000000 characters\) is longer than 32 characters/],
+      [
+        'JSON nested 10^5 levels in a field',
+        () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'['.repeat(1e5)}${']'.repeat(1e5)}`),
+        /line \d+: nested deeper than 64 levels/,
+      ],
+      [
+        'JSON nested 10^5 levels in an unknown key',
+        () => good().replace('{', `{ "x": ${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)},`),
+        /line 1: nested deeper than 64 levels/,
+      ],
+      [
+        'a million-digit number',
+        () => good().replace('"hostAddressWidth": 45', `"hostAddressWidth": ${'9'.repeat(1e6)}`),
+        /number "9{20}\.\.\." \(1000000 characters\) is longer than 32 characters/,
+      ],
       ['1e309 (Infinity to JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 1e309'), /number 1e309 is out of range/],
-      ['2^64 (rounded by JSON.parse)', () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 18446744073709551616'), /number 18446744073709551616 is out of range/],
-      ['a million-digit iasl value', () => iasl().replace('Host Address Width : 2D', `Host Address Width : ${'9'.repeat(1e6)}`), /Host Address Width: "9{40}\.\.\." \(1000000 characters\) does not fit in 1 byte/],
-      ['an iasl value of 10^5 parentheses and control bytes', () => iasl().replace('Host Address Width : 2D', `Host Address Width : \x1b[31m\x9b${'('.repeat(1e5)}`), /expected a hex number, found "\\u001b\[31m\\u009b\(+\.\.\." \(100006 characters\)/],
+      [
+        '2^64 (rounded by JSON.parse)',
+        () => good().replace('"hostAddressWidth": 45', '"hostAddressWidth": 18446744073709551616'),
+        /number 18446744073709551616 is out of range/,
+      ],
+      [
+        'a million-digit iasl value',
+        () => iasl().replace('Host Address Width : 2D', `Host Address Width : ${'9'.repeat(1e6)}`),
+        /Host Address Width: "9{40}\.\.\." \(1000000 characters\) does not fit in 1 byte/,
+      ],
+      [
+        'an iasl value of 10^5 parentheses and control bytes',
+        () => iasl().replace('Host Address Width : 2D', `Host Address Width : \x1b[31m\x9b${'('.repeat(1e5)}`),
+        /expected a hex number, found "\\u001b\[31m\\u009b\(+\.\.\." \(100006 characters\)/,
+      ],
     ];
     test.each(cases)('%s', (name, make, message) => {
       const src = join(work, `hostile-${name.replace(/\W+/g, '-')}.src`);
@@ -351,7 +425,10 @@ describe('encode', () => {
 
 describe('decode: several tables in one process', () => {
   const multi = join(FIXTURES, 'multi-segment.bin');
-  const binaries = readdirSync(FIXTURES).filter((f) => f.endsWith('.bin')).sort().map((f) => join(FIXTURES, f));
+  const binaries = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.bin'))
+    .sort()
+    .map((f) => join(FIXTURES, f));
 
   test('--format json: JSON Lines, one document per table naming its file, each the single-file document', () => {
     const r = dmar(['decode', '--json', server, FIXTURES]);
@@ -382,7 +459,12 @@ describe('decode: several tables in one process', () => {
     const broken = join(FIXTURES, 'invalid', 'DMAR-HDR-SIGNATURE.bin');
     const r = dmar(['decode', '--json', server, broken, '/nonexistent.bin', multi]);
     expect(r.status).toBe(2);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).file)).toEqual([server, multi]);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).file),
+    ).toEqual([server, multi]);
     const err = r.stderr.trim().split('\n');
     expect(err).toHaveLength(2);
     expect(err[0]).toMatch(/^dmar: .*DMAR-HDR-SIGNATURE\.bin: offset 0x0 .*signature is "APIC"/);

@@ -42,7 +42,10 @@ test('the worked example in the manual is what the commands print', () => {
   expect(all.length).toBeGreaterThanOrEqual(15);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
   // One shell for the whole example, so files carry over; `echo $?` reads the status of the command before it.
-  const r = runTranscript(all.map((s) => s.command), work);
+  const r = runTranscript(
+    all.map((s) => s.command),
+    work,
+  );
   expect(r.stderr).toBe('');
   const outputs = r.outputs;
   expect(outputs).toHaveLength(all.length);

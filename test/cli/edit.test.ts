@@ -37,7 +37,9 @@ describe.skipIf(!HAVE_CORPUS)('on a sample of corpus tables', () => {
       const r = dmar(['set-flag', 'ims-optout', p]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toContain(`Flags: 0x${orig[37]!.toString(16).padStart(2, '0')} -> 0x${(orig[37]! | 8).toString(16).padStart(2, '0')} (IMS_OPTOUT (proposed) set)`);
+      expect(r.stderr).toContain(
+        `Flags: 0x${orig[37]!.toString(16).padStart(2, '0')} -> 0x${(orig[37]! | 8).toString(16).padStart(2, '0')} (IMS_OPTOUT (proposed) set)`,
+      );
       expect(Buffer.from(read(p)).equals(Buffer.from(setDmarFlag(orig, 'ims-optout', true).bytes))).toBe(true);
       expect(dmar(['clear-flag', 'ims-optout', p]).status).toBe(0);
       expect(Buffer.from(read(p)).equals(Buffer.from(orig)), src).toBe(true);
@@ -50,7 +52,11 @@ describe.skipIf(!HAVE_CORPUS)('on a sample of corpus tables', () => {
       const orig = read(p);
       const r = dmar(['virt', 'set', p, '--virtualized', '--signature', 'KVMKVMKVM', '--features', 'ims,msi-compose']);
       expect(r.status, r.stderr).toBe(0);
-      expect(Buffer.from(read(p)).equals(Buffer.from(setVirtDescriptor(orig, { virtualized: true, signature: 'KVMKVMKVM', features: ['ims', 'msi-compose'] }).bytes))).toBe(true);
+      expect(
+        Buffer.from(read(p)).equals(
+          Buffer.from(setVirtDescriptor(orig, { virtualized: true, signature: 'KVMKVMKVM', features: ['ims', 'msi-compose'] }).bytes),
+        ),
+      ).toBe(true);
       const show = dmar(['virt', 'show', p]);
       expect(show.stdout).toContain('Virtualization Descriptor (proposed)');
       expect(show.stdout).toMatch(/Hypervisor Signature +"KVMKVMKVM"/);
@@ -122,7 +128,7 @@ describe('sources that cannot be rewritten', () => {
     expect(read(out)[37]).toBe(0x09);
   });
 
-  test('the running machine\'s table without -o is refused and stays as it was', () => {
+  test("the running machine's table without -o is refused and stays as it was", () => {
     const root = join(work, 'root');
     const tables = join(root, 'sys/firmware/acpi/tables');
     mkdirSync(tables, { recursive: true });
@@ -165,7 +171,9 @@ describe('tables that do not decode cleanly', () => {
     const r = dmar(['set-flag', 'ims-optout', p]);
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(/^dmar: .*qemu-q35\.bin: offset 0x4a \(74\): structure type 2 at 0x48: Length 12 runs past the end of the table .*--force edits its bytes anyway\)\n$/);
+    expect(r.stderr).toMatch(
+      /^dmar: .*qemu-q35\.bin: offset 0x4a \(74\): structure type 2 at 0x48: Length 12 runs past the end of the table .*--force edits its bytes anyway\)\n$/,
+    );
     expect(readFileSync(p).equals(before)).toBe(true);
   });
 
@@ -214,8 +222,13 @@ describe('virt', () => {
     expect(j.proposed).toBe(true);
     expect(j.descriptors).toHaveLength(1);
     expect(j.descriptors[0]).toMatchObject({
-      kind: 'VIRT', proposed: true, offset: 80, length: 32, revision: 1,
-      flags: { VIRTUALIZED: true }, hypervisorSignature: 'KVMKVMKVM',
+      kind: 'VIRT',
+      proposed: true,
+      offset: 80,
+      length: 32,
+      revision: 1,
+      flags: { VIRTUALIZED: true },
+      hypervisorSignature: 'KVMKVMKVM',
       supportedFeatures: { IMS: false, MSI_COMPOSE: true, REMAPPABLE_DIRECT: true, reserved: '0x0' },
     });
     const r = dmar(['virt', 'set', p, '--bare-metal', '--features', 'none']);

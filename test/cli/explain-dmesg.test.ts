@@ -6,10 +6,15 @@ import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
 
 const LOGS = join(FIXTURES, 'logs');
 
-interface JsonFinding { id: string; offset: number; structure: string | null; message: string }
+interface JsonFinding {
+  id: string;
+  offset: number;
+  structure: string | null;
+  message: string;
+}
 const findings = (args: string[]) => {
   const r = dmar(['validate', '--json', ...args]);
-  return { ...r, list: (JSON.parse(r.stdout).files[0].findings as JsonFinding[]) };
+  return { ...r, list: JSON.parse(r.stdout).files[0].findings as JsonFinding[] };
 };
 
 describe.skipIf(!HAVE_CORPUS)('validate --dmesg on real machines (table and boot log of the same hw-probe ID)', () => {
@@ -17,7 +22,10 @@ describe.skipIf(!HAVE_CORPUS)('validate --dmesg on real machines (table and boot
     const r = findings([join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', join(LOGS, 'surface-pro-3.log')]);
     expect(r.status).toBe(1);
     const errors = r.list.filter((f) => f.id === 'DMAR-RMRR-NOT-RESERVED');
-    expect(errors.map((f) => [f.structure, f.offset])).toEqual([['RMRR #1', 0x80], ['RMRR #2', 0xa0]]);
+    expect(errors.map((f) => [f.structure, f.offset])).toEqual([
+      ['RMRR #1', 0x80],
+      ['RMRR #2', 0xa0],
+    ]);
     expect(errors[0]!.message).toContain('[0x000000003e2e0000-0x000000003e2fffff]');
     expect(errors[0]!.message).toContain('surface-pro-3.log (BIOS-e820 lines)');
     expect(errors[0]!.message).toContain('kernel 5.10.0-8parrot1-amd64');

@@ -36,7 +36,12 @@ describe('dmar explain', () => {
     expect(doc.memoryMap).toBeNull();
     expect(doc.counts.fault).toBe(13);
     const first = doc.entries[0];
-    expect(first).toMatchObject({ line: 1, kind: 'dma-fault', category: 'fault', fault: { device: '00:02.0', access: 'read', address: '0x7cd80000', reason: { code: '0x1', kind: 'dma', text: 'Present bit in root entry is clear' } } });
+    expect(first).toMatchObject({
+      line: 1,
+      kind: 'dma-fault',
+      category: 'fault',
+      fault: { device: '00:02.0', access: 'read', address: '0x7cd80000', reason: { code: '0x1', kind: 'dma', text: 'Present bit in root entry is clear' } },
+    });
   });
 
   test('--json unit registers and memory map as hex strings', () => {
@@ -49,7 +54,10 @@ describe('dmar explain', () => {
   });
 
   test('stdin, journalctl prefixes', () => {
-    const log = readFileSync(join(LOGS, 'chromebook-pixel-2013.log'), 'latin1').split('\n').map((l) => (l ? `Apr 19 10:00:00 link kernel: ${l.replace(/^\[[^\]]*\] kernel: /, '')}` : l)).join('\n');
+    const log = readFileSync(join(LOGS, 'chromebook-pixel-2013.log'), 'latin1')
+      .split('\n')
+      .map((l) => (l ? `Apr 19 10:00:00 link kernel: ${l.replace(/^\[[^\]]*\] kernel: /, '')}` : l))
+      .join('\n');
     const r = dmar(['explain', '-'], { input: log });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('check: DMAR-MADT-IOAPIC-UNMAPPED');

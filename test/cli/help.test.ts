@@ -13,7 +13,14 @@ const commands = allCommands(buildProgram()).map((c) => ({ path: commandPath(c),
 async function run(args: string[]): Promise<{ status: number; stdout: string }> {
   const program = buildProgram();
   let stdout = '';
-  for (const c of allCommands(program)) c.configureOutput({ ...c.configureOutput(), writeOut: (s: string) => { stdout += s; }, getOutHelpWidth: () => 80 });
+  for (const c of allCommands(program))
+    c.configureOutput({
+      ...c.configureOutput(),
+      writeOut: (s: string) => {
+        stdout += s;
+      },
+      getOutHelpWidth: () => 80,
+    });
   try {
     await program.parseAsync(['node', 'dmar', ...args]);
     return { status: 0, stdout };
@@ -25,11 +32,26 @@ async function run(args: string[]): Promise<{ status: number; stdout: string }> 
 
 describe('--help of every command', () => {
   test('the tree holds every command (a new one shows up here)', () => {
-    expect(commands.map((c) => c.path)).toEqual(expect.arrayContaining([
-      'dmar', 'dmar help', 'dmar decode', 'dmar encode', 'dmar set-flag', 'dmar clear-flag', 'dmar flags',
-      'dmar virt', 'dmar virt show', 'dmar virt set', 'dmar virt remove', 'dmar fix', 'dmar diff', 'dmar ims',
-      'dmar ims matrix', 'dmar validate',
-    ]));
+    expect(commands.map((c) => c.path)).toEqual(
+      expect.arrayContaining([
+        'dmar',
+        'dmar help',
+        'dmar decode',
+        'dmar encode',
+        'dmar set-flag',
+        'dmar clear-flag',
+        'dmar flags',
+        'dmar virt',
+        'dmar virt show',
+        'dmar virt set',
+        'dmar virt remove',
+        'dmar fix',
+        'dmar diff',
+        'dmar ims',
+        'dmar ims matrix',
+        'dmar validate',
+      ]),
+    );
   });
 
   test.each(commands.map((c) => [c.path, c] as const))('%s --help: options, examples, exit status', async (path, c) => {
@@ -66,7 +88,7 @@ describe('--help of every command', () => {
 });
 
 describe('dmar help', () => {
-  test.each(commands.filter((c) => c.words.length).map((c) => [c.path, c.words] as const))('dmar help %s is that command\'s --help', async (_, words) => {
+  test.each(commands.filter((c) => c.words.length).map((c) => [c.path, c.words] as const))("dmar help %s is that command's --help", async (_, words) => {
     const viaHelp = await run(['help', ...words]);
     expect(viaHelp.status).toBe(0);
     expect(viaHelp.stdout).toBe((await run([...words, '--help'])).stdout);

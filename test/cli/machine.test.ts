@@ -29,7 +29,9 @@ describe('validate --machine', () => {
   test('a machine without the context a check needs: the check is skipped with a note', () => {
     const r = dmar(['validate', 'fixtures/desktop-legacy.bin', '--machine', cap('vm-no-dmar'), '--json']);
     const file = JSON.parse(r.stdout).files[0];
-    expect(file.notes).toContain(`DMAR-UNIT-MISSING skipped: no Intel IOMMU unit in capture ${cap('vm-no-dmar')} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`);
+    expect(file.notes).toContain(
+      `DMAR-UNIT-MISSING skipped: no Intel IOMMU unit in capture ${cap('vm-no-dmar')} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`,
+    );
     // the VM has no USB controller at 00:1d.0: the RMRR scope names no device
     expect(file.findings.map((x: { id: string }) => x.id)).toContain('DMAR-SCOPE-DEVICE-ABSENT');
     const junit = dmar(['validate', 'fixtures/desktop-legacy.bin', '--machine', cap('vm-no-dmar'), '--format', 'junit']).stdout;
@@ -53,8 +55,13 @@ describe('topology', () => {
     const t = JSON.parse(r.stdout);
     expect(t.format).toBe('dmar-topology/1');
     expect(Object.keys(t)).toEqual(['format', 'table', 'machine', 'units', 'rmrrs', 'notes', 'devices', 'groups']);
-    expect(t.devices.filter((d: { vfio: string }) => d.vfio === 'rmrr-locked').map((d: { address: string }) => d.address))
-      .toEqual(['0000:01:00.2', '0000:02:00.0', '0000:02:00.1', '0000:02:00.2', '0000:02:00.3']);
+    expect(t.devices.filter((d: { vfio: string }) => d.vfio === 'rmrr-locked').map((d: { address: string }) => d.address)).toEqual([
+      '0000:01:00.2',
+      '0000:02:00.0',
+      '0000:02:00.1',
+      '0000:02:00.2',
+      '0000:02:00.3',
+    ]);
   });
   test('a machine without a DMAR table and no TABLE given: exit 2, one line', () => {
     const r = dmar(['topology', '--machine', cap('vm-no-dmar')]);

@@ -80,7 +80,13 @@ describe('directories', () => {
     const dir = tmp();
     copyFileSync(bad('DMAR-RMRR-ALIGN'), join(dir, 'a.bin'));
     copyFileSync(cleanTable(), join(dir, 'b.dat'));
-    writeFileSync(join(dir, 'c.txt'), acpidumpText([['APIC', madtWithIoapics([2, 9])], ['DMAR', readFileSync(cleanTable())]]));
+    writeFileSync(
+      join(dir, 'c.txt'),
+      acpidumpText([
+        ['APIC', madtWithIoapics([2, 9])],
+        ['DMAR', readFileSync(cleanTable())],
+      ]),
+    );
     writeFileSync(join(dir, 'MANIFEST.tsv'), 'file\tvendor\n');
     writeFileSync(join(dir, 'other.acpidump'), acpidumpText([['APIC', madtWithIoapics([2])]]));
     copyFileSync(VALID, join(dir, 'source.json'));
@@ -100,7 +106,7 @@ describe('directories', () => {
     expect(doc.files[0].id).toBe('DMAR-HDR-SIGNATURE');
   });
 
-  test('a JSON source named explicitly is validated as the table it describes (a directory\'s are not candidates)', () => {
+  test("a JSON source named explicitly is validated as the table it describes (a directory's are not candidates)", () => {
     const { status, doc } = json([VALID]);
     expect(status).toBe(0);
     expect(doc.files[0].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-HDR-REVISION']);
@@ -128,8 +134,13 @@ describe('formats', () => {
     expect(Object.keys(doc)).toEqual(['files', 'summary']);
     const f = doc.files[0].findings.find((x: { id: string }) => x.id === 'DMAR-VIRT-REVISION');
     expect(f).toEqual({
-      id: 'DMAR-VIRT-REVISION', severity: 'warning', offset: 140, structure: 'VIRT #1',
-      message: 'Revision is 2', hint: expect.any(String), proposed: true,
+      id: 'DMAR-VIRT-REVISION',
+      severity: 'warning',
+      offset: 140,
+      structure: 'VIRT #1',
+      message: 'Revision is 2',
+      hint: expect.any(String),
+      proposed: true,
     });
     const scoped = json([bad('DMAR-SCOPE-EMPTY-PATH')]).doc.files[0].findings[0];
     expect(Object.keys(scoped)).toEqual(['id', 'severity', 'offset', 'structure', 'scope', 'message', 'hint']);
@@ -204,7 +215,9 @@ describe('validate in CI: nothing unreadable passes unnoticed', () => {
     expect(failing.status).toBe(2);
     expect(failing.stdout).toBe('');
     expect(failing.stderr.split('\n')).toEqual([
-      'dmar: /nonexistent/DMAR: no such file', `dmar validate: 1 table: 1 error, 0 warnings, 0 info, 1 unreadable (report in ${out})`, '',
+      'dmar: /nonexistent/DMAR: no such file',
+      `dmar validate: 1 table: 1 error, 0 warnings, 0 info, 1 unreadable (report in ${out})`,
+      '',
     ]);
     const passing = dmar(['validate', cleanTable(), '-f', 'junit', '-o', out]);
     expect(passing.status).toBe(0);
@@ -240,7 +253,7 @@ describe('the catalogue', () => {
 });
 
 describe('the live system', () => {
-  test('no input: the machine\'s DMAR, cross-checked with its MADT', () => {
+  test("no input: the machine's DMAR, cross-checked with its MADT", () => {
     const root = tmp();
     const tables = join(root, 'sys/firmware/acpi/tables');
     mkdirSync(tables, { recursive: true });

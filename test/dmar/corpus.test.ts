@@ -54,7 +54,10 @@ describe.skipIf(!HAVE_CORPUS)('the shared corpus', () => {
       expect(text).toContain('valid');
       const hex = tableHex(table, bytes, PLAIN);
       // every byte of the table appears on some line of the dump
-      const dumped = hex.split('\n').map((l) => /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ?)+)/.exec(l)).filter(Boolean)
+      const dumped = hex
+        .split('\n')
+        .map((l) => /^([0-9a-f]{4})  ((?:[0-9a-f]{2} ?)+)/.exec(l))
+        .filter(Boolean)
         .reduce((n, m) => n + m![2]!.trim().split(' ').length, 0);
       expect(dumped).toBe(bytes.length);
     }

@@ -33,8 +33,12 @@ describe('flag names', () => {
   });
 
   test('each bit by its displayed name and by its CLI name', () => {
-    for (const [typed, bit] of [['X2APIC_OPT_OUT', 'X2APIC_OPT_OUT'], ['x2apic-optout', 'X2APIC_OPT_OUT'], ['Intr_Remap', 'INTR_REMAP'],
-      ['DMA_CTRL_PLATFORM_OPT_IN', 'DMA_CTRL_PLATFORM_OPT_IN']] as const) {
+    for (const [typed, bit] of [
+      ['X2APIC_OPT_OUT', 'X2APIC_OPT_OUT'],
+      ['x2apic-optout', 'X2APIC_OPT_OUT'],
+      ['Intr_Remap', 'INTR_REMAP'],
+      ['DMA_CTRL_PLATFORM_OPT_IN', 'DMA_CTRL_PLATFORM_OPT_IN'],
+    ] as const) {
       expect(dmarFlagBit(typed).name).toBe(bit);
     }
   });
@@ -48,8 +52,9 @@ describe('feature names', () => {
   test('as displayed and in any case', () => {
     const want = featureMask(['ims', 'msi-compose', 'remappable-direct']);
     expect(featureMask(['IMS', 'Msi_Compose', 'REMAPPABLE_DIRECT'])).toBe(want);
-    expect(setVirtDescriptor(qemu, { virtualized: true, features: ['MSI_COMPOSE'] }).bytes)
-      .toEqual(setVirtDescriptor(qemu, { virtualized: true, features: ['msi-compose'] }).bytes);
+    expect(setVirtDescriptor(qemu, { virtualized: true, features: ['MSI_COMPOSE'] }).bytes).toEqual(
+      setVirtDescriptor(qemu, { virtualized: true, features: ['msi-compose'] }).bytes,
+    );
   });
 
   test.each(PROTO)('%s is an unknown feature, not an internal error', (name) => {

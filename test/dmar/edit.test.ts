@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { checksumValid } from '../../src/acpi/header.js';
 import { decodeDmar } from '../../src/dmar/decode.js';
-import {
-  fixTable, flagStates, removeVirtDescriptors, setDmarFlag, setVirtDescriptor, virtDescriptors, walkedLength,
-} from '../../src/dmar/edit.js';
+import { fixTable, flagStates, removeVirtDescriptors, setDmarFlag, setVirtDescriptor, virtDescriptors, walkedLength } from '../../src/dmar/edit.js';
 import { DmarError } from '../../src/dmar/errors.js';
 import { DMAR_FLAG_CLI } from '../../src/dmar/schema.js';
 import { FIXTURES, HAVE_CORPUS, corpusFiles } from '../helpers.js';
@@ -65,7 +63,10 @@ describe.skipIf(!HAVE_CORPUS)('on all corpus tables', () => {
       const r = setVirtDescriptor(bytes, { virtualized: true, signature: 'KVMKVMKVM', features: ['ims', 'remappable-direct'] });
       expect(r.bytes.length, id).toBe(bytes.length + 32);
       // Before the descriptor only Table Length and Checksum differ; after it, the rest of the input follows unchanged.
-      expect(changedOffsets(bytes.subarray(0, len), r.bytes.subarray(0, len)).filter((o) => o < 4 || o > 9), id).toEqual([]);
+      expect(
+        changedOffsets(bytes.subarray(0, len), r.bytes.subarray(0, len)).filter((o) => o < 4 || o > 9),
+        id,
+      ).toEqual([]);
       expect(Buffer.from(r.bytes.subarray(len + 32)).equals(Buffer.from(bytes.subarray(len))), id).toBe(true);
       expect(u32(r.bytes, 4), id).toBe(len + 32);
       expect(checksumValid(r.bytes), id).toBe(true);
@@ -89,7 +90,10 @@ describe.skipIf(!HAVE_CORPUS)('on all corpus tables', () => {
       // Flags (descriptor offset 5), the low byte of Supported Features (24) and the Checksum.
       expect(changedOffsets(added, r.bytes), id).toEqual([9, at + 5, at + 24]);
       const sig = setVirtDescriptor(r.bytes, { signature: 'XenVMMXenVMM' });
-      expect(changedOffsets(r.bytes, sig.bytes).filter((o) => o !== 9), id).toEqual([...Array(12).keys()].map((i) => at + 8 + i));
+      expect(
+        changedOffsets(r.bytes, sig.bytes).filter((o) => o !== 9),
+        id,
+      ).toEqual([...Array(12).keys()].map((i) => at + 8 + i));
       const back = setVirtDescriptor(sig.bytes, { virtualized: false, signature: '', features: [] });
       expect(Buffer.from(back.bytes).equals(Buffer.from(added)), id).toBe(true);
     }
@@ -120,7 +124,11 @@ describe('edits on fixtures', () => {
     expect(changedOffsets(fixed, r.bytes)).toEqual([9, 37]);
     expect(r.bytes[37]).toBe(0xf9);
     expect(r.bytes[40]).toBe(0xaa);
-    expect(flagStates(0xf9).filter((s) => s.reserved).map((s) => s.bit)).toEqual([4, 5, 6, 7]);
+    expect(
+      flagStates(0xf9)
+        .filter((s) => s.reserved)
+        .map((s) => s.bit),
+    ).toEqual([4, 5, 6, 7]);
   });
 
   test('the descriptor reserved bits are kept when its named values change', () => {

@@ -38,7 +38,13 @@ describe('DmarError', () => {
 
   test('naming() names the input of an input failure that names none, never of a usage or output failure', () => {
     const thrown = (opts: ConstructorParameters<typeof DmarError>[1]) =>
-      (caught(() => naming('in.bin', () => { throw new DmarError('bad', opts); })) as DmarError).file;
+      (
+        caught(() =>
+          naming('in.bin', () => {
+            throw new DmarError('bad', opts);
+          }),
+        ) as DmarError
+      ).file;
     expect(thrown({ offset: 4 })).toBe('in.bin');
     expect(thrown({ file: 'other.bin' })).toBe('other.bin');
     expect(thrown({ kind: 'usage' })).toBeUndefined();

@@ -10,12 +10,15 @@ import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { FIXTURES } from '../helpers.js';
 
-const top = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const top = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 function allSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     // fixtures/machine holds captures (scripts/machine-fixtures.mjs), not table sources
-    e.isDirectory() ? (e.name === 'machine' ? [] : allSources(join(dir, e.name))) : e.name.endsWith('.json') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? (e.name === 'machine' ? [] : allSources(join(dir, e.name))) : e.name.endsWith('.json') ? [join(dir, e.name)] : [],
+  );
 }
 
 describe('fixtures', () => {

@@ -9,7 +9,7 @@ import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
 import { SCOPE_FIELDS, structDef } from '../../src/dmar/schema.js';
 import { FIXTURES } from '../helpers.js';
 
-test('parseAt on the whole table reads what parse reads from the structure\'s own bytes', () => {
+test("parseAt on the whole table reads what parse reads from the structure's own bytes", () => {
   const b = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
   const view = viewOf(b);
   expect(fieldParser(ACPI_HEADER_FIELDS).parseAt(b, view, 0)).toEqual(fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 36)));

@@ -4,8 +4,18 @@ import { fieldEnd, type FieldDef } from '../../src/acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../../src/acpi/header.js';
 import { MADT_ENTRY_HEADER, MADT_FIXED_FIELDS, MADT_FIXED_SIZE, MADT_IOAPIC_FIELDS } from '../../src/acpi/madt.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, STRUCTS,
-  SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, structDef,
+  DMAR_FIELDS,
+  DMAR_FIXED_SIZE,
+  PATH_ENTRY_SIZE,
+  PATH_FIELDS,
+  SCOPE_FIELDS,
+  SCOPE_HEADER_SIZE,
+  STRUCTS,
+  SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE,
+  VIRT_DESCRIPTOR_TYPE,
+  VIRT_LENGTH,
+  structDef,
 } from '../../src/dmar/schema.js';
 
 const ROW_SETS: [string, readonly FieldDef[]][] = [

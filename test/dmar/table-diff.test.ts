@@ -51,7 +51,10 @@ describe.skipIf(!HAVE_CORPUS)('on all corpus tables', () => {
         const d = diffTables(bytes, other);
         expect(d.equal, `${id} byte ${at}`).toBe(false);
         // Found by the structure-aware comparison, not by the byte-compare safety net.
-        expect(d.tail.some((f) => f.field === 'bytes'), `${id} byte ${at}`).toBe(false);
+        expect(
+          d.tail.some((f) => f.field === 'bytes'),
+          `${id} byte ${at}`,
+        ).toBe(false);
       }
     });
   });
@@ -185,8 +188,12 @@ describe('output', () => {
     expect(j.format).toBe('dmar-diff/1');
     expect(JSON.stringify(j)).not.toContain('"row"');
     expect((j.dmar as unknown[])[0]).toEqual({
-      field: 'flags', name: 'Flags', a: { offset: 37, value: 1 }, b: { offset: 37, value: 9 },
-      bits: [{ name: 'IMS_OPTOUT', a: false, b: true, proposed: true }], proposed: true,
+      field: 'flags',
+      name: 'Flags',
+      a: { offset: 37, value: 1 },
+      b: { offset: 37, value: 9 },
+      bits: [{ name: 'IMS_OPTOUT', a: false, b: true, proposed: true }],
+      proposed: true,
     });
   });
 

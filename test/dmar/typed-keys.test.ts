@@ -39,11 +39,14 @@ test('a wrong field or bit name fails to compile; right ones compile', () => {
     `flagsMask(fieldByKey(DMAR_FIELDS, 'flags'), ['INTR_REMAP', 'IMS_OPT_OUT']);`,
   ].join('\n');
   writeFileSync(join(dir, 'probe.ts'), probe + '\n');
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    extends: join(ROOT, 'tsconfig.json'),
-    compilerOptions: { noEmit: true, rootDir: '/', typeRoots: [join(ROOT, 'node_modules/@types')] },
-    include: [join(dir, 'probe.ts'), join(ROOT, 'src/types')],
-  }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { noEmit: true, rootDir: '/', typeRoots: [join(ROOT, 'node_modules/@types')] },
+      include: [join(dir, 'probe.ts'), join(ROOT, 'src/types')],
+    }),
+  );
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
   const out = r.stdout + r.stderr;
   const lines = [...out.matchAll(/probe\.ts\((\d+),\d+\): error TS\d+/g)].map((m) => Number(m[1]));

@@ -29,7 +29,9 @@ test('the example prints what the page shows', () => {
 test('every export of the library is documented, and every name the table gives is exported', async () => {
   const index = await import('../../src/index.js');
   const schema = await import('../../src/dmar/schema.js');
-  const own = Object.keys(index).filter((k) => !(k in schema)).sort();
+  const own = Object.keys(index)
+    .filter((k) => !(k in schema))
+    .sort();
   const table = page.slice(page.indexOf('| export | what |'));
   const named = new Set<string>();
   for (const row of table.matchAll(/^\| ([^|]+) \|/gm)) for (const c of row[1]!.matchAll(/`([A-Za-z_]\w*)/g)) named.add(c[1]!);

@@ -16,7 +16,10 @@ function headingIds(text: string): Set<string> {
   const ids = new Set<string>();
   const seen = new Map<string, number>();
   for (const m of prose(text).matchAll(/^#{1,6} +(.+?) *#* *$/gm)) {
-    const base = m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = m[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     ids.add(n === 0 ? base : `${base}-${n}`);
@@ -30,7 +33,7 @@ function links(text: string): string[] {
   return [...body.matchAll(/\]\(([^)\s]+)(?: "[^"]*")?\)/g)].map((m) => m[1]!);
 }
 
-test('heading IDs are GitHub\'s', () => {
+test("heading IDs are GitHub's", () => {
   const ids = headingIds('# Machine context: `dmar capture`, `validate --machine`, `dmar topology`\n## JSON\n## JSON\n```\n# not a heading\n```\n');
   expect([...ids]).toEqual(['machine-context-dmar-capture-validate---machine-dmar-topology', 'json', 'json-1']);
 });
@@ -55,7 +58,7 @@ test.each(docPages())('%s: every relative link resolves', (page) => {
   expect(bad).toEqual([]);
 });
 
-test('every page of the manual links back to the README and is linked from the manual\'s index', () => {
+test("every page of the manual links back to the README and is linked from the manual's index", () => {
   const index = docText('docs/README.md');
   for (const page of docPages().filter((p) => p.startsWith('docs/'))) {
     expect(links(docText(page)), page).toContain('../README.md');
@@ -64,7 +67,11 @@ test('every page of the manual links back to the README and is linked from the m
 });
 
 test('the README links to every page of the manual, and the manual has no page the README forgot', () => {
-  const fromReadme = new Set(links(docText('README.md')).filter((l) => l.startsWith('docs/')).map((l) => l.split('#')[0]));
+  const fromReadme = new Set(
+    links(docText('README.md'))
+      .filter((l) => l.startsWith('docs/'))
+      .map((l) => l.split('#')[0]),
+  );
   const pages = docPages().filter((p) => p.startsWith('docs/') && p !== 'docs/README.md' && p !== 'docs/install.md');
   expect(pages.filter((p) => !fromReadme.has(p))).toEqual([]);
 });

@@ -7,7 +7,13 @@ import { ROOT } from '../helpers.js';
 
 /** README.md and every docs/*.md, as paths relative to the project root. */
 export function docPages(): string[] {
-  return ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+  return [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 export function docText(page: string): string {

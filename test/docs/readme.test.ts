@@ -56,7 +56,10 @@ test('the tour is what the commands print, stderr and exit status included', () 
   // six dmar commands, and `echo $?` for the status of the one before it
   expect(steps.filter((s) => s.command.includes('npx dmar '))).toHaveLength(6);
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
-  const r = runTranscript(steps.map((s) => s.command), work);
+  const r = runTranscript(
+    steps.map((s) => s.command),
+    work,
+  );
   expect(r.stderr).toBe('');
   const outputs = r.outputs;
   expect(outputs).toHaveLength(steps.length);

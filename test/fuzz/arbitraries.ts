@@ -25,7 +25,10 @@ export interface Generated {
 }
 
 const latin1Char = (min: number) => fc.integer({ min, max: 0xff }).map((c) => String.fromCharCode(c));
-const iaslChar = fc.integer({ min: 0x20, max: 0x7e }).filter((c) => c !== 0x22).map((c) => String.fromCharCode(c));
+const iaslChar = fc
+  .integer({ min: 0x20, max: 0x7e })
+  .filter((c) => c !== 0x22)
+  .map((c) => String.fromCharCode(c));
 
 function charArb(alphabet: Alphabet, allowNul: boolean) {
   return alphabet === 'iasl' ? iaslChar : latin1Char(allowNul ? 0 : 1);
@@ -36,8 +39,11 @@ function uintArb(f: FieldDef): fc.Arbitrary<FieldValue> {
   const choices: fc.Arbitrary<bigint>[] = [fc.bigInt({ min: 0n, max }), fc.constantFrom(0n, max)];
   if (f.bits?.length) {
     // values made of the named bits only, the way firmware sets them
-    choices.push(fc.tuple(...f.bits.map((b) => fc.bigInt({ min: 0n, max: (1n << BigInt(b.width ?? 1)) - 1n })))
-      .map((vs) => vs.reduce((n, v, i) => n | (v << BigInt(f.bits![i]!.shift)), 0n)));
+    choices.push(
+      fc
+        .tuple(...f.bits.map((b) => fc.bigInt({ min: 0n, max: (1n << BigInt(b.width ?? 1)) - 1n })))
+        .map((vs) => vs.reduce((n, v, i) => n | (v << BigInt(f.bits![i]!.shift)), 0n)),
+    );
   }
   if (f.enumNames) choices.push(fc.constantFrom(...Object.keys(f.enumNames).map((k) => BigInt(k))));
   return fc.oneof(...choices).map((n) => (f.size > 4 ? n : Number(n)));
@@ -80,8 +86,13 @@ function structureArb(def: StructDef, opts: ModelOptions): fc.Arbitrary<Made> {
   if (def.body.kind === 'name') {
     const name = fc.string({ unit: charArb(opts.alphabet, false), maxLength: 24 });
     // after the NUL: zero padding as firmware writes it, or anything
-    const padding = fc.oneof(fc.nat(8).map((n) => new Uint8Array(n)), fc.uint8Array({ maxLength: 8 }));
-    const terminated = fc.tuple(base, name, optionalBytes(padding)).map(([s, n, trailing]): Made => ({ s: { ...s, name: n, ...(trailing ? { trailing } : {}) } }));
+    const padding = fc.oneof(
+      fc.nat(8).map((n) => new Uint8Array(n)),
+      fc.uint8Array({ maxLength: 8 }),
+    );
+    const terminated = fc
+      .tuple(base, name, optionalBytes(padding))
+      .map(([s, n, trailing]): Made => ({ s: { ...s, name: n, ...(trailing ? { trailing } : {}) } }));
     if (!opts.defects) return terminated;
     const unterminated = fc.tuple(base, name).map(([s, n]): Made => ({ s: { ...s, name: n, unterminated: true }, defect: 'DMAR-ANDD-NAME-UNTERMINATED' }));
     return fc.oneof({ arbitrary: terminated, weight: 3 }, { arbitrary: unterminated, weight: 1 });
@@ -90,10 +101,9 @@ function structureArb(def: StructDef, opts: ModelOptions): fc.Arbitrary<Made> {
 }
 
 /** Structure types with no layout (reserved types, the future), kept as raw bytes. */
-export const unknownTypeArb: fc.Arbitrary<number> = fc.oneof(
-  fc.constantFrom(7, 8, 0x7fff, 0x8000, 0x8002, 0xffff),
-  fc.integer({ min: 0, max: 0xffff }),
-).filter((t) => structDef(t) === undefined);
+export const unknownTypeArb: fc.Arbitrary<number> = fc
+  .oneof(fc.constantFrom(7, 8, 0x7fff, 0x8000, 0x8002, 0xffff), fc.integer({ min: 0, max: 0xffff }))
+  .filter((t) => structDef(t) === undefined);
 
 function rawArb(): fc.Arbitrary<Made> {
   return fc.tuple(unknownTypeArb, fc.uint8Array({ maxLength: 24 })).map(([type, raw]) => ({ s: { offset: 0, type, length: 0, fields: {}, raw } }));
@@ -102,20 +112,22 @@ function rawArb(): fc.Arbitrary<Made> {
 export function modelArb(opts: ModelOptions): fc.Arbitrary<Generated> {
   const structure = fc.oneof(...STRUCTS.map((d) => structureArb(d, opts)), rawArb());
   const trailing = opts.defects ? fc.option(fc.uint8Array({ minLength: 1, maxLength: 3 }), { nil: undefined, freq: 4 }) : fc.constant(undefined);
-  return fc.record({
-    header: fieldsArb(ACPI_HEADER_FIELDS, opts.alphabet),
-    fields: fieldsArb(DMAR_FIELDS, opts.alphabet),
-    made: fc.array(structure, { maxLength: 6 }),
-    trailing,
-  }).map(({ header, fields, made, trailing }) => {
-    const table: DmarTable = { header, fields, structures: made.map((m) => m.s) };
-    const defects = made.flatMap((m) => (m.defect ? [m.defect] : []));
-    if (trailing) {
-      table.trailing = trailing;
-      defects.push('DMAR-TABLE-TRAILING');
-    }
-    return { table, defects };
-  });
+  return fc
+    .record({
+      header: fieldsArb(ACPI_HEADER_FIELDS, opts.alphabet),
+      fields: fieldsArb(DMAR_FIELDS, opts.alphabet),
+      made: fc.array(structure, { maxLength: 6 }),
+      trailing,
+    })
+    .map(({ header, fields, made, trailing }) => {
+      const table: DmarTable = { header, fields, structures: made.map((m) => m.s) };
+      const defects = made.flatMap((m) => (m.defect ? [m.defect] : []));
+      if (trailing) {
+        table.trailing = trailing;
+        defects.push('DMAR-TABLE-TRAILING');
+      }
+      return { table, defects };
+    });
 }
 
 /** The model without what the encoder recomputes (lengths, offsets) or what is absent. */
@@ -124,12 +136,14 @@ export function normalize(t: DmarTable): unknown {
   return {
     header: { ...t.header, length: 0 },
     fields: t.fields,
-    structures: t.structures.map((s) => clean({
-      ...s,
-      offset: 0,
-      length: 0,
-      scopes: s.scopes?.map((sc) => ({ ...sc, offset: 0, fields: { ...sc.fields, length: 0 } })),
-    })),
+    structures: t.structures.map((s) =>
+      clean({
+        ...s,
+        offset: 0,
+        length: 0,
+        scopes: s.scopes?.map((sc) => ({ ...sc, offset: 0, fields: { ...sc.fields, length: 0 } })),
+      }),
+    ),
     ...(t.trailing ? { trailing: t.trailing } : {}),
   };
 }

@@ -34,10 +34,15 @@ function dmarAsync(args: string[], cwd: string, input?: Uint8Array): Promise<Run
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR' && k !== 'DMAR_DEBUG') env[k] = v;
   env.NO_COLOR = '1';
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'bin', 'dmar.js'), ...args], { cwd, env, timeout: 30_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? -1 : 0;
-      resolve({ status: code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      process.execPath,
+      [join(ROOT, 'bin', 'dmar.js'), ...args],
+      { cwd, env, timeout: 30_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? -1 : 0;
+        resolve({ status: code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     child.stdin!.end(input ? Buffer.from(input) : undefined);
   });
 }
@@ -45,12 +50,14 @@ function dmarAsync(args: string[], cwd: string, input?: Uint8Array): Promise<Run
 async function pool<T>(jobs: (() => Promise<T>)[], width = Math.max(2, Math.min(4, availableParallelism()))): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]!();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
   return out;
 }
 
@@ -127,7 +134,13 @@ const COMMANDS: Command[] = [
   { name: 'decode --json -o', args: (i, o) => ['decode', i, '--json', '-o', o], output: json, outputOn: [0] },
   { name: 'decode - (stdin)', args: () => ['decode', '-'], stdin: true },
   { name: 'validate', args: (i) => ['validate', i], reportsUnreadable: true },
-  { name: 'validate --format json -o', args: (i, o) => ['validate', i, '--format', 'json', '-o', o], output: json, outputOn: [0, 1, 2], reportsUnreadable: true },
+  {
+    name: 'validate --format json -o',
+    args: (i, o) => ['validate', i, '--format', 'json', '-o', o],
+    output: json,
+    outputOn: [0, 1, 2],
+    reportsUnreadable: true,
+  },
   { name: 'validate --format junit', args: (i) => ['validate', i, '--format', 'junit'], reportsUnreadable: true },
   { name: 'flags', args: (i) => ['flags', i] },
   { name: 'flags --json', args: (i) => ['flags', i, '--json'] },
@@ -136,13 +149,19 @@ const COMMANDS: Command[] = [
   { name: 'virt show', args: (i) => ['virt', 'show', i] },
   { name: 'virt show --json', args: (i) => ['virt', 'show', i, '--json'] },
   {
-    name: 'virt set --force -o', args: (i, o) => ['virt', 'set', i, '--virtualized', '--features', 'ims', '--force', '-o', o], outputOn: [0],
+    name: 'virt set --force -o',
+    args: (i, o) => ['virt', 'set', i, '--virtualized', '--features', 'ims', '--force', '-o', o],
+    outputOn: [0],
     // forced onto a table whose framing is broken, the result's framing cannot be promised: only that it is a table
-    output: (out, input) => decodes(out, out) ?? (!strictlyValid(input) || decodeDmar(out).table.structures.some((s) => s.type === VIRT_DESCRIPTOR_TYPE) ? undefined : 'no descriptor in the output'),
+    output: (out, input) =>
+      decodes(out, out) ??
+      (!strictlyValid(input) || decodeDmar(out).table.structures.some((s) => s.type === VIRT_DESCRIPTOR_TYPE) ? undefined : 'no descriptor in the output'),
   },
   { name: 'virt remove --force -o', args: (i, o) => ['virt', 'remove', i, '--force', '-o', o], output: decodes, outputOn: [0] },
   {
-    name: 'fix -o', args: (i, o) => ['fix', i, '-o', o], outputOn: [0],
+    name: 'fix -o',
+    args: (i, o) => ['fix', i, '-o', o],
+    outputOn: [0],
     output: (out, input) => {
       if (out.length !== input.length) return `output is ${out.length} bytes, input ${input.length}`;
       const len = new DataView(out.buffer, out.byteOffset).getUint32(4, true);
@@ -150,8 +169,12 @@ const COMMANDS: Command[] = [
     },
   },
   {
-    name: 'diff', args: (i, _o, s) => ['diff', s, i],
-    status: (r, input, seed) => (r.status !== 2 && (r.status === 0) !== Buffer.from(input).equals(Buffer.from(seed)) ? `exit ${r.status} for ${Buffer.from(input).equals(Buffer.from(seed)) ? 'equal' : 'different'} inputs` : undefined),
+    name: 'diff',
+    args: (i, _o, s) => ['diff', s, i],
+    status: (r, input, seed) =>
+      r.status !== 2 && (r.status === 0) !== Buffer.from(input).equals(Buffer.from(seed))
+        ? `exit ${r.status} for ${Buffer.from(input).equals(Buffer.from(seed)) ? 'equal' : 'different'} inputs`
+        : undefined,
   },
   { name: 'diff --json', args: (i, _o, s) => ['diff', i, s, '--json'] },
   { name: 'ims --policy all', args: (i) => ['ims', i, '--policy', 'all', '--caching-mode', 'off'] },
@@ -184,7 +207,10 @@ async function runOne(cmd: Command, k: number, inp: (typeof inputs)[number]): Pr
   }
   const s = cmd.status?.(r, inp.input, inp.seed.bytes);
   if (s) v.push(s);
-  return v.map((x) => `run ${inp.run} (${inp.seed.name}: ${inp.steps.join('; ')}): ${x}${r.stderr ? ` [stderr: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}]` : ''}`);
+  return v.map(
+    (x) =>
+      `run ${inp.run} (${inp.seed.name}: ${inp.steps.join('; ')}): ${x}${r.stderr ? ` [stderr: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}]` : ''}`,
+  );
 }
 
 describe(`CLI on mutated tables (seed ${CLI_SEED}, ${INPUTS} inputs, each command on ${INPUTS / SHARE})`, () => {
@@ -196,8 +222,12 @@ describe(`CLI on mutated tables (seed ${CLI_SEED}, ${INPUTS} inputs, each comman
   });
 
   test('the sample holds tables that are accepted and tables that are refused', () => {
-    const want: [string, number[]][] = [['decode --format text', [0, 2]], ['set-flag -o', [0, 2]], ['validate', [1, 2]]];
-    for (const [name, statuses] of want) expect([...seen.get(name) ?? []], name).toEqual(expect.arrayContaining(statuses));
+    const want: [string, number[]][] = [
+      ['decode --format text', [0, 2]],
+      ['set-flag -o', [0, 2]],
+      ['validate', [1, 2]],
+    ];
+    for (const [name, statuses] of want) expect([...(seen.get(name) ?? [])], name).toEqual(expect.arrayContaining(statuses));
   });
 });
 
@@ -213,7 +243,9 @@ const TEXT_MUTATIONS: ((lines: string[], rng: Prng) => string[])[] = [
     const i = rng.int(l.length);
     const s = l[i]!;
     const at = rng.int(s.length + 1);
-    return l.map((x, j) => (j === i ? s.slice(0, at) + rng.pick(['"', '{', ']', ':', ',', 'F', 'z', '0x', '\u00e9', '99999999999999999999']) + s.slice(at + 1) : x));
+    return l.map((x, j) =>
+      j === i ? s.slice(0, at) + rng.pick(['"', '{', ']', ':', ',', 'F', 'z', '0x', '\u00e9', '99999999999999999999']) + s.slice(at + 1) : x,
+    );
   },
   (l, rng) => l.slice(0, rng.int(l.length)),
   (l, rng) => l.map((x) => (rng.chance(0.1) ? x.replace(/[0-9A-F]{2}/, 'FFFF') : x)),
@@ -233,26 +265,30 @@ const texts = Array.from({ length: TEXTS }, (_, i) => {
 describe(`encode on mutated JSON and iasl source (${TEXTS} sources)`, () => {
   test('exits 0 or 2, one error line, and writes a whole table or nothing', async () => {
     const statuses = new Set<number>();
-    const violations = (await pool(texts.map((t, i) => async () => {
-      const dir = join(work, `enc-${i}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, t.file), t.text);
-      const r = await dmarAsync(['encode', t.file, '-o', 'out.bin'], dir);
-      statuses.add(r.status);
-      const v = stderrViolations(r);
-      if (r.status === 1) v.push('exit 1');
-      if (readdirSync(dir).some((f) => LEFTOVER.test(f))) v.push('temporary file left');
-      const out = join(dir, 'out.bin');
-      if (r.status === 0) {
-        const bytes = new Uint8Array(readFileSync(out));
-        const why = decodes(bytes, bytes);
-        if (why) v.push(why);
-        else if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) !== bytes.length) v.push('Table Length is not the file size');
-      } else if (existsSync(out)) {
-        v.push(`exit ${r.status} but out.bin was written`);
-      }
-      return v.map((x) => `${t.name}: ${x}`);
-    }))).flat();
+    const violations = (
+      await pool(
+        texts.map((t, i) => async () => {
+          const dir = join(work, `enc-${i}`);
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, t.file), t.text);
+          const r = await dmarAsync(['encode', t.file, '-o', 'out.bin'], dir);
+          statuses.add(r.status);
+          const v = stderrViolations(r);
+          if (r.status === 1) v.push('exit 1');
+          if (readdirSync(dir).some((f) => LEFTOVER.test(f))) v.push('temporary file left');
+          const out = join(dir, 'out.bin');
+          if (r.status === 0) {
+            const bytes = new Uint8Array(readFileSync(out));
+            const why = decodes(bytes, bytes);
+            if (why) v.push(why);
+            else if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) !== bytes.length) v.push('Table Length is not the file size');
+          } else if (existsSync(out)) {
+            v.push(`exit ${r.status} but out.bin was written`);
+          }
+          return v.map((x) => `${t.name}: ${x}`);
+        }),
+      )
+    ).flat();
     expect(violations).toEqual([]);
     expect([...statuses].sort()).toEqual([0, 2]);
   });
@@ -266,7 +302,10 @@ describe(`encode on mutated JSON and iasl source (${TEXTS} sources)`, () => {
     writeFileSync(join(dir, 't.bin'), bytes);
     // iasl source cannot carry them (iasl takes such source for binary): spaces, as iasl -d writes them
     const asIasl = encodeDmar({ ...table, header: { ...table.header, oemId: '   OEM' } });
-    for (const [fmt, file, expected] of [['json', 't.json', bytes], ['iasl', 't.dsl', asIasl]] as const) {
+    for (const [fmt, file, expected] of [
+      ['json', 't.json', bytes],
+      ['iasl', 't.dsl', asIasl],
+    ] as const) {
       const d = await dmarAsync(['decode', 't.bin', '--format', fmt, '-o', file], dir);
       expect(d.status).toBe(0);
       expect(d.stderr).toMatch(fmt === 'iasl' ? /^dmar: warning: Oem ID at 0xa is E9 E8 FF 4F 45 4D: iasl source cannot carry it exactly/ : /^$/);

@@ -38,108 +38,139 @@ const noFailures = (f: Failure[]) => {
 
 describe('models built from the schema rows', () => {
   test('decode(encode(m)) is m: every field, scope, path and name; lengths recomputed', () => {
-    fc.assert(fc.property(withDefects, ({ table, defects }) => {
-      const bytes = encodeDmar(table, { keepChecksum: true });
-      const r = decodeDmar(bytes, { strict: false });
-      expect(normalize(r.table)).toEqual(normalize(table));
-      expect(r.problems.map((p) => p.code)).toEqual(defects);
-      expect(r.end).toBe(bytes.length);
-      // the informational offsets and lengths agree with the bytes: a second trip changes nothing
-      expect(toJson(decodeDmar(encodeDmar(r.table, { keepChecksum: true }), { strict: false }).table)).toEqual(toJson(r.table));
-    }), params(400));
+    fc.assert(
+      fc.property(withDefects, ({ table, defects }) => {
+        const bytes = encodeDmar(table, { keepChecksum: true });
+        const r = decodeDmar(bytes, { strict: false });
+        expect(normalize(r.table)).toEqual(normalize(table));
+        expect(r.problems.map((p) => p.code)).toEqual(defects);
+        expect(r.end).toBe(bytes.length);
+        // the informational offsets and lengths agree with the bytes: a second trip changes nothing
+        expect(toJson(decodeDmar(encodeDmar(r.table, { keepChecksum: true }), { strict: false }).table)).toEqual(toJson(r.table));
+      }),
+      params(400),
+    );
   });
 
   test('strict decoding accepts a model without defects and throws the first defect of one with them', () => {
-    fc.assert(fc.property(withDefects, ({ table, defects }) => {
-      const bytes = encodeDmar(table);
-      if (defects.length === 0) {
-        expect(decodeDmar(bytes).problems).toEqual([]);
-        return;
-      }
-      const first = decodeDmar(bytes, { strict: false }).problems[0]!;
-      let thrown: unknown;
-      try {
-        decodeDmar(bytes);
-      } catch (e) {
-        thrown = e;
-      }
-      expect(thrown).toBeInstanceOf(DmarError);
-      expect([(thrown as DmarError).code, (thrown as DmarError).offset]).toEqual([defects[0], first.offset]);
-    }), params(300));
+    fc.assert(
+      fc.property(withDefects, ({ table, defects }) => {
+        const bytes = encodeDmar(table);
+        if (defects.length === 0) {
+          expect(decodeDmar(bytes).problems).toEqual([]);
+          return;
+        }
+        const first = decodeDmar(bytes, { strict: false }).problems[0]!;
+        let thrown: unknown;
+        try {
+          decodeDmar(bytes);
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown).toBeInstanceOf(DmarError);
+        expect([(thrown as DmarError).code, (thrown as DmarError).offset]).toEqual([defects[0], first.offset]);
+      }),
+      params(300),
+    );
   });
 
   test('encode(decode(b)) is b, and the computed checksum makes the table sum to 0', () => {
-    fc.assert(fc.property(withDefects, ({ table }) => {
-      const kept = encodeDmar(table, { keepChecksum: true });
-      expect(same(encodeDmar(decodeDmar(kept, { strict: false }).table, { keepChecksum: true }), kept)).toBe(true);
-      const fixed = encodeDmar(table);
-      expect(checksumValid(fixed)).toBe(true);
-      expect(same(encodeDmar(decodeDmar(fixed, { strict: false }).table), fixed)).toBe(true);
-    }), params(300));
+    fc.assert(
+      fc.property(withDefects, ({ table }) => {
+        const kept = encodeDmar(table, { keepChecksum: true });
+        expect(same(encodeDmar(decodeDmar(kept, { strict: false }).table, { keepChecksum: true }), kept)).toBe(true);
+        const fixed = encodeDmar(table);
+        expect(checksumValid(fixed)).toBe(true);
+        expect(same(encodeDmar(decodeDmar(fixed, { strict: false }).table), fixed)).toBe(true);
+      }),
+      params(300),
+    );
   });
 
   test('the JSON document (as text) gives back the same bytes', () => {
-    fc.assert(fc.property(withDefects, ({ table }) => {
-      const bytes = encodeDmar(table, { keepChecksum: true });
-      const doc = JSON.stringify(toJson(decodeDmar(bytes, { strict: false }).table, bytes));
-      expect(same(encodeDmar(fromJson(JSON.parse(doc)), { keepChecksum: true }), bytes)).toBe(true);
-    }), params(300));
+    fc.assert(
+      fc.property(withDefects, ({ table }) => {
+        const bytes = encodeDmar(table, { keepChecksum: true });
+        const doc = JSON.stringify(toJson(decodeDmar(bytes, { strict: false }).table, bytes));
+        expect(same(encodeDmar(fromJson(JSON.parse(doc)), { keepChecksum: true }), bytes)).toBe(true);
+      }),
+      params(300),
+    );
   });
 
   test('iasl source in both dialects gives back the same bytes (strings iasl can spell; stray bytes after the last structure too)', () => {
-    fc.assert(fc.property(iaslSpellable, ({ table }) => {
-      const bytes = encodeDmar(table, { keepChecksum: true });
-      const decoded = decodeDmar(bytes, { strict: false }).table;
-      for (const dialect of ['current', '2020'] as const) {
-        const src = formatIasl(decoded, { dialect, rawBytes: bytes }).text;
-        expect(same(encodeDmar(parseSourceText(src), { keepChecksum: true }), bytes)).toBe(true);
-      }
-    }), params(200));
+    fc.assert(
+      fc.property(iaslSpellable, ({ table }) => {
+        const bytes = encodeDmar(table, { keepChecksum: true });
+        const decoded = decodeDmar(bytes, { strict: false }).table;
+        for (const dialect of ['current', '2020'] as const) {
+          const src = formatIasl(decoded, { dialect, rawBytes: bytes }).text;
+          expect(same(encodeDmar(parseSourceText(src), { keepChecksum: true }), bytes)).toBe(true);
+        }
+      }),
+      params(200),
+    );
   });
 
   test('the JSON document of any model, defects included, and of any mutated fixture conforms to schema/dmar.schema.json', () => {
     const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false });
     const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema/dmar.schema.json'), 'utf8')));
-    fc.assert(fc.property(withDefects, ({ table }) => {
-      const bytes = encodeDmar(table);
-      const doc = JSON.parse(JSON.stringify(toJson(decodeDmar(bytes, { strict: false }).table, bytes)));
-      expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
-    }), params(200));
+    fc.assert(
+      fc.property(withDefects, ({ table }) => {
+        const bytes = encodeDmar(table);
+        const doc = JSON.parse(JSON.stringify(toJson(decodeDmar(bytes, { strict: false }).table, bytes)));
+        expect(validate(doc), ajv.errorsText(validate.errors)).toBe(true);
+      }),
+      params(200),
+    );
     // and of broken tables: known types kept raw, stray bytes, lengths that lie
     const seeds = loadSeeds(ROOT);
-    fc.assert(fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
-      const bytes = mutate(seeds[i]!.bytes, new Prng(s)).bytes;
-      let table: ReturnType<typeof decodeDmar>['table'];
-      try {
-        table = decodeDmar(bytes, { strict: false }).table;
-      } catch (e) {
-        expect(e).toBeInstanceOf(DmarError);
-        return;
-      }
-      expect(validate(JSON.parse(JSON.stringify(toJson(table, bytes)))), ajv.errorsText(validate.errors)).toBe(true);
-    }), params(300));
+    fc.assert(
+      fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
+        const bytes = mutate(seeds[i]!.bytes, new Prng(s)).bytes;
+        let table: ReturnType<typeof decodeDmar>['table'];
+        try {
+          table = decodeDmar(bytes, { strict: false }).table;
+        } catch (e) {
+          expect(e).toBeInstanceOf(DmarError);
+          return;
+        }
+        expect(validate(JSON.parse(JSON.stringify(toJson(table, bytes)))), ajv.errorsText(validate.errors)).toBe(true);
+      }),
+      params(300),
+    );
   });
 
   test('reserved structure types are kept as raw bytes, with their type', () => {
-    fc.assert(fc.property(valid, unknownTypeArb, fc.uint8Array({ maxLength: 40 }), ({ table }, type, raw) => {
-      const t = { ...table, structures: [...table.structures, { offset: 0, type, length: 0, fields: {}, raw }] };
-      const last = decodeDmar(encodeDmar(t)).table.structures.at(-1)!;
-      expect([last.type, last.raw]).toEqual([type, raw]);
-    }), params(200));
+    fc.assert(
+      fc.property(valid, unknownTypeArb, fc.uint8Array({ maxLength: 40 }), ({ table }, type, raw) => {
+        const t = { ...table, structures: [...table.structures, { offset: 0, type, length: 0, fields: {}, raw }] };
+        const last = decodeDmar(encodeDmar(t)).table.structures.at(-1)!;
+        expect([last.type, last.raw]).toEqual([type, raw]);
+      }),
+      params(200),
+    );
   });
 
   test('every property of tools/fuzz/check.ts holds for the encoded models (decode, validate, formats, edits)', () => {
-    fc.assert(fc.property(withDefects, ({ table }) => noFailures(checkInput(encodeDmar(table)))), params(150));
+    fc.assert(
+      fc.property(withDefects, ({ table }) => noFailures(checkInput(encodeDmar(table)))),
+      params(150),
+    );
   });
 });
 
 describe('any bytes', () => {
   test('random bytes: decode (strict, lenient) and validate succeed or throw a DmarError inside the input', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => noFailures(checkInput(b, { edits: false }))), params(500));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => noFailures(checkInput(b, { edits: false }))),
+      params(500),
+    );
   });
 
   test('random bytes behind a DMAR signature and a random Table Length', () => {
-    const arb = fc.tuple(fc.oneof(fc.nat(400), fc.constantFrom(0, 1, 35, 36, 47, 48, 49, 0xffff, 0xffffffff)), fc.uint8Array({ maxLength: 400 }))
+    const arb = fc
+      .tuple(fc.oneof(fc.nat(400), fc.constantFrom(0, 1, 35, 36, 47, 48, 49, 0xffff, 0xffffffff)), fc.uint8Array({ maxLength: 400 }))
       .map(([declared, rest]) => {
         const b = new Uint8Array(Math.max(8, rest.length));
         b.set(rest.subarray(0, b.length));
@@ -147,28 +178,36 @@ describe('any bytes', () => {
         new DataView(b.buffer).setUint32(4, declared, true);
         return b;
       });
-    fc.assert(fc.property(arb, (b) => noFailures(checkInput(b))), params(500));
+    fc.assert(
+      fc.property(arb, (b) => noFailures(checkInput(b))),
+      params(500),
+    );
   });
 
   test('a valid header followed by random structure headers and bodies', () => {
-    const chunk = fc.tuple(
-      fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7, 0x8001), fc.integer({ min: 0, max: 0xffff })),
-      fc.oneof(fc.constantFrom(0, 1, 3, 4, 8, 16, 20, 24, 32, 0xffff), fc.nat(64)),
-      fc.uint8Array({ maxLength: 64 }),
-    ).map(([type, len, body]) => {
-      const b = new Uint8Array(4 + body.length);
-      new DataView(b.buffer).setUint16(0, type, true);
-      new DataView(b.buffer).setUint16(2, len, true);
-      b.set(body, 4);
-      return b;
-    });
+    const chunk = fc
+      .tuple(
+        fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7, 0x8001), fc.integer({ min: 0, max: 0xffff })),
+        fc.oneof(fc.constantFrom(0, 1, 3, 4, 8, 16, 20, 24, 32, 0xffff), fc.nat(64)),
+        fc.uint8Array({ maxLength: 64 }),
+      )
+      .map(([type, len, body]) => {
+        const b = new Uint8Array(4 + body.length);
+        new DataView(b.buffer).setUint16(0, type, true);
+        new DataView(b.buffer).setUint16(2, len, true);
+        b.set(body, 4);
+        return b;
+      });
     const arb = fc.tuple(valid, fc.array(chunk, { maxLength: 6 }), fc.boolean()).map(([{ table }, chunks, fixLength]) => {
       const head = encodeDmar({ ...table, structures: [] }).subarray(0, DMAR_FIXED_SIZE);
       const b = Buffer.concat([head, ...chunks]);
       if (fixLength) b.writeUInt32LE(b.length, 4);
       return new Uint8Array(b);
     });
-    fc.assert(fc.property(arb, (b) => noFailures(checkInput(b))), params(400));
+    fc.assert(
+      fc.property(arb, (b) => noFailures(checkInput(b))),
+      params(400),
+    );
   });
 
   test('encoded random models with random bytes overwritten', () => {
@@ -177,15 +216,21 @@ describe('any bytes', () => {
       for (const [at, v] of sets) b[at % b.length] = v;
       return b;
     });
-    fc.assert(fc.property(arb, (b) => noFailures(checkInput(b))), params(300));
+    fc.assert(
+      fc.property(arb, (b) => noFailures(checkInput(b))),
+      params(300),
+    );
   });
 
-  test('the fixtures, mutated by the fuzzer\'s mutators with fast-check choosing table and PRNG seed', () => {
+  test("the fixtures, mutated by the fuzzer's mutators with fast-check choosing table and PRNG seed", () => {
     const seeds = loadSeeds(ROOT);
     expect(seeds.length).toBeGreaterThan(0);
-    fc.assert(fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
-      const m = mutate(seeds[i]!.bytes, new Prng(s));
-      noFailures(checkInput(m.bytes, { reference: seeds[i]!.bytes }));
-    }), params(300));
+    fc.assert(
+      fc.property(fc.nat(seeds.length - 1), fc.integer({ min: 0, max: 0xffffffff }), (i, s) => {
+        const m = mutate(seeds[i]!.bytes, new Prng(s));
+        noFailures(checkInput(m.bytes, { reference: seeds[i]!.bytes }));
+      }),
+      params(300),
+    );
   });
 });

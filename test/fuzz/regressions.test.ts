@@ -7,7 +7,9 @@ import { checkInput } from '../../tools/fuzz/check.js';
 import { FIXTURES } from '../helpers.js';
 
 const DIR = join(FIXTURES, 'fuzz');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.bin')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.bin'))
+  .sort();
 
 describe('fuzz regressions (fixtures/fuzz)', () => {
   test('the directory holds the inputs found so far', () => {

@@ -81,17 +81,30 @@ describe('dmar ims FILE', () => {
     expect(doc.rules).toEqual([expect.objectContaining({ id: 'opt-in.2', verdict: 'virtualized', uses: ['descriptor'], proposed: true })]);
     expect(doc.evidence.descriptor).toEqual({
       value: {
-        offset: 72, virtualized: true, hypervisorSignature: 'KVMKVMKVM',
-        features: { IMS: true, MSI_COMPOSE: false, REMAPPABLE_DIRECT: false }, unknownFeatures: '0x0',
+        offset: 72,
+        virtualized: true,
+        hypervisorSignature: 'KVMKVMKVM',
+        features: { IMS: true, MSI_COMPOSE: false, REMAPPABLE_DIRECT: false },
+        unknownFeatures: '0x0',
       },
       source: 'structure type 0x8001 at offset 0x48 (Flags bit 0 at 0x4d, Supported Features at 0x60)',
       proposed: true,
     });
     expect(doc.evidence['cpu.hypervisor']!.value).toBe('unknown');
     expect(Object.keys(doc.evidence)).toEqual([
-      'dmar.present', 'flags.intrRemap', 'flags.x2apicOptOut', 'flags.imsOptOut', 'descriptor',
-      'cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'iommu.cachingMode', 'oem.virtualFirmware',
-      'virtEvidence', 'bareMetalProven',
+      'dmar.present',
+      'flags.intrRemap',
+      'flags.x2apicOptOut',
+      'flags.imsOptOut',
+      'descriptor',
+      'cpu.tdx',
+      'cpu.hypervisor',
+      'smbios.virtualMachine',
+      'dmi.hypervisorVendor',
+      'iommu.cachingMode',
+      'oem.virtualFirmware',
+      'virtEvidence',
+      'bareMetalProven',
     ]);
     expect(doc.evidence['cpu.hypervisor']).toMatchObject({ strength: 'medium', spoof: expect.stringContaining('hidden') });
   });
@@ -115,7 +128,11 @@ describe('dmar ims FILE', () => {
     expect(r.status).toBe(0);
     const docs = decisions(r.stdout);
     expect(docs.map((d) => [d.policy, d.verdict])).toEqual([
-      ['opt-in', 'none'], ['opt-out', 'native'], ['firmware-hint', 'none'], ['linux-6.2', 'native'], ['linux-6.10', 'none'],
+      ['opt-in', 'none'],
+      ['opt-out', 'native'],
+      ['firmware-hint', 'none'],
+      ['linux-6.2', 'native'],
+      ['linux-6.10', 'none'],
     ]);
     expect(docs.map((d) => d.proposed)).toEqual([true, true, true, false, false]);
     expect(docs[3]!.rules[0]!.id).toBe('linux-6.2.4');
@@ -127,7 +144,11 @@ describe('dmar ims FILE', () => {
     const r = dmar(['ims', fixturePath('qemu-legacy'), '--policy', 'all', '--caching-mode', 'on']);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter((l) => /^(opt-in|opt-out|firmware-hint) \(proposed\): |^linux-[0-9.]+: /.test(l))).toEqual([
-      'opt-in (proposed): none', 'opt-out (proposed): native', 'firmware-hint (proposed): none', 'linux-6.2: none', 'linux-6.10: none',
+      'opt-in (proposed): none',
+      'opt-out (proposed): native',
+      'firmware-hint (proposed): none',
+      'linux-6.2: none',
+      'linux-6.10: none',
     ]);
     expect(r.stdout).toMatch(/rule linux-6\.2\.3: caching mode set .*"vIR" variant without MSI_FLAG_PCI_IMS/);
     expect(r.stdout).toMatch(/rule linux-6\.10\.1: this kernel has no PCI\/IMS support \(removed in 6\.10\) -> none/);
@@ -151,7 +172,9 @@ describe('dmar ims FILE', () => {
     const r = dmar(['ims', fixturePath('bare-metal-descriptor'), '--hypervisor']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('opt-in (proposed): none');
-    expect(r.stdout).toMatch(/error: the virtualization descriptor \(proposed\) at offset 0x48 asserts bare metal, but cpu.hypervisor is true \[IMS-VIRT-CONFLICT\]/);
+    expect(r.stdout).toMatch(
+      /error: the virtualization descriptor \(proposed\) at offset 0x48 asserts bare metal, but cpu.hypervisor is true \[IMS-VIRT-CONFLICT\]/,
+    );
     const j = one(dmar(['ims', fixturePath('bare-metal-descriptor'), '--hypervisor', '--json']).stdout);
     expect(j.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'IMS-VIRT-CONFLICT' })]);
   });
@@ -161,7 +184,7 @@ describe('dmar ims FILE', () => {
     expect(one(dmar(['ims', fixturePath('bare-metal'), '--json']).stdout).verdict).toBe('none');
   });
 
-  test('stdin works; a table given as input never brings in the live machine\'s evidence', () => {
+  test("stdin works; a table given as input never brings in the live machine's evidence", () => {
     const root = machine('ignored', { hypervisor: true, cap: 'e2' });
     const r = dmar(['ims', '-', '--json'], { input: readFileSync(fixturePath('bare-metal')), env: { DMAR_ROOT: root } });
     expect(r.status).toBe(0);
@@ -212,7 +235,11 @@ describe('dmar ims on the running machine (DMAR_ROOT)', () => {
     expect(r.status).toBe(0);
     const docs = decisions(r.stdout);
     expect(docs.map((d) => [d.rules[0]!.id, d.verdict])).toEqual([
-      ['opt-in.1', 'none'], ['opt-out.1', 'none'], ['firmware-hint.1', 'none'], ['linux-6.2.1', 'none'], ['linux-6.10.1', 'none'],
+      ['opt-in.1', 'none'],
+      ['opt-out.1', 'none'],
+      ['firmware-hint.1', 'none'],
+      ['linux-6.2.1', 'none'],
+      ['linux-6.10.1', 'none'],
     ]);
     for (const d of docs.slice(0, 4)) expect(d.rules[0]!.text).toContain('no DMAR: not an Intel VT-d platform (AMD IVRS is not modelled)');
     expect(docs[0]!.evidence['dmar.present']).toEqual({ value: false, source: `${join(root, 'sys/firmware/acpi/tables/DMAR')} does not exist` });
@@ -329,7 +356,10 @@ describe('dmar ims matrix', () => {
     expect(r.stdout).toMatch(/\x1b\[31m(\x1b\[1m)?UNSAFE/);
   });
   test('--json after or before the word matrix', () => {
-    for (const args of [['ims', 'matrix', '--json'], ['ims', '--json', 'matrix']]) {
+    for (const args of [
+      ['ims', 'matrix', '--json'],
+      ['ims', '--json', 'matrix'],
+    ]) {
       const r = dmar(args);
       expect(r.status).toBe(0);
       const j = JSON.parse(r.stdout) as { cells: unknown[]; summary: Record<string, { unsafe: number; lost: number; ok: number }> };

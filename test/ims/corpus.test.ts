@@ -61,9 +61,15 @@ describe.skipIf(!HAVE_CORPUS)('the IMS engine on the shared corpus', () => {
   test('the whole corpus in one process: one row per table and policy, and the summary', () => {
     const dir = join(files[0]!, '..');
     // Several MB of JSON: more than the helper's default buffer.
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'ims', dir, '--policy', 'all', '--bare-metal', '--caching-mode', 'off', '--json'], { maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'ims', dir, '--policy', 'all', '--bare-metal', '--caching-mode', 'off', '--json'], {
+      maxBuffer: 64 << 20,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(r.status).toBe(0);
-    const doc = JSON.parse(r.stdout.toString('utf8')) as { tables: { decisions: { policy: string; verdict: string }[] }[]; summary: Record<string, Record<string, number>> };
+    const doc = JSON.parse(r.stdout.toString('utf8')) as {
+      tables: { decisions: { policy: string; verdict: string }[] }[];
+      summary: Record<string, Record<string, number>>;
+    };
     expect(doc.tables).toHaveLength(205);
     const optedOut = files.filter((f) => readFileSync(f)[37]! & 0x08).length;
     const remap = files.filter((f) => readFileSync(f)[37]! & 0x01).length;

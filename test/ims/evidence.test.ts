@@ -4,10 +4,16 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { bareMetalProven, derivedFacts, gatherEvidence, virtEvidence, type DescriptorFact } from '../../src/ims/evidence.js';
 import {
-  bareMetalProven, derivedFacts, gatherEvidence, virtEvidence, type DescriptorFact,
-} from '../../src/ims/evidence.js';
-import { cachingModeFromSysfs, dmiVendorFromSysfs, hypervisorFromCpuinfo, kernelRelease, liveEvidence, smbiosVmFromSysfs, tdxFromCpuinfo } from '../../src/ims/live.js';
+  cachingModeFromSysfs,
+  dmiVendorFromSysfs,
+  hypervisorFromCpuinfo,
+  kernelRelease,
+  liveEvidence,
+  smbiosVmFromSysfs,
+  tdxFromCpuinfo,
+} from '../../src/ims/live.js';
 import { matchDmi, matchHypervisorVendor, smbiosVirtualMachine } from '../../src/ims/dmi.js';
 import { SIGNALS } from '../../src/ims/signals.js';
 import { matchVirtualFirmware } from '../../src/ims/virtual-firmware.js';
@@ -35,8 +41,11 @@ describe('facts from the table', () => {
     expect(bytes.subarray(d.offset + 8, d.offset + 17).toString('latin1')).toBe('KVMKVMKVM');
     expect(bytes.readBigUInt64LE(d.offset + 24)).toBe(1n);
     expect(d).toEqual({
-      offset: 0x48, virtualized: true, hypervisorSignature: 'KVMKVMKVM',
-      features: { IMS: true, MSI_COMPOSE: false, REMAPPABLE_DIRECT: false }, unknownFeatures: 0n,
+      offset: 0x48,
+      virtualized: true,
+      hypervisorSignature: 'KVMKVMKVM',
+      features: { IMS: true, MSI_COMPOSE: false, REMAPPABLE_DIRECT: false },
+      unknownFeatures: 0n,
     });
     expect(ev.descriptor.proposed).toBe(true);
     expect(ev.descriptor.source).toBe('structure type 0x8001 at offset 0x48 (Flags bit 0 at 0x4d, Supported Features at 0x60)');
@@ -69,10 +78,12 @@ describe('facts from the table', () => {
     expect(bareMetalProven(g.evidence)).toBe(true);
   });
 
-  test('oem.virtualFirmware: QEMU\'s IDs are weak evidence of a VM, a vendor\'s are not', () => {
+  test("oem.virtualFirmware: QEMU's IDs are weak evidence of a VM, a vendor's are not", () => {
     const q = evidenceOf('qemu-legacy').evidence['oem.virtualFirmware'];
     expect(q).toMatchObject({
-      value: true, weak: true, strength: 'weak',
+      value: true,
+      weak: true,
+      strength: 'weak',
       source: 'Oem ID "BOCHS " at offset 0xa, Oem Table ID "BXPC    " at offset 0x10: written by QEMU',
     });
     expect(q.spoof).toContain('patched to vendor strings');
@@ -124,8 +135,12 @@ describe('facts from the command line', () => {
   });
   test('every signal carries its strength and how it is faked, as proposals.md ranks them', () => {
     expect(SIGNALS.map((x) => [x.name, x.strength])).toEqual([
-      ['cpu.tdx', 'strong'], ['cpu.hypervisor', 'medium'], ['smbios.virtualMachine', 'medium'],
-      ['dmi.hypervisorVendor', 'weak'], ['iommu.cachingMode', 'weak'], ['oem.virtualFirmware', 'weak'],
+      ['cpu.tdx', 'strong'],
+      ['cpu.hypervisor', 'medium'],
+      ['smbios.virtualMachine', 'medium'],
+      ['dmi.hypervisorVendor', 'weak'],
+      ['iommu.cachingMode', 'weak'],
+      ['oem.virtualFirmware', 'weak'],
     ]);
     const ev = evidenceOf('bare-metal').evidence;
     for (const x of SIGNALS) {
@@ -174,7 +189,8 @@ describe('live evidence', () => {
     }
     return root;
   }
-  const CPU_VM = 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n\nprocessor\t: 1\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n';
+  const CPU_VM =
+    'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n\nprocessor\t: 1\nflags\t\t: fpu vme de pse tsc msr hypervisor lahf_lm\n';
   const CPU_BARE = 'processor\t: 0\nflags\t\t: fpu vme de pse tsc msr lahf_lm\n';
 
   test('the hypervisor flag of /proc/cpuinfo', () => {
@@ -191,7 +207,7 @@ describe('live evidence', () => {
     expect(w).toHaveLength(1);
     expect(hypervisorFromCpuinfo(fakeRoot({}), w).value).toBe('unknown');
   });
-  test('caching mode: bit 7 of any unit\'s cap, hex with or without 0x', () => {
+  test("caching mode: bit 7 of any unit's cap, hex with or without 0x", () => {
     const w: string[] = [];
     const on = fakeRoot({
       'sys/class/iommu/dmar0/intel-iommu/cap': 'd2008c40660462\n',
@@ -225,12 +241,19 @@ describe('live evidence', () => {
 
   test('a capture with FIFOs where the files should be: every fact unknown, read once, no hang', () => {
     const root = fakeRoot({});
-    for (const rel of ['proc/cpuinfo', 'proc/sys/kernel/osrelease', 'sys/firmware/dmi/tables/DMI', 'sys/class/dmi/id/sys_vendor', 'sys/class/iommu/dmar0/intel-iommu/cap']) {
+    for (const rel of [
+      'proc/cpuinfo',
+      'proc/sys/kernel/osrelease',
+      'sys/firmware/dmi/tables/DMI',
+      'sys/class/dmi/id/sys_vendor',
+      'sys/class/iommu/dmar0/intel-iommu/cap',
+    ]) {
       mkdirSync(join(root, rel, '..'), { recursive: true });
       execFileSync('mkfifo', [join(root, rel)]);
     }
     const live = liveEvidence(root);
-    for (const k of ['cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'iommu.cachingMode'] as const) expect(live[k]!.value, k).toBe('unknown');
+    for (const k of ['cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'iommu.cachingMode'] as const)
+      expect(live[k]!.value, k).toBe('unknown');
     expect(live.warnings).toEqual([expect.stringContaining('intel-iommu/cap is not readable')]);
     expect(kernelRelease(root)).toBeUndefined();
   });
@@ -273,29 +296,56 @@ describe('live evidence', () => {
 
   /** SMBIOS structures: [type, formatted area length, extension byte 2 (type 0 only)], each with one string. */
   function smbios(structs: [number, number, number?][]): Buffer {
-    return Buffer.concat(structs.map(([type, len, ext2]) => {
-      const b = Buffer.alloc(len);
-      b[0] = type; b[1] = len;
-      if (ext2 !== undefined) b[0x13] = ext2;
-      return Buffer.concat([b, type === 127 ? Buffer.from([0, 0]) : Buffer.from('str\0\0', 'latin1')]);
-    }));
+    return Buffer.concat(
+      structs.map(([type, len, ext2]) => {
+        const b = Buffer.alloc(len);
+        b[0] = type;
+        b[1] = len;
+        if (ext2 !== undefined) b[0x13] = ext2;
+        return Buffer.concat([b, type === 127 ? Buffer.from([0, 0]) : Buffer.from('str\0\0', 'latin1')]);
+      }),
+    );
   }
 
   test('SMBIOS: the BIOS Information structure found by walking, bit 4 of Characteristics Extension Byte 2', () => {
-    const vm = smbios([[1, 0x1b], [0, 0x18, 0x14], [127, 4]]);
+    const vm = smbios([
+      [1, 0x1b],
+      [0, 0x18, 0x14],
+      [127, 4],
+    ]);
     expect(smbiosVirtualMachine(vm)).toEqual({ found: true, vm: true, offset: 0x20 + 0x13, byte: 0x14 });
     expect(vm[0x20 + 0x13]).toBe(0x14);
-    expect(smbiosVirtualMachine(smbios([[0, 0x18, 0x0c], [127, 4]]))).toMatchObject({ found: true, vm: false, byte: 0x0c });
+    expect(
+      smbiosVirtualMachine(
+        smbios([
+          [0, 0x18, 0x0c],
+          [127, 4],
+        ]),
+      ),
+    ).toMatchObject({ found: true, vm: false, byte: 0x0c });
     // A structure without strings still ends with two zero bytes.
     const bare = Buffer.concat([Buffer.from([1, 4, 0, 0, 0, 0]), smbios([[0, 0x18, 0x10]])]);
     expect(smbiosVirtualMachine(bare)).toMatchObject({ found: true, vm: true, offset: 6 + 0x13 });
   });
 
   test('SMBIOS: every defect is a reason, never a throw or a guess', () => {
-    expect(smbiosVirtualMachine(smbios([[0, 0x12]]))).toEqual({ found: false, why: 'BIOS Information at 0x0 has Length 0x12: no Characteristics Extension Byte 2 (before SMBIOS 2.4)' });
-    expect(smbiosVirtualMachine(smbios([[1, 0x1b], [127, 4]]))).toEqual({ found: false, why: 'no BIOS Information structure (type 0)' });
+    expect(smbiosVirtualMachine(smbios([[0, 0x12]]))).toEqual({
+      found: false,
+      why: 'BIOS Information at 0x0 has Length 0x12: no Characteristics Extension Byte 2 (before SMBIOS 2.4)',
+    });
+    expect(
+      smbiosVirtualMachine(
+        smbios([
+          [1, 0x1b],
+          [127, 4],
+        ]),
+      ),
+    ).toEqual({ found: false, why: 'no BIOS Information structure (type 0)' });
     expect(smbiosVirtualMachine(Buffer.from([1, 2, 0, 0]))).toMatchObject({ found: false, why: expect.stringContaining('less than its 4-byte header') });
-    expect(smbiosVirtualMachine(smbios([[0, 0x18, 0x10]]).subarray(0, 0x10))).toMatchObject({ found: false, why: expect.stringContaining('runs past the end') });
+    expect(smbiosVirtualMachine(smbios([[0, 0x18, 0x10]]).subarray(0, 0x10))).toMatchObject({
+      found: false,
+      why: expect.stringContaining('runs past the end'),
+    });
     expect(smbiosVirtualMachine(Buffer.concat([Buffer.alloc(0x1b, 1).fill(0x1b, 1, 2), Buffer.from('abc')]).fill(1, 0, 1))).toMatchObject({ found: false });
     expect(smbiosVirtualMachine(Buffer.alloc(0))).toEqual({ found: false, why: 'no BIOS Information structure (type 0)' });
     const w: string[] = [];

@@ -18,7 +18,9 @@ describe('virt set', () => {
     const out = join(tmp, 'warn.bin');
     const r = dmar(['virt', 'set', QEMU, '--virtualized', '--features', 'ims', '-o', out]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('dmar: warning: IMS_OPTOUT (proposed) is 0: opt-out consumers read that as "native IMS is fine", even in this VM; --ims-optout sets it in the same edit\n');
+    expect(r.stderr).toContain(
+      'dmar: warning: IMS_OPTOUT (proposed) is 0: opt-out consumers read that as "native IMS is fine", even in this VM; --ims-optout sets it in the same edit\n',
+    );
     expect(readFileSync(out)[37]! & 8).toBe(0);
     // --bare-metal is what opt-out consumers expect with 0: no warning.
     expect(dmar(['virt', 'set', QEMU, '--bare-metal', '-o', join(tmp, 'bare.bin')]).stderr).not.toContain('opt-out consumers');

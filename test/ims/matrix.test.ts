@@ -17,9 +17,12 @@ const m = buildMatrix();
 describe('scenarios', () => {
   test('the nine ground truths of proposals.md; each VM with caching mode off and on', () => {
     expect([...new Set(SCENARIOS.map((s) => s.name))]).toEqual([
-      'bare-metal (old firmware, no descriptor)', 'bare-metal (descriptor, VIRTUALIZED=0)',
-      'vm: legacy hypervisor (knows neither proposal)', 'vm: sets IMS_OPTOUT only',
-      'vm: descriptor without IMS', 'vm: descriptor with IMS',
+      'bare-metal (old firmware, no descriptor)',
+      'bare-metal (descriptor, VIRTUALIZED=0)',
+      'vm: legacy hypervisor (knows neither proposal)',
+      'vm: sets IMS_OPTOUT only',
+      'vm: descriptor without IMS',
+      'vm: descriptor with IMS',
       'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
       'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
       'vm: copies a host table with a VIRTUALIZED=0 descriptor',
@@ -27,12 +30,15 @@ describe('scenarios', () => {
     expect(SCENARIOS).toHaveLength(16);
     expect(SCENARIOS.filter((s) => !s.vm).every((s) => !s.cachingMode)).toBe(true);
     expect(SCENARIOS.filter((s) => s.available === 'virtualized').map((s) => s.id)).toEqual([
-      'vm-descriptor-ims/cm-off', 'vm-descriptor-ims/cm-on', 'vm-descriptor-ims-opt-in-only/cm-off', 'vm-descriptor-ims-opt-in-only/cm-on',
+      'vm-descriptor-ims/cm-off',
+      'vm-descriptor-ims/cm-on',
+      'vm-descriptor-ims-opt-in-only/cm-off',
+      'vm-descriptor-ims-opt-in-only/cm-on',
     ]);
     expect(SCENARIOS.filter((s) => s.lies).map((s) => s.id)).toEqual(['vm-hidden/cm-off', 'vm-hidden/cm-on', 'vm-host-copy/cm-off', 'vm-host-copy/cm-on']);
   });
 
-  test('every scenario\'s table is a fixture (fixtures/ims/matrix): the JSON encodes to the .bin, and the scenario builds the same bytes', () => {
+  test("every scenario's table is a fixture (fixtures/ims/matrix): the JSON encodes to the .bin, and the scenario builds the same bytes", () => {
     for (const k of SCENARIO_KINDS) {
       const base = join(IMS_FIXTURES, 'matrix', k.id);
       const bin = readFileSync(`${base}.bin`);
@@ -44,7 +50,7 @@ describe('scenarios', () => {
     }
   });
 
-  test('the lying hypervisors carry a vendor\'s OEM IDs; the host copy asserts bare metal; the opt-in-only one leaves IMS_OPTOUT 0', () => {
+  test("the lying hypervisors carry a vendor's OEM IDs; the host copy asserts bare metal; the opt-in-only one leaves IMS_OPTOUT 0", () => {
     const read = (id: string) => readFileSync(join(IMS_FIXTURES, 'matrix', `${id}.bin`));
     for (const id of ['vm-hidden', 'vm-host-copy']) expect(read(id).subarray(10, 16).toString('latin1')).toBe('INTEL ');
     expect(read('vm-legacy').subarray(10, 16).toString('latin1')).toBe('BOCHS ');
@@ -56,7 +62,7 @@ describe('scenarios', () => {
     expect(optInOnly.readBigUInt64LE(72 + 24)).toBe(1n); // feature IMS
   });
 
-  test('a VM table is QEMU\'s: BOCHS/BXPC, one INCLUDE_PCI_ALL DRHD at 0xfed90000 naming the IOAPIC, INTR_REMAP', () => {
+  test("a VM table is QEMU's: BOCHS/BXPC, one INCLUDE_PCI_ALL DRHD at 0xfed90000 naming the IOAPIC, INTR_REMAP", () => {
     const bytes = encodeDmar(buildTable({ firmware: QEMU_FIRMWARE, imsOptOut: false }));
     const b = Buffer.from(bytes);
     expect(b.subarray(10, 24).toString('latin1')).toBe('BOCHS BXPC    ');
@@ -120,7 +126,12 @@ describe('the matrix', () => {
     expect(old).toHaveLength(40);
     const tally = (p: string) => {
       const t = { unsafe: 0, lost: 0, ok: 0 };
-      for (const c of old) { const k = cls(c, p).class; if (k === 'UNSAFE') t.unsafe++; else if (k === 'lost') t.lost++; else t.ok++; }
+      for (const c of old) {
+        const k = cls(c, p).class;
+        if (k === 'UNSAFE') t.unsafe++;
+        else if (k === 'lost') t.lost++;
+        else t.ok++;
+      }
       return t;
     };
     expect(tally('opt-in')).toEqual({ unsafe: 0, lost: 2, ok: 38 });
@@ -131,12 +142,14 @@ describe('the matrix', () => {
 
   test('opt-out is UNSAFE on the legacy and the opt-in-only hypervisor in every cell (and where the hypervisor lies)', () => {
     const unsafe = new Set(m.cells.filter((c) => cls(c, 'opt-out').class === 'UNSAFE').map((c) => c.scenario.name));
-    expect(unsafe).toEqual(new Set([
-      'vm: legacy hypervisor (knows neither proposal)',
-      'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
-      'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
-      'vm: copies a host table with a VIRTUALIZED=0 descriptor',
-    ]));
+    expect(unsafe).toEqual(
+      new Set([
+        'vm: legacy hypervisor (knows neither proposal)',
+        'vm: descriptor with IMS, IMS_OPTOUT left 0 (implements only the opt-in proposal)',
+        'vm: hides the CPUID hypervisor bit and patches OEM IDs (no descriptor)',
+        'vm: copies a host table with a VIRTUALIZED=0 descriptor',
+      ]),
+    );
     for (const c of m.cells.filter((x) => x.scenario.id.startsWith('vm-descriptor-ims-opt-in-only'))) {
       expect(cls(c, 'opt-out').verdict).toBe('native');
       expect(cls(c, 'opt-in').verdict).toBe('virtualized');
@@ -147,14 +160,21 @@ describe('the matrix', () => {
     const unsafe = m.cells.filter((c) => cls(c, 'opt-in').class === 'UNSAFE');
     expect(unsafe.every((c) => c.scenario.lies)).toBe(true);
     expect(unsafe.map((c) => [c.scenario.id, c.hypervisorKnown, c.cachingModeKnown])).toEqual([
-      ['vm-hidden/cm-off', true, true], ['vm-hidden/cm-off', true, false], ['vm-hidden/cm-on', true, false],
-      ['vm-host-copy/cm-off', false, true], ['vm-host-copy/cm-off', false, false], ['vm-host-copy/cm-on', false, false],
+      ['vm-hidden/cm-off', true, true],
+      ['vm-hidden/cm-off', true, false],
+      ['vm-hidden/cm-on', true, false],
+      ['vm-host-copy/cm-off', false, true],
+      ['vm-host-copy/cm-off', false, false],
+      ['vm-host-copy/cm-on', false, false],
     ]);
   });
 
   test('opt-in loses native IMS only on old bare-metal firmware when the hypervisor bit is unknown', () => {
     const lost = m.cells.filter((c) => cls(c, 'opt-in').class === 'lost');
-    expect(lost.map((c) => [c.scenario.id, c.hypervisorKnown])).toEqual([['bare-metal-old', false], ['bare-metal-old', false]]);
+    expect(lost.map((c) => [c.scenario.id, c.hypervisorKnown])).toEqual([
+      ['bare-metal-old', false],
+      ['bare-metal-old', false],
+    ]);
   });
 
   test('linux-6.2: only a known caching mode keeps it out of a VM; linux-6.10 never says native', () => {
@@ -180,11 +200,18 @@ describe('the matrix', () => {
     expect(j.cells).toHaveLength(64);
     const cell = j.cells[8] as { verdicts: Record<string, { reason: string }> };
     expect(cell).toMatchObject({
-      scenario: 'vm: legacy hypervisor (knows neither proposal)', id: 'vm-legacy/cm-off', vm: true, cachingMode: 'off', available: 'none', lies: false,
+      scenario: 'vm: legacy hypervisor (knows neither proposal)',
+      id: 'vm-legacy/cm-off',
+      vm: true,
+      cachingMode: 'off',
+      available: 'none',
+      lies: false,
       evidence: { cpuHypervisor: true, cachingMode: false },
       verdicts: {
-        'opt-in': { verdict: 'none', class: 'ok', rule: 'opt-in.4' }, 'opt-out': { verdict: 'native', class: 'UNSAFE', rule: 'opt-out.3' },
-        'firmware-hint': { verdict: 'none', class: 'ok', rule: 'firmware-hint.1' }, 'linux-6.2': { verdict: 'native', class: 'UNSAFE', rule: 'linux-6.2.4' },
+        'opt-in': { verdict: 'none', class: 'ok', rule: 'opt-in.4' },
+        'opt-out': { verdict: 'native', class: 'UNSAFE', rule: 'opt-out.3' },
+        'firmware-hint': { verdict: 'none', class: 'ok', rule: 'firmware-hint.1' },
+        'linux-6.2': { verdict: 'native', class: 'UNSAFE', rule: 'linux-6.2.4' },
         'linux-6.10': { verdict: 'none', class: 'ok', rule: 'linux-6.10.1' },
       },
     });

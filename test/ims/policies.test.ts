@@ -169,7 +169,15 @@ describe('linux-6.2', () => {
     expect(o.warnings[0]).toMatch(/caching-mode bit.*assumed a physical IOMMU/);
   });
   test('ignores cpu.hypervisor, IMS_OPTOUT and the descriptor, and never says virtualized', () => {
-    expect(linux.ignores).toEqual(['cpu.tdx', 'cpu.hypervisor', 'smbios.virtualMachine', 'dmi.hypervisorVendor', 'oem.virtualFirmware', 'flags.imsOptOut', 'descriptor']);
+    expect(linux.ignores).toEqual([
+      'cpu.tdx',
+      'cpu.hypervisor',
+      'smbios.virtualMachine',
+      'dmi.hypervisorVendor',
+      'oem.virtualFirmware',
+      'flags.imsOptOut',
+      'descriptor',
+    ]);
     for (const f of ['qemu-descriptor-ims', 'qemu-ims-optout', 'bare-metal-descriptor']) {
       expectRule(run(linux, f, { hypervisor: true, cachingMode: false }), 'linux-6.2.4', 'native');
     }

@@ -7,7 +7,12 @@ const section = docSection('ims');
 const blocks = [...section.matchAll(/^\$ npx dmar (ims[^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({ args: m[1]!.split(' '), output: m[2]! }));
 
 test('the section shows a capture, a fixture, a directory and the matrix', () => {
-  expect(blocks.map((b) => b.args.slice(0, 2).join(' '))).toEqual(['ims --machine', 'ims fixtures/ims/qemu-legacy.bin', 'ims fixtures/ims/matrix', 'ims matrix']);
+  expect(blocks.map((b) => b.args.slice(0, 2).join(' '))).toEqual([
+    'ims --machine',
+    'ims fixtures/ims/qemu-legacy.bin',
+    'ims fixtures/ims/matrix',
+    'ims matrix',
+  ]);
 });
 
 test('the prose states the counts the matrix prints', () => {

@@ -5,8 +5,21 @@
 // run as an unprivileged user (nobody, through setpriv or runuser).
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync,
-  symlinkSync, linkSync, watch, writeFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  linkSync,
+  watch,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +68,11 @@ const X2APIC_OPT_OUT = 0x02;
 describe('write-protected files', () => {
   test('root: a 0444 file is refused in one line, untouched; --force rewrites it and keeps 0444', () => {
     const { dir, p } = fresh(0o444);
-    for (const args of [['set-flag', 'ims-optout', p], ['virt', 'set', '--virtualized', p], ['fix', p]]) {
+    for (const args of [
+      ['set-flag', 'ims-optout', p],
+      ['virt', 'set', '--virtualized', p],
+      ['fix', p],
+    ]) {
       const tampered = Buffer.from(original);
       tampered[9]! ^= 1; // a wrong checksum, so that fix has something to change
       if (args[0] === 'fix') {
@@ -238,7 +255,10 @@ describe('concurrent edits and kills', () => {
       const { dir, p } = fresh();
       const [a, b] = await Promise.all([start(['set-flag', 'ims-optout', p]), start(['set-flag', 'x2apic-optout', p])]);
       const flags = readFileSync(p)[37]!;
-      for (const [r, bit] of [[a, IMS_OPTOUT], [b, X2APIC_OPT_OUT]] as const) {
+      for (const [r, bit] of [
+        [a, IMS_OPTOUT],
+        [b, X2APIC_OPT_OUT],
+      ] as const) {
         if (r.status === 0) expect(flags & bit, r.stderr).toBe(bit);
         else {
           expect(r.status).toBe(2);
@@ -305,7 +325,9 @@ describe('concurrent edits and kills', () => {
     writeFileSync(join(dir, '.dmar-tmp-lock.t.bin'), `${process.pid}\n`);
     const r = dmar(['set-flag', 'ims-optout', p]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`dmar: ${p}: being edited by another dmar (process ${process.pid}): not rewritten (try again; a lock .dmar-tmp-lock.t.bin left by a crash can be removed)\n`);
+    expect(r.stderr).toBe(
+      `dmar: ${p}: being edited by another dmar (process ${process.pid}): not rewritten (try again; a lock .dmar-tmp-lock.t.bin left by a crash can be removed)\n`,
+    );
     expect(readFileSync(p).equals(original)).toBe(true);
   });
 });

@@ -2,9 +2,7 @@
 // rename), mode kept, nothing left behind, the original intact when the write
 // fails. The tests run as root, where permission bits stop nothing: the
 // failures below are ones root cannot write through.
-import {
-  chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -45,7 +43,9 @@ describe('a successful in-place edit', () => {
     const ino = statSync(p).ino;
     const refused = dmar(['virt', 'set', p, '--virtualized']);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toBe(`dmar: ${p}: has 2 hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)\n`);
+    expect(refused.stderr).toBe(
+      `dmar: ${p}: has 2 hard links: rewriting it would leave the other names with the old table, so it is not rewritten (--force writes a new file under this name only)\n`,
+    );
     expect(readFileSync(p).equals(original)).toBe(true);
     expect(dmar(['virt', 'set', p, '--virtualized', '--force']).status).toBe(0);
     expect(statSync(p).ino).not.toBe(ino);

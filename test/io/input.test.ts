@@ -22,7 +22,14 @@ describe('special files are refused before they are opened', () => {
   const fifo = join(work, 'fifo');
   execFileSync('mkfifo', [fifo]);
   // A FIFO with no writer used to block each of these for ever (the spawn timeout would end it: status -1).
-  for (const args of [['decode', fifo], ['validate', fifo], ['encode', fifo, '-o', join(work, 'out.bin')], ['diff', fifo, join(FIXTURES, 'server-2s.bin')], ['flags', fifo], ['set-flag', 'ims-optout', fifo, '-o', join(work, 'o.bin')]]) {
+  for (const args of [
+    ['decode', fifo],
+    ['validate', fifo],
+    ['encode', fifo, '-o', join(work, 'out.bin')],
+    ['diff', fifo, join(FIXTURES, 'server-2s.bin')],
+    ['flags', fifo],
+    ['set-flag', 'ims-optout', fifo, '-o', join(work, 'o.bin')],
+  ]) {
     test(`${args[0]} of a FIFO with no writer: one line, exit 2`, () => {
       const r = dmarProcess(args);
       if (args[0] === 'validate') {
@@ -53,7 +60,10 @@ describe('the size limit', () => {
     // validate -o also prints its summary line on stderr
     const v = dmar(['validate', twoMiB, '-o', join(work, 'r.txt')]);
     expect(v.status).toBe(2);
-    expect(v.stderr.trim().split('\n')).toEqual([expect.stringContaining('over the 1 MiB table limit'), expect.stringMatching(/^dmar validate: 0 tables: .*1 unreadable \(report in /)]);
+    expect(v.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining('over the 1 MiB table limit'),
+      expect.stringMatching(/^dmar validate: 0 tables: .*1 unreadable \(report in /),
+    ]);
   });
 
   test('--max-input and DMAR_MAX_INPUT set the limit', () => {
@@ -114,4 +124,3 @@ describe('the machine readers and directory walks read as the commands do', () =
     expect(r.stdout).toContain('1 table: 0 errors');
   });
 });
-

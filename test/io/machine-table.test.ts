@@ -40,5 +40,4 @@ describe('no DMAR on this machine', () => {
     expect(machineTableError('EACCES', 'DMAR', true)).toBe('cannot read the DMAR table: permission denied');
     expect(machineTableError('EIO', 'DMAR', false)).toBeUndefined();
   });
-
 });

@@ -31,7 +31,13 @@ function readOneChunk(args: string[]): Promise<{ code: number | null; stderr: st
 }
 
 describe('a reader that closes the pipe early', () => {
-  for (const args of [['decode', big], ['decode', big, '-f', 'hex'], ['validate', big, '-f', 'junit'], ['validate', big], ['decode', big, '-o', '-']]) {
+  for (const args of [
+    ['decode', big],
+    ['decode', big, '-f', 'hex'],
+    ['validate', big, '-f', 'junit'],
+    ['validate', big],
+    ['decode', big, '-o', '-'],
+  ]) {
     test(`dmar ${args.join(' ').replace(work, 'DIR')}: exit 141, nothing on stderr`, async () => {
       const r = await readOneChunk(args);
       expect(r.got).toBeGreaterThan(0);

@@ -18,9 +18,22 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const spec = {
   osrelease: '6.8.0-45-generic',
   cmdline: 'ro quiet',
-  memmap: [['0x0', '0x9fbff', 'System RAM'], ['0x9fc00', '0x9ffff', 'Reserved']] as [string, string, string][],
+  memmap: [
+    ['0x0', '0x9fbff', 'System RAM'],
+    ['0x9fc00', '0x9ffff', 'Reserved'],
+  ] as [string, string, string][],
   pci: [
-    { address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', header: 1, secondary: 1, subordinate: 1, pcie: 4, acs: [0x5f, 0x1d] as [number, number], driver: 'pcieport' },
+    {
+      address: '0000:00:1c.0',
+      id: '8086:a110',
+      class: '0x060400',
+      header: 1,
+      secondary: 1,
+      subordinate: 1,
+      pcie: 4,
+      acs: [0x5f, 0x1d] as [number, number],
+      driver: 'pcieport',
+    },
     { address: '0000:01:00.0', id: '8086:1572', class: '0x020000', pcie: 0, driver: 'i40e', virtfns: ['0000:01:02.0'] },
     { address: '0000:01:02.0', id: '8086:154c', class: '0x020000', pcie: 0, physfn: '0000:01:00.0' },
   ],
@@ -69,7 +82,9 @@ describe('capture of a machine root', () => {
 });
 
 test('a /dev/kmsg record becomes a dmesg line', () => {
-  expect(kmsgLine('6,339,5140900,-;DMAR: dmar0: reg_base_addr fed90000 ver 1:0\n SUBSYSTEM=acpi\n')).toBe('[    5.140900] DMAR: dmar0: reg_base_addr fed90000 ver 1:0');
+  expect(kmsgLine('6,339,5140900,-;DMAR: dmar0: reg_base_addr fed90000 ver 1:0\n SUBSYSTEM=acpi\n')).toBe(
+    '[    5.140900] DMAR: dmar0: reg_base_addr fed90000 ver 1:0',
+  );
 });
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -90,7 +105,12 @@ describe('this machine', () => {
 
   test.skipIf(!isRoot || !hasSetpriv)('as an unprivileged user (setpriv): exit 0, ACPI tables denied, config space cut to 64 bytes', () => {
     const out = join(work, 'nobody');
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForAnyUser(), 'capture', '-o', out], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForAnyUser(), 'capture', '-o', out], {
+      encoding: 'utf8',
+      cwd: tmpdir(),
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;

@@ -9,7 +9,9 @@ import { FIXTURES } from '../helpers.js';
 import { machineRootFromSpec } from './machines.js';
 
 const DIR = join(FIXTURES, 'machine');
-const names = readdirSync(DIR).filter((n) => existsSync(join(DIR, n, 'machine.spec.json'))).sort();
+const names = readdirSync(DIR)
+  .filter((n) => existsSync(join(DIR, n, 'machine.spec.json')))
+  .sort();
 
 test('three machines, each with a README', () => {
   expect(names).toEqual(['desktop-usb-gfx-rmrr', 'server-rmrr-nvs', 'vm-no-dmar']);

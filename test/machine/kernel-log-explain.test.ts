@@ -61,7 +61,14 @@ describe('real logs (fixtures/logs)', () => {
     const x = explainLog(log('faults.log'));
     const faults = x.entries.filter((e) => e.fault);
     expect(faults.map((f) => [f.fault!.device, f.fault!.reason!.code])).toEqual([
-      ['00:02.0', 0x01], ['00:02.0', 0x06], ['00:02.0', 0x0c], ['03:00.0', 0x71], ['00:02.0', 0x06], ['00:02.0', 0x02], ['06:00.0', 0x06], ['00:12.0', 0x05],
+      ['00:02.0', 0x01],
+      ['00:02.0', 0x06],
+      ['00:02.0', 0x0c],
+      ['03:00.0', 0x71],
+      ['00:02.0', 0x06],
+      ['00:02.0', 0x02],
+      ['06:00.0', 0x06],
+      ['00:12.0', 0x05],
     ]);
     expect(faults.some((f) => f.fault!.printed)).toBe(false);
     expect(x.entries.find((e) => e.kind === 'faults-suppressed')!.meaning).toContain('893');
@@ -72,11 +79,14 @@ describe('real logs (fixtures/logs)', () => {
 describe('fault addresses against the table', () => {
   it.skipIf(!HAVE_CORPUS)('an address inside an RMRR naming the device, one naming another device, and none', () => {
     const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
-    const l = parseKernelLog([
-      'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
-      'DMAR: [DMA Read NO_PASID] Request device [00:14.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
-      'DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set',
-    ].join('\n'), 'x');
+    const l = parseKernelLog(
+      [
+        'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+        'DMAR: [DMA Read NO_PASID] Request device [00:14.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+        'DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set',
+      ].join('\n'),
+      'x',
+    );
     const [a, b, c] = explainLog(l, t).entries;
     expect(a!.fault!.rmrrs).toEqual([expect.objectContaining({ structure: 'RMRR #2', namesDevice: 'yes' })]);
     expect(a!.table!.text).toContain('which names 00:02.0');

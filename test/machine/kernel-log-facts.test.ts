@@ -15,11 +15,16 @@ it('the units a real boot log printed', () => {
   ]);
 });
 
-it('only the last boot\'s units', () => {
-  const log = parseKernelLog([
-    'Linux version 5.4.0 (a)', 'DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 0 ecap 0',
-    'Linux version 6.8.0 (b)', 'DMAR: dmar0: reg_base_addr fed91000 ver 1:0 cap 0 ecap 8',
-  ].join('\n'), 'two');
+it("only the last boot's units", () => {
+  const log = parseKernelLog(
+    [
+      'Linux version 5.4.0 (a)',
+      'DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap 0 ecap 0',
+      'Linux version 6.8.0 (b)',
+      'DMAR: dmar0: reg_base_addr fed91000 ver 1:0 cap 0 ecap 8',
+    ].join('\n'),
+    'two',
+  );
   expect(logUnits(log).map((u) => u.address)).toEqual([0xfed91000n]);
 });
 

@@ -4,16 +4,18 @@ import { e820Kind, logLines, parseE820Line, parseKernelLog, parseKernelRelease }
 // Lines quoted from public bug reports (fixtures/logs/README.md cites each source).
 describe('prefixes', () => {
   it('takes off dmesg, dmesg -T, journalctl, syslog-with-stamp and <N> prefixes', () => {
-    const lines = logLines([
-      '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x0000000000057fff] usable',
-      '[Mon Nov 25 10:00:00 2024] DMAR: Host address width 39',
-      'oct. 13 21:14:33 ordi kernel: DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x0000000088800000-0x000000008cffffff]',
-      'Dec 17 07:20:09 debian kernel: [    0.000000] e820: update [mem 0x00000000-0x00000fff] usable ==> reserved',
-      '<3>DMAR: DRHD: handling fault status reg 2',
-      '2024-03-01T10:00:00+0100 host kernel: DMAR-IR: Enabled IRQ remapping in x2apic mode',
-      'kern  :info  : [    1.5] DMAR: IOMMU enabled',
-      'DMAR: dmar0: Using Queued invalidation',
-    ].join('\n'));
+    const lines = logLines(
+      [
+        '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x0000000000057fff] usable',
+        '[Mon Nov 25 10:00:00 2024] DMAR: Host address width 39',
+        'oct. 13 21:14:33 ordi kernel: DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x0000000088800000-0x000000008cffffff]',
+        'Dec 17 07:20:09 debian kernel: [    0.000000] e820: update [mem 0x00000000-0x00000fff] usable ==> reserved',
+        '<3>DMAR: DRHD: handling fault status reg 2',
+        '2024-03-01T10:00:00+0100 host kernel: DMAR-IR: Enabled IRQ remapping in x2apic mode',
+        'kern  :info  : [    1.5] DMAR: IOMMU enabled',
+        'DMAR: dmar0: Using Queued invalidation',
+      ].join('\n'),
+    );
     expect(lines.map((l) => l.text)).toEqual([
       'BIOS-e820: [mem 0x0000000000000000-0x0000000000057fff] usable',
       'DMAR: Host address width 39',
@@ -32,44 +34,58 @@ describe('prefixes', () => {
 
 describe('BIOS-e820', () => {
   it('every type e820_print_type() prints', () => {
-    expect(['usable', 'reserved', 'soft reserved', 'ACPI data', 'ACPI NVS', 'unusable', 'persistent (type 7)', 'persistent (type 12)', 'type 20'].map(e820Kind))
-      .toEqual(['ram', 'reserved', 'soft-reserved', 'acpi', 'nvs', 'unusable', 'pmem', 'pmem', 'other']);
+    expect(
+      ['usable', 'reserved', 'soft reserved', 'ACPI data', 'ACPI NVS', 'unusable', 'persistent (type 7)', 'persistent (type 12)', 'type 20'].map(e820Kind),
+    ).toEqual(['ram', 'reserved', 'soft-reserved', 'acpi', 'nvs', 'unusable', 'pmem', 'pmem', 'other']);
   });
 
   it('3.x+ lines are inclusive; 2.6 lines are exclusive', () => {
-    expect(parseE820Line('BIOS-e820: [mem 0x00000000ad853000-0x00000000ad859fff] ACPI NVS'))
-      .toEqual({ start: 0xad853000n, end: 0xad859fffn, kind: 'nvs', type: 'ACPI NVS' });
-    expect(parseE820Line(' BIOS-e820: 0000000000000000 - 000000000009f800 (usable)'))
-      .toEqual({ start: 0n, end: 0x9f7ffn, kind: 'ram', type: 'usable' });
+    expect(parseE820Line('BIOS-e820: [mem 0x00000000ad853000-0x00000000ad859fff] ACPI NVS')).toEqual({
+      start: 0xad853000n,
+      end: 0xad859fffn,
+      kind: 'nvs',
+      type: 'ACPI NVS',
+    });
+    expect(parseE820Line(' BIOS-e820: 0000000000000000 - 000000000009f800 (usable)')).toEqual({ start: 0n, end: 0x9f7ffn, kind: 'ram', type: 'usable' });
     expect(parseE820Line('e820: BIOS-provided physical RAM map:')).toBeUndefined();
   });
 
   it('a boot log gives the map, the kernel and the command line', () => {
-    const log = parseKernelLog([
-      '[    0.000000] Linux version 3.16.7-13-desktop (geeko@buildhost) (gcc version 4.8.3) #1 SMP PREEMPT',
-      '[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-3.16.7-13-desktop root=UUID=649d ro quiet',
-      '[    0.000000] e820: BIOS-provided physical RAM map:',
-      '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x0000000000057fff] usable',
-      '[    0.000000] BIOS-e820: [mem 0x0000000000058000-0x0000000000058fff] reserved',
-      '[    0.000000] BIOS-e820: [mem 0x00000000ad853000-0x00000000ad859fff] ACPI NVS',
-      '[    0.000000] e820: update [mem 0x00000000-0x00000fff] usable ==> reserved',
-    ].join('\n'), 'boot.log');
+    const log = parseKernelLog(
+      [
+        '[    0.000000] Linux version 3.16.7-13-desktop (geeko@buildhost) (gcc version 4.8.3) #1 SMP PREEMPT',
+        '[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-3.16.7-13-desktop root=UUID=649d ro quiet',
+        '[    0.000000] e820: BIOS-provided physical RAM map:',
+        '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x0000000000057fff] usable',
+        '[    0.000000] BIOS-e820: [mem 0x0000000000058000-0x0000000000058fff] reserved',
+        '[    0.000000] BIOS-e820: [mem 0x00000000ad853000-0x00000000ad859fff] ACPI NVS',
+        '[    0.000000] e820: update [mem 0x00000000-0x00000fff] usable ==> reserved',
+      ].join('\n'),
+      'boot.log',
+    );
     expect(log.kernel).toEqual({ release: '3.16.7-13-desktop', major: 3, minor: 16, patch: 7 });
     expect(log.commandLine).toBe('BOOT_IMAGE=/boot/vmlinuz-3.16.7-13-desktop root=UUID=649d ro quiet');
     expect(log.memoryMap!.origin).toBe('dmesg-e820');
     expect(log.memoryMap!.source).toBe('boot.log (BIOS-e820 lines)');
     expect(log.memoryMap!.regions.map((r) => [r.start, r.end, r.kind])).toEqual([
-      [0n, 0x57fffn, 'ram'], [0x58000n, 0x58fffn, 'reserved'], [0xad853000n, 0xad859fffn, 'nvs'],
+      [0n, 0x57fffn, 'ram'],
+      [0x58000n, 0x58fffn, 'reserved'],
+      [0xad853000n, 0xad859fffn, 'nvs'],
     ]);
     expect(log.e820Updates).toEqual([{ line: 7, start: 0n, end: 0xfffn, from: 'usable', to: 'reserved' }]);
     expect(log.boots).toBe(1);
   });
 
   it('two boots: the last boot that printed a map', () => {
-    const log = parseKernelLog([
-      'Linux version 5.4.0 (x)', 'BIOS-e820: [mem 0x0000000000000000-0x0000000000000fff] reserved',
-      'Linux version 6.8.0-45-generic (y)', 'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
-    ].join('\n'), 'two');
+    const log = parseKernelLog(
+      [
+        'Linux version 5.4.0 (x)',
+        'BIOS-e820: [mem 0x0000000000000000-0x0000000000000fff] reserved',
+        'Linux version 6.8.0-45-generic (y)',
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+      ].join('\n'),
+      'two',
+    );
     expect(log.boots).toBe(2);
     expect(log.kernel!.release).toBe('6.8.0-45-generic');
     expect(log.memoryMap!.regions).toHaveLength(1);
@@ -79,10 +95,16 @@ describe('BIOS-e820', () => {
   it('Debian and Ubuntu releases: the upstream patch level from the rest of the line', () => {
     const k = (line: string) => parseKernelLog(line + '\n', 'x').kernel;
     // fixtures/logs/surface-pro-3.log and a Ubuntu line from a hw-probe report (PRIME Z590M-PLUS)
-    expect(k('[    0.000000] Linux version 5.10.0-8parrot1-amd64 (XXX@XXX) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP Debian 5.10.46-8parrot1 (2021-07-21)'))
-      .toEqual({ release: '5.10.0-8parrot1-amd64', major: 5, minor: 10, patch: 46 });
-    expect(k('[    0.000000] Linux version 5.13.0-52-generic (XXX@XXX) (gcc (Ubuntu 9.4.0-1ubuntu1~20.04.1) 9.4.0, GNU ld (GNU Binutils for Ubuntu) 2.34) #59~20.04.1-Ubuntu SMP Thu Jun 16 21:21:28 UTC 2022 (Ubuntu 5.13.0-52.59~20.04.1-generic 5.13.19)'))
-      .toEqual({ release: '5.13.0-52-generic', major: 5, minor: 13, patch: 19 });
+    expect(
+      k(
+        '[    0.000000] Linux version 5.10.0-8parrot1-amd64 (XXX@XXX) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP Debian 5.10.46-8parrot1 (2021-07-21)',
+      ),
+    ).toEqual({ release: '5.10.0-8parrot1-amd64', major: 5, minor: 10, patch: 46 });
+    expect(
+      k(
+        '[    0.000000] Linux version 5.13.0-52-generic (XXX@XXX) (gcc (Ubuntu 9.4.0-1ubuntu1~20.04.1) 9.4.0, GNU ld (GNU Binutils for Ubuntu) 2.34) #59~20.04.1-Ubuntu SMP Thu Jun 16 21:21:28 UTC 2022 (Ubuntu 5.13.0-52.59~20.04.1-generic 5.13.19)',
+      ),
+    ).toEqual({ release: '5.13.0-52-generic', major: 5, minor: 13, patch: 19 });
     expect(k('Linux version 6.1.0 (x) #1 SMP Debian 5.10.46-1')!.patch).toBe(0);
   });
 
@@ -96,12 +118,15 @@ describe('DMAR lines', () => {
   const events = (text: string) => parseKernelLog(text, 't').dmar.map((d) => d.event);
 
   it('RMRR firmware bugs, with the BIOS vendor line attached', () => {
-    const log = parseKernelLog([
-      'DMAR: RMRR base: 0x00000038800000 end: 0x0000003cffffff',
-      'DMAR: [Firmware Bug]: No firmware reserved region can cover this RMRR [0x0000000038800000-0x000000003cffffff], contact BIOS vendor for fixes',
-      'DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x0000000038800000-0x000000003cffffff]',
-      'BIOS vendor: Alienware; Ver: 1.13.1; Product Version: 1.13.1',
-    ].join('\n'), 't');
+    const log = parseKernelLog(
+      [
+        'DMAR: RMRR base: 0x00000038800000 end: 0x0000003cffffff',
+        'DMAR: [Firmware Bug]: No firmware reserved region can cover this RMRR [0x0000000038800000-0x000000003cffffff], contact BIOS vendor for fixes',
+        'DMAR: [Firmware Bug]: Your BIOS is broken; bad RMRR [0x0000000038800000-0x000000003cffffff]',
+        'BIOS vendor: Alienware; Ver: 1.13.1; Product Version: 1.13.1',
+      ].join('\n'),
+      't',
+    );
     expect(log.dmar.map((d) => d.event)).toEqual([
       { kind: 'rmrr', start: 0x38800000n, end: 0x3cffffffn },
       { kind: 'rmrr-not-reserved', start: 0x38800000n, end: 0x3cffffffn, firmwareBug: true },
@@ -111,16 +136,20 @@ describe('DMAR lines', () => {
   });
 
   it('register base, RHSA, I/O APIC and ANDD firmware bugs', () => {
-    expect(events([
-      'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address fed90000 returns all ones!',
-      'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!',
-      'DMAR: [Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at fbffe000',
-      'DMAR-IR: [Firmware Bug]: ioapic 8 has no mapping iommu, interrupt remapping will be disabled',
-      'DMAR: [Firmware Bug]: Your BIOS is broken; ANDD object name is not NUL-terminated',
-      'DMAR: [Firmware Bug]: RMRR entry for device 03:00.0 is broken - applying workaround',
-      'DMAR: Device scope type does not match for 0000:00:1f.0',
-      'DMAR: [Firmware Bug]: No DRHD structure found in DMAR table',
-    ].join('\n'))).toEqual([
+    expect(
+      events(
+        [
+          'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address fed90000 returns all ones!',
+          'DMAR: [Firmware Bug]: Your BIOS is broken; DMAR reported at address 0!',
+          'DMAR: [Firmware Bug]: Your BIOS is broken; RHSA refers to non-existent DMAR unit at fbffe000',
+          'DMAR-IR: [Firmware Bug]: ioapic 8 has no mapping iommu, interrupt remapping will be disabled',
+          'DMAR: [Firmware Bug]: Your BIOS is broken; ANDD object name is not NUL-terminated',
+          'DMAR: [Firmware Bug]: RMRR entry for device 03:00.0 is broken - applying workaround',
+          'DMAR: Device scope type does not match for 0000:00:1f.0',
+          'DMAR: [Firmware Bug]: No DRHD structure found in DMAR table',
+        ].join('\n'),
+      ),
+    ).toEqual([
       { kind: 'drhd-invalid-address', address: 0xfed90000n, allOnes: true, firmwareBug: true },
       { kind: 'drhd-invalid-address', address: 0n, allOnes: false, firmwareBug: true },
       { kind: 'rhsa-no-drhd', address: 0xfbffe000n, firmwareBug: true },
@@ -139,18 +168,22 @@ describe('DMAR lines', () => {
   });
 
   it('DMA faults in every format', () => {
-    expect(events([
-      // 5.13+: 0x reason, NO_PASID
-      'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x7ff00000 [fault reason 0x06] PTE Read access is not set',
-      'DMAR: [DMA Write PASID 0x1] Request device [3b:00.0] fault addr 0xfffff000 [fault reason 0x05] PTE Write access is not set',
-      // 5.2-5.12: PASID ffffffff, decimal reason
-      'DMAR: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr 7ff00000 [fault reason 06] PTE Read access is not set',
-      // 4.x: no PASID, decimal reason
-      'DMAR: [DMA Write] Request device [02:00.0] fault addr 95a4e000 [fault reason 05] PTE Write access is not set',
-      // 3.x: reason on its own line
-      'DMAR:[DMA Read] Request device [00:1d.0] fault addr bb5c0000 ',
-      'DMAR:[fault reason 06] PTE Read access is not set',
-    ].join('\n'))).toEqual([
+    expect(
+      events(
+        [
+          // 5.13+: 0x reason, NO_PASID
+          'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x7ff00000 [fault reason 0x06] PTE Read access is not set',
+          'DMAR: [DMA Write PASID 0x1] Request device [3b:00.0] fault addr 0xfffff000 [fault reason 0x05] PTE Write access is not set',
+          // 5.2-5.12: PASID ffffffff, decimal reason
+          'DMAR: [DMA Read] Request device [00:02.0] PASID ffffffff fault addr 7ff00000 [fault reason 06] PTE Read access is not set',
+          // 4.x: no PASID, decimal reason
+          'DMAR: [DMA Write] Request device [02:00.0] fault addr 95a4e000 [fault reason 05] PTE Write access is not set',
+          // 3.x: reason on its own line
+          'DMAR:[DMA Read] Request device [00:1d.0] fault addr bb5c0000 ',
+          'DMAR:[fault reason 06] PTE Read access is not set',
+        ].join('\n'),
+      ),
+    ).toEqual([
       { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x7ff00000n, reason: 6, reasonText: 'PTE Read access is not set' },
       { kind: 'dma-fault', access: 'write', pasid: 1, device: '3b:00.0', address: 0xfffff000n, reason: 5, reasonText: 'PTE Write access is not set' },
       { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x7ff00000n, reason: 6, reasonText: 'PTE Read access is not set' },
@@ -160,12 +193,16 @@ describe('DMAR lines', () => {
   });
 
   it('interrupt remapping faults: 0x25 printed as decimal 37 before 5.13', () => {
-    expect(events([
-      'DMAR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x0 [fault reason 0x25] Blocked a compatibility format interrupt request',
-      'DMAR: [INTR-REMAP] Request device [00:1f.0] fault index 2f [fault reason 37] Blocked a compatibility format interrupt request',
-      'INTR-REMAP: Request device [[f0:1f.7] fault index 0',
-      'INTR-REMAP:[fault reason 34] Present field in the IRTE entry is clear',
-    ].join('\n'))).toEqual([
+    expect(
+      events(
+        [
+          'DMAR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x0 [fault reason 0x25] Blocked a compatibility format interrupt request',
+          'DMAR: [INTR-REMAP] Request device [00:1f.0] fault index 2f [fault reason 37] Blocked a compatibility format interrupt request',
+          'INTR-REMAP: Request device [[f0:1f.7] fault index 0',
+          'INTR-REMAP:[fault reason 34] Present field in the IRTE entry is clear',
+        ].join('\n'),
+      ),
+    ).toEqual([
       { kind: 'intr-fault', device: 'f0:1f.0', index: 0n, reason: 0x25, reasonText: 'Blocked a compatibility format interrupt request' },
       { kind: 'intr-fault', device: '00:1f.0', index: 0x2fn, reason: 37, reasonText: 'Blocked a compatibility format interrupt request' },
       { kind: 'intr-fault', device: 'f0:1f.7', index: 0n, reason: 34, reasonText: 'Present field in the IRTE entry is clear' },
@@ -173,14 +210,17 @@ describe('DMAR lines', () => {
   });
 
   it('known informational lines; unknown lines of these drivers are kept as unrecognised; other lines ignored', () => {
-    const log = parseKernelLog([
-      'DMAR: IOMMU enabled',
-      'DMAR: Frobnicating the widgets',
-      'DMAR: [Firmware Bug]: something new',
-      'usb 1-1: new high-speed USB device number 2 using xhci_hcd',
-      'vfio-pci 0000:01:00.0: Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.',
-      'DMAR: DRHD: handling fault status reg 3',
-    ].join('\n'), 't');
+    const log = parseKernelLog(
+      [
+        'DMAR: IOMMU enabled',
+        'DMAR: Frobnicating the widgets',
+        'DMAR: [Firmware Bug]: something new',
+        'usb 1-1: new high-speed USB device number 2 using xhci_hcd',
+        'vfio-pci 0000:01:00.0: Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.',
+        'DMAR: DRHD: handling fault status reg 3',
+      ].join('\n'),
+      't',
+    );
     expect(log.dmar.map((d) => d.event.kind)).toEqual(['info', 'unrecognised', 'firmware-bug', 'rmrr-locked', 'fault-status']);
     expect(log.dmar[3]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:01:00.0' });
     expect(log.dmar[3]!.subsystem).toBe('device');

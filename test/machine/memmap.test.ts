@@ -11,11 +11,13 @@ const map = (...regions: ReturnType<typeof R>[]): MemoryMap => ({ source: 'test'
 const NEW = RMRR_RULES['reserved-or-nvs'];
 const OLD = RMRR_RULES['reserved-only'];
 
-describe('the kernel\'s edits before the RMRR check', () => {
+describe("the kernel's edits before the RMRR check", () => {
   test('the first page becomes reserved, RAM between 640 KiB and 1 MiB is removed', () => {
     const t = kernelE820(map(R(0, 0x9ffff, 'ram'), R(0xa0000, 0xfffff, 'ram'), R(0x100000, 0x7fffffff, 'ram')));
     expect(t.map((r) => [r.start, r.end, r.kind])).toEqual([
-      [0n, 0xfffn, 'reserved'], [0x1000n, 0x9ffffn, 'ram'], [0x100000n, 0x7fffffffn, 'ram'],
+      [0n, 0xfffn, 'reserved'],
+      [0x1000n, 0x9ffffn, 'ram'],
+      [0x100000n, 0x7fffffffn, 'ram'],
     ]);
   });
   test('an RMRR on page 0 that the firmware left as RAM is accepted, as Linux accepts it', () => {
@@ -76,11 +78,23 @@ describe('ranges spanning entries', () => {
 });
 
 describe('readSysfsMemmap', () => {
-  test('reads N/{start,end,type} in address order, with Linux\'s type strings', () => {
-    const root = machineRootFromSpec({ memmap: [['0x100000', '0x7fffffff', 'System RAM'], ['0x0', '0x9fbff', 'System RAM'], ['0x9fc00', '0x9ffff', 'Reserved'], ['0x80000000', '0x8000ffff', 'ACPI Non-volatile Storage']] });
+  test("reads N/{start,end,type} in address order, with Linux's type strings", () => {
+    const root = machineRootFromSpec({
+      memmap: [
+        ['0x100000', '0x7fffffff', 'System RAM'],
+        ['0x0', '0x9fbff', 'System RAM'],
+        ['0x9fc00', '0x9ffff', 'Reserved'],
+        ['0x80000000', '0x8000ffff', 'ACPI Non-volatile Storage'],
+      ],
+    });
     const m = readSysfsMemmap(root)!;
     expect(m.origin).toBe('sysfs-memmap');
-    expect(m.regions.map((r) => [r.start, r.kind])).toEqual([[0n, 'ram'], [0x9fc00n, 'reserved'], [0x100000n, 'ram'], [0x80000000n, 'nvs']]);
+    expect(m.regions.map((r) => [r.start, r.kind])).toEqual([
+      [0n, 'ram'],
+      [0x9fc00n, 'reserved'],
+      [0x100000n, 'ram'],
+      [0x80000000n, 'nvs'],
+    ]);
   });
   test('no memmap directory: undefined', () => {
     expect(readSysfsMemmap(machineRootFromSpec({}))).toBeUndefined();
@@ -94,7 +108,11 @@ describe('edits a boot log printed', () => {
     const edits = [{ start: 0x8903d000n, end: 0x8907afffn, from: 'ram' as const, to: 'reserved' as const }];
     expect(rmrrVerdict(m, 0x8903d000n, 0x8907afffn, NEW, edits).ok).toBe(true);
     expect(kernelE820(m, edits).map((r) => [r.start, r.end, r.kind])).toEqual([
-      [0n, 0xfffn, 'reserved'], [0x1000n, 0x9ffffn, 'ram'], [0x100000n, 0x8903cfffn, 'ram'], [0x8903d000n, 0x8907afffn, 'reserved'], [0x8907b000n, 0x9fffffffn, 'ram'],
+      [0n, 0xfffn, 'reserved'],
+      [0x1000n, 0x9ffffn, 'ram'],
+      [0x100000n, 0x8903cfffn, 'ram'],
+      [0x8903d000n, 0x8907afffn, 'reserved'],
+      [0x8907b000n, 0x9fffffffn, 'ram'],
     ]);
   });
 });

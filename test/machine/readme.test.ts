@@ -7,7 +7,13 @@ import { dmar } from '../helpers.js';
 
 const section = docSection('machine');
 const blocks = [...section.matchAll(/^\$ ((?:\w+=\S+ )*)npx dmar ([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({
-  env: Object.fromEntries(m[1]!.trim().split(' ').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  env: Object.fromEntries(
+    m[1]!
+      .trim()
+      .split(' ')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  ),
   args: m[2]!.split(' '),
   output: m[3]!,
 }));

@@ -20,18 +20,42 @@ const fixtureTable = (name: string) => decodeDmar(readFileSync(join(CAPTURES, na
 
 describe('config space', () => {
   test('header type, multifunction, bus numbers, PCIe port type and ACS from bytes', () => {
-    const spec: PciSpec = { address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', header: 1, multifunction: true, secondary: 2, subordinate: 5, pcie: 4, acs: [0x5f, 0x1d] };
-    expect(decodeConfig(configBytes(spec))).toEqual({ headerType: 1, multifunction: true, secondaryBus: 2, subordinateBus: 5, pcieType: 4, acs: { cap: 0x5f, ctrl: 0x1d } });
+    const spec: PciSpec = {
+      address: '0000:00:1c.0',
+      id: '8086:a110',
+      class: '0x060400',
+      header: 1,
+      multifunction: true,
+      secondary: 2,
+      subordinate: 5,
+      pcie: 4,
+      acs: [0x5f, 0x1d],
+    };
+    expect(decodeConfig(configBytes(spec))).toEqual({
+      headerType: 1,
+      multifunction: true,
+      secondaryBus: 2,
+      subordinateBus: 5,
+      pcieType: 4,
+      acs: { cap: 0x5f, ctrl: 0x1d },
+    });
   });
-  test('64 bytes (a user\'s read): header and buses known; PCIe type and ACS unknown (undefined)', () => {
-    const d = decodeConfig(configBytes({ address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', header: 1, secondary: 2, pcie: 4, acs: [0x5f, 0x1d], configSize: 64 }));
+  test("64 bytes (a user's read): header and buses known; PCIe type and ACS unknown (undefined)", () => {
+    const d = decodeConfig(
+      configBytes({ address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', header: 1, secondary: 2, pcie: 4, acs: [0x5f, 0x1d], configSize: 64 }),
+    );
     expect(d).toEqual({ headerType: 1, multifunction: false, secondaryBus: 2, subordinateBus: 2 });
   });
   test('extended space without ACS: null', () => {
     expect(decodeConfig(configBytes({ address: '0000:00:1c.0', id: '8086:a110', class: '0x060400', pcie: 0 })).acs).toBeNull();
   });
   test('links as symlinks or as small files naming the target', async () => {
-    const root = machineRootFromSpec({ pci: [{ address: '0000:00:02.0', id: '8086:1572', class: '0x020000', pcie: 0, driver: 'i40e', virtfns: ['0000:00:02.1'] }, { address: '0000:00:02.1', id: '8086:154c', class: '0x020000', pcie: 0, physfn: '0000:00:02.0' }] });
+    const root = machineRootFromSpec({
+      pci: [
+        { address: '0000:00:02.0', id: '8086:1572', class: '0x020000', pcie: 0, driver: 'i40e', virtfns: ['0000:00:02.1'] },
+        { address: '0000:00:02.1', id: '8086:154c', class: '0x020000', pcie: 0, physfn: '0000:00:02.0' },
+      ],
+    });
     const { rmSync, writeFileSync } = await import('node:fs');
     const dir = join(root, 'sys/bus/pci/devices/0000:00:02.1');
     rmSync(join(dir, 'physfn'));
@@ -43,19 +67,36 @@ describe('config space', () => {
 });
 
 describe('scope resolution', () => {
-  const m = machineFromSpec({ pci: [
-    { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 3, pcie: 4 },
-    { address: '0000:03:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
-    { address: '0000:00:1f.3', id: '8086:8c22', class: '0x0c0500' },
-  ] });
-  test('a two-hop path goes through the bridge\'s secondary bus', () => {
-    expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 0 }, { device: 0, function: 0 }]).device?.address).toBe('0000:03:00.0');
+  const m = machineFromSpec({
+    pci: [
+      { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 3, pcie: 4 },
+      { address: '0000:03:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
+      { address: '0000:00:1f.3', id: '8086:8c22', class: '0x0c0500' },
+    ],
+  });
+  test("a two-hop path goes through the bridge's secondary bus", () => {
+    expect(
+      resolveScope(m.pci!, 0, 0, [
+        { device: 0x1c, function: 0 },
+        { device: 0, function: 0 },
+      ]).device?.address,
+    ).toBe('0000:03:00.0');
   });
   test('a missing hop and a hop through a non-bridge are told apart', () => {
-    expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 1 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'absent', address: '0000:00:1c.1' });
-    expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1f, function: 3 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'not-a-bridge' });
+    expect(
+      resolveScope(m.pci!, 0, 0, [
+        { device: 0x1c, function: 1 },
+        { device: 0, function: 0 },
+      ]).missing,
+    ).toMatchObject({ why: 'absent', address: '0000:00:1c.1' });
+    expect(
+      resolveScope(m.pci!, 0, 0, [
+        { device: 0x1f, function: 3 },
+        { device: 0, function: 0 },
+      ]).missing,
+    ).toMatchObject({ why: 'not-a-bridge' });
   });
-  test('a one-hop path naming a device below a bridge matches through Linux\'s workaround', () => {
+  test("a one-hop path naming a device below a bridge matches through Linux's workaround", () => {
     expect(resolveScope(m.pci!, 0, 3, [{ device: 0, function: 0 }])).toMatchObject({ workaround: true });
   });
 });
@@ -85,21 +126,26 @@ describe('topology of the capture fixtures', () => {
   });
 });
 
-describe('Linux\'s unit order and bridge scopes', () => {
-  const table = encodeDmar(fromJson({
-    header: { signature: 'DMAR', revision: 1, oemId: 'DMARTS', oemTableId: 'TOPOLOGY', oemRevision: 1, creatorId: 'DMAR', creatorRevision: 1 },
-    hostAddressWidth: 38, flags: 1,
-    structures: [
-      { kind: 'DRHD', flags: 1, segment: 0, registerBaseAddress: '0xfed91000', deviceScopes: [] },
-      { kind: 'DRHD', segment: 0, registerBaseAddress: '0xfed90000', deviceScopes: [{ type: 2, bus: 0, path: [{ device: 1, function: 0 }] }] },
+describe("Linux's unit order and bridge scopes", () => {
+  const table = encodeDmar(
+    fromJson({
+      header: { signature: 'DMAR', revision: 1, oemId: 'DMARTS', oemTableId: 'TOPOLOGY', oemRevision: 1, creatorId: 'DMAR', creatorRevision: 1 },
+      hostAddressWidth: 38,
+      flags: 1,
+      structures: [
+        { kind: 'DRHD', flags: 1, segment: 0, registerBaseAddress: '0xfed91000', deviceScopes: [] },
+        { kind: 'DRHD', segment: 0, registerBaseAddress: '0xfed90000', deviceScopes: [{ type: 2, bus: 0, path: [{ device: 1, function: 0 }] }] },
+      ],
+    }),
+  );
+  const m = machineFromSpec({
+    pci: [
+      { address: '0000:00:01.0', id: '8086:1901', class: '0x060400', header: 1, secondary: 1, subordinate: 2, pcie: 4, acs: [0x1d, 0x1d] },
+      { address: '0000:01:00.0', id: '8086:1234', class: '0x060400', header: 1, secondary: 2, subordinate: 2, pcie: 5 },
+      { address: '0000:02:00.0', id: '10de:1db6', class: '0x030200', pcie: 0 },
+      { address: '0000:00:1f.0', id: '8086:a308', class: '0x060100' },
     ],
-  }));
-  const m = machineFromSpec({ pci: [
-    { address: '0000:00:01.0', id: '8086:1901', class: '0x060400', header: 1, secondary: 1, subordinate: 2, pcie: 4, acs: [0x1d, 0x1d] },
-    { address: '0000:01:00.0', id: '8086:1234', class: '0x060400', header: 1, secondary: 2, subordinate: 2, pcie: 5 },
-    { address: '0000:02:00.0', id: '10de:1db6', class: '0x030200', pcie: 0 },
-    { address: '0000:00:1f.0', id: '8086:a308', class: '0x060100' },
-  ] });
+  });
   const t = topology(decodeDmar(table).table, 'DMAR', m);
   const dev = (a: string) => t.devices!.find((d) => d.address === a)!;
   test('a bridge scope covers the whole sub-hierarchy, even listed after the INCLUDE_PCI_ALL unit', () => {
@@ -115,11 +161,24 @@ describe('Linux\'s unit order and bridge scopes', () => {
 });
 
 test('a path of several hops that starts below a bridge names nothing for Linux (no workaround for it)', () => {
-  const m = machineFromSpec({ pci: [
-    { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 4, pcie: 4 },
-    { address: '0000:03:00.0', id: '8086:1234', class: '0x060400', header: 1, secondary: 4, subordinate: 4, pcie: 5 },
-    { address: '0000:04:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
-  ] });
-  expect(resolveScope(m.pci!, 0, 3, [{ device: 0, function: 0 }, { device: 0, function: 0 }]).missing).toMatchObject({ why: 'not-root-bus', address: '0000:03:00.0' });
-  expect(resolveScope(m.pci!, 0, 0, [{ device: 0x1c, function: 0 }, { device: 0, function: 0 }, { device: 0, function: 0 }]).device?.address).toBe('0000:04:00.0');
+  const m = machineFromSpec({
+    pci: [
+      { address: '0000:00:1c.0', id: '8086:8c10', class: '0x060400', header: 1, secondary: 3, subordinate: 4, pcie: 4 },
+      { address: '0000:03:00.0', id: '8086:1234', class: '0x060400', header: 1, secondary: 4, subordinate: 4, pcie: 5 },
+      { address: '0000:04:00.0', id: '10ec:8168', class: '0x020000', pcie: 0 },
+    ],
+  });
+  expect(
+    resolveScope(m.pci!, 0, 3, [
+      { device: 0, function: 0 },
+      { device: 0, function: 0 },
+    ]).missing,
+  ).toMatchObject({ why: 'not-root-bus', address: '0000:03:00.0' });
+  expect(
+    resolveScope(m.pci!, 0, 0, [
+      { device: 0x1c, function: 0 },
+      { device: 0, function: 0 },
+      { device: 0, function: 0 },
+    ]).device?.address,
+  ).toBe('0000:04:00.0');
 });

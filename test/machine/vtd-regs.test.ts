@@ -53,7 +53,7 @@ describe('CAP_REG', () => {
 });
 
 describe('ECAP_REG', () => {
-  it('decodes IR, EIM, QI, PT as Linux\'s ecap_* macros', () => {
+  it("decodes IR, EIM, QI, PT as Linux's ecap_* macros", () => {
     const caps = unitCapabilities(ALIENWARE_DMAR1.cap, ALIENWARE_DMAR1.ecap);
     // 0xf050da: bit1 QI, bit3 IR, bit4 EIM, bit6 PT, bit7 SC
     expect(caps.queuedInvalidation).toBe(true);
@@ -98,7 +98,7 @@ describe('ECAP_REG', () => {
 });
 
 describe('parsing and fault reasons', () => {
-  it('reads Linux\'s %llx and the version', () => {
+  it("reads Linux's %llx and the version", () => {
     expect(parseRegister('1c0000c40660462')).toBe(0x1c0000c40660462n);
     expect(parseRegister('0xffffffffffffffff\n')).toBe(0xffffffffffffffffn);
     expect(parseRegister('1c0000c40660462z')).toBeUndefined();

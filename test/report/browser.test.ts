@@ -80,14 +80,15 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
     expect(await page.locator('main b:text-is("&\\"\'")').count()).toBe(0);
   });
 
-  const highlighted = (p: Page) => p.evaluate(() => {
-    const on = [...document.querySelectorAll('#hex i.hl')];
-    const all = [...document.querySelectorAll('#hex i')];
-    const first = on[0]?.getBoundingClientRect();
-    const box = document.getElementById('hex')!.getBoundingClientRect();
-    const inView = !!first && first.top >= Math.max(0, box.top) && first.bottom <= Math.min(innerHeight, box.bottom);
-    return { offsets: on.map((e) => all.indexOf(e)), inView };
-  });
+  const highlighted = (p: Page) =>
+    p.evaluate(() => {
+      const on = [...document.querySelectorAll('#hex i.hl')];
+      const all = [...document.querySelectorAll('#hex i')];
+      const first = on[0]?.getBoundingClientRect();
+      const box = document.getElementById('hex')!.getBoundingClientRect();
+      const inView = !!first && first.top >= Math.max(0, box.top) && first.bottom <= Math.min(innerHeight, box.bottom);
+      return { offsets: on.map((e) => all.indexOf(e)), inView };
+    });
 
   test('every finding link scrolls to its bytes, highlighted', async () => {
     await open(hostileUrl);
@@ -138,7 +139,7 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
     expect(Math.min(...widths)).toBeGreaterThan(1);
   });
 
-  test('follows the browser\'s colour scheme, and prints without navigation', async () => {
+  test("follows the browser's colour scheme, and prints without navigation", async () => {
     await open(serverUrl);
     const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     await page.emulateMedia({ colorScheme: 'light' });
@@ -159,7 +160,10 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
     expect(scroll).toBeLessThanOrEqual(client);
   });
 
-  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
     test(`screenshot at ${width}x${height} matches the reference`, async () => {
       await open(serverUrl, width, height);
       await page.emulateMedia({ colorScheme: 'light', media: 'screen' });

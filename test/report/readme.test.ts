@@ -7,7 +7,7 @@ import { dmar, ROOT } from '../helpers.js';
 
 const section = docSection('report');
 
-test('the map block is the command\'s output', () => {
+test("the map block is the command's output", () => {
   const m = /^\$ npx dmar (map [^\n]*)\n([\s\S]*?)^```$/m.exec(section)!;
   const r = dmar(m[1]!.split(' '));
   expect(r.status).toBe(0);

@@ -88,11 +88,16 @@ describe('dmar report', () => {
   });
 
   test.runIf(HAVE_CORPUS)('under 300 KB for the largest real table with a machine capture, and for the largest acpidump', () => {
-    const largest = readdirSync(CORPUS).filter((f) => f.endsWith('.dmar')).map((f) => join(CORPUS, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
+    const largest = readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.dmar'))
+      .map((f) => join(CORPUS, f))
+      .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]!;
     const r = dmar(['report', largest, '--machine', cap('server-rmrr-nvs')]);
     expect(r.status).toBe(0);
     expect(r.stdoutBytes.length).toBeLessThan(300 * 1024);
-    const dumps = readdirSync(ACPIDUMPS).map((f) => join(ACPIDUMPS, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length);
+    const dumps = readdirSync(ACPIDUMPS)
+      .map((f) => join(ACPIDUMPS, f))
+      .sort((a, b) => readFileSync(b).length - readFileSync(a).length);
     const d = dmar(['report', dumps[0]!, '--machine', cap('server-rmrr-nvs')]);
     expect(d.status).toBe(0);
     expect(d.stdoutBytes.length).toBeLessThan(300 * 1024);
@@ -100,12 +105,15 @@ describe('dmar report', () => {
 });
 
 describe('the memory picture', () => {
-  test('RMRR verdicts over the capture map: the one in ACPI NVS rejected under 5.10\'s rule, the reserved one accepted', () => {
+  test("RMRR verdicts over the capture map: the one in ACPI NVS rejected under 5.10's rule, the reserved one accepted", () => {
     const root = join(cap('server-rmrr-nvs'), 'root');
     const table = decodeDmar(readFileSync(join(root, 'sys/firmware/acpi/tables/DMAR')), { strict: false }).table;
     const p = memoryPicture(table, readMachine(root, 'server'));
     const rmrrs = p.shapes.filter((s) => s.lane === 'rmrr');
-    expect(rmrrs.map((s) => [s.label, s.kind])).toEqual([['RMRR #1', 'not-reserved'], ['RMRR #2', 'reserved-ok']]);
+    expect(rmrrs.map((s) => [s.label, s.kind])).toEqual([
+      ['RMRR #1', 'not-reserved'],
+      ['RMRR #2', 'reserved-ok'],
+    ]);
     expect(p.shapes.filter((s) => s.lane === 'drhd').map((s) => [s.start, s.end])).toEqual([[0xfbffc000n, 0xfbffcfffn]]);
     expect(p.shapes.filter((s) => s.lane === 'map')).toHaveLength(12);
   });
@@ -130,7 +138,9 @@ describe('dmar map', () => {
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
     const i = lines.findIndex((l) => l.includes('RMRR #1'));
-    expect(lines[i]).toMatch(/^0x000000006f760000-0x000000006f762fff +12 KiB +RMRR #1 +NOT RESERVED +overlaps \[0x6ebff000-0x6f9fefff\] ACPI Non-volatile Storage$/);
+    expect(lines[i]).toMatch(
+      /^0x000000006f760000-0x000000006f762fff +12 KiB +RMRR #1 +NOT RESERVED +overlaps \[0x6ebff000-0x6f9fefff\] ACPI Non-volatile Storage$/,
+    );
     expect(lines[i - 1]).toContain('ACPI Non-volatile Storage');
     expect(r.stdout).toMatch(/^0x00000000fbffc000-0x00000000fbffcfff +4 KiB +DRHD #1 +registers$/m);
     expect(r.stdout).toContain('note: RMRR verdicts: Linux 5.5 to 6.0');
@@ -140,10 +150,18 @@ describe('dmar map', () => {
     const verdicts = (id: string, log: string) => {
       const r = dmar(['map', join(CORPUS, `${id}.dmar`), '--dmesg', join('fixtures/logs', log), '--json']);
       expect(r.status).toBe(0);
-      return JSON.parse(r.stdout).shapes.filter((s: { lane: string }) => s.lane === 'rmrr').map((s: { label: string; kind: string }) => [s.label, s.kind]);
+      return JSON.parse(r.stdout)
+        .shapes.filter((s: { lane: string }) => s.lane === 'rmrr')
+        .map((s: { label: string; kind: string }) => [s.label, s.kind]);
     };
-    expect(verdicts('074C5C2E091B', 'surface-pro-3.log')).toEqual([['RMRR #1', 'not-reserved'], ['RMRR #2', 'not-reserved']]);
-    expect(verdicts('35D8FF8B7006', 'ideapad-320-15isk.log')).toEqual([['RMRR #1', 'reserved-ok'], ['RMRR #2', 'reserved-ok']]);
+    expect(verdicts('074C5C2E091B', 'surface-pro-3.log')).toEqual([
+      ['RMRR #1', 'not-reserved'],
+      ['RMRR #2', 'not-reserved'],
+    ]);
+    expect(verdicts('35D8FF8B7006', 'ideapad-320-15isk.log')).toEqual([
+      ['RMRR #1', 'reserved-ok'],
+      ['RMRR #2', 'reserved-ok'],
+    ]);
     const page = dmar(['report', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', 'fixtures/logs/surface-pro-3.log']);
     expect(page.status).toBe(0);
     expect(page.stdout.match(/<rect data-lane="rmrr" class="rmrr not-reserved"/g)).toHaveLength(2);
@@ -154,7 +172,12 @@ describe('dmar map', () => {
     const r = dmar(['map', '--machine', cap('server-rmrr-nvs'), '--json']);
     const j = JSON.parse(r.stdout);
     expect(j.format).toBe('dmar-map/1');
-    expect(j.shapes.find((s: { label: string }) => s.label === 'RMRR #1')).toMatchObject({ lane: 'rmrr', start: '0x6f760000', end: '0x6f762fff', kind: 'not-reserved' });
+    expect(j.shapes.find((s: { label: string }) => s.label === 'RMRR #1')).toMatchObject({
+      lane: 'rmrr',
+      start: '0x6f760000',
+      end: '0x6f762fff',
+      kind: 'not-reserved',
+    });
   });
 });
 

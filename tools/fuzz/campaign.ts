@@ -84,7 +84,11 @@ export function runCampaign(opts: CampaignOptions): CampaignResult {
 
 /** Name of a crash fixture: the first property broken and a hash of the input (so a crash is saved once). */
 export function crashName(c: Pick<Crash, 'input' | 'failures'>): string {
-  const what = (c.failures[0]?.property ?? 'crash').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const what = (c.failures[0]?.property ?? 'crash')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   return `${what}-${createHash('sha256').update(c.input).digest('hex').slice(0, 12)}`;
 }
 

@@ -92,7 +92,10 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Failure[
   if (!lenient.ok) {
     // Lenient decoding gives up only on what is not a DMAR table at all: strict must give up the same way.
     if (strict.ok || strictErr!.code !== lenientErr!.code || strictErr!.offset !== lenientErr!.offset) {
-      fail('strict and lenient agree', `lenient threw ${lenientErr!.code}@${lenientErr!.offset}, strict ${strict.ok ? 'succeeded' : `threw ${strictErr!.code}@${strictErr!.offset}`}`);
+      fail(
+        'strict and lenient agree',
+        `lenient threw ${lenientErr!.code}@${lenientErr!.offset}, strict ${strict.ok ? 'succeeded' : `threw ${strictErr!.code}@${strictErr!.offset}`}`,
+      );
     }
     checkValidate(bytes, undefined, fail, judge);
     if (opts.edits ?? true) checkEdits(bytes, opts.reference, fail, judge);
@@ -109,7 +112,10 @@ export function checkInput(bytes: Uint8Array, opts: CheckOptions = {}): Failure[
     if (firstError) fail('strict and lenient agree', `strict succeeded, lenient found ${firstError.code}@${firstError.offset}`);
     else if (!sameJson(toJson(strict.value.table), toJson(r.table))) fail('strict and lenient agree', 'the two models differ');
   } else if (!firstError || firstError.code !== strictErr!.code || firstError.offset !== strictErr!.offset) {
-    fail('strict and lenient agree', `strict threw ${strictErr!.code}@${strictErr!.offset}, lenient's first error is ${firstError ? `${firstError.code}@${firstError.offset}` : 'none'}`);
+    fail(
+      'strict and lenient agree',
+      `strict threw ${strictErr!.code}@${strictErr!.offset}, lenient's first error is ${firstError ? `${firstError.code}@${firstError.offset}` : 'none'}`,
+    );
   }
 
   checkRoundTrips(bytes, r, fail);
@@ -238,5 +244,5 @@ function checkEdits(bytes: Uint8Array, reference: Uint8Array | undefined, fail: 
   });
   // the reference may be the one that is no DMAR table (some fixtures are cut short on purpose)
   if (!d.ok) judge('diff', d.error, false, Math.max(bytes.length, reference?.length ?? 0));
-  else if (d.value.equal !== (firstDifference(reference ?? bytes, bytes) < 0)) fail('diff: equal means the same bytes', `equal=${d.value.equal}`);
+  else if (d.value.equal !== firstDifference(reference ?? bytes, bytes) < 0) fail('diff: equal means the same bytes', `equal=${d.value.equal}`);
 }

@@ -23,7 +23,14 @@ const INTERESTING_BYTES = [0x00, 0x01, 0x03, 0x04, 0x06, 0x07, 0x08, 0x7f, 0x80,
 const CHECKSUM_END = fieldEnd(fieldByKey(ACPI_HEADER_FIELDS, 'checksum'));
 /** Where the header and the DMAR fixed part begin and end, and the bytes either side. */
 const HEADER_EDGES = [
-  0, TABLE_LENGTH_FIELD.offset, ACPI_HEADER_SIZE - 1, ACPI_HEADER_SIZE, ACPI_HEADER_SIZE + 1, DMAR_FIXED_SIZE - 1, DMAR_FIXED_SIZE, DMAR_FIXED_SIZE + 1,
+  0,
+  TABLE_LENGTH_FIELD.offset,
+  ACPI_HEADER_SIZE - 1,
+  ACPI_HEADER_SIZE,
+  ACPI_HEADER_SIZE + 1,
+  DMAR_FIXED_SIZE - 1,
+  DMAR_FIXED_SIZE,
+  DMAR_FIXED_SIZE + 1,
 ];
 
 function declaredLength(b: Uint8Array): number {

@@ -15,8 +15,18 @@ import { DmarError, excerpt } from '../errors.js';
 import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
-  DMAR_FIELDS, DMAR_SIGNATURE, PATH_ENTRY_SIZE, PATH_NAME, SCOPE_FIELDS, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS,
-  SUBTABLE_HEADER_SIZE, structDef, structureLabeller, structureLabels, type StructDef,
+  DMAR_FIELDS,
+  DMAR_SIGNATURE,
+  PATH_ENTRY_SIZE,
+  PATH_NAME,
+  SCOPE_FIELDS,
+  SCOPE_TYPE_NAMES,
+  SUBTABLE_HEADER_FIELDS,
+  SUBTABLE_HEADER_SIZE,
+  structDef,
+  structureLabeller,
+  structureLabels,
+  type StructDef,
 } from '../schema.js';
 
 export type IaslDialect = 'current' | '2020';
@@ -55,13 +65,12 @@ function stringText(name: string, offset: number, s: string, warnings: string[])
   }
   if (replaced.length || cut.length) {
     const bytes = (b: Iterable<number>) => hexBytes(Uint8Array.from(b));
-    const why = [
-      replaced.length ? `bytes ${bytes(new Set(replaced))} as spaces` : '',
-      cut.length ? `the NUL and what follows, ${bytes(cut)}, left out` : '',
-    ].filter(Boolean).join(' and ');
+    const why = [replaced.length ? `bytes ${bytes(new Set(replaced))} as spaces` : '', cut.length ? `the NUL and what follows, ${bytes(cut)}, left out` : '']
+      .filter(Boolean)
+      .join(' and ');
     warnings.push(
-      `${name} at ${hex(offset)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; `
-      + `written "${text}" (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
+      `${name} at ${hex(offset)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; ` +
+        `written "${text}" (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
     );
   }
   return `"${text}"`;
@@ -78,7 +87,7 @@ function annotation(d: IaslDialect, row: FieldDef, v: FieldValue, where: string)
   if (row.role === 'type' && where === 'subtable') return ` [${structDef(Number(v))?.title ?? 'Unknown Subtable Type'}]`;
   if (row.role === 'type' && where === 'scope') {
     const n = Number(v);
-    return ` [${n === 0 ? 'Reserved value' : SCOPE_TYPE_NAMES[n] ?? 'Unknown Scope Type'}]`;
+    return ` [${n === 0 ? 'Reserved value' : (SCOPE_TYPE_NAMES[n] ?? 'Unknown Scope Type')}]`;
   }
   return '';
 }
@@ -93,10 +102,7 @@ export interface IaslResult {
   warnings: string[];
 }
 
-export function formatIasl(
-  t: DmarTable,
-  opts: { dialect?: IaslDialect; sourceName?: string; rawBytes?: Uint8Array } = {},
-): IaslResult {
+export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceName?: string; rawBytes?: Uint8Array } = {}): IaslResult {
   const d = opts.dialect ?? 'current';
   const out: string[] = [];
   const warnings: string[] = [];
@@ -383,8 +389,7 @@ export function parseIasl(text: string): DmarTable {
       s.name = m[1]!;
     }
     // The last "Trailing Data" is the table's when this structure's Length has no room for it
-    const tableTrailing = c.is(TRAILING_DATA_NAME) && c.i === c.entries.length - 1
-      && declared < structureSize(s) + parseBytes(c.peek()!).length;
+    const tableTrailing = c.is(TRAILING_DATA_NAME) && c.i === c.entries.length - 1 && declared < structureSize(s) + parseBytes(c.peek()!).length;
     if (c.is(TRAILING_DATA_NAME) && !tableTrailing) s.trailing = parseBytes(c.take([TRAILING_DATA_NAME], ctx));
     else if (def.body.padded) {
       // iasl -d shows an ANDD's Length but not the padding after the name; the Length keeps it

@@ -26,9 +26,10 @@ function fieldSchema(f: FieldDef, plainBits = false): S {
   const proposed: S = {};
   for (const b of f.bits) {
     const key = b.key ?? b.name;
-    const s = (b.width ?? 1) === 1
-      ? { type: 'boolean', description: `bit ${b.shift}${b.doc ? ': ' + b.doc : ''}` }
-      : { type: 'integer', minimum: 0, maximum: 2 ** b.width! - 1, description: `bits ${b.shift + b.width! - 1}:${b.shift}${b.doc ? ': ' + b.doc : ''}` };
+    const s =
+      (b.width ?? 1) === 1
+        ? { type: 'boolean', description: `bit ${b.shift}${b.doc ? ': ' + b.doc : ''}` }
+        : { type: 'integer', minimum: 0, maximum: 2 ** b.width! - 1, description: `bits ${b.shift + b.width! - 1}:${b.shift}${b.doc ? ': ' + b.doc : ''}` };
     if (b.proposed) proposed[key] = { ...s, description: `${s.description} (proposed, not in the VT-d specification)` };
     else props[key] = s;
   }
@@ -120,7 +121,8 @@ export function jsonSchema(): S {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://dmar.invalid/schema/dmar.schema.json',
     title: 'dmar/1: an ACPI DMAR table',
-    description: 'Written by `dmar decode --format json`, read by `dmar encode`. Informational members (offset, kind, title, length, checksumValid) are ignored on input; absent fields are zero.',
+    description:
+      'Written by `dmar decode --format json`, read by `dmar encode`. Informational members (offset, kind, title, length, checksumValid) are ignored on input; absent fields are zero.',
     type: 'object',
     required: ['header', 'structures'],
     properties: {

@@ -16,9 +16,7 @@ import { bytesHex, hex } from '../../acpi/hex.js';
 import type { Json, JsonObject } from '../../types/json.js';
 import { DmarError, describeValue, excerpt } from '../errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from '../model.js';
-import {
-  DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle,
-} from '../schema.js';
+import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle } from '../schema.js';
 
 export const JSON_FORMAT = 'dmar/1';
 
@@ -153,7 +151,7 @@ function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
     const known = new Set(['reserved', 'proposed', ...f.bits.map(bitKey)]);
     for (const k of Object.keys(v)) if (!known.has(k)) fail(w, `unknown bit ${excerpt(k)} (known: ${f.bits.map(bitKey).join(', ')})`);
     for (const b of f.bits) {
-      const raw = b.proposed ? proposed[bitKey(b)] ?? v[bitKey(b)] : v[bitKey(b)];
+      const raw = b.proposed ? (proposed[bitKey(b)] ?? v[bitKey(b)]) : v[bitKey(b)];
       if (raw === undefined) continue;
       const width = b.width ?? 1;
       const bv = typeof raw === 'boolean' ? BigInt(raw) : parseInteger(raw, `${w}.${bitKey(b)}`);

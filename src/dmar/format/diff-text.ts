@@ -99,19 +99,28 @@ function structureLines(s: StructureDiff, p: Paint): string[] {
 
 export function diffText(d: TableDiff, p: Paint): string {
   if (d.equal) return `no differences (${d.a.size} bytes)\n`;
-  const out: string[] = [
-    p.error(`--- a: ${termText(d.a.name)} (${d.a.size} bytes)`),
-    p.ok(`+++ b: ${termText(d.b.name)} (${d.b.size} bytes)`),
-  ];
+  const out: string[] = [p.error(`--- a: ${termText(d.a.name)} (${d.a.size} bytes)`), p.ok(`+++ b: ${termText(d.b.name)} (${d.b.size} bytes)`)];
   const section = (title: string, lines: string[]) => {
     if (!lines.length) return;
     out.push(p.title(title));
     for (const l of lines) out.push(l); // not push(...lines): a spread of 100k lines overflows the stack
   };
-  section('header', d.header.flatMap((f) => fieldLines(f, p, '  ', false)));
-  section('DMAR', d.dmar.flatMap((f) => fieldLines(f, p, '  ', false)));
-  section('structures', d.structures.flatMap((s) => structureLines(s, p)));
-  section('after the structures', d.tail.flatMap((f) => fieldLines(f, p, '  ', false)));
+  section(
+    'header',
+    d.header.flatMap((f) => fieldLines(f, p, '  ', false)),
+  );
+  section(
+    'DMAR',
+    d.dmar.flatMap((f) => fieldLines(f, p, '  ', false)),
+  );
+  section(
+    'structures',
+    d.structures.flatMap((s) => structureLines(s, p)),
+  );
+  section(
+    'after the structures',
+    d.tail.flatMap((f) => fieldLines(f, p, '  ', false)),
+  );
   const n = countDifferences(d);
   out.push(`${n} difference${n === 1 ? '' : 's'}`);
   return out.join('\n') + '\n';

@@ -20,7 +20,9 @@ export function tableHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: read
   const row = (offset: number, size: number, name: string, text: string) => {
     for (let o = 0; o < Math.max(size, 1); o += BYTES_PER_LINE) {
       const chunk = bytes.subarray(offset + o, offset + Math.min(size, o + BYTES_PER_LINE));
-      const hexs = Array.from(chunk, (b) => hexDigits(b, 2)).join(' ').padEnd(BYTES_PER_LINE * 3 - 1);
+      const hexs = Array.from(chunk, (b) => hexDigits(b, 2))
+        .join(' ')
+        .padEnd(BYTES_PER_LINE * 3 - 1);
       const off = hexDigits(offset + o, 4);
       out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${p.name(name.padEnd(NAME_WIDTH))} ${text}` : `${p.dim(off)}  ${hexs}`);
     }

@@ -14,5 +14,14 @@ export interface Paint {
 
 const id = (s: string) => s;
 export const PLAIN: Paint = {
-  title: id, name: id, value: id, set: id, dim: id, warn: id, error: id, info: id, proposed: id, ok: id,
+  title: id,
+  name: id,
+  value: id,
+  set: id,
+  dim: id,
+  warn: id,
+  error: id,
+  info: id,
+  proposed: id,
+  ok: id,
 };

@@ -71,7 +71,9 @@ export function tableText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint,
         break;
       case 'trailing':
         if (it.implied || it.bytes.length <= ROW) {
-          out.push(`    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`);
+          out.push(
+            `    ${p.dim(at(it.offset))} ${it.implied ? p.dim(`${it.bytes.length} bytes of padding`) : p.warn(`${it.bytes.length} bytes that belong to no field: ${bytesHex(it.bytes)}`)}`,
+          );
           break;
         }
         // more than a row (the rest of a table whose walk broke): rows of 16 bytes, each at its offset

@@ -9,7 +9,9 @@ const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) =
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-SEGMENT-NO-DRHD', severity: 'error', source: ['VT-d spec'],
+    id: 'DMAR-SEGMENT-NO-DRHD',
+    severity: 'error',
+    source: ['VT-d spec'],
     description: 'an RMRR, ATSR, SATC or SIDP names a PCI segment that no DRHD covers',
     hint: 'its devices must be under a remapping unit of the same segment: fix the PCI Segment Number or add the DRHD',
     run(ctx, report) {
@@ -24,23 +26,32 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-ATSR-ALL-PORTS-DUPLICATE', severity: 'error', source: ['VT-d spec'],
+    id: 'DMAR-ATSR-ALL-PORTS-DUPLICATE',
+    severity: 'error',
+    source: ['VT-d spec'],
     description: 'more than one ATSR with ALL_PORTS on one segment',
     hint: 'one ATSR per segment says that every root port supports ATS',
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined))) {
-        report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second ALL_PORTS ATSR on segment ${num(l.s.fields, 'segment')} (the first is ${ctx.label(prev.index)})` });
+        report({
+          offset: ctx.at(l, 'flags'),
+          structure: l.index,
+          message: `second ALL_PORTS ATSR on segment ${num(l.s.fields, 'segment')} (the first is ${ctx.label(prev.index)})`,
+        });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-ATSR-ALL-PORTS-SCOPES', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-ATSR-ALL-PORTS-SCOPES',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'an ATSR with ALL_PORTS also lists device scopes',
     hint: 'with ALL_PORTS the scopes are ignored: either clear ALL_PORTS or drop the scopes',
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
         const n = l.s.scopes?.length ?? 0;
-        if (allPorts(l) && n > 0) report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `ALL_PORTS set and ${n} device scope${n > 1 ? 's' : ''} listed` });
+        if (allPorts(l) && n > 0)
+          report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `ALL_PORTS set and ${n} device scope${n > 1 ? 's' : ''} listed` });
       }
     },
   }),

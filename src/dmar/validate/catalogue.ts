@@ -15,7 +15,18 @@ import { checks as table } from './table.js';
 import { checks as virt } from './virt.js';
 
 export const CHECKS: readonly Check[] = [
-  ...framing, ...table, ...headerIds, ...fields, ...drhd, ...rmrr, ...atsrSatcSidp, ...rhsaAndd, ...scope, ...virt, ...madt, ...machine,
+  ...framing,
+  ...table,
+  ...headerIds,
+  ...fields,
+  ...drhd,
+  ...rmrr,
+  ...atsrSatcSidp,
+  ...rhsaAndd,
+  ...scope,
+  ...virt,
+  ...madt,
+  ...machine,
 ];
 
 const BY_ID = new Map(CHECKS.map((c) => [c.id, c]));
@@ -28,8 +39,14 @@ export function checkById(id: string): Check | undefined {
 /** The catalogue as data (for --list --json and the docs). */
 export function catalogue(): Array<CheckInfo & { proposed: boolean }> {
   return CHECKS.map((c) => ({
-    id: c.id, severity: c.severity, source: c.source, description: c.description, hint: c.hint,
-    ...(c.fatal ? { fatal: true } : {}), ...(c.needs ? { needs: c.needs } : {}), proposed: isProposed(c),
+    id: c.id,
+    severity: c.severity,
+    source: c.source,
+    description: c.description,
+    hint: c.hint,
+    ...(c.fatal ? { fatal: true } : {}),
+    ...(c.needs ? { needs: c.needs } : {}),
+    proposed: isProposed(c),
   }));
 }
 
@@ -62,8 +79,8 @@ export function catalogueMarkdown(): string {
     '<!-- generated from src/dmar/validate/ by `node scripts/checks-doc.mjs` (after a build): do not edit -->',
     '',
     'Each check has a stable ID (select with `--only`, drop with `--ignore`; a trailing `*` matches a prefix),',
-    'a severity, and the source of the rule: **Linux** (what the kernel\'s DMAR parser complains about),',
-    '**fwts** (the Firmware Test Suite\'s `dmar` test), **VT-d spec**, **ACPI**, **PCI**, **dmar** (plausibility',
+    "a severity, and the source of the rule: **Linux** (what the kernel's DMAR parser complains about),",
+    "**fwts** (the Firmware Test Suite's `dmar` test), **VT-d spec**, **ACPI**, **PCI**, **dmar** (plausibility",
     'checks of this tool) or **proposal** (proposals.md: not part of any published specification).',
     'Fatal checks reject the input as a DMAR table: the file is reported unreadable and `dmar validate` exits 2.',
     'The same list: `dmar validate --list` (`--list --json` for tools). Each check has an example table in',

@@ -8,9 +8,7 @@ import { hex } from '../../acpi/hex.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
 import type { DeviceScope, DmarTable, Structure } from '../model.js';
-import {
-  fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef,
-} from '../schema.js';
+import { fieldByKey, SCOPE_FIELDS, SCOPE_TYPE, scopeTypeName, structDef, SUBTABLE_HEADER_FIELDS, typeLabel, type StructDef } from '../schema.js';
 
 export type { Severity };
 
@@ -183,9 +181,10 @@ export class Context {
     let hit = this.scopesMemo.get(of);
     if (!hit) {
       hit = [];
-      for (const l of of) (l.s.scopes ?? []).forEach((sc, j) => {
-        hit!.push({ l, sc, j });
-      });
+      for (const l of of)
+        (l.s.scopes ?? []).forEach((sc, j) => {
+          hit!.push({ l, sc, j });
+        });
       this.scopesMemo.set(of, hit);
     }
     return hit;

@@ -78,7 +78,8 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
   const idx = Int32Array.from(order, (i) => units[i]!.l.index);
   /** First sorted position whose base is >= x (strict: > x). */
   const lower = (x: bigint, strict: boolean) => {
-    let a = 0, b = n;
+    let a = 0,
+      b = n;
     while (a < b) {
       const m = (a + b) >> 1;
       if (lo[m]! < x || (strict && lo[m] === x)) a = m + 1;
@@ -89,7 +90,8 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
   // (1) sparse table of the minimum structure index over sorted positions
   const levels: Int32Array[] = [idx];
   for (let k = 1; 1 << k <= n; k++) {
-    const prev = levels[k - 1]!, half = 1 << (k - 1);
+    const prev = levels[k - 1]!,
+      half = 1 << (k - 1);
     const cur = new Int32Array(n - (1 << k) + 1);
     for (let i = 0; i < cur.length; i++) cur[i] = Math.min(prev[i]!, prev[i + half]!);
     levels.push(cur);
@@ -106,8 +108,14 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
   }
   // (2) units by decreasing end; queries by decreasing base
   const fen = new Float64Array(n + 1).fill(Infinity);
-  const put = (pos: number, v: number) => { for (let i = pos + 1; i <= n; i += i & -i) if (v < fen[i]!) fen[i] = v; };
-  const prefixMin = (len: number) => { let m = Infinity; for (let i = len; i > 0; i -= i & -i) if (fen[i]! < m) m = fen[i]!; return m; };
+  const put = (pos: number, v: number) => {
+    for (let i = pos + 1; i <= n; i += i & -i) if (v < fen[i]!) fen[i] = v;
+  };
+  const prefixMin = (len: number) => {
+    let m = Infinity;
+    for (let i = len; i > 0; i -= i & -i) if (fen[i]! < m) m = fen[i]!;
+    return m;
+  };
   const byEnd = [...order.keys()].sort((a, b) => cmp(units[order[b]!]!.hi, units[order[a]!]!.hi));
   const byBase = [...order.keys()].sort((a, b) => cmp(lo[b]!, lo[a]!));
   let e = 0;
@@ -126,7 +134,9 @@ function duplicateIds(type: number, what: string) {
       const id = num(x.sc.fields, 'enumerationId');
       if (prev.l.index !== x.l.index) {
         report({
-          offset: ctx.scopeAt(x.sc, 'enumerationId'), structure: x.l.index, scope: x.j,
+          offset: ctx.scopeAt(x.sc, 'enumerationId'),
+          structure: x.l.index,
+          scope: x.j,
           message: `${what} ${id} is also claimed by ${ctx.label(prev.l.index)}`,
         });
       }
@@ -144,7 +154,9 @@ function overLimit(type: number, limit: number, what: string) {
       seen.add(key);
       if (seen.size === limit + 1) {
         report({
-          offset: x.sc.offset, structure: x.l.index, scope: x.j,
+          offset: x.sc.offset,
+          structure: x.l.index,
+          scope: x.j,
           message: `${what} scope number ${limit + 1}: Linux holds at most ${limit}`,
         });
         return;
@@ -155,7 +167,9 @@ function overLimit(type: number, limit: number, what: string) {
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-DRHD-BASE-ZERO', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-BASE-ZERO',
+    severity: 'error',
+    source: ['Linux'],
     description: 'a DRHD Register Base Address is 0',
     hint: 'Linux rejects the table ("Your BIOS is broken; DMAR reported at address 0"): give the unit\'s real register base',
     run(ctx, report) {
@@ -165,31 +179,39 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-BASE-ALIGN', severity: 'error', source: ['fwts', 'VT-d spec'],
+    id: 'DMAR-DRHD-BASE-ALIGN',
+    severity: 'error',
+    source: ['fwts', 'VT-d spec'],
     description: 'a DRHD Register Base Address is not 4 KiB aligned (fwts InvalidDRHDRegAddr)',
     hint: 'VT-d register sets start on a 4 KiB page boundary',
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
         const b = base(l);
-        if (b % PAGE_SIZE !== 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
+        if (b % PAGE_SIZE !== 0n)
+          report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-DUPLICATE', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-DUPLICATE',
+    severity: 'error',
+    source: ['Linux'],
     description: 'two DRHDs have the same segment and Register Base Address',
     hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`)) {
         report({
-          offset: ctx.at(l, 'registerBaseAddress'), structure: l.index,
+          offset: ctx.at(l, 'registerBaseAddress'),
+          structure: l.index,
           message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
         });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-REGISTER-OVERLAP', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-DRHD-REGISTER-OVERLAP',
+    severity: 'warning',
+    source: ['dmar'],
     description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
     hint: 'each unit has its own register set: check the bases and the Size fields',
     run(ctx, report) {
@@ -200,20 +222,25 @@ export const checks: Check[] = [
         const a = at.get(first[i]!);
         if (!a || a.l.index > b.l.index) return; // reported on the later of the two
         report({
-          offset: ctx.at(b.l, 'registerBaseAddress'), structure: b.l.index,
+          offset: ctx.at(b.l, 'registerBaseAddress'),
+          structure: b.l.index,
           message: `registers ${hex(b.lo)}-${hex(b.hi - 1n)} overlap ${ctx.label(a.l.index)}'s ${hex(a.lo)}-${hex(a.hi - 1n)}`,
         });
       });
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-SIZE-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-DRHD-SIZE-RESERVED',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'DRHD Size sets reserved bits 7:4',
     hint: 'only bits 3:0 of Size are defined (log2 of the register set size in 4 KiB pages)',
     run: reservedOf([SIZE]),
   }),
   defineCheck({
-    id: 'DMAR-DRHD-SIZE-IMPLAUSIBLE', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-DRHD-SIZE-IMPLAUSIBLE',
+    severity: 'warning',
+    source: ['dmar'],
     description: `DRHD Size describes a register set larger than ${4 << MAX_PLAUSIBLE_PAGES_LOG2} KiB`,
     hint: 'Size bits 3:0 are log2 of the number of 4 KiB pages (0: one page), not a byte count',
     run(ctx, report) {
@@ -226,7 +253,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-INCLUDE-ALL-NOT-LAST', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-DRHD-INCLUDE-ALL-NOT-LAST',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a DRHD with INCLUDE_PCI_ALL is not the last DRHD of its segment',
     hint: 'the VT-d specification requires the INCLUDE_PCI_ALL unit after all other units of its segment (Linux reorders it, others may not)',
     run(ctx, report) {
@@ -234,27 +263,39 @@ export const checks: Check[] = [
         const last = units[units.length - 1]!;
         for (const l of units) {
           if (l !== last && includePciAll(l.s)) {
-            report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `INCLUDE_PCI_ALL unit of segment ${segment(l)} comes before ${ctx.label(last.index)}` });
+            report({
+              offset: ctx.at(l, 'flags'),
+              structure: l.index,
+              message: `INCLUDE_PCI_ALL unit of segment ${segment(l)} comes before ${ctx.label(last.index)}`,
+            });
           }
         }
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-INCLUDE-ALL-MULTIPLE', severity: 'error', source: ['VT-d spec', 'fwts'],
+    id: 'DMAR-DRHD-INCLUDE-ALL-MULTIPLE',
+    severity: 'error',
+    source: ['VT-d spec', 'fwts'],
     description: 'more than one DRHD with INCLUDE_PCI_ALL on one segment',
     hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
     run(ctx, report) {
       for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
         const all = units.filter((l) => includePciAll(l.s));
         for (const l of all.slice(1)) {
-          report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `second INCLUDE_PCI_ALL unit on segment ${segment(l)} (the first is ${ctx.label(all[0]!.index)})` });
+          report({
+            offset: ctx.at(l, 'flags'),
+            structure: l.index,
+            message: `second INCLUDE_PCI_ALL unit on segment ${segment(l)} (the first is ${ctx.label(all[0]!.index)})`,
+          });
         }
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-INCLUDE-ALL-FWTS', severity: 'warning', source: ['fwts'],
+    id: 'DMAR-DRHD-INCLUDE-ALL-FWTS',
+    severity: 'warning',
+    source: ['fwts'],
     description: 'INCLUDE_PCI_ALL units on several segments: fwts counts them over the whole table and fails MultipleDRHDSFlag',
     hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
     run(ctx, report) {
@@ -266,7 +307,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-INCLUDE-ALL-PCI-SCOPE', severity: 'warning', source: ['Linux', 'VT-d spec'],
+    id: 'DMAR-DRHD-INCLUDE-ALL-PCI-SCOPE',
+    severity: 'warning',
+    source: ['Linux', 'VT-d spec'],
     description: 'a DRHD with INCLUDE_PCI_ALL lists PCI endpoint or bridge scopes',
     hint: 'an INCLUDE_PCI_ALL unit lists only IOAPIC, HPET and namespace devices; Linux ignores its PCI scopes',
     run(ctx, report) {
@@ -282,7 +325,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-DEVICE-DUPLICATE', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-DEVICE-DUPLICATE',
+    severity: 'error',
+    source: ['Linux'],
     description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
     hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
     run(ctx, report) {
@@ -297,19 +342,25 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-IOAPIC-DUPLICATE', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-IOAPIC-DUPLICATE',
+    severity: 'error',
+    source: ['Linux'],
     description: 'two DRHDs claim the same IOAPIC (same Enumeration ID)',
     hint: 'Linux maps an IOAPIC to the first unit naming it; give each IOAPIC to exactly one DRHD',
     run: duplicateIds(SCOPE.IOAPIC, 'IOAPIC'),
   }),
   defineCheck({
-    id: 'DMAR-DRHD-HPET-DUPLICATE', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-HPET-DUPLICATE',
+    severity: 'error',
+    source: ['Linux'],
     description: 'two DRHDs claim the same HPET block (same Enumeration ID)',
     hint: 'Linux maps an HPET block to the first unit naming it; give each HPET to exactly one DRHD',
     run: duplicateIds(SCOPE.HPET, 'HPET'),
   }),
   defineCheck({
-    id: 'DMAR-DRHD-SCOPE-ID-REPEATED', severity: 'info', source: ['Linux'],
+    id: 'DMAR-DRHD-SCOPE-ID-REPEATED',
+    severity: 'info',
+    source: ['Linux'],
     description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
     hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
     run(ctx, report) {
@@ -332,7 +383,9 @@ export const checks: Check[] = [
             const what = t === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
             const count = total.get(key)!;
             report({
-              offset: ctx.scopeAt(sc, 'enumerationId'), structure: l.index, scope: j,
+              offset: ctx.scopeAt(sc, 'enumerationId'),
+              structure: l.index,
+              scope: j,
               message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${count} scopes of this DRHD (${scopePath(sc)} and others)`,
             });
           }
@@ -341,13 +394,17 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-IOAPIC-LIMIT', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-IOAPIC-LIMIT',
+    severity: 'error',
+    source: ['Linux'],
     description: `more than ${MAX_IO_APICS} IOAPIC scopes (Linux MAX_IO_APICS on x86-64; 64 on 32-bit)`,
     hint: 'Linux: "Exceeded Max IO APICS" and interrupt remapping setup fails',
     run: overLimit(SCOPE.IOAPIC, MAX_IO_APICS, 'IOAPIC'),
   }),
   defineCheck({
-    id: 'DMAR-DRHD-HPET-LIMIT', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-HPET-LIMIT',
+    severity: 'error',
+    source: ['Linux'],
     description: `more than ${MAX_HPET_TBS} HPET scopes (Linux MAX_HPET_TBS)`,
     hint: 'Linux: "Exceeded Max HPET blocks" and interrupt remapping setup fails',
     run: overLimit(SCOPE.HPET, MAX_HPET_TBS, 'HPET'),

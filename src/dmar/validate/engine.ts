@@ -24,8 +24,10 @@ const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 let lastSelection: { only?: ReadonlySet<string>; ignore?: ReadonlySet<string>; list: { check: Check; proposed: boolean }[] } | undefined;
 function selected(opts: ValidateOptions): { check: Check; proposed: boolean }[] {
   if (lastSelection && lastSelection.only === opts.only && lastSelection.ignore === opts.ignore) return lastSelection.list;
-  const list = CHECKS.filter((c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id))
-    .map((check) => ({ check, proposed: isProposed(check) }));
+  const list = CHECKS.filter((c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id)).map((check) => ({
+    check,
+    proposed: isProposed(check),
+  }));
   lastSelection = { only: opts.only, ignore: opts.ignore, list };
   return list;
 }

@@ -63,7 +63,11 @@ function eachField(ctx: Context, keep: (v: FieldValue) => boolean, visit: (f: Fi
 export function fieldsOf(ctx: Context): FieldAt[] {
   return ctx.once('fieldsOf', () => {
     const out: FieldAt[] = [];
-    eachField(ctx, () => true, (f) => out.push(f));
+    eachField(
+      ctx,
+      () => true,
+      (f) => out.push(f),
+    );
     return out;
   });
 }
@@ -76,10 +80,14 @@ export function fieldsOf(ctx: Context): FieldAt[] {
 function reservedHits(ctx: Context): { f: FieldAt; bad: bigint }[] {
   return ctx.once('reservedHits', () => {
     const out: { f: FieldAt; bad: bigint }[] = [];
-    eachField(ctx, (v) => v !== 0 && v !== 0n, (f) => {
-      const bad = reservedPart(f);
-      if (bad) out.push({ f, bad });
-    });
+    eachField(
+      ctx,
+      (v) => v !== 0 && v !== 0n,
+      (f) => {
+        const bad = reservedPart(f);
+        if (bad) out.push({ f, bad });
+      },
+    );
     return out;
   });
 }
@@ -143,13 +151,17 @@ function unclaimed(pick: (f: FieldAt) => boolean) {
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-RESERVED-FIELD', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-RESERVED-FIELD',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a field the specification reserves is not zero',
     hint: 'reserved fields must be 0: a later revision may give them a meaning',
     run: unclaimed((f) => f.row.reserved === true),
   }),
   defineCheck({
-    id: 'DMAR-RESERVED-BITS', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-RESERVED-BITS',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a flags field sets bits the specification leaves reserved',
     hint: 'reserved bits must be 0: a later revision may give them a meaning',
     run: unclaimed((f) => !f.row.reserved && f.row.bits !== undefined),

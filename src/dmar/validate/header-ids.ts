@@ -15,7 +15,9 @@ const ID_FIELDS = ACPI_HEADER_FIELDS.filter((f) => f.kind === 'ascii' && f.role 
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-HDR-ID-UNPRINTABLE', severity: 'warning', source: ['fwts', 'dmar'],
+    id: 'DMAR-HDR-ID-UNPRINTABLE',
+    severity: 'warning',
+    source: ['fwts', 'dmar'],
     description: 'OEM ID, OEM Table ID or Creator ID holds a byte that is not printable ASCII (other than NUL padding at its end)',
     hint: 'use printable ASCII (0x20-0x7e) padded with spaces or NULs: fwts fails non-ASCII IDs, iasl -d shows other bytes as spaces',
     run(ctx, report) {

@@ -24,7 +24,8 @@ const PCI_SCOPED = [STRUCT_TYPE.DRHD, STRUCT_TYPE.RMRR, STRUCT_TYPE.ATSR, STRUCT
 function pciScopes(ctx: Context) {
   const tree = ctx.machine?.pci;
   if (!tree) return [];
-  return ctx.scopes(PCI_SCOPED.flatMap((t) => [...ctx.of(t)]))
+  return ctx
+    .scopes(PCI_SCOPED.flatMap((t) => [...ctx.of(t)]))
     .filter(({ sc }) => sc.fields.type === SCOPE.ENDPOINT || sc.fields.type === SCOPE.BRIDGE)
     .map((x) => ({ ...x, r: resolveScope(tree, num(x.l.s.fields, 'segment'), num(x.sc.fields, 'bus'), x.sc.path) }));
 }
@@ -37,8 +38,11 @@ function unitsAndDrhds(ctx: Context) {
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-RMRR-NOT-RESERVED', severity: 'error', source: ['Linux', 'VT-d spec'], needs: 'memory map',
-    description: 'an RMRR is not reserved in the machine\'s memory map, by Linux\'s rule (arch_rmrr_sanity_check, after the kernel\'s own edits of the map)',
+    id: 'DMAR-RMRR-NOT-RESERVED',
+    severity: 'error',
+    source: ['Linux', 'VT-d spec'],
+    needs: 'memory map',
+    description: "an RMRR is not reserved in the machine's memory map, by Linux's rule (arch_rmrr_sanity_check, after the kernel's own edits of the map)",
     hint: 'Linux: "[Firmware Bug]: No firmware reserved region can cover this RMRR" and "Your BIOS is broken; bad RMRR" (kernel tainted); VT-d 8.4: report the RMRR range as reserved (E820 type 2) in the memory map',
     run(ctx, report) {
       const map = ctx.machine?.memoryMap;
@@ -54,39 +58,64 @@ export const checks: Check[] = [
         if (v.ok) continue;
         const what = v.overlaps.length ? `it overlaps ${v.overlaps.map(regionText).join(', ')}` : 'no entry of the map covers it';
         report({
-          offset: ctx.at(l, 'baseAddress'), structure: l.index,
+          offset: ctx.at(l, 'baseAddress'),
+          structure: l.index,
           message: `RMRR [${hex(base, 16)}-${hex(limit, 16)}] is not reserved: ${what} (map: ${map.source}, with the kernel's first-page and 640K-1M edits${edits.length ? ` and the ${edits.length} e820 update${edits.length === 1 ? '' : 's'} the log shows` : ''}; rule: ${rule.text}${ctx.machine?.kernel ? `, kernel ${ctx.machine.kernel.release}` : ', kernel unknown'})`,
         });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-DEVICE-ABSENT', severity: 'warning', source: ['fwts'], needs: 'PCI tree',
-    description: 'a PCI device scope names no device of the machine\'s PCI tree (fwts DevScopeDevNotFound; Linux ignores the scope)',
+    id: 'DMAR-SCOPE-DEVICE-ABSENT',
+    severity: 'warning',
+    source: ['fwts'],
+    needs: 'PCI tree',
+    description: "a PCI device scope names no device of the machine's PCI tree (fwts DevScopeDevNotFound; Linux ignores the scope)",
     hint: 'remove the scope of a device the platform does not have (or that firmware hid), or fix its start bus and path',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
         if (!r.missing) continue;
-        const why = r.missing.why === 'absent' ? `no device ${r.missing.address}`
-          : r.missing.why === 'not-root-bus' ? `the path starts below a bridge (${r.missing.address} is not on a root bus), and Linux matches paths of several hops only from the root bus`
-          : `${r.missing.address} (hop ${r.missing.hop + 1}) is not a bridge`;
-        report({ offset: ctx.scopeAt(sc, 'bus'), structure: l.index, scope: j, message: `scope ${scopePath(sc)} names no device: ${why} (${ctx.machine!.source})` });
+        const why =
+          r.missing.why === 'absent'
+            ? `no device ${r.missing.address}`
+            : r.missing.why === 'not-root-bus'
+              ? `the path starts below a bridge (${r.missing.address} is not on a root bus), and Linux matches paths of several hops only from the root bus`
+              : `${r.missing.address} (hop ${r.missing.hop + 1}) is not a bridge`;
+        report({
+          offset: ctx.scopeAt(sc, 'bus'),
+          structure: l.index,
+          scope: j,
+          message: `scope ${scopePath(sc)} names no device: ${why} (${ctx.machine!.source})`,
+        });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-PATH-WORKAROUND', severity: 'warning', source: ['Linux'], needs: 'PCI tree',
+    id: 'DMAR-SCOPE-PATH-WORKAROUND',
+    severity: 'warning',
+    source: ['Linux'],
+    needs: 'PCI tree',
     description: 'a one-hop PCI path starts at the bus of a device below a bridge instead of the root bus: Linux matches it only through a workaround',
     hint: 'Linux: FW_BUG "RMRR entry for device BB:DD.F is broken - applying workaround": start the path at the root bus and list every bridge down to the device',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
-        if (r.device && r.workaround) report({ offset: ctx.scopeAt(sc, 'bus'), structure: l.index, scope: j, message: `scope ${scopePath(sc)} names ${r.device.address}, which is below a bridge: the path should start at the root bus` });
+        if (r.device && r.workaround)
+          report({
+            offset: ctx.scopeAt(sc, 'bus'),
+            structure: l.index,
+            scope: j,
+            message: `scope ${scopePath(sc)} names ${r.device.address}, which is below a bridge: the path should start at the root bus`,
+          });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-TYPE-MISMATCH', severity: 'error', source: ['Linux', 'fwts'], needs: 'PCI tree',
-    description: 'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
+    id: 'DMAR-SCOPE-TYPE-MISMATCH',
+    severity: 'error',
+    source: ['Linux', 'fwts'],
+    needs: 'PCI tree',
+    description:
+      'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
     hint: 'use scope type 2 (PCI Bridge Device) for bridges and root ports, type 1 (PCI Endpoint Device) for header type 0 devices',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
@@ -94,15 +123,20 @@ export const checks: Check[] = [
         const type = num(sc.fields, 'type');
         if (!d || !scopeTypeMismatch(type, d)) continue;
         report({
-          offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j,
+          offset: ctx.scopeAt(sc, 'type'),
+          structure: l.index,
+          scope: j,
           message: `${type === SCOPE.ENDPOINT ? 'Endpoint' : 'Bridge'} scope ${scopePath(sc)} names ${d.address}, header type ${d.headerType} (${d.headerType === 0 ? 'a normal device' : 'a bridge'})`,
         });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-HPET-UNKNOWN', severity: 'warning', source: ['Linux'], needs: 'HPET',
-    description: 'a DRHD HPET scope names an HPET number the machine\'s HPET table does not have',
+    id: 'DMAR-HPET-UNKNOWN',
+    severity: 'warning',
+    source: ['Linux'],
+    needs: 'HPET',
+    description: "a DRHD HPET scope names an HPET number the machine's HPET table does not have",
     hint: 'the Enumeration ID of an HPET scope is the HPET Number of the ACPI HPET table (Linux hpet_blockid); without a match MSI-capable HPET interrupts are not remapped',
     run(ctx, report) {
       const hpets = ctx.machine?.hpets;
@@ -111,24 +145,40 @@ export const checks: Check[] = [
       for (const { l, sc, j } of ctx.scopes(ctx.of(STRUCT_TYPE.DRHD))) {
         if (sc.fields.type !== SCOPE.HPET) continue;
         const id = num(sc.fields, 'enumerationId');
-        if (!ids.has(id)) report({ offset: ctx.scopeAt(sc, 'enumerationId'), structure: l.index, scope: j, message: `HPET ${id} is not the machine's (its HPET table has number ${[...ids].join(', ')})` });
+        if (!ids.has(id))
+          report({
+            offset: ctx.scopeAt(sc, 'enumerationId'),
+            structure: l.index,
+            scope: j,
+            message: `HPET ${id} is not the machine's (its HPET table has number ${[...ids].join(', ')})`,
+          });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-UNIT-NOT-IN-TABLE', severity: 'error', source: ['dmar'], needs: 'IOMMU units',
+    id: 'DMAR-UNIT-NOT-IN-TABLE',
+    severity: 'error',
+    source: ['dmar'],
+    needs: 'IOMMU units',
     description: 'a remapping unit of the machine (/sys/class/iommu/dmarN) has a register base no DRHD of this table names',
-    hint: 'the table validated is not the one the machine booted with, or firmware changed it: validate the machine\'s own table (dmar validate --machine DIR with no file)',
+    hint: "the table validated is not the one the machine booted with, or firmware changed it: validate the machine's own table (dmar validate --machine DIR with no file)",
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
       const bases = new Set(drhds.map((d) => d.base));
       for (const u of units) {
-        if (u.address !== undefined && !bases.has(u.address)) report({ offset: 0, message: `${u.name} at ${hex(u.address)} is no DRHD of this table (it has ${[...bases].map((b) => hex(b)).join(', ') || 'none'})` });
+        if (u.address !== undefined && !bases.has(u.address))
+          report({
+            offset: 0,
+            message: `${u.name} at ${hex(u.address)} is no DRHD of this table (it has ${[...bases].map((b) => hex(b)).join(', ') || 'none'})`,
+          });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-UNIT-MISSING', severity: 'warning', source: ['Linux'], needs: 'IOMMU units',
+    id: 'DMAR-UNIT-MISSING',
+    severity: 'warning',
+    source: ['Linux'],
+    needs: 'IOMMU units',
     description: 'a DRHD has no remapping unit on the machine while others do (Linux dropped it: registers reading all ones, or a duplicate)',
     hint: 'Linux drops a unit whose CAP and ECAP read all ones ("Your BIOS is broken; DMAR reported at address ... returns all ones!"): point the DRHD at the unit\'s real registers, or remove it',
     run(ctx, report) {
@@ -136,13 +186,21 @@ export const checks: Check[] = [
       if (!units.length) return;
       const have = new Set(units.map((u) => u.address));
       for (const d of drhds) {
-        if (!have.has(d.base)) report({ offset: ctx.at(d.l, 'registerBaseAddress'), structure: d.l.index, message: `no dmar unit at ${hex(d.base)} on the machine (it has ${units.map((u) => `${u.name} ${u.address === undefined ? '?' : hex(u.address)}`).join(', ')})` });
+        if (!have.has(d.base))
+          report({
+            offset: ctx.at(d.l, 'registerBaseAddress'),
+            structure: d.l.index,
+            message: `no dmar unit at ${hex(d.base)} on the machine (it has ${units.map((u) => `${u.name} ${u.address === undefined ? '?' : hex(u.address)}`).join(', ')})`,
+          });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-UNIT-REGS-ALL-ONES', severity: 'error', source: ['Linux'], needs: 'IOMMU units',
-    description: 'a remapping unit\'s CAP or ECAP register reads all ones (nothing answers at the register base)',
+    id: 'DMAR-UNIT-REGS-ALL-ONES',
+    severity: 'error',
+    source: ['Linux'],
+    needs: 'IOMMU units',
+    description: "a remapping unit's CAP or ECAP register reads all ones (nothing answers at the register base)",
     hint: 'Linux: "Your BIOS is broken; DMAR reported at address ... returns all ones!" and ignores the unit: the DRHD Register Base Address is wrong',
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
@@ -150,24 +208,35 @@ export const checks: Check[] = [
         const bad = [u.cap === ALL_ONES ? 'CAP' : '', u.ecap === ALL_ONES ? 'ECAP' : ''].filter(Boolean);
         if (!bad.length) continue;
         const d = drhds.find((x) => x.base === u.address);
-        report({ offset: d ? ctx.at(d.l, 'registerBaseAddress') : 0, structure: d?.l.index, message: `${u.name}${u.address === undefined ? '' : ` at ${hex(u.address)}`}: ${bad.join(' and ')} read ${hex(ALL_ONES)}` });
+        report({
+          offset: d ? ctx.at(d.l, 'registerBaseAddress') : 0,
+          structure: d?.l.index,
+          message: `${u.name}${u.address === undefined ? '' : ` at ${hex(u.address)}`}: ${bad.join(' and ')} read ${hex(ALL_ONES)}`,
+        });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-FLAGS-INTR-REMAP-UNSUPPORTED', severity: 'error', source: ['VT-d spec', 'Linux'], needs: 'IOMMU units',
+    id: 'DMAR-FLAGS-INTR-REMAP-UNSUPPORTED',
+    severity: 'error',
+    source: ['VT-d spec', 'Linux'],
+    needs: 'IOMMU units',
     description: 'Flags INTR_REMAP is set but a remapping unit does not support interrupt remapping (ECAP.IR clear)',
     hint: 'VT-d 8.1: set INTR_REMAP only when every unit supports interrupt remapping; Linux leaves IR off when a unit lacks it',
     run(ctx, report) {
       if (!flag(ctx, INTR_REMAP)) return;
       for (const u of ctx.machine?.units ?? []) {
         if (u.cap === undefined || u.ecap === undefined || u.ecap === ALL_ONES) continue;
-        if (!unitCapabilities(u.cap, u.ecap).interruptRemapping) report({ offset: FLAGS.offset, message: `INTR_REMAP set, but ${u.name} ECAP ${hex(u.ecap)} has IR clear` });
+        if (!unitCapabilities(u.cap, u.ecap).interruptRemapping)
+          report({ offset: FLAGS.offset, message: `INTR_REMAP set, but ${u.name} ECAP ${hex(u.ecap)} has IR clear` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-FLAGS-INTR-REMAP-CLEAR', severity: 'info', source: ['VT-d spec', 'Linux'], needs: 'IOMMU units',
+    id: 'DMAR-FLAGS-INTR-REMAP-CLEAR',
+    severity: 'info',
+    source: ['VT-d spec', 'Linux'],
+    needs: 'IOMMU units',
     description: 'every remapping unit supports interrupt remapping (ECAP.IR) but Flags INTR_REMAP is clear: the OS will not remap interrupts',
     hint: 'VT-d 8.1: INTR_REMAP tells the OS the platform supports interrupt remapping; Linux ("intr-remapping: ... not supported by platform") keeps it off, and with it x2APIC above 255 CPUs',
     run(ctx, report) {
@@ -179,15 +248,20 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-FLAGS-X2APIC-NO-EIM', severity: 'warning', source: ['VT-d spec', 'Linux'], needs: 'IOMMU units',
-    description: 'INTR_REMAP set and X2APIC_OPT_OUT clear, but a remapping unit lacks Extended Interrupt Mode (ECAP.EIM): x2APIC cannot be enabled through interrupt remapping',
+    id: 'DMAR-FLAGS-X2APIC-NO-EIM',
+    severity: 'warning',
+    source: ['VT-d spec', 'Linux'],
+    needs: 'IOMMU units',
+    description:
+      'INTR_REMAP set and X2APIC_OPT_OUT clear, but a remapping unit lacks Extended Interrupt Mode (ECAP.EIM): x2APIC cannot be enabled through interrupt remapping',
     hint: 'VT-d 8.1: set X2APIC_OPT_OUT when the platform cannot run x2APIC mode; Linux prints "<unit> does not support EIM" and stays in xAPIC mode',
     run(ctx, report) {
       if (!flag(ctx, INTR_REMAP) || flag(ctx, X2APIC_OPT_OUT)) return;
       for (const u of ctx.machine?.units ?? []) {
         if (u.cap === undefined || u.ecap === undefined || u.ecap === ALL_ONES) continue;
         const c = unitCapabilities(u.cap, u.ecap);
-        if (c.interruptRemapping && !c.extendedInterruptMode) report({ offset: FLAGS.offset, message: `${u.name} ECAP ${hex(u.ecap)}: IR set, EIM clear; X2APIC_OPT_OUT is clear` });
+        if (c.interruptRemapping && !c.extendedInterruptMode)
+          report({ offset: FLAGS.offset, message: `${u.name} ECAP ${hex(u.ecap)}: IR set, EIM clear; X2APIC_OPT_OUT is clear` });
       }
     },
   }),

@@ -8,7 +8,8 @@ import { defineCheck, printable, repeats, SCOPE, type Check, type Context, type 
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
 
 function namespaceScopes(ctx: Context) {
-  return ctx.scopes()
+  return ctx
+    .scopes()
     .filter(({ sc }) => sc.fields.type === SCOPE.NAMESPACE)
     .map(({ l, sc, j }) => ({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') }));
 }
@@ -39,24 +40,30 @@ function rhsaUnits(ctx: Context): { l: Located; b: bigint; unit: Located | undef
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-RHSA-NO-DRHD', severity: 'error', source: ['Linux'],
-    description: 'an RHSA Base Address is no DRHD\'s Register Base Address',
+    id: 'DMAR-RHSA-NO-DRHD',
+    severity: 'error',
+    source: ['Linux'],
+    description: "an RHSA Base Address is no DRHD's Register Base Address",
     hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
     run(ctx, report) {
       for (const { l, b, unit } of rhsaUnits(ctx)) {
-        if (unit === undefined) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD: ${linuxRhsaMessage(b)}` });
+        if (unit === undefined)
+          report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD: ${linuxRhsaMessage(b)}` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-RHSA-BEFORE-DRHD', severity: 'error', source: ['Linux'],
+    id: 'DMAR-RHSA-BEFORE-DRHD',
+    severity: 'error',
+    source: ['Linux'],
     description: 'an RHSA comes before the DRHD it names',
     hint: 'Linux walks the table once and registers each DRHD as it meets it, so it finds no unit for this RHSA: FW_BUG "RHSA refers to non-existent DMAR unit", kernel tainted; move the RHSA after the DRHDs',
     run(ctx, report) {
       for (const { l, b, unit } of rhsaUnits(ctx)) {
         if (unit !== undefined && unit.index > l.index) {
           report({
-            offset: ctx.at(l, 'baseAddress'), structure: l.index,
+            offset: ctx.at(l, 'baseAddress'),
+            structure: l.index,
             message: `Base Address ${hex(b)} names ${ctx.label(unit.index)}, which comes after it: ${linuxRhsaMessage(b)}`,
           });
         }
@@ -64,28 +71,42 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-RHSA-DUPLICATE', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-RHSA-DUPLICATE',
+    severity: 'warning',
+    source: ['dmar'],
     description: 'two RHSAs give an affinity for the same remapping unit',
     hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.RHSA), (x) => big(x.s.fields, 'baseAddress'))) {
-        report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `unit ${hex(big(l.s.fields, 'baseAddress'))} already has ${ctx.label(prev.index)}` });
+        report({
+          offset: ctx.at(l, 'baseAddress'),
+          structure: l.index,
+          message: `unit ${hex(big(l.s.fields, 'baseAddress'))} already has ${ctx.label(prev.index)}`,
+        });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-ANDD-DUPLICATE', severity: 'error', source: ['VT-d spec'],
+    id: 'DMAR-ANDD-DUPLICATE',
+    severity: 'error',
+    source: ['VT-d spec'],
     description: 'two ANDDs have the same Device Number',
     hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ANDD), (x) => num(x.s.fields, 'deviceNumber'))) {
-        report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${num(l.s.fields, 'deviceNumber')} is also ${ctx.label(prev.index)}'s` });
+        report({
+          offset: ctx.at(l, 'deviceNumber'),
+          structure: l.index,
+          message: `Device Number ${num(l.s.fields, 'deviceNumber')} is also ${ctx.label(prev.index)}'s`,
+        });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-NAMESPACE-NO-ANDD', severity: 'error', source: ['VT-d spec'],
-    description: 'a namespace-device scope\'s Enumeration ID names no ANDD',
+    id: 'DMAR-SCOPE-NAMESPACE-NO-ANDD',
+    severity: 'error',
+    source: ['VT-d spec'],
+    description: "a namespace-device scope's Enumeration ID names no ANDD",
     hint: 'add the ANDD declaring that Device Number, or fix the Enumeration ID: no device is bound to this scope',
     run(ctx, report) {
       const numbers = new Set(ctx.of(STRUCT_TYPE.ANDD).map((l) => num(l.s.fields, 'deviceNumber')));
@@ -95,19 +116,28 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-ANDD-NO-SCOPE', severity: 'warning', source: ['Linux'],
-    description: 'no DRHD scope names an ANDD\'s Device Number',
+    id: 'DMAR-ANDD-NO-SCOPE',
+    severity: 'warning',
+    source: ['Linux'],
+    description: "no DRHD scope names an ANDD's Device Number",
     hint: 'Linux: "No IOMMU scope found for ANDD enumeration ID", the device is not translated: add a namespace-device scope to the DRHD of the device',
     run(ctx, report) {
-      const named = new Set(namespaceScopes(ctx).filter((x) => x.l.s.type === STRUCT_TYPE.DRHD).map((x) => x.id));
+      const named = new Set(
+        namespaceScopes(ctx)
+          .filter((x) => x.l.s.type === STRUCT_TYPE.DRHD)
+          .map((x) => x.id),
+      );
       for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
         const n = num(l.s.fields, 'deviceNumber');
-        if (!named.has(n)) report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} (${printable(l.s.name ?? '')}) is in no DRHD scope` });
+        if (!named.has(n))
+          report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} (${printable(l.s.name ?? '')}) is in no DRHD scope` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-ANDD-NAME-INVALID', severity: 'warning', source: ['Linux'],
+    id: 'DMAR-ANDD-NAME-INVALID',
+    severity: 'warning',
+    source: ['Linux'],
     description: 'an ANDD Device Name is empty or not a fully qualified ACPI path',
     hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
     run(ctx, report) {

@@ -8,35 +8,44 @@ const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-RMRR-ALIGN', severity: 'error', source: ['Linux', 'fwts'],
+    id: 'DMAR-RMRR-ALIGN',
+    severity: 'error',
+    source: ['Linux', 'fwts'],
     description: 'an RMRR Base Address or End Address + 1 is not 4 KiB aligned (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" and taints the kernel; End Address is the last byte (limit), so it ends in 0xfff',
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
         if (base % PAGE_SIZE) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(base)} is not 4 KiB aligned` });
-        if ((end + 1n) % PAGE_SIZE) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} + 1 is not 4 KiB aligned` });
+        if ((end + 1n) % PAGE_SIZE)
+          report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} + 1 is not 4 KiB aligned` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-RMRR-RANGE', severity: 'error', source: ['Linux', 'fwts'],
+    id: 'DMAR-RMRR-RANGE',
+    severity: 'error',
+    source: ['Linux', 'fwts'],
     description: 'an RMRR End Address is not above its Base Address (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" (it requires End > Base); End Address is the last byte of the region',
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
-        if (end <= base) report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} is not above Base Address ${hex(base)}` });
+        if (end <= base)
+          report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} is not above Base Address ${hex(base)}` });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-RMRR-OVERLAP', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-RMRR-OVERLAP',
+    severity: 'warning',
+    source: ['dmar'],
     description: 'two RMRRs of one segment overlap',
-    hint: 'describe a region once and list every device that needs it in that RMRR\'s scopes',
+    hint: "describe a region once and list every device that needs it in that RMRR's scopes",
     run(ctx, report) {
       // sort and sweep, not every pair: a table of thousands of RMRRs stays linear-ish
-      const items = ctx.of(STRUCT_TYPE.RMRR)
+      const items = ctx
+        .of(STRUCT_TYPE.RMRR)
         .map((l) => ({ l, seg: num(l.s.fields, 'segment'), ...range(l) }))
         .filter((x) => x.base <= x.end)
         .sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));
@@ -49,7 +58,8 @@ export const checks: Check[] = [
           if (!reported.has(later.l.index)) {
             reported.add(later.l.index);
             report({
-              offset: ctx.at(later.l, 'baseAddress'), structure: later.l.index,
+              offset: ctx.at(later.l, 'baseAddress'),
+              structure: later.l.index,
               message: `${hex(later.base)}-${hex(later.end)} overlaps ${ctx.label(earlier.l.index)} (${hex(earlier.base)}-${hex(earlier.end)})`,
             });
           }

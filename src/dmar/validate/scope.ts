@@ -2,7 +2,15 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { num, scopePath } from '../model.js';
 import {
-  fieldByKey, includePciAll, PATH_ENTRY_SIZE, PATH_FIELDS, SCOPE_FIELDS, SCOPE_HEADER_SIZE, SCOPE_TYPE_NAMES, SUBTABLE_HEADER_FIELDS, STRUCT_TYPE,
+  fieldByKey,
+  includePciAll,
+  PATH_ENTRY_SIZE,
+  PATH_FIELDS,
+  SCOPE_FIELDS,
+  SCOPE_HEADER_SIZE,
+  SCOPE_TYPE_NAMES,
+  SUBTABLE_HEADER_FIELDS,
+  STRUCT_TYPE,
 } from '../schema.js';
 import { defineCheck, scopeTypeName, type Check, type Located } from './check.js';
 import { reservedOf } from './fields.js';
@@ -29,7 +37,9 @@ function mayBeEmpty(l: Located): boolean {
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-SCOPE-TYPE-UNKNOWN', severity: 'warning', source: ['Linux', 'fwts'],
+    id: 'DMAR-SCOPE-TYPE-UNKNOWN',
+    severity: 'warning',
+    source: ['Linux', 'fwts'],
     description: 'a Device Scope Type is reserved (0, or 6 and above)',
     hint: 'Linux: "Unsupported device scope", the entry is ignored; types are 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 namespace',
     run(ctx, report) {
@@ -40,7 +50,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-TYPE-PLACEMENT', severity: 'error', source: ['VT-d spec'],
+    id: 'DMAR-SCOPE-TYPE-PLACEMENT',
+    severity: 'error',
+    source: ['VT-d spec'],
     description: 'a device scope type that makes no sense in its structure (e.g. an endpoint in an ATSR, an IOAPIC in an RMRR)',
     hint: 'ATSR lists root ports (PCI sub-hierarchies); SATC lists endpoints; SIDP endpoints and namespace devices; RMRR the devices using the region',
     run(ctx, report) {
@@ -57,17 +69,27 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-EMPTY-PATH', severity: 'error', source: ['fwts', 'VT-d spec'],
+    id: 'DMAR-SCOPE-EMPTY-PATH',
+    severity: 'error',
+    source: ['fwts', 'VT-d spec'],
     description: 'a device scope has no PCI Path entry (Entry Length 6; fwts InvalidDevScope)',
     hint: 'every device scope names its device by a start bus and at least one (Device, Function) pair',
     run(ctx, report) {
       for (const { l, sc, j } of ctx.scopes()) {
-        if (sc.path.length === 0) report({ offset: ctx.scopeAt(sc, 'length'), structure: l.index, scope: j, message: `${scopeTypeName(num(sc.fields, 'type'))} scope has Entry Length ${num(sc.fields, 'length')}: no PCI Path` });
+        if (sc.path.length === 0)
+          report({
+            offset: ctx.scopeAt(sc, 'length'),
+            structure: l.index,
+            scope: j,
+            message: `${scopeTypeName(num(sc.fields, 'type'))} scope has Entry Length ${num(sc.fields, 'length')}: no PCI Path`,
+          });
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-PATH-INVALID', severity: 'error', source: ['PCI'],
+    id: 'DMAR-SCOPE-PATH-INVALID',
+    severity: 'error',
+    source: ['PCI'],
     description: `a PCI Path entry has Device above ${MAX_DEVICE} or Function above ${MAX_FUNCTION}`,
     hint: 'a PCI path entry is (Device 0-31, Function 0-7), as in 00:1f.0',
     run(ctx, report) {
@@ -76,7 +98,12 @@ export const checks: Check[] = [
           sc.path.forEach((e, k) => {
             if (e.device > MAX_DEVICE || e.function > MAX_FUNCTION) {
               const row = e.device > MAX_DEVICE ? DEVICE : FUNCTION;
-              report({ offset: sc.offset + SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * k + row.offset, structure: l.index, scope: j, message: `path entry ${k + 1} of ${scopePath(sc)}: Device ${e.device}, Function ${e.function}` });
+              report({
+                offset: sc.offset + SCOPE_HEADER_SIZE + PATH_ENTRY_SIZE * k + row.offset,
+                structure: l.index,
+                scope: j,
+                message: `path entry ${k + 1} of ${scopePath(sc)}: Device ${e.device}, Function ${e.function}`,
+              });
             }
           });
         });
@@ -84,13 +111,17 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-SCOPE-FLAGS-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-SCOPE-FLAGS-RESERVED',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a device scope Flags byte is not zero outside SIDP (or sets undefined bits inside SIDP)',
     hint: 'scope Flags carry device properties only in SIDP structures; elsewhere the byte is reserved',
     run: reservedOf([FLAGS]),
   }),
   defineCheck({
-    id: 'DMAR-STRUCT-NO-SCOPE', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-STRUCT-NO-SCOPE',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a DRHD (without INCLUDE_PCI_ALL), RMRR, ATSR (without ALL_PORTS), SATC or SIDP lists no device',
     hint: 'the structure says nothing without devices: list them, or drop the structure',
     run(ctx, report) {

@@ -3,7 +3,15 @@ import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../../acpi/header.js';
 import { big, num } from '../model.js';
 import {
-  DMAR_FIELDS, DMAR_FIXED_SIZE, fieldByKey, STRUCTS, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, structDef, STRUCT_TYPE, typeLabel,
+  DMAR_FIELDS,
+  DMAR_FIXED_SIZE,
+  fieldByKey,
+  STRUCTS,
+  SUBTABLE_HEADER_FIELDS,
+  VIRT_DESCRIPTOR_TYPE,
+  structDef,
+  STRUCT_TYPE,
+  typeLabel,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
@@ -35,7 +43,9 @@ function framingStopped(ctx: Context): boolean {
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-HDR-CHECKSUM', severity: 'error', source: ['ACPI'],
+    id: 'DMAR-HDR-CHECKSUM',
+    severity: 'error',
+    source: ['ACPI'],
     description: 'the bytes of the table do not sum to 0 mod 256',
     hint: 'recompute the Checksum after every edit (dmar encode does it); ACPICA warns at boot',
     run(ctx, report) {
@@ -50,7 +60,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-HDR-REVISION', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-HDR-REVISION',
+    severity: 'warning',
+    source: ['dmar'],
     description: 'Revision is neither 1 nor 2 (the values firmware uses)',
     hint: 'DMAR tables carry Revision 1 (2 on newer firmware)',
     run(ctx, report) {
@@ -59,7 +71,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-TABLE-EMPTY', severity: 'error', source: ['fwts'],
+    id: 'DMAR-TABLE-EMPTY',
+    severity: 'error',
+    source: ['fwts'],
     description: 'Table Length is 48 or less: the table has no remapping structures (fwts InvalidDMAR)',
     hint: 'a DMAR table describes at least one DRHD; without one, do not publish the table',
     run(ctx, report) {
@@ -68,7 +82,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-HAW-INVALID', severity: 'error', source: ['Linux'],
+    id: 'DMAR-HAW-INVALID',
+    severity: 'error',
+    source: ['Linux'],
     description: 'Host Address Width is below 11 (fewer than 12 address bits)',
     hint: 'Linux rejects the table ("Invalid DMAR haw"): no IOMMU; the field holds the address width minus one (0x26 = 39 bits)',
     run(ctx, report) {
@@ -77,7 +93,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-HAW-UNUSUAL', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-HAW-UNUSUAL',
+    severity: 'warning',
+    source: ['dmar'],
     description: `Host Address Width gives fewer than ${PLAUSIBLE_BITS.min} or more than ${PLAUSIBLE_BITS.max} address bits (more than 64 is impossible)`,
     hint: 'the field is the physical address width minus one, as CPUID 0x80000008 reports it (0x26 = 39 bits)',
     run(ctx, report) {
@@ -91,7 +109,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-FLAGS-RESERVED', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-FLAGS-RESERVED',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'DMAR Flags sets reserved bits 4..7',
     hint: 'bits 4..7 of the DMAR Flags are reserved and must be 0',
     run: reservedOf([FLAGS]),
@@ -99,7 +119,9 @@ export const checks: Check[] = [
   // Linux reads X2APIC_OPT_OUT (dmar_x2apic_optout()) only after intel_prepare_irq_remapping()
   // found INTR_REMAP (`if (!dmar_ir_support()) return -ENODEV;`): without it the bit changes nothing.
   defineCheck({
-    id: 'DMAR-FLAGS-X2APIC-NO-IR', severity: 'info', source: ['VT-d spec'],
+    id: 'DMAR-FLAGS-X2APIC-NO-IR',
+    severity: 'info',
+    source: ['VT-d spec'],
     description: 'X2APIC_OPT_OUT is set but INTR_REMAP is clear: the bit has no effect',
     hint: 'the VT-d specification makes X2APIC_OPT_OUT valid only with INTR_REMAP, and Linux reads it only when interrupt remapping is on: harmless; clear it for tidiness',
     run(ctx, report) {
@@ -109,7 +131,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-FLAGS-IMS-OPTOUT', severity: 'info', source: ['proposal'],
+    id: 'DMAR-FLAGS-IMS-OPTOUT',
+    severity: 'info',
+    source: ['proposal'],
     description: 'proposed IMS_OPTOUT (DMAR Flags bit 3) is set',
     hint: 'a proposal, not part of VT-d: consumers that do not know it treat bit 3 as reserved',
     run(ctx, report) {
@@ -117,7 +141,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-DRHD-NONE', severity: 'error', source: ['Linux'],
+    id: 'DMAR-DRHD-NONE',
+    severity: 'error',
+    source: ['Linux'],
     description: 'the table has no DRHD',
     hint: 'Linux: FW_BUG "No DRHD structure found in DMAR table": no IOMMU; describe every remapping unit with a DRHD',
     run(ctx, report) {
@@ -126,7 +152,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-STRUCT-ORDER', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-STRUCT-ORDER',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'remapping structures are not in ascending Type order',
     hint: 'the VT-d specification lists all DRHDs first, then RMRRs, ATSRs, RHSAs, ANDDs, SATCs, SIDPs',
     run(ctx, report) {
@@ -135,7 +163,8 @@ export const checks: Check[] = [
         if (s.type > MAX_STANDARD_TYPE) return;
         if (s.type < highest) {
           report({
-            offset: s.offset + SUB_TYPE.offset, structure: index,
+            offset: s.offset + SUB_TYPE.offset,
+            structure: index,
             message: `Type ${s.type} (${typeLabel(s.type)}) comes after Type ${highest} (${typeLabel(highest)})`,
           });
         }
@@ -144,9 +173,11 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-STRUCT-UNKNOWN-TYPE', severity: 'info', source: ['Linux'],
+    id: 'DMAR-STRUCT-UNKNOWN-TYPE',
+    severity: 'info',
+    source: ['Linux'],
     description: 'a structure of a reserved Type (7 or above): Linux skips it by Length',
-    hint: 'Linux skips it; ACPICA\'s disassembler (iasl -d) stops listing the table there; make sure it is meant for a consumer that knows it',
+    hint: "Linux skips it; ACPICA's disassembler (iasl -d) stops listing the table there; make sure it is meant for a consumer that knows it",
     run(ctx, report) {
       ctx.table.structures.forEach((s, index) => {
         if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) return;
@@ -155,7 +186,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-STRUCT-LENGTH', severity: 'warning', source: ['VT-d spec'],
+    id: 'DMAR-STRUCT-LENGTH',
+    severity: 'warning',
+    source: ['VT-d spec'],
     description: 'a fixed-size structure (RHSA) has a Length other than its size',
     hint: 'an RHSA is exactly 20 bytes',
     run(ctx, report) {
@@ -167,14 +200,20 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-ADDRESS-BEYOND-HAW', severity: 'warning', source: ['dmar'],
+    id: 'DMAR-ADDRESS-BEYOND-HAW',
+    severity: 'warning',
+    source: ['dmar'],
     description: 'a DRHD register base, RMRR range or RHSA base lies beyond the Host Address Width',
     hint: 'either Host Address Width is too small or the address is wrong',
     run(ctx, report) {
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      const addrs: Array<[number, string]> = [[STRUCT_TYPE.DRHD, 'registerBaseAddress'], [STRUCT_TYPE.RMRR, 'endAddress'], [STRUCT_TYPE.RHSA, 'baseAddress']];
+      const addrs: Array<[number, string]> = [
+        [STRUCT_TYPE.DRHD, 'registerBaseAddress'],
+        [STRUCT_TYPE.RMRR, 'endAddress'],
+        [STRUCT_TYPE.RHSA, 'baseAddress'],
+      ];
       for (const [type, key] of addrs) {
         for (const l of ctx.of(type)) {
           const a = big(l.s.fields, key);

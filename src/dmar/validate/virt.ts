@@ -3,7 +3,16 @@ import { bitByKey, bitValue, fieldBytes } from '../../acpi/fields.js';
 import { big, num } from '../model.js';
 import { asciiValue } from '../parsers.js';
 import {
-  bareMetalClaims, DEFS, descriptorVirtualized, DMAR_FIELDS, fieldByKey, SUBTABLE_HEADER_FIELDS, VIRT_DESCRIPTOR_TYPE, VIRT_LENGTH, VIRT_REVISION, VIRT_ROWS,
+  bareMetalClaims,
+  DEFS,
+  descriptorVirtualized,
+  DMAR_FIELDS,
+  fieldByKey,
+  SUBTABLE_HEADER_FIELDS,
+  VIRT_DESCRIPTOR_TYPE,
+  VIRT_LENGTH,
+  VIRT_REVISION,
+  VIRT_ROWS,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, printable, type Check, type Context, type Located } from './check.js';
@@ -22,7 +31,9 @@ const signatureBytes = (ctx: Context, l: Located) => fieldBytes(ctx.bytes, l.s.o
 
 export const checks: Check[] = [
   defineCheck({
-    id: 'DMAR-VIRT-LENGTH', severity: 'error', source: ['proposal'],
+    id: 'DMAR-VIRT-LENGTH',
+    severity: 'error',
+    source: ['proposal'],
     description: `the virtualization descriptor's Length is not ${VIRT_LENGTH}`,
     hint: `the proposed descriptor (type 0x8001) is exactly ${VIRT_LENGTH} bytes`,
     run(ctx, report) {
@@ -34,7 +45,9 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-VIRT-REVISION', severity: 'warning', source: ['proposal'],
+    id: 'DMAR-VIRT-REVISION',
+    severity: 'warning',
+    source: ['proposal'],
     description: `the virtualization descriptor's Revision is not ${VIRT_REVISION}`,
     hint: `revision ${VIRT_REVISION} is the only one defined; a consumer may not understand another`,
     run(ctx, report) {
@@ -45,18 +58,23 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-VIRT-DUPLICATE', severity: 'error', source: ['proposal'],
+    id: 'DMAR-VIRT-DUPLICATE',
+    severity: 'error',
+    source: ['proposal'],
     description: 'more than one virtualization descriptor',
     hint: 'a table carries at most one descriptor: consumers would have to guess which one counts',
     run(ctx, report) {
       const all = ctx.table.structures.map((s, index) => ({ s, index })).filter((x) => x.s.type === VIRT_DESCRIPTOR_TYPE);
-      for (const x of all.slice(1)) report({ offset: x.s.offset + SUB_TYPE.offset, structure: x.index, message: `another descriptor besides ${ctx.label(all[0]!.index)}` });
+      for (const x of all.slice(1))
+        report({ offset: x.s.offset + SUB_TYPE.offset, structure: x.index, message: `another descriptor besides ${ctx.label(all[0]!.index)}` });
     },
   }),
   defineCheck({
-    id: 'DMAR-VIRT-NOT-LAST', severity: 'warning', source: ['proposal'],
+    id: 'DMAR-VIRT-NOT-LAST',
+    severity: 'warning',
+    source: ['proposal'],
     description: 'the virtualization descriptor is followed by other structures',
-    hint: 'append the descriptor after all standard structures: ACPICA\'s disassembler (iasl -d) stops listing the table at a type it does not know',
+    hint: "append the descriptor after all standard structures: ACPICA's disassembler (iasl -d) stops listing the table at a type it does not know",
     run(ctx, report) {
       const list = ctx.table.structures;
       const i = list.findIndex((s) => s.type === VIRT_DESCRIPTOR_TYPE);
@@ -66,19 +84,25 @@ export const checks: Check[] = [
     },
   }),
   defineCheck({
-    id: 'DMAR-VIRT-RESERVED', severity: 'warning', source: ['proposal'],
+    id: 'DMAR-VIRT-RESERVED',
+    severity: 'warning',
+    source: ['proposal'],
     description: 'the virtualization descriptor sets reserved Flags bits (1..7) or reserved bytes',
     hint: 'reserved fields of the proposed descriptor must be 0',
     run: reservedOf(VIRT.fields.filter((f) => f !== FEATURES)),
   }),
   defineCheck({
-    id: 'DMAR-VIRT-FEATURES-UNKNOWN', severity: 'warning', source: ['proposal'],
+    id: 'DMAR-VIRT-FEATURES-UNKNOWN',
+    severity: 'warning',
+    source: ['proposal'],
     description: 'Supported Features sets bits 3..63, which no proposal defines',
     hint: 'consumers treat unknown feature bits as not supported: clear them',
     run: reservedOf([FEATURES]),
   }),
   defineCheck({
-    id: 'DMAR-VIRT-BARE-METAL-CLAIMS', severity: 'warning', source: ['proposal'],
+    id: 'DMAR-VIRT-BARE-METAL-CLAIMS',
+    severity: 'warning',
+    source: ['proposal'],
     description: 'VIRTUALIZED=0 (bare metal) with a hypervisor signature or feature bits',
     hint: 'on bare metal the signature and Supported Features are zero; if this is a VM, set VIRTUALIZED',
     run(ctx, report) {
@@ -86,20 +110,28 @@ export const checks: Check[] = [
         const sig = signatureBytes(ctx, l);
         const f = big(l.s.fields, 'supportedFeatures');
         for (const claim of bareMetalClaims({ flags: num(l.s.fields, 'flags'), signature: sig, features: f })) {
-          if (claim === 'signature') report({ offset: ctx.at(l, 'hypervisorSignature'), structure: l.index, message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"` });
+          if (claim === 'signature')
+            report({
+              offset: ctx.at(l, 'hypervisorSignature'),
+              structure: l.index,
+              message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"`,
+            });
           else report({ offset: ctx.at(l, 'supportedFeatures'), structure: l.index, message: `bare metal, yet Supported Features is ${hex(f)}` });
         }
       }
     },
   }),
   defineCheck({
-    id: 'DMAR-VIRT-NO-IMS-OPTOUT', severity: 'info', source: ['proposal'],
+    id: 'DMAR-VIRT-NO-IMS-OPTOUT',
+    severity: 'info',
+    source: ['proposal'],
     description: 'VIRTUALIZED=1 while the proposed DMAR flag IMS_OPTOUT is 0',
     hint: 'consistent (the opt-in descriptor wins), but opt-out consumers will use native IMS: set IMS_OPTOUT too for them',
     run(ctx, report) {
       if (bitValue(num(ctx.table.fields, 'flags'), IMS_OPTOUT) === 1) return;
       for (const l of ctx.of(VIRT_DESCRIPTOR_TYPE)) {
-        if (virtualized(l)) report({ offset: ctx.at(l, 'flags'), structure: l.index, message: 'VIRTUALIZED=1 with IMS_OPTOUT=0: opt-out consumers would choose native IMS' });
+        if (virtualized(l))
+          report({ offset: ctx.at(l, 'flags'), structure: l.index, message: 'VIRTUALIZED=1 with IMS_OPTOUT=0: opt-out consumers would choose native IMS' });
       }
     },
   }),

@@ -20,25 +20,45 @@ import { fired, NO_DMAR, type Outcome, type Policy } from '../policy.js';
 
 function decide62(ev: Evidence): Outcome {
   if (ev['dmar.present'].value !== true) {
-    return fired('linux-6.2.1', `${NO_DMAR}; no Intel IOMMU, no interrupt remapping: the parent MSI domain is the x86 vector domain, which does not set MSI_FLAG_PCI_IMS`,
-      ['dmar.present'], 'none');
+    return fired(
+      'linux-6.2.1',
+      `${NO_DMAR}; no Intel IOMMU, no interrupt remapping: the parent MSI domain is the x86 vector domain, which does not set MSI_FLAG_PCI_IMS`,
+      ['dmar.present'],
+      'none',
+    );
   }
   if (ev['flags.intrRemap'].value !== true) {
-    return fired('linux-6.2.2', 'INTR_REMAP=0: Linux does not enable interrupt remapping (dmar_ir_support() is false), so the parent MSI domain is the x86 vector domain, without MSI_FLAG_PCI_IMS',
-      ['flags.intrRemap'], 'none');
+    return fired(
+      'linux-6.2.2',
+      'INTR_REMAP=0: Linux does not enable interrupt remapping (dmar_ir_support() is false), so the parent MSI domain is the x86 vector domain, without MSI_FLAG_PCI_IMS',
+      ['flags.intrRemap'],
+      'none',
+    );
   }
   const cm = ev['iommu.cachingMode'].value;
   if (cm === true) {
-    return fired('linux-6.2.3', 'caching mode set (cap_caching_mode(iommu->cap)): a virtual IOMMU, whose interrupt-remapping domain is the "vIR" variant without MSI_FLAG_PCI_IMS',
-      ['flags.intrRemap', 'iommu.cachingMode'], 'none');
+    return fired(
+      'linux-6.2.3',
+      'caching mode set (cap_caching_mode(iommu->cap)): a virtual IOMMU, whose interrupt-remapping domain is the "vIR" variant without MSI_FLAG_PCI_IMS',
+      ['flags.intrRemap', 'iommu.cachingMode'],
+      'none',
+    );
   }
   const state = cm === false ? 'clear' : 'unknown, taken as clear';
-  return fired('linux-6.2.4', `INTR_REMAP=1 and caching mode ${state}: the Intel IR domain ("INTEL-IR") is the parent MSI domain and sets MSI_FLAG_PCI_IMS: native IMS`,
-    ['flags.intrRemap', 'iommu.cachingMode'], 'native', {
-      warnings: cm === 'unknown'
-        ? ['Linux reads the caching-mode bit (bit 7) of the VT-d capability register, which no table holds; dmar assumed a physical IOMMU (caching mode clear): give --caching-mode on|off']
-        : [],
-    });
+  return fired(
+    'linux-6.2.4',
+    `INTR_REMAP=1 and caching mode ${state}: the Intel IR domain ("INTEL-IR") is the parent MSI domain and sets MSI_FLAG_PCI_IMS: native IMS`,
+    ['flags.intrRemap', 'iommu.cachingMode'],
+    'native',
+    {
+      warnings:
+        cm === 'unknown'
+          ? [
+              'Linux reads the caching-mode bit (bit 7) of the VT-d capability register, which no table holds; dmar assumed a physical IOMMU (caching mode clear): give --caching-mode on|off',
+            ]
+          : [],
+    },
+  );
 }
 
 const NOT_READ = SIGNALS.map((x) => x.name).filter((n) => n !== 'iommu.cachingMode');
@@ -80,7 +100,9 @@ export function kernelMajorMinor(version: string): [number, number] | undefined 
 export function linuxForKernel(kernel: { version: string; source: string } | undefined): { policy: Policy; note: string } {
   const mm = kernel ? kernelMajorMinor(kernel.version) : undefined;
   if (!kernel || !mm) {
-    const why = kernel ? `kernel version ${JSON.stringify(kernel.version)} (${kernel.source}) is not MAJOR.MINOR` : 'no kernel version known (--kernel VERSION, or the machine read)';
+    const why = kernel
+      ? `kernel version ${JSON.stringify(kernel.version)} (${kernel.source}) is not MAJOR.MINOR`
+      : 'no kernel version known (--kernel VERSION, or the machine read)';
     return { policy: LINUX_DEFAULT, note: `linux means ${LINUX_DEFAULT.name} here: ${why}; ${LINUX_DEFAULT.name} is the current kernel's behaviour` };
   }
   const [maj, min] = mm;

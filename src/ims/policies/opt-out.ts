@@ -14,7 +14,12 @@ function decide(ev: Evidence): Outcome {
   if (ev['flags.imsOptOut'].value === true) {
     const d = descriptorOf(ev);
     if (d?.virtualized && d.features.IMS) {
-      return fired('opt-out.2', 'IMS_OPTOUT=1, and a descriptor says VIRTUALIZED=1 with feature IMS: virtualized IMS', ['flags.imsOptOut', 'descriptor'], 'virtualized');
+      return fired(
+        'opt-out.2',
+        'IMS_OPTOUT=1, and a descriptor says VIRTUALIZED=1 with feature IMS: virtualized IMS',
+        ['flags.imsOptOut', 'descriptor'],
+        'virtualized',
+      );
     }
     const why = !d ? 'no descriptor' : !d.virtualized ? 'the descriptor says VIRTUALIZED=0' : 'the descriptor does not set feature IMS';
     return fired('opt-out.2', `IMS_OPTOUT=1 and ${why}: no IMS`, ['flags.imsOptOut', 'descriptor'], 'none');

@@ -59,7 +59,11 @@ function repaired(c: Case, bytes: Buffer): Buffer {
   return r;
 }
 
-const fieldLine = (src: string, field: string) => src.split('\n').find((l) => l.includes(` ${field} : `))?.replace(/^\s*\[[^\]]*\]\s*/, '');
+const fieldLine = (src: string, field: string) =>
+  src
+    .split('\n')
+    .find((l) => l.includes(` ${field} : `))
+    ?.replace(/^\s*\[[^\]]*\]\s*/, '');
 
 describe.skipIf(!HAVE_CORPUS).each(CASES)('$name', (c) => {
   test('decode --format iasl: printable ASCII, the ID as iasl -d writes it, one warning naming field and bytes', () => {
@@ -97,7 +101,7 @@ describe.skipIf(!HAVE_CORPUS).each(CASES)('$name', (c) => {
   });
 
   describe.skipIf(!HAVE_IASL)(`with iasl ${iaslVersion ?? '(missing)'}`, () => {
-    test('iasl -d writes the ID as dmar does, and iasl compiles dmar\'s source (it did not: no output, exit 0)', () => {
+    test("iasl -d writes the ID as dmar does, and iasl compiles dmar's source (it did not: no output, exit 0)", () => {
       const { path, bytes } = table(c);
       const dir = mkdtempSync(join(work, 'iasl-'));
       writeFileSync(join(dir, 't.dat'), bytes);

@@ -19,7 +19,12 @@ describe('JSON Schema', () => {
   const validate = ajv.compile(committed);
 
   test('every decoded corpus table and fixture conforms; so do the hand-written fixture sources', () => {
-    const bins = [...corpusFiles(), ...readdirSync(FIXTURES).filter((f) => f.endsWith('.bin')).map((f) => join(FIXTURES, f))];
+    const bins = [
+      ...corpusFiles(),
+      ...readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.bin'))
+        .map((f) => join(FIXTURES, f)),
+    ];
     for (const f of bins) {
       const bytes = readFileSync(f);
       const ok = validate(JSON.parse(JSON.stringify(toJson(decodeDmar(bytes).table, bytes))));

@@ -108,7 +108,7 @@ describe('an RHSA and the DRHD it names', () => {
   };
   const base = () => baseline().structures[0].registerBaseAddress as string;
 
-  test('placed before that DRHD: an error with Linux\'s message (Linux walks the table once)', () => {
+  test("placed before that DRHD: an error with Linux's message (Linux walks the table once)", () => {
     const f = withRhsa(0, base()).filter((x) => x.severity === 'error');
     expect(f.map((x) => x.id)).toEqual(['DMAR-RHSA-BEFORE-DRHD']);
     expect(f[0]!.structure).toBe('RHSA #1');

@@ -51,7 +51,9 @@ describe.skipIf(!HAVE_CORPUS)('the corpus', () => {
     const { status, report } = run(ACPIDUMPS);
     expect(status).toBe(0);
     expect(report.files.map((f) => f.file.slice(ACPIDUMPS.length + 1))).toEqual([
-      '055F3A7CF9A9.acpidump.txt', '0AD635180FE5.acpidump.txt', '85CAC5E8B9EA.acpidump.txt',
+      '055F3A7CF9A9.acpidump.txt',
+      '0AD635180FE5.acpidump.txt',
+      '85CAC5E8B9EA.acpidump.txt',
     ]);
     expect(report.files.flatMap((f) => f.findings)).toEqual([]);
   });

@@ -60,7 +60,7 @@ describe('fixtures/invalid', () => {
     expect(findings.filter((f) => f.id !== id && f.severity === 'error')).toEqual([]);
   });
 
-  test('--ignore of a fixture\'s own check leaves it without that finding', () => {
+  test("--ignore of a fixture's own check leaves it without that finding", () => {
     const { bytes } = load('DMAR-RMRR-ALIGN');
     expect(validateBytes(bytes).some((f) => f.id === 'DMAR-RMRR-ALIGN')).toBe(true);
     expect(validateBytes(bytes, { ignore: new Set(['DMAR-RMRR-ALIGN']) }).some((f) => f.id === 'DMAR-RMRR-ALIGN')).toBe(false);
@@ -68,8 +68,12 @@ describe('fixtures/invalid', () => {
   });
 });
 
-describe('the project\'s valid fixtures (fixtures/*.bin)', () => {
-  const valid = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.bin')).sort() : [];
+describe("the project's valid fixtures (fixtures/*.bin)", () => {
+  const valid = existsSync(FIXTURES)
+    ? readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+    : [];
   test.skipIf(valid.length === 0).each(valid.length ? valid : ['(none)'])('%s produces no error', (name) => {
     const findings = validateBytes(readFileSync(join(FIXTURES, name)));
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);

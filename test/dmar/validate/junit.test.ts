@@ -85,7 +85,13 @@ describe('--format junit', () => {
   test('one testsuite per file, one testcase per check, failures carry the message; counts agree', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmar-junit-'));
     const dump = join(dir, 'machine.txt');
-    writeFileSync(dump, acpidumpText([['APIC', madtWithIoapics([2, 9])], ['DMAR', readFileSync(bad('DMAR-HDR-REVISION'))]]));
+    writeFileSync(
+      dump,
+      acpidumpText([
+        ['APIC', madtWithIoapics([2, 9])],
+        ['DMAR', readFileSync(bad('DMAR-HDR-REVISION'))],
+      ]),
+    );
     const files = [bad('DMAR-RMRR-ALIGN'), bad('DMAR-FLAGS-IMS-OPTOUT'), '/nonexistent/table', dump, hostileTable()];
     const { status, root } = junit(files);
     expect(status).toBe(2);

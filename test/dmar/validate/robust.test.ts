@@ -8,7 +8,9 @@ import { validateBytes } from '../../../src/dmar/validate/index.js';
 import { corpusFiles, FIXTURES } from '../../helpers.js';
 
 const tables = [
-  ...readdirSync(FIXTURES).filter((f) => f.endsWith('.bin')).map((f) => join(FIXTURES, f)),
+  ...readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.bin'))
+    .map((f) => join(FIXTURES, f)),
   ...corpusFiles().filter((_, i) => i % 20 === 0),
 ];
 

@@ -44,8 +44,7 @@ function bruteForce(units: ReadonlyArray<readonly [bigint, number]>): Array<[num
   return out;
 }
 
-const overlaps = (bytes: Uint8Array) =>
-  validateBytes(bytes, { only: new Set(['DMAR-DRHD-REGISTER-OVERLAP']) }).map((f) => [f.structure, f.message]);
+const overlaps = (bytes: Uint8Array) => validateBytes(bytes, { only: new Set(['DMAR-DRHD-REGISTER-OVERLAP']) }).map((f) => [f.structure, f.message]);
 
 /** A seeded generator, so a failure reproduces. */
 function lcg(seed: number) {
@@ -65,10 +64,15 @@ describe('DMAR-DRHD-REGISTER-OVERLAP without comparing every pair', () => {
       const want = bruteForce(units);
       const got = firstOverlapping(units.map(([lo, size], i) => ({ l: { index: i } as never, lo, hi: lo + (0x1000n << BigInt(size)) })));
       const pairs: Array<[number, number]> = [];
-      got.forEach((k, i) => { if (k >= 0 && k < i) pairs.push([i, k]); });
+      got.forEach((k, i) => {
+        if (k >= 0 && k < i) pairs.push([i, k]);
+      });
       expect(pairs, `seed ${seed}`).toEqual(want);
       const table = overlaps(drhdTable(units));
-      expect(table.map(([s]) => s), `seed ${seed}`).toEqual(want.map(([i]) => `DRHD #${i + 1}`));
+      expect(
+        table.map(([s]) => s),
+        `seed ${seed}`,
+      ).toEqual(want.map(([i]) => `DRHD #${i + 1}`));
       for (const [k, [, msg]] of want.map(([, k2], j) => [k2, table[j]!] as const)) expect(msg).toContain(`DRHD #${k + 1}'s`);
     }
   });

@@ -7,7 +7,10 @@ import { summarize, type FileResult } from './result.js';
 
 function findingJson(f: Finding): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    id: f.id, severity: f.severity, offset: f.offset, structure: f.structure,
+    id: f.id,
+    severity: f.severity,
+    offset: f.offset,
+    structure: f.structure,
   };
   if (f.scope !== undefined) o.scope = f.scope;
   o.message = f.message;
@@ -20,6 +23,7 @@ export function reportJson(results: readonly FileResult[]): string {
   const files = results.map((r) =>
     r.error
       ? { file: r.file, error: r.error.message, id: r.error.id, offset: r.error.offset, findings: [] }
-      : { file: r.file, findings: r.findings.map(findingJson), ...(r.notes?.length ? { notes: r.notes } : {}) });
+      : { file: r.file, findings: r.findings.map(findingJson), ...(r.notes?.length ? { notes: r.notes } : {}) },
+  );
   return JSON.stringify({ files, summary: summarize(results) }, null, 2) + '\n';
 }

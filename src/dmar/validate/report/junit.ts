@@ -32,7 +32,9 @@ export function reportJunit(results: readonly FileResult[], opts: JunitOptions):
       n.tests = 1;
       n.errors = 1;
       const type = r.error.id ?? 'unreadable';
-      cases.push(`    <testcase classname="${name}" name="${attr(type)}">\n      <error message="${attr(r.error.message)}" type="${attr(type)}"/>\n    </testcase>`);
+      cases.push(
+        `    <testcase classname="${name}" name="${attr(type)}">\n      <error message="${attr(r.error.message)}" type="${attr(type)}"/>\n    </testcase>`,
+      );
     } else {
       const byId = new Map<string, Finding[]>();
       for (const f of r.findings) {
