@@ -113,7 +113,7 @@ type BitKeysOfRow<Row> = Row extends { readonly bits: readonly (infer B)[] }
 type BitKeysOf<Row> = [Row] extends [never] ? string : BitKeysOfRow<Row>;
 
 /** A row as a lookup hands it back: a FieldDef that remembers (as a type only) the keys of its bits. */
-export type Row<B extends string = string> = FieldDef & { readonly [BIT_KEYS]?: B };
+export type Row<B extends string = string, K extends string = string> = FieldDef & { readonly key: K; readonly [BIT_KEYS]?: B };
 
 /**
  * The row with this key. For a row set declared through rows(), a key no row
@@ -123,10 +123,10 @@ export type Row<B extends string = string> = FieldDef & { readonly [BIT_KEYS]?: 
 export function fieldByKey<F extends readonly FieldDef[], K extends KeyOf<F>>(
   fields: F,
   key: K,
-): Row<BitKeysOf<Extract<LiteralOf<F>[number], { readonly key: K }>>> {
+): Row<BitKeysOf<Extract<LiteralOf<F>[number], { readonly key: K }>>, NoInfer<K>> {
   const f = fields.find((x) => x.key === key);
   if (!f) throw new Error(`schema: no field ${key}`);
-  return f;
+  return f as Row<BitKeysOf<Extract<LiteralOf<F>[number], { readonly key: K }>>, K>;
 }
 
 /** The bytes of a row at `base + f.offset` (a view, not a copy). */
@@ -154,14 +154,14 @@ export function readField(bytes: Uint8Array, base: number, f: FieldDef): bigint 
 }
 
 /** The bit or bit range with this key (its name, unless it has a key); a missing one is a bug of the caller. */
-export function bitByKey<B extends string>(f: Row<B>, key: NoInfer<B>): BitDef {
+export function bitByKey<B extends string, K extends string>(f: Row<B, K>, key: NoInfer<B>): BitDef {
   const b = f.bits?.find((x) => (x.key ?? x.name) === key);
   if (!b) throw new Error(`schema: ${f.name} has no bit ${key}`);
   return b;
 }
 
 /** Mask of the one-bit flags given by key. */
-export function flagsMask<B extends string>(f: Row<B>, keys: readonly NoInfer<B>[]): bigint {
+export function flagsMask<B extends string, K extends string>(f: Row<B, K>, keys: readonly NoInfer<B>[]): bigint {
   let m = 0n;
   for (const k of keys) m |= 1n << BigInt(bitByKey(f, k).shift);
   return m;

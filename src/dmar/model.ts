@@ -1,5 +1,6 @@
 import type { FieldValue } from '../acpi/fields.js';
 import { hexDigits } from '../acpi/hex.js';
+import type { FieldKey } from './schema.js';
 
 export type Fields = Record<string, FieldValue>;
 
@@ -60,21 +61,21 @@ export function nameSize(s: Pick<Structure, 'name' | 'unterminated'>): number {
   return (s.name ?? '').length + (s.unterminated ? 0 : 1);
 }
 
-export function num(fields: Fields, key: string): number {
+export function num(fields: Fields, key: FieldKey): number {
   const v = fields[key];
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   throw new TypeError(`field ${key} is not a number`);
 }
 
-export function big(fields: Fields, key: string): bigint {
+export function big(fields: Fields, key: FieldKey): bigint {
   const v = fields[key];
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(v);
   throw new TypeError(`field ${key} is not a number`);
 }
 
-export function str(fields: Fields, key: string): string {
+export function str(fields: Fields, key: FieldKey): string {
   const v = fields[key];
   if (typeof v === 'string') return v;
   throw new TypeError(`field ${key} is not a string`);

@@ -4,11 +4,12 @@
  * all integers little endian. Decoding, encoding, every output format and the
  * validator's field checks are driven by these rows.
  */
-import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type Row } from '../acpi/fields.js';
+import { bitByKey, bitValue, fieldByKey, rows, rowsEnd, type BitDef, type FieldDef, type KeyOf, type Row } from '../acpi/fields.js';
+import type { ACPI_HEADER_FIELDS } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import { nameBody, NO_BODY, SCOPES_BODY, type BodyCodec } from './body.js';
 import { num, type Fields } from './model.js';
-import { SCOPE_TYPE } from './scope-rows.js';
+import { SCOPE_TYPE, type PATH_FIELDS, type SCOPE_FIELDS } from './scope-rows.js';
 
 export { fieldByKey };
 export type { BodyCodec, BodyKind } from './body.js';
@@ -314,6 +315,22 @@ for (const k of ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP', 'VIRT']
   if (!DEFS[k]) throw new Error(`schema: no structure ${k}`);
 }
 
+/** The keys of one row set of a structure (distributes over the structures). */
+type StructFieldKey<D> = D extends { readonly fields: infer F extends readonly FieldDef[] } ? KeyOf<F> : never;
+
+/**
+ * Every field key a DMAR row set declares (ACPI header, DMAR fixed part, structure
+ * headers and fixed parts, device scopes, path entries): the model's readers
+ * (`num(s.fields, 'flags')`) take only these, so a misspelt key fails to compile.
+ */
+export type FieldKey =
+  | KeyOf<typeof ACPI_HEADER_FIELDS>
+  | KeyOf<typeof DMAR_FIELDS>
+  | KeyOf<typeof SUBTABLE_HEADER_FIELDS>
+  | StructFieldKey<Declared>
+  | KeyOf<typeof SCOPE_FIELDS>
+  | KeyOf<typeof PATH_FIELDS>;
+
 /** Structures that list devices of a segment that a DRHD of that segment must cover: every scope list but the DRHD's own. */
 export const SEGMENT_DEVICE_TYPES: readonly number[] = STRUCTS.filter((d) => d.scopeTypes && d.type !== STRUCT_TYPE.DRHD).map((d) => d.type);
 
@@ -357,14 +374,17 @@ export function bareMetalClaims(d: { flags: number | bigint; signature: string |
 }
 
 /** CLI names of a field's bits (BitDef.cli), to the bit's key. */
-function cliNames<B extends string>(f: Row<B>): Readonly<Record<string, B>> {
-  return Object.fromEntries((f.bits ?? []).filter((b): b is BitDef & { cli: string } => b.cli !== undefined).map((b) => [b.cli, (b.key ?? b.name) as B]));
+type BitKeyOf<R> = R extends Row<infer B> ? B : never;
+function cliNames<R extends Row<string>>(f: R): Readonly<Record<string, BitKeyOf<R>>> {
+  return Object.fromEntries(
+    (f.bits ?? []).filter((b): b is BitDef & { cli: string } => b.cli !== undefined).map((b) => [b.cli, (b.key ?? b.name) as BitKeyOf<R>]),
+  );
 }
 const DMAR_FLAGS_ROW = fieldByKey(DMAR_FIELDS, 'flags');
 /** The key of a DMAR Flags bit (`IMS_OPTOUT`). */
 export type DmarFlagKey = typeof DMAR_FLAGS_ROW extends Row<infer B> ? B : never;
 /** CLI names of the descriptor's feature bits. */
-export const VIRT_FEATURE_CLI = cliNames(fieldByKey(DEFS.VIRT.fields, 'supportedFeatures'));
+export const VIRT_FEATURE_CLI = cliNames(VIRT_ROWS.features);
 /** CLI names of the DMAR Flags bits. */
 export const DMAR_FLAG_CLI = cliNames(DMAR_FLAGS_ROW);
 

@@ -1,7 +1,8 @@
 /**
  * The schema's rows are declared with their keys known to the compiler: a
  * field or bit name no row has fails to compile instead of throwing when a
- * module loads. A probe file using right and wrong names is type-checked
+ * module loads, and the model's readers (num, big, str) take only the keys the
+ * rows declare. A probe file using right and wrong names is type-checked
  * against the sources; exactly the wrong names must be reported.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,14 @@ test('a wrong field or bit name fails to compile; right ones compile', () => {
     `fieldByKey(ACPI_HEADER_FIELDS, 'oemID');`,
     `bitByKey(fieldByKey(DEFS.VIRT.fields, 'flags'), 'VIRTUALISED');`,
     `flagsMask(fieldByKey(DMAR_FIELDS, 'flags'), ['INTR_REMAP', 'IMS_OPT_OUT']);`,
+    // the model's readers: right keys (lines 18 to 21), then wrong ones (22 to 24)
+    `import { big, num, str, type Fields } from ${src('dmar/model.js')};`,
+    `const f: Fields = {};`,
+    `num(f, 'enumerationId'); big(f, 'registerBaseAddress'); str(f, 'hypervisorSignature');`,
+    `num(f, fieldByKey(DEFS.DRHD.fields, 'flags').key);`,
+    `num(f, 'enumerationID');`,
+    `big(f, 'registerBase');`,
+    `str(f, 'signatur');`,
   ].join('\n');
   writeFileSync(join(dir, 'probe.ts'), probe + '\n');
   writeFileSync(
@@ -50,7 +59,7 @@ test('a wrong field or bit name fails to compile; right ones compile', () => {
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
   const out = r.stdout + r.stderr;
   const lines = [...out.matchAll(/probe\.ts\((\d+),\d+\): error TS\d+/g)].map((m) => Number(m[1]));
-  expect(lines).toEqual([12, 13, 14, 15, 16, 17]);
+  expect(lines).toEqual([12, 13, 14, 15, 16, 17, 22, 23, 24]);
   // no error outside the probe (the sources themselves compile)
   expect(out.split('\n').filter((l) => l.includes('error') && !l.includes('probe.ts'))).toEqual([]);
 });

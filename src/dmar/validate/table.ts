@@ -12,6 +12,7 @@ import {
   structDef,
   STRUCT_TYPE,
   typeLabel,
+  type FieldKey,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
@@ -209,7 +210,7 @@ export const checks: Check[] = [
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      const addrs: Array<[number, string]> = [
+      const addrs: Array<[number, FieldKey]> = [
         [STRUCT_TYPE.DRHD, 'registerBaseAddress'],
         [STRUCT_TYPE.RMRR, 'endAddress'],
         [STRUCT_TYPE.RHSA, 'baseAddress'],
