@@ -63,6 +63,9 @@ const HAVE_SCRIPT = spawnSync('script', ['--version']).status === 0;
 test.skipIf(!HAVE_SCRIPT)('on a terminal colour is on by default, as stdout being a terminal says (isatty), piped it is off', () => {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR' && k !== 'NO_COLOR') env[k] = v;
+  // chalk's rules: a terminal of a TERM that has colour, outside CI (CI=true without a known CI vendor means no colour)
+  delete env.CI;
+  env.TERM = 'xterm';
   const cmd = `"${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" flags "${Q35}"`;
   const tty = spawnSync('script', ['-qec', cmd, join(work, 'typescript')], { env, encoding: 'utf8', timeout: 60_000 });
   expect(tty.status, tty.stderr).toBe(0);
