@@ -41,7 +41,8 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
   try {
     return asUsage(() => edit(source.bytes, { force: opts.force }));
   } catch (e) {
-    if (e instanceof DmarError) {
+    if (e instanceof DmarError && e.kind === 'input') {
+      // a defect of the table names it; a usage error (the edit's arguments) names no file
       e.file = source.name;
       if (!opts.force && e.code && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
         e.message += ' (the table does not decode cleanly; --force edits its bytes anyway)';

@@ -209,6 +209,9 @@ describe('virt', () => {
     const r = dmar(['virt', 'set', p, '--features', 'ims']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('say --virtualized or --bare-metal');
+    // a usage error: it names no file (the table is not at fault)
+    expect(r.stderr).toMatch(/^dmar: the table has no /);
+    expect(r.stderr).not.toContain(p);
     expect(dmar(['virt', 'set', p, '--virtualized', '--bare-metal']).status).toBe(2);
     expect(dmar(['virt', 'set', p, '--virtualized', '--features', 'ims,bogus']).stderr).toContain('unknown feature "bogus"');
     expect(Buffer.from(read(p)).equals(readFileSync(QEMU))).toBe(true);
