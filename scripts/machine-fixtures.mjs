@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build each capture fixture fixtures/machine/NAME/capture/ from its description
-// NAME/machine.spec.json (see src/machine/spec.ts; "dmar" is a table in the JSON
+// NAME/machine.spec.json (see tools/fixtures/machine-spec.ts; "dmar" is a table in the JSON
 // form of fixtures/*.json) and, when there is one, NAME/boot.log (the kernel log):
 // the tree is written to a temporary root and captured with `dmar capture`'s code,
 // so the fixture is exactly what a capture of such a machine holds.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFixture } from '../build/tools/fixtures/build.js';
 import { capture } from '../build/src/machine/capture.js';
-import { writeMachineRoot } from '../build/src/machine/spec.js';
+import { writeMachineRoot } from '../build/tools/fixtures/machine-spec.js';
 
 const base = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'machine');
 for (const name of readdirSync(base).sort()) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { writeMachineRoot } from '../../src/machine/spec.js';
+import { writeMachineRoot } from '../../tools/fixtures/machine-spec.js';
 import { dmar } from '../helpers.js';
 
 const cap = (name: string) => `fixtures/machine/${name}/capture`;

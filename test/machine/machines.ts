@@ -1,11 +1,11 @@
-// Machine roots for the machine-context tests: written from a spec (src/machine/spec.ts)
+// Machine roots for the machine-context tests: written from a spec (tools/fixtures/machine-spec.ts)
 // into a temporary directory and read back with the same readers a live machine uses.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { readMachine, type MachineFacts } from '../../src/machine/facts.js';
-import { writeMachineRoot, type MachineSpec } from '../../src/machine/spec.js';
+import { writeMachineRoot, type MachineSpec } from '../../tools/fixtures/machine-spec.js';
 
 const made: string[] = [];
 afterAll(() => {

@@ -9,7 +9,7 @@ import { fromJson } from '../../src/dmar/codec/json.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { decodeConfig, readPciTree } from '../../src/machine/pci.js';
 import { resolveScope } from '../../src/machine/scope.js';
-import { configBytes, type PciSpec } from '../../src/machine/spec.js';
+import { configBytes, type PciSpec } from '../../tools/fixtures/machine-spec.js';
 import { topology } from '../../src/machine/topology.js';
 import { FIXTURES } from '../helpers.js';
 import { machineFromSpec, machineRootFromSpec } from './machines.js';
