@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench: the figures the README's performance section quotes.
+// npm run bench: the figures docs/performance.md quotes.
 // Runs against the compiled dist/ (npm run build first; `npm run bench` does)
 // and the shared corpus when ../shared is beside the project (else the
 // fixtures). Every comparison interleaves its runs and takes medians, and

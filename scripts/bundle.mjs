@@ -3,7 +3,7 @@
 // code cache for it (dist/cli/dmar.cjs.cache, and dmar.cjs.id: the bundle's
 // hash and the Node and flags the cache is for) by running commands: with
 // both, `dmar` starts about a third faster than from the ESM modules of
-// dist/src (bin/dmar.js loads them; the figures are in the README).
+// dist/src (bin/dmar.js loads them; the figures are in docs/performance.md).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

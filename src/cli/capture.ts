@@ -1,7 +1,7 @@
 /** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
 import { termText } from '../acpi/escape.js';
 import { liveRoot } from '../io/input.js';
-import { writeError } from '../io/write.js';
+import { writeError, writeErrorText } from '../io/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
 import { stdoutWrite } from './common.js';
 
@@ -33,17 +33,7 @@ export function run(opts: { output?: string; json?: boolean }): number {
   try {
     m = capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why =
-      err.code === 'EEXIST'
-        ? 'already exists and is not empty'
-        : err.code === 'EACCES' || err.code === 'EPERM'
-          ? 'permission denied'
-          : err.code === 'ENOENT'
-            ? 'no such directory'
-            : err.code === 'ENOSPC'
-              ? 'no space left on device'
-              : err.message;
+    const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'already exists and is not empty' : writeErrorText(e);
     throw writeError(`cannot write the capture: ${why}`, dir);
   }
   stdoutWrite(opts.json ? JSON.stringify(m, null, 2) + '\n' : manifestSummary(dir, m));

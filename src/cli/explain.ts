@@ -20,7 +20,7 @@ export interface ExplainOpts {
   output?: string;
 }
 
-/** JSON document format (README: "dmar explain --json"). */
+/** JSON document format (docs/explain.md: "dmar explain --json"). */
 export const EXPLAIN_FORMAT = 'dmar-explain/1';
 
 const h = (v: bigint | number) => hex(v);

@@ -30,7 +30,7 @@ const DMAR_MAGIC = 'DMAR';
 const RAW_NAME = /(?:\.(?:dat|bin|dmar|aml)|^dmar)$/i;
 const ACPIDUMP_B_NAME = /^([a-z0-9_]{4})\d*\.dat$/i;
 
-/** Help text (validate --help, README): which files of a directory are read. */
+/** Help text (validate --help, docs/validate.md): which files of a directory are read. */
 export const DIRECTORY_CANDIDATES =
   'a DIR means each file in it (not recursive, hidden files skipped) that starts with the DMAR signature, ' +
   "is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table's file " +

@@ -1,5 +1,5 @@
 /**
- * The JSON shape of `dmar ims --json` (stable; documented in the README):
+ * The JSON shape of `dmar ims --json` (stable; documented in docs/ims.md):
  * one document whatever --policy and however many tables,
  *   {format: "dmar-ims/1", kernel, tables: [{input, decisions, expect} | {input, error}], summary}
  * and in `decisions` one object per policy,

@@ -2,7 +2,7 @@
  * The machine signals that tell a virtual machine from bare metal
  * (proposals.md section 3, "Evidence strength"): for each, how strong it is,
  * how it is faked, and the command-line option that gives it. One description:
- * the evidence, the text and JSON output and the README read it from here.
+ * the evidence, the text and JSON output and docs/ims.md read it from here.
  */
 
 export type Strength = 'strong' | 'medium' | 'weak';

@@ -92,15 +92,19 @@ export interface FileId {
   dev: number;
   ino: number;
 }
-const inputsRead: FileId[] = [];
+/**
+ * The files a CLI command has read (so that its -o never overwrites one of them);
+ * undefined outside a command: the library keeps no such state between calls.
+ */
+let inputsRead: FileId[] | undefined;
 
 export function isInputFile(st: FileId): boolean {
-  return inputsRead.some((f) => f.dev === st.dev && f.ino === st.ino);
+  return inputsRead?.some((f) => f.dev === st.dev && f.ino === st.ino) ?? false;
 }
 
 /** A new command starts: the files read so far are no longer its inputs, and no --max-input is given yet. */
 export function startCommand(): void {
-  inputsRead.length = 0;
+  inputsRead = [];
   maxTableOverride = undefined;
 }
 
@@ -193,7 +197,7 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
     let len = 0;
     for (let r: number; len < buf.length && (r = readSync(fd, buf, len, buf.length - len, len)) > 0; ) len += r;
     const whole = st.size <= len;
-    if (whole) inputsRead.push({ dev: st.dev, ino: st.ino });
+    if (whole) inputsRead?.push({ dev: st.dev, ino: st.ino });
     return { bytes: buf.subarray(0, len), whole };
   } catch {
     return undefined;
@@ -235,7 +239,7 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
     const now = fstatSync(fd);
     if (!now.isFile()) throw new DmarError(kindOf(now), { file: name });
     const data = readFd(fd, limit, name, '', now.size);
-    inputsRead.push({ dev: now.dev, ino: now.ino });
+    inputsRead?.push({ dev: now.dev, ino: now.ino });
     return data;
   } finally {
     closeSync(fd);

@@ -44,32 +44,26 @@ export const writeError = (message: string, file: string) => new DmarError(messa
 /** A write failure in a few words (no errno jargon, no path: the caller names the file). */
 export function writeErrorText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code === 'EACCES' || err.code === 'EPERM'
-    ? 'permission denied'
-    : err.code === 'ENOENT'
-      ? 'no such directory'
-      : err.code === 'EROFS'
-        ? 'read-only file system'
-        : err.code === 'EISDIR'
-          ? 'is a directory'
-          : err.code === 'ENOTDIR'
-            ? 'a parent is not a directory'
-            : err.code === 'ENAMETOOLONG'
-              ? 'file name too long'
-              : err.code === 'ENOSPC'
-                ? 'no space left on device'
-                : err.code === 'EDQUOT'
-                  ? 'disk quota exceeded'
-                  : err.code === 'EIO'
-                    ? 'input/output error'
-                    : err.code === 'EFBIG'
-                      ? 'file too large'
-                      : err.code === 'ENXIO'
-                        ? 'no process reads this FIFO'
-                        : err.code === 'ELOOP'
-                          ? 'too many levels of symbolic links'
-                          : err.message;
+  return (err.code !== undefined && WRITE_ERRORS.get(err.code)) || err.message;
 }
+
+const WRITE_ERRORS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOENT: 'no such directory',
+    EROFS: 'read-only file system',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a parent is not a directory',
+    ENAMETOOLONG: 'file name too long',
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EIO: 'input/output error',
+    EFBIG: 'file too large',
+    ENXIO: 'no process reads this FIFO',
+    ELOOP: 'too many levels of symbolic links',
+  }),
+);
 
 const TMP_PREFIX = '.dmar-tmp-';
 const lockName = (name: string) => `${TMP_PREFIX}lock.${name}`;

@@ -114,3 +114,15 @@ describe('a failed write leaves the original intact and no temporary file', () =
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('the library keeps no record of what it read', () => {
+  test('readSource then writeFileAtomic over the same file: written (only a CLI command refuses to overwrite its inputs)', async () => {
+    const { readSource, writeFileAtomic, setDmarFlag } = await import('../../src/index.js');
+    const p = join(work, 'lib-in-place.bin');
+    copyFileSync(join(FIXTURES, 'server-2s.bin'), p);
+    const src = readSource(p);
+    const edited = setDmarFlag(src.bytes, 'IMS_OPTOUT', true).bytes;
+    writeFileAtomic(p, edited);
+    expect(new Uint8Array(readFileSync(p))).toEqual(new Uint8Array(edited));
+  });
+});

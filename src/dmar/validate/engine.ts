@@ -12,9 +12,12 @@ export interface ValidateOptions {
   tables?: readonly CompanionTable[];
   /** The machine the table describes: enables the machine checks (src/dmar/validate/machine.ts). */
   machine?: MachineFacts;
-  /** Run only these check IDs (default: all). */
+  /**
+   * Run only these check IDs (default: all). The selection is worked out once per
+   * Set object, for batches: change the IDs by passing another Set, not by changing this one.
+   */
   only?: ReadonlySet<string>;
-  /** Skip these check IDs. */
+  /** Skip these check IDs (the same rule as `only`). */
   ignore?: ReadonlySet<string>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `--format json`: {"files": [{"file", "findings": [...]} | {"file", "error", "id", "offset", "findings": []}],
- * "summary": {"files", "error", "warning", "info", "unreadable"}}. Documented in the README; keys are stable.
+ * "summary": {"files", "error", "warning", "info", "unreadable"}}. Documented in docs/validate.md; keys are stable.
  */
 import type { Finding } from '../check.js';
 import { summarize, type FileResult } from './result.js';
