@@ -1,8 +1,9 @@
 // The documentation as the tests read it: README.md (the front door) and docs/*.md (the manual).
 // A part of the manual is found by its `<!-- section: NAME -->` marker, wherever it lives.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { ROOT } from '../helpers.js';
 
 /** README.md and every docs/*.md, as paths relative to the project root. */
@@ -52,4 +53,26 @@ export function runTranscript(commands: readonly string[], cwd: string): { outpu
   env.NO_COLOR = '1';
   const r = spawnSync('bash', ['-c', script.join('\n')], { cwd, env, encoding: 'utf8' });
   return { outputs: r.stdout.split(/^@@step \d+\n/m).slice(1), stderr: r.stderr };
+}
+
+/**
+ * Run a transcript's commands in `work` (with the project's fixtures linked in)
+ * and expect each to print what the page shows, after `normalise`; nothing on
+ * the shell's own stderr.
+ */
+export function expectTranscript(
+  steps: readonly { command: string; expected: string }[],
+  work: string,
+  normalise: (out: string) => string = (out) => out,
+): void {
+  symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
+  const r = runTranscript(
+    steps.map((s) => s.command),
+    work,
+  );
+  expect(r.stderr).toBe('');
+  expect(r.outputs).toHaveLength(steps.length);
+  steps.forEach((s, i) => {
+    expect(normalise(r.outputs[i]!), `$ ${s.command}`).toBe(s.expected);
+  });
 }
