@@ -48,6 +48,11 @@ await build({
   logLevel: 'warning',
   plugins: [lazyChildProcess],
 });
+// bin/dmar.js reads the bundle as latin1: it must be ASCII (esbuild's default charset escapes the rest)
+if (readFileSync(`${root}/dist/cli/dmar.cjs`).some((b) => b > 0x7f)) {
+  console.error('bundle: dist/cli/dmar.cjs is not ASCII (bin/dmar.js reads it as latin1)');
+  process.exit(1);
+}
 // Two caches, each recorded in one process that runs commands and then saves
 // V8's code cache with everything they compiled: decode (and the other
 // formats, flags) for every command but validate; validate (one table, a

@@ -3,7 +3,7 @@
  * is imported only when that command runs, so `dmar` starts fast.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, EXIT_BROKEN_PIPE, failureLine, stdoutWrite, usageError } from './common.js';
+import { EXIT, failureLine, stdoutWrite, usageError } from './common.js';
 import { startCommand } from '../io/input.js';
 import { io, PROCESS_IO, withIo, type Io } from '../io/std.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
@@ -265,18 +265,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-let stderrWatched = false;
-
 /**
  * Run the command line `argv` (node, script, arguments...) and return its exit
  * status. `with`: the process it runs in (default the real one); runs one at a time.
  */
 export async function main(argv: string[], w: Io = PROCESS_IO): Promise<number> {
-  if (w === PROCESS_IO && !stderrWatched) {
-    // stdout goes through stdoutWrite; a failed write to stderr has no one left to tell
-    stderrWatched = true;
-    process.stderr.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? EXIT_BROKEN_PIPE : EXIT.BAD_INPUT));
-  }
   return withIo(w, () => runCommand(argv));
 }
 

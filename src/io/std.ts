@@ -4,8 +4,36 @@
  * which is the real process unless a run was given another (the tests run
  * commands in one process, each with its own environment, stdin and buffers).
  */
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { writeAll } from './write.js';
+
+/**
+ * isatty(fd), loading node:tty (and with it net and every stream module: about
+ * 5 ms of a start) only when `fd` can be a terminal: a character device, and on
+ * Linux not a memory device (major 1: /dev/null, /dev/zero), which a command's
+ * output often is. A pipe or a file is answered from one fstat.
+ */
+function isatty(fd: number): boolean {
+  let rdev: number;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    rdev = st.rdev;
+  } catch {
+    return false;
+  }
+  if (process.platform === 'linux' && ((rdev >>> 8) & 0xfff) === 1) return false;
+  // builtins resolve from any path: no import.meta (the CLI is bundled as CommonJS)
+  const tty: typeof import('node:tty') = process.getBuiltinModule?.('node:tty') ?? createRequire(process.execPath)('node:tty');
+  return tty.isatty(fd);
+}
+
+/**
+ * Exit status when the reader of stdout or stderr went away (EPIPE, as in `dmar ... | head -1`):
+ * 128 + SIGPIPE, what a shell shows for a tool that SIGPIPE ended. Not 1: that means findings.
+ */
+export const EXIT_BROKEN_PIPE = 141;
 
 export interface Io {
   /** The environment variables read (DMAR_ROOT, DMAR_MAX_INPUT, DMAR_DEBUG, NO_COLOR, FORCE_COLOR). */
@@ -28,7 +56,15 @@ export const PROCESS_IO: Io = {
   },
   stdin: 0,
   stdout: (data) => writeAll(1, data),
-  stderr: (text) => void process.stderr.write(text),
+  // fd 2 written directly, as stdout: process.stderr would build a stream (and load net or tty) at every start.
+  // A failed write has no one left to tell: a closed pipe exits as stdout's does, anything else 2.
+  stderr: (text) => {
+    try {
+      writeAll(2, Buffer.from(text));
+    } catch (e) {
+      process.exit((e as NodeJS.ErrnoException).code === 'EPIPE' ? EXIT_BROKEN_PIPE : 2);
+    }
+  },
   // isatty, not process.stdin.isTTY: that would open stdin as a stream (and may make a shared pipe non-blocking)
   isTTY: {
     get stdin() {

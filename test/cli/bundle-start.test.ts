@@ -1,7 +1,9 @@
 // What a start of the bundled CLI loads: commander requires node:child_process at load time, for
 // executable subcommands dmar never declares; the bundle defers it (scripts/bundle.mjs), so a run
-// loads no child_process (nor the dgram module it brings; net comes with a piped stdout anyway). A process of its own: the point
-// is which of Node's modules one start loads.
+// loads no child_process (nor the dgram module it brings). Standard output and error are written
+// with fs, and node:tty is loaded only for a descriptor that can be a terminal (src/io/std.ts), so a
+// run with pipes loads no net, tty or stream module either (5 ms of a start). A process of its own:
+// the point is which of Node's modules one start loads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,8 @@ const startLoads = (args: string[]) => {
   const script = `
     const { main } = require(${JSON.stringify(join(ROOT, 'dist/cli/dmar.cjs'))});
     main(['node', 'dmar', ...${JSON.stringify(args)}]).then((code) => {
-      process.stderr.write(JSON.stringify({ code, modules: process.moduleLoadList }));
+      const modules = [...process.moduleLoadList];
+      process.stderr.write(JSON.stringify({ code, modules }));
     });`;
   const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
   return JSON.parse(r.stderr) as { code: number; modules: string[] };
@@ -22,11 +25,12 @@ const startLoads = (args: string[]) => {
 test.each([
   ['decode', join(FIXTURES, 'server-2s.bin')],
   ['validate', join(FIXTURES, 'server-2s.bin')],
-])('dmar %s loads no child_process or dgram', (...args) => {
+  ['validate', FIXTURES],
+])('dmar %s, output to pipes, loads no child_process, dgram, net, tty or stream', (...args) => {
   const { code, modules } = startLoads(args);
   expect(code).toBe(0);
   expect(modules).toContain('NativeModule fs');
-  expect(modules.filter((m) => /^NativeModule (child_process|dgram)$/.test(m))).toEqual([]);
+  expect(modules.filter((m) => /^NativeModule (child_process|dgram|net|tty|stream)$/.test(m))).toEqual([]);
 });
 
 // The build records two code caches, one from decode runs, one from validate runs (scripts/bundle.mjs);

@@ -95,3 +95,26 @@ describe('-o - is stdout', () => {
     expect(existsSync(join(work, '-'))).toBe(false);
   });
 });
+
+// stderr is written with fs, as stdout (src/io/std.ts): a write that fails has no one left to tell
+describe('stderr that cannot be written', () => {
+  test('on a full disk (/dev/full): exit 2, nothing on stdout', () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'decode', join(work, 'missing.bin')], { stdio: ['ignore', 'pipe', fd], timeout: 30_000 });
+      expect(r.stdout.toString()).toBe('');
+      expect(r.status).toBe(2);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test('a reader that closed the pipe before the first line: exit 141', async () => {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'decode', join(work, 'missing.bin')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.destroy();
+      child.on('close', (c) => resolve(c));
+    });
+    expect(code).toBe(141);
+  });
+});
