@@ -20,6 +20,12 @@ const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
 
+// Less inlining in V8's optimising compiler: a batch (validate DIR) runs ~85 checks a table, each
+// optimised as it warms up, and with the default budget compiling them costs more CPU than it saves
+// (docs/performance.md has the figures). Set before the bundle is compiled, for the runs that record the
+// code caches too, so V8's check of the caches' flags agrees.
+require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
+
 const file = join(__dirname, '..', 'dist', 'cli', 'dmar.cjs');
 const read = (p, enc) => {
   try {

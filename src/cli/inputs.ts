@@ -16,7 +16,7 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { isDirectory, readInputBytes, readInputHead, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
+import { isDirectory, readInputBytes, readInputHead, readListedFile, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { readTableSource } from './common.js';
 
@@ -47,13 +47,12 @@ function otherTable(name: string, data: Uint8Array): boolean {
 function directoryEntry(path: string, entry: Dirent): Input | undefined {
   const name = entry.name;
   if (!entry.isFile() && !entry.isSymbolicLink()) return undefined;
-  // a candidate is told from its name and its first 4 KiB: other files are never read whole
-  const h = readInputHead(path, 4096);
+  // a candidate is told from its name and its first 4 KiB: other files over 64 KiB are never read whole
+  const h = entry.isFile() ? readListedFile(path, 4096) : readInputHead(path, 4096);
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
-  const text = first.toString('latin1');
-  const raw = text.startsWith(DMAR_MAGIC);
-  const dumpText = !raw && looksLikeAcpidump(text);
+  const raw = first.toString('latin1', 0, 4) === DMAR_MAGIC;
+  const dumpText = !raw && looksLikeAcpidump(first.toString('latin1', 0, 4096));
   if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
   try {

@@ -97,14 +97,27 @@ export interface FileId {
  * undefined outside a command: the library keeps no such state between calls.
  */
 let inputsRead: FileId[] | undefined;
+/** Files read by path alone (readListedFile: no fstat per file of a directory), compared when an output is written. */
+let listedRead: string[] | undefined;
 
 export function isInputFile(st: FileId): boolean {
-  return inputsRead?.some((f) => f.dev === st.dev && f.ino === st.ino) ?? false;
+  if (inputsRead?.some((f) => f.dev === st.dev && f.ino === st.ino)) return true;
+  return (
+    listedRead?.some((p) => {
+      try {
+        const l = statSync(p);
+        return l.dev === st.dev && l.ino === st.ino;
+      } catch {
+        return false;
+      }
+    }) ?? false
+  );
 }
 
 /** A new command starts: the files read so far are no longer its inputs, and no --max-input is given yet. */
 export function startCommand(): void {
   inputsRead = [];
+  listedRead = [];
   maxTableOverride = undefined;
 }
 
@@ -179,6 +192,38 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
   }
   const last = buf.subarray(0, len);
   return chunks.length ? Buffer.concat([...chunks, last], total) : last;
+}
+
+/** One buffer for readListedFile: a directory of tables reads each file into it with one call. */
+const LISTED_SCRATCH = 1 << 16;
+let scratch: Buffer | undefined;
+
+/**
+ * A file a directory listing called a regular file: read whole when it is
+ * under 64 KiB (every real DMAR table is) and the input limit, with one open, one read and one
+ * close, and no fstat (what readInputHead checks, the listing already said;
+ * O_NONBLOCK: should a FIFO be swapped in meanwhile, the read does not wait,
+ * and a device that never ends fills the buffer and is refused as readInputHead
+ * refuses it). A larger file: its first `n` bytes, as readInputHead gives
+ * them. Undefined when it cannot be read, as readInputHead.
+ */
+export function readListedFile(path: string, n: number): { bytes: Buffer; whole: boolean } | undefined {
+  scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
+  let fd: number | undefined;
+  let len: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    len = readSync(fd, scratch, 0, LISTED_SCRATCH, 0);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  // larger, or over --max-input: the careful way, which reports that
+  if (len === LISTED_SCRATCH || len > maxTable() * TEXT_FACTOR) return readInputHead(path, n);
+  // a short read of a regular file is its end
+  listedRead?.push(path);
+  return { bytes: Buffer.from(scratch.subarray(0, len)), whole: true };
 }
 
 /**

@@ -224,6 +224,9 @@ describe('-o targets', () => {
       [['decode', p, '-f', 'json', '-o', join(dir, 'link.bin')], join(dir, 'link.bin')],
       [['set-flag', 'ims-optout', p, '-o', join(dir, 'hard.bin')], join(dir, 'hard.bin')],
       [['validate', p, '-o', p], p],
+      // a directory's files are read without an fstat each (src/io/input.ts readListedFile): still known as inputs
+      [['validate', dir, '-o', p], p],
+      [['decode', dir, '-f', 'json', '-o', join(dir, 'hard.bin')], join(dir, 'hard.bin')],
     ] as const) {
       const r = dmar([...args]);
       expect(r.status).toBe(2);
