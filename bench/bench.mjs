@@ -195,9 +195,14 @@ throughput('decode + JSON', (x) => JSON.stringify(toJson(decodeDmar(x).table, x)
 throughput('validate', (x) => validateBytes(x));
 
 // --- batches against the floor and iasl ---------------------------------------
-/** @param {number} n @param {string} ext */
-function corpusCopy(n, ext) {
-  const dir = join(work, `t${n}${ext}`);
+/**
+ * n tables in a new directory. iasl gets a copy of its own: it writes a .dsl
+ * beside every table, and in a shared directory the floor and dmar would read
+ * those too from its second run on.
+ * @param {number} n @param {string} ext @param {string} [tag]
+ */
+function corpusCopy(n, ext, tag = '') {
+  const dir = join(work, `t${n}${ext}${tag}`);
   mkdirSync(dir);
   for (let i = 0; i < n; i++) copyFileSync(/** @type {string} */ (files[i % files.length]), join(dir, `t${String(i).padStart(6, '0')}${ext}`));
   return dir;
@@ -208,11 +213,12 @@ const floor = join(root, 'bench/floor.mjs');
 const sizes = quick ? [1000] : [1000, 10_000];
 for (const n of sizes) {
   const dir = corpusCopy(n, '.dat');
+  const iaslDir = haveIasl ? corpusCopy(n, '.dat', '-iasl') : dir;
   const r = compare(3, {
     floor: () => run(node, [floor, dir], { env: plainEnv }),
     validate: () => run(node, [bin, 'validate', dir], { env: plainEnv }),
     decode: () => run(node, [bin, 'decode', dir, '--json'], { env: plainEnv }),
-    ...(haveIasl ? { iasl: () => run('iasl', ['-d', ...readdirSync(dir).filter((f) => f.endsWith('.dat'))], { cwd: dir, ok: [0, 1, 255] }) } : {}),
+    ...(haveIasl ? { iasl: () => run('iasl', ['-d', ...readdirSync(iaslDir).filter((f) => f.endsWith('.dat'))], { cwd: iaslDir, ok: [0, 1, 255] }) } : {}),
   });
   console.log(`${n} tables in a directory, medians of 3 interleaved runs:`);
   show('floor: read, checksum, walk headers (bench/floor.mjs)', r.floor);
@@ -224,17 +230,18 @@ for (const n of sizes) {
     goal(`dmar validate DIR of ${n} tables against the floor (wall)`, r.validate.wall / r.floor.wall, 2);
     goal(`dmar validate DIR of ${n} tables against the floor (CPU)`, r.validate.cpu / r.floor.cpu, 2);
   }
-  rmSync(dir, { recursive: true, force: true });
+  for (const d of new Set([dir, iaslDir])) rmSync(d, { recursive: true, force: true });
 }
 if (haveIasl && haveCorpus) {
   const dir = corpusCopy(files.length, '.dat');
-  const names = readdirSync(dir).filter((f) => f.endsWith('.dat'));
+  const iaslDir = corpusCopy(files.length, '.dat', '-iasl');
+  const names = readdirSync(iaslDir).filter((f) => f.endsWith('.dat'));
   // one process per file, started by one shell loop timed as a whole: /usr/bin/time's 10 ms steps,
   // summed over 205 short runs, would round iasl's CPU time to nearly nothing
-  const perFile = () => run('sh', ['-c', 'for f in "$@"; do iasl -d "$f" >/dev/null 2>&1; done', 'sh', ...names], { cwd: dir, ok: [0, 1, 255] });
+  const perFile = () => run('sh', ['-c', 'for f in "$@"; do iasl -d "$f" >/dev/null 2>&1; done', 'sh', ...names], { cwd: iaslDir, ok: [0, 1, 255] });
   const r = compare(1, {
     validate: () => run(node, [bin, 'validate', dir], { env: plainEnv }),
-    iaslOne: () => run('iasl', ['-d', ...names], { cwd: dir, ok: [0, 1, 255] }),
+    iaslOne: () => run('iasl', ['-d', ...names], { cwd: iaslDir, ok: [0, 1, 255] }),
     iaslEach: perFile,
   });
   console.log(`the ${names.length} real tables against iasl (one run each, interleaved):`);
