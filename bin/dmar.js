@@ -15,16 +15,10 @@
 // version and the flags. V8 checks every cache it is given (version, flags,
 // source) and compiles normally when it rejects one; a rejected or missing
 // cache is written after the run, atomically, and never fails the command.
-const { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
-
-// Less inlining in V8's optimising compiler: a batch (validate DIR) runs ~85 checks a table, each
-// optimised as it warms up, and with the default budget compiling them costs more CPU than it saves
-// (docs/performance.md has the figures). Set before the bundle is compiled, for the runs that record the
-// code caches too, so V8's check of the caches' flags agrees.
-require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
 
 const file = join(__dirname, '..', 'dist', 'cli', 'dmar.cjs');
 const read = (p, enc) => {
@@ -53,13 +47,34 @@ const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cach
 const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 
 // the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
-const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const argv = process.argv.slice(2);
+const command = argv.find((a) => !a.startsWith('-'));
 const bundled = (name) => `${file}${name === 'validate' ? '.validate' : ''}.cache`;
 let cachedData = building || !userCache ? undefined : read(userCache);
 if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
 // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
 // made from the bytes faster than a UTF-8 one
 const script = new Script(wrap(readFileSync(file).toString('latin1')), { filename: file, cachedData });
+
+// A batch (decode or validate of a directory or of many files): V8's optimising compiler inlines less.
+// Each table runs ~85 checks, each optimised as it warms up, and with the default budget compiling them
+// costs more than it saves (10,000 tables: about a tenth less time; docs/performance.md). Only for a batch
+// (node:v8 costs a start 4 ms), and only once the bundle is compiled: V8 checks a code cache against its
+// flags, and the caches are recorded and used without this one; no per-user cache is saved from such a run.
+const isBatch = (args) => {
+  const inputs = args.filter((a) => !a.startsWith('-'));
+  if (inputs.length > 8) return true;
+  return inputs.some((a) => {
+    try {
+      return statSync(a).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+};
+const batch = !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(argv.indexOf(command) + 1));
+if (batch) require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
+
 const cli = { exports: {} };
 script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
 
@@ -69,7 +84,7 @@ function saveCache() {
     // npm run build: more commands in this same process first (validate, not only decode)
     return;
   }
-  if (!userCache || (cachedData && !script.cachedDataRejected)) return;
+  if (!userCache || batch || (cachedData && !script.cachedDataRejected)) return;
   const tmp = `${userCache}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(userCache), { recursive: true });

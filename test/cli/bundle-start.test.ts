@@ -5,7 +5,7 @@
 // run with pipes loads no net, tty or stream module either (5 ms of a start). A process of its own:
 // the point is which of Node's modules one start loads.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -44,4 +44,29 @@ test.each([['decode'], ['validate'], ['flags']])('plain node starts dmar %s from
   });
   expect(r.status).toBe(0);
   expect(readdirSync(home)).toEqual([]);
+});
+
+// bin/dmar.js itself: node:v8 (which loads the stream modules) only for a batch, where it sets a V8 flag
+// after the bundle is compiled (bin/dmar.js says why).
+const binLoads = (args: string[]) => {
+  const work = mkdtempSync(join(tmpdir(), 'dmar-start-'));
+  const preload = join(work, 'modules.cjs');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(work, 'modules.json'))}, JSON.stringify(process.moduleLoadList)));`,
+  );
+  const r = spawnSync(process.execPath, ['-r', preload, join(ROOT, 'bin/dmar.js'), ...args], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+  const modules = JSON.parse(readFileSync(join(work, 'modules.json'), 'utf8')) as string[];
+  rmSync(work, { recursive: true, force: true });
+  return { status: r.status, modules: modules.filter((m) => /^NativeModule (v8|net|tty|stream|child_process|worker_threads)$/.test(m)) };
+};
+
+test.each([['decode'], ['validate'], ['flags']])('bin/dmar.js %s FILE loads none of v8, net, tty, stream, child_process', (command) => {
+  expect(binLoads([command, join(FIXTURES, 'server-2s.bin')])).toEqual({ status: 0, modules: [] });
+});
+
+test('bin/dmar.js validate DIR (a batch) loads node:v8 for its flag, and validates as without it', () => {
+  const r = binLoads(['validate', join(FIXTURES)]);
+  expect(r.modules).toContain('NativeModule v8');
+  expect(r.status).toBe(0);
 });
