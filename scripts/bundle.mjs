@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,30 @@ const lazyChildProcess = {
     });
   },
 };
+/**
+ * The parsers the decoder uses, as binary-parser generates them (tsc has built
+ * dist/src): every fixture is decoded, which compiles each parser once and
+ * records its code; the bundle's src/dmar/parsers-precompiled.ts then holds
+ * each as a function of the bundle, in V8's code cache with the rest. A parser
+ * the fixtures miss is generated at run time, as in the library.
+ */
+const { decodeDmar } = await import(`${root}/dist/src/dmar/decode.js`);
+const { parserSources } = await import(`${root}/dist/src/dmar/parsers.js`);
+for (const f of readdirSync(`${root}/fixtures`).filter((n) => n.endsWith('.bin'))) decodeDmar(readFileSync(`${root}/fixtures/${f}`), { strict: false });
+const precompiled = {
+  name: 'precompiled-parsers',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]dmar[\\/]parsers-precompiled\.ts$/ }, () => {
+      const entries = [...parserSources.values()].map(
+        (p) =>
+          `[${JSON.stringify(p.signature)}, { imports: ${JSON.stringify(p.imports)}, make: function (imports, TextDecoder) { return function (buffer, dataView, offset, end) { ${p.code} }; } }]`,
+      );
+      return { contents: `export const PRECOMPILED = new Map([\n${entries.join(',\n')}\n]);\n`, loader: 'js' };
+    });
+  },
+};
+if (parserSources.size < 8) throw new Error(`bundle: only ${parserSources.size} parsers were generated from the fixtures`);
 rmSync(`${root}/dist/cli`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -46,7 +70,7 @@ await build({
   minifySyntax: true,
   minifyWhitespace: true,
   logLevel: 'warning',
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, precompiled],
 });
 // bin/dmar.js reads the bundle as latin1: it must be ASCII (esbuild's default charset escapes the rest)
 if (readFileSync(`${root}/dist/cli/dmar.cjs`).some((b) => b > 0x7f)) {

@@ -6,6 +6,7 @@
 import { Parser } from 'binary-parser';
 import { readUint, type FieldDef, type FieldValue } from '../acpi/fields.js';
 import { PATH_FIELDS } from './scope-rows.js';
+import { PRECOMPILED, type ParserFactory } from './parsers-precompiled.js';
 
 /** Each byte as the character of that code (latin1), in one call per 4 KiB rather than a string built char by char. */
 export function latin1(bytes: Uint8Array): string {
@@ -24,6 +25,27 @@ export function asciiValue(bytes: Uint8Array): string {
 }
 
 const uintLE = (bytes: Uint8Array) => readUint(bytes, 0, bytes.length);
+const copyBytes = (bytes: Uint8Array) => new Uint8Array(bytes);
+
+/** The formatters a parser imports, by name: a precompiled parser names its imports (parsers-precompiled.ts). */
+const IMPORTS: Record<string, unknown> = { uintLE, asciiValue, copyBytes };
+const importName = (f: unknown): string => {
+  const name = Object.keys(IMPORTS).find((k) => IMPORTS[k] === f);
+  if (name === undefined) throw new Error('binary-parser: generated code imports an unknown function');
+  return name;
+};
+
+/** One parser as the bundle build precompiles it: its signature, binary-parser's code and its imports' names. */
+export interface ParserSource {
+  signature: string;
+  code: string;
+  imports: string[];
+}
+/** Every parser generated and compiled in this process (scripts/bundle.mjs reads them after decoding the fixtures). */
+export const parserSources = new Map<string, ParserSource>();
+
+/** What a parser reads, in order: rows of the same kinds, sizes and keys make the same code. */
+export const signature = (fields: readonly FieldDef[]): string => fields.map((f) => `${f.kind}:${f.size}:${f.key}`).join(',');
 
 type Compiled = {
   parse(bytes: Uint8Array): Record<string, FieldValue>;
@@ -36,20 +58,24 @@ const cache = new WeakMap<readonly FieldDef[], Compiled>();
 export function fieldParser(fields: readonly FieldDef[]): Compiled {
   const hit = cache.get(fields);
   if (hit) return hit;
-  let p = new Parser().endianness('little');
   let at = fields[0]?.offset ?? 0;
   for (const f of fields) {
     if (f.offset !== at) throw new Error(`schema: ${f.name} at ${f.offset}, expected ${at}`);
     at += f.size;
-    if (f.kind === 'uint' && f.size === 1) p = p.uint8(f.key);
-    else if (f.kind === 'uint' && f.size === 2) p = p.uint16le(f.key);
-    else if (f.kind === 'uint' && f.size === 4) p = p.uint32le(f.key);
-    else if (f.kind === 'uint' && f.size === 8) p = p.uint64le(f.key);
-    else if (f.kind === 'uint') p = p.buffer(f.key, { length: f.size, formatter: uintLE as (x: unknown) => unknown } as never);
-    else if (f.kind === 'ascii') p = p.buffer(f.key, { length: f.size, formatter: asciiValue as (x: unknown) => unknown } as never);
-    else p = p.buffer(f.key, { length: f.size, formatter: ((b: Uint8Array) => new Uint8Array(b)) as (x: unknown) => unknown } as never);
   }
-  const parse = compile(p);
+  const parse = compile(signature(fields), () => {
+    let p = new Parser().endianness('little');
+    for (const f of fields) {
+      if (f.kind === 'uint' && f.size === 1) p = p.uint8(f.key);
+      else if (f.kind === 'uint' && f.size === 2) p = p.uint16le(f.key);
+      else if (f.kind === 'uint' && f.size === 4) p = p.uint32le(f.key);
+      else if (f.kind === 'uint' && f.size === 8) p = p.uint64le(f.key);
+      else if (f.kind === 'uint') p = p.buffer(f.key, { length: f.size, formatter: uintLE as (x: unknown) => unknown } as never);
+      else if (f.kind === 'ascii') p = p.buffer(f.key, { length: f.size, formatter: asciiValue as (x: unknown) => unknown } as never);
+      else p = p.buffer(f.key, { length: f.size, formatter: copyBytes as (x: unknown) => unknown } as never);
+    }
+    return p;
+  });
   const compiled: Compiled = {
     parse(bytes: Uint8Array) {
       return parse(bytes, viewOf(bytes), 0, bytes.length) as Record<string, FieldValue>;
@@ -74,6 +100,9 @@ const PROLOGUE = ['var dataView = new DataView(buffer.buffer, buffer.byteOffset,
 type ParseFn = (buffer: Uint8Array, dataView: DataView, offset: number, end: number) => unknown;
 
 /**
+ * The parser of signature `sig`: precompiled with the bundle (parsers-precompiled.ts),
+ * or made from `parser` here, once.
+ *
  * Compile a parser once, from the code binary-parser generates, without its
  * context bookkeeping: the generated function adds $parent and $root to every
  * result and deletes them before returning it, which turns each result into a
@@ -88,7 +117,14 @@ type ParseFn = (buffer: Uint8Array, dataView: DataView, offset: number, end: num
  * table and hands each parser its offset, where a subarray and a DataView per
  * structure, device scope and path were a third of the decoding time.
  */
-function compile(p: Parser): ParseFn {
+function compile(sig: string, parser: () => Parser): ParseFn {
+  const pre = PRECOMPILED.get(sig);
+  if (pre)
+    return pre.make(
+      pre.imports.map((n) => IMPORTS[n]),
+      TextDecoder,
+    ) as ParseFn;
+  const p = parser();
   const ctx = (p as unknown as { getContext(importPath: string): { code: string; imports: unknown[] } }).getContext('imports');
   let code = ctx.code;
   for (const line of [...CONTEXT_LINES, ...PROLOGUE]) {
@@ -98,11 +134,9 @@ function compile(p: Parser): ParseFn {
   if (code.includes('$parent') || code.includes('$root')) throw new Error('binary-parser: generated code uses context variables');
   code = code.split('buffer.length').join('end');
   if (/\bbuffer\.(?!subarray\(offset, offset \+ \d+\))/.test(code)) throw new Error('binary-parser: generated code reads its buffer other than by offset');
-  const make = new Function('imports', 'TextDecoder', `return function (buffer, dataView, offset, end) { ${code} };`) as (
-    imports: unknown[],
-    td: typeof TextDecoder,
-  ) => ParseFn;
-  return make(ctx.imports, TextDecoder);
+  const make = new Function('imports', 'TextDecoder', `return function (buffer, dataView, offset, end) { ${code} };`) as ParserFactory;
+  parserSources.set(sig, { signature: sig, code, imports: ctx.imports.map(importName) });
+  return make(ctx.imports, TextDecoder) as ParseFn;
 }
 
 let pathParser: ParseFn | undefined;
@@ -110,9 +144,11 @@ let pathParser: ParseFn | undefined;
 /** PCI Path pairs (PATH_FIELDS repeated to the end of the entry), from `start` to `end` of a table read through `view`. */
 export function parsePathAt(bytes: Uint8Array, view: DataView, start: number, end: number): { device: number; function: number }[] {
   if (!pathParser) {
-    let entry = new Parser().endianness('little');
-    for (const f of PATH_FIELDS) entry = entry.uint8(f.key);
-    pathParser = compile(new Parser().array('path', { type: entry, readUntil: 'eof' }));
+    pathParser = compile(`path[${signature(PATH_FIELDS)}]`, () => {
+      let entry = new Parser().endianness('little');
+      for (const f of PATH_FIELDS) entry = entry.uint8(f.key);
+      return new Parser().array('path', { type: entry, readUntil: 'eof' });
+    });
   }
   return (pathParser(bytes, view, start, end) as { path: { device: number; function: number }[] }).path;
 }

@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { fieldParser, latin1, parsePath, parsePathAt, viewOf } from '../../src/dmar/parsers.js';
+import { fieldParser, latin1, parsePath, parsePathAt, signature, viewOf } from '../../src/dmar/parsers.js';
 import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
-import { SCOPE_FIELDS, structDef } from '../../src/dmar/schema.js';
-import { FIXTURES } from '../helpers.js';
+import { DEFS, DMAR_FIELDS, SCOPE_FIELDS, structDef } from '../../src/dmar/schema.js';
+import { PATH_FIELDS } from '../../src/dmar/scope-rows.js';
+import { FIXTURES, ROOT } from '../helpers.js';
 
 test("parseAt on the whole table reads what parse reads from the structure's own bytes", () => {
   const b = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
@@ -33,4 +34,14 @@ test('latin1: every byte value, short and longer than one chunk', () => {
   expect(latin1(bytes)).toBe(expected);
   expect(latin1(bytes.subarray(0, 256))).toBe(expected.slice(0, 256));
   expect(latin1(new Uint8Array(0))).toBe('');
+});
+
+// The CLI bundle holds every parser the decoder uses precompiled (scripts/bundle.mjs; parsers-precompiled.ts):
+// none is generated at run time, and each is the code binary-parser generates for the rows today.
+test('the bundle precompiles the parser of every structure, the headers, the device scope and its path', () => {
+  const bundle = readFileSync(join(ROOT, 'dist/cli/dmar.cjs'), 'latin1');
+  const rowSets = [ACPI_HEADER_FIELDS, DMAR_FIELDS, SCOPE_FIELDS, ...Object.values(DEFS).map((d) => d.fields)];
+  expect(rowSets.length).toBeGreaterThan(10);
+  for (const rows of rowSets) expect(bundle).toContain(`[${JSON.stringify(signature(rows))},{imports:`);
+  expect(bundle).toContain(`[${JSON.stringify(`path[${signature(PATH_FIELDS)}]`)},{imports:`);
 });
