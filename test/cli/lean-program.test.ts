@@ -1,0 +1,52 @@
+// A start registers only the command it runs (src/cli/main.ts buildProgram(only)): each command
+// registered alone must be the command the whole program has, options, arguments, help and subcommands.
+import type { Command } from 'commander';
+import { expect, test } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+
+/** What a user can see of a command: its usage, options, arguments, help text and subcommands, in order. */
+const shape = (c: Command): unknown => ({
+  name: c.name(),
+  usage: c.usage(),
+  description: c.description(),
+  options: c.options.map((o) => [o.flags, o.description, o.defaultValue, o.argChoices]),
+  arguments: c.registeredArguments.map((a) => [a.name(), a.description, a.required, a.variadic]),
+  help: c.helpInformation(),
+  commands: c.commands.map(shape),
+});
+
+const full = buildProgram();
+const names = full.commands.map((c) => c.name()).filter((n) => n !== 'help');
+
+test('the whole program has every command', () => {
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'decode',
+      'encode',
+      'set-flag',
+      'clear-flag',
+      'flags',
+      'virt',
+      'fix',
+      'diff',
+      'ims',
+      'validate',
+      'capture',
+      'topology',
+      'explain',
+      'report',
+      'map',
+    ]),
+  );
+});
+
+test.each(names)('dmar %s registered alone is the command of the whole program', (name) => {
+  const lean = buildProgram(name);
+  expect(lean.commands.map((c) => c.name())).toEqual([name]);
+  expect(shape(lean.commands[0]!)).toEqual(shape(full.commands.find((c) => c.name() === name)!));
+  expect(lean.options.map((o) => o.flags)).toEqual(full.options.map((o) => o.flags));
+});
+
+test('a word that names no command registers none (the caller then builds the whole program)', () => {
+  expect(buildProgram('4M').commands).toEqual([]);
+});
