@@ -15,7 +15,7 @@
 // version and the flags. V8 checks every cache it is given (version, flags,
 // source) and compiles normally when it rejects one; a rejected or missing
 // cache is written after the run, atomically, and never fails the command.
-const { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
@@ -50,7 +50,8 @@ const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-'));
 const bundled = (name) => `${file}${name === 'validate' ? '.validate' : ''}.cache`;
-let cachedData = building || !userCache ? undefined : read(userCache);
+// existsSync first: a failed read's exception costs a start more (0.7 ms, the first one)
+let cachedData = building || !userCache || !existsSync(userCache) ? undefined : read(userCache);
 if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
 // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
 // made from the bytes faster than a UTF-8 one
