@@ -4,6 +4,7 @@
  */
 import { decodeDmar } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
+import { MADT_SIGNATURE } from '../../acpi/madt.js';
 import { CHECKS } from './catalogue.js';
 import { Context, isProposed, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
@@ -23,15 +24,28 @@ export interface ValidateOptions {
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
-/** The checks to run for one selection, worked out once for a batch that reuses its options. */
-let lastSelection: { only?: ReadonlySet<string>; ignore?: ReadonlySet<string>; list: { check: Check; proposed: boolean }[] } | undefined;
-function selected(opts: ValidateOptions): { check: Check; proposed: boolean }[] {
-  if (lastSelection && lastSelection.only === opts.only && lastSelection.ignore === opts.ignore) return lastSelection.list;
-  const list = CHECKS.filter((c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id)).map((check) => ({
-    check,
-    proposed: isProposed(check),
-  }));
-  lastSelection = { only: opts.only, ignore: opts.ignore, list };
+/**
+ * The checks to run for one selection, worked out once for a batch that reuses
+ * its options. A check that needs the MADT is left out when no MADT is given,
+ * one that needs the machine when no machine is: it could report nothing
+ * (each reads an absent input as nothing to check; test/dmar/validate/needs.test.ts),
+ * and a batch of tables then runs, and V8 compiles, that much less.
+ */
+type Selection = { check: Check; proposed: boolean }[];
+let lastSelection: { only?: ReadonlySet<string>; ignore?: ReadonlySet<string>; lists: Map<number, Selection> } | undefined;
+function selected(opts: ValidateOptions): Selection {
+  if (!lastSelection || lastSelection.only !== opts.only || lastSelection.ignore !== opts.ignore)
+    lastSelection = { only: opts.only, ignore: opts.ignore, lists: new Map() };
+  const madt = opts.tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false;
+  const machine = opts.machine !== undefined;
+  const key = (madt ? 1 : 0) | (machine ? 2 : 0);
+  let list = lastSelection.lists.get(key);
+  if (!list) {
+    list = CHECKS.filter(
+      (c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id) && (c.needs === undefined || (c.needs === 'MADT' ? madt : machine)),
+    ).map((check) => ({ check, proposed: isProposed(check) }));
+    lastSelection.lists.set(key, list);
+  }
   return list;
 }
 
