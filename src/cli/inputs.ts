@@ -16,7 +16,17 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
-import { isDirectory, readInputBytes, readInputHead, readListedFile, sourceFromBytes, sysfsTablePath, type Source } from '../io/input.js';
+import {
+  isDirectory,
+  maxTable,
+  readInputBytes,
+  readInputHead,
+  readListedFile,
+  sourceFromBytes,
+  sysfsTablePath,
+  TEXT_FACTOR,
+  type Source,
+} from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { readTableSource } from './common.js';
 
@@ -44,11 +54,11 @@ function otherTable(name: string, data: Uint8Array): boolean {
 }
 
 /** The input for one directory entry, or undefined when the file is no candidate. */
-function directoryEntry(path: string, entry: Dirent): Input | undefined {
+function directoryEntry(path: string, entry: Dirent, limit: number): Input | undefined {
   const name = entry.name;
   if (!entry.isFile() && !entry.isSymbolicLink()) return undefined;
   // a candidate is told from its name and its first 4 KiB: other files over 64 KiB are never read whole
-  const h = entry.isFile() ? readListedFile(path, 4096) : readInputHead(path, 4096);
+  const h = entry.isFile() ? readListedFile(path, 4096, limit) : readInputHead(path, 4096);
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
   const raw = first.toString('latin1', 0, 4) === DMAR_MAGIC;
@@ -80,8 +90,10 @@ export function* directoryInputs(dir: string): Generator<Input> {
   let any = false;
   const entries = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
+  const limit = entries.length ? maxTable() * TEXT_FACTOR : 0;
   for (const entry of entries) {
-    const input = directoryEntry(join(dir, entry.name), entry);
+    const input = directoryEntry(join(dir, entry.name), entry, limit);
     if (!input) continue;
     any = true;
     yield input;

@@ -205,9 +205,10 @@ let scratch: Buffer | undefined;
  * O_NONBLOCK: should a FIFO be swapped in meanwhile, the read does not wait,
  * and a device that never ends fills the buffer and is refused as readInputHead
  * refuses it). A larger file: its first `n` bytes, as readInputHead gives
- * them. Undefined when it cannot be read, as readInputHead.
+ * them. Undefined when it cannot be read, as readInputHead. `limit`: the input
+ * limit, maxTable() * TEXT_FACTOR (a directory works it out once).
  */
-export function readListedFile(path: string, n: number): { bytes: Buffer; whole: boolean } | undefined {
+export function readListedFile(path: string, n: number, limit = maxTable() * TEXT_FACTOR): { bytes: Buffer; whole: boolean } | undefined {
   scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
   let fd: number | undefined;
   let len: number;
@@ -220,7 +221,7 @@ export function readListedFile(path: string, n: number): { bytes: Buffer; whole:
     if (fd !== undefined) closeSync(fd);
   }
   // larger, or over --max-input: the careful way, which reports that
-  if (len === LISTED_SCRATCH || len > maxTable() * TEXT_FACTOR) return readInputHead(path, n);
+  if (len === LISTED_SCRATCH || len > limit) return readInputHead(path, n);
   // a short read of a regular file is its end
   listedRead?.push(path);
   return { bytes: Buffer.from(scratch.subarray(0, len)), whole: true };

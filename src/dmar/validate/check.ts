@@ -97,16 +97,36 @@ export interface Located {
  * had it, in order: the one "first one seen wins" walk of the duplicate checks.
  * An undefined key takes no part.
  */
-export function* repeats<T>(items: Iterable<T>, key: (x: T) => string | number | bigint | undefined): Generator<[again: T, first: T]> {
+export function repeats<T>(items: readonly T[], key: (x: T) => string | number | bigint | undefined): [again: T, first: T][] {
+  const out: [T, T][] = [];
+  if (items.length < 2) return out;
+  // a table's few items (the common case) are compared pairwise, with no Map made per table and check
+  if (items.length <= SMALL) {
+    const keys = items.map(key);
+    for (let i = 1; i < items.length; i++) {
+      const k = keys[i];
+      if (k === undefined) continue;
+      for (let j = 0; j < i; j++) {
+        if (keys[j] === k) {
+          out.push([items[i]!, items[j]!]);
+          break;
+        }
+      }
+    }
+    return out;
+  }
   const first = new Map<string | number | bigint, T>();
   for (const x of items) {
     const k = key(x);
     if (k === undefined) continue;
     const prev = first.get(k);
     if (prev === undefined) first.set(k, x);
-    else yield [x, prev];
+    else out.push([x, prev]);
   }
+  return out;
 }
+/** Up to this many items, repeats() compares pairs. */
+const SMALL = 16;
 
 /** A device scope with its structure and its 0-based index there. */
 export interface ScopeOf {
