@@ -175,5 +175,8 @@ export function namedMask(f: FieldDef): bigint {
 }
 
 export function bitValue(value: number | bigint, b: BitDef): number {
-  return Number((BigInt(value) >> BigInt(b.shift)) & ((1n << BigInt(b.width ?? 1)) - 1n));
+  const width = b.width ?? 1;
+  // a number of 32 bits and a bit field below bit 30 (nearly every read, per table and check): no BigInt made
+  if (typeof value === 'number' && value >= 0 && value <= 0xffffffff && b.shift + width <= 30) return (value >>> b.shift) & ((1 << width) - 1);
+  return Number((BigInt(value) >> BigInt(b.shift)) & ((1n << BigInt(width)) - 1n));
 }

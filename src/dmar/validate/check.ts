@@ -238,8 +238,9 @@ export class Context {
 
   /** A value computed once per table and shared by several checks. */
   once<T>(key: string, make: () => T): T {
-    if (!this.memo.has(key)) this.memo.set(key, make());
-    return this.memo.get(key) as T;
+    let v = this.memo.get(key) as T | undefined;
+    if (v === undefined && !this.memo.has(key)) this.memo.set(key, (v = make()));
+    return v as T;
   }
 }
 

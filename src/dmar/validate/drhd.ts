@@ -36,8 +36,11 @@ type ScopeAt = ScopeOf;
 
 /** The DRHDs' scopes of one type, computed once per table (four checks read them). */
 function scopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
-  return ctx.once(`drhd-scopes:${type}`, () => ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)).filter(({ sc }) => sc.fields.type === type));
+  // the memo key made once per type, not a new string per table and check
+  const key = (SCOPE_KEYS[type] ??= `drhd-scopes:${type}`);
+  return ctx.once(key, () => ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)).filter(({ sc }) => sc.fields.type === type));
 }
+const SCOPE_KEYS: string[] = [];
 
 /** Up to this many units, firstOverlapping compares every pair. */
 const SMALL = 16;
