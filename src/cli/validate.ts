@@ -142,7 +142,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
       const ran = CHECKS.filter((c) => (!only || only.has(c.id)) && !ignore.has(c.id));
       out = (await import('../dmar/validate/report/junit.js')).reportJunit(results, { failOn: opts.failOn, checks: ran });
     } else out = (await import('../dmar/validate/report/text.js')).reportText(results, await paintFor(opts.output));
-    summary = summaryLine(results, PLAIN);
+    if (opts.output && opts.output !== '-') summary = summaryLine(results, PLAIN);
     if (results.some((r) => r.error)) status = EXIT.BAD_INPUT;
     else if (results.some((r) => r.findings.some((f) => atLeast(f.severity, opts.failOn)))) status = EXIT.FINDINGS;
   }

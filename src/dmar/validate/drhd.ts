@@ -22,14 +22,18 @@ const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
 
-function bySegment(list: readonly Located[]): Map<number, Located[]> {
-  const m = new Map<number, Located[]>();
-  for (const l of list) {
-    const seg = segment(l);
-    if (!m.has(seg)) m.set(seg, []);
-    m.get(seg)!.push(l);
-  }
-  return m;
+/** The DRHDs by segment, in table order, computed once per table (two checks read them). */
+function drhdsBySegment(ctx: Context): ReadonlyMap<number, readonly Located[]> {
+  return ctx.once('drhds-by-segment', () => {
+    const m = new Map<number, Located[]>();
+    for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const seg = segment(l);
+      const list = m.get(seg);
+      if (list) list.push(l);
+      else m.set(seg, [l]);
+    }
+    return m;
+  });
 }
 
 type ScopeAt = ScopeOf;
@@ -262,7 +266,7 @@ export const checks: Check[] = [
     description: 'a DRHD with INCLUDE_PCI_ALL is not the last DRHD of its segment',
     hint: 'the VT-d specification requires the INCLUDE_PCI_ALL unit after all other units of its segment (Linux reorders it, others may not)',
     run(ctx, report) {
-      for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
+      for (const units of drhdsBySegment(ctx).values()) {
         const last = units[units.length - 1]!;
         for (const l of units) {
           if (l !== last && includePciAll(l.s)) {
@@ -283,7 +287,7 @@ export const checks: Check[] = [
     description: 'more than one DRHD with INCLUDE_PCI_ALL on one segment',
     hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
     run(ctx, report) {
-      for (const units of bySegment(ctx.of(STRUCT_TYPE.DRHD)).values()) {
+      for (const units of drhdsBySegment(ctx).values()) {
         const all = units.filter((l) => includePciAll(l.s));
         for (const l of all.slice(1)) {
           report({
