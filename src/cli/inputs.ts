@@ -22,6 +22,7 @@ import {
   readInputBytes,
   readInputHead,
   readListedFile,
+  rememberListedInput,
   sourceFromBytes,
   sysfsTablePath,
   TEXT_FACTOR,
@@ -77,11 +78,12 @@ function directoryEntry(path: string, entry: Dirent, limit: number): Input | und
       };
     return undefined; // vanished between listing and reading
   }
-  if (raw && data.toString('latin1', 0, 4) === DMAR_MAGIC) {
-    // a raw table (the common case): no text to look at
-    return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
-  }
-  if (dumpText && !/^DMAR @ /m.test(data.toString('latin1'))) return undefined;
+  const rawTable = raw && data.toString('latin1', 0, 4) === DMAR_MAGIC;
+  if (!rawTable && dumpText && !/^DMAR @ /m.test(data.toString('latin1'))) return undefined;
+  // an input of this command from here on (readInputBytes remembered one it read itself)
+  if (h.whole && entry.isFile()) rememberListedInput(path);
+  // a raw table (the common case): no text to look at
+  if (rawTable) return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
   return { name: path, load: () => sourceFromBytes(data, path, 'binary') };
 }
 

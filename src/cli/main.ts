@@ -49,6 +49,10 @@ export function buildProgram(only?: string): Command {
       outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))),
       getOutHelpWidth: () => (io().isTTY.stdout && io().columns) || 80,
       getErrHelpWidth: () => (io().isTTY.stderr && io().columns) || 80,
+      // dmar's help and messages carry no colour, so there is nothing for commander to keep or strip; its own
+      // question (process.stdout.hasColors) would build process.stdout and load the stream modules
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
     .configureHelp({ showGlobalOptions: true })
     .option('--color', 'colour the output even when it is not a terminal (overrides NO_COLOR, FORCE_COLOR)')

@@ -97,8 +97,13 @@ export interface FileId {
  * undefined outside a command: the library keeps no such state between calls.
  */
 let inputsRead: FileId[] | undefined;
-/** Files read by path alone (readListedFile: no fstat per file of a directory), compared when an output is written. */
+/** Inputs read by path alone (readListedFile: no fstat per file of a directory), compared when an output is written. */
 let listedRead: string[] | undefined;
+
+/** A file readListedFile read is an input of the command (a directory's table): -o must not overwrite it. */
+export function rememberListedInput(path: string): void {
+  listedRead?.push(path);
+}
 
 export function isInputFile(st: FileId): boolean {
   if (inputsRead?.some((f) => f.dev === st.dev && f.ino === st.ino)) return true;
@@ -206,7 +211,9 @@ let scratch: Buffer | undefined;
  * and a device that never ends fills the buffer and is refused as readInputHead
  * refuses it). A larger file: its first `n` bytes, as readInputHead gives
  * them. Undefined when it cannot be read, as readInputHead. `limit`: the input
- * limit, maxTable() * TEXT_FACTOR (a directory works it out once).
+ * limit, maxTable() * TEXT_FACTOR (a directory works it out once). The caller
+ * remembers a file it takes as an input (rememberListedInput): one it passes
+ * over, a report from an earlier run say, stays writable with -o.
  */
 export function readListedFile(path: string, n: number, limit = maxTable() * TEXT_FACTOR): { bytes: Buffer; whole: boolean } | undefined {
   scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
@@ -223,7 +230,6 @@ export function readListedFile(path: string, n: number, limit = maxTable() * TEX
   // larger, or over --max-input: the careful way, which reports that
   if (len === LISTED_SCRATCH || len > limit) return readInputHead(path, n);
   // a short read of a regular file is its end
-  listedRead?.push(path);
   return { bytes: Buffer.from(scratch.subarray(0, len)), whole: true };
 }
 

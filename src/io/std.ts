@@ -30,7 +30,7 @@ function isatty(fd: number): boolean {
 }
 
 /**
- * Exit status when the reader of stdout or stderr went away (EPIPE, as in `dmar ... | head -1`):
+ * Exit status when the reader of stdout went away (EPIPE, as in `dmar ... | head -1`):
  * 128 + SIGPIPE, what a shell shows for a tool that SIGPIPE ended. Not 1: that means findings.
  */
 export const EXIT_BROKEN_PIPE = 141;
@@ -57,12 +57,13 @@ export const PROCESS_IO: Io = {
   stdin: 0,
   stdout: (data) => writeAll(1, data),
   // fd 2 written directly, as stdout: process.stderr would build a stream (and load net or tty) at every start.
-  // A failed write has no one left to tell: a closed pipe exits as stdout's does, anything else 2.
+  // A message that cannot be written (stderr closed, a full disk) is dropped: there is no one left to tell, and
+  // the exit status stays the command's (an edit that was written still exits 0).
   stderr: (text) => {
     try {
       writeAll(2, Buffer.from(text));
-    } catch (e) {
-      process.exit((e as NodeJS.ErrnoException).code === 'EPIPE' ? EXIT_BROKEN_PIPE : 2);
+    } catch {
+      // dropped
     }
   },
   // isatty, not process.stdin.isTTY: that would open stdin as a stream (and may make a shared pipe non-blocking)

@@ -4,6 +4,14 @@ import type { Command } from 'commander';
 import { expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 
+/** The help a user reads, with the text added before and after it (the footer and its examples). */
+const helpText = (c: Command): string => {
+  let out = '';
+  c.configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (out += t) });
+  c.outputHelp();
+  return out;
+};
+
 /** What a user can see of a command: its usage, options, arguments, help text and subcommands, in order. */
 const shape = (c: Command): unknown => ({
   name: c.name(),
@@ -11,7 +19,7 @@ const shape = (c: Command): unknown => ({
   description: c.description(),
   options: c.options.map((o) => [o.flags, o.description, o.defaultValue, o.argChoices]),
   arguments: c.registeredArguments.map((a) => [a.name(), a.description, a.required, a.variadic]),
-  help: c.helpInformation(),
+  help: helpText(c),
   commands: c.commands.map(shape),
 });
 
@@ -45,6 +53,10 @@ test.each(names)('dmar %s registered alone is the command of the whole program',
   expect(lean.commands.map((c) => c.name())).toEqual([name]);
   expect(shape(lean.commands[0]!)).toEqual(shape(full.commands.find((c) => c.name() === name)!));
   expect(lean.options.map((o) => o.flags)).toEqual(full.options.map((o) => o.flags));
+});
+
+test('the help compared includes the footer and its examples', () => {
+  expect(helpText(buildProgram('decode').commands[0]!)).toMatch(/Examples?:/);
 });
 
 test('a word that names no command registers none (the caller then builds the whole program)', () => {

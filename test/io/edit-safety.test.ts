@@ -215,6 +215,18 @@ describe('-o targets', () => {
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
+  test("onto a file of the directory that is no table (an earlier run's report): written, run after run", () => {
+    const { dir, p } = fresh();
+    const report = join(dir, 'report.txt');
+    writeFileSync(report, 'an earlier report\n'.repeat(800)); // 14 KB of text: read by the walk, no candidate
+    for (let run = 0; run < 2; run++) {
+      const r = dmar(['validate', dir, '-o', report]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(report, 'utf8')).toContain(p);
+    }
+    expect(readFileSync(p).equals(original)).toBe(true);
+  });
+
   test('onto an input: refused, also through a symlink or a hard link; the input is intact', () => {
     const { dir, p } = fresh();
     symlinkSync('t.bin', join(dir, 'link.bin'));
