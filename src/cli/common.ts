@@ -1,7 +1,7 @@
 /** What every command shares: loading a table, writing output, reporting failure. */
 import { readSource, type Source } from '../io/input.js';
 import { writeError, writeErrorText, writeFileAtomic } from '../io/write.js';
-import { EXIT_BROKEN_PIPE, io } from '../io/std.js';
+import { io } from '../io/std.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError, naming } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
@@ -48,6 +48,12 @@ export function writeOutput(path: string, data: Uint8Array | string): void {
 export function failureLine(e: unknown): string | undefined {
   return e instanceof DmarError ? e.oneLine() : undefined;
 }
+
+/**
+ * Exit status when the reader of stdout went away (EPIPE, as in `dmar ... | head -1`):
+ * 128 + SIGPIPE, what a shell shows for a tool that SIGPIPE ended. Not 1: that means findings.
+ */
+export const EXIT_BROKEN_PIPE = 141;
 
 /** What a failed write to stdout does: a gone reader ends quietly, anything else is one line, exit 2. */
 export function stdoutFailed(e: unknown): never {

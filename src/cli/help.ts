@@ -57,8 +57,7 @@ const footers = new WeakMap<Command, HelpFooter>();
 export function helpFooter<C extends Command>(cmd: C, h: HelpFooter): C {
   if (footers.has(cmd)) return cmd;
   footers.set(cmd, h);
-  // the width of a terminal only: asking a pipe's would build process.stdout (and load net) for nothing
-  cmd.addHelpText('after', () => footerText(h, Math.max(60, Math.min((io().isTTY.stdout && io().columns) || 80, 100))));
+  cmd.addHelpText('after', () => footerText(h, Math.max(60, Math.min(io().columns || 80, 100))));
   return cmd;
 }
 

@@ -17,15 +17,14 @@ import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
 import {
+  inputLimit,
   isDirectory,
-  maxTable,
   readInputBytes,
   readInputHead,
   readListedFile,
   rememberListedInput,
   sourceFromBytes,
   sysfsTablePath,
-  TEXT_FACTOR,
   type Source,
 } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
@@ -93,7 +92,7 @@ export function* directoryInputs(dir: string): Generator<Input> {
   const entries = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
-  const limit = entries.length ? maxTable() * TEXT_FACTOR : 0;
+  const limit = entries.length ? inputLimit() : 0;
   for (const entry of entries) {
     const input = directoryEntry(join(dir, entry.name), entry, limit);
     if (!input) continue;

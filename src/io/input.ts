@@ -38,7 +38,7 @@ export function sysfsTablePath(signature = 'DMAR'): string {
  * `--max-input SIZE` or DMAR_MAX_INPUT=SIZE raises it (bytes, or with K, M, G).
  */
 export const DEFAULT_MAX_TABLE = 1 << 20;
-export const TEXT_FACTOR = 16;
+const TEXT_FACTOR = 16;
 let maxTableOverride: number | undefined;
 
 export function parseSize(text: string): number | undefined {
@@ -51,6 +51,11 @@ export function parseSize(text: string): number | undefined {
 /** Set the table size limit for this process (the CLI's --max-input). */
 export function setMaxTable(bytes: number | undefined): void {
   maxTableOverride = bytes;
+}
+
+/** The most bytes any input is read to: TEXT_FACTOR times the table limit (source text is larger than its table). */
+export function inputLimit(): number {
+  return maxTable() * TEXT_FACTOR;
 }
 
 export function maxTable(): number {
@@ -211,11 +216,11 @@ let scratch: Buffer | undefined;
  * and a device that never ends fills the buffer and is refused as readInputHead
  * refuses it). A larger file: its first `n` bytes, as readInputHead gives
  * them. Undefined when it cannot be read, as readInputHead. `limit`: the input
- * limit, maxTable() * TEXT_FACTOR (a directory works it out once). The caller
+ * limit, inputLimit() (a directory works it out once). The caller
  * remembers a file it takes as an input (rememberListedInput): one it passes
  * over, a report from an earlier run say, stays writable with -o.
  */
-export function readListedFile(path: string, n: number, limit = maxTable() * TEXT_FACTOR): { bytes: Buffer; whole: boolean } | undefined {
+export function readListedFile(path: string, n: number, limit = inputLimit()): { bytes: Buffer; whole: boolean } | undefined {
   scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
   let fd: number | undefined;
   let len: number;
@@ -265,7 +270,7 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
  * (TEXT_FACTOR times the table limit) is read.
  */
 export function readInputBytes(file: string, name = file === '-' ? 'stdin' : file): Buffer {
-  const limit = maxTable() * TEXT_FACTOR;
+  const limit = inputLimit();
   if (file === '-') {
     const stdin = io().stdin;
     if (typeof stdin === 'number') return readFd(stdin, limit, name, ' on stdin');

@@ -29,12 +29,6 @@ function isatty(fd: number): boolean {
   return tty.isatty(fd);
 }
 
-/**
- * Exit status when the reader of stdout went away (EPIPE, as in `dmar ... | head -1`):
- * 128 + SIGPIPE, what a shell shows for a tool that SIGPIPE ended. Not 1: that means findings.
- */
-export const EXIT_BROKEN_PIPE = 141;
-
 export interface Io {
   /** The environment variables read (DMAR_ROOT, DMAR_MAX_INPUT, DMAR_DEBUG, NO_COLOR, FORCE_COLOR). */
   env: Record<string, string | undefined>;
@@ -78,8 +72,9 @@ export const PROCESS_IO: Io = {
       return isatty(2);
     },
   },
+  // a terminal's width only: asking a pipe's would build process.stdout (and load net) for nothing
   get columns() {
-    return process.stdout.columns;
+    return isatty(1) ? process.stdout.columns : undefined;
   },
 };
 
