@@ -5,11 +5,10 @@
 //
 // Two kinds of cache: the ones `npm run build` recorded (for the Node and flags
 // of the build, named in dmar.cjs.id): dist/cli/dmar.cjs.validate.cache from
-// validate runs, for `dmar validate`, and dist/cli/dmar.cjs.cache from decode
-// runs, for every other command (a cache holds the functions its runs
-// compiled, and V8 reads all of it at start: decode's is 60 % of validate's);
-// and one kept per
-// user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
+// a `validate FILE` run, for `dmar validate`, and dist/cli/dmar.cjs.cache from
+// a `decode FILE` run, for every other command (a cache holds the functions
+// its run compiled, and V8 reads all of it at start: decode's is 70 % of
+// validate's); and one kept per user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
 // changes V8's flags, and V8 then rejects the bundled cache): under
 // $XDG_CACHE_HOME/dmar or ~/.cache/dmar, keyed by the bundle's hash, the Node
 // version and the flags. V8 checks every cache it is given (version, flags,
@@ -45,17 +44,20 @@ try {
 const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
 const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined;
 const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
+// DMAR_DEBUG=1 (errors with their stack trace): no code cache; Node loads the bundle itself, with the source map
+// beside it, so that a stack trace names the src/ files, lines and functions, not the minified bundle's
+const debug = Boolean(process.env.DMAR_DEBUG) && !building;
 
 // the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-'));
 const bundled = (name) => `${file}${name === 'validate' ? '.validate' : ''}.cache`;
 // existsSync first: a failed read's exception costs a start more (0.7 ms, the first one)
-let cachedData = building || !userCache || !existsSync(userCache) ? undefined : read(userCache);
-if (!cachedData && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
+let cachedData = debug || building || !userCache || !existsSync(userCache) ? undefined : read(userCache);
+if (!cachedData && !debug && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
 // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
 // made from the bytes faster than a UTF-8 one
-const script = new Script(wrap(readFileSync(file).toString('latin1')), { filename: file, cachedData });
+const script = debug ? undefined : new Script(wrap(readFileSync(file).toString('latin1')), { filename: file, cachedData });
 
 // A batch (decode or validate of a directory or of many files): V8's optimising compiler inlines less.
 // Each table runs ~85 checks, each optimised as it warms up, and with the default budget compiling them
@@ -73,18 +75,20 @@ const isBatch = (args) => {
     }
   });
 };
-const batch = !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(argv.indexOf(command) + 1));
+const batch = script !== undefined && !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(argv.indexOf(command) + 1));
 if (batch) require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
 
 const cli = { exports: {} };
-script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
+if (script) script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
+else {
+  process.setSourceMapsEnabled(true);
+  cli.exports = require(file);
+}
 
 /** After the run, so that the functions the command compiled are in the cache too. */
 function saveCache() {
-  if (building) {
-    // npm run build: more commands in this same process first (validate, not only decode)
-    return;
-  }
+  // npm run build records its caches with build() instead
+  if (building || !script) return;
   if (!userCache || batch || (cachedData && !script.cachedDataRejected)) return;
   const tmp = `${userCache}.${process.pid}.tmp`;
   try {
@@ -100,10 +104,8 @@ function saveCache() {
   }
 }
 
-async function build(code) {
-  for (const argv of JSON.parse(process.env.DMAR_CODE_CACHE_RUNS || '[]')) {
-    await cli.exports.main([process.argv[0], process.argv[1], ...argv]);
-  }
+/** npm run build (scripts/bundle.mjs): the bundled cache recorded from this run, and the key it is for. */
+function build(code) {
   writeFileSync(bundled(process.env.DMAR_WRITE_CODE_CACHE), script.createCachedData());
   writeFileSync(`${file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
   return code;

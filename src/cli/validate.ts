@@ -17,8 +17,8 @@ import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { EXIT, stdoutWrite, usageError, writeOutput } from './common.js';
 import { tableInputs, type Input } from './inputs.js';
-import { acpiTable, withBootLog, type MachineFacts } from '../machine/facts.js';
-import { loadMachine, machineNotes, machineTable } from './machine-context.js';
+import type { MachineFacts } from '../machine/facts.js';
+import { acpiTable } from '../machine/sysfs.js';
 import { io } from '../io/std.js';
 
 export interface ValidateOpts {
@@ -35,18 +35,21 @@ export interface ValidateOpts {
   dmesg?: string;
 }
 
+/** The machine modules: loaded only for --machine or --dmesg (a plain validate evaluates none of them). */
+type MachineContext = typeof import('./machine-context.js');
+
 /** The inputs named (none: the table of --machine's root, else this machine's), directories walked one file at a time. */
-function expand(args: readonly string[], machine?: MachineFacts): Iterable<Input> {
-  if (!args.length && machine?.root) {
+function expand(args: readonly string[], machine?: MachineFacts, mc?: MachineContext): Iterable<Input> {
+  if (!args.length && machine?.root && mc) {
     const path = join(machine.root, 'sys/firmware/acpi/tables/DMAR');
-    return [{ name: path, load: () => machineTable(path, machine) }];
+    return [{ name: path, load: () => mc.machineTable(path, machine) }];
   }
   return tableInputs(args);
 }
 
 /** --dmesg LOG: the boot log's memory map and kernel over the machine's (or alone); its units when the machine has none. */
 export async function withDmesg(machine: MachineFacts | undefined, path: string): Promise<MachineFacts> {
-  const { readKernelLog } = await import('../machine/kernel-log.js');
+  const [{ readKernelLog }, { withBootLog }] = await Promise.all([import('../machine/kernel-log.js'), import('../machine/facts.js')]);
   const log = readKernelLog(path);
   if (!log.memoryMap) io().stderr(`dmar: warning: ${termText(log.source)}: no BIOS-e820 lines (the memory-map checks need them)\n`);
   return withBootLog(log, machine);
@@ -65,7 +68,7 @@ export function companions(src: Source, machine?: MachineFacts): CompanionTable[
   }
 }
 
-function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>, machine?: MachineFacts): FileResult {
+function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<string>, machine?: MachineFacts, mc?: MachineContext): FileResult {
   let src: Source;
   try {
     src = input.load();
@@ -78,7 +81,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
-    if (machine) r.notes = machineNotes(machine, only, ignore);
+    if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore);
     return r;
   } catch (e) {
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };
@@ -127,13 +130,14 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   if (opts.list) {
     out = await listChecks(format, opts.output);
   } else {
-    let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
+    const mc = opts.machine !== undefined || opts.dmesg !== undefined ? await import('./machine-context.js') : undefined;
+    let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : mc!.loadMachine(opts.machine);
     if (opts.dmesg === '-' && inputs.includes('-')) throw usageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
     if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
     const results: FileResult[] = [];
-    for (const input of expand(inputs, machine)) {
-      const r = validateInput(input, only, ignore, machine);
+    for (const input of expand(inputs, machine, mc)) {
+      const r = validateInput(input, only, ignore, machine, mc);
       if (r.error) io().stderr(`dmar: ${errorLine(r)}\n`);
       results.push(r);
     }

@@ -3,7 +3,6 @@
  * root, gathered once: memory map, PCI tree, IOMMU units, MADT I/O APICs, HPET,
  * kernel release and command line. Each part is undefined when the root lacks it.
  */
-import { readInputBytes } from '../io/input.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
@@ -12,7 +11,7 @@ import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
-import { listDir, readText } from './sysfs.js';
+import { acpiTable, listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 
@@ -62,14 +61,6 @@ export function readIommuUnits(root: string): IommuUnit[] | undefined {
       if (version) u.version = version;
       return u;
     });
-}
-
-export function acpiTable(root: string, signature: string): Uint8Array | undefined {
-  try {
-    return new Uint8Array(readInputBytes(join(root, 'sys/firmware/acpi/tables', signature)));
-  } catch {
-    return undefined;
-  }
 }
 
 /** ACPI HPET table: Event Timer Block ID (36), Base Address GAS (40; address at 44), HPET Number (52). */

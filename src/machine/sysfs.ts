@@ -1,5 +1,6 @@
 /** Reading sysfs/procfs-style files of a machine root: small text files and directory listings that may be absent. */
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { readInputBytes } from '../io/input.js';
 
 /**
@@ -19,6 +20,15 @@ export function readText(path: string): string | undefined {
 export function listDir(path: string): string[] | undefined {
   try {
     return readdirSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An ACPI table of a machine root (root/sys/firmware/acpi/tables/SIG); undefined when it cannot be read. */
+export function acpiTable(root: string, signature: string): Uint8Array | undefined {
+  try {
+    return new Uint8Array(readInputBytes(join(root, 'sys/firmware/acpi/tables', signature)));
   } catch {
     return undefined;
   }

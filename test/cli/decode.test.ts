@@ -236,12 +236,13 @@ describe('bad input: one line naming the file and offset, exit 2', () => {
     expect(dmar(['--help']).status).toBe(0);
   });
 
-  test('DMAR_DEBUG=1 shows the stack trace instead', () => {
+  test('DMAR_DEBUG=1 shows the stack trace instead, in the source files (the minified bundle through its source map)', () => {
     const f = join(work, 'debug.bin');
     writeFileSync(f, serverBytes.subarray(0, 20));
     const r = dmarProcess(['decode', f], { env: { DMAR_DEBUG: '1' } });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/\n\s+at /);
+    expect(r.stderr).toMatch(/\n\s+at decodeDmar \(.*[\\/]src[\\/]dmar[\\/]decode\.ts:\d+:\d+\)/);
+    expect(r.stderr).not.toMatch(/dmar\.cjs:\d+/);
   });
 });
 

@@ -112,6 +112,17 @@ describe('escape.ts', () => {
     expect(termText('line\nnext\t')).toBe('line\\x0anext\\x09');
   });
 
+  test('terminal text: printable ASCII comes back as it is (the fast path), every other code point below 0x100 as the full rule says', () => {
+    const ascii = Array.from({ length: 0x5f }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(termText(ascii)).toBe(ascii);
+    expect(termText('')).toBe('');
+    for (let c = 0; c < 0x100; c++) {
+      const ch = String.fromCharCode(c);
+      const unsafe = c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xad; // Cc, and SOFT HYPHEN (Cf)
+      expect(termText(`a${ch}b`)).toBe(unsafe ? `a\\x${c.toString(16).padStart(2, '0')}b` : `a${ch}b`);
+    }
+  });
+
   test('firmware strings: printable ASCII kept, every other byte as \\xNN, a backslash doubled where it could read as an escape', () => {
     expect(firmwareText('\\_SB.\x1b\xa9\x00')).toBe('\\_SB.\\x1b\\xa9\\x00');
     expect(firmwareText('a\\x\\u\\\\')).toBe('a\\\\x\\\\u\\\\\\\\');
