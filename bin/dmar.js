@@ -11,7 +11,7 @@
 // validate's); and one kept per user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
 // changes V8's flags, and V8 then rejects the bundled cache): under
 // $XDG_CACHE_HOME/dmar or ~/.cache/dmar, keyed by the bundle's hash, the Node
-// version and the flags. V8 checks every cache it is given (version, flags,
+// version and the flags, one for validate and one for every other command. V8 checks every cache it is given (version, flags,
 // source) and compiles normally when it rejects one; a rejected or missing
 // cache is written after the run, atomically, and never fails the command.
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
@@ -41,17 +41,19 @@ try {
 } catch {
   // an older build without the id: only the bundled cache
 }
+// the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
+const argv = process.argv.slice(2);
+const command = argv.find((a) => !a.startsWith('-'));
+// validate's caches apart from every other command's, as the build records them
+const group = (name) => (name === 'validate' ? '.validate' : '');
+const bundled = (name) => `${file}${group(name)}.cache`;
 const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
-const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined;
+const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}${group(command)}.cache`) : undefined;
 const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 // DMAR_DEBUG=1 (errors with their stack trace): no code cache; Node loads the bundle itself, with the source map
 // beside it, so that a stack trace names the src/ files, lines and functions, not the minified bundle's
 const debug = Boolean(process.env.DMAR_DEBUG) && !building;
 
-// the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
-const argv = process.argv.slice(2);
-const command = argv.find((a) => !a.startsWith('-'));
-const bundled = (name) => `${file}${name === 'validate' ? '.validate' : ''}.cache`;
 // existsSync first: a failed read's exception costs a start more (0.7 ms, the first one)
 let cachedData = debug || building || !userCache || !existsSync(userCache) ? undefined : read(userCache);
 if (!cachedData && !debug && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());

@@ -22,15 +22,23 @@ describe('the per-user code cache', () => {
     const files = cacheFiles(join(home, 'dmar'));
     expect(files).toHaveLength(1);
     const before = statSync(join(home, 'dmar', files[0]!));
-    const second = dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const second = dmarProcess(['flags', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
     expect(second.status).toBe(0);
     // V8 accepted it: a rejected cache would have been replaced (a new file renamed over it)
     const after = statSync(join(home, 'dmar', files[0]!));
     expect(after.ino).toBe(before.ino);
     expect(cacheFiles(join(home, 'dmar'))).toEqual(files);
-    // other flags, another cache beside it
+    // validate has a cache of its own, as in the build (written on its first run, then used as it is)
+    expect(dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
+    const both = cacheFiles(join(home, 'dmar')).sort();
+    expect(both).toEqual([files[0]!, files[0]!.replace(/\.cache$/, '.validate.cache')].sort());
+    const validateCache = join(home, 'dmar', files[0]!.replace(/\.cache$/, '.validate.cache'));
+    const v1 = statSync(validateCache);
+    expect(dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
+    expect(statSync(validateCache).ino).toBe(v1.ino);
+    // other flags, another cache beside them
     expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '--max-old-space-size=2048', XDG_CACHE_HOME: home } }).status).toBe(0);
-    expect(cacheFiles(join(home, 'dmar'))).toHaveLength(2);
+    expect(cacheFiles(join(home, 'dmar'))).toHaveLength(3);
   });
 
   test('plain node uses the cache the build recorded and writes none', () => {
