@@ -10,7 +10,7 @@ import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
 import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
-import { atLeast, type CompanionTable } from '../dmar/validate/check.js';
+import { atLeast, madtOf, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
@@ -80,7 +80,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   const tables = companions(src, machine);
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
-    const r: FileResult = { file: input.name, findings, madt: tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false };
+    const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
     if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore);
     return r;
   } catch (e) {

@@ -5,6 +5,7 @@
  */
 import { fieldEnd, readUint, type FieldDef, type KeyOf } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
+import { MADT_SIGNATURE } from '../../acpi/madt.js';
 import type { DecodeResult, Severity } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
 import type { DeviceScope, DmarTable, Structure } from '../model.js';
@@ -139,6 +140,11 @@ export interface ScopeOf {
 export interface CompanionTable {
   signature: string;
   bytes: Uint8Array;
+}
+
+/** The MADT among a machine's other tables, if one was given: what the MADT checks read (and need). */
+export function madtOf(tables: readonly CompanionTable[] | undefined): CompanionTable | undefined {
+  return tables?.find((t) => t.signature === MADT_SIGNATURE);
 }
 
 /** Printable rendering of firmware strings in messages (the one escaping, acpi/escape.ts). */

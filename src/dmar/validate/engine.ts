@@ -4,9 +4,8 @@
  */
 import { decodeDmar } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
-import { MADT_SIGNATURE } from '../../acpi/madt.js';
 import { CHECKS } from './catalogue.js';
-import { Context, isProposed, type Check, type CompanionTable, type Finding, type Report } from './check.js';
+import { Context, isProposed, madtOf, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
 export interface ValidateOptions {
   /** Other tables of the same machine (an acpidump's): enables the MADT cross-check. */
@@ -36,7 +35,7 @@ let lastSelection: { only?: ReadonlySet<string>; ignore?: ReadonlySet<string>; l
 function selected(opts: ValidateOptions): Selection {
   if (!lastSelection || lastSelection.only !== opts.only || lastSelection.ignore !== opts.ignore)
     lastSelection = { only: opts.only, ignore: opts.ignore, lists: new Map() };
-  const madt = opts.tables?.some((t) => t.signature === MADT_SIGNATURE) ?? false;
+  const madt = madtOf(opts.tables) !== undefined;
   const machine = opts.machine !== undefined;
   const key = (madt ? 1 : 0) | (machine ? 2 : 0);
   let list = lastSelection.lists.get(key);

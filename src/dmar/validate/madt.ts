@@ -3,18 +3,18 @@
  * the running machine): every I/O APIC must sit behind a remapping unit.
  */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
-import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../../acpi/madt.js';
+import { madtIoapics, type MadtIoapic } from '../../acpi/madt.js';
 import { num } from '../model.js';
 import { DMAR_FIELDS, fieldByKey, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, SCOPE, type Check, type Context } from './check.js';
+import { defineCheck, madtOf, SCOPE, type Check, type Context } from './check.js';
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
 
 function madt(ctx: Context): MadtIoapic[] | undefined {
   return ctx.once('madt', () => {
-    const t = ctx.tables?.find((x) => x.signature === MADT_SIGNATURE);
+    const t = madtOf(ctx.tables);
     return t ? madtIoapics(t.bytes) : undefined;
   });
 }
