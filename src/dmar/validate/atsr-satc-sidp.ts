@@ -15,12 +15,15 @@ export const checks: Check[] = [
     description: 'an RMRR, ATSR, SATC or SIDP names a PCI segment that no DRHD covers',
     hint: 'its devices must be under a remapping unit of the same segment: fix the PCI Segment Number or add the DRHD',
     run(ctx, report) {
-      const segs = new Set(ctx.of(STRUCT_TYPE.DRHD).map((l) => num(l.s.fields, 'segment')));
-      if (segs.size === 0) return; // DMAR-DRHD-NONE says it
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      if (drhds.length === 0) return; // DMAR-DRHD-NONE says it
+      // nearly every table has one segment: a Set only when its DRHDs name several
+      const first = num(drhds[0]!.s.fields, 'segment');
+      const segs = drhds.some((l) => num(l.s.fields, 'segment') !== first) ? new Set(drhds.map((l) => num(l.s.fields, 'segment'))) : undefined;
       for (const type of SEGMENT_DEVICE_TYPES) {
         for (const l of ctx.of(type)) {
           const seg = num(l.s.fields, 'segment');
-          if (!segs.has(seg)) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
+          if (segs ? !segs.has(seg) : seg !== first) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
         }
       }
     },

@@ -155,9 +155,13 @@ const SCOPE_ROW = (key: ScopeKey): FieldDef => fieldByKey(SCOPE_FIELDS, key);
 export type ScopeKey = KeyOf<typeof SCOPE_FIELDS>;
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 
+/** What of() returns for a Type the table does not have: one shared empty list, not a new one per call. */
+const NONE: readonly Located[] = Object.freeze([]);
+
 export class Context {
   readonly table: DmarTable;
-  private readonly byType = new Map<number, Located[]>();
+  /** The decoded structures by Type (an array: the Types with a layout are small numbers). */
+  private readonly byType: Located[][] = [];
   /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
   private readonly ordinals: number[] = [];
   private readonly memo = new Map<string, unknown>();
@@ -174,24 +178,27 @@ export class Context {
     readonly machine?: MachineFacts,
   ) {
     this.table = decoded.table;
+    // per Type: how many structures of it so far (any 16-bit Type: a Map, as few tables have unknown ones)
     const ordinal = new Map<number, number>();
-    decoded.table.structures.forEach((s, index) => {
+    const structures = decoded.table.structures;
+    for (let index = 0; index < structures.length; index++) {
+      const s = structures[index]!;
       const n = (ordinal.get(s.type) ?? 0) + 1;
       ordinal.set(s.type, n);
       this.ordinals.push(n);
       const def = structDef(s.type);
-      if (!def || s.raw) return;
+      if (!def || s.raw) continue;
       const l: Located = { s, index, def };
       this.located.push(l);
-      let list = this.byType.get(s.type);
-      if (!list) this.byType.set(s.type, (list = []));
-      list.push(l);
-    });
+      const list = this.byType[s.type];
+      if (list) list.push(l);
+      else this.byType[s.type] = [l];
+    }
   }
 
   /** Decoded structures of one type (those too short to decode are left to the framing checks). */
   of(type: number): readonly Located[] {
-    return this.byType.get(type) ?? [];
+    return this.byType[type] ?? NONE;
   }
 
   /** Every decoded structure with a layout, in table order (do not modify). */
@@ -207,10 +214,10 @@ export class Context {
     let hit = this.scopesMemo.get(of);
     if (!hit) {
       hit = [];
-      for (const l of of)
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          hit!.push({ l, sc, j });
-        });
+      for (const l of of) {
+        const scopes = l.s.scopes;
+        if (scopes) for (let j = 0; j < scopes.length; j++) hit.push({ l, sc: scopes[j]!, j });
+      }
       this.scopesMemo.set(of, hit);
     }
     return hit;

@@ -154,8 +154,10 @@ function duplicateIds(type: number, what: string) {
 /** More IOAPIC/HPET scopes than Linux's tables hold (a scope repeated within one unit counts once, as in Linux). */
 function overLimit(type: number, limit: number, what: string) {
   return (ctx: Context, report: Reporter) => {
+    const scopes = scopesOfType(ctx, type);
+    if (scopes.length <= limit) return; // no more IDs than scopes
     const seen = new Set<string>();
-    for (const x of scopesOfType(ctx, type)) {
+    for (const x of scopes) {
       const key = `${x.l.index}:${num(x.sc.fields, 'enumerationId')}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -222,7 +224,9 @@ export const checks: Check[] = [
     description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
     hint: 'each unit has its own register set: check the bases and the Size fields',
     run(ctx, report) {
-      const units: Unit[] = ctx.of(STRUCT_TYPE.DRHD).map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE_SIZE << BigInt(pagesLog2(l))) }));
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      if (drhds.length < 2) return;
+      const units: Unit[] = drhds.map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE_SIZE << BigInt(pagesLog2(l))) }));
       const at = new Map(units.map((u) => [u.l.index, u]));
       const first = firstOverlapping(units);
       units.forEach((b, i) => {
@@ -307,8 +311,9 @@ export const checks: Check[] = [
     hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
     run(ctx, report) {
       const all = ctx.of(STRUCT_TYPE.DRHD).filter((l) => includePciAll(l.s));
+      if (all.length < 2) return;
       const segs = new Set(all.map(segment));
-      if (all.length < 2 || segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
+      if (segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
       const l = all[1]!;
       report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `${all.length} INCLUDE_PCI_ALL units on segments ${[...segs].join(', ')}` });
     },
@@ -371,32 +376,31 @@ export const checks: Check[] = [
     description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
     hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
     run(ctx, report) {
+      // (Type, ID) as one number (the ID is a byte); undefined for the other scopes, which take no part
+      const keyOf = (sc: DeviceScope) => {
+        const t = num(sc.fields, 'type');
+        return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
+      };
       for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
-        const keyOf = (t: number, sc: DeviceScope) => `${t}:${num(sc.fields, 'enumerationId')}`;
-        const total = new Map<string, number>();
-        for (const sc of l.s.scopes ?? []) {
-          const t = num(sc.fields, 'type');
-          if (t === SCOPE.IOAPIC || t === SCOPE.HPET) total.set(keyOf(t, sc), (total.get(keyOf(t, sc)) ?? 0) + 1);
+        const scopes = l.s.scopes ?? [];
+        // each scope whose (Type, ID) an earlier one had, with that first one, in scope order: usually none
+        const again = repeats(scopes, keyOf);
+        if (!again.length) continue;
+        // per first scope of an ID: how many scopes have it
+        const count = new Map<DeviceScope, number>();
+        for (const [, first] of again) count.set(first, (count.get(first) ?? 1) + 1);
+        for (const [sc, first] of again) {
+          const n = count.get(first);
+          if (n === undefined) continue; // its second scope was reported
+          count.delete(first);
+          const what = num(sc.fields, 'type') === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
+          report({
+            offset: ctx.scopeAt(sc, 'enumerationId'),
+            structure: l.index,
+            scope: scopes.indexOf(sc),
+            message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${n} scopes of this DRHD (${scopePath(sc)} and others)`,
+          });
         }
-        if (total.size === 0) continue;
-        const seen = new Map<string, number>();
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          const t = num(sc.fields, 'type');
-          if (t !== SCOPE.IOAPIC && t !== SCOPE.HPET) return;
-          const key = keyOf(t, sc);
-          const n = (seen.get(key) ?? 0) + 1;
-          seen.set(key, n);
-          if (n === 2) {
-            const what = t === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
-            const count = total.get(key)!;
-            report({
-              offset: ctx.scopeAt(sc, 'enumerationId'),
-              structure: l.index,
-              scope: j,
-              message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${count} scopes of this DRHD (${scopePath(sc)} and others)`,
-            });
-          }
-        });
       }
     },
   }),

@@ -32,62 +32,38 @@ const reservableRows = (rows: readonly FieldDef[]) => {
 };
 
 /**
- * Every fixed field of the table that a reserved-field check can report, with
- * its offset, from the rows and the decoded offsets, in table order; only
- * those whose value `keep` accepts (nothing is made for the others).
- */
-function eachField(ctx: Context, keep: (v: FieldValue) => boolean, visit: (f: FieldAt) => void): void {
-  for (const row of reservableRows(DMAR_FIELDS)) {
-    const value = ctx.table.fields[row.key]!;
-    if (keep(value)) visit({ offset: row.offset, row, value, inScope: false });
-  }
-  const scopeRows = reservableRows(SCOPE_FIELDS);
-  for (const l of ctx.all()) {
-    for (const row of reservableRows(l.def.fields)) {
-      const value = l.s.fields[row.key];
-      if (value !== undefined && keep(value)) visit({ offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false });
-    }
-    const scopes = l.s.scopes;
-    if (!scopes) continue;
-    for (let j = 0; j < scopes.length; j++) {
-      const sc = scopes[j]!;
-      for (const row of scopeRows) {
-        const value = sc.fields[row.key]!;
-        if (keep(value)) visit({ offset: sc.offset + row.offset, row, value, structure: l.index, scope: j, def: l.def, inScope: true });
-      }
-    }
-  }
-}
-
-/** Every fixed field of the table that a reserved-field check can report. Built once per table. */
-export function fieldsOf(ctx: Context): FieldAt[] {
-  return ctx.once('fieldsOf', () => {
-    const out: FieldAt[] = [];
-    eachField(
-      ctx,
-      () => true,
-      (f) => out.push(f),
-    );
-    return out;
-  });
-}
-
-/**
  * The fields whose reserved part is not zero, with that part: what every
- * reserved-field check reports from. Built once per table; a field that is
- * zero (nearly all of them) is passed over before anything is made for it.
+ * reserved-field check reports from. Built once per table, in table order,
+ * from the rows and the decoded offsets; a field whose reserved part is zero
+ * (nearly all of them) is passed over before anything is made for it.
  */
 function reservedHits(ctx: Context): { f: FieldAt; bad: bigint }[] {
   return ctx.once('reservedHits', () => {
     const out: { f: FieldAt; bad: bigint }[] = [];
-    eachField(
-      ctx,
-      (v) => v !== 0 && v !== 0n,
-      (f) => {
-        const bad = reservedPart(f);
-        if (bad) out.push({ f, bad });
-      },
-    );
+    for (const row of reservableRows(DMAR_FIELDS)) {
+      const value = ctx.table.fields[row.key]!;
+      const bad = reservedBits(row, value, false, undefined);
+      if (bad) out.push({ f: { offset: row.offset, row, value, inScope: false }, bad });
+    }
+    const scopeRows = reservableRows(SCOPE_FIELDS);
+    for (const l of ctx.all()) {
+      for (const row of reservableRows(l.def.fields)) {
+        const value = l.s.fields[row.key];
+        if (value === undefined) continue;
+        const bad = reservedBits(row, value, false, l.def);
+        if (bad) out.push({ f: { offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false }, bad });
+      }
+      const scopes = l.s.scopes;
+      if (!scopes) continue;
+      for (let j = 0; j < scopes.length; j++) {
+        const sc = scopes[j]!;
+        for (const row of scopeRows) {
+          const value = sc.fields[row.key]!;
+          const bad = reservedBits(row, value, true, l.def);
+          if (bad) out.push({ f: { offset: sc.offset + row.offset, row, value, structure: l.index, scope: j, def: l.def, inScope: true }, bad });
+        }
+      }
+    }
     return out;
   });
 }
@@ -111,13 +87,13 @@ const maskOf = (row: FieldDef) => {
  * unnamed bits of a row with named bits. Device scope Flags name their bits
  * only inside structures that define them (SIDP); elsewhere the byte is reserved.
  */
-export function reservedPart(f: FieldAt): bigint {
-  if (f.row.kind === 'ascii' || f.value === 0 || f.value === 0n) return 0n;
-  const v = asBig(f.value);
-  if (f.row.reserved) return v;
-  if (!f.row.bits) return 0n;
-  if (f.inScope && !f.def?.scopeFlagsNamed) return v;
-  return v & ~maskOf(f.row);
+function reservedBits(row: FieldDef, value: FieldValue, inScope: boolean, def: StructDef | undefined): bigint {
+  if (row.kind === 'ascii' || value === 0 || value === 0n) return 0n;
+  const v = asBig(value);
+  if (row.reserved) return v;
+  if (!row.bits) return 0n;
+  if (inScope && !def?.scopeFlagsNamed) return v;
+  return v & ~maskOf(row);
 }
 
 function describe(f: FieldAt, bad: bigint): string {

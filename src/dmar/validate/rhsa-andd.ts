@@ -7,11 +7,15 @@ import { defineCheck, printable, repeats, SCOPE, type Check, type Context, type 
 /** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
 
-function namespaceScopes(ctx: Context) {
-  return ctx
-    .scopes()
-    .filter(({ sc }) => sc.fields.type === SCOPE.NAMESPACE)
-    .map(({ l, sc, j }) => ({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') }));
+/** The namespace-device scopes of the table, with their Enumeration IDs: once per table (two checks read them). */
+function namespaceScopes(ctx: Context): readonly { l: Located; j: number; id: number; offset: number }[] {
+  return ctx.once('namespace-scopes', () => {
+    const out: { l: Located; j: number; id: number; offset: number }[] = [];
+    for (const { l, sc, j } of ctx.scopes()) {
+      if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
+    }
+    return out;
+  });
 }
 
 /**
@@ -109,8 +113,10 @@ export const checks: Check[] = [
     description: "a namespace-device scope's Enumeration ID names no ANDD",
     hint: 'add the ANDD declaring that Device Number, or fix the Enumeration ID: no device is bound to this scope',
     run(ctx, report) {
+      const scopes = namespaceScopes(ctx);
+      if (!scopes.length) return;
       const numbers = new Set(ctx.of(STRUCT_TYPE.ANDD).map((l) => num(l.s.fields, 'deviceNumber')));
-      for (const x of namespaceScopes(ctx)) {
+      for (const x of scopes) {
         if (!numbers.has(x.id)) report({ offset: x.offset, structure: x.l.index, scope: x.j, message: `Enumeration ID ${x.id} names no ANDD` });
       }
     },
@@ -122,6 +128,7 @@ export const checks: Check[] = [
     description: "no DRHD scope names an ANDD's Device Number",
     hint: 'Linux: "No IOMMU scope found for ANDD enumeration ID", the device is not translated: add a namespace-device scope to the DRHD of the device',
     run(ctx, report) {
+      if (!ctx.of(STRUCT_TYPE.ANDD).length) return;
       const named = new Set(
         namespaceScopes(ctx)
           .filter((x) => x.l.s.type === STRUCT_TYPE.DRHD)

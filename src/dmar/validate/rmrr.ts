@@ -43,9 +43,10 @@ export const checks: Check[] = [
     description: 'two RMRRs of one segment overlap',
     hint: "describe a region once and list every device that needs it in that RMRR's scopes",
     run(ctx, report) {
+      const rmrrs = ctx.of(STRUCT_TYPE.RMRR);
+      if (rmrrs.length < 2) return;
       // sort and sweep, not every pair: a table of thousands of RMRRs stays linear-ish
-      const items = ctx
-        .of(STRUCT_TYPE.RMRR)
+      const items = rmrrs
         .map((l) => ({ l, seg: num(l.s.fields, 'segment'), ...range(l) }))
         .filter((x) => x.base <= x.end)
         .sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));

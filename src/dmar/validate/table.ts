@@ -42,6 +42,13 @@ function framingStopped(ctx: Context): boolean {
   return ctx.decoded.problems.some((p) => p.code.startsWith('DMAR-STRUCT-') || p.code === 'DMAR-TABLE-TRAILING');
 }
 
+/** The addresses DMAR-ADDRESS-BEYOND-HAW holds to the Host Address Width. */
+const HAW_ADDRESSES: ReadonlyArray<readonly [number, FieldKey]> = [
+  [STRUCT_TYPE.DRHD, 'registerBaseAddress'],
+  [STRUCT_TYPE.RMRR, 'endAddress'],
+  [STRUCT_TYPE.RHSA, 'baseAddress'],
+];
+
 export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-HDR-CHECKSUM',
@@ -210,12 +217,7 @@ export const checks: Check[] = [
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      const addrs: Array<[number, FieldKey]> = [
-        [STRUCT_TYPE.DRHD, 'registerBaseAddress'],
-        [STRUCT_TYPE.RMRR, 'endAddress'],
-        [STRUCT_TYPE.RHSA, 'baseAddress'],
-      ];
-      for (const [type, key] of addrs) {
+      for (const [type, key] of HAW_ADDRESSES) {
         for (const l of ctx.of(type)) {
           const a = big(l.s.fields, key);
           if (a >= limit) {
