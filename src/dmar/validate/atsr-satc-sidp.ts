@@ -14,6 +14,7 @@ export const checks: Check[] = [
     source: ['VT-d spec'],
     description: 'an RMRR, ATSR, SATC or SIDP names a PCI segment that no DRHD covers',
     hint: 'its devices must be under a remapping unit of the same segment: fix the PCI Segment Number or add the DRHD',
+    reads: SEGMENT_DEVICE_TYPES,
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       if (drhds.length === 0) return; // DMAR-DRHD-NONE says it
@@ -34,6 +35,7 @@ export const checks: Check[] = [
     source: ['VT-d spec'],
     description: 'more than one ATSR with ALL_PORTS on one segment',
     hint: 'one ATSR per segment says that every root port supports ATS',
+    reads: [STRUCT_TYPE.ATSR],
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined))) {
         report({
@@ -50,6 +52,7 @@ export const checks: Check[] = [
     source: ['VT-d spec'],
     description: 'an ATSR with ALL_PORTS also lists device scopes',
     hint: 'with ALL_PORTS the scopes are ignored: either clear ALL_PORTS or drop the scopes',
+    reads: [STRUCT_TYPE.ATSR],
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
         const n = l.s.scopes?.length ?? 0;

@@ -60,6 +60,13 @@ export type Reporter = (r: Report) => void;
 
 export interface Check extends CheckInfo {
   run?(ctx: Context, report: Reporter): void;
+  /**
+   * The structure Types the check looks at, when it looks at nothing else: the
+   * engine runs it only on a table that frames a structure of one of them
+   * (a batch of tables then runs, and V8 compiles, less). It must report
+   * nothing on a table without them (test/dmar/validate/reads.test.ts).
+   */
+  reads?: readonly number[];
 }
 
 /** A check is data plus the code that finds it, defined side by side. */
@@ -168,6 +175,9 @@ export class Context {
   /** Every decoded structure with a layout, in table order. */
   private readonly located: Located[] = [];
   private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
+  /** Bit t: the table frames a structure of Type t (t below 31); `high`: one of a larger Type. */
+  private readonly types: number = 0;
+  private readonly high: boolean = false;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -183,6 +193,8 @@ export class Context {
     const structures = decoded.table.structures;
     for (let index = 0; index < structures.length; index++) {
       const s = structures[index]!;
+      if (s.type < 31) this.types |= 1 << s.type;
+      else this.high = true;
       const n = (ordinal.get(s.type) ?? 0) + 1;
       ordinal.set(s.type, n);
       this.ordinals.push(n);
@@ -199,6 +211,12 @@ export class Context {
   /** Decoded structures of one type (those too short to decode are left to the framing checks). */
   of(type: number): readonly Located[] {
     return this.byType[type] ?? NONE;
+  }
+
+  /** Whether the table frames a structure of this Type, decoded or not (what Check.reads asks). */
+  has(type: number): boolean {
+    if (type < 31) return (this.types & (1 << type)) !== 0;
+    return this.high && this.table.structures.some((s) => s.type === type);
   }
 
   /** Every decoded structure with a layout, in table order (do not modify). */

@@ -48,6 +48,12 @@ function selected(opts: ValidateOptions): Selection {
   return list;
 }
 
+/** Whether the table frames a structure of one of these Types. */
+function readsAny(ctx: Context, types: readonly number[]): boolean {
+  for (let i = 0; i < types.length; i++) if (ctx.has(types[i]!)) return true;
+  return false;
+}
+
 /**
  * Validate one DMAR table. Throws DmarError (code = the fatal check's ID) when
  * the bytes are not a DMAR table at all; every other defect is a finding.
@@ -73,6 +79,7 @@ export function validateBytes(bytes: Uint8Array, opts: ValidateOptions = {}): Fi
   };
   for (const s of selected(opts)) {
     check = s.check;
+    if (check.reads !== undefined && !readsAny(ctx, check.reads)) continue;
     proposed = s.proposed;
     check.run!(ctx, report);
   }

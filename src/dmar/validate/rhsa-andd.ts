@@ -49,6 +49,7 @@ export const checks: Check[] = [
     source: ['Linux'],
     description: "an RHSA Base Address is no DRHD's Register Base Address",
     hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
+    reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
       for (const { l, b, unit } of rhsaUnits(ctx)) {
         if (unit === undefined)
@@ -62,6 +63,7 @@ export const checks: Check[] = [
     source: ['Linux'],
     description: 'an RHSA comes before the DRHD it names',
     hint: 'Linux walks the table once and registers each DRHD as it meets it, so it finds no unit for this RHSA: FW_BUG "RHSA refers to non-existent DMAR unit", kernel tainted; move the RHSA after the DRHDs',
+    reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
       for (const { l, b, unit } of rhsaUnits(ctx)) {
         if (unit !== undefined && unit.index > l.index) {
@@ -80,6 +82,7 @@ export const checks: Check[] = [
     source: ['dmar'],
     description: 'two RHSAs give an affinity for the same remapping unit',
     hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
+    reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.RHSA), (x) => big(x.s.fields, 'baseAddress'))) {
         report({
@@ -96,6 +99,7 @@ export const checks: Check[] = [
     source: ['VT-d spec'],
     description: 'two ANDDs have the same Device Number',
     hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
+    reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
       for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ANDD), (x) => num(x.s.fields, 'deviceNumber'))) {
         report({
@@ -127,6 +131,7 @@ export const checks: Check[] = [
     source: ['Linux'],
     description: "no DRHD scope names an ANDD's Device Number",
     hint: 'Linux: "No IOMMU scope found for ANDD enumeration ID", the device is not translated: add a namespace-device scope to the DRHD of the device',
+    reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
       if (!ctx.of(STRUCT_TYPE.ANDD).length) return;
       const named = new Set(
@@ -147,6 +152,7 @@ export const checks: Check[] = [
     source: ['Linux'],
     description: 'an ANDD Device Name is empty or not a fully qualified ACPI path',
     hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
+    reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
         if (l.s.unterminated) continue; // DMAR-ANDD-NAME-UNTERMINATED

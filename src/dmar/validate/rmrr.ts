@@ -13,6 +13,7 @@ export const checks: Check[] = [
     source: ['Linux', 'fwts'],
     description: 'an RMRR Base Address or End Address + 1 is not 4 KiB aligned (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" and taints the kernel; End Address is the last byte (limit), so it ends in 0xfff',
+    reads: [STRUCT_TYPE.RMRR],
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
@@ -28,6 +29,7 @@ export const checks: Check[] = [
     source: ['Linux', 'fwts'],
     description: 'an RMRR End Address is not above its Base Address (fwts InvalidRMRRRangeAddr)',
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" (it requires End > Base); End Address is the last byte of the region',
+    reads: [STRUCT_TYPE.RMRR],
     run(ctx, report) {
       for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
         const { base, end } = range(l);
@@ -42,6 +44,7 @@ export const checks: Check[] = [
     source: ['dmar'],
     description: 'two RMRRs of one segment overlap',
     hint: "describe a region once and list every device that needs it in that RMRR's scopes",
+    reads: [STRUCT_TYPE.RMRR],
     run(ctx, report) {
       const rmrrs = ctx.of(STRUCT_TYPE.RMRR);
       if (rmrrs.length < 2) return;

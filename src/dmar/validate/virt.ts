@@ -36,6 +36,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: `the virtualization descriptor's Length is not ${VIRT_LENGTH}`,
     hint: `the proposed descriptor (type 0x8001) is exactly ${VIRT_LENGTH} bytes`,
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       ctx.table.structures.forEach((s, index) => {
         if (s.type === VIRT_DESCRIPTOR_TYPE && s.length !== VIRT_LENGTH) {
@@ -50,6 +51,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: `the virtualization descriptor's Revision is not ${VIRT_REVISION}`,
     hint: `revision ${VIRT_REVISION} is the only one defined; a consumer may not understand another`,
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       for (const l of ctx.of(VIRT_DESCRIPTOR_TYPE)) {
         const r = num(l.s.fields, 'revision');
@@ -63,6 +65,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'more than one virtualization descriptor',
     hint: 'a table carries at most one descriptor: consumers would have to guess which one counts',
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       const all = ctx.table.structures.map((s, index) => ({ s, index })).filter((x) => x.s.type === VIRT_DESCRIPTOR_TYPE);
       for (const x of all.slice(1))
@@ -75,6 +78,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'the virtualization descriptor is followed by other structures',
     hint: "append the descriptor after all standard structures: ACPICA's disassembler (iasl -d) stops listing the table at a type it does not know",
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       const list = ctx.table.structures;
       const i = list.findIndex((s) => s.type === VIRT_DESCRIPTOR_TYPE);
@@ -89,6 +93,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'the virtualization descriptor sets reserved Flags bits (1..7) or reserved bytes',
     hint: 'reserved fields of the proposed descriptor must be 0',
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run: reservedOf(VIRT.fields.filter((f) => f !== FEATURES)),
   }),
   defineCheck({
@@ -97,6 +102,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'Supported Features sets bits 3..63, which no proposal defines',
     hint: 'consumers treat unknown feature bits as not supported: clear them',
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run: reservedOf([FEATURES]),
   }),
   defineCheck({
@@ -105,6 +111,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'VIRTUALIZED=0 (bare metal) with a hypervisor signature or feature bits',
     hint: 'on bare metal the signature and Supported Features are zero; if this is a VM, set VIRTUALIZED',
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       for (const l of ctx.of(VIRT_DESCRIPTOR_TYPE)) {
         const sig = signatureBytes(ctx, l);
@@ -127,6 +134,7 @@ export const checks: Check[] = [
     source: ['proposal'],
     description: 'VIRTUALIZED=1 while the proposed DMAR flag IMS_OPTOUT is 0',
     hint: 'consistent (the opt-in descriptor wins), but opt-out consumers will use native IMS: set IMS_OPTOUT too for them',
+    reads: [VIRT_DESCRIPTOR_TYPE],
     run(ctx, report) {
       if (bitValue(num(ctx.table.fields, 'flags'), IMS_OPTOUT) === 1) return;
       for (const l of ctx.of(VIRT_DESCRIPTOR_TYPE)) {
