@@ -310,8 +310,11 @@ export const checks: Check[] = [
     description: 'INCLUDE_PCI_ALL units on several segments: fwts counts them over the whole table and fails MultipleDRHDSFlag',
     hint: 'correct per the VT-d specification (one per segment); expect a false fwts failure and note it in the fwts results',
     run(ctx, report) {
-      const all = ctx.of(STRUCT_TYPE.DRHD).filter((l) => includePciAll(l.s));
-      if (all.length < 2) return;
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      let n = 0;
+      for (const l of drhds) if (includePciAll(l.s)) n++;
+      if (n < 2) return;
+      const all = drhds.filter((l) => includePciAll(l.s));
       const segs = new Set(all.map(segment));
       if (segs.size !== all.length) return; // per-segment duplicates: DMAR-DRHD-INCLUDE-ALL-MULTIPLE
       const l = all[1]!;
@@ -343,9 +346,15 @@ export const checks: Check[] = [
     description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
     hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
     run(ctx, report) {
+      // segment, type, start bus and path: one number for a path of up to one hop (nearly every scope), a
+      // string for longer ones; one device always gets the same kind of key, so the two never meet
       const key = ({ l, sc }: ScopeOf) => {
         const t = sc.fields.type;
-        return t === SCOPE.ENDPOINT || t === SCOPE.BRIDGE ? `${segment(l)}:${t}:${scopePath(sc)}` : undefined;
+        if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return undefined;
+        const path = sc.path;
+        if (path.length > 1) return `${segment(l)}:${t}:${scopePath(sc)}`;
+        const hop = path.length ? path[0]!.device * 0x100 + path[0]!.function + 0x10000 : 0;
+        return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + num(sc.fields, 'bus')) * 0x20000 + hop;
       };
       for (const [{ l, sc, j }, { l: prev }] of repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), key)) {
         const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;

@@ -100,6 +100,54 @@ describe('framing defects do not stop validation', () => {
   });
 });
 
+describe('the same PCI device listed twice (DMAR-DRHD-DEVICE-DUPLICATE)', () => {
+  type Hop = [number, number];
+  const scope = (type: number, bus: number, hops: Hop[]) => ({ type, bus, path: hops.map(([device, fn]) => ({ device, function: fn })) });
+  /** DRHD #1 of the baseline (segment 0) lists these scopes after its own endpoint 00:02.0; DRHD #2 is moved to `seg2`. */
+  const duplicates = (extra: ReturnType<typeof scope>[], seg2 = 0, extra2: ReturnType<typeof scope>[] = []) => {
+    const d = baseline();
+    d.structures[0].deviceScopes.push(...extra);
+    d.structures[1].segment = seg2;
+    d.structures[1].deviceScopes.push(...extra2);
+    return validateBytes(encode(d))
+      .filter((f) => f.id === 'DMAR-DRHD-DEVICE-DUPLICATE')
+      .map((f) => `${f.structure} ${f.scope}: ${f.message}`);
+  };
+
+  test('one hop, several hops: the same device again is reported, at the repeat', () => {
+    expect(duplicates([scope(1, 0, [[2, 0]])])).toEqual(['DRHD #1 2: device 00:02.0 on segment 0 is listed twice in this DRHD']);
+    expect(
+      duplicates([
+        scope(1, 0x10, [
+          [0x1c, 4],
+          [0, 0],
+        ]),
+        scope(1, 0x10, [
+          [0x1c, 4],
+          [0, 0],
+        ]),
+      ]),
+    ).toEqual(['DRHD #1 3: device 10:1c.4/00.0 on segment 0 is listed twice in this DRHD']);
+    expect(duplicates([], 0, [scope(1, 0, [[2, 0]])])).toEqual(['DRHD #2 3: device 00:02.0 on segment 0 is listed also by DRHD #1']);
+  });
+
+  test('what differs is no repeat: the hops after the first, the start bus, bridge against endpoint, the segment, no path', () => {
+    expect(
+      duplicates([
+        scope(1, 0, [
+          [2, 0],
+          [0, 0],
+        ]),
+      ]),
+    ).toEqual([]);
+    expect(duplicates([scope(1, 1, [[2, 0]])])).toEqual([]);
+    expect(duplicates([scope(2, 0, [[2, 0]])])).toEqual([]);
+    expect(duplicates([], 1, [scope(1, 0, [[2, 0]])])).toEqual([]);
+    expect(duplicates([scope(1, 0, [[2, 0x100 - 1]]), scope(1, 0, [[0xff, 2]])])).toEqual([]);
+    expect(duplicates([scope(1, 0, []), scope(1, 0, [[0, 0]])])).toEqual([]);
+  });
+});
+
 describe('an RHSA and the DRHD it names', () => {
   const withRhsa = (at: number, base: string) => {
     const d = baseline();
