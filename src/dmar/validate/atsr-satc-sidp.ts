@@ -20,9 +20,11 @@ export const checks: Check[] = [
       if (drhds.length === 0) return; // DMAR-DRHD-NONE says it
       // nearly every table has one segment: a Set only when its DRHDs name several
       const first = num(drhds[0]!.s.fields, 'segment');
-      const segs = drhds.some((l) => num(l.s.fields, 'segment') !== first) ? new Set(drhds.map((l) => num(l.s.fields, 'segment'))) : undefined;
-      for (const type of SEGMENT_DEVICE_TYPES) {
-        for (const l of ctx.of(type)) {
+      let several = false;
+      for (let i = 1; i < drhds.length && !several; i++) several = num(drhds[i]!.s.fields, 'segment') !== first;
+      const segs = several ? new Set(drhds.map((l) => num(l.s.fields, 'segment'))) : undefined;
+      for (let t = 0; t < SEGMENT_DEVICE_TYPES.length; t++) {
+        for (const l of ctx.of(SEGMENT_DEVICE_TYPES[t]!)) {
           const seg = num(l.s.fields, 'segment');
           if (segs ? !segs.has(seg) : seg !== first) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
         }

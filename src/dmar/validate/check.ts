@@ -188,15 +188,22 @@ export class Context {
     readonly machine?: MachineFacts,
   ) {
     this.table = decoded.table;
-    // per Type: how many structures of it so far (any 16-bit Type: a Map, as few tables have unknown ones)
-    const ordinal = new Map<number, number>();
+    // per Type: how many structures of it so far (an array for the Types below 31, a Map for the few others)
+    const ordinal: number[] = [];
+    let ordinalHigh: Map<number, number> | undefined;
     const structures = decoded.table.structures;
     for (let index = 0; index < structures.length; index++) {
       const s = structures[index]!;
-      if (s.type < 31) this.types |= 1 << s.type;
-      else this.high = true;
-      const n = (ordinal.get(s.type) ?? 0) + 1;
-      ordinal.set(s.type, n);
+      let n: number;
+      if (s.type < 31) {
+        this.types |= 1 << s.type;
+        n = ordinal[s.type] = (ordinal[s.type] ?? 0) + 1;
+      } else {
+        this.high = true;
+        ordinalHigh ??= new Map();
+        n = (ordinalHigh.get(s.type) ?? 0) + 1;
+        ordinalHigh.set(s.type, n);
+      }
       this.ordinals.push(n);
       const def = structDef(s.type);
       if (!def || s.raw) continue;

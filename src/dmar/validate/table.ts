@@ -217,7 +217,9 @@ export const checks: Check[] = [
       const w = num(ctx.table.fields, 'hostAddressWidth');
       if (w < LINUX_MIN_HAW || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
-      for (const [type, key] of HAW_ADDRESSES) {
+      for (let i = 0; i < HAW_ADDRESSES.length; i++) {
+        const type = HAW_ADDRESSES[i]![0];
+        const key = HAW_ADDRESSES[i]![1];
         for (const l of ctx.of(type)) {
           const a = big(l.s.fields, key);
           if (a >= limit) {
