@@ -41,9 +41,13 @@ try {
 } catch {
   // an older build without the id: only the bundled cache
 }
-// the command: the first argument that is no option (a guess is harmless: any cache of this bundle is accepted)
+// the command: the first argument that is neither an option nor the value of a global option (a wrong guess
+// costs only time: any cache of this bundle is accepted); the global options that take a value, as src/cli/main.ts
+// declares them (test/cli/bundle-start.test.ts compares)
+const GLOBAL_VALUE_OPTIONS = ['--max-input'];
 const argv = process.argv.slice(2);
-const command = argv.find((a) => !a.startsWith('-'));
+const commandAt = argv.findIndex((a, i) => !a.startsWith('-') && !GLOBAL_VALUE_OPTIONS.includes(argv[i - 1]));
+const command = commandAt < 0 ? undefined : argv[commandAt];
 // validate's caches apart from every other command's, as the build records them
 const group = (name) => (name === 'validate' ? '.validate' : '');
 const bundled = (name) => `${file}${group(name)}.cache`;
@@ -51,7 +55,7 @@ const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require
 const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}${group(command)}.cache`) : undefined;
 const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 // DMAR_DEBUG=1 (errors with their stack trace): no code cache; Node loads the bundle itself, with the source map
-// beside it, so that a stack trace names the src/ files, lines and functions, not the minified bundle's
+// beside it, so that a stack trace names the src/ files and lines, not the minified bundle's
 const debug = Boolean(process.env.DMAR_DEBUG) && !building;
 
 // existsSync first: a failed read's exception costs a start more (0.7 ms, the first one)
@@ -77,7 +81,7 @@ const isBatch = (args) => {
     }
   });
 };
-const batch = script !== undefined && !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(argv.indexOf(command) + 1));
+const batch = script !== undefined && !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(commandAt + 1));
 if (batch) require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
 
 const cli = { exports: {} };

@@ -33,7 +33,7 @@ test.each([
   expect(modules.filter((m) => /^NativeModule (child_process|dgram|net|tty|stream)$/.test(m))).toEqual([]);
 });
 
-// The build records two code caches, one from decode runs, one from validate runs (scripts/bundle.mjs);
+// The build records two code caches, one from a decode run, one from a validate run (scripts/bundle.mjs);
 // plain node accepts each for its command: nothing is written to the per-user cache.
 test.each([['decode'], ['validate'], ['flags']])('plain node starts dmar %s from a cache the build recorded', (command) => {
   for (const c of ['dmar.cjs.cache', 'dmar.cjs.validate.cache']) expect(existsSync(join(ROOT, 'dist/cli', c))).toBe(true);

@@ -1,10 +1,11 @@
 // The fast start with other Node flags: bin/dmar.js keeps a V8 code cache per user when V8 rejects
 // the one the build recorded (NODE_OPTIONS changes V8's flags). Behaviour only; npm run bench times it.
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { dmarProcess, FIXTURES } from '../helpers.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { dmarProcess, FIXTURES, ROOT } from '../helpers.js';
 
 const server = join(FIXTURES, 'server-2s.bin');
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-cache-'));
@@ -39,6 +40,22 @@ describe('the per-user code cache', () => {
     // other flags, another cache beside them
     expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '--max-old-space-size=2048', XDG_CACHE_HOME: home } }).status).toBe(0);
     expect(cacheFiles(join(home, 'dmar'))).toHaveLength(3);
+  });
+
+  test("the command is told from a global option's value: validate after --max-input 4M gets validate's cache", () => {
+    const home = tmp();
+    expect(dmarProcess(['--max-input', '4M', 'validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
+    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(/\.validate\.cache$/)]);
+  });
+
+  test('bin/dmar.js knows every global option that takes a value, as the program declares them', () => {
+    const declared = buildProgram()
+      .options.filter((o) => o.required || o.optional)
+      .map((o) => o.long);
+    const bin = readFileSync(join(ROOT, 'bin', 'dmar.js'), 'utf8');
+    const listed = JSON.parse(/const GLOBAL_VALUE_OPTIONS = (\[[^\]]*\]);/.exec(bin)![1]!.replace(/'/g, '"'));
+    expect(listed).toEqual(declared);
+    expect(declared).toContain('--max-input');
   });
 
   test('plain node uses the cache the build recorded and writes none', () => {

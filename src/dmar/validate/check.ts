@@ -167,8 +167,9 @@ const NONE: readonly Located[] = Object.freeze([]);
 
 export class Context {
   readonly table: DmarTable;
-  /** The decoded structures by Type (an array: the Types with a layout are small numbers). */
+  /** The decoded structures by Type: an array for the Types below 31, a Map for the others (the proposed descriptor's 0x8001). */
   private readonly byType: Located[][] = [];
+  private byTypeHigh: Map<number, Located[]> | undefined;
   /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
   private readonly ordinals: number[] = [];
   private readonly memo = new Map<string, unknown>();
@@ -209,15 +210,22 @@ export class Context {
       if (!def || s.raw) continue;
       const l: Located = { s, index, def };
       this.located.push(l);
-      const list = this.byType[s.type];
-      if (list) list.push(l);
-      else this.byType[s.type] = [l];
+      if (s.type < 31) {
+        const list = this.byType[s.type];
+        if (list) list.push(l);
+        else this.byType[s.type] = [l];
+      } else {
+        this.byTypeHigh ??= new Map();
+        const list = this.byTypeHigh.get(s.type);
+        if (list) list.push(l);
+        else this.byTypeHigh.set(s.type, [l]);
+      }
     }
   }
 
   /** Decoded structures of one type (those too short to decode are left to the framing checks). */
   of(type: number): readonly Located[] {
-    return this.byType[type] ?? NONE;
+    return (type < 31 ? this.byType[type] : this.byTypeHigh?.get(type)) ?? NONE;
   }
 
   /** Whether the table frames a structure of this Type, decoded or not (what Check.reads asks). */
