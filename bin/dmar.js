@@ -67,9 +67,10 @@ const script = debug ? undefined : new Script(wrap(readFileSync(file).toString('
 
 // A batch (decode or validate of a directory or of many files): V8's optimising compiler inlines less.
 // Each table runs ~85 checks, each optimised as it warms up, and with the default budget compiling them
-// costs more than it saves (10,000 tables: about a tenth less time; docs/performance.md). And the young
-// generation is scavenged on the main thread alone: a batch leaves some 30 KB alive per scavenge, too little
-// to share out, and a helper thread competes with the compiler's (10,000 tables: 5-15 ms less). Only for a batch
+// costs more than it saves (10,000 tables: about a tenth less time; docs/performance.md). And validate's young
+// generation is scavenged on the main thread alone: it keeps only findings, some 30 KB alive per scavenge, too
+// little to share out, and a helper thread competes with the compiler's (10,000 tables: 5-15 ms less; decode,
+// whose output with -o stays in memory, gained nothing). Only for a batch
 // (node:v8 costs a start 4 ms), and only once the bundle is compiled: V8 checks a code cache against its
 // flags, and the caches are recorded and used without this one; no per-user cache is saved from such a run.
 const isBatch = (args) => {
@@ -84,7 +85,7 @@ const isBatch = (args) => {
   });
 };
 const batch = script !== undefined && !building && (command === 'validate' || command === 'decode') && isBatch(argv.slice(commandAt + 1));
-if (batch) require('node:v8').setFlagsFromString('--max-inlined-bytecode-size-cumulative=200 --no-parallel-scavenge');
+if (batch) require('node:v8').setFlagsFromString(`--max-inlined-bytecode-size-cumulative=200${command === 'validate' ? ' --no-parallel-scavenge' : ''}`);
 
 const cli = { exports: {} };
 if (script) script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
