@@ -2,7 +2,8 @@
 // executable subcommands dmar never declares; the bundle defers it (scripts/bundle.mjs), so a run
 // loads no child_process (nor the dgram module it brings). Standard output and error are written
 // with fs, and node:tty is loaded only for a descriptor that can be a terminal (src/io/std.ts), so a
-// run with pipes loads no net, tty or stream module either (5 ms of a start). A process of its own:
+// run with pipes loads no net, tty or stream module either (5 ms of a start), nor node:os (0.5 ms: the
+// signal numbers of src/io/write.ts are its own). A process of its own:
 // the point is which of Node's modules one start loads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,11 +27,11 @@ test.each([
   ['decode', join(FIXTURES, 'server-2s.bin')],
   ['validate', join(FIXTURES, 'server-2s.bin')],
   ['validate', FIXTURES],
-])('dmar %s, output to pipes, loads no child_process, dgram, net, tty or stream', (...args) => {
+])('dmar %s, output to pipes, loads no child_process, dgram, net, tty, stream or os', (...args) => {
   const { code, modules } = startLoads(args);
   expect(code).toBe(0);
   expect(modules).toContain('NativeModule fs');
-  expect(modules.filter((m) => /^NativeModule (child_process|dgram|net|tty|stream)$/.test(m))).toEqual([]);
+  expect(modules.filter((m) => /^NativeModule (child_process|dgram|net|tty|stream|os)$/.test(m))).toEqual([]);
 });
 
 // The build records two code caches, one from a decode run, one from a validate run (scripts/bundle.mjs);
