@@ -8,12 +8,14 @@
 // a `validate FILE` run, for `dmar validate`, and dist/cli/dmar.cjs.cache from
 // a `decode FILE` run, for every other command (a cache holds the functions
 // its run compiled, and V8 reads all of it at start: decode's is 70 % of
-// validate's); and one kept per user for any other Node or flags (NODE_OPTIONS=--max-old-space-size=...
-// changes V8's flags, and V8 then rejects the bundled cache): under
-// $XDG_CACHE_HOME/dmar or ~/.cache/dmar, keyed by the bundle's hash, the Node
-// version and the flags, one for validate and one for every other command. V8 checks every cache it is given (version, flags,
-// source) and compiles normally when it rejects one; a rejected or missing
-// cache is written after the run, atomically, and never fails the command.
+// validate's); and the ones kept per user for any other Node or flags
+// (NODE_OPTIONS=--max-old-space-size=... changes V8's flags, and V8 then
+// rejects the bundled cache): under $XDG_CACHE_HOME/dmar or ~/.cache/dmar,
+// keyed by the bundle's hash, the Node version and the flags, one for validate
+// and one for every other command. V8 checks every cache it is given (version,
+// flags, source) and compiles normally when it rejects one; a rejected or
+// missing cache is written after the run, atomically, and never fails the
+// command.
 const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');

@@ -29,7 +29,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Text for a terminal (file names, messages): every non-printable character escaped, newlines included. */
 export function termText(s: string): string {
   if (PRINTABLE_ASCII.test(s)) return s;
-  // built on first need: V8 builds the Unicode property sets of a /u class when it makes the RegExp, and compiles it on first use (some 0.3 ms a start)
+  // built on first need: V8 builds the Unicode property sets of a /u class when it makes the RegExp, and
+  // compiles it on first use (some 0.3 ms a start)
   termUnsafe ??= /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu;
   return s.replace(termUnsafe, escaped);
 }

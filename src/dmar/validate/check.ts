@@ -162,12 +162,15 @@ const SCOPE_ROW = (key: ScopeKey): FieldDef => fieldByKey(SCOPE_FIELDS, key);
 export type ScopeKey = KeyOf<typeof SCOPE_FIELDS>;
 const SUB_TYPE = fieldByKey(SUBTABLE_HEADER_FIELDS, 'type');
 
+/** Types below this are kept in arrays and a bit mask; the few others (unknown ones, the proposed descriptor's 0x8001) in Maps. */
+const LOW_TYPES = 31;
+
 /** What of() returns for a Type the table does not have: one shared empty list, not a new one per call. */
 const NONE: readonly Located[] = Object.freeze([]);
 
 export class Context {
   readonly table: DmarTable;
-  /** The decoded structures by Type: an array for the Types below 31, a Map for the others (the proposed descriptor's 0x8001). */
+  /** The decoded structures by Type (below LOW_TYPES; the others in byTypeHigh). */
   private readonly byType: Located[][] = [];
   private byTypeHigh: Map<number, Located[]> | undefined;
   /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
@@ -176,7 +179,7 @@ export class Context {
   /** Every decoded structure with a layout, in table order. */
   private readonly located: Located[] = [];
   private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
-  /** Bit t: the table frames a structure of Type t (t below 31); `high`: one of a larger Type. */
+  /** Bit t: the table frames a structure of Type t (below LOW_TYPES); `high`: one of another Type. */
   private readonly types: number = 0;
   private readonly high: boolean = false;
 
@@ -189,14 +192,14 @@ export class Context {
     readonly machine?: MachineFacts,
   ) {
     this.table = decoded.table;
-    // per Type: how many structures of it so far (an array for the Types below 31, a Map for the few others)
+    // per Type: how many structures of it so far
     const ordinal: number[] = [];
     let ordinalHigh: Map<number, number> | undefined;
     const structures = decoded.table.structures;
     for (let index = 0; index < structures.length; index++) {
       const s = structures[index]!;
       let n: number;
-      if (s.type < 31) {
+      if (s.type < LOW_TYPES) {
         this.types |= 1 << s.type;
         n = ordinal[s.type] = (ordinal[s.type] ?? 0) + 1;
       } else {
@@ -210,7 +213,7 @@ export class Context {
       if (!def || s.raw) continue;
       const l: Located = { s, index, def };
       this.located.push(l);
-      if (s.type < 31) {
+      if (s.type < LOW_TYPES) {
         const list = this.byType[s.type];
         if (list) list.push(l);
         else this.byType[s.type] = [l];
@@ -225,12 +228,12 @@ export class Context {
 
   /** Decoded structures of one type (those too short to decode are left to the framing checks). */
   of(type: number): readonly Located[] {
-    return (type < 31 ? this.byType[type] : this.byTypeHigh?.get(type)) ?? NONE;
+    return (type < LOW_TYPES ? this.byType[type] : this.byTypeHigh?.get(type)) ?? NONE;
   }
 
   /** Whether the table frames a structure of this Type, decoded or not (what Check.reads asks). */
   has(type: number): boolean {
-    if (type < 31) return (this.types & (1 << type)) !== 0;
+    if (type < LOW_TYPES) return (this.types & (1 << type)) !== 0;
     return this.high && this.table.structures.some((s) => s.type === type);
   }
 
