@@ -100,18 +100,16 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   const fields = fieldParser(DMAR_FIELDS).parseAt(bytes, view, ACPI_HEADER_SIZE);
   const table: DmarTable = { header, fields, structures: [] };
 
-  const walk = frames(bytes, end);
-  for (let step = walk.next(); ; step = walk.next()) {
-    if (step.done) {
-      const { stop, defect } = step.value;
-      if (defect) {
-        report({ ...defect, severity: 'error', structure: table.structures.length });
-        table.trailing = copy(bytes, stop, end);
-      }
+  // frames()'s walk, by frameAt() (no generator to resume per structure)
+  for (let off = DMAR_FIXED_SIZE; off < end; ) {
+    const length = frameAt(bytes, off, end);
+    if (typeof length !== 'number') {
+      report({ ...length, severity: 'error', structure: table.structures.length });
+      table.trailing = copy(bytes, off, end);
       break;
     }
-    const { offset, type, length } = step.value;
-    table.structures.push(decodeStructure(bytes, view, offset, type, length, table.structures.length, report));
+    table.structures.push(decodeStructure(bytes, view, off, readUint(bytes, off + TYPE.offset, TYPE.size), length, table.structures.length, report));
+    off += length;
   }
   return { table, problems, end };
 }
@@ -135,39 +133,39 @@ export interface FrameDefect {
  * The one length-checking walk over the structures, from the end of the DMAR
  * fixed part to `end`: yields each structure whose header and Length fit, and
  * returns where the walk stopped (`end`, or the first structure that does not
- * frame) and why. The decoder and the edits' Table Length repair both walk so.
+ * frame) and why. The decoder (by frameAt(), as this walk) and the edits' Table Length repair both walk so.
  */
 export function* frames(bytes: Uint8Array, end: number): Generator<Frame, { stop: number; defect?: FrameDefect }> {
   let off = DMAR_FIXED_SIZE;
   while (off < end) {
-    if (end - off < SUBTABLE_HEADER_SIZE) {
-      return { stop: off, defect: { code: 'DMAR-TABLE-TRAILING', offset: off, reason: `${end - off} stray bytes after the last structure` } };
-    }
-    const type = readUint(bytes, off + TYPE.offset, TYPE.size);
-    const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
-    const why =
-      len === 0
-        ? 'Length is 0 (Linux stops reading the table here)'
-        : len < SUBTABLE_HEADER_SIZE
-          ? `Length ${len} is shorter than a structure header`
-          : off + len > end
-            ? `Length ${len} runs past the end of the table (${end - off} bytes left)`
-            : undefined;
-    if (why) {
-      return {
-        stop: off,
-        defect: {
-          code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
-          offset: off + LENGTH.offset,
-          where: `structure type ${type} at ${hex(off)}`,
-          reason: why,
-        },
-      };
-    }
-    yield { offset: off, type, length: len };
-    off += len;
+    const length = frameAt(bytes, off, end);
+    if (typeof length !== 'number') return { stop: off, defect: length };
+    yield { offset: off, type: readUint(bytes, off + TYPE.offset, TYPE.size), length };
+    off += length;
   }
   return { stop: off };
+}
+
+/** One step of the walk: the Length of the structure at `off` when its header and Length fit before `end`, else why not. */
+function frameAt(bytes: Uint8Array, off: number, end: number): number | FrameDefect {
+  if (end - off < SUBTABLE_HEADER_SIZE) {
+    return { code: 'DMAR-TABLE-TRAILING', offset: off, reason: `${end - off} stray bytes after the last structure` };
+  }
+  const len = readUint(bytes, off + LENGTH.offset, LENGTH.size);
+  if (len !== 0 && len >= SUBTABLE_HEADER_SIZE && off + len <= end) return len;
+  const type = readUint(bytes, off + TYPE.offset, TYPE.size);
+  const why =
+    len === 0
+      ? 'Length is 0 (Linux stops reading the table here)'
+      : len < SUBTABLE_HEADER_SIZE
+        ? `Length ${len} is shorter than a structure header`
+        : `Length ${len} runs past the end of the table (${end - off} bytes left)`;
+  return {
+    code: len === 0 ? 'DMAR-STRUCT-ZERO-LENGTH' : len < SUBTABLE_HEADER_SIZE ? 'DMAR-STRUCT-TOO-SHORT' : 'DMAR-STRUCT-OVERRUN',
+    offset: off + LENGTH.offset,
+    where: `structure type ${type} at ${hex(off)}`,
+    reason: why,
+  };
 }
 
 function decodeStructure(bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report): Structure {
