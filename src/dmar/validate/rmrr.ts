@@ -4,6 +4,14 @@ import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Located } from './check.js';
 
+/** An RMRR with its segment and range (End Address not below Base Address). */
+interface Item {
+  l: Located;
+  seg: number;
+  base: bigint;
+  end: bigint;
+}
+
 const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') });
 
 export const checks: Check[] = [
@@ -49,16 +57,23 @@ export const checks: Check[] = [
       const rmrrs = ctx.of(STRUCT_TYPE.RMRR);
       if (rmrrs.length < 2) return;
       // sort and sweep, not every pair: a table of thousands of RMRRs stays linear-ish
-      const items = rmrrs
-        .map((l) => ({ l, seg: num(l.s.fields, 'segment'), ...range(l) }))
-        .filter((x) => x.base <= x.end)
-        .sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));
-      const reported = new Set<number>();
-      let reach: (typeof items)[number] | undefined;
-      for (const x of items) {
+      const items: Item[] = [];
+      for (let i = 0; i < rmrrs.length; i++) {
+        const l = rmrrs[i]!;
+        const base = big(l.s.fields, 'baseAddress');
+        const end = big(l.s.fields, 'endAddress');
+        if (base <= end) items.push({ l, seg: num(l.s.fields, 'segment'), base, end });
+      }
+      items.sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));
+      let reported: Set<number> | undefined;
+      let reach: Item | undefined;
+      for (let i = 0; i < items.length; i++) {
+        const x = items[i]!;
         if (reach && reach.seg === x.seg && x.base <= reach.end) {
           // of the two, the one later in the table is the one to move or merge
-          const [later, earlier] = x.l.index > reach.l.index ? [x, reach] : [reach, x];
+          const later = x.l.index > reach.l.index ? x : reach;
+          const earlier = later === x ? reach : x;
+          reported ??= new Set<number>();
           if (!reported.has(later.l.index)) {
             reported.add(later.l.index);
             report({
