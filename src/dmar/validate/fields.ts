@@ -37,35 +37,74 @@ const reservableRows = (rows: readonly FieldDef[]) => {
  * from the rows and the decoded offsets; a field whose reserved part is zero
  * (nearly all of them) is passed over before anything is made for it.
  */
-function reservedHits(ctx: Context): { f: FieldAt; bad: bigint }[] {
+function reservedHits(ctx: Context): readonly Hit[] {
   return ctx.once('reservedHits', () => {
-    const out: { f: FieldAt; bad: bigint }[] = [];
-    for (const row of reservableRows(DMAR_FIELDS)) {
-      const value = ctx.table.fields[row.key]!;
-      const bad = reservedBits(row, value, false, undefined);
-      if (bad) out.push({ f: { offset: row.offset, row, value, inScope: false }, bad });
-    }
+    const out: Hit[] = [];
+    rowHits(out, reservableRows(DMAR_FIELDS), ctx.table.fields, 0, undefined, undefined, undefined, false);
     const scopeRows = reservableRows(SCOPE_FIELDS);
-    for (const l of ctx.all()) {
-      for (const row of reservableRows(l.def.fields)) {
-        const value = l.s.fields[row.key];
-        if (value === undefined) continue;
-        const bad = reservedBits(row, value, false, l.def);
-        if (bad) out.push({ f: { offset: l.s.offset + row.offset, row, value, structure: l.index, def: l.def, inScope: false }, bad });
-      }
+    const all = ctx.all();
+    for (let i = 0; i < all.length; i++) {
+      const l = all[i]!;
+      rowHits(out, reservableRows(l.def.fields), l.s.fields, l.s.offset, l.index, undefined, l.def, false);
       const scopes = l.s.scopes;
       if (!scopes) continue;
-      for (let j = 0; j < scopes.length; j++) {
-        const sc = scopes[j]!;
-        for (const row of scopeRows) {
-          const value = sc.fields[row.key]!;
-          const bad = reservedBits(row, value, true, l.def);
-          if (bad) out.push({ f: { offset: sc.offset + row.offset, row, value, structure: l.index, scope: j, def: l.def, inScope: true }, bad });
-        }
-      }
+      for (let j = 0; j < scopes.length; j++) rowHits(out, scopeRows, scopes[j]!.fields, scopes[j]!.offset, l.index, j, l.def, true);
     }
     return out;
   });
+}
+
+interface Hit {
+  f: FieldAt;
+  bad: bigint;
+}
+
+/** The hits among one structure's (or scope's, or the header's) reservable rows: one loop, shared by all three. */
+function rowHits(
+  out: Hit[],
+  rows: readonly FieldDef[],
+  fields: Readonly<Record<string, FieldValue>>,
+  base: number,
+  structure: number | undefined,
+  scope: number | undefined,
+  def: StructDef | undefined,
+  inScope: boolean,
+): void {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const value = fields[row.key];
+    // nearly every value: zero, or a number whose reserved part is zero (told without a BigInt)
+    if (value === undefined || value === 0 || !mayHit(row, value, inScope, def)) continue;
+    const bad = reservedBits(row, value, inScope, def);
+    if (!bad) continue;
+    const f: FieldAt = { offset: base + row.offset, row, value, inScope };
+    if (structure !== undefined) {
+      f.structure = structure;
+      f.def = def;
+    }
+    if (scope !== undefined) f.scope = scope;
+    out.push({ f, bad });
+  }
+}
+
+/** The low 32 bits of a row's named-bit mask, as a number. */
+const masks32 = new Map<FieldDef, number>();
+const mask32Of = (row: FieldDef) => {
+  let m = masks32.get(row);
+  if (m === undefined) masks32.set(row, (m = Number(maskOf(row) & 0xffffffffn)));
+  return m;
+};
+
+/**
+ * Whether reservedBits() can be other than 0: exact for a number of up to 32
+ * bits (every field of 4 bytes or less), true for anything else.
+ */
+function mayHit(row: FieldDef, value: FieldValue, inScope: boolean, def: StructDef | undefined): boolean {
+  if (typeof value !== 'number' || value < 0 || value > 0xffffffff || row.kind === 'ascii') return true;
+  if (row.reserved) return true; // not zero (the caller passed zero over)
+  if (!row.bits) return false;
+  if (inScope && !def?.scopeFlagsNamed) return true;
+  return (value & ~mask32Of(row)) !== 0;
 }
 
 function asBig(v: FieldValue): bigint {
@@ -115,13 +154,21 @@ export function reservedOf(rows: readonly FieldDef[], filter: (f: FieldAt) => bo
   for (const r of rows) claimed.add(r);
   const mine = new Set(rows);
   return (ctx: Context, report: Reporter) => {
-    for (const { f, bad } of reservedHits(ctx)) if (mine.has(f.row) && filter(f)) report(toReport(f, bad));
+    const hits = reservedHits(ctx);
+    for (let i = 0; i < hits.length; i++) {
+      const { f, bad } = hits[i]!;
+      if (mine.has(f.row) && filter(f)) report(toReport(f, bad));
+    }
   };
 }
 
 function unclaimed(pick: (f: FieldAt) => boolean) {
   return (ctx: Context, report: Reporter) => {
-    for (const { f, bad } of reservedHits(ctx)) if (!claimed.has(f.row) && pick(f)) report(toReport(f, bad));
+    const hits = reservedHits(ctx);
+    for (let i = 0; i < hits.length; i++) {
+      const { f, bad } = hits[i]!;
+      if (!claimed.has(f.row) && pick(f)) report(toReport(f, bad));
+    }
   };
 }
 
