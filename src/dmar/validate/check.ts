@@ -110,7 +110,9 @@ export function repeats<T>(items: readonly T[], key: (x: T) => string | number |
   if (items.length < 2) return out;
   // a table's few items (the common case) are compared pairwise, with no Map made per table and check
   if (items.length <= SMALL) {
-    const keys = items.map(key);
+    // the keys in a buffer kept for every call (no array made per table and check; key() never calls repeats())
+    const keys = SMALL_KEYS;
+    for (let i = 0; i < items.length; i++) keys[i] = key(items[i]!);
     for (let i = 1; i < items.length; i++) {
       const k = keys[i];
       if (k === undefined) continue;
@@ -135,6 +137,7 @@ export function repeats<T>(items: readonly T[], key: (x: T) => string | number |
 }
 /** Up to this many items, repeats() compares pairs. */
 const SMALL = 16;
+const SMALL_KEYS: (string | number | bigint | undefined)[] = new Array(SMALL).fill(undefined);
 
 /** A device scope with its structure and its 0-based index there. */
 export interface ScopeOf {
