@@ -56,6 +56,7 @@ const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 
 function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structure, { def, index, report, view }: BodyPlace): number {
   const scopes: DeviceScope[] = [];
+  const scopeParser = fieldParser(SCOPE_FIELDS);
   let o = start;
   while (o < end) {
     const slen = end - o >= fieldEnd(SCOPE_LENGTH) ? readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size) : -1;
@@ -86,7 +87,7 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
       });
       break;
     }
-    const fields = fieldParser(SCOPE_FIELDS).parseAt(bytes, view, o);
+    const fields = scopeParser.parseAt(bytes, view, o);
     scopes.push({ offset: o, fields, path: parsePathAt(bytes, view, o + SCOPE_HEADER_SIZE, o + slen) });
     o += slen;
   }
