@@ -93,8 +93,10 @@ export function* directoryInputs(dir: string): Generator<Input> {
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
   const limit = entries.length ? inputLimit() : 0;
+  // join(dir, name) for every name a listing gives (no '/', never '.' or '..'), without normalising each path
+  const prefix = join(dir, '_').slice(0, -1);
   for (const entry of entries) {
-    const input = directoryEntry(join(dir, entry.name), entry, limit);
+    const input = directoryEntry(prefix + entry.name, entry, limit);
     if (!input) continue;
     any = true;
     yield input;

@@ -98,6 +98,24 @@ describe('directories', () => {
     expect(doc.files[2].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-MADT-IOAPIC-UNMAPPED']);
   });
 
+  test("a directory's files are named as path.join names them: `.`, `/`-ended and unnormalised directories", () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'sub'));
+    copyFileSync(cleanTable(), join(dir, 'sub', 't.bin'));
+    for (const [arg, cwd] of [
+      ['.', join(dir, 'sub')],
+      ['sub/', dir],
+      ['./sub/../sub//', dir],
+      [join(dir, 'sub') + '/', undefined],
+    ] as const) {
+      const r = dmar(['validate', '--json', arg], cwd ? { cwd } : {});
+      expect(
+        JSON.parse(r.stdout).files.map((f: { file: string }) => f.file),
+        arg,
+      ).toEqual([join(arg, 't.bin')]);
+    }
+  });
+
   test('a file that is not a DMAR table is an error when named explicitly', () => {
     const other = join(tmp(), 'facp.bin');
     writeFileSync(other, Buffer.concat([Buffer.from('FACP'), Buffer.alloc(60)]));
