@@ -21,6 +21,9 @@ const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
+/** 2^n pages in bytes, the 16 that Size bits 3:0 can say made once. */
+const REGISTER_SET_SIZES = Array.from({ length: 16 }, (_, n) => PAGE_SIZE << BigInt(n));
+const registerSetSize = (n: number) => REGISTER_SET_SIZES[n] ?? PAGE_SIZE << BigInt(n);
 
 /** The DRHDs by segment, in table order, computed once per table (two checks read them). */
 function drhdsBySegment(ctx: Context): ReadonlyMap<number, readonly Located[]> {
@@ -226,18 +229,27 @@ export const checks: Check[] = [
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       if (drhds.length < 2) return;
-      const units: Unit[] = drhds.map((l) => ({ l, lo: base(l), hi: base(l) + (PAGE_SIZE << BigInt(pagesLog2(l))) }));
-      const at = new Map(units.map((u) => [u.l.index, u]));
+      const units: Unit[] = [];
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
+        const lo = base(l);
+        units.push({ l, lo, hi: lo + registerSetSize(pagesLog2(l)) });
+      }
       const first = firstOverlapping(units);
-      units.forEach((b, i) => {
-        const a = at.get(first[i]!);
-        if (!a || a.l.index > b.l.index) return; // reported on the later of the two
+      // the units by table index, made only when two overlap
+      let at: Map<number, Unit> | undefined;
+      for (let i = 0; i < units.length; i++) {
+        if (first[i]! < 0) continue;
+        at ??= new Map(units.map((u) => [u.l.index, u]));
+        const b = units[i]!;
+        const a = at.get(first[i]!)!;
+        if (a.l.index > b.l.index) continue; // reported on the later of the two
         report({
           offset: ctx.at(b.l, 'registerBaseAddress'),
           structure: b.l.index,
           message: `registers ${hex(b.lo)}-${hex(b.hi - 1n)} overlap ${ctx.label(a.l.index)}'s ${hex(a.lo)}-${hex(a.hi - 1n)}`,
         });
-      });
+      }
     },
   }),
   defineCheck({

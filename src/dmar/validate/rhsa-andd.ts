@@ -11,7 +11,9 @@ const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/
 function namespaceScopes(ctx: Context): readonly { l: Located; j: number; id: number; offset: number }[] {
   return ctx.once('namespace-scopes', () => {
     const out: { l: Located; j: number; id: number; offset: number }[] = [];
-    for (const { l, sc, j } of ctx.scopes()) {
+    const scopes = ctx.scopes();
+    for (let i = 0; i < scopes.length; i++) {
+      const { l, sc, j } = scopes[i]!;
       if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
     }
     return out;

@@ -43,7 +43,9 @@ export const checks: Check[] = [
     description: 'a Device Scope Type is reserved (0, or 6 and above)',
     hint: 'Linux: "Unsupported device scope", the entry is ignored; types are 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 namespace',
     run(ctx, report) {
-      for (const { l, sc, j } of ctx.scopes()) {
+      const scopes = ctx.scopes();
+      for (let i = 0; i < scopes.length; i++) {
+        const { l, sc, j } = scopes[i]!;
         const t = num(sc.fields, 'type');
         if (!(t in SCOPE_TYPE_NAMES)) report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `Device Scope Type ${t} is reserved` });
       }
@@ -56,15 +58,19 @@ export const checks: Check[] = [
     description: 'a device scope type that makes no sense in its structure (e.g. an endpoint in an ATSR, an IOAPIC in an RMRR)',
     hint: 'ATSR lists root ports (PCI sub-hierarchies); SATC lists endpoints; SIDP endpoints and namespace devices; RMRR the devices using the region',
     run(ctx, report) {
-      for (const l of ctx.all()) {
+      const all = ctx.all();
+      for (let i = 0; i < all.length; i++) {
+        const l = all[i]!;
         const allowed = l.def.scopeTypes;
-        if (!allowed) continue;
-        (l.s.scopes ?? []).forEach((sc, j) => {
+        const scopes = l.s.scopes;
+        if (!allowed || !scopes) continue;
+        for (let j = 0; j < scopes.length; j++) {
+          const sc = scopes[j]!;
           const t = num(sc.fields, 'type');
           if (t in SCOPE_TYPE_NAMES && !allowed.includes(t)) {
             report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `${scopeTypeName(t)} scope in ${l.def.abbrev}` });
           }
-        });
+        }
       }
     },
   }),
@@ -75,7 +81,9 @@ export const checks: Check[] = [
     description: 'a device scope has no PCI Path entry (Entry Length 6; fwts InvalidDevScope)',
     hint: 'every device scope names its device by a start bus and at least one (Device, Function) pair',
     run(ctx, report) {
-      for (const { l, sc, j } of ctx.scopes()) {
+      const scopes = ctx.scopes();
+      for (let i = 0; i < scopes.length; i++) {
+        const { l, sc, j } = scopes[i]!;
         if (sc.path.length === 0)
           report({
             offset: ctx.scopeAt(sc, 'length'),
@@ -93,9 +101,15 @@ export const checks: Check[] = [
     description: `a PCI Path entry has Device above ${MAX_DEVICE} or Function above ${MAX_FUNCTION}`,
     hint: 'a PCI path entry is (Device 0-31, Function 0-7), as in 00:1f.0',
     run(ctx, report) {
-      for (const l of ctx.all()) {
-        (l.s.scopes ?? []).forEach((sc, j) => {
-          sc.path.forEach((e, k) => {
+      const all = ctx.all();
+      for (let i = 0; i < all.length; i++) {
+        const l = all[i]!;
+        const scopes = l.s.scopes;
+        if (!scopes) continue;
+        for (let j = 0; j < scopes.length; j++) {
+          const sc = scopes[j]!;
+          for (let k = 0; k < sc.path.length; k++) {
+            const e = sc.path[k]!;
             if (e.device > MAX_DEVICE || e.function > MAX_FUNCTION) {
               const row = e.device > MAX_DEVICE ? DEVICE : FUNCTION;
               report({
@@ -105,8 +119,8 @@ export const checks: Check[] = [
                 message: `path entry ${k + 1} of ${scopePath(sc)}: Device ${e.device}, Function ${e.function}`,
               });
             }
-          });
-        });
+          }
+        }
       }
     },
   }),

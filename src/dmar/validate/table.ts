@@ -167,8 +167,10 @@ export const checks: Check[] = [
     hint: 'the VT-d specification lists all DRHDs first, then RMRRs, ATSRs, RHSAs, ANDDs, SATCs, SIDPs',
     run(ctx, report) {
       let highest = -1;
-      ctx.table.structures.forEach((s, index) => {
-        if (s.type > MAX_STANDARD_TYPE) return;
+      const structures = ctx.table.structures;
+      for (let index = 0; index < structures.length; index++) {
+        const s = structures[index]!;
+        if (s.type > MAX_STANDARD_TYPE) continue;
         if (s.type < highest) {
           report({
             offset: s.offset + SUB_TYPE.offset,
@@ -177,7 +179,7 @@ export const checks: Check[] = [
           });
         }
         highest = Math.max(highest, s.type);
-      });
+      }
     },
   }),
   defineCheck({
@@ -187,10 +189,12 @@ export const checks: Check[] = [
     description: 'a structure of a reserved Type (7 or above): Linux skips it by Length',
     hint: "Linux skips it; ACPICA's disassembler (iasl -d) stops listing the table there; make sure it is meant for a consumer that knows it",
     run(ctx, report) {
-      ctx.table.structures.forEach((s, index) => {
-        if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) return;
+      const structures = ctx.table.structures;
+      for (let index = 0; index < structures.length; index++) {
+        const s = structures[index]!;
+        if (structDef(s.type) || s.type === VIRT_DESCRIPTOR_TYPE) continue;
         report({ offset: s.offset + SUB_TYPE.offset, structure: index, message: `Type ${s.type >= 0x100 ? hex(s.type) : s.type} is reserved: skipped` });
-      });
+      }
     },
   }),
   defineCheck({
