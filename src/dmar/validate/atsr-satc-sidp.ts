@@ -24,7 +24,9 @@ export const checks: Check[] = [
       for (let i = 1; i < drhds.length && !several; i++) several = num(drhds[i]!.s.fields, 'segment') !== first;
       const segs = several ? new Set(drhds.map((l) => num(l.s.fields, 'segment'))) : undefined;
       for (let t = 0; t < SEGMENT_DEVICE_TYPES.length; t++) {
-        for (const l of ctx.of(SEGMENT_DEVICE_TYPES[t]!)) {
+        const structs = ctx.of(SEGMENT_DEVICE_TYPES[t]!);
+        for (let i = 0; i < structs.length; i++) {
+          const l = structs[i]!;
           const seg = num(l.s.fields, 'segment');
           if (segs ? !segs.has(seg) : seg !== first) report({ offset: ctx.at(l, 'segment'), structure: l.index, message: `segment ${seg} has no DRHD` });
         }
@@ -39,7 +41,9 @@ export const checks: Check[] = [
     hint: 'one ATSR per segment says that every root port supports ATS',
     reads: [STRUCT_TYPE.ATSR],
     run(ctx, report) {
-      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined))) {
+      const again = repeats(ctx.of(STRUCT_TYPE.ATSR), (x) => (allPorts(x) ? num(x.s.fields, 'segment') : undefined));
+      for (let i = 0; i < again.length; i++) {
+        const [l, prev] = again[i]!;
         report({
           offset: ctx.at(l, 'flags'),
           structure: l.index,
@@ -56,7 +60,9 @@ export const checks: Check[] = [
     hint: 'with ALL_PORTS the scopes are ignored: either clear ALL_PORTS or drop the scopes',
     reads: [STRUCT_TYPE.ATSR],
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.ATSR)) {
+      const atsrs = ctx.of(STRUCT_TYPE.ATSR);
+      for (let i = 0; i < atsrs.length; i++) {
+        const l = atsrs[i]!;
         const n = l.s.scopes?.length ?? 0;
         if (allPorts(l) && n > 0)
           report({ offset: ctx.at(l, 'flags'), structure: l.index, message: `ALL_PORTS set and ${n} device scope${n > 1 ? 's' : ''} listed` });

@@ -29,7 +29,9 @@ const registerSetSize = (n: number) => REGISTER_SET_SIZES[n] ?? PAGE_SIZE << Big
 function drhdsBySegment(ctx: Context): ReadonlyMap<number, readonly Located[]> {
   return ctx.once('drhds-by-segment', () => {
     const m = new Map<number, Located[]>();
-    for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+    const drhds = ctx.of(STRUCT_TYPE.DRHD);
+    for (let i = 0; i < drhds.length; i++) {
+      const l = drhds[i]!;
       const seg = segment(l);
       const list = m.get(seg);
       if (list) list.push(l);
@@ -140,7 +142,9 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
-    for (const [x, prev] of repeats(scopesOfType(ctx, type), (y) => num(y.sc.fields, 'enumerationId'))) {
+    const again = repeats(scopesOfType(ctx, type), (y) => num(y.sc.fields, 'enumerationId'));
+    for (let i = 0; i < again.length; i++) {
+      const [x, prev] = again[i]!;
       const id = num(x.sc.fields, 'enumerationId');
       if (prev.l.index !== x.l.index) {
         report({
@@ -185,7 +189,9 @@ export const checks: Check[] = [
     description: 'a DRHD Register Base Address is 0',
     hint: 'Linux rejects the table ("Your BIOS is broken; DMAR reported at address 0"): give the unit\'s real register base',
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
         if (base(l) === 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: 'Register Base Address is 0' });
       }
     },
@@ -197,7 +203,9 @@ export const checks: Check[] = [
     description: 'a DRHD Register Base Address is not 4 KiB aligned (fwts InvalidDRHDRegAddr)',
     hint: 'VT-d register sets start on a 4 KiB page boundary',
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
         const b = base(l);
         if (b % PAGE_SIZE !== 0n)
           report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: `Register Base Address ${hex(b)} is not 4 KiB aligned` });
@@ -211,7 +219,9 @@ export const checks: Check[] = [
     description: 'two DRHDs have the same segment and Register Base Address',
     hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
     run(ctx, report) {
-      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`)) {
+      const again = repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`);
+      for (let i = 0; i < again.length; i++) {
+        const [l, prev] = again[i]!;
         report({
           offset: ctx.at(l, 'registerBaseAddress'),
           structure: l.index,
@@ -267,7 +277,9 @@ export const checks: Check[] = [
     description: `DRHD Size describes a register set larger than ${4 << MAX_PLAUSIBLE_PAGES_LOG2} KiB`,
     hint: 'Size bits 3:0 are log2 of the number of 4 KiB pages (0: one page), not a byte count',
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
         const n = pagesLog2(l);
         if (n > MAX_PLAUSIBLE_PAGES_LOG2) {
           report({ offset: ctx.at(l, 'size'), structure: l.index, message: `Size ${n}: a register set of ${2 ** n} pages (${2 ** n * 4} KiB)` });
@@ -340,7 +352,9 @@ export const checks: Check[] = [
     description: 'a DRHD with INCLUDE_PCI_ALL lists PCI endpoint or bridge scopes',
     hint: 'an INCLUDE_PCI_ALL unit lists only IOAPIC, HPET and namespace devices; Linux ignores its PCI scopes',
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
         if (!includePciAll(l.s)) continue;
         (l.s.scopes ?? []).forEach((sc, j) => {
           const t = sc.fields.type;
@@ -368,7 +382,9 @@ export const checks: Check[] = [
         const hop = path.length ? path[0]!.device * 0x100 + path[0]!.function + 0x10000 : 0;
         return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + num(sc.fields, 'bus')) * 0x20000 + hop;
       };
-      for (const [{ l, sc, j }, { l: prev }] of repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), key)) {
+      const again = repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), key);
+      for (let i = 0; i < again.length; i++) {
+        const [{ l, sc, j }, { l: prev }] = again[i]!;
         const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;
         report({ offset: sc.offset, structure: l.index, scope: j, message: `device ${scopePath(sc)} on segment ${segment(l)} is listed ${by}` });
       }
@@ -402,7 +418,9 @@ export const checks: Check[] = [
         const t = num(sc.fields, 'type');
         return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
       };
-      for (const l of ctx.of(STRUCT_TYPE.DRHD)) {
+      const drhds = ctx.of(STRUCT_TYPE.DRHD);
+      for (let i = 0; i < drhds.length; i++) {
+        const l = drhds[i]!;
         const scopes = l.s.scopes ?? [];
         // each scope whose (Type, ID) an earlier one had, with that first one, in scope order: usually none
         const again = repeats(scopes, keyOf);

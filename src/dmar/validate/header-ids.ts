@@ -21,7 +21,8 @@ export const checks: Check[] = [
     description: 'OEM ID, OEM Table ID or Creator ID holds a byte that is not printable ASCII (other than NUL padding at its end)',
     hint: 'use printable ASCII (0x20-0x7e) padded with spaces or NULs: fwts fails non-ASCII IDs, iasl -d shows other bytes as spaces',
     run(ctx, report) {
-      for (const f of ID_FIELDS) {
+      for (let i = 0; i < ID_FIELDS.length; i++) {
+        const f = ID_FIELDS[i]!;
         // the decoded value: the field's bytes, one character each, trailing NUL padding dropped
         const s = ctx.table.header[f.key];
         if (typeof s !== 'string' || !hasUnprintable(s)) continue;

@@ -33,7 +33,9 @@ function linuxRhsaMessage(base: bigint): string {
 function rhsaUnits(ctx: Context): { l: Located; b: bigint; unit: Located | undefined }[] {
   return ctx.once('rhsa-units', () => {
     const units = new Map<bigint, Located>();
-    for (const d of ctx.of(STRUCT_TYPE.DRHD)) {
+    const drhds = ctx.of(STRUCT_TYPE.DRHD);
+    for (let i = 0; i < drhds.length; i++) {
+      const d = drhds[i]!;
       const base = big(d.s.fields, 'registerBaseAddress');
       if (!units.has(base)) units.set(base, d);
     }
@@ -53,7 +55,9 @@ export const checks: Check[] = [
     hint: 'Linux: FW_BUG "RHSA refers to non-existent DMAR unit" and taints the kernel; use the unit\'s Register Base Address',
     reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
-      for (const { l, b, unit } of rhsaUnits(ctx)) {
+      const units = rhsaUnits(ctx);
+      for (let i = 0; i < units.length; i++) {
+        const { l, b, unit } = units[i]!;
         if (unit === undefined)
           report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(b)} names no DRHD: ${linuxRhsaMessage(b)}` });
       }
@@ -67,7 +71,9 @@ export const checks: Check[] = [
     hint: 'Linux walks the table once and registers each DRHD as it meets it, so it finds no unit for this RHSA: FW_BUG "RHSA refers to non-existent DMAR unit", kernel tainted; move the RHSA after the DRHDs',
     reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
-      for (const { l, b, unit } of rhsaUnits(ctx)) {
+      const units = rhsaUnits(ctx);
+      for (let i = 0; i < units.length; i++) {
+        const { l, b, unit } = units[i]!;
         if (unit !== undefined && unit.index > l.index) {
           report({
             offset: ctx.at(l, 'baseAddress'),
@@ -86,7 +92,9 @@ export const checks: Check[] = [
     hint: 'a unit sits in one proximity domain: keep one RHSA per DRHD',
     reads: [STRUCT_TYPE.RHSA],
     run(ctx, report) {
-      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.RHSA), (x) => big(x.s.fields, 'baseAddress'))) {
+      const again = repeats(ctx.of(STRUCT_TYPE.RHSA), (x) => big(x.s.fields, 'baseAddress'));
+      for (let i = 0; i < again.length; i++) {
+        const [l, prev] = again[i]!;
         report({
           offset: ctx.at(l, 'baseAddress'),
           structure: l.index,
@@ -103,7 +111,9 @@ export const checks: Check[] = [
     hint: 'the Device Number is what namespace-device scopes refer to: it must be unique',
     reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
-      for (const [l, prev] of repeats(ctx.of(STRUCT_TYPE.ANDD), (x) => num(x.s.fields, 'deviceNumber'))) {
+      const again = repeats(ctx.of(STRUCT_TYPE.ANDD), (x) => num(x.s.fields, 'deviceNumber'));
+      for (let i = 0; i < again.length; i++) {
+        const [l, prev] = again[i]!;
         report({
           offset: ctx.at(l, 'deviceNumber'),
           structure: l.index,
@@ -141,7 +151,9 @@ export const checks: Check[] = [
           .filter((x) => x.l.s.type === STRUCT_TYPE.DRHD)
           .map((x) => x.id),
       );
-      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
+      const andds = ctx.of(STRUCT_TYPE.ANDD);
+      for (let i = 0; i < andds.length; i++) {
+        const l = andds[i]!;
         const n = num(l.s.fields, 'deviceNumber');
         if (!named.has(n))
           report({ offset: ctx.at(l, 'deviceNumber'), structure: l.index, message: `Device Number ${n} (${printable(l.s.name ?? '')}) is in no DRHD scope` });
@@ -156,7 +168,9 @@ export const checks: Check[] = [
     hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
     reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.ANDD)) {
+      const andds = ctx.of(STRUCT_TYPE.ANDD);
+      for (let i = 0; i < andds.length; i++) {
+        const l = andds[i]!;
         if (l.s.unterminated) continue; // DMAR-ANDD-NAME-UNTERMINATED
         const name = l.s.name ?? '';
         if (!ABSOLUTE_PATH.test(name) || name === '\\') {

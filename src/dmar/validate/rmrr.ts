@@ -23,7 +23,9 @@ export const checks: Check[] = [
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" and taints the kernel; End Address is the last byte (limit), so it ends in 0xfff',
     reads: [STRUCT_TYPE.RMRR],
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
+      const rmrrs = ctx.of(STRUCT_TYPE.RMRR);
+      for (let i = 0; i < rmrrs.length; i++) {
+        const l = rmrrs[i]!;
         const { base, end } = range(l);
         if (base % PAGE_SIZE) report({ offset: ctx.at(l, 'baseAddress'), structure: l.index, message: `Base Address ${hex(base)} is not 4 KiB aligned` });
         if ((end + 1n) % PAGE_SIZE)
@@ -39,7 +41,9 @@ export const checks: Check[] = [
     hint: 'Linux: FW_BUG "Your BIOS is broken; bad RMRR" (it requires End > Base); End Address is the last byte of the region',
     reads: [STRUCT_TYPE.RMRR],
     run(ctx, report) {
-      for (const l of ctx.of(STRUCT_TYPE.RMRR)) {
+      const rmrrs = ctx.of(STRUCT_TYPE.RMRR);
+      for (let i = 0; i < rmrrs.length; i++) {
+        const l = rmrrs[i]!;
         const { base, end } = range(l);
         if (end <= base)
           report({ offset: ctx.at(l, 'endAddress'), structure: l.index, message: `End Address ${hex(end)} is not above Base Address ${hex(base)}` });

@@ -139,7 +139,9 @@ export const checks: Check[] = [
     description: 'a DRHD (without INCLUDE_PCI_ALL), RMRR, ATSR (without ALL_PORTS), SATC or SIDP lists no device',
     hint: 'the structure says nothing without devices: list them, or drop the structure',
     run(ctx, report) {
-      for (const l of ctx.all()) {
+      const all = ctx.all();
+      for (let i = 0; i < all.length; i++) {
+        const l = all[i]!;
         if (!l.def.scopeTypes || (l.s.scopes?.length ?? 0) > 0 || l.s.trailing || mayBeEmpty(l)) continue;
         report({ offset: l.s.offset + SUB_LENGTH.offset, structure: l.index, message: `${l.def.abbrev} has no device scope` });
       }

@@ -204,7 +204,9 @@ export const checks: Check[] = [
     description: 'a fixed-size structure (RHSA) has a Length other than its size',
     hint: 'an RHSA is exactly 20 bytes',
     run(ctx, report) {
-      for (const l of ctx.all()) {
+      const all = ctx.all();
+      for (let i = 0; i < all.length; i++) {
+        const l = all[i]!;
         const want = l.def.exactLength;
         if (want === undefined || l.def.proposed || l.s.length === want) continue;
         report({ offset: l.s.offset + SUB_LENGTH.offset, structure: l.index, message: `Length is ${l.s.length}, an ${l.def.abbrev} is ${want} bytes` });
@@ -224,7 +226,9 @@ export const checks: Check[] = [
       for (let i = 0; i < HAW_ADDRESSES.length; i++) {
         const type = HAW_ADDRESSES[i]![0];
         const key = HAW_ADDRESSES[i]![1];
-        for (const l of ctx.of(type)) {
+        const ofType = ctx.of(type);
+        for (let k = 0; k < ofType.length; k++) {
+          const l = ofType[k]!;
           const a = big(l.s.fields, key);
           if (a >= limit) {
             const row = fieldByKey(l.def.fields, key);
