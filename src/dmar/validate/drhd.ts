@@ -47,7 +47,12 @@ type ScopeAt = ScopeOf;
 function scopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
   // the memo key made once per type, not a new string per table and check
   const key = (SCOPE_KEYS[type] ??= `drhd-scopes:${type}`);
-  return ctx.once(key, () => ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)).filter(({ sc }) => sc.fields.type === type));
+  return ctx.once(key, () => {
+    const all = ctx.scopes(ctx.of(STRUCT_TYPE.DRHD));
+    const out: ScopeAt[] = [];
+    for (let i = 0; i < all.length; i++) if (all[i]!.sc.fields.type === type) out.push(all[i]!);
+    return out;
+  });
 }
 const SCOPE_KEYS: string[] = [];
 

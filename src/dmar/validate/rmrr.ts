@@ -12,6 +12,8 @@ interface Item {
   end: bigint;
 }
 
+const byRange = (x: Item, y: Item) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index);
+
 const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') });
 
 export const checks: Check[] = [
@@ -68,7 +70,10 @@ export const checks: Check[] = [
         const end = big(l.s.fields, 'endAddress');
         if (base <= end) items.push({ l, seg: num(l.s.fields, 'segment'), base, end });
       }
-      items.sort((x, y) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index));
+      // by segment, then base, then table order: sorted only when not already so (a real table's few RMRRs often are)
+      let ordered = true;
+      for (let i = 1; i < items.length && ordered; i++) ordered = byRange(items[i - 1]!, items[i]!) <= 0;
+      if (!ordered) items.sort(byRange);
       let reported: Set<number> | undefined;
       let reach: Item | undefined;
       for (let i = 0; i < items.length; i++) {
