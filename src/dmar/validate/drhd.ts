@@ -25,11 +25,17 @@ const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
 const REGISTER_SET_SIZES = Array.from({ length: 16 }, (_, n) => PAGE_SIZE << BigInt(n));
 const registerSetSize = (n: number) => REGISTER_SET_SIZES[n] ?? PAGE_SIZE << BigInt(n);
 
-/** The DRHDs by segment, in table order, computed once per table (two checks read them). */
-function drhdsBySegment(ctx: Context): ReadonlyMap<number, readonly Located[]> {
+/**
+ * The DRHDs of each segment, in table order, segments in the order the table first names them;
+ * computed once per table (two checks read them). One segment, nearly every table: the DRHD list itself.
+ */
+function drhdsBySegment(ctx: Context): readonly (readonly Located[])[] {
   return ctx.once('drhds-by-segment', () => {
-    const m = new Map<number, Located[]>();
     const drhds = ctx.of(STRUCT_TYPE.DRHD);
+    let one = true;
+    for (let i = 1; i < drhds.length && one; i++) one = segment(drhds[i]!) === segment(drhds[0]!);
+    if (one) return drhds.length ? [drhds] : [];
+    const m = new Map<number, Located[]>();
     for (let i = 0; i < drhds.length; i++) {
       const l = drhds[i]!;
       const seg = segment(l);
@@ -37,7 +43,7 @@ function drhdsBySegment(ctx: Context): ReadonlyMap<number, readonly Located[]> {
       if (list) list.push(l);
       else m.set(seg, [l]);
     }
-    return m;
+    return [...m.values()];
   });
 }
 
@@ -299,9 +305,12 @@ export const checks: Check[] = [
     description: 'a DRHD with INCLUDE_PCI_ALL is not the last DRHD of its segment',
     hint: 'the VT-d specification requires the INCLUDE_PCI_ALL unit after all other units of its segment (Linux reorders it, others may not)',
     run(ctx, report) {
-      for (const units of drhdsBySegment(ctx).values()) {
+      const segments = drhdsBySegment(ctx);
+      for (let s = 0; s < segments.length; s++) {
+        const units = segments[s]!;
         const last = units[units.length - 1]!;
-        for (const l of units) {
+        for (let i = 0; i < units.length; i++) {
+          const l = units[i]!;
           if (l !== last && includePciAll(l.s)) {
             report({
               offset: ctx.at(l, 'flags'),
@@ -320,7 +329,12 @@ export const checks: Check[] = [
     description: 'more than one DRHD with INCLUDE_PCI_ALL on one segment',
     hint: 'only one unit per segment can catch the devices no other unit names; fwts reports MultipleDRHDSFlag',
     run(ctx, report) {
-      for (const units of drhdsBySegment(ctx).values()) {
+      const segments = drhdsBySegment(ctx);
+      for (let s = 0; s < segments.length; s++) {
+        const units = segments[s]!;
+        let n = 0;
+        for (let i = 0; i < units.length; i++) if (includePciAll(units[i]!.s)) n++;
+        if (n < 2) continue;
         const all = units.filter((l) => includePciAll(l.s));
         for (const l of all.slice(1)) {
           report({
