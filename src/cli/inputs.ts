@@ -46,6 +46,11 @@ export const DIRECTORY_CANDIDATES =
   "is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table's file " +
   'as acpidump -b names them (apic.dat holding an APIC table)';
 
+/** Whether the bytes start with the DMAR signature (compared byte by byte: no string made per file). */
+function startsWithDmar(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x44 && b[1] === 0x4d && b[2] === 0x41 && b[3] === 0x52;
+}
+
 /** Another table's file as `acpidump -b` names them (apic.dat, ssdt2.dat), holding that table. */
 function otherTable(name: string, data: Uint8Array): boolean {
   const m = ACPIDUMP_B_NAME.exec(name);
@@ -61,7 +66,7 @@ function directoryEntry(path: string, entry: Dirent, limit: number): Input | und
   const h = entry.isFile() ? readListedFile(path, 4096, limit) : readInputHead(path, 4096);
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
-  const raw = first.toString('latin1', 0, 4) === DMAR_MAGIC;
+  const raw = startsWithDmar(first);
   const dumpText = !raw && looksLikeAcpidump(first.toString('latin1', 0, 4096));
   if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
@@ -77,7 +82,7 @@ function directoryEntry(path: string, entry: Dirent, limit: number): Input | und
       };
     return undefined; // vanished between listing and reading
   }
-  const rawTable = raw && data.toString('latin1', 0, 4) === DMAR_MAGIC;
+  const rawTable = raw && (data === first || startsWithDmar(data));
   if (!rawTable && dumpText && !/^DMAR @ /m.test(data.toString('latin1'))) return undefined;
   // an input of this command from here on (readInputBytes remembered one it read itself)
   if (h.whole && entry.isFile()) rememberListedInput(path);
