@@ -28,9 +28,11 @@ export interface Summary {
 
 export function summarize(results: readonly FileResult[]): Summary {
   const s: Summary = { files: results.length, error: 0, warning: 0, info: 0, unreadable: 0 };
-  for (const r of results) {
+  // by index: a batch's one pass over every result, run once per process (V8 has not optimised it)
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
     if (r.error) s.unreadable++;
-    for (const f of r.findings) s[f.severity as Severity]++;
+    for (let j = 0; j < r.findings.length; j++) s[r.findings[j]!.severity as Severity]++;
   }
   return s;
 }

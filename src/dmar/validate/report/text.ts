@@ -20,10 +20,11 @@ function counts(findings: readonly Finding[]): string {
 function widths(results: readonly FileResult[]): { offset: number; id: number } {
   let max = 0;
   let id = 0;
-  for (const r of results) {
-    for (const f of r.findings) {
-      max = Math.max(max, f.offset);
-      id = Math.max(id, f.id.length);
+  for (let i = 0; i < results.length; i++) {
+    const findings = results[i]!.findings;
+    for (let j = 0; j < findings.length; j++) {
+      max = Math.max(max, findings[j]!.offset);
+      id = Math.max(id, findings[j]!.id.length);
     }
   }
   return { offset: Math.max(3, hexDigits(max).length), id };
@@ -33,10 +34,14 @@ export function reportText(results: readonly FileResult[], p: Paint): string {
   const out: string[] = [];
   const { offset: w, id: idWidth } = widths(results);
   const indent = ' '.repeat(2 + 7 + 2 + (w + 2) + 2 + idWidth + 2);
-  for (const r of results) {
+  const ok = `  ${p.ok('ok')}: no findings`;
+  // by index, and no list made for a result without notes: one pass over every result of a batch
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
     if (r.error) continue; // on stderr, as it happened (the summary counts it)
     out.push(p.title(termText(r.file)));
-    for (const f of r.findings) {
+    for (let j = 0; j < r.findings.length; j++) {
+      const f = r.findings[j]!;
       const sev = colour(p, f.severity)(f.severity.padEnd(7));
       const off = p.dim(hex(f.offset, w));
       const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
@@ -44,8 +49,8 @@ export function reportText(results: readonly FileResult[], p: Paint): string {
       out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${termText(f.message)}${proposed}`);
       out.push(`${indent}${p.dim('fix: ' + f.hint)}`);
     }
-    for (const n of r.notes ?? []) out.push(`  ${p.dim('note: ' + n)}`);
-    out.push(r.findings.length ? `  ${counts(r.findings)}` : `  ${p.ok('ok')}: no findings${r.madt ? ' (MADT cross-checked)' : ''}`);
+    if (r.notes) for (let j = 0; j < r.notes.length; j++) out.push(`  ${p.dim('note: ' + r.notes[j])}`);
+    out.push(r.findings.length ? `  ${counts(r.findings)}` : r.madt ? `${ok} (MADT cross-checked)` : ok);
     out.push('');
   }
   out.push(summaryLine(results, p));
