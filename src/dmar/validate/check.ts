@@ -182,6 +182,8 @@ export class Context {
   /** Every decoded structure with a layout, in table order. */
   private readonly located: Located[] = [];
   private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
+  /** Per structure index: where its scopes start in all()'s scope list (scopes() fills it). */
+  private readonly scopeStart: number[] = [];
   /** Bit t: the table frames a structure of Type t (below LOW_TYPES); `high`: one of another Type. */
   private readonly types: number = 0;
   private readonly high: boolean = false;
@@ -253,9 +255,18 @@ export class Context {
     let hit = this.scopesMemo.get(of);
     if (!hit) {
       hit = [];
-      for (const l of of) {
+      // another list (of(type)) shares the entries of all()'s, found from where each structure's start
+      const all = of === this.located ? undefined : this.scopes();
+      for (let i = 0; i < of.length; i++) {
+        const l = of[i]!;
         const scopes = l.s.scopes;
-        if (scopes) for (let j = 0; j < scopes.length; j++) hit.push({ l, sc: scopes[j]!, j });
+        if (!scopes) continue;
+        const at = all && this.scopeStart[l.index];
+        if (at !== undefined && all![at]?.l === l) for (let j = 0; j < scopes.length; j++) hit.push(all![at + j]!);
+        else {
+          if (!all) this.scopeStart[l.index] = hit.length;
+          for (let j = 0; j < scopes.length; j++) hit.push({ l, sc: scopes[j]!, j });
+        }
       }
       this.scopesMemo.set(of, hit);
     }
