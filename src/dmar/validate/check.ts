@@ -110,9 +110,14 @@ export function repeats<T>(items: readonly T[], key: (x: T) => string | number |
   if (items.length < 2) return out;
   // a table's few items (the common case) are compared pairwise, with no Map made per table and check
   if (items.length <= SMALL) {
-    // the keys in a buffer kept for every call (no array made per table and check; key() never calls repeats())
-    const keys = SMALL_KEYS;
-    for (let i = 0; i < items.length; i++) keys[i] = key(items[i]!);
+    // the keys in a buffer kept between calls (no array made per table and check), a fresh one should key() call repeats()
+    const keys = smallKeysBusy ? new Array<string | number | bigint | undefined>(items.length) : SMALL_KEYS;
+    smallKeysBusy = true;
+    try {
+      for (let i = 0; i < items.length; i++) keys[i] = key(items[i]!);
+    } finally {
+      smallKeysBusy = false;
+    }
     for (let i = 1; i < items.length; i++) {
       const k = keys[i];
       if (k === undefined) continue;
@@ -138,6 +143,7 @@ export function repeats<T>(items: readonly T[], key: (x: T) => string | number |
 /** Up to this many items, repeats() compares pairs. */
 const SMALL = 16;
 const SMALL_KEYS: (string | number | bigint | undefined)[] = new Array(SMALL).fill(undefined);
+let smallKeysBusy = false;
 
 /** A device scope with its structure and its 0-based index there. */
 export interface ScopeOf {
@@ -255,7 +261,8 @@ export class Context {
     let hit = this.scopesMemo.get(of);
     if (!hit) {
       hit = [];
-      // another list (of(type)) shares the entries of all()'s, found from where each structure's start
+      // another list (of(type)) shares all()'s entries: a structure's scopes start at scopeStart[index] there
+      // (a Context's structures are never changed once decoded)
       const all = of === this.located ? undefined : this.scopes();
       for (let i = 0; i < of.length; i++) {
         const l = of[i]!;

@@ -355,7 +355,7 @@ export const checks: Check[] = [
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       let n = 0;
-      for (const l of drhds) if (includePciAll(l.s)) n++;
+      for (let i = 0; i < drhds.length; i++) if (includePciAll(drhds[i]!.s)) n++;
       if (n < 2) return;
       const all = drhds.filter((l) => includePciAll(l.s));
       const segs = new Set(all.map(segment));
@@ -374,13 +374,15 @@ export const checks: Check[] = [
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       for (let i = 0; i < drhds.length; i++) {
         const l = drhds[i]!;
-        if (!includePciAll(l.s)) continue;
-        (l.s.scopes ?? []).forEach((sc, j) => {
+        const scopes = l.s.scopes;
+        if (!scopes || !includePciAll(l.s)) continue;
+        for (let j = 0; j < scopes.length; j++) {
+          const sc = scopes[j]!;
           const t = sc.fields.type;
           if (t === SCOPE.ENDPOINT || t === SCOPE.BRIDGE) {
             report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `PCI scope ${scopePath(sc)} in an INCLUDE_PCI_ALL unit` });
           }
-        });
+        }
       }
     },
   }),

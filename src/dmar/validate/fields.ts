@@ -96,11 +96,12 @@ const mask32Of = (row: FieldDef) => {
 };
 
 /**
- * Whether reservedBits() can be other than 0: exact for a number of up to 32
- * bits (every field of 4 bytes or less), true for anything else.
+ * Whether reservedBits() of a value other than 0 can be other than 0: exact
+ * for an integer of up to 32 bits (every field of 4 bytes or less), true for
+ * anything else.
  */
 function mayHit(row: FieldDef, value: FieldValue, inScope: boolean, def: StructDef | undefined): boolean {
-  if (typeof value !== 'number' || value < 0 || value > 0xffffffff || row.kind === 'ascii') return true;
+  if (typeof value !== 'number' || value >>> 0 !== value || row.kind === 'ascii') return true;
   if (row.reserved) return true; // not zero (the caller passed zero over)
   if (!row.bits) return false;
   if (inScope && !def?.scopeFlagsNamed) return true;

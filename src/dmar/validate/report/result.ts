@@ -28,7 +28,7 @@ export interface Summary {
 
 export function summarize(results: readonly FileResult[]): Summary {
   const s: Summary = { files: results.length, error: 0, warning: 0, info: 0, unreadable: 0 };
-  // by index: a batch's one pass over every result, run once per process (V8 has not optimised it)
+  // by index: one pass over every result of a batch, run once per process (so mostly before V8 optimises it)
   for (let i = 0; i < results.length; i++) {
     const r = results[i]!;
     if (r.error) s.unreadable++;
