@@ -131,7 +131,8 @@ export function repeats<T>(items: readonly T[], key: (x: T) => string | number |
     return out;
   }
   const first = new Map<string | number | bigint, T>();
-  for (const x of items) {
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i]!;
     const k = key(x);
     if (k === undefined) continue;
     const prev = first.get(k);
