@@ -21,7 +21,7 @@ const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
-/** 2^n pages in bytes, the 16 that Size bits 3:0 can say made once. */
+/** The register set of 2^n pages in bytes, made once for the 16 values Size bits 3:0 can hold. */
 const REGISTER_SET_SIZES = Array.from({ length: 16 }, (_, n) => PAGE_SIZE << BigInt(n));
 const registerSetSize = (n: number) => REGISTER_SET_SIZES[n] ?? PAGE_SIZE << BigInt(n);
 
