@@ -28,6 +28,7 @@ import {
   type Source,
 } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
+import { DMAR_SIGNATURE } from '../dmar/schema.js';
 import { readTableSource } from './common.js';
 
 /** One input: a name for messages, and how to get its source (throws DmarError). */
@@ -36,7 +37,6 @@ export interface Input {
   load: () => Source;
 }
 
-const DMAR_MAGIC = 'DMAR';
 const RAW_NAME = /(?:\.(?:dat|bin|dmar|aml)|^dmar)$/i;
 const ACPIDUMP_B_NAME = /^([a-z0-9_]{4})\d*\.dat$/i;
 
@@ -46,15 +46,19 @@ export const DIRECTORY_CANDIDATES =
   "is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table's file " +
   'as acpidump -b names them (apic.dat holding an APIC table)';
 
-/** Whether the bytes start with the DMAR signature (compared byte by byte: no string made per file). */
+/** The signature's bytes: a file's first four are compared one by one, no string made per file. */
+const SIGNATURE_BYTES = Buffer.from(DMAR_SIGNATURE, 'latin1');
+
+/** Whether the bytes start with the DMAR signature. */
 function startsWithDmar(b: Uint8Array): boolean {
-  return b.length >= 4 && b[0] === 0x44 && b[1] === 0x4d && b[2] === 0x41 && b[3] === 0x52;
+  const s = SIGNATURE_BYTES;
+  return b.length >= s.length && b[0] === s[0] && b[1] === s[1] && b[2] === s[2] && b[3] === s[3];
 }
 
 /** Another table's file as `acpidump -b` names them (apic.dat, ssdt2.dat), holding that table. */
 function otherTable(name: string, data: Uint8Array): boolean {
   const m = ACPIDUMP_B_NAME.exec(name);
-  if (!m || m[1]!.toUpperCase() === DMAR_MAGIC) return false;
+  if (!m || m[1]!.toUpperCase() === DMAR_SIGNATURE) return false;
   return Buffer.from(data.buffer, data.byteOffset, Math.min(4, data.length)).toString('latin1') === m[1]!.toUpperCase();
 }
 

@@ -21,9 +21,8 @@ const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
-/** The register set of 2^n pages in bytes, made once for the 16 values Size bits 3:0 can hold. */
-const REGISTER_SET_SIZES = Array.from({ length: 16 }, (_, n) => PAGE_SIZE << BigInt(n));
-const registerSetSize = (n: number) => REGISTER_SET_SIZES[n] ?? PAGE_SIZE << BigInt(n);
+/** The register set of 2^n pages in bytes, made once for every value Size bits 3:0 can hold. */
+const REGISTER_SET_SIZES = Array.from({ length: 1 << (PAGES_LOG2.width ?? 1) }, (_, n) => PAGE_SIZE << BigInt(n));
 
 /**
  * The DRHDs of each segment, in table order, segments in the order the table first names them;
@@ -254,7 +253,7 @@ export const checks: Check[] = [
       for (let i = 0; i < drhds.length; i++) {
         const l = drhds[i]!;
         const lo = base(l);
-        units.push({ l, lo, hi: lo + registerSetSize(pagesLog2(l)) });
+        units.push({ l, lo, hi: lo + REGISTER_SET_SIZES[pagesLog2(l)]! });
       }
       const first = firstOverlapping(units);
       // the units by table index, made only when two overlap

@@ -74,7 +74,7 @@ function rowHits(
     const row = rows[r]!;
     const value = fields[row.key];
     // nearly every value: zero, or a number whose reserved part is zero (told without a BigInt)
-    if (value === undefined || value === 0 || !mayHit(row, value, inScope, def)) continue;
+    if (value === undefined || value === 0) continue;
     const bad = reservedBits(row, value, inScope, def);
     if (!bad) continue;
     const f: FieldAt = { offset: base + row.offset, row, value, inScope };
@@ -94,19 +94,6 @@ const mask32Of = (row: FieldDef) => {
   if (m === undefined) masks32.set(row, (m = Number(maskOf(row) & 0xffffffffn)));
   return m;
 };
-
-/**
- * Whether reservedBits() of a value other than 0 can be other than 0: exact
- * for an integer of up to 32 bits (every field of 4 bytes or less), true for
- * anything else.
- */
-function mayHit(row: FieldDef, value: FieldValue, inScope: boolean, def: StructDef | undefined): boolean {
-  if (typeof value !== 'number' || value >>> 0 !== value || row.kind === 'ascii') return true;
-  if (row.reserved) return true; // not zero (the caller passed zero over)
-  if (!row.bits) return false;
-  if (inScope && !def?.scopeFlagsNamed) return true;
-  return (value & ~mask32Of(row)) !== 0;
-}
 
 function asBig(v: FieldValue): bigint {
   if (typeof v === 'bigint') return v;
@@ -129,11 +116,15 @@ const maskOf = (row: FieldDef) => {
  */
 function reservedBits(row: FieldDef, value: FieldValue, inScope: boolean, def: StructDef | undefined): bigint {
   if (row.kind === 'ascii' || value === 0 || value === 0n) return 0n;
+  if (!row.reserved && !row.bits) return 0n;
+  const whole = row.reserved === true || (inScope && !def?.scopeFlagsNamed);
+  // an integer of up to 32 bits (every field of 4 bytes or less): told without a BigInt, made only for a hit
+  if (typeof value === 'number' && value >>> 0 === value) {
+    const bad = whole ? value : (value & ~mask32Of(row)) >>> 0;
+    return bad === 0 ? 0n : BigInt(bad);
+  }
   const v = asBig(value);
-  if (row.reserved) return v;
-  if (!row.bits) return 0n;
-  if (inScope && !def?.scopeFlagsNamed) return v;
-  return v & ~maskOf(row);
+  return whole ? v : v & ~maskOf(row);
 }
 
 function describe(f: FieldAt, bad: bigint): string {
