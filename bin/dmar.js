@@ -16,7 +16,20 @@
 // flags, source) and compiles normally when it rejects one; a rejected or
 // missing cache is written after the run, atomically, and never fails the
 // command.
-const { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
+const {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} = require('node:fs');
 const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
@@ -60,12 +73,57 @@ const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 // beside it, so that a stack trace names the src/ files and lines, not the minified bundle's
 const debug = Boolean(process.env.DMAR_DEBUG) && !building;
 
-// existsSync first: a failed read's exception costs a start more (0.7 ms, the first one)
-let cachedData = debug || building || !userCache || !existsSync(userCache) ? undefined : read(userCache);
-if (!cachedData && !debug && !building && (id.key === key || !userCache)) cachedData = read(bundled(command)) || read(bundled());
-// latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
-// made from the bytes faster than a UTF-8 one
-const script = debug ? undefined : new Script(wrap(readFileSync(file).toString('latin1')), { filename: file, cachedData });
+/** The largest code cache read (the build's are under 0.5 MB). */
+const MAX_CACHE = 16 << 20;
+/** An open file and its size, or undefined. */
+const openSized = (p) => {
+  try {
+    const fd = openSync(p, 'r');
+    return { fd, size: fstatSync(fd).size };
+  } catch {
+    return undefined;
+  }
+};
+/** Read up to `size` bytes of `fd` into `buf` at `at`; the count read. */
+const readInto = (fd, buf, at, size) => {
+  let n = 0;
+  for (let r; n < size && (r = readSync(fd, buf, at + n, size - n, n)) > 0; ) n += r;
+  closeSync(fd);
+  return n;
+};
+
+/**
+ * The bundle as Node wraps a CommonJS module, and its code cache, read through one buffer. A start pays for
+ * fresh memory, a page fault each 4 KiB (12 us apiece on the VM of docs/performance.md): the wrapper is
+ * written around the file's bytes in the buffer, so the source is made as one flat string (V8 would copy a
+ * wrapped string once more to flatten it), and the cache is then read into the same, already touched, memory.
+ */
+function load() {
+  // existsSync first: a failed open's exception costs a start more (0.7 ms, the first one)
+  let cache = building || !userCache || !existsSync(userCache) ? undefined : openSized(userCache);
+  if (!cache && !building && (id.key === key || !userCache)) cache = openSized(bundled(command)) || openSized(bundled());
+  // a cache is some hundred KB: a larger file is not read (the run then writes a new cache in its place)
+  if (cache && cache.size > MAX_CACHE) {
+    closeSync(cache.fd);
+    cache = undefined;
+  }
+  const [head, tail] = wrap('\0').split('\0');
+  const src = openSized(file);
+  if (!src) {
+    writeSync(2, `dmar: cannot read ${file}: the installation is incomplete (npm run build makes it)\n`);
+    process.exit(2);
+  }
+  const buf = Buffer.allocUnsafeSlow(Math.max(head.length + src.size + tail.length, cache ? cache.size : 0));
+  buf.write(head, 0, 'latin1');
+  const end = head.length + readInto(src.fd, buf, head.length, src.size);
+  buf.write(tail, end, 'latin1');
+  // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
+  // made from the bytes faster than a UTF-8 one
+  const source = buf.toString('latin1', 0, end + tail.length);
+  const cachedData = cache && readInto(cache.fd, buf, 0, cache.size) === cache.size ? buf.subarray(0, cache.size) : undefined;
+  return { script: new Script(source, { filename: file, cachedData }), cached: cachedData !== undefined };
+}
+const { script, cached } = debug ? {} : load();
 
 // A batch (decode or validate of a directory or of many files): V8's optimising compiler inlines less.
 // Each table runs ~85 checks, each optimised as it warms up, and with the default budget compiling them
@@ -100,7 +158,7 @@ else {
 function saveCache() {
   // npm run build records its caches with build() instead
   if (building || !script) return;
-  if (!userCache || batch || (cachedData && !script.cachedDataRejected)) return;
+  if (!userCache || batch || (cached && !script.cachedDataRejected)) return;
   const tmp = `${userCache}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(userCache), { recursive: true });

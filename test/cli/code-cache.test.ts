@@ -1,6 +1,7 @@
 // The fast start with other Node flags: bin/dmar.js keeps a V8 code cache per user when V8 rejects
 // the one the build recorded (NODE_OPTIONS changes V8's flags). Behaviour only; npm run bench times it.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -58,9 +59,15 @@ describe('the per-user code cache', () => {
     expect(declared).toContain('--max-input');
   });
 
-  test('plain node uses the cache the build recorded and writes none', () => {
+  test('plain node uses the caches the build recorded and writes none', () => {
     const home = tmp();
-    expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '', XDG_CACHE_HOME: home } }).status).toBe(0);
+    // V8 accepted both (a rejected cache is replaced by one kept per user): decode's, smaller than the bundle,
+    // and validate's, larger than it, each read into the memory the bundle was read through (bin/dmar.js)
+    const sizes = ['dmar.cjs', 'dmar.cjs.cache', 'dmar.cjs.validate.cache'].map((f) => statSync(join(ROOT, 'dist', 'cli', f)).size);
+    expect(sizes[1]).toBeLessThan(sizes[0]!);
+    expect(sizes[2]).toBeGreaterThan(sizes[0]!);
+    for (const command of ['decode', 'validate', 'flags'])
+      expect(dmarProcess([command, server], { env: { NODE_OPTIONS: '', XDG_CACHE_HOME: home } }).status).toBe(0);
     expect(readdirSync(home)).toEqual([]);
   });
 
@@ -89,4 +96,31 @@ describe('the per-user code cache', () => {
     expect(r.stdout).toBe(plain);
     expect(statSync(join(home, 'dmar', f!)).size).toBeGreaterThan(1000);
   });
+
+  test.each([
+    ['empty', 0],
+    ['larger than the bundle', 3 << 20],
+    ['larger than any cache (not read)', 17 << 20],
+  ])('a damaged cache, %s: the command runs, and the cache is replaced', (_, size) => {
+    const home = tmp();
+    dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const [f] = cacheFiles(join(home, 'dmar'));
+    writeFileSync(join(home, 'dmar', f!), Buffer.alloc(size, 0x5a));
+    const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(plain);
+    const now = statSync(join(home, 'dmar', f!)).size;
+    expect(now).toBeGreaterThan(1000);
+    expect(now).toBeLessThan(1 << 20);
+  });
+});
+
+test('a bin/dmar.js without its bundle: one line and exit 2, no stack trace', () => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'bin'));
+  for (const f of readdirSync(join(ROOT, 'bin'))) copyFileSync(join(ROOT, 'bin', f), join(dir, 'bin', f));
+  const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmar.js'), 'decode', server], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toBe(`dmar: cannot read ${join(dir, 'dist', 'cli', 'dmar.cjs')}: the installation is incomplete (npm run build makes it)\n`);
 });
