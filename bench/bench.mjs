@@ -94,6 +94,41 @@ function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
   return { wall, cpu };
 }
 
+/** @typedef {{ main: number, others: number, faults: number }} Split */
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+const threadsPreload = join(work, 'threads.cjs');
+// loaded with -r, which leaves V8's flags (and so the code caches) as they are
+writeFileSync(
+  threadsPreload,
+  `const fs = require('node:fs');
+process.on('exit', () => {
+  const rows = [];
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const st = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'latin1');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      rows.push([Number(tid) === process.pid ? 'main' : 'other', Number(f[11]) + Number(f[12]), Number(f[7])]);
+    } catch {}
+  }
+  fs.writeFileSync(process.env.DMAR_BENCH_THREADS, JSON.stringify(rows));
+});
+`,
+);
+/**
+ * One run of `node -r threads.cjs ARGS`: the CPU time of its main thread and of its other threads, in ms, and
+ * the process's minor page faults.
+ * @param {string[]} args
+ * @returns {Split}
+ */
+function threads(args) {
+  const out = join(work, 'threads.json');
+  spawnSync(process.execPath, ['-r', threadsPreload, ...args], { env: { ...plainEnv, DMAR_BENCH_THREADS: out }, stdio: 'ignore', timeout: 600_000 });
+  /** @type {[string, number, number][]} */
+  const rows = JSON.parse(readFileSync(out, 'utf8'));
+  const ms = (/** @type {string} */ kind) => (rows.filter((r) => r[0] === kind).reduce((s, r) => s + r[1], 0) * 1000) / ticksPerSecond;
+  return { main: ms('main'), others: ms('other'), faults: rows.reduce((s, r) => s + r[2], 0) };
+}
+
 /**
  * Interleave the commands `n` times; medians of wall and CPU per label.
  * @template {Record<string, () => Timing>} C
@@ -258,6 +293,22 @@ for (const n of sizes) {
   show('dmar decode DIR --json (JSON Lines)', r.decode, r.floor);
   if (ri) show('iasl -d, all files in one call', ri.iasl, ri.floor);
   if (ri) console.log(`  dmar validate DIR takes ${fmt(r.validate.wall / ri.iasl.wall, 2)}x the time of iasl -d in one call`);
+  if (n === sizes[sizes.length - 1] && existsSync('/proc/self/task')) {
+    // where the CPU goes: a process's other threads are V8's (the optimising compiler, the GC) and libuv's
+    const split = { floor: /** @type {Split[]} */ ([]), validate: /** @type {Split[]} */ ([]) };
+    for (let i = 0; i < 3; i++) {
+      split.floor.push(threads([floor, dir]));
+      split.validate.push(threads([bin, 'validate', dir]));
+    }
+    console.log('  CPU by thread, medians of 3 runs (user + sys of each thread at exit, /proc; page faults of the process):');
+    for (const [label, xs] of /** @type {[string, Split[]][]} */ ([
+      ['floor', split.floor],
+      ['dmar validate DIR', split.validate],
+    ])) {
+      const m = (/** @type {keyof Split} */ k) => fmt(median(xs.map((x) => x[k])), 0);
+      console.log(`    ${label.padEnd(20)} main thread ${m('main').padStart(4)} ms, other threads ${m('others').padStart(4)} ms; ${m('faults')} page faults`);
+    }
+  }
   if (n === sizes[sizes.length - 1]) {
     goal(`dmar validate DIR of ${n} tables against the floor (wall)`, r.validate.wall / r.floor.wall, 2);
     goal(`dmar validate DIR of ${n} tables against the floor (CPU)`, r.validate.cpu / r.floor.cpu, 2);
