@@ -97,7 +97,7 @@ function run(cmd, args, { env, cwd, ok = [0, 1] } = {}) {
 /** @typedef {{ main: number, others: number, faults: number }} Split */
 const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 const threadsPreload = join(work, 'threads.cjs');
-// loaded with -r, which leaves V8's flags (and so the code caches) as they are
+// loaded with -r, which leaves V8's flags as they are (bin/dmar.js then uses the build's code cache as without it)
 writeFileSync(
   threadsPreload,
   `const fs = require('node:fs');
@@ -122,7 +122,9 @@ process.on('exit', () => {
  */
 function threads(args) {
   const out = join(work, 'threads.json');
-  spawnSync(process.execPath, ['-r', threadsPreload, ...args], { env: { ...plainEnv, DMAR_BENCH_THREADS: out }, stdio: 'ignore', timeout: 600_000 });
+  rmSync(out, { force: true });
+  const r = spawnSync(process.execPath, ['-r', threadsPreload, ...args], { env: { ...plainEnv, DMAR_BENCH_THREADS: out }, stdio: 'ignore', timeout: 600_000 });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.slice(0, 2).join(' ')}: exit ${r.status}`);
   /** @type {[string, number, number][]} */
   const rows = JSON.parse(readFileSync(out, 'utf8'));
   const ms = (/** @type {string} */ kind) => (rows.filter((r) => r[0] === kind).reduce((s, r) => s + r[1], 0) * 1000) / ticksPerSecond;

@@ -49,7 +49,9 @@ const fnv = (s) => {
   return h.toString(16).padStart(8, '0');
 };
 
-const key = [process.version, process.arch, process.execArgv.join(' '), process.env.NODE_OPTIONS || ''].join('|');
+// Node's options as far as they can change V8's: a module preloaded with -r (--require) does not
+const nodeArgs = process.execArgv.filter((a, i, all) => !/^(-r|--require)(=|$)/.test(a) && !/^(-r|--require)$/.test(all[i - 1] ?? ''));
+const key = [process.version, process.arch, nodeArgs.join(' '), process.env.NODE_OPTIONS || ''].join('|');
 let id = {};
 try {
   id = JSON.parse(read(`${file}.id`, 'utf8'));
@@ -75,20 +77,29 @@ const debug = Boolean(process.env.DMAR_DEBUG) && !building;
 
 /** The largest code cache read (the build's are under 0.5 MB). */
 const MAX_CACHE = 16 << 20;
-/** An open file and its size, or undefined. */
+/** A regular file, open, and its size; undefined for anything else (a directory opens too, then fails to read). */
 const openSized = (p) => {
+  let fd;
   try {
-    const fd = openSync(p, 'r');
-    return { fd, size: fstatSync(fd).size };
+    fd = openSync(p, 'r');
+    const st = fstatSync(fd);
+    if (st.isFile()) return { fd, size: st.size };
   } catch {
-    return undefined;
+    // not there, or not readable
   }
+  if (fd !== undefined) closeSync(fd);
+  return undefined;
 };
-/** Read up to `size` bytes of `fd` into `buf` at `at`; the count read. */
+/** Read up to `size` bytes of `fd` into `buf` at `at`, and close it; the count read (a failed read ends it early). */
 const readInto = (fd, buf, at, size) => {
   let n = 0;
-  for (let r; n < size && (r = readSync(fd, buf, at + n, size - n, n)) > 0; ) n += r;
-  closeSync(fd);
+  try {
+    for (let r; n < size && (r = readSync(fd, buf, at + n, size - n, n)) > 0; ) n += r;
+  } catch {
+    // what was read is what there is: a short cache is not used, a short bundle is an incomplete installation
+  } finally {
+    closeSync(fd);
+  }
   return n;
 };
 
@@ -109,13 +120,15 @@ function load() {
   }
   const [head, tail] = wrap('\0').split('\0');
   const src = openSized(file);
-  if (!src) {
+  const broken = () => {
     writeSync(2, `dmar: cannot read ${file}: the installation is incomplete (npm run build makes it)\n`);
     process.exit(2);
-  }
+  };
+  if (!src) broken();
   const buf = Buffer.allocUnsafeSlow(Math.max(head.length + src.size + tail.length, cache ? cache.size : 0));
   buf.write(head, 0, 'latin1');
   const end = head.length + readInto(src.fd, buf, head.length, src.size);
+  if (end !== head.length + src.size) broken();
   buf.write(tail, end, 'latin1');
   // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
   // made from the bytes faster than a UTF-8 one
