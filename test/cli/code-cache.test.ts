@@ -152,17 +152,17 @@ vm.Script = class extends Real {
     expect(now).toBeGreaterThan(1000);
     expect(now).toBeLessThan(1 << 20);
   });
-});
 
-test('a cache path that is a directory: the command runs as without a cache', () => {
-  const home = tmp();
-  dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
-  const [f] = cacheFiles(join(home, 'dmar'));
-  rmSync(join(home, 'dmar', f!));
-  mkdirSync(join(home, 'dmar', f!));
-  const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
-  expect(r).toMatchObject({ status: 0, stderr: '' });
-  expect(r.stdout).toBe(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '' } }).stdout);
+  test('a cache path that is a directory: the command runs as without a cache', () => {
+    const home = tmp();
+    dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const [f] = cacheFiles(join(home, 'dmar'));
+    rmSync(join(home, 'dmar', f!));
+    mkdirSync(join(home, 'dmar', f!));
+    const r = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(plain);
+  });
 });
 
 test('a bin/dmar.js without its bundle: one line and exit 2, no stack trace', () => {
