@@ -35,13 +35,6 @@ const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
 
 const file = join(__dirname, '..', 'dist', 'cli', 'dmar.cjs');
-const read = (p, enc) => {
-  try {
-    return readFileSync(p, enc);
-  } catch {
-    return undefined;
-  }
-};
 /** FNV-1a: a short, stable file name for a key (V8 itself validates what it is given). */
 const fnv = (s) => {
   let h = 0x811c9dc5;
@@ -54,9 +47,9 @@ const nodeArgs = process.execArgv.filter((a, i, all) => !/^(-r|--require)(=|$)/.
 const key = [process.version, process.arch, nodeArgs.join(' '), process.env.NODE_OPTIONS || ''].join('|');
 let id = {};
 try {
-  id = JSON.parse(read(`${file}.id`, 'utf8'));
+  id = JSON.parse(readFileSync(`${file}.id`, 'utf8'));
 } catch {
-  // an older build without the id: only the bundled cache
+  // an older build without the id (or none readable): only the bundled cache
 }
 // the command: the first argument that is neither an option nor the value of a global option (a wrong guess
 // costs only time: any cache of this bundle is accepted); the global options that take a value, as src/cli/main.ts
