@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, failureLine, stdoutWrite, usageError } from './common.js';
 import { startCommand } from '../io/input.js';
 import { io, PROCESS_IO, withIo, type Io } from '../io/std.js';
+import { signalsSettled } from '../io/write.js';
 import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
@@ -300,7 +301,10 @@ export function buildProgram(only?: string): Command {
  * status. `with`: the process it runs in (default the real one); runs one at a time.
  */
 export async function main(argv: string[], w: Io = PROCESS_IO): Promise<number> {
-  return withIo(w, () => runCommand(argv));
+  const code = await withIo(w, () => runCommand(argv));
+  // a SIGINT, SIGTERM or SIGHUP that came while an edit wrote: exit as it asks (128 + its number), not with `code`
+  await signalsSettled();
+  return code;
 }
 
 /** The program with only the command `words` run, when they name one and ask for no help or version; else undefined. */

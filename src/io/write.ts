@@ -27,6 +27,7 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -65,13 +66,27 @@ const WRITE_ERRORS: ReadonlyMap<string, string> = new Map(
 );
 
 const TMP_PREFIX = '.dmar-tmp-';
-const lockName = (name: string) => `${TMP_PREFIX}lock.${name}`;
+/**
+ * The file name a temporary or lock name ends with: `name` itself, or, for a
+ * name so long that the prefix would take it past NAME_MAX (255 bytes), its
+ * first characters and a hash of the whole (the same for every process).
+ */
+function tail(name: string): string {
+  if (Buffer.byteLength(name) <= 200) return name;
+  let h = 0x811c9dc5; // FNV-1a, 32 bits
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  let head = name.slice(0, 150);
+  while (Buffer.byteLength(head) > 150) head = head.slice(0, -1);
+  return `${head}~${hexDigits(h, 8)}`;
+}
+const lockName = (name: string) => `${TMP_PREFIX}lock.${tail(name)}`;
 const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+\.(.*)$/s;
 
 // ---- removal on SIGINT/SIGTERM/SIGHUP ----------------------------------------
 
 const pending = new Set<string>();
-let handlersInstalled = false;
+/** The listeners removeOnSignal installed, while installed. */
+let listeners: [NodeJS.Signals, () => void][] | undefined;
 
 function unlinkQuietly(path: string): void {
   try {
@@ -89,21 +104,50 @@ function unlinkQuietly(path: string): void {
  */
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
-/** Remove `path` should a signal end the process before `release` is called. */
-function removeOnSignal(path: string): void {
-  if (!handlersInstalled) {
-    handlersInstalled = true;
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(sig, () => {
-        for (const p of pending) unlinkQuietly(p);
-        process.exit(128 + SIGNALS[sig]);
-      });
-    }
-  }
+/**
+ * Remove `path` should a signal end the process before `release` is called.
+ * A listener runs only once the synchronous work around it is done: the
+ * temporary is then gone or renamed, and the process exits 128 + the signal's
+ * number (see signalsSettled).
+ */
+export function removeOnSignal(path: string): void {
+  listeners ??= (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
+    const on = () => {
+      for (const p of pending) rmSync(p, { recursive: true, force: true });
+      process.exit(128 + SIGNALS[sig]);
+    };
+    process.on(sig, on);
+    return [sig, on];
+  });
   pending.add(path);
 }
 
-function release(path: string, remove: boolean): void {
+/**
+ * Wait `ms` for another process, interruptible: with nothing of this process's
+ * to remove, the listeners are taken off meanwhile, so that SIGINT, SIGTERM or
+ * SIGHUP end the wait at once (their default action) instead of once it is over.
+ */
+function waitInterruptibly(ms: number): void {
+  if (listeners && pending.size === 0) {
+    for (const [sig, on] of listeners) process.off(sig, on);
+    listeners = undefined;
+  }
+  pause(ms);
+}
+
+/**
+ * Once a command is done, before it exits: give a signal that came during its
+ * synchronous writes its listener (which exits 128 + its number), instead of
+ * exiting as if none had come. Two turns of the event loop: the first may end
+ * before the loop next reads its signals, the second cannot.
+ */
+export async function signalsSettled(): Promise<void> {
+  if (!listeners) return;
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** `path` is no longer to be removed by a signal; `remove`: remove it now. */
+export function release(path: string, remove: boolean): void {
   if (remove) unlinkQuietly(path);
   pending.delete(path);
 }
@@ -128,7 +172,7 @@ function removeStaleTemporaries(dir: string, name: string): void {
   }
   for (const e of entries) {
     const m = TMP_RE.exec(e);
-    if (m && m[2] === name && !alive(Number(m[1]))) unlinkQuietly(join(dir, e));
+    if (m && m[2] === tail(name) && !alive(Number(m[1]))) unlinkQuietly(join(dir, e));
   }
 }
 
@@ -171,7 +215,7 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
   removeStaleTemporaries(dir, basename(path));
   // Math.random, not node:crypto (loading crypto costs every command ~8 ms of start): the name need
   // only differ between runs; 'wx' below refuses to open a name that exists.
-  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${hexDigits(Math.floor(Math.random() * 2 ** 32), 8)}.${basename(path)}`);
+  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${hexDigits(Math.floor(Math.random() * 2 ** 32), 8)}.${tail(basename(path))}`);
   removeOnSignal(tmp);
   let fd: number | undefined;
   let renamed = false;
@@ -203,7 +247,7 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
 }
 
 /** Follow symlinks to the path that is finally written (which may not exist yet). */
-function resolveTarget(path: string): string {
+export function resolveTarget(path: string): string {
   let p = resolve(path);
   for (let i = 0; i < 40; i++) {
     let st: Stats;
@@ -263,13 +307,15 @@ const LOCK_WAIT_MS = 3000;
 /** A lock file with no readable process id is stale after this long (its writer died between create and write). */
 const LOCK_STALE_MS = 10_000;
 
-function takeLock(path: string): string {
+function takeLock(path: string, name: string): string {
   const lock = join(dirname(path), lockName(basename(path)));
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     removeOnSignal(lock);
+    let created = false;
     try {
       const fd = openSync(lock, 'wx', 0o600);
+      created = true;
       try {
         writeAll(fd, Buffer.from(`${process.pid}\n`));
       } finally {
@@ -277,7 +323,8 @@ function takeLock(path: string): string {
       }
       return lock;
     } catch (e) {
-      pending.delete(lock);
+      // created but not written (a full disk): not left behind to hold up the next edit
+      release(lock, created);
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     let holder = NaN;
@@ -295,10 +342,10 @@ function takeLock(path: string): string {
     if (Date.now() > deadline) {
       throw writeError(
         `being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`,
-        path,
+        name,
       );
     }
-    pause(20);
+    waitInterruptibly(20);
   }
 }
 
@@ -329,8 +376,16 @@ export function editFileInPlace<T>(path: string, name: string, opts: { force?: b
   try {
     target = resolveTarget(path);
     if (!existsSync(target)) return edit().result; // the reader reports what is missing
-    lock = takeLock(target);
   } catch (e) {
+    throw asWriteError(e, name);
+  }
+  try {
+    lock = takeLock(target, name);
+  } catch (e) {
+    // no lock to be had in a directory this process cannot write (read-only, another user's, full), or
+    // another dmar holds it: an edit that changes nothing needs none, writes nothing and is not refused
+    const { bytes, result } = edit();
+    if (bytes === undefined) return result;
     throw asWriteError(e, name);
   }
   try {

@@ -155,6 +155,28 @@ describe.skipIf(!asNobody)('as an unprivileged user (nobody)', () => {
     expect(st.mode & 0o7777).toBe(0o0777);
   });
 
+  test('in a directory this user cannot write: an edit that changes nothing succeeds, untouched; one that changes a byte fails in one line', () => {
+    const { dir, p } = fresh();
+    chownSync(p, NOBODY, NOBODY);
+    chmodSync(dir, 0o555);
+    // INTR_REMAP is set in the fixture; no Virtualization Descriptor to remove; nothing for fix to do
+    for (const args of [
+      ['set-flag', 'intr-remap', p],
+      ['clear-flag', 'ims-optout', p],
+      ['virt', 'remove', p],
+      ['fix', p],
+    ]) {
+      const r = dmarAs(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain('file untouched');
+    }
+    const r = dmarAs(['set-flag', 'ims-optout', p]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${p}: cannot write: permission denied\n`);
+    expect(readFileSync(p).equals(original)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+
   test('a regular edit keeps the mode and leaves nothing behind', () => {
     const { dir, p } = nobodyDir();
     chmodSync(p, 0o640);
@@ -313,6 +335,26 @@ describe('concurrent edits and kills', () => {
     await Promise.all(kills);
   });
 
+  test('a SIGTERM that comes while an edit writes takes effect once it is written: exit 143, the new table, nothing left', () => {
+    const { dir, p } = fresh();
+    // the signal comes in the middle of the synchronous edit (its listener can run only after it):
+    // without a turn of the event loop before exiting, the process would exit 0 as if none had come
+    const script = `
+      import { editFileInPlace, signalsSettled } from ${JSON.stringify(join(ROOT, 'dist/src/io/write.js'))};
+      const bytes = new Uint8Array([1, 2, 3]);
+      editFileInPlace(process.argv[1], 't.bin', {}, () => {
+        process.kill(process.pid, 'SIGTERM');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        return { bytes, result: 0 };
+      });
+      await signalsSettled();
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, p], { timeout: 30_000 });
+    expect(r.status, r.stderr.toString()).toBe(143);
+    expect([...readFileSync(p)]).toEqual([1, 2, 3]);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  });
+
   test('temporary files and a lock left by a process that is gone are removed by the next edit; a live one is kept', () => {
     const { dir, p } = fresh();
     let dead = 4_000_000;
@@ -333,6 +375,33 @@ describe('concurrent edits and kills', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([`.dmar-tmp-${dead}-0badf00d.other.bin`, live, 't.bin'].sort());
     expect(existsSync(join(dir, '.dmar-tmp-lock.t.bin'))).toBe(false);
+  });
+
+  test('a lock held by a live process: SIGINT or SIGTERM ends the wait at once, the file untouched', async () => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const { p, dir } = fresh();
+      writeFileSync(join(dir, '.dmar-tmp-lock.t.bin'), `${process.pid}\n`);
+      const t = Date.now();
+      const r = await new Promise<{ status: number | null; signal: string | null }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'set-flag', 'ims-optout', p], { stdio: 'ignore' });
+        child.on('close', (status, signal) => resolve({ status, signal }));
+        // the wait is 3 s: well inside it
+        setTimeout(() => child.kill(sig), 700);
+      });
+      expect(r.signal, sig).toBe(sig);
+      expect(Date.now() - t).toBeLessThan(2500);
+      expect(readFileSync(p).equals(original)).toBe(true);
+      expect(readdirSync(dir).sort()).toEqual(['.dmar-tmp-lock.t.bin', 't.bin']);
+    }
+  });
+
+  test('a lock held by a live process: an edit that changes nothing succeeds once the wait is over', () => {
+    const { p, dir } = fresh();
+    writeFileSync(join(dir, '.dmar-tmp-lock.t.bin'), `${process.pid}\n`);
+    const r = dmarProcess(['set-flag', 'intr-remap', p]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('file untouched');
+    expect(readFileSync(p).equals(original)).toBe(true);
   });
 
   test('a lock held by a live process: the edit waits, then fails in one line, exit 2', () => {

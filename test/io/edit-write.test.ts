@@ -66,20 +66,27 @@ describe('a successful in-place edit', () => {
   });
 });
 
-describe('a failed write leaves the original intact and no temporary file', () => {
-  test('in place, when the temporary name is too long for the file system (ENAMETOOLONG, even for root)', () => {
+describe('names near NAME_MAX (255 bytes)', () => {
+  test('a file of a 250-character name is edited in place and written with -o: its lock and temporary names are shortened, nothing is left', () => {
     const dir = freshDir();
-    // 250 characters is a legal name; the lock and temporary names beside it (".dmar-tmp-lock.NAME", ".dmar-tmp-PID-RANDOM.NAME") are not.
-    const p = join(dir, 'x'.repeat(246) + '.bin');
-    copyFileSync(QEMU, p);
-    const r = dmar(['set-flag', 'ims-optout', p]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^dmar: .*cannot write: /);
-    expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(readFileSync(p).equals(original)).toBe(true);
-    expect(readdirSync(dir)).toEqual(['x'.repeat(246) + '.bin']);
+    // the lock and temporary names (".dmar-tmp-lock.NAME", ".dmar-tmp-PID-RANDOM.NAME") would be over 255 bytes;
+    // two names that differ only after their first 150 characters get different ones
+    const names = ['x'.repeat(246) + '.bin', 'x'.repeat(246) + '.dat'];
+    for (const n of names) copyFileSync(QEMU, join(dir, n));
+    for (const n of names) {
+      const r = dmar(['set-flag', 'ims-optout', join(dir, n)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, n))[37]! & 0x08).toBe(0x08);
+    }
+    const out = join(dir, 'é'.repeat(120) + '.bin');
+    const o = dmar(['clear-flag', 'ims-optout', join(dir, names[0]!), '-o', out]);
+    expect(o.status, o.stderr).toBe(0);
+    expect(readFileSync(out).equals(original)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([...names, 'é'.repeat(120) + '.bin'].sort());
   });
+});
 
+describe('a failed write leaves the original intact and no temporary file', () => {
   test('-o into a path whose parent is a regular file (ENOTDIR)', () => {
     const dir = freshDir();
     const p = join(dir, 't.bin');
