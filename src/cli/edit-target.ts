@@ -5,6 +5,7 @@
 import { termText } from '../acpi/escape.js';
 import { readSource, sysfsTablePath, type Source } from '../io/input.js';
 import type { EditOptions, EditResult } from '../dmar/edit.js';
+import { NOT_A_TABLE } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import { editFileInPlace } from '../io/write.js';
 import { usageError, writeOutput } from './common.js';
@@ -44,7 +45,8 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
     if (e instanceof DmarError && e.kind === 'input') {
       // a defect of the table names it; a usage error (the edit's arguments) names no file
       e.file = source.name;
-      if (!opts.force && e.code && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
+      // --force gets past a defect of the structures, not past input that is no DMAR table (NOT_A_TABLE)
+      if (!opts.force && e.code && !NOT_A_TABLE.has(e.code) && !e.code.startsWith('DMAR-VIRT') && !e.code.startsWith('DMAR-EDIT')) {
         e.message += ' (the table does not decode cleanly; --force edits its bytes anyway)';
       }
     }

@@ -25,7 +25,7 @@ function chain(input: Uint8Array, a: EditResult, b: EditResult): EditResult {
   const changed = a.changed || b.changed;
   const changes = [...a.changes, ...b.changes].filter((l) => !changed || (notChecksum(l) && !l.endsWith('nothing to do')));
   if (c0 !== c1) changes.push(`${CHECKSUM.name}: ${hex(c0, 2)} -> ${hex(c1, 2)}`);
-  return { bytes: b.bytes, changed, changes, warnings: [...a.warnings, ...b.warnings] };
+  return { bytes: b.bytes, changed, changes, warnings: [...new Set([...a.warnings, ...b.warnings])] };
 }
 
 /** `--features ims,msi-compose`; `none` or an empty list for no feature. */

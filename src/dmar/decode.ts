@@ -7,6 +7,7 @@ import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import type { Report } from './body.js';
 import { DmarError } from './errors.js';
+import { quoted } from '../acpi/escape.js';
 import type { DmarTable, Structure } from './model.js';
 import { fieldParser, latin1, viewOf } from './parsers.js';
 import { DMAR_FIELDS, DMAR_FIXED_SIZE, DMAR_SIGNATURE, SUBTABLE_HEADER_FIELDS, SUBTABLE_HEADER_SIZE, structDef } from './schema.js';
@@ -44,7 +45,14 @@ const LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 /** A plain Uint8Array copy (never a Buffer view), so models compare and serialise alike. */
 const copy = (b: Uint8Array, from: number, to: number) => new Uint8Array(b.subarray(from, to));
 
-/** Decode a DMAR table. Throws DmarError for input that is not a DMAR table at all. */
+/**
+ * The codes decodeDmar throws whatever its options (`strict: false` included):
+ * input that is no DMAR table at all, or whose Table Length leaves out its
+ * fixed part. Every other defect a lenient decode reports and goes on.
+ */
+export const NOT_A_TABLE: ReadonlySet<string> = new Set(['DMAR-HDR-TRUNCATED', 'DMAR-HDR-SIGNATURE', 'DMAR-HDR-LENGTH-SHORT']);
+
+/** Decode a DMAR table. Throws DmarError for input that is not a DMAR table at all (NOT_A_TABLE). */
 export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
   // a plain view: a Buffer's subarray() costs several times a Uint8Array's, and the walker takes many
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
@@ -66,7 +74,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   }
   const sig = latin1(bytes.subarray(SIGNATURE.offset, fieldEnd(SIGNATURE)));
   if (sig !== DMAR_SIGNATURE) {
-    throw new DmarError(`signature is ${JSON.stringify(sig)}, not "${DMAR_SIGNATURE}"`, { offset: SIGNATURE.offset, code: 'DMAR-HDR-SIGNATURE' });
+    throw new DmarError(`signature is ${quoted(sig)}, not "${DMAR_SIGNATURE}"`, { offset: SIGNATURE.offset, code: 'DMAR-HDR-SIGNATURE' });
   }
   const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(bytes, view, 0);
   const declared = header.length as number;
@@ -104,7 +112,8 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
   for (let off = DMAR_FIXED_SIZE; off < end; ) {
     const length = frameAt(bytes, off, end);
     if (typeof length !== 'number') {
-      report({ ...length, severity: 'error', structure: table.structures.length });
+      // stray bytes too few for a structure header belong to none: the table's own defect
+      report({ ...length, severity: 'error', structure: length.code === 'DMAR-TABLE-TRAILING' ? undefined : table.structures.length });
       table.trailing = copy(bytes, off, end);
       break;
     }

@@ -12,6 +12,7 @@
  */
 import { bitByKey, bitValue, flagsMask, fieldBytes, namedMask, readField, type BitDef } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, byteSum, computeChecksum } from '../acpi/header.js';
+import { quoted } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { decodeDmar, frames, type DecodeResult } from './decode.js';
 import { writeField } from './encode.js';
@@ -23,6 +24,7 @@ import {
   DEFS,
   DMAR_FIELDS,
   DMAR_FLAG_CLI,
+  DMAR_FIXED_SIZE,
   SUBTABLE_HEADER_FIELDS,
   VIRT_DESCRIPTOR_TYPE,
   VIRT_FEATURE_CLI,
@@ -230,7 +232,7 @@ function newDescriptor(spec: VirtSpec): Uint8Array {
 function bareMetalWarnings(d: { flags: number; signature: string; features: bigint }): string[] {
   return bareMetalClaims(d).map((c) =>
     c === 'signature'
-      ? `VIRTUALIZED=0 with Hypervisor Signature ${JSON.stringify(d.signature)}: bare metal should have none`
+      ? `VIRTUALIZED=0 with Hypervisor Signature ${quoted(d.signature)}: bare metal should have none`
       : `VIRTUALIZED=0 with Supported Features ${describeFeatures(d.features)}: they mean nothing on bare metal`,
   );
 }
@@ -278,7 +280,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     expect = { flags: Number(readField(d, 0, V_FLAGS)), signature: spec.signature ?? '', features: wanted ?? 0n };
     changes.push(
       `added ${title} at ${hex(at)}: VIRTUALIZED=${spec.virtualized ? 1 : 0}, ` +
-        `Hypervisor Signature ${JSON.stringify(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
+        `Hypervisor Signature ${quoted(expect.signature)}, Supported Features ${describeFeatures(expect.features)}`,
     );
   } else {
     const s = found[0]!;
@@ -308,7 +310,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
       const after = fieldBytes(out, at, V_SIGNATURE);
       // Bytes after an embedded NUL make two different fields read the same string: compare bytes.
       if (before.some((b, i) => b !== after[i])) {
-        changes.push(`${where}: ${V_SIGNATURE.name} ${JSON.stringify(oldSig)} -> ${JSON.stringify(spec.signature)}`);
+        changes.push(`${where}: ${V_SIGNATURE.name} ${quoted(oldSig)} -> ${quoted(spec.signature)}`);
       }
       signature = spec.signature;
     }
@@ -398,8 +400,13 @@ export function walkedLength(bytes: Uint8Array): number {
 
 /** Recompute Table Length (by walking the structures) and Checksum; nothing else. */
 export function fixTable(bytes: Uint8Array): EditResult {
-  // Throws, whatever the options, for what is not a DMAR table at all.
-  decodeDmar(bytes, { strict: false });
+  // Throws, whatever the options, for what is not a DMAR table at all; but a Table Length short of the
+  // fixed part, with the bytes there, is what fix repairs
+  try {
+    decodeDmar(bytes, { strict: false });
+  } catch (e) {
+    if (!(e instanceof DmarError && e.code === 'DMAR-HDR-LENGTH-SHORT' && bytes.length >= DMAR_FIXED_SIZE)) throw e;
+  }
   const out = copy(bytes);
   const length = walkedLength(bytes);
   writeField(out, 0, LENGTH, length, 'header: ');

@@ -299,3 +299,38 @@ test('no temporary files are left in the work directories', () => {
   walk(work);
   expect(leftovers).toEqual([]);
 });
+
+describe('input that is no DMAR table, or whose Table Length leaves out its fixed part', () => {
+  test('fix repairs a Table Length short of the fixed part when the bytes are there', () => {
+    const p = copy(join(FIXTURES, 'invalid', 'DMAR-HDR-LENGTH-SHORT.bin'));
+    const before = read(p);
+    const r = dmar(['fix', p]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Table Length: 44 -> 136');
+    const after = read(p);
+    expect(after.length).toBe(before.length);
+    expect(decodeDmar(after).problems).toEqual([]);
+    // only Table Length (bytes 4-7) and the Checksum (byte 9) changed
+    const changed = [...after.keys()].filter((i) => after[i] !== before[i]);
+    expect(changed.every((i) => (i >= 4 && i < 8) || i === 9)).toBe(true);
+  });
+
+  test('is refused without offering --force, which would not help (a signature that is not DMAR, a short Table Length)', () => {
+    for (const f of [
+      join(FIXTURES, 'invalid', 'DMAR-HDR-SIGNATURE.bin'),
+      join(FIXTURES, 'invalid', 'DMAR-HDR-LENGTH-SHORT.bin'),
+      join(FIXTURES, 'server-2s.json'),
+    ]) {
+      const r = dmar(['set-flag', 'ims-optout', f, '-o', join(work, 'out.bin')]);
+      expect(r.status, f).toBe(2);
+      expect(r.stderr, f).not.toContain('--force');
+      expect(dmar(['set-flag', 'ims-optout', f, '-o', join(work, 'out.bin'), '--force']).status, f).toBe(2);
+    }
+  });
+});
+
+test('virt set --ims-optout on a table whose Checksum was wrong: the warning once', () => {
+  const r = dmar(['virt', 'set', '--virtualized', '--ims-optout', join(FIXTURES, 'invalid', 'DMAR-HDR-CHECKSUM.bin'), '-o', join(work, 'v.bin')]);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr.match(/the Checksum was already wrong/g)).toHaveLength(1);
+});
