@@ -1,4 +1,4 @@
-import { readInputBytes } from '../io/input.js';
+import { checkTableSize, maxTable, readInputBytes } from '../io/input.js';
 import { parseSourceText, sourceText } from '../dmar/source.js';
 import { encodeDmar } from '../dmar/encode.js';
 import { naming } from '../dmar/errors.js';
@@ -7,6 +7,9 @@ import { writeOutput } from './common.js';
 export function run(file: string, opts: { output: string; keepChecksum?: boolean }): number {
   const name = file === '-' ? 'stdin' : file;
   const text = sourceText(readInputBytes(file, name));
-  naming(name, () => writeOutput(opts.output, encodeDmar(parseSourceText(text), { keepChecksum: opts.keepChecksum })));
+  // the table limit (--max-input) holds for what encode writes too: a few KiB of iasl source can name GiB
+  const bytes = naming(name, () => encodeDmar(parseSourceText(text, { maxBytes: maxTable() }), { keepChecksum: opts.keepChecksum }));
+  checkTableSize(bytes, name);
+  writeOutput(opts.output, bytes);
   return 0;
 }

@@ -16,7 +16,9 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { looksLikeAcpidump } from '../acpi/acpidump.js';
+import { firmwareText } from '../acpi/escape.js';
 import {
+  checkTableSize,
   inputLimit,
   isDirectory,
   readInputBytes,
@@ -62,12 +64,28 @@ function otherTable(name: string, data: Uint8Array): boolean {
   return Buffer.from(data.buffer, data.byteOffset, Math.min(4, data.length)).toString('latin1') === m[1]!.toUpperCase();
 }
 
-/** The input for one directory entry, or undefined when the file is no candidate. */
-function directoryEntry(path: string, entry: Dirent, limit: number): Input | undefined {
-  const name = entry.name;
+/** An input that fails with `e` when its turn comes: a file of the directory that could not be read. */
+const failing = (name: string, e: unknown): Input => ({
+  name,
+  load: () => {
+    throw e;
+  },
+});
+
+/**
+ * The input for one directory entry, or undefined when the file is no candidate.
+ * `path`: a Buffer for a name that is not UTF-8; `shown`, how messages name it.
+ */
+function directoryEntry(path: string | Buffer, shown: string, name: string, entry: Dirent<string> | Dirent<Buffer>, limit: number): Input | undefined {
   if (!entry.isFile() && !entry.isSymbolicLink()) return undefined;
   // a candidate is told from its name and its first 4 KiB: other files over 64 KiB are never read whole
-  const h = entry.isFile() ? readListedFile(path, 4096, limit) : readInputHead(path, 4096);
+  let h: ReturnType<typeof readListedFile>;
+  try {
+    h = entry.isFile() ? readListedFile(path, 4096, limit, shown) : readInputHead(path, 4096, shown);
+  } catch (e) {
+    // one that cannot be read may be a table: reported, never passed over
+    return failing(shown, e);
+  }
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
   const raw = startsWithDmar(first);
@@ -75,15 +93,9 @@ function directoryEntry(path: string, entry: Dirent, limit: number): Input | und
   if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
   try {
-    data = h.whole ? first : readInputBytes(path);
+    data = h.whole ? first : readInputBytes(path, shown);
   } catch (e) {
-    if (e instanceof DmarError)
-      return {
-        name: path,
-        load: () => {
-          throw e;
-        },
-      };
+    if (e instanceof DmarError) return failing(shown, e);
     return undefined; // vanished between listing and reading
   }
   const rawTable = raw && (data === first || startsWithDmar(data));
@@ -91,21 +103,43 @@ function directoryEntry(path: string, entry: Dirent, limit: number): Input | und
   // an input of this command from here on (readInputBytes remembered one it read itself)
   if (h.whole && entry.isFile()) rememberListedInput(path);
   // a raw table (the common case): no text to look at
-  if (rawTable) return { name: path, load: () => ({ name: path, kind: 'binary', bytes: data, readOnly: false }) };
-  return { name: path, load: () => sourceFromBytes(data, path, 'binary') };
+  if (rawTable)
+    return {
+      name: shown,
+      load: () => {
+        checkTableSize(data, shown);
+        return { name: shown, kind: 'binary', bytes: data, readOnly: false };
+      },
+    };
+  return { name: shown, load: () => sourceFromBytes(data, shown, 'binary') };
 }
 
 /** A directory's candidates, in name order, each read when the caller reaches it. */
 export function* directoryInputs(dir: string): Generator<Input> {
   let any = false;
-  const entries = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
+  const listed = readdirSync(dir, { withFileTypes: true });
+  const entries: { entry: Dirent<string> | Dirent<Buffer>; name: string }[] = [];
+  let undecoded = false;
+  for (const entry of listed) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.name.includes('\uFFFD')) undecoded = true;
+    else entries.push({ entry, name: entry.name });
+  }
+  // names with U+FFFD: again from a listing of bytes (rare: the common listing stays one of strings)
+  if (undecoded)
+    for (const d of readdirSync(dir, { withFileTypes: true, encoding: 'buffer' })) {
+      const name = d.name.toString('utf8');
+      if (name.includes('\uFFFD') && d.name[0] !== 0x2e)
+        entries.push({ entry: d, name: Buffer.from(name).equals(d.name) ? name : firmwareText(d.name.toString('latin1')) });
+    }
   entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
   const limit = entries.length ? inputLimit() : 0;
   // join(dir, name) for every name a listing gives (no '/', never '.' or '..'), without normalising each path
   const prefix = join(dir, '_').slice(0, -1);
-  for (const entry of entries) {
-    const input = directoryEntry(prefix + entry.name, entry, limit);
+  for (const { entry, name } of entries) {
+    const path = typeof entry.name === 'string' ? prefix + entry.name : Buffer.concat([Buffer.from(prefix), entry.name]);
+    const input = directoryEntry(path, prefix + name, name, entry, limit);
     if (!input) continue;
     any = true;
     yield input;

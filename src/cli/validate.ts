@@ -98,6 +98,8 @@ function errorLine(r: FileResult): string {
 function ids(patterns: readonly string[], option: string): Set<string> {
   const { ids, unknown } = selectChecks(patterns.flatMap((p) => p.split(',')));
   if (unknown.length) throw usageError(`${option}: unknown check ID ${unknown.join(', ')} (dmar validate --list shows them)`);
+  // `--only "$CHECKS"` with CHECKS unset would run no check and pass every table (an empty --ignore ignores nothing)
+  if (option === '--only' && !ids.size && patterns.length) throw usageError(`${option}: no check ID given`);
   return ids;
 }
 

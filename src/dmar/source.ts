@@ -61,7 +61,12 @@ function parseMessage(e: unknown): string {
   return msg.length > 100 ? `${msg.slice(0, 100)}...` : msg;
 }
 
-export function parseSourceText(text: string): DmarTable {
+/**
+ * The table model of source text (JSON or iasl, told apart by content).
+ * `maxBytes`: the largest table the source may describe (iasl source can name
+ * far more bytes than it holds; see parseIasl); larger is refused.
+ */
+export function parseSourceText(text: string, opts: { maxBytes?: number } = {}): DmarTable {
   const body = text.replace(/^\uFEFF/, '');
   if (/^\s*\{/.test(body)) {
     checkJsonBounds(body);
@@ -76,7 +81,7 @@ export function parseSourceText(text: string): DmarTable {
     return fromJson(doc);
   }
   if (body.includes('\0')) throw new DmarError('binary data: dmar encode reads JSON or iasl source (dmar decode reads binary tables)', { code: 'DMAR-SOURCE' });
-  return parseIasl(body);
+  return parseIasl(body, opts);
 }
 
 /**
@@ -95,6 +100,6 @@ export function sourceText(data: Uint8Array): string {
  * The table that source text (JSON or iasl, as `dmar encode` reads it) describes,
  * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
  */
-export function compileSource(data: Uint8Array, name: string): Uint8Array {
-  return naming(name, () => encodeDmar(parseSourceText(sourceText(data))));
+export function compileSource(data: Uint8Array, name: string, maxBytes?: number): Uint8Array {
+  return naming(name, () => encodeDmar(parseSourceText(sourceText(data), { maxBytes })));
 }

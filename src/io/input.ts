@@ -103,10 +103,10 @@ export interface FileId {
  */
 let inputsRead: FileId[] | undefined;
 /** Inputs read by path alone (readListedFile: no fstat per file of a directory), compared when an output is written. */
-let listedRead: string[] | undefined;
+let listedRead: (string | Buffer)[] | undefined;
 
 /** A file readListedFile read is an input of the command (a directory's table): -o must not overwrite it. */
-export function rememberListedInput(path: string): void {
+export function rememberListedInput(path: string | Buffer): void {
   listedRead?.push(path);
 }
 
@@ -204,6 +204,17 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
   return chunks.length ? Buffer.concat([...chunks, last], total) : last;
 }
 
+/**
+ * A listed file that could not be opened or read: undefined when it is gone
+ * (removed since the listing, or a dangling symlink); any other failure
+ * (permission denied, an I/O error) is thrown, since the file may be a table
+ * that a run must not pass over in silence.
+ */
+function unlessGone(e: unknown, name: string): undefined {
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw readError(e, name);
+}
+
 /** One buffer for readListedFile: a directory of tables reads each file into it with one call. */
 const LISTED_SCRATCH = 1 << 16;
 let scratch: Buffer | undefined;
@@ -215,25 +226,25 @@ let scratch: Buffer | undefined;
  * O_NONBLOCK: should a FIFO be swapped in meanwhile, the read does not wait,
  * and a device that never ends fills the buffer and is refused as readInputHead
  * refuses it). A larger file: its first `n` bytes, as readInputHead gives
- * them. Undefined when it cannot be read, as readInputHead. `limit`: the input
+ * them. Undefined when it is gone, as readInputHead. `limit`: the input
  * limit, inputLimit() (a directory works it out once). The caller
  * remembers a file it takes as an input (rememberListedInput): one it passes
  * over, a report from an earlier run say, stays writable with -o.
  */
-export function readListedFile(path: string, n: number, limit = inputLimit()): { bytes: Buffer; whole: boolean } | undefined {
+export function readListedFile(path: string | Buffer, n: number, limit = inputLimit(), name = String(path)): { bytes: Buffer; whole: boolean } | undefined {
   scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
   let fd: number | undefined;
   let len: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     len = readSync(fd, scratch, 0, LISTED_SCRATCH, 0);
-  } catch {
-    return undefined;
+  } catch (e) {
+    return unlessGone(e, name);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
   // larger, or over --max-input: the careful way, which reports that
-  if (len === LISTED_SCRATCH || len > limit) return readInputHead(path, n);
+  if (len === LISTED_SCRATCH || len > limit) return readInputHead(path, n, name);
   // a short read of a regular file is its end
   return { bytes: Buffer.from(scratch.subarray(0, len)), whole: true };
 }
@@ -241,10 +252,11 @@ export function readListedFile(path: string, n: number, limit = inputLimit()): {
 /**
  * The first `n` bytes of a regular file, read as readInputBytes reads (never a
  * FIFO or device), and whether that is the whole file; undefined when it is
- * no regular file or cannot be read. A directory walk tells candidates from
- * their first bytes without reading other files whole.
+ * no regular file or is gone, a DmarError naming `name` when it cannot be
+ * read. A directory walk tells candidates from their first bytes without
+ * reading other files whole.
  */
-export function readInputHead(path: string, n: number): { bytes: Buffer; whole: boolean } | undefined {
+export function readInputHead(path: string | Buffer, n: number, name = String(path)): { bytes: Buffer; whole: boolean } | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -256,8 +268,8 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
     const whole = st.size <= len;
     if (whole) inputsRead?.push({ dev: st.dev, ino: st.ino });
     return { bytes: buf.subarray(0, len), whole };
-  } catch {
-    return undefined;
+  } catch (e) {
+    return unlessGone(e, name);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -269,7 +281,7 @@ export function readInputHead(path: string, n: number): { bytes: Buffer; whole: 
  * /dev/zero would block or never end), and no more than the size limit
  * (TEXT_FACTOR times the table limit) is read.
  */
-export function readInputBytes(file: string, name = file === '-' ? 'stdin' : file): Buffer {
+export function readInputBytes(file: string | Buffer, name = file === '-' ? 'stdin' : String(file)): Buffer {
   const limit = inputLimit();
   if (file === '-') {
     const stdin = io().stdin;
@@ -304,13 +316,13 @@ export function readInputBytes(file: string, name = file === '-' ? 'stdin' : fil
 }
 
 /** A DMAR table over the size limit is refused, however it came. */
-function checkTableSize(bytes: Uint8Array, name: string): void {
+export function checkTableSize(bytes: Uint8Array, name: string): void {
   const limit = maxTable();
   if (bytes.length > limit) throw tooLarge(`a table of ${sizeText(bytes.length)}`, limit, name);
 }
 
 /** Turns table source text (its bytes) into the table's bytes; throws for bad source. */
-export type SourceCompiler = (data: Uint8Array, name: string) => Uint8Array;
+export type SourceCompiler = (data: Uint8Array, name: string, maxBytes: number) => Uint8Array;
 
 /**
  * Text a table is written in rather than a table (`dmar encode`'s input): a JSON
@@ -325,7 +337,7 @@ export function looksLikeTableSource(head: string): boolean {
 export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler): Source {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096)).toString('latin1');
   if (kind === 'binary' && compile && !head.startsWith(signature) && looksLikeTableSource(head)) {
-    const bytes = compile(data, name);
+    const bytes = compile(data, name, maxTable());
     checkTableSize(bytes, name);
     return { name, kind: 'source', bytes, readOnly: true };
   }

@@ -1,5 +1,5 @@
 // dmar validate on the command line: many inputs in one process, exit status, formats, selection, the catalogue.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -63,6 +63,22 @@ describe('exit status', () => {
     expect(r.stderr).toContain('unknown check ID DMAR-NO-SUCH');
     expect(dmar(['validate', '--ignore', 'DMAR-RMRR-ALIGN,NOPE', cleanTable()]).status).toBe(2);
     expect(dmar(['validate', '--fail-on', 'never', cleanTable()]).status).toBe(2);
+  });
+
+  test('--only with no check ID ("$CHECKS" unset) is a usage error, not a run of no checks that passes; an empty --ignore ignores nothing', () => {
+    for (const v of ['', ',', ' , ']) {
+      const r = dmar(['validate', '--only', v, bad('DMAR-RMRR-ALIGN')]);
+      expect(r.status, JSON.stringify(v)).toBe(2);
+      expect(r.stderr).toBe('dmar: --only: no check ID given\n');
+    }
+    expect(dmar(['validate', '--ignore', '', bad('DMAR-RMRR-ALIGN')]).status).toBe(1);
+  });
+
+  test("the stray bytes after the last structure are the table's finding, of no structure", () => {
+    const { doc } = json([bad('DMAR-TABLE-TRAILING')]);
+    const f = doc.files[0].findings.find((x: { id: string }) => x.id === 'DMAR-TABLE-TRAILING');
+    expect(f).toMatchObject({ offset: 136, structure: null });
+    expect(dmar(['validate', bad('DMAR-TABLE-TRAILING')]).stdout).not.toContain('at index');
   });
 });
 
@@ -210,6 +226,43 @@ describe('validate in CI: nothing unreadable passes unnoticed', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe(`dmar: ${join(dir, 'broken.bin')}: offset 0x0: signature is "XMAR", not "DMAR" (DMAR-HDR-SIGNATURE)`);
+  });
+
+  test('a file of a directory that cannot be read is reported (exit 2), never passed over; a name that is not UTF-8 is read and shown as \\xNN', () => {
+    const dir = tmp();
+    copyFileSync(cleanTable(), join(dir, 'good.bin'));
+    // a symlink loop: open(2) fails with ELOOP, as a file this user may not read fails with EACCES
+    symlinkSync('loop.bin', join(dir, 'loop.bin'));
+    // a dangling symlink is a file that is gone: no candidate
+    symlinkSync('nowhere', join(dir, 'dangling.bin'));
+    const latin1Name = Buffer.concat([Buffer.from(dir + '/bad'), Buffer.from([0xe9]), Buffer.from('.bin')]);
+    copyFileSync(bad('DMAR-HDR-CHECKSUM'), latin1Name);
+    const { status, doc, stderr } = json([dir]);
+    expect(status).toBe(2);
+    expect(doc.files.map((f: { file: string }) => f.file)).toEqual([join(dir, 'bad\\xe9.bin'), join(dir, 'good.bin'), join(dir, 'loop.bin')]);
+    expect(doc.files[0].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-HDR-CHECKSUM']);
+    expect(stderr).toContain(`dmar: ${join(dir, 'loop.bin')}: too many levels of symbolic links`);
+    expect(dmar(['decode', dir, '--json']).stdout).toContain(`"file":${JSON.stringify(join(dir, 'bad\\xe9.bin'))}`);
+  });
+
+  test('a raw table of a directory over the table limit is refused as the same file given alone is', () => {
+    const dir = tmp();
+    const big = Buffer.alloc(48 + 24 * 100);
+    big.write('DMAR', 0, 'latin1');
+    big.writeUInt32LE(big.length, 4);
+    for (let o = 48; o < big.length; o += 24) {
+      big.writeUInt16LE(1, o);
+      big.writeUInt16LE(24, o + 2);
+    }
+    writeFileSync(join(dir, 'big.bin'), big);
+    copyFileSync(cleanTable(), join(dir, 'good.bin'));
+    const alone = dmar(['validate', join(dir, 'big.bin'), '--max-input', '1K']);
+    const listed = dmar(['validate', dir, '--max-input', '1K']);
+    expect(alone.status).toBe(2);
+    expect(listed.status).toBe(2);
+    expect(listed.stderr).toBe(alone.stderr);
+    expect(listed.stderr).toMatch(/over the 1 KiB table limit/);
+    expect(listed.stdout).toContain('1 table: 0 errors, 0 warnings, 0 info, 1 unreadable');
   });
 
   test('--help says which files of a directory are candidates', () => {

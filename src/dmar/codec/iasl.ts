@@ -16,6 +16,7 @@ import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
 import {
   DMAR_FIELDS,
+  DMAR_FIXED_SIZE,
   DMAR_SIGNATURE,
   PATH_ENTRY_SIZE,
   PATH_NAME,
@@ -331,8 +332,14 @@ function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record
   return out;
 }
 
-/** Parse ACPICA data-table source (iasl -d output, iasl -T templates, our own output) into a table model. */
-export function parseIasl(text: string): DmarTable {
+/**
+ * Parse ACPICA data-table source (iasl -d output, iasl -T templates, our own
+ * output) into a table model. `maxBytes`: the largest table it may describe.
+ * Source names an ANDD's padding only by its Length (up to 64 KiB from one
+ * line), so a few KiB of source can stand for a table of GiB: the parse stops
+ * once the table passes the limit, before that is built.
+ */
+export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }: { maxBytes?: number } = {}): DmarTable {
   const c = new Cursor(sourceEntries(text));
   if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', { code: 'DMAR-SOURCE' });
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
@@ -342,10 +349,21 @@ export function parseIasl(text: string): DmarTable {
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
   const label = structureLabeller();
   let prev: string | undefined;
+  let size = DMAR_FIXED_SIZE;
+  const grow = (n: number, line: number | undefined) => {
+    size += n;
+    if (size > maxBytes) {
+      throw new DmarError(`line ${line ?? '?'}: the table would be over ${maxBytes} bytes, the table limit (--max-input or DMAR_MAX_INPUT raises it)`, {
+        code: 'DMAR-SOURCE',
+      });
+    }
+  };
   while (c.peek()) {
+    const line = c.peek()?.line;
     if (c.is(TRAILING_DATA_NAME)) {
       const e = c.take([TRAILING_DATA_NAME], 'table');
       t.trailing = parseBytes(e);
+      grow(t.trailing.length, line);
       continue;
     }
     const context = prev ? `the structure after ${prev}` : 'the first structure';
@@ -364,6 +382,7 @@ export function parseIasl(text: string): DmarTable {
         );
       }
       s.raw = parseBytes(c.take([RAW_DATA_NAME], context));
+      grow(structureSize(s), line);
       t.structures.push(s);
       continue;
     }
@@ -394,8 +413,13 @@ export function parseIasl(text: string): DmarTable {
     else if (def.body.padded) {
       // iasl -d shows an ANDD's Length but not the padding after the name; the Length keeps it
       const pad = declared - structureSize(s);
-      if (pad > 0) s.trailing = new Uint8Array(pad);
+      if (pad > 0) {
+        grow(pad, line); // before the padding is made
+        s.trailing = new Uint8Array(pad);
+        size -= pad;
+      }
     }
+    grow(structureSize(s), line);
     t.structures.push(s);
   }
   return t;
