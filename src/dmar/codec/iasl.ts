@@ -64,6 +64,9 @@ function stringText(name: string, offset: number, s: string, warnings: string[])
   if (iaslUnreadable) {
     warnings.push(`${name} at ${hex(offset)} holds a '"' or ends with a '\\', as iasl -d writes it: iasl cannot compile it back, dmar encode can`);
   }
+  if (text.includes(RAW_TABLE_DATA)) {
+    warnings.push(`${name} at ${hex(offset)} holds "${RAW_TABLE_DATA}", where iasl stops reading source: iasl cannot compile it back, dmar encode can`);
+  }
   if (replaced.length || cut.length) {
     const bytes = (b: Iterable<number>) => hexBytes(Uint8Array.from(b));
     const why = [replaced.length ? `bytes ${bytes(new Set(replaced))} as spaces` : '', cut.length ? `the NUL and what follows, ${bytes(cut)}, left out` : '']
@@ -228,7 +231,6 @@ export function sourceEntries(text: string): Entry[] {
     // the text outside comments, as slices of the line (no per-character concatenation: lines may be huge)
     let s = '';
     let from = 0;
-    let inString = false;
     if (!inComment && !raw.includes('/')) s = raw;
     else {
       let j = 0;
@@ -241,18 +243,25 @@ export function sourceEntries(text: string): Entry[] {
           }
           continue;
         }
-        if (c === '"') inString = !inString;
-        if (!inString && c === '/' && raw[j + 1] === '*') {
+        if (c === '"') {
+          // a quoted value runs to the line's last quote: iasl -d writes a '"' inside one as it is
+          // (`"A"//B"`), and no comment after one holds a quote
+          const close = raw.lastIndexOf('"');
+          if (close > j) j = close;
+          continue;
+        }
+        if (c === '/' && raw[j + 1] === '*') {
           s += raw.slice(from, j);
           inComment = true;
           j++;
           continue;
         }
-        if (!inString && c === '/' && raw[j + 1] === '/') break;
+        if (c === '/' && raw[j + 1] === '/') break;
       }
       if (!inComment) s += raw.slice(from, j);
     }
-    if (s.includes(RAW_TABLE_DATA)) break;
+    // the hex dump after the fields (iasl -d's): at a line's start, not inside a value
+    if (s.trimStart().startsWith(RAW_TABLE_DATA)) break;
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
     if (!s) continue;
     const colon = s.indexOf(':');
