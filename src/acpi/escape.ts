@@ -2,8 +2,9 @@
  * Escaping of every string that comes from input (firmware IDs and names,
  * unknown bytes shown as text, file names, command-line words), for each place
  * it can reach: a terminal, XML (JUnit) and ACPICA iasl source. The one module
- * that does it: writers call these, none has its own rules. JSON needs none of
- * it: JSON.stringify escapes what JSON must, and JSON keeps the exact bytes.
+ * that does it: writers call these, none has its own rules. JSON keeps the
+ * exact values: JSON.stringify escapes what JSON must, and jsonText what a
+ * terminal must not get raw, as JSON's own `\uNNNN`.
  *
  * One replacement everywhere: a character people must not get raw is shown as
  * `\xNN` (code points up to 0xff) or `\u{N}` (above), never as itself.
@@ -35,6 +36,27 @@ export function termText(s: string): string {
   return s.replace(termUnsafe, escaped);
 }
 
+let jsonUnsafe: RegExp | undefined;
+
+/**
+ * A JSON document as JSON.stringify wrote it, for stdout (often a terminal):
+ * what termText escapes but C0 (DEL, C1 controls, format characters, line
+ * and paragraph separators, unassigned code points; JSON.stringify escapes C0
+ * and lone surrogates itself) written as JSON's `\uNNNN`, which a parser reads
+ * back as the same characters. Only strings can hold them: the document's
+ * structure and values stay as they are.
+ */
+export function jsonText(json: string): string {
+  if (/^[\x00-\x7e]*$/.test(json)) return json;
+  // not C0: JSON.stringify escapes it inside strings, and outside them it is the layout (LF)
+  jsonUnsafe ??= /[\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}\p{Cn}]/gu;
+  return json.replace(jsonUnsafe, (c) => {
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${hexDigits(c.charCodeAt(i), 4)}`;
+    return out;
+  });
+}
+
 /** The same, keeping newlines: several lines of text (usage messages that quote a command-line word). */
 export function termLines(s: string): string {
   return s.split('\n').map(termText).join('\n');
@@ -45,12 +67,13 @@ export function termLines(s: string): string {
  * and ANDD names): printable ASCII as it is, every other byte as `\xNN`. A
  * byte above 0x7e is not a character of any known encoding here, so even
  * 0xa0-0xff is shown as a number. A backslash is doubled where it could
- * read as an escape (before `x`, `u`, `\`, `"` or at the end), so that a
- * literal `\x1b` in a name cannot pass for an escaped ESC, while an ACPI
+ * read as an escape (before `x`, `u`, `\`, `"`, a byte shown escaped, or at
+ * the end), so that a literal `\x1b` in a name cannot pass for an escaped ESC
+ * nor `\` before an ESC for a literal `\x1b`, while an ACPI
  * path keeps its one leading backslash (`\_SB.PCI0`).
  */
 export function firmwareText(s: string): string {
-  return s.replace(/\\(?=[xu\\"]|$)/g, '\\\\').replace(/[^\x20-\x7e]/g, escaped);
+  return s.replace(/\\(?=[xu\\"]|[^\x20-\x7e]|$)/g, '\\\\').replace(/[^\x20-\x7e]/g, escaped);
 }
 
 /** A firmware string in double quotes, quotes inside escaped: how text, hex, diff and validate show one. */

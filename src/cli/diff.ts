@@ -1,4 +1,4 @@
-import { termText } from '../acpi/escape.js';
+import { termText, jsonText } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/table-diff.js';
 import { locatedLine, naming } from '../dmar/errors.js';
@@ -24,7 +24,7 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
     }
   }
   if (opts.json) {
-    stdoutWrite(JSON.stringify(diffJson(d), null, 2) + '\n');
+    stdoutWrite(jsonText(JSON.stringify(diffJson(d), null, 2)) + '\n');
   } else {
     const { diffText } = await import('../dmar/format/diff-text.js');
     const { painter } = await import('./colour.js');

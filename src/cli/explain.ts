@@ -4,6 +4,7 @@
  * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
  */
 import { hex } from '../acpi/hex.js';
+import { jsonText } from '../acpi/escape.js';
 import { readSource } from '../io/input.js';
 import { naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
@@ -106,7 +107,7 @@ export function explainJson(r: ExplainResult): string {
     entries: r.entries.map(entryJson),
     counts: r.counts,
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return jsonText(JSON.stringify(doc, null, 2)) + '\n';
 }
 
 function registerText(r: DecodedRegister): string {

@@ -1,4 +1,4 @@
-import { termText } from '../acpi/escape.js';
+import { termText, jsonText } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { readField } from '../acpi/fields.js';
 import { DMAR_FIELDS, fieldByKey } from '../dmar/schema.js';
@@ -12,7 +12,7 @@ export function run(file: string | undefined, opts: { json?: boolean }): Promise
   const value = Number(readField(source.bytes, 0, row));
   const bits = flagStates(value);
   if (opts.json) {
-    stdoutWrite(JSON.stringify({ file: source.name, field: row.name, offset: row.offset, value, bits }, null, 2) + '\n');
+    stdoutWrite(jsonText(JSON.stringify({ file: source.name, field: row.name, offset: row.offset, value, bits }, null, 2)) + '\n');
     return 0;
   }
   return print(source.name, row.name, row.offset, value, bits);

@@ -228,7 +228,7 @@ function fromCommandLine(name: MachineSignal, cli: CommandLineEvidence): Fact | 
       const m = matchDmi({ sys_vendor: vendor, product_name: product });
       return {
         value: m !== undefined,
-        source: `--dmi-vendor ${JSON.stringify(cli.dmiVendor)}: ${m ? `a vendor string of ${m.hit.who}` : 'no known hypervisor'}`,
+        source: `--dmi-vendor ${quoted(cli.dmiVendor)}: ${m ? `a vendor string of ${m.hit.who}` : 'no known hypervisor'}`,
       };
     }
   }

@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { quoted } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { liveRoot, readInputBytes } from '../io/input.js';
 import { DMI_FILES, matchDmi, smbiosVirtualMachine, type DmiFile } from './dmi.js';
@@ -94,8 +95,8 @@ export function dmiVendorFromSysfs(root: string): Fact {
   const read = Object.keys(values);
   if (read.length === 0) return { value: 'unknown', source: `no readable ${display(root, rel)}/{${DMI_FILES.join(',')}}` };
   const m = matchDmi(values);
-  if (m) return { value: true, source: `${display(root, `${rel}/${m.file}`)} = ${JSON.stringify(values[m.file])}: ${m.hit.who}` };
-  return { value: false, source: `${display(root, rel)}: ${read.map((f) => `${f} ${JSON.stringify(values[f as DmiFile])}`).join(', ')}: no known hypervisor` };
+  if (m) return { value: true, source: `${display(root, `${rel}/${m.file}`)} = ${quoted(values[m.file] ?? '')}: ${m.hit.who}` };
+  return { value: false, source: `${display(root, rel)}: ${read.map((f) => `${f} ${quoted(values[f as DmiFile] ?? '')}`).join(', ')}: no known hypervisor` };
 }
 
 /** Caching mode of every Intel IOMMU sysfs shows: true if any unit has CM set. */
@@ -118,7 +119,7 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
       continue;
     }
     if (!/^(0x)?[0-9a-f]+$/i.test(raw)) {
-      warnings.push(`${display(root, capRel)}: ${JSON.stringify(raw)} is not a hex number`);
+      warnings.push(`${display(root, capRel)}: ${quoted(raw)} is not a hex number`);
       continue;
     }
     const cap = BigInt(raw.startsWith('0x') || raw.startsWith('0X') ? raw : `0x${raw}`);

@@ -68,6 +68,14 @@ describe('every text output escapes what came from input', () => {
     ['validate error', ['validate', brokenDir]],
     ['missing file', ['decode', join(work, 'no\x1b[2Jsuch\x07')]],
     ['usage error', ['decode', '--no-such-\x1b[2J-option\x07']],
+    // JSON: the same characters, as JSON's \uNNNN
+    ['decode json', ['decode', hostile, '--json']],
+    ['decode directory json', ['decode', dir, '--json']],
+    ['validate json', ['validate', dir, '--json']],
+    ['diff json', ['diff', plainCopy, hostile, '--json']],
+    ['ims json', ['ims', hostile, '--policy', 'all', '--json']],
+    ['virt show json', ['virt', 'show', hostile, '--json']],
+    ['flags json', ['flags', hostile, '--json']],
   ];
   test.each(runs)('%s', (what, args) => {
     const r = dmar(args);
@@ -129,6 +137,9 @@ describe('escape.ts', () => {
     expect(quoted('a"b')).toBe('"a\\"b"');
     // a literal backslash-x in a name cannot pass for an escaped byte
     expect(firmwareText('\\x1b')).not.toBe(firmwareText('\x1b'));
+    // nor a backslash before a byte shown escaped for a literal backslash-x
+    expect(firmwareText('\\\x1bAB')).toBe('\\\\\\x1bAB');
+    expect(firmwareText('\\\x1bAB')).not.toBe(firmwareText('\\x1bAB'));
   });
 
   test('XML: what XML 1.0 cannot carry (and C1) as \\xNN, metacharacters as references', () => {
