@@ -38,9 +38,10 @@ function deviceLine(d: DeviceView, p: Paint): string {
 
 export function formatTopology(t: Topology, p: Paint): string {
   const out: string[] = [p.title(`${printable(t.table)}${t.machine ? ` on ${printable(t.machine)}` : ''}`)];
+  const anySysfs = t.units.some((x) => x.sysfs);
   for (const u of t.units) {
     out.push(
-      `${p.name(u.structure)} ${u.registerBaseAddress} segment ${u.segment}${u.includePciAll ? ' INCLUDE_PCI_ALL' : ''}${u.sysfs ? p.dim(` (${u.sysfs})`) : t.units.some((x) => x.sysfs) ? p.warn(' (no unit on the machine)') : ''}`,
+      `${p.name(u.structure)} ${u.registerBaseAddress} segment ${u.segment}${u.includePciAll ? ' INCLUDE_PCI_ALL' : ''}${u.sysfs ? p.dim(` (${u.sysfs})`) : anySysfs ? p.warn(' (no unit on the machine)') : ''}`,
     );
     for (const s of u.scopes) {
       const what = s.enumerationId !== undefined ? `id ${s.enumerationId}` : s.device ? `-> ${s.device}` : s.missing ? p.warn(`-> ${s.missing}`) : '';

@@ -42,12 +42,24 @@ const WALLCLOCK = /^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] ?/;
 /** printk caller ID (`[    T1]`, `[  C3]`). */
 const CALLER = /^\[ *[TC]\d+\] ?/;
 
-/** Splits the log into lines and takes their prefixes off. */
+/**
+ * The longest line read as a kernel message. printk keeps a record's text under
+ * 1 KiB (2 KiB in newer kernels), and a prefix adds tens of characters: a longer
+ * line is none, and matching its text against every message shape would cost
+ * time growing with its square (a crafted log of a few lines would not end).
+ */
+export const MAX_LOG_LINE = 4096;
+
+/** Splits the log into lines and takes their prefixes off; a line over MAX_LOG_LINE gets no text. */
 export function logLines(text: string): LogLine[] {
   const out: LogLine[] = [];
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, i) => {
+    if (raw.length > MAX_LOG_LINE) {
+      out.push({ line: i + 1, raw, text: '' });
+      return;
+    }
     let t = raw.replace(/^<\d+>/, '');
     t = t.replace(SYSLOG, '').replace(FACILITY, '').replace(WALLCLOCK, '');
     let seconds: number | undefined;
@@ -84,7 +96,7 @@ export function e820Kind(type: string): MemKind {
 /** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
-const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(.+?)\s*$/;
+const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
 /** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)` (2.6; end exclusive). */
 const E820_OLD = /^ ?BIOS-e820: ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
 
@@ -92,7 +104,8 @@ const E820_OLD = /^ ?BIOS-e820: ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)
 export function parseE820Line(text: string): MemRegion | undefined {
   let m = E820_NEW.exec(text);
   if (m) {
-    const type = m[3]!;
+    // trailing blanks off by trimEnd, not by the pattern (`(.+?)\s*$` takes time growing with the square of a run of blanks)
+    const type = m[3]!.trimEnd();
     return { start: BigInt(m[1]!), end: BigInt(m[2]!), kind: e820Kind(type), type };
   }
   m = E820_OLD.exec(text);
@@ -113,7 +126,7 @@ export interface E820Update {
   to: string;
 }
 
-const E820_UPDATE = /^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?) ==> (.+?)\s*$/;
+const E820_UPDATE = /^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?) ==> (.*)$/;
 
 // ---------------------------------------------------------------------------
 // Kernel version and command line
@@ -440,6 +453,14 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   return undefined;
 }
 
+/** ` BIOS vendor: ...; Ver: ...; Product Version: ...`, by indexOf (a pattern of two `.*` takes time growing with the square). */
+function biosVendorLine(t: string): boolean {
+  const v = t.trimStart();
+  if (!v.startsWith('BIOS vendor: ')) return false;
+  const ver = v.indexOf('; Ver: ');
+  return ver >= 0 && v.indexOf('; Product Version:', ver) >= 0;
+}
+
 /** Reads a kernel log. `source` names it in messages ("boot.log"). */
 export function parseKernelLog(text: string, source: string): KernelLog {
   const lines = logLines(text);
@@ -482,7 +503,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
     }
     const u = E820_UPDATE.exec(t);
     if (u) {
-      updates.push({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]! });
+      updates.push({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]!.trimEnd() });
       continue;
     }
     const c = /^Command line: (.*)$/.exec(t);
@@ -491,7 +512,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
       continue;
     }
     // The line printed after `Your BIOS is broken; ...` (same printk, second line).
-    if (lastWasBiosBroken && /^ *BIOS vendor: .*; Ver: .*; Product Version:/.test(t)) {
+    if (lastWasBiosBroken && biosVendorLine(t)) {
       const prev = dmar[dmar.length - 1]!;
       (prev.continuation ??= []).push(t.trim());
       lastWasBiosBroken = false;

@@ -322,13 +322,54 @@ export function tableView(bytes: Uint8Array, name: string): TableView {
 
 const located = (ctx: Context, l: Located) => `${ctx.label(l.index)} at offset ${hex(l.s.offset)}`;
 
+/**
+ * A table's RMRRs for finding them by address (a log may hold thousands of
+ * fault lines, a table thousands of RMRRs): sorted by base, with the highest
+ * end of each prefix, and by exact range. Made once per table.
+ */
+interface RmrrIndex {
+  sorted: { l: Located; base: bigint; end: bigint }[];
+  maxEnd: bigint[];
+  byRange: Map<string, Located>;
+}
+const rmrrIndexes = new WeakMap<TableView, RmrrIndex>();
+
+function rmrrIndex(t: TableView): RmrrIndex {
+  let ix = rmrrIndexes.get(t);
+  if (ix) return ix;
+  const all = t.ctx.of(STRUCT_TYPE.RMRR).map((l) => ({ l, base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') }));
+  const byRange = new Map<string, Located>();
+  for (const r of all) if (!byRange.has(`${r.base}-${r.end}`)) byRange.set(`${r.base}-${r.end}`, r.l);
+  const sorted = [...all].sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.l.index - b.l.index));
+  const maxEnd: bigint[] = [];
+  for (let i = 0; i < sorted.length; i++) maxEnd.push(i && maxEnd[i - 1]! > sorted[i]!.end ? maxEnd[i - 1]! : sorted[i]!.end);
+  ix = { sorted, maxEnd, byRange };
+  rmrrIndexes.set(t, ix);
+  return ix;
+}
+
+/** The RMRRs whose range holds `address`, in table order. */
+function rmrrsAt(t: TableView, address: bigint): Located[] {
+  const { sorted, maxEnd } = rmrrIndex(t);
+  // the last RMRR whose base is at or below the address; before it, only those whose prefix reaches it
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.base <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  const hits: Located[] = [];
+  for (let i = lo - 1; i >= 0 && maxEnd[i]! >= address; i--) if (sorted[i]!.end >= address) hits.push(sorted[i]!.l);
+  return hits.sort((a, b) => a.index - b.index);
+}
+
 function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
   const d = bdfParts(device);
   const out: RmrrHit[] = [];
-  for (const l of t.ctx.of(STRUCT_TYPE.RMRR)) {
+  for (const l of rmrrsAt(t, address)) {
     const base = big(l.s.fields, 'baseAddress');
     const end = big(l.s.fields, 'endAddress');
-    if (address < base || address > end) continue;
     const scopes = l.s.scopes ?? [];
     const namesDevice = d ? scopes.reduce<RmrrHit['namesDevice']>((acc, sc) => worst(acc, scopeNames(sc, d)), 'no') : 'unknown';
     out.push({ structure: t.ctx.label(l.index), offset: l.s.offset, base, end, namesDevice, scopes: scopes.map(scopePath) });
@@ -337,7 +378,7 @@ function rmrrHits(t: TableView, address: bigint, device: string): RmrrHit[] {
 }
 
 function rmrrByRange(t: TableView, start: bigint, end: bigint): TableMatch {
-  const l = t.ctx.of(STRUCT_TYPE.RMRR).find((r) => big(r.s.fields, 'baseAddress') === start && big(r.s.fields, 'endAddress') === end);
+  const l = rmrrIndex(t).byRange.get(`${start}-${end}`);
   if (!l) return { text: `no RMRR of ${t.name} has this range (the log is from another table or firmware version)` };
   const scopes = (l.s.scopes ?? []).map(scopePath);
   return { text: `${located(t.ctx, l)}${scopes.length ? `, scopes ${scopes.join(', ')}` : ''}`, structure: t.ctx.label(l.index), offset: l.s.offset };

@@ -353,7 +353,13 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   });
   const lockedGroups = new Set(devices.filter((d) => d.vfio === 'rmrr-locked').map((d) => d.group));
   for (const d of devices) if (d.vfio !== 'rmrr-locked' && lockedGroups.has(d.group)) d.groupLocked = true;
-  for (const u of units) u.devices = devices.filter((d) => d.unit === u.structure).map((d) => d.address);
+  const byUnit = new Map<string | null, string[]>();
+  for (const d of devices) {
+    const list = byUnit.get(d.unit);
+    if (list) list.push(d.address);
+    else byUnit.set(d.unit, [d.address]);
+  }
+  for (const u of units) u.devices = byUnit.get(u.structure) ?? [];
   const byGroup = new Map<number, string[]>();
   for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
   out.devices = devices;

@@ -133,12 +133,21 @@ const GAP_WIDTH = 10;
 
 export function brokenScale(shapes: readonly Shape[], x0: number, width: number): Scale {
   const cuts = [...new Set(shapes.flatMap((s) => [s.start, s.end + 1n]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const covered = (a: bigint, b: bigint) => shapes.some((s) => s.start <= a && s.end + 1n >= b);
+  // an interval between two cuts lies inside a shape or outside all: how many shapes are open over it, by one sweep
+  // (not every shape asked for every interval: tables of thousands of RMRRs)
+  const index = new Map(cuts.map((c, i) => [c, i]));
+  const opens = new Array<number>(cuts.length).fill(0);
+  for (const s of shapes) {
+    opens[index.get(s.start)!]!++;
+    opens[index.get(s.end + 1n)!]!--;
+  }
   const raw: { w: number; gap: boolean }[] = [];
+  let open = 0;
   for (let i = 0; i + 1 < cuts.length; i++) {
     const a = cuts[i]!;
     const b = cuts[i + 1]!;
-    const gap = !covered(a, b);
+    open += opens[i]!;
+    const gap = open <= 0;
     raw.push({ gap, w: gap ? 0 : Math.max(4, Math.log2(Number(b - a)) - 8) });
   }
   const gaps = raw.filter((r) => r.gap).length;

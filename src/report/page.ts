@@ -40,11 +40,18 @@ const rowId = (offset: number) => `x${hexDigits(offset - (offset % 16), 4)}`;
 /** Layout items with their extent (a structure runs to the next structure). */
 function extents(items: Item[], total: number): Map<Item, number> {
   const out = new Map<Item, number>();
+  // per item: where the next structure (or the end, or the table's trailing bytes) starts, from one backward pass
+  const nextStart = new Array<number>(items.length);
+  let end = total;
+  for (let i = items.length - 1; i >= 0; i--) {
+    nextStart[i] = end;
+    const x = items[i]!;
+    if (x.kind === 'structure' || (x.kind === 'trailing' && x.level === 'table')) end = x.offset;
+    else if (x.kind === 'end') end = x.length;
+  }
   items.forEach((it, i) => {
     if (it.kind === 'structure') {
-      const next = items.slice(i + 1).find((x) => x.kind === 'structure' || x.kind === 'end' || (x.kind === 'trailing' && x.level === 'table'));
-      const end = !next ? total : next.kind === 'end' ? next.length : 'offset' in next ? next.offset : total;
-      out.set(it, Math.max(1, end - it.offset));
+      out.set(it, Math.max(1, nextStart[i]! - it.offset));
     } else if (it.kind === 'scope') out.set(it, scopeSize(it.sc));
     else if (it.kind === 'field') out.set(it, it.row.size);
     else if (it.kind === 'path') out.set(it, PATH_ENTRY_SIZE);
@@ -55,8 +62,8 @@ function extents(items: Item[], total: number): Map<Item, number> {
 }
 
 /** The bytes a finding points at: the field at its offset, else the structure or scope there, else one byte. */
-function findingSpan(f: Finding, items: Item[], ext: Map<Item, number>, total: number): Span {
-  const at = (k: Item['kind']) => items.find((x) => x.kind === k && 'offset' in x && x.offset === f.offset);
+function findingSpan(f: Finding, byOffset: Map<string, Item>, ext: Map<Item, number>, total: number): Span {
+  const at = (k: Item['kind']) => byOffset.get(`${k}@${f.offset}`);
   const hit = at('field') ?? at('scope') ?? at('path') ?? at('structure') ?? at('name') ?? at('trailing') ?? at('raw');
   const o = Math.max(0, Math.min(f.offset, total - 1));
   const n = Math.max(1, Math.min(hit ? ext.get(hit)! : 1, total - o));
@@ -211,13 +218,15 @@ function device(d: DeviceView): Markup {
 }
 
 function topologySection(t: Topology): Markup {
+  const anySysfs = t.units.some((x) => x.sysfs);
+  const byAddress = new Map(t.devices?.map((d) => [d.address, d]));
   const units = t.units.map((u) => {
-    const devs = u.devices && t.devices ? u.devices.map((a) => device(t.devices!.find((d) => d.address === a)!)) : [];
+    const devs = u.devices && t.devices ? u.devices.map((a) => device(byAddress.get(a)!)) : [];
     const scopes = u.scopes.map(
       (s) =>
         html`<li class="scope mono">scope ${s.type} ${s.path}${s.enumerationId !== undefined ? ` id ${s.enumerationId}` : ''}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`,
     );
-    return html`<li class="unit"><b>${u.structure}</b> <code>${u.registerBaseAddress}</code> segment ${u.segment}${u.includePciAll ? html` <span class="badge info">INCLUDE_PCI_ALL</span>` : ''}${u.sysfs ? html` <span class="muted">${u.sysfs}</span>` : t.units.some((x) => x.sysfs) ? html` <span class="badge warning">no unit on the machine</span>` : ''}
+    return html`<li class="unit"><b>${u.structure}</b> <code>${u.registerBaseAddress}</code> segment ${u.segment}${u.includePciAll ? html` <span class="badge info">INCLUDE_PCI_ALL</span>` : ''}${u.sysfs ? html` <span class="muted">${u.sysfs}</span>` : anySysfs ? html` <span class="badge warning">no unit on the machine</span>` : ''}
 <ul>${scopes}${u.devices ? html`<li class="muted">${u.devices.length} device${u.devices.length === 1 ? '' : 's'}:</li>${devs}` : ''}</ul></li>`;
   });
   const orphans = t.devices?.filter((d) => !d.unit) ?? [];
@@ -256,8 +265,11 @@ ${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>si
 
 function findingsSection(d: ReportData, items: Item[], ext: Map<Item, number>): Markup {
   const total = d.source.bytes.length;
+  // each kind's first item at each offset, once (not a search of every item per finding)
+  const byOffset = new Map<string, Item>();
+  for (const x of items) if ('offset' in x && !byOffset.has(`${x.kind}@${x.offset}`)) byOffset.set(`${x.kind}@${x.offset}`, x);
   const list = d.findings.map((f) => {
-    const s = findingSpan(f, items, ext, total);
+    const s = findingSpan(f, byOffset, ext, total);
     return html`<li class="finding"><span class="badge ${f.severity}">${f.severity}</span> <code>${f.id}</code>${f.proposed ? html` <span class="muted">(proposed)</span>` : ''} <span class="muted">${f.structure ?? 'table'}${f.scope !== undefined ? ` scope ${f.scope}` : ''}</span>
 <div>${f.message}</div><div class="muted hint">${f.hint}</div><a class="fl" href="#${rowId(s.o)}" ${spanAttrs(s)}>${spanText(s)}</a></li>`;
   });
