@@ -11,7 +11,7 @@ import { DIRECTORY_CANDIDATES } from './inputs.js';
 import { setColour } from './colour.js';
 import { addFooters, addHelpCommand } from './help.js';
 import { FOOTERS } from './help-text.js';
-import { termLines, termText } from '../acpi/escape.js';
+import { termText } from '../acpi/escape.js';
 import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
@@ -42,12 +42,20 @@ export function buildProgram(only?: string): Command {
   const program = new Command('dmar')
     .description('Decode, encode, edit and validate ACPI DMAR (Intel VT-d) tables; decide how IMS may be used')
     .version(VERSION)
-    .showHelpAfterError('(dmar --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: stdoutWrite,
       writeErr: (s) => io().stderr(s),
-      outputError: (s, write) => write(termLines(s.replace(/^error: /, 'dmar: '))),
+      // one line, as every failure (commander's own suggestion, "(Did you mean --json?)", joined to it)
+      outputError: (s, write) =>
+        write(
+          `${termText(
+            s
+              .replace(/^error: /, 'dmar: ')
+              .trim()
+              .replace(/\s*\n\s*/g, ' '),
+          )} (dmar --help for usage)\n`,
+        ),
       getOutHelpWidth: () => (io().isTTY.stdout && io().columns) || 80,
       getErrHelpWidth: () => (io().isTTY.stderr && io().columns) || 80,
       // dmar's help and messages carry no colour, so there is nothing for commander to keep or strip; its own

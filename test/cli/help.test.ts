@@ -5,7 +5,7 @@ import { CommanderError } from 'commander';
 import { describe, expect, test } from 'vitest';
 import { allCommands, commandPath, footerOf } from '../../src/cli/help.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { dmar, ROOT } from '../helpers.js';
+import { dmar, FIXTURES, ROOT } from '../helpers.js';
 
 const commands = allCommands(buildProgram()).map((c) => ({ path: commandPath(c), words: commandPath(c).split(' ').slice(1), cmd: c }));
 
@@ -109,4 +109,18 @@ describe('dmar help', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe('dmar: no command "dmar virt sett" (dmar --help lists the commands)');
   });
+});
+
+test("commander's usage errors are one line on stderr, exit 2, a suggestion joined to it", () => {
+  const fixture = join(FIXTURES, 'qemu-q35-ir.bin');
+  for (const [args, line] of [
+    [['decode', fixture, '--bogus'], "dmar: unknown option '--bogus' (dmar --help for usage)"],
+    [['decode', fixture, '--jsn'], "dmar: unknown option '--jsn' (Did you mean --json?) (dmar --help for usage)"],
+    [['diff', fixture], "dmar: missing required argument 'b' (dmar --help for usage)"],
+    [['frobnicate'], "dmar: unknown command 'frobnicate' (dmar --help for usage)"],
+  ] as const) {
+    const r = dmar([...args]);
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr).toBe(`${line}\n`);
+  }
 });
