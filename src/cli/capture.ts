@@ -1,5 +1,5 @@
 /** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
-import { termText } from '../acpi/escape.js';
+import { termText, jsonText } from '../acpi/escape.js';
 import { liveRoot } from '../io/input.js';
 import { writeError, writeErrorText } from '../io/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
@@ -33,9 +33,9 @@ export function run(opts: { output?: string; json?: boolean }): number {
   try {
     m = capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'already exists and is not empty' : writeErrorText(e);
+    const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? (e as Error).message : writeErrorText(e);
     throw writeError(`cannot write the capture: ${why}`, dir);
   }
-  stdoutWrite(opts.json ? JSON.stringify(m, null, 2) + '\n' : manifestSummary(dir, m));
+  stdoutWrite(opts.json ? jsonText(JSON.stringify(m, null, 2)) + '\n' : manifestSummary(dir, m));
   return 0;
 }

@@ -9,23 +9,25 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   constants,
+  fstatSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   readSync,
   renameSync,
   rmSync,
   statSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isDirectory } from '../io/input.js';
+import { release, removeOnSignal, resolveTarget } from '../io/write.js';
 
 export const CAPTURE_FORMAT = 'dmar-capture/1';
 
@@ -60,6 +62,34 @@ function whyNot(e: unknown): { status: ItemStatus; reason: string } {
   if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'absent', reason: 'not on this machine' };
   if (code === 'EACCES' || code === 'EPERM') return { status: 'denied', reason: 'permission denied (run as root for it)' };
   return { status: 'error', reason: (e as Error).message ?? String(e) };
+}
+
+/** The most bytes copied from one file (the largest are ACPI tables and the SMBIOS table, well under it). */
+const MAX_FILE = 64 << 20;
+
+/**
+ * A file's bytes, read to its end (sysfs and procfs files give no size), when
+ * it is a regular file of no more than MAX_FILE bytes. A FIFO or device put in
+ * its place (a capture of a capture, through DMAR_ROOT) is refused, never waited on.
+ */
+function readRegular(path: string): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(65536);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      total += n;
+      if (total > MAX_FILE) throw Object.assign(new Error(`larger than ${MAX_FILE >> 20} MiB`), { code: 'EFBIG' });
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Serial numbers and UUIDs: a capture is meant to be attached to bug reports. */
@@ -111,7 +141,7 @@ class Capture {
   file(rel: string, item: string, opts: { quiet?: boolean; note?: (b: Buffer) => string | undefined } = {}): Buffer | undefined {
     let data: Buffer;
     try {
-      data = readFileSync(join(this.root, rel));
+      data = readRegular(join(this.root, rel));
     } catch (e) {
       if (!opts.quiet) this.items.push({ item, path: '/' + rel, ...whyNot(e) });
       return undefined;
@@ -294,14 +324,30 @@ function iommuUnits(c: Capture): number {
 
 /** Write the capture; returns the manifest. Throws only when DIR cannot be created. */
 export function capture(opts: CaptureOptions): Manifest {
-  const out = resolve(opts.out);
+  // through symlinks, as -o writes elsewhere: the link stays, the directory it names gets the capture
+  const out = resolveTarget(resolve(opts.out));
   const parent = dirname(out);
-  if (isDirectory(out) && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
-  const tmp = mkdtempSync(join(parent, `.${basename(out)}.dmar-tmp-`));
+  let old: Stats | undefined;
   try {
-    // mkdtemp makes it 0700; the capture gets a new directory's usual mode
-    const mask = process.umask();
-    chmodSync(tmp, 0o777 & ~mask);
+    old = statSync(out);
+  } catch {
+    // a new directory
+  }
+  if (old && !old.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
+  if (old && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
+  const tmp = mkdtempSync(join(parent, `.${basename(out)}.dmar-tmp-`));
+  // a SIGINT, SIGTERM or SIGHUP removes it (once the synchronous capture is done: the output is whole or absent)
+  removeOnSignal(tmp);
+  try {
+    // mkdtemp makes it 0700; the capture gets the empty directory's owner and mode, or a new directory's usual mode
+    if (old) {
+      try {
+        chownSync(tmp, old.uid, old.gid);
+      } catch {
+        // not root: the directory becomes this user's
+      }
+      chmodSync(tmp, old.mode & 0o7777);
+    } else chmodSync(tmp, 0o777 & ~process.umask());
     const c = new Capture(opts.root, tmp);
     mkdirSync(join(tmp, 'root'), { recursive: true });
     const tables = 'sys/firmware/acpi/tables';
@@ -346,11 +392,13 @@ export function capture(opts: CaptureOptions): Manifest {
       items: c.items,
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    if (isDirectory(out)) rmSync(out, { recursive: true });
+    // rename(2) replaces an empty directory
     renameSync(tmp, out);
     return manifest;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    release(tmp, false);
   }
 }

@@ -1,7 +1,20 @@
 // dmar capture: what it copies, how a capture reads back, what the manifest says, atomicity, and
 // the real thing: this machine as root and as an unprivileged user.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -78,6 +91,51 @@ describe('capture of a machine root', () => {
     expect(m2.items.find((i) => i.path === '/sys/firmware/memmap/9/start')).toMatchObject({ status: 'error' });
     expect(() => capture({ root: bad, out: join(work, 'no/such/parent/dir'), tool: 'test', kernelLog: false })).toThrow();
     expect(existsSync(join(work, 'no'))).toBe(false);
+  });
+});
+
+describe('capture -o and what the root holds', () => {
+  const root = machineRootFromSpec(spec);
+
+  test('a FIFO or a device in place of a file is an error item, never waited on (a capture of a capture, DMAR_ROOT)', () => {
+    const odd = machineRootFromSpec(spec);
+    rmSync(join(odd, 'proc/cmdline'), { force: true });
+    expect(spawnSync('mkfifo', [join(odd, 'proc/cmdline')]).status).toBe(0);
+    rmSync(join(odd, 'proc/sys/kernel/osrelease'), { force: true });
+    symlinkSync('/dev/zero', join(odd, 'proc/sys/kernel/osrelease'));
+    const m = capture({ root: odd, out: join(work, 'fifo'), tool: 'test', kernelLog: false });
+    expect(m.items.find((i) => i.path === '/proc/cmdline')).toMatchObject({ status: 'error', reason: 'not a regular file' });
+    expect(m.items.find((i) => i.path === '/proc/sys/kernel/osrelease')).toMatchObject({ status: 'error', reason: 'not a regular file' });
+  });
+
+  test('onto a symlink to an empty directory: the link stays, the directory gets the capture', () => {
+    const real = join(work, 'real-empty');
+    mkdirSync(real);
+    symlinkSync('real-empty', join(work, 'cap-link'));
+    capture({ root, out: join(work, 'cap-link'), tool: 'test', kernelLog: false });
+    expect(lstatSync(join(work, 'cap-link')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(real).sort()).toEqual(['manifest.json', 'root']);
+  });
+
+  test('onto an empty directory: it keeps its owner and mode', () => {
+    const keep = join(work, 'keep');
+    mkdirSync(keep);
+    chmodSync(keep, 0o710);
+    chownSync(keep, 1234, 4321);
+    capture({ root, out: keep, tool: 'test', kernelLog: false });
+    const st = statSync(keep);
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o710, 1234, 4321]);
+    expect(existsSync(join(keep, 'manifest.json'))).toBe(true);
+  });
+
+  test('onto a regular file: refused in one line, the file untouched, nothing left', () => {
+    const f = join(work, 'a-file');
+    writeFileSync(f, 'keep me');
+    const r = dmar(['capture', '-o', f], { env: { DMAR_ROOT: root } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${f}: cannot write the capture: exists and is not a directory\n`);
+    expect(readFileSync(f, 'utf8')).toBe('keep me');
+    expect(readdirSync(work).filter((n) => n.includes('dmar-tmp'))).toEqual([]);
   });
 });
 
