@@ -4,7 +4,7 @@
  * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
  */
 import { hex } from '../acpi/hex.js';
-import { jsonText } from '../acpi/escape.js';
+import { jsonText, termText } from '../acpi/escape.js';
 import { readSource } from '../io/input.js';
 import { naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
@@ -133,9 +133,12 @@ const CATEGORY_LABEL: Record<Explanation['category'], string> = {
 
 export function explainText(r: ExplainResult, p: Paint): string {
   const log = r.log;
+  // the log's own text: a UTF-8 log's characters as they are (termText escapes what a terminal must not get),
+  // a latin1 one's bytes above 0x7e as \xNN, as every firmware string
+  const logText = log.encoding === 'utf-8' ? termText : printable;
   const out: string[] = [];
   const facts = [`${log.lines} lines`];
-  if (log.kernel) facts.push(`kernel ${printable(log.kernel.release)}`);
+  if (log.kernel) facts.push(`kernel ${logText(log.kernel.release)}`);
   facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} BIOS-e820 regions` : 'no BIOS-e820 lines');
   if (log.boots > 1) facts.push(`${log.boots} boots (the map and kernel are the last boot's)`);
   facts.push(`${r.entries.length} DMAR/DMAR-IR/intel-iommu lines`);
@@ -143,8 +146,8 @@ export function explainText(r: ExplainResult, p: Paint): string {
   if (r.table) out.push(`${p.name('table')} ${printable(r.table)}`);
   for (const x of r.entries) {
     out.push('');
-    out.push(`${p.dim(`line ${x.line}`)}  ${printable(x.text)}`);
-    for (const c of x.continuation ?? []) out.push(`${' '.repeat(`line ${x.line}`.length)}  ${printable(c)}`);
+    out.push(`${p.dim(`line ${x.line}`)}  ${logText(x.text)}`);
+    for (const c of x.continuation ?? []) out.push(`${' '.repeat(`line ${x.line}`.length)}  ${logText(c)}`);
     const label = CATEGORY_LABEL[x.category];
     const paint = x.category === 'firmware-bug' ? p.error : x.category === 'fault' ? p.warn : x.category === 'unrecognised' ? p.warn : p.info;
     out.push(`  ${paint(label)}: ${printable(x.meaning)}`);
@@ -154,7 +157,7 @@ export function explainText(r: ExplainResult, p: Paint): string {
       out.push(`  ${p.name('CAP')}  ${registerText(x.unit.cap)}`);
       out.push(`  ${p.name('ECAP')} ${registerText(x.unit.ecap)}`);
     }
-    if (x.fault?.printed) out.push(`  ${p.name('note')}: this kernel printed "${printable(x.fault.printed)}" for the code`);
+    if (x.fault?.printed) out.push(`  ${p.name('note')}: this kernel printed "${logText(x.fault.printed)}" for the code`);
     if (x.table) out.push(`  ${p.name('in the table')}: ${printable(x.table.text)}`);
   }
   if (!r.entries.length) out.push('', 'no DMAR, DMAR-IR or intel-iommu line in this log (VT-d off, not an Intel machine, or the log starts after boot)');

@@ -249,6 +249,12 @@ export interface DmarLine {
 /** A kernel log read: what the machine context needs. */
 export interface KernelLog {
   source: string;
+  /**
+   * How its bytes became text: `utf-8` (valid UTF-8, as the kernel and dmesg
+   * write), or `latin1`, one character per byte, for anything else (and a
+   * string given to parseKernelLog, unless it says otherwise).
+   */
+  encoding: 'utf-8' | 'latin1';
   lines: number;
   /** The BIOS-e820 map of the (last) boot in the log that printed one. */
   memoryMap?: MemoryMap;
@@ -462,7 +468,7 @@ function biosVendorLine(t: string): boolean {
 }
 
 /** Reads a kernel log. `source` names it in messages ("boot.log"). */
-export function parseKernelLog(text: string, source: string): KernelLog {
+export function parseKernelLog(text: string, source: string, encoding: KernelLog['encoding'] = 'latin1'): KernelLog {
   const lines = logLines(text);
   const dmar: DmarLine[] = [];
   let boots = 0;
@@ -537,7 +543,7 @@ export function parseKernelLog(text: string, source: string): KernelLog {
   }
   closeBoot();
 
-  const log: KernelLog = { source, lines: lines.length, e820Updates: map?.updates ?? [], boots, dmar };
+  const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, dmar };
   if (map) log.memoryMap = { source: `${source} (BIOS-e820 lines)`, origin: 'dmesg-e820', regions: map.regions };
   if (kernel) log.kernel = kernel;
   if (commandLine !== undefined) log.commandLine = commandLine;
@@ -545,14 +551,23 @@ export function parseKernelLog(text: string, source: string): KernelLog {
 }
 
 /**
- * Reads and parses a log file (`-`: stdin). Read as latin1, so that every
- * character is one byte and escaping for the terminal sees every byte.
+ * Reads and parses a log file (`-`: stdin). Read as UTF-8 when it is valid
+ * UTF-8 (what the kernel and dmesg write: a device name with `ä` stays `ä` in
+ * JSON and on a terminal), else as latin1, one character per byte; escaping
+ * for the terminal sees every character either way.
  * Throws DmarError (exit 2) for a missing, unreadable or directory path.
  */
 export function readKernelLog(path: string): KernelLog {
   const name = path === '-' ? 'stdin' : path;
   // the one input reader: regular files and stdin only, never more than the input limit
-  return parseKernelLog(readInputBytes(path, name).toString('latin1'), name);
+  const bytes = readInputBytes(path, name);
+  let utf8: string | undefined;
+  try {
+    utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // not UTF-8: one character per byte
+  }
+  return utf8 === undefined ? parseKernelLog(bytes.toString('latin1'), name, 'latin1') : parseKernelLog(utf8, name, 'utf-8');
 }
 
 /**

@@ -74,6 +74,17 @@ describe('dmar explain', () => {
     expect(r.stdout).toContain('unrecognised: a line of the VT-d drivers that dmar does not recognise');
   });
 
+  test('a UTF-8 log is read as UTF-8: a device name with a non-ASCII letter stays that letter in the text and the JSON; C1 controls stay escaped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-explain-'));
+    const f = join(dir, 'utf8.log');
+    writeFileSync(f, '[    0.1] DMAR: Gerät \u009b2J\n');
+    const t = dmar(['explain', f]);
+    expect(t.stdout).toContain('DMAR: Gerät \\x9b2J');
+    const j = dmar(['explain', f, '--json']);
+    expect(j.stdout).toContain('"DMAR: Gerät \\u009b2J"');
+    expect(JSON.parse(j.stdout).entries[0].text).toBe('DMAR: Gerät \u009b2J');
+  });
+
   test('a log without DMAR lines says so', () => {
     const r = dmar(['explain', '-'], { input: 'usb 1-1: new high-speed USB device\n' });
     expect(r.status).toBe(0);
