@@ -3,9 +3,9 @@ import { asUsage, runEdit, type EditCliOptions } from './edit-target.js';
 import { IMS_OPTOUT_NOTE, isImsOptOutBit } from './proposed-note.js';
 import { io } from '../io/std.js';
 
-export function run(flag: string, file: string | undefined, opts: EditCliOptions): number {
+export async function run(flag: string, file: string | undefined, opts: EditCliOptions): Promise<number> {
   const bit = asUsage(() => dmarFlagBit(flag));
-  const code = runEdit(file, opts, (bytes, o) => setDmarFlag(bytes, flag, false, o));
+  const code = await runEdit(file, opts, (bytes, o) => setDmarFlag(bytes, flag, false, o));
   if (isImsOptOutBit(bit)) io().stderr(`${IMS_OPTOUT_NOTE}\n`);
   return code;
 }

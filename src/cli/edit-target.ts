@@ -59,7 +59,7 @@ function applyEdit(source: Source, opts: EditCliOptions, edit: (bytes: Uint8Arra
  * lock, keeping owner, group and mode, refusing a write-protected or
  * hard-linked file unless --force (see io/write.ts).
  */
-export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): number {
+export async function runEdit(file: string | undefined, opts: EditCliOptions, edit: (bytes: Uint8Array, o: EditOptions) => EditResult): Promise<number> {
   let source: Source;
   let r: EditResult;
   if (opts.output) {
@@ -68,7 +68,7 @@ export function runEdit(file: string | undefined, opts: EditCliOptions, edit: (b
     writeOutput(opts.output, r.bytes);
   } else {
     checkInPlace(file);
-    ({ source, r } = editFileInPlace(file, file, { force: opts.force }, () => {
+    ({ source, r } = await editFileInPlace(file, file, { force: opts.force }, () => {
       const s = readSource(file);
       if (s.readOnly) refuseInPlace(s.kind === 'acpidump' ? `${s.name} (acpidump text)` : s.name);
       const res = applyEdit(s, opts, edit);

@@ -1,6 +1,6 @@
 import { removeVirtDescriptors } from '../dmar/edit.js';
 import { runEdit, type EditCliOptions } from './edit-target.js';
 
-export function run(file: string | undefined, opts: EditCliOptions): number {
+export async function run(file: string | undefined, opts: EditCliOptions): Promise<number> {
   return runEdit(file, opts, (bytes, o) => removeVirtDescriptors(bytes, o));
 }

@@ -37,7 +37,7 @@ export function parseFeatures(list: string): string[] {
   return names.length === 1 && names[0]!.toLowerCase() === 'none' ? [] : names;
 }
 
-export function run(file: string | undefined, opts: VirtSetOptions): number {
+export async function run(file: string | undefined, opts: VirtSetOptions): Promise<number> {
   if (opts.virtualized && opts.bareMetal) throw usageError('--virtualized and --bare-metal contradict each other');
   const spec: VirtSpec = {};
   if (opts.virtualized) spec.virtualized = true;
@@ -51,7 +51,7 @@ export function run(file: string | undefined, opts: VirtSetOptions): number {
     asUsage(() => featureMask(spec.features!));
   }
   let optOutZero = false;
-  const code = runEdit(file, opts, (bytes, o) => {
+  const code = await runEdit(file, opts, (bytes, o) => {
     const a = setVirtDescriptor(bytes, spec, o);
     const r = opts.imsOptout ? chain(bytes, a, setDmarFlag(a.bytes, 'ims-optout', true, o)) : a;
     optOutZero = spec.virtualized === true && !imsOptOutSet(r.bytes);

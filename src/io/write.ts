@@ -24,8 +24,8 @@ import {
   lstatSync,
   openSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -67,11 +67,11 @@ const WRITE_ERRORS: ReadonlyMap<string, string> = new Map(
 
 const TMP_PREFIX = '.dmar-tmp-';
 /**
- * The file name a temporary or lock name ends with: `name` itself, or, for a
- * name so long that the prefix would take it past NAME_MAX (255 bytes), its
- * first characters and a hash of the whole (the same for every process).
+ * A file name no longer than 200 bytes: `name` itself, or, for a longer one
+ * (whose temporary and lock names would pass NAME_MAX, 255 bytes), its first
+ * 150 bytes and a hash of the whole (the same in every process).
  */
-function tail(name: string): string {
+export function shortName(name: string): string {
   if (Buffer.byteLength(name) <= 200) return name;
   let h = 0x811c9dc5; // FNV-1a, 32 bits
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
@@ -79,13 +79,22 @@ function tail(name: string): string {
   while (Buffer.byteLength(head) > 150) head = head.slice(0, -1);
   return `${head}~${hexDigits(h, 8)}`;
 }
-const lockName = (name: string) => `${TMP_PREFIX}lock.${tail(name)}`;
-const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+\.(.*)$/s;
+/**
+ * How a temporary or lock name ends for `name`: `.NAME`, or `~` and its
+ * shortName when that differs (a separator no unshortened name gives, so a
+ * short name can never share a lock with a long one).
+ */
+function tail(name: string): string {
+  const short = shortName(name);
+  return short === name ? `.${name}` : `~${short}`;
+}
+const lockName = (name: string) => `${TMP_PREFIX}lock${tail(name)}`;
+const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+([.~].*)$/s;
 
 // ---- removal on SIGINT/SIGTERM/SIGHUP ----------------------------------------
 
 const pending = new Set<string>();
-/** The listeners removeOnSignal installed, while installed. */
+/** The listeners removeOnSignal installed (once, and kept). */
 let listeners: [NodeJS.Signals, () => void][] | undefined;
 
 function unlinkQuietly(path: string): void {
@@ -120,19 +129,6 @@ export function removeOnSignal(path: string): void {
     return [sig, on];
   });
   pending.add(path);
-}
-
-/**
- * Wait `ms` for another process, interruptible: with nothing of this process's
- * to remove, the listeners are taken off meanwhile, so that SIGINT, SIGTERM or
- * SIGHUP end the wait at once (their default action) instead of once it is over.
- */
-function waitInterruptibly(ms: number): void {
-  if (listeners && pending.size === 0) {
-    for (const [sig, on] of listeners) process.off(sig, on);
-    listeners = undefined;
-  }
-  pause(ms);
 }
 
 /**
@@ -215,7 +211,7 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
   removeStaleTemporaries(dir, basename(path));
   // Math.random, not node:crypto (loading crypto costs every command ~8 ms of start): the name need
   // only differ between runs; 'wx' below refuses to open a name that exists.
-  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${hexDigits(Math.floor(Math.random() * 2 ** 32), 8)}.${tail(basename(path))}`);
+  const tmp = join(dir, `${TMP_PREFIX}${process.pid}-${hexDigits(Math.floor(Math.random() * 2 ** 32), 8)}${tail(basename(path))}`);
   removeOnSignal(tmp);
   let fd: number | undefined;
   let renamed = false;
@@ -307,10 +303,35 @@ const LOCK_WAIT_MS = 3000;
 /** A lock file with no readable process id is stale after this long (its writer died between create and write). */
 const LOCK_STALE_MS = 10_000;
 
-function takeLock(path: string, name: string): string {
+/** A lock's content (the holder's PID), read without waiting: a FIFO put in its place reads as empty. */
+function readLock(lock: string): string {
+  const fd = openSync(lock, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(32);
+    let n = 0;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+    return buf.toString('latin1', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Take the lock beside `path`, waiting up to LOCK_WAIT_MS for another dmar's.
+ * The wait is asynchronous: the signal listeners (installed before the first
+ * try, so that a lock made just before a signal is removed too) run during
+ * it, and SIGINT, SIGTERM or SIGHUP end it at once.
+ */
+async function takeLock(path: string, name: string): Promise<string> {
   const lock = join(dirname(path), lockName(basename(path)));
   const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
+  for (let tries = 0; ; tries++) {
+    // between tries, a turn of the event loop: a signal that came meanwhile ends the edit before it takes the lock
+    if (tries) await new Promise((resolve) => setTimeout(resolve, 0));
     removeOnSignal(lock);
     let created = false;
     try {
@@ -330,7 +351,7 @@ function takeLock(path: string, name: string): string {
     let holder = NaN;
     let age = 0;
     try {
-      holder = Number.parseInt(readFileSync(lock, 'latin1'), 10);
+      holder = Number.parseInt(readLock(lock), 10);
       age = Date.now() - lstatSync(lock).mtimeMs;
     } catch {
       continue; // released meanwhile
@@ -345,7 +366,7 @@ function takeLock(path: string, name: string): string {
         name,
       );
     }
-    waitInterruptibly(20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -370,7 +391,7 @@ const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a
  * `edit` reads it and returns the new bytes, or undefined to leave it as it is.
  * `name` is what messages call it.
  */
-export function editFileInPlace<T>(path: string, name: string, opts: { force?: boolean }, edit: () => { bytes?: Uint8Array; result: T }): T {
+export async function editFileInPlace<T>(path: string, name: string, opts: { force?: boolean }, edit: () => { bytes?: Uint8Array; result: T }): Promise<T> {
   let target: string;
   let lock: string;
   try {
@@ -380,7 +401,7 @@ export function editFileInPlace<T>(path: string, name: string, opts: { force?: b
     throw asWriteError(e, name);
   }
   try {
-    lock = takeLock(target, name);
+    lock = await takeLock(target, name);
   } catch (e) {
     // no lock to be had in a directory this process cannot write (read-only, another user's, full), or
     // another dmar holds it: an edit that changes nothing needs none, writes nothing and is not refused
@@ -403,6 +424,8 @@ export function editFileInPlace<T>(path: string, name: string, opts: { force?: b
         }
       });
     } catch (e) {
+      // named as the user named it, not by the path the symlinks led to
+      if (e instanceof DmarError) e.file = name;
       throw asWriteError(e, name);
     }
     return result;

@@ -2,7 +2,20 @@
 // rename), mode kept, nothing left behind, the original intact when the write
 // fails. The tests run as root, where permission bits stop nothing: the
 // failures below are ones root cannot write through.
-import { chmodSync, copyFileSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -84,6 +97,18 @@ describe('names near NAME_MAX (255 bytes)', () => {
     expect(readFileSync(out).equals(original)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual([...names, 'é'.repeat(120) + '.bin'].sort());
   });
+});
+
+test('a file whose name is the shortened form of a long name shares no lock with it', async () => {
+  const { shortName } = await import('../../src/io/write.js');
+  const dir = freshDir();
+  const long = 'y'.repeat(246) + '.bin';
+  copyFileSync(QEMU, join(dir, long));
+  // a live process (this one) holds the lock of the file named as the long name is shortened
+  writeFileSync(join(dir, `.dmar-tmp-lock.${shortName(long)}`), `${process.pid}\n`);
+  const r = dmar(['set-flag', 'ims-optout', join(dir, long)]);
+  expect(r.status, r.stderr).toBe(0);
+  expect(readFileSync(join(dir, long))[37]! & 0x08).toBe(0x08);
 });
 
 describe('a failed write leaves the original intact and no temporary file', () => {
