@@ -221,6 +221,38 @@ interface Entry {
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
+/** What may follow a value's closing quote on its line: blanks, an iasl `[...]` note, a comment. */
+const AFTER_VALUE = /^\s*(?:\[[^\]"]*\]\s*)?(?:\/\/|\/\*|$)/;
+/** The field length a line's `[offset decimal length]` (iasl -d) or `[length]` (iasl -T) prefix gives: its last number. */
+function lineLength(raw: string): number {
+  const open = raw.indexOf('[');
+  if (open < 0 || raw.slice(0, open).trim()) return Number.NaN;
+  const close = raw.indexOf(']', open);
+  // `006h` (current iasl: hex), `  6` (iasl 2020, templates: decimal)
+  const m = close < 0 ? null : /(?:^|\s)(?:([0-9a-f]+)h|(\d+))$/i.exec(raw.slice(open + 1, close).trimEnd());
+  return m ? (m[1] !== undefined ? Number.parseInt(m[1], 16) : Number(m[2])) : Number.NaN;
+}
+
+/**
+ * Where the quoted value opened at `open` ends. iasl -d writes a '"' inside a
+ * value as it is (`Oem ID : "A"//BC"`), so the first quote after the opening
+ * one need not close it; a comment after a value may hold quotes too
+ * (`"BOCHS " // was "X"`). A closing quote is one followed by nothing but
+ * blanks, a `[...]` note or a comment; of those, the last whose value fits the
+ * line's field length (when its prefix gives one), else the last. -1: none.
+ */
+function closingQuote(raw: string, open: number): number {
+  const width = lineLength(raw);
+  let best = -1;
+  let fitting = -1;
+  for (let q = raw.indexOf('"', open + 1); q >= 0; q = raw.indexOf('"', q + 1)) {
+    if (!AFTER_VALUE.test(raw.slice(q + 1))) continue;
+    best = q;
+    if (!(q - open - 1 > width)) fitting = q;
+  }
+  return fitting >= 0 ? fitting : best;
+}
+
 /** Split source into `Name : value` entries, comments dropped, up to "Raw Table Data". */
 export function sourceEntries(text: string): Entry[] {
   const entries: Entry[] = [];
@@ -244,9 +276,7 @@ export function sourceEntries(text: string): Entry[] {
           continue;
         }
         if (c === '"') {
-          // a quoted value runs to the line's last quote: iasl -d writes a '"' inside one as it is
-          // (`"A"//B"`), and no comment after one holds a quote
-          const close = raw.lastIndexOf('"');
+          const close = closingQuote(raw, j);
           if (close > j) j = close;
           continue;
         }

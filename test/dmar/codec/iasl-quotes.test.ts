@@ -63,6 +63,29 @@ describe('iasl source with quotes and comment marks inside values', () => {
     expect(readFileSync(`${bin}.back`).equals(readFileSync(bin))).toBe(true);
   });
 
+  test('a comment after a value may hold quotes: the closing quote is the one that leaves a comment (or nothing) after it and fits the field', () => {
+    const dsl = readFileSync(`${CASES[0]![1]}.dsl`, 'latin1');
+    const cases: [string, string][] = [
+      ['"AB" /*"*/', 'AB'],
+      ['"BOCHS " /* was "X" */', 'BOCHS '],
+      ['"BOCHS " // "x"', 'BOCHS '],
+      ['"A"//BC"', 'A"//BC'],
+      ['"A"B" // c', 'A"B'],
+      ['"AB" /* note: "q"\n still a comment */', 'AB'],
+    ];
+    for (const [value, oemId] of cases) {
+      const p = join(work, 'comment.dsl');
+      writeFileSync(
+        p,
+        dsl.replace(/Oem ID : .*/, () => `Oem ID : ${value}`),
+        'latin1',
+      );
+      const e = dmar(['encode', p, '-o', `${p}.bin`]);
+      expect(e.status, `${value}: ${e.stderr}`).toBe(0);
+      expect(JSON.parse(dmar(['decode', `${p}.bin`, '--json']).stdout).header.oemId, value).toBe(oemId);
+    }
+  });
+
   // what a real iasl -d writes for such a string, dmar encode reads back as the same bytes
   const haveIasl = spawnSync('iasl', ['-v'], { timeout: 10_000 }).status === 0;
   test.skipIf(!haveIasl && process.env.CI !== 'true')('iasl -d\'s own source for an Oem ID with "// reads back as the same bytes', () => {
