@@ -206,12 +206,15 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
 
 /**
  * A listed file that could not be opened or read: undefined when it is gone
- * (removed since the listing, or a dangling symlink); any other failure
+ * (removed since the listing, or a dangling symlink) or no file at all (a
+ * socket); any other failure
  * (permission denied, an I/O error) is thrown, since the file may be a table
  * that a run must not pass over in silence.
  */
 function unlessGone(e: unknown, name: string): undefined {
-  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  // ENXIO: a socket (through a symlink), or a device with no driver: no regular file, so no table
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENXIO') return undefined;
   throw readError(e, name);
 }
 

@@ -27,7 +27,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { release, removeOnSignal, resolveTarget } from '../io/write.js';
+import { release, removeOnSignal, resolveTarget, shortName } from '../io/write.js';
 
 export const CAPTURE_FORMAT = 'dmar-capture/1';
 
@@ -335,19 +335,10 @@ export function capture(opts: CaptureOptions): Manifest {
   }
   if (old && !old.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
   if (old && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
-  const tmp = mkdtempSync(join(parent, `.${basename(out)}.dmar-tmp-`));
+  const tmp = mkdtempSync(join(parent, `.${shortName(basename(out))}.dmar-tmp-`));
   // a SIGINT, SIGTERM or SIGHUP removes it (once the synchronous capture is done: the output is whole or absent)
   removeOnSignal(tmp);
   try {
-    // mkdtemp makes it 0700; the capture gets the empty directory's owner and mode, or a new directory's usual mode
-    if (old) {
-      try {
-        chownSync(tmp, old.uid, old.gid);
-      } catch {
-        // not root: the directory becomes this user's
-      }
-      chmodSync(tmp, old.mode & 0o7777);
-    } else chmodSync(tmp, 0o777 & ~process.umask());
     const c = new Capture(opts.root, tmp);
     mkdirSync(join(tmp, 'root'), { recursive: true });
     const tables = 'sys/firmware/acpi/tables';
@@ -392,6 +383,16 @@ export function capture(opts: CaptureOptions): Manifest {
       items: c.items,
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    // mkdtemp made it 0700, writable while filling it; now the empty directory's owner and mode (even one this
+    // user cannot write), or a new directory's usual mode
+    if (old) {
+      try {
+        chownSync(tmp, old.uid, old.gid);
+      } catch {
+        // not root: the directory becomes this user's
+      }
+      chmodSync(tmp, old.mode & 0o7777);
+    } else chmodSync(tmp, 0o777 & ~process.umask());
     // rename(2) replaces an empty directory
     renameSync(tmp, out);
     return manifest;

@@ -138,6 +138,8 @@ export function brokenScale(shapes: readonly Shape[], x0: number, width: number)
   const index = new Map(cuts.map((c, i) => [c, i]));
   const opens = new Array<number>(cuts.length).fill(0);
   for (const s of shapes) {
+    // a shape that ends before it starts (a garbled map line) covers nothing, as before
+    if (s.end < s.start) continue;
     opens[index.get(s.start)!]!++;
     opens[index.get(s.end + 1n)!]!--;
   }

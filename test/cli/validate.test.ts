@@ -1,5 +1,6 @@
 // dmar validate on the command line: many inputs in one process, exit status, formats, selection, the catalogue.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -243,6 +244,22 @@ describe('validate in CI: nothing unreadable passes unnoticed', () => {
     expect(doc.files[0].findings.map((f: { id: string }) => f.id)).toEqual(['DMAR-HDR-CHECKSUM']);
     expect(stderr).toContain(`dmar: ${join(dir, 'loop.bin')}: too many levels of symbolic links`);
     expect(dmar(['decode', dir, '--json']).stdout).toContain(`"file":${JSON.stringify(join(dir, 'bad\\xe9.bin'))}`);
+  });
+
+  test('a symlink to a socket is no candidate (open fails with ENXIO): skipped, not reported', async () => {
+    const dir = tmp();
+    copyFileSync(cleanTable(), join(dir, 'good.bin'));
+    const sock = join(tmp(), 's.sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      symlinkSync(sock, join(dir, 'notes.bin'));
+      const r = dmar(['validate', dir]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 
   test('a raw table of a directory over the table limit is refused as the same file given alone is', () => {

@@ -128,6 +128,13 @@ describe('capture -o and what the root holds', () => {
     expect(existsSync(join(keep, 'manifest.json'))).toBe(true);
   });
 
+  test("onto a name of 240 characters: its temporary directory's name is shortened, the capture written", () => {
+    const out = join(work, 'c'.repeat(240));
+    capture({ root, out, tool: 'test', kernelLog: false });
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(readdirSync(work).filter((n) => n.includes('dmar-tmp'))).toEqual([]);
+  });
+
   test('onto a regular file: refused in one line, the file untouched, nothing left', () => {
     const f = join(work, 'a-file');
     writeFileSync(f, 'keep me');
@@ -177,6 +184,25 @@ describe('this machine', () => {
     const configs = m.items.filter((x) => x.path.endsWith('/config') && x.status === 'ok');
     for (const c of configs) expect(c.reason).toMatch(/64 bytes/);
     expect(readMachine(machineRoot(out), 'x').pci!.devices.length).toBe(m.summary.pciDevices);
+  });
+
+  test.skipIf(!isRoot || !hasSetpriv)('as an unprivileged user, onto an empty directory of mode 0555 it owns: captured, the mode kept', () => {
+    const root = machineRootFromSpec(spec);
+    spawnSync('chmod', ['-R', 'a+rX', root]);
+    const out = join(work, 'ro-empty');
+    mkdirSync(out);
+    chownSync(out, 65534, 65534);
+    chmodSync(out, 0o555);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForAnyUser(), 'capture', '-o', out], {
+      encoding: 'utf8',
+      cwd: tmpdir(),
+      env: { ...process.env, NO_COLOR: '1', DMAR_ROOT: root },
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(statSync(out).mode & 0o7777).toBe(0o555);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
   });
 
   test('a target that exists and is not empty: exit 2, one line', () => {
