@@ -114,32 +114,43 @@ function directoryEntry(path: string | Buffer, shown: string, name: string, entr
   return { name: shown, load: () => sourceFromBytes(data, shown, 'binary') };
 }
 
+/** A file name the listing gave as bytes: as UTF-8 when it is (a name with a real U+FFFD), else its bytes past ASCII as \\xNN. */
+function shownName(raw: Buffer): string {
+  const utf8 = raw.toString('utf8');
+  return Buffer.from(utf8).equals(raw) ? utf8 : firmwareText(raw.toString('latin1'));
+}
+
 /** A directory's candidates, in name order, each read when the caller reaches it. */
 export function* directoryInputs(dir: string): Generator<Input> {
   let any = false;
-  const listed = readdirSync(dir, { withFileTypes: true });
-  const entries: { entry: Dirent<string> | Dirent<Buffer>; name: string }[] = [];
-  let undecoded = false;
-  for (const entry of listed) {
-    if (entry.name.startsWith('.')) continue;
-    if (entry.name.includes('\uFFFD')) undecoded = true;
-    else entries.push({ entry, name: entry.name });
+  let entries: (Dirent<string> | Dirent<Buffer>)[] = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.name.startsWith('.'));
+  // a name that is not UTF-8 comes with U+FFFD for each bad byte and opens nothing: such names again, from a
+  // listing of bytes (rare: the common case stays the one listing of strings, no object made per entry)
+  if (entries.some((d) => typeof d.name === 'string' && d.name.includes('\uFFFD'))) {
+    entries = entries.filter((d) => !(d.name as string).includes('\uFFFD'));
+    for (const d of readdirSync(dir, { withFileTypes: true, encoding: 'buffer' }))
+      if (d.name.toString('utf8').includes('\uFFFD') && d.name[0] !== 0x2e) entries.push(d);
   }
-  // names with U+FFFD: again from a listing of bytes (rare: the common listing stays one of strings)
-  if (undecoded)
-    for (const d of readdirSync(dir, { withFileTypes: true, encoding: 'buffer' })) {
-      const name = d.name.toString('utf8');
-      if (name.includes('\uFFFD') && d.name[0] !== 0x2e)
-        entries.push({ entry: d, name: Buffer.from(name).equals(d.name) ? name : firmwareText(d.name.toString('latin1')) });
-    }
-  entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const nameOf = (d: Dirent<string> | Dirent<Buffer>) => (typeof d.name === 'string' ? d.name : shownName(d.name));
+  entries.sort((x, y) => {
+    const a = nameOf(x);
+    const b = nameOf(y);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
   // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
   const limit = entries.length ? inputLimit() : 0;
   // join(dir, name) for every name a listing gives (no '/', never '.' or '..'), without normalising each path
   const prefix = join(dir, '_').slice(0, -1);
-  for (const { entry, name } of entries) {
-    const path = typeof entry.name === 'string' ? prefix + entry.name : Buffer.concat([Buffer.from(prefix), entry.name]);
-    const input = directoryEntry(path, prefix + name, name, entry, limit);
+  for (const entry of entries) {
+    let input: Input | undefined;
+    if (typeof entry.name === 'string') {
+      // the one path string, for reading and for messages (what each table's result keeps)
+      const path = prefix + entry.name;
+      input = directoryEntry(path, path, entry.name, entry, limit);
+    } else {
+      const name = shownName(entry.name);
+      input = directoryEntry(Buffer.concat([Buffer.from(prefix), entry.name]), prefix + name, name, entry, limit);
+    }
     if (!input) continue;
     any = true;
     yield input;
