@@ -59,6 +59,16 @@ export function jsonText(json: string): string {
   });
 }
 
+/** A `--json` document: indented by 2, through jsonText, ending with a newline. */
+export function jsonDocument(value: unknown): string {
+  return `${jsonText(JSON.stringify(value, null, 2))}\n`;
+}
+
+/** One JSON Lines record (decode DIR --json): through jsonText, ending with a newline. */
+export function jsonLine(value: unknown): string {
+  return `${jsonText(JSON.stringify(value))}\n`;
+}
+
 /** The same, keeping newlines: several lines of text (usage messages that quote a command-line word). */
 export function termLines(s: string): string {
   return s.split('\n').map(termText).join('\n');

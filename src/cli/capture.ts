@@ -1,5 +1,5 @@
 /** `dmar capture [-o DIR]`: snapshot this machine's context into a portable directory. */
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument } from '../acpi/escape.js';
 import { liveRoot } from '../io/input.js';
 import { writeError, writeErrorText } from '../io/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
@@ -36,6 +36,6 @@ export function run(opts: { output?: string; json?: boolean }): number {
     const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? (e as Error).message : writeErrorText(e);
     throw writeError(`cannot write the capture: ${why}`, dir);
   }
-  stdoutWrite(opts.json ? jsonText(JSON.stringify(m, null, 2)) + '\n' : manifestSummary(dir, m));
+  stdoutWrite(opts.json ? jsonDocument(m) : manifestSummary(dir, m));
   return 0;
 }

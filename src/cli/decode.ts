@@ -1,4 +1,4 @@
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument, jsonLine } from '../acpi/escape.js';
 import type { Mark } from '../dmar/layout.js';
 import { decodeSource, failureLine, loadTable, readTableSource, stdoutWrite, usageError, writeOutput, type Loaded } from './common.js';
 import { isDirectory } from '../io/input.js';
@@ -28,7 +28,7 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
     return ({ table, source }, batch, breaks) => {
       const doc = toJson(table, source.bytes);
       if (breaks) doc.problems = breaks.map((b) => ({ code: b.code, offset: b.offset, message: b.message }));
-      return batch ? jsonText(JSON.stringify({ file: source.name, ...doc })) + '\n' : jsonText(JSON.stringify(doc, null, 2)) + '\n';
+      return batch ? jsonLine({ file: source.name, ...doc }) : jsonDocument(doc);
     };
   }
   if (format === 'iasl') {

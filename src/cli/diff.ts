@@ -1,4 +1,4 @@
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/table-diff.js';
 import { locatedLine, naming } from '../dmar/errors.js';
@@ -24,7 +24,7 @@ export async function run(a: string, b: string, opts: { json?: boolean }): Promi
     }
   }
   if (opts.json) {
-    stdoutWrite(jsonText(JSON.stringify(diffJson(d), null, 2)) + '\n');
+    stdoutWrite(jsonDocument(diffJson(d)));
   } else {
     const { diffText } = await import('../dmar/format/diff-text.js');
     const { painter } = await import('./colour.js');

@@ -4,7 +4,7 @@
  * in src/machine (kernel-log.ts, log-explain.ts); this prints them.
  */
 import { hex } from '../acpi/hex.js';
-import { jsonText, termText } from '../acpi/escape.js';
+import { jsonDocument, termText } from '../acpi/escape.js';
 import { readSource } from '../io/input.js';
 import { naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
@@ -107,7 +107,7 @@ export function explainJson(r: ExplainResult): string {
     entries: r.entries.map(entryJson),
     counts: r.counts,
   };
-  return jsonText(JSON.stringify(doc, null, 2)) + '\n';
+  return jsonDocument(doc);
 }
 
 function registerText(r: DecodedRegister): string {

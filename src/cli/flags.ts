@@ -1,4 +1,4 @@
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { readField } from '../acpi/fields.js';
 import { DMAR_FIELDS, fieldByKey } from '../dmar/schema.js';
@@ -12,7 +12,7 @@ export function run(file: string | undefined, opts: { json?: boolean }): Promise
   const value = Number(readField(source.bytes, 0, row));
   const bits = flagStates(value);
   if (opts.json) {
-    stdoutWrite(jsonText(JSON.stringify({ file: source.name, field: row.name, offset: row.offset, value, bits }, null, 2)) + '\n');
+    stdoutWrite(jsonDocument({ file: source.name, field: row.name, offset: row.offset, value, bits }));
     return 0;
   }
   return print(source.name, row.name, row.offset, value, bits);

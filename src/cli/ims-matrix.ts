@@ -1,6 +1,6 @@
 /** `dmar ims matrix`: every scenario, every policy, which verdicts are unsafe. */
 import type { Command } from 'commander';
-import { jsonText } from '../acpi/escape.js';
+import { jsonDocument } from '../acpi/escape.js';
 import { buildMatrix } from '../ims/matrix.js';
 import { matrixJson, matrixText } from '../ims/matrix-format.js';
 import { painter } from './colour.js';
@@ -31,7 +31,7 @@ export async function run(opts: { json?: boolean }, cmd: Command): Promise<numbe
   const json = opts.json === true || parent?.opts().json === true;
   const m = buildMatrix();
   if (json) {
-    stdoutWrite(jsonText(JSON.stringify(matrixJson(m), null, 2)) + '\n');
+    stdoutWrite(jsonDocument(matrixJson(m)));
     return 0;
   }
   stdoutWrite(matrixText(m, await painter()));

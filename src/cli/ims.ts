@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument } from '../acpi/escape.js';
 import { isDirectory, liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
@@ -121,7 +121,7 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
   const failed = tables.flatMap((t) => (t.expect ?? []).filter((c) => !c.ok).map((c) => ({ t, c })));
   const bad = tables.some((t) => t.error !== undefined);
   if (opts.json) {
-    stdoutWrite(jsonText(JSON.stringify(imsDocument(kernel, tables, selected), null, 2)) + '\n');
+    stdoutWrite(jsonDocument(imsDocument(kernel, tables, selected)));
   } else {
     const p = await painter();
     if (batch) stdoutWrite(batchText(tables, selected, p));

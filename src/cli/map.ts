@@ -1,6 +1,6 @@
 /** `dmar map [TABLE] [--machine DIR|live] [--dmesg LOG] [--json]`: the physical address space as text. */
 import { hex } from '../acpi/hex.js';
-import { jsonText } from '../acpi/escape.js';
+import { jsonDocument } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { naming } from '../dmar/errors.js';
 import { formatMapText, memoryPicture } from '../report/memory.js';
@@ -21,7 +21,7 @@ export async function run(file: string | undefined, opts: { machine?: string; dm
       ...(s.note ? { note: s.note } : {}),
       ...(s.detail ? { detail: s.detail } : {}),
     }));
-    stdoutWrite(jsonText(JSON.stringify({ format: 'dmar-map/1', table: source.name, mapSource: p.mapSource, shapes, notes: p.notes }, null, 2)) + '\n');
+    stdoutWrite(jsonDocument({ format: 'dmar-map/1', table: source.name, mapSource: p.mapSource, shapes, notes: p.notes }));
     return 0;
   }
   stdoutWrite(formatMapText(p, await (await import('./colour.js')).painter()));

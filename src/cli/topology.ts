@@ -1,6 +1,6 @@
 /** `dmar topology [TABLE] [--machine DIR|live] [--json]`: units -> devices, RMRRs, VFIO verdicts, predicted groups. */
 import { join } from 'node:path';
-import { jsonText } from '../acpi/escape.js';
+import { jsonDocument } from '../acpi/escape.js';
 import { printable } from '../dmar/validate/check.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { topology, type DeviceView, type Topology } from '../machine/topology.js';
@@ -74,7 +74,7 @@ export async function run(file: string | undefined, opts: { machine?: string; js
   const own = file === undefined && machine?.root ? machineTable(join(machine.root, 'sys/firmware/acpi/tables/DMAR'), machine) : undefined;
   const { source, table } = own ? { source: own, table: decodeLenient(own) } : loadForReading(file);
   const t = topology(table, source.name, machine);
-  if (opts.json) stdoutWrite(jsonText(JSON.stringify(t, null, 2)) + '\n');
+  if (opts.json) stdoutWrite(jsonDocument(t));
   else stdoutWrite(formatTopology(t, await (await import('./colour.js')).painter()));
   return 0;
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { termText, jsonText } from '../acpi/escape.js';
+import { termText, jsonDocument } from '../acpi/escape.js';
 import { sysfsTablePath, type Source } from '../io/input.js';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
@@ -109,7 +109,7 @@ async function paintFor(output: string | undefined) {
 }
 
 async function listChecks(format: string, output: string | undefined): Promise<string> {
-  if (format === 'json') return jsonText(JSON.stringify({ checks: catalogue() }, null, 2)) + '\n';
+  if (format === 'json') return jsonDocument({ checks: catalogue() });
   if (format === 'junit') throw usageError('--list prints text or JSON, not junit');
   const p = await paintFor(output);
   const w = Math.max(...CHECKS.map((c) => c.id.length));

@@ -1,4 +1,4 @@
-import { quoted, termText, jsonText } from '../acpi/escape.js';
+import { quoted, termText, jsonDocument } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
@@ -17,7 +17,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
   if (opts.json) {
     const all = toJson(table).structures as { type: number }[];
     const descriptors = all.filter((s) => s.type === VIRT_DESCRIPTOR_TYPE);
-    stdoutWrite(jsonText(JSON.stringify({ file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }, null, 2)) + '\n');
+    stdoutWrite(jsonDocument({ file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }));
     return 0;
   }
   const p = await (await import('./colour.js')).painter();

@@ -3,7 +3,7 @@
  * "summary": {"files", "error", "warning", "info", "unreadable"}}. Documented in docs/validate.md; keys are stable.
  */
 import type { Finding } from '../check.js';
-import { jsonText } from '../../../acpi/escape.js';
+import { jsonDocument } from '../../../acpi/escape.js';
 import { summarize, type FileResult } from './result.js';
 
 function findingJson(f: Finding): Record<string, unknown> {
@@ -26,5 +26,5 @@ export function reportJson(results: readonly FileResult[]): string {
       ? { file: r.file, error: r.error.message, id: r.error.id, offset: r.error.offset, findings: [] }
       : { file: r.file, findings: r.findings.map(findingJson), ...(r.notes?.length ? { notes: r.notes } : {}) },
   );
-  return jsonText(JSON.stringify({ files, summary: summarize(results) }, null, 2)) + '\n';
+  return jsonDocument({ files, summary: summarize(results) });
 }
