@@ -201,6 +201,27 @@ describe('proposal checks are labelled', () => {
   });
 });
 
+describe('a virtualization descriptor shorter than its fields', () => {
+  test('is reported once, as DMAR-STRUCT-TOO-SHORT, not again as DMAR-VIRT-LENGTH; a longer one is DMAR-VIRT-LENGTH', () => {
+    const d = baseline();
+    d.flags = 9;
+    d.structures.push({ kind: 'VIRT', revision: 1, flags: 1, hypervisorSignature: 'KVMKVMKVM', supportedFeatures: '0x1' });
+    const full = encode(d);
+    // cut the descriptor (the last structure, 32 bytes) to 16, fixing Table Length and Checksum
+    const at = full.length - 32;
+    expect(full[at]! | (full[at + 1]! << 8)).toBe(0x8001);
+    const cut = Buffer.from(full.subarray(0, at + 16));
+    cut.writeUInt16LE(16, at + 2);
+    cut.writeUInt32LE(cut.length, 4);
+    cut[9] = 0;
+    cut[9] = -cut.reduce((a, b) => a + b, 0) & 0xff;
+    const f = validateBytes(cut).filter((x) => x.severity === 'error');
+    expect(f.map((x) => [x.id, x.offset])).toEqual([['DMAR-STRUCT-TOO-SHORT', at + 2]]);
+    const long = validateBytes(readFileSync(join(INVALID, 'DMAR-VIRT-LENGTH.bin'))).filter((x) => x.severity === 'error');
+    expect(long.map((x) => x.id)).toEqual(['DMAR-VIRT-LENGTH']);
+  });
+});
+
 describe.skipIf(!HAVE_CORPUS)('real firmware', () => {
   test('Sandy Bridge laptops list HPET 0 once per comparator: one info, no duplicate error', () => {
     const f = validateBytes(corpusTable('00EC1CA477D6'));
