@@ -219,9 +219,31 @@ export function findDevice(tree: PciTree, segment: number, bus: number, device: 
   return tree.byAddress.get(bdf(segment, bus, device, fn));
 }
 
-/** The bridge whose secondary bus is `bus` (the device's parent), if any. */
+/** Each tree's bridges by (segment, secondary bus), in tree order: parentBridge is a look-up, not a walk of every device. */
+const bridgeIndex = new WeakMap<PciTree, { devices: PciDevice[]; count: number; bySecondary: Map<number, PciDevice[]> }>();
+
+function bridgesBySecondary(tree: PciTree): Map<number, PciDevice[]> {
+  let index = bridgeIndex.get(tree);
+  if (!index || index.devices !== tree.devices || index.count !== tree.devices.length) {
+    const bySecondary = new Map<number, PciDevice[]>();
+    for (const b of tree.devices) {
+      if (b.secondaryBus === undefined || !isBridge(b)) continue;
+      const key = b.segment * 256 + b.secondaryBus;
+      const list = bySecondary.get(key);
+      if (list) list.push(b);
+      else bySecondary.set(key, [b]);
+    }
+    index = { devices: tree.devices, count: tree.devices.length, bySecondary };
+    bridgeIndex.set(tree, index);
+  }
+  return index.bySecondary;
+}
+
+/** The bridge whose secondary bus is `bus` (the device's parent), if any: the first in tree order, never the device itself. */
 export function parentBridge(tree: PciTree, d: PciDevice): PciDevice | undefined {
-  return tree.devices.find((b) => b.segment === d.segment && isBridge(b) && b.secondaryBus === d.bus && b !== d);
+  const list = bridgesBySecondary(tree).get(d.segment * 256 + d.bus);
+  if (!list) return undefined;
+  return list[0] !== d ? list[0] : list[1];
 }
 
 /** Class code in words, for the few classes the rules care about. */

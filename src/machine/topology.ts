@@ -136,6 +136,19 @@ function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView;
   });
 }
 
+/** For each device, the places in `list` of the structures whose scopes name it, in ascending order. */
+function namedBy<T>(list: readonly T[], named: (x: T) => readonly PciDevice[]): Map<PciDevice, number[]> {
+  const out = new Map<PciDevice, number[]>();
+  list.forEach((x, i) => {
+    for (const d of named(x)) {
+      const at = out.get(d);
+      if (!at) out.set(d, [i]);
+      else if (at[at.length - 1] !== i) at.push(i);
+    }
+  });
+  return out;
+}
+
 /** d itself, then each bridge above it. */
 function upwards(tree: PciTree, d: PciDevice): PciDevice[] {
   const out = [d];
@@ -198,15 +211,46 @@ function acsPathEnabled(tree: PciTree, start: PciDevice): boolean {
   return upwards(tree, start).every((x) => acsEnabled(x));
 }
 
+/**
+ * Predicted IOMMU groups, as numbers in tree order. Linear in the tree's size
+ * (a server with thousands of VFs): each bridge's ACS path is worked out once,
+ * a multifunction slot's functions are found by slot, and the union-find
+ * compresses its paths.
+ */
 function predictGroups(tree: PciTree): Map<string, number> {
-  const parent = new Map<string, string>();
-  const find = (a: string): string => {
+  const parent = new Map<PciDevice, PciDevice>();
+  const find = (a: PciDevice): PciDevice => {
     let r = a;
     while (parent.get(r) !== r) r = parent.get(r)!;
+    for (let x = a; x !== r; ) {
+      const next = parent.get(x)!;
+      parent.set(x, r);
+      x = next;
+    }
     return r;
   };
-  const union = (a: string, b: string) => parent.set(find(a), find(b));
-  for (const d of tree.devices) parent.set(d.address, d.address);
+  const union = (a: PciDevice, b: PciDevice) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(ra, rb);
+  };
+  const pathEnabled = new Map<PciDevice, boolean>();
+  const acsPath = (d: PciDevice) => {
+    let on = pathEnabled.get(d);
+    if (on === undefined) pathEnabled.set(d, (on = acsPathEnabled(tree, d)));
+    return on;
+  };
+  // get_pci_function_alias_group's candidates: the multifunction functions without ACS, by slot
+  const slots = new Map<string, PciDevice[]>();
+  for (const d of tree.devices) {
+    parent.set(d, d);
+    if (!d.multifunction || acsEnabled(d)) continue;
+    const key = `${d.segment}:${d.bus}:${d.device}`;
+    const list = slots.get(key);
+    if (list) list.push(d);
+    else slots.set(key, [d]);
+  }
+  const anchors = new Set<PciDevice>();
   for (const d of tree.devices) {
     let anchor = d;
     // for (bus = pdev->bus; !pci_is_root_bus(bus); bus = bus->parent): stop below the first ACS-isolated path
@@ -214,24 +258,26 @@ function predictGroups(tree: PciTree): Map<string, number> {
     const seen = new Set<PciDevice>([d]);
     for (let up = parentBridge(tree, anchor); up && !seen.has(up); up = parentBridge(tree, up)) {
       seen.add(up);
-      if (acsPathEnabled(tree, up)) break;
+      if (acsPath(up)) break;
       anchor = up;
     }
-    union(d.address, anchor.address);
-    // get_pci_function_alias_group: non-isolated functions of one multifunction slot share a group
-    if (anchor.multifunction && !acsEnabled(anchor)) {
-      for (const o of tree.devices) {
-        if (o !== anchor && o.segment === anchor.segment && o.bus === anchor.bus && o.device === anchor.device && o.multifunction && !acsEnabled(o))
-          union(anchor.address, o.address);
-      }
-    }
+    union(d, anchor);
+    anchors.add(anchor);
   }
-  const ids = new Map<string, number>();
+  // get_pci_function_alias_group: an anchor that is a multifunction function without ACS joins the
+  // other such functions of its slot; all of them then share one group
+  for (const list of slots.values()) {
+    const joined = list.filter((o) => anchors.has(o));
+    if (!joined.length) continue;
+    for (const o of list) if (o !== joined[0]) union(joined[0]!, o);
+  }
+  const ids = new Map<PciDevice, number>();
   const out = new Map<string, number>();
   for (const d of tree.devices) {
-    const r = find(d.address);
-    if (!ids.has(r)) ids.set(r, ids.size);
-    out.set(d.address, ids.get(r)!);
+    const r = find(d);
+    let id = ids.get(r);
+    if (id === undefined) ids.set(r, (id = ids.size));
+    out.set(d.address, id);
   }
   return out;
 }
@@ -266,6 +312,8 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   const drhds = labeled(table, STRUCT_TYPE.DRHD, 'DRHD');
   const rmrrLs = labeled(table, STRUCT_TYPE.RMRR, 'RMRR');
   const unitScopes = new Map<Labeled, PciDevice[]>();
+  // the first sysfs unit at each register base address
+  const sysfsUnits = machine?.units && new Map([...machine.units].reverse().map((m) => [m.address, m]));
   const units: UnitView[] = drhds.map((u) => {
     const sv = scopeViews(u.s, tree);
     unitScopes.set(
@@ -280,7 +328,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
       includePciAll: includePciAll(u.s),
       scopes: sv.map((x) => x.view),
     };
-    const sys = machine?.units?.find((m) => m.address === base);
+    const sys = sysfsUnits?.get(base);
     if (sys) view.sysfs = sys.name;
     return view;
   });
@@ -308,28 +356,37 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   // Linux's unit list order: units without INCLUDE_PCI_ALL at the head (last registered first), INCLUDE_PCI_ALL at the tail.
   const order = [...drhds.filter((u) => !includePciAll(u.s)).reverse(), ...drhds.filter((u) => includePciAll(u.s))];
   const groups = predictGroups(tree);
+  // which units (by place in Linux's order) and RMRRs (by table index) name each device: a device then
+  // looks up its chain of bridges, not every scope of every structure
+  // (a scope resolves in its structure's segment, so a name never matches a device of another segment)
+  const unitsNaming = namedBy(order, (u) => unitScopes.get(u)!);
+  const rmrrsNaming = namedBy(rmrrLs, (r) => rmrrScopes.get(r)!);
+  const includeAll = new Map<number, number>();
+  order.forEach((u, i) => {
+    const seg = num(u.s.fields, 'segment');
+    if (includePciAll(u.s) && !includeAll.has(seg)) includeAll.set(seg, i);
+  });
   const devices: DeviceView[] = tree.devices.map((d0) => {
     const pf = d0.physfn ? tree.byAddress.get(d0.physfn) : undefined;
     const d = pf ?? d0;
     const chain = upwards(tree, d);
-    let unit: Labeled | undefined;
-    let match: DeviceView['match'] = 'none';
-    for (const u of order) {
-      if (num(u.s.fields, 'segment') !== d.segment) continue;
-      const named = unitScopes.get(u)!;
-      const hit = chain.find((x) => named.includes(x));
-      if (hit) {
-        unit = u;
-        match = hit === d ? 'endpoint' : 'bridge';
-        break;
-      }
-      if (includePciAll(u.s)) {
-        unit = u;
-        match = 'include-all';
-        break;
+    // dmar_find_matched_drhd_unit: the first unit in order that names the device or a bridge above it,
+    // or has INCLUDE_PCI_ALL for its segment
+    let first = includeAll.get(d.segment) ?? order.length;
+    let hit: PciDevice | undefined;
+    for (const x of chain) {
+      const i = unitsNaming.get(x)?.[0];
+      // a unit that names the device and has INCLUDE_PCI_ALL matches by name; the nearest name counts
+      if (i !== undefined && (i < first || (i === first && !hit))) {
+        first = i;
+        hit = x;
       }
     }
-    const pinned = rmrrLs.filter((r) => num(r.s.fields, 'segment') === d0.segment && upwards(tree, d0).some((x) => rmrrScopes.get(r)!.includes(x)));
+    const unit = order[first];
+    const match: DeviceView['match'] = !unit ? 'none' : hit ? (hit === d ? 'endpoint' : 'bridge') : 'include-all';
+    const pinnedBy = new Set<number>();
+    for (const x of d0 === d ? chain : upwards(tree, d0)) for (const i of rmrrsNaming.get(x) ?? []) pinnedBy.add(i);
+    const pinned = [...pinnedBy].sort((a, b) => a - b).map((i) => rmrrLs[i]!);
     const vfio: Vfio = !unit ? 'no-iommu' : !pinned.length ? 'free' : isUsb(d0) || isGraphics(d0) ? 'relaxable' : 'rmrr-locked';
     const v: DeviceView = {
       address: d0.address,
@@ -361,7 +418,11 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   }
   for (const u of units) u.devices = byUnit.get(u.structure) ?? [];
   const byGroup = new Map<number, string[]>();
-  for (const d of devices) byGroup.set(d.group, [...(byGroup.get(d.group) ?? []), d.address]);
+  for (const d of devices) {
+    const list = byGroup.get(d.group);
+    if (list) list.push(d.address);
+    else byGroup.set(d.group, [d.address]);
+  }
   out.devices = devices;
   out.groups = [...byGroup.values()];
   if (!machine?.units?.length)
