@@ -24,7 +24,7 @@ for (const name of readdirSync(base).sort()) {
     writeMachineRoot(spec, join(tmp, 'root'));
     const out = join(base, name, 'capture');
     rmSync(out, { recursive: true, force: true });
-    const m = capture({ root: join(tmp, 'root'), out, tool: 'dmar 0.1.0', kernelLog: false });
+    const m = await capture({ root: join(tmp, 'root'), out, tool: 'dmar 0.1.0', kernelLog: false });
     const log = join(base, name, 'boot.log');
     if (existsSync(log)) {
       copyFileSync(log, join(out, 'dmesg.txt'));

@@ -27,11 +27,11 @@ export function manifestSummary(dir: string, m: Manifest): string {
   return lines.map(termText).join('\n') + '\n';
 }
 
-export function run(opts: { output?: string; json?: boolean }): number {
+export async function run(opts: { output?: string; json?: boolean }): Promise<number> {
   const dir = opts.output ?? defaultDir();
   let m: Manifest;
   try {
-    m = capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
+    m = await capture({ root: liveRoot(), out: dir, tool: 'dmar 0.1.0' });
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'EEXIST' ? (e as Error).message : writeErrorText(e);
     throw writeError(`cannot write the capture: ${why}`, dir);

@@ -276,13 +276,23 @@ function kernelLog(c: Capture, root: string): ItemStatus {
   return kmsgWhy.status;
 }
 
-function pciDevices(c: Capture): number {
+/**
+ * A turn of the event loop: a SIGINT, SIGTERM or SIGHUP that came meanwhile
+ * runs its listener (removeOnSignal), which removes the unfinished capture and
+ * exits, instead of waiting for the whole capture.
+ */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+/** PCI devices captured between turns (each is some 15 files: a server of 2,000 functions takes a second or two). */
+const DEVICES_PER_TURN = 16;
+
+async function pciDevices(c: Capture): Promise<number> {
   const base = 'sys/bus/pci/devices';
   const names = c.list(base, 'PCI devices');
   if (!names) return 0;
   let n = 0;
   for (const name of names) {
     if (!/^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(name)) continue;
+    if (n % DEVICES_PER_TURN === DEVICES_PER_TURN - 1) await turn();
     n++;
     const dir = `${base}/${name}`;
     mkdirSync(join(c.dest, 'root', dir), { recursive: true });
@@ -322,8 +332,12 @@ function iommuUnits(c: Capture): number {
   return names.length;
 }
 
-/** Write the capture; returns the manifest. Throws only when DIR cannot be created. */
-export function capture(opts: CaptureOptions): Manifest {
+/**
+ * Write the capture; resolves to the manifest. Rejects only when DIR cannot be
+ * created. Between items it gives the event loop a turn, so that a signal
+ * ends it at once, leaving no capture (not a whole one after the wait).
+ */
+export async function capture(opts: CaptureOptions): Promise<Manifest> {
   // through symlinks, as -o writes elsewhere: the link stays, the directory it names gets the capture
   const out = resolveTarget(resolve(opts.out));
   const parent = dirname(out);
@@ -336,7 +350,7 @@ export function capture(opts: CaptureOptions): Manifest {
   if (old && !old.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
   if (old && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
   const tmp = mkdtempSync(join(parent, `.${shortName(basename(out))}.dmar-tmp-`));
-  // a SIGINT, SIGTERM or SIGHUP removes it (once the synchronous capture is done: the output is whole or absent)
+  // a SIGINT, SIGTERM or SIGHUP removes it, at the next turn of the event loop (the output is whole or absent)
   removeOnSignal(tmp);
   try {
     const c = new Capture(opts.root, tmp);
@@ -347,6 +361,7 @@ export function capture(opts: CaptureOptions): Manifest {
       const b = c.file(`${tables}/${sig}`, item);
       if (sig === 'DMAR' && b) dmar = true;
     }
+    await turn();
     const memmap = c.list('sys/firmware/memmap', 'firmware memory map');
     for (const e of memmap ?? []) {
       if (!/^\d+$/.test(e)) continue;
@@ -369,9 +384,12 @@ export function capture(opts: CaptureOptions): Manifest {
     }
     c.file('sys/firmware/dmi/tables/DMI', 'SMBIOS tables');
     c.file('sys/firmware/dmi/tables/smbios_entry_point', 'SMBIOS entry point');
-    const pci = pciDevices(c);
+    await turn();
+    const pci = await pciDevices(c);
     const units = iommuUnits(c);
+    await turn();
     const log: ItemStatus = opts.kernelLog === false ? 'absent' : kernelLog(c, opts.root);
+    await turn();
     if (opts.kernelLog === false) c.items.push({ item: 'kernel log', path: '/dev/kmsg', status: 'absent', reason: 'not requested' });
     const manifest: Manifest = {
       format: CAPTURE_FORMAT,

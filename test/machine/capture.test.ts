@@ -1,6 +1,6 @@
 // dmar capture: what it copies, how a capture reads back, what the manifest says, atomicity, and
 // the real thing: this machine as root and as an unprivileged user.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { capture, kmsgLine, type Manifest } from '../../src/machine/capture.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { machineRoot } from '../../src/machine/root.js';
@@ -57,7 +57,10 @@ const spec = {
 describe('capture of a machine root', () => {
   const root = machineRootFromSpec(spec);
   const out = join(work, 'fake');
-  const m = capture({ root, out, tool: 'test', kernelLog: false });
+  let m: Manifest;
+  beforeAll(async () => {
+    m = await capture({ root, out, tool: 'test', kernelLog: false });
+  });
 
   test('reads back as the same machine', () => {
     const a = readMachine(root, 'x');
@@ -77,19 +80,19 @@ describe('capture of a machine root', () => {
     expect(m.items.find((i) => i.path === '/sys/bus/pci/devices/0000:00:1c.0/config')).toMatchObject({ status: 'ok', bytes: 4096 });
   });
 
-  test('a non-empty target is refused and nothing is left behind', () => {
-    expect(() => capture({ root, out, tool: 'test', kernelLog: false })).toThrow(/not empty/);
+  test('a non-empty target is refused and nothing is left behind', async () => {
+    await expect(capture({ root, out, tool: 'test', kernelLog: false })).rejects.toThrow(/not empty/);
     expect(readdirSync(work).filter((n) => n.includes('dmar-tmp'))).toEqual([]);
   });
 
-  test('a failure while copying leaves no directory', () => {
+  test('a failure while copying leaves no directory', async () => {
     const bad = machineRootFromSpec(spec);
     // a memmap entry directory whose "start" is a directory: readFileSync fails with EISDIR -> manifest error, not a crash
     mkdirSync(join(bad, 'sys/firmware/memmap/9/start'), { recursive: true });
     writeFileSync(join(bad, 'sys/firmware/memmap/9/end'), '0x1\n');
-    const m2 = capture({ root: bad, out: join(work, 'odd'), tool: 'test', kernelLog: false });
+    const m2 = await capture({ root: bad, out: join(work, 'odd'), tool: 'test', kernelLog: false });
     expect(m2.items.find((i) => i.path === '/sys/firmware/memmap/9/start')).toMatchObject({ status: 'error' });
-    expect(() => capture({ root: bad, out: join(work, 'no/such/parent/dir'), tool: 'test', kernelLog: false })).toThrow();
+    await expect(capture({ root: bad, out: join(work, 'no/such/parent/dir'), tool: 'test', kernelLog: false })).rejects.toThrow();
     expect(existsSync(join(work, 'no'))).toBe(false);
   });
 });
@@ -97,40 +100,40 @@ describe('capture of a machine root', () => {
 describe('capture -o and what the root holds', () => {
   const root = machineRootFromSpec(spec);
 
-  test('a FIFO or a device in place of a file is an error item, never waited on (a capture of a capture, DMAR_ROOT)', () => {
+  test('a FIFO or a device in place of a file is an error item, never waited on (a capture of a capture, DMAR_ROOT)', async () => {
     const odd = machineRootFromSpec(spec);
     rmSync(join(odd, 'proc/cmdline'), { force: true });
     expect(spawnSync('mkfifo', [join(odd, 'proc/cmdline')]).status).toBe(0);
     rmSync(join(odd, 'proc/sys/kernel/osrelease'), { force: true });
     symlinkSync('/dev/zero', join(odd, 'proc/sys/kernel/osrelease'));
-    const m = capture({ root: odd, out: join(work, 'fifo'), tool: 'test', kernelLog: false });
+    const m = await capture({ root: odd, out: join(work, 'fifo'), tool: 'test', kernelLog: false });
     expect(m.items.find((i) => i.path === '/proc/cmdline')).toMatchObject({ status: 'error', reason: 'not a regular file' });
     expect(m.items.find((i) => i.path === '/proc/sys/kernel/osrelease')).toMatchObject({ status: 'error', reason: 'not a regular file' });
   });
 
-  test('onto a symlink to an empty directory: the link stays, the directory gets the capture', () => {
+  test('onto a symlink to an empty directory: the link stays, the directory gets the capture', async () => {
     const real = join(work, 'real-empty');
     mkdirSync(real);
     symlinkSync('real-empty', join(work, 'cap-link'));
-    capture({ root, out: join(work, 'cap-link'), tool: 'test', kernelLog: false });
+    await capture({ root, out: join(work, 'cap-link'), tool: 'test', kernelLog: false });
     expect(lstatSync(join(work, 'cap-link')).isSymbolicLink()).toBe(true);
     expect(readdirSync(real).sort()).toEqual(['manifest.json', 'root']);
   });
 
-  test('onto an empty directory: it keeps its owner and mode', () => {
+  test('onto an empty directory: it keeps its owner and mode', async () => {
     const keep = join(work, 'keep');
     mkdirSync(keep);
     chmodSync(keep, 0o710);
     chownSync(keep, 1234, 4321);
-    capture({ root, out: keep, tool: 'test', kernelLog: false });
+    await capture({ root, out: keep, tool: 'test', kernelLog: false });
     const st = statSync(keep);
     expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o710, 1234, 4321]);
     expect(existsSync(join(keep, 'manifest.json'))).toBe(true);
   });
 
-  test("onto a name of 240 characters: its temporary directory's name is shortened, the capture written", () => {
+  test("onto a name of 240 characters: its temporary directory's name is shortened, the capture written", async () => {
     const out = join(work, 'c'.repeat(240));
-    capture({ root, out, tool: 'test', kernelLog: false });
+    await capture({ root, out, tool: 'test', kernelLog: false });
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(readdirSync(work).filter((n) => n.includes('dmar-tmp'))).toEqual([]);
   });
@@ -210,4 +213,48 @@ describe('this machine', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^dmar: .*: cannot write the capture: already exists and is not empty\n$/);
   });
+});
+
+describe('a signal during a capture', () => {
+  test('SIGINT while the PCI tree is copied ends the capture at once: exit 130, no capture and no temporary directory left', async () => {
+    // 3,000 functions: some 45,000 files, a capture of a couple of seconds; the signal comes once the
+    // temporary directory holds the first devices
+    const pci = Array.from({ length: 3000 }, (_, i) => ({
+      address: `0000:${(1 + (i >> 8)).toString(16).padStart(2, '0')}:${((i >> 3) & 31).toString(16).padStart(2, '0')}.${i & 7}`,
+      id: '8086:154c',
+      class: '0x020000',
+      pcie: 0,
+    }));
+    const root = machineRootFromSpec({ ...spec, pci });
+    const parent = mkdtempSync(join(work, 'signal-'));
+    const out = join(parent, 'cap');
+    const r = await new Promise<{ status: number | null; signal: string | null; sawDevices: boolean }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'capture', '-o', out], {
+        stdio: 'ignore',
+        env: { ...process.env, DMAR_ROOT: root },
+      });
+      let sawDevices = false;
+      const poll = setInterval(() => {
+        const tmp = readdirSync(parent).find((n) => n.includes('dmar-tmp'));
+        if (!tmp) return;
+        try {
+          if (readdirSync(join(parent, tmp, 'root/sys/bus/pci/devices')).length < 20) return;
+        } catch {
+          return;
+        }
+        sawDevices = true;
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }, 5);
+      child.on('close', (status, signal) => {
+        clearInterval(poll);
+        resolve({ status, signal, sawDevices });
+      });
+    });
+    expect(r.sawDevices).toBe(true);
+    // the listener ran between devices: exit 128 + 2, and the unfinished capture is gone (before, the
+    // capture ran to its end and stayed, whole, although the run exited 130)
+    expect(r.status).toBe(130);
+    expect(readdirSync(parent)).toEqual([]);
+  }, 60_000);
 });
