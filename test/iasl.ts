@@ -4,7 +4,7 @@
  * source dialect chosen from the version the iasl on PATH reports.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { DIALECT_RELEASE, type IaslDialect } from '../src/dmar/codec/iasl.js';
+import { dialectForRelease, type IaslDialect } from '../src/dmar/codec/iasl.js';
 
 /** Far above what iasl needs for a DMAR table (milliseconds), far below a hang. */
 export const IASL_TIMEOUT_MS = 30_000;
@@ -19,9 +19,9 @@ export function runIasl(args: string[], cwd: string, o: IaslOptions = {}): Spawn
   return spawnSync('iasl', args, { cwd, encoding: 'utf8', timeout: o.timeout ?? IASL_TIMEOUT_MS, killSignal: 'SIGKILL', env: o.env ?? process.env });
 }
 
-/** The dialect for an iasl release: 20200925 (Debian's) and older take the 2020 names; newer ones the current names. */
+/** The dialect for an iasl release: up to 20241212 (Debian's 20200925 among them) the 2020 names; from 20250404 the current names. */
 export function dialectFor(release: number): IaslDialect {
-  return release <= DIALECT_RELEASE['2020'] ? '2020' : 'current';
+  return dialectForRelease(release);
 }
 
 export interface FoundIasl {

@@ -92,7 +92,11 @@ export function buildProgram(only?: string): Command {
       )
       .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
       .option('--json', 'same as --format json')
-      .addOption(new Option('--iasl-dialect <dialect>', 'iasl source for this ACPICA release').choices(['current', '2020']).default('current'))
+      .addOption(
+        new Option('--iasl-dialect <dialect>', 'iasl source for these ACPICA releases: current (20250404 and later) or 2020 (up to 20241212)')
+          .choices(['current', '2020'])
+          .default('current'),
+      )
       .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
       .option('--lenient', 'show a broken table up to and around the break, the break marked (text, hex, json); exit 1 when broken')
       .action(lazy(() => import('./decode.js')));

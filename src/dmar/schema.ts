@@ -227,7 +227,7 @@ const STRUCT_ROWS = [
     abbrev: 'SATC',
     title: 'SoC Integrated Address Translation Cache',
     body: SCOPES_BODY,
-    acpicaSince: 20210331,
+    acpicaSince: 20220331,
     identity: [['segment', 'segment']],
     // SoC endpoints
     scopeTypes: [SCOPE_TYPE.ENDPOINT],
@@ -249,7 +249,7 @@ const STRUCT_ROWS = [
     abbrev: 'SIDP',
     title: 'SoC Integrated Device Property',
     body: SCOPES_BODY,
-    acpicaSince: 20240322,
+    acpicaSince: 20250404,
     identity: [['segment', 'segment']],
     // SoC endpoints and namespace devices
     scopeTypes: [SCOPE_TYPE.ENDPOINT, SCOPE_TYPE.NAMESPACE],

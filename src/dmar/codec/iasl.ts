@@ -1,8 +1,10 @@
 /**
  * ACPICA data-table source: the `[offset] Field Name : value` form that
  * `iasl -d` writes and `iasl` compiles. Two dialects: `current` (ACPICA
- * 2024 and later: DRHD Size, device-scope Flags, SATC, SIDP) and `2020`
- * (Debian's acpica-tools 20200925, whose compiler insists on its own names).
+ * 20250404 and later: DRHD Size, device-scope Flags, SIDP) and `2020` (the
+ * names of Debian's acpica-tools 20200925, which every release up to 20241212
+ * keeps, and whose compilers insist on them: a 2024 iasl given the current
+ * names never ends, nor does a 2025 one given the 2020 names).
  * A codec: `formatIasl` writes the source, `parseIasl` reads it back.
  */
 import type { FieldDef, FieldValue } from '../../acpi/fields.js';
@@ -32,8 +34,20 @@ import {
 
 export type IaslDialect = 'current' | '2020';
 
-/** ACPICA release whose field names each dialect follows. */
-export const DIALECT_RELEASE: Record<IaslDialect, number> = { current: 20240322, 2020: 20200925 };
+/**
+ * The ACPICA releases whose iasl reads each dialect: `current` from 20250404
+ * (SIDP, the device-scope Flags byte and DRHD "Size (decoded below)" came in
+ * that release), `2020` from the oldest up to 20241212.
+ */
+export const DIALECT_RELEASES: Record<IaslDialect, { from: number; to: number }> = {
+  current: { from: 20250404, to: Number.POSITIVE_INFINITY },
+  2020: { from: 0, to: 20241212 },
+};
+
+/** The dialect an iasl of this release (YYYYMMDD) reads. */
+export function dialectForRelease(release: number): IaslDialect {
+  return release >= DIALECT_RELEASES.current.from ? 'current' : '2020';
+}
 
 export const RAW_DATA_NAME = 'Raw Data';
 export const TRAILING_DATA_NAME = 'Trailing Data';
@@ -96,8 +110,20 @@ function annotation(d: IaslDialect, row: FieldDef, v: FieldValue, where: string)
   return '';
 }
 
-function knownTo(def: StructDef | undefined, d: IaslDialect): boolean {
-  return def !== undefined && def.acpicaSince !== undefined && def.acpicaSince <= DIALECT_RELEASE[d];
+/**
+ * Why no iasl, or not every iasl, of the dialect's releases compiles a structure; undefined when every one
+ * does. SATC is in ACPICA from 20220331 (the 2020 dialect's names, known to its later releases only), SIDP
+ * from 20250404 (the current dialect's first release).
+ */
+function unknownTo(def: StructDef | undefined, d: IaslDialect): string | undefined {
+  if (def?.proposed) return 'a proposal that no iasl knows: dmar encode compiles this source, iasl does not';
+  const since = def?.acpicaSince;
+  if (since === undefined) return "unknown to ACPICA's iasl: dmar encode compiles this source, iasl does not";
+  const { from, to } = DIALECT_RELEASES[d];
+  if (since > to) return `known only to iasl ${since} and later, which read the current dialect, not this one: dmar encode compiles this source, iasl does not`;
+  if (since > from)
+    return `unknown to iasl before ${since} (Debian's acpica-tools 20200925 among them): iasl ${since} to ${to} compiles this source, dmar encode too`;
+  return undefined;
 }
 
 export interface IaslResult {
@@ -112,7 +138,7 @@ export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceNa
   const warnings: string[] = [];
   const line = (s: string) => out.push(s);
   line('/*');
-  line(` * dmar: ACPI data table source for ACPICA iasl (${d === 'current' ? 'ACPICA 2024 and later' : 'ACPICA 20200925'} field names)`);
+  line(` * dmar: ACPI data table source for ACPICA iasl (${d === 'current' ? 'ACPICA 20250404 and later' : 'ACPICA 20200925 to 20241212'} field names)`);
   if (opts.sourceName) line(` * Disassembly of ${iaslComment(opts.sourceName)}`);
   line(' *');
   line(' * ACPI Data Table [DMAR]');
@@ -135,14 +161,8 @@ export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceNa
         line('');
         emptyRawAt = it.s.raw?.length === 0 ? it.offset + SUBTABLE_HEADER_SIZE : undefined;
         inLast = it.index === t.structures.length - 1;
-        if (!knownTo(it.def, d)) {
-          const what = `${labels[it.index]} (type ${it.s.type})`;
-          warnings.push(
-            it.def?.proposed
-              ? `${what} at ${hex(it.offset)} is a proposal that no iasl knows: dmar encode compiles this source, iasl does not`
-              : `${what} at ${hex(it.offset)} is unknown to ${d === '2020' ? "ACPICA 20200925's" : "ACPICA's"} iasl: dmar encode compiles this source, iasl does not`,
-          );
-        }
+        const why = unknownTo(it.def, d);
+        if (why) warnings.push(`${labels[it.index]} (type ${it.s.type}) at ${hex(it.offset)} is ${why}`);
         break;
       }
       case 'scope':

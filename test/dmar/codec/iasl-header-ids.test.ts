@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { fixChecksum } from '../../../src/acpi/header.js';
 import { corpusTable, dmar, HAVE_CORPUS } from '../../helpers.js';
+import { dialectForRelease } from '../../../src/dmar/codec/iasl.js';
 
 const iaslVersion = (() => {
   const r = spawnSync('iasl', ['-v'], { encoding: 'utf8', timeout: 10_000 });
@@ -18,8 +19,8 @@ const iaslVersion = (() => {
 })();
 // CI installs acpica-tools: there a missing iasl is a failure, not a skip
 const HAVE_IASL = iaslVersion !== undefined || process.env.CI === 'true';
-/** The field names iasl accepts: ACPICA 20200925's, or the current ones for a newer iasl. */
-const dialect = iaslVersion !== undefined && Number(iaslVersion) < 20240322 ? '2020' : 'current';
+/** The field names iasl accepts: the 2020 ones up to 20241212, the current ones from 20250404. */
+const dialect = iaslVersion !== undefined ? dialectForRelease(Number(iaslVersion)) : 'current';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-ids-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

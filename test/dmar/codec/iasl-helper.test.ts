@@ -20,12 +20,14 @@ function fakeIasl(name: string, version: string | 'hang'): NodeJS.ProcessEnv {
 }
 
 describe('the iasl on PATH', () => {
-  test('20200925 (Debian) takes the 2020 dialect; any newer release the current one', () => {
-    expect(dialectFor(20200925)).toBe('2020');
+  test("up to 20241212 (Debian's 20200925 among them) the 2020 dialect; from 20250404 the current one", () => {
     expect(dialectFor(20190509)).toBe('2020');
-    expect(dialectFor(20210105)).toBe('current');
-    expect(dialectFor(20240322)).toBe('current');
+    expect(dialectFor(20200925)).toBe('2020');
+    expect(dialectFor(20220331)).toBe('2020');
+    expect(dialectFor(20240322)).toBe('2020');
+    expect(dialectFor(20241212)).toBe('2020');
     expect(dialectFor(20250404)).toBe('current');
+    expect(dialectFor(20260408)).toBe('current');
   });
 
   test('a newer iasl first on PATH: found, with the current dialect', () => {
