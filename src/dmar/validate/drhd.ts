@@ -21,6 +21,19 @@ const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 const segment = (l: Located) => num(l.s.fields, 'segment');
 const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
 const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
+
+const sizeReserved = reservedOf([SIZE]);
+const BYTE_UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/**
+ * What Linux makes of a whole Size byte: dmar_parse_one_drhd() takes reg_size = 1UL << (Size + 12), with no
+ * mask, and map_iommu() requests and maps that much (drivers/iommu/intel/dmar.c).
+ */
+function linuxRegisterSet(size: number): string {
+  const log2 = size + 12;
+  if (log2 >= 64) return `Linux reads the whole byte and shifts 1 by ${log2} bits, past its 64-bit width: no register set it can map`;
+  return `Linux reads the whole byte and maps ${2 ** (log2 % 10)} ${BYTE_UNITS[Math.floor(log2 / 10)]} of registers`;
+}
 /** The register set of 2^n pages in bytes, made once for every value Size bits 3:0 can hold. */
 const REGISTER_SET_SIZES = Array.from({ length: 1 << (PAGES_LOG2.width ?? 1) }, (_, n) => PAGE_SIZE << BigInt(n));
 
@@ -277,8 +290,13 @@ export const checks: Check[] = [
     severity: 'warning',
     source: ['VT-d spec'],
     description: 'DRHD Size sets reserved bits 7:4',
-    hint: 'only bits 3:0 of Size are defined (log2 of the register set size in 4 KiB pages)',
-    run: reservedOf([SIZE]),
+    hint: 'only bits 3:0 of Size are defined (log2 of the register set size in 4 KiB pages); Linux reads the whole byte, so set bits above 3 make it map a far larger register set',
+    run(ctx, report) {
+      sizeReserved(ctx, (r) => {
+        const s = r.structure === undefined ? undefined : ctx.table.structures[r.structure];
+        report(s ? { ...r, message: `${r.message}: ${linuxRegisterSet(num(s.fields, 'size'))}` } : r);
+      });
+    },
   }),
   defineCheck({
     id: 'DMAR-DRHD-SIZE-IMPLAUSIBLE',

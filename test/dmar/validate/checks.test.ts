@@ -201,6 +201,25 @@ describe('proposal checks are labelled', () => {
   });
 });
 
+describe('DRHD Size with reserved bits (DMAR-DRHD-SIZE-RESERVED)', () => {
+  test('says what Linux maps, reading the whole byte (1UL << (Size + 12))', () => {
+    const sized = (size: number) => {
+      const b = Buffer.from(encode(baseline()));
+      // the first structure is a DRHD: its Size byte at offset 5
+      expect(b.readUInt16LE(48)).toBe(0);
+      b[48 + 5] = size;
+      b[9] = 0;
+      b[9] = -b.reduce((a, x) => a + x, 0) & 0xff;
+      return validateBytes(b).filter((f) => f.id === 'DMAR-DRHD-SIZE-RESERVED');
+    };
+    expect(sized(0x03)).toEqual([]);
+    expect(sized(0x14).map((f) => f.message)).toEqual([
+      'Size (decoded below) 0x14 sets reserved bit 0x10: Linux reads the whole byte and maps 4 GiB of registers',
+    ]);
+    expect(sized(0xf4)[0]!.message).toMatch(/sets reserved bits 0xf0: Linux reads the whole byte and shifts 1 by 256 bits, past its 64-bit width/);
+  });
+});
+
 describe('a virtualization descriptor shorter than its fields', () => {
   test('is reported once, as DMAR-STRUCT-TOO-SHORT, not again as DMAR-VIRT-LENGTH; a longer one is DMAR-VIRT-LENGTH', () => {
     const d = baseline();
