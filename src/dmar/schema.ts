@@ -445,7 +445,7 @@ export function structDefByAbbrev(abbrev: string): StructDef | undefined {
   return BY_ABBREV.get(abbrev.toUpperCase());
 }
 
-/** Title ACPICA prints for a type, including the types it does not know. */
+/** A type's title: ACPICA's for the types it knows (the iasl writer prints its own "Unknown Subtable Type" for the others); "Reserved" for a type no specification or proposal defines. */
 export function structTitle(type: number): string {
   return structDef(type)?.title ?? 'Reserved';
 }
