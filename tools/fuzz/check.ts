@@ -20,6 +20,7 @@ import { fromJson, toJson } from '../../src/dmar/codec/json.js';
 import type { DmarTable } from '../../src/dmar/model.js';
 import { parseSourceText } from '../../src/dmar/source.js';
 import { validateBytes } from '../../src/dmar/validate/index.js';
+import { structDef } from '../../src/dmar/schema.js';
 import { TABLE_LENGTH_FIELD, writeUint } from './frame.js';
 
 export interface Failure {
@@ -212,7 +213,10 @@ function checkValidate(bytes: Uint8Array, r: DecodeResult | undefined, fail: Fai
     if (/[\r\n]/.test(f.message)) fail('validate: one-line messages', `${f.id}: ${JSON.stringify(f.message)}`);
   }
   for (const p of r.problems) {
-    if (!v.value.some((f) => f.id === p.code && f.offset === p.offset)) {
+    // a structure of a proposed type too short for its fields is the proposal's check's (labelled proposed)
+    const s = p.structure === undefined ? undefined : r.table.structures[p.structure];
+    const id = p.code === 'DMAR-STRUCT-TOO-SHORT' && s && structDef(s.type)?.proposed ? 'DMAR-VIRT-LENGTH' : p.code;
+    if (!v.value.some((f) => f.id === id && f.offset === p.offset)) {
       fail('validate reports every decoding problem', `${p.code}@${p.offset} has no finding`);
     }
   }

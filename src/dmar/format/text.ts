@@ -2,7 +2,7 @@
 import { checksumValid } from '../../acpi/header.js';
 import { layout, withMarks, type Mark } from '../layout.js';
 import { pathEntryText, type DmarTable } from '../model.js';
-import { PATH_NAME, structureLabels } from '../schema.js';
+import { PATH_NAME, structDef, structureLabels } from '../schema.js';
 import { quoted } from '../../acpi/escape.js';
 import { bytesHex, hex } from '../../acpi/hex.js';
 import { scopeTypeName } from '../schema.js';
@@ -36,7 +36,15 @@ export function tableText(t: DmarTable, bytes: Uint8Array | undefined, p: Paint,
         break;
       case 'structure': {
         const def = it.def;
-        const title = def ? (def.proposed ? p.proposed(def.title) : def.title) : p.warn('reserved structure type (kept as raw bytes)');
+        // no layout: a reserved type, or a known one too short for its fields
+        const known = def ?? structDef(it.s.type);
+        const title = def
+          ? def.proposed
+            ? p.proposed(def.title)
+            : def.title
+          : known
+            ? p.warn(`${known.proposed ? p.proposed(known.title) : known.title}, shorter than its fields (kept as raw bytes)`)
+            : p.warn('reserved structure type (kept as raw bytes)');
         out.push('');
         out.push(`${p.dim(at(it.offset))} ${p.title(labels[it.index]!)}  ${def ? p.title(title) : title}  ${p.dim(`${it.s.length} bytes`)}`);
         break;

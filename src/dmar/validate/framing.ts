@@ -4,20 +4,26 @@
  * of its Problem codes is a check here with the same ID.
  */
 import type { Problem } from '../decode.js';
-import { fieldByKey, SUBTABLE_HEADER_FIELDS } from '../schema.js';
+import { fieldByKey, structDef, SUBTABLE_HEADER_FIELDS } from '../schema.js';
 import { defineCheck, type Check, type Context, type Reporter } from './check.js';
 
 const STRUCT_CODES = new Set(['DMAR-STRUCT-ZERO-LENGTH', 'DMAR-STRUCT-TOO-SHORT', 'DMAR-STRUCT-OVERRUN']);
 const SUB_LENGTH = fieldByKey(SUBTABLE_HEADER_FIELDS, 'length');
 
-/** Report the decoder's problems carrying this check's ID. */
-function fromDecoder(id: string) {
+/** Report the decoder's problems carrying this check's ID (but those `skip` leaves to another check). */
+function fromDecoder(id: string, skip?: (ctx: Context, p: Problem) => boolean) {
   return (ctx: Context, report: Reporter) => {
     // by index: ten of these run on every table, nearly always over no problem at all
     const problems = ctx.decoded.problems;
-    for (let i = 0; i < problems.length; i++) if (problems[i]!.code === id) report(locate(ctx, problems[i]!));
+    for (let i = 0; i < problems.length; i++) if (problems[i]!.code === id && !skip?.(ctx, problems[i]!)) report(locate(ctx, problems[i]!));
   };
 }
+
+/** A framed structure of a proposed type (the virtualization descriptor): its Length is the proposal's check's. */
+const ofProposedType = (ctx: Context, p: Problem) => {
+  const s = p.structure === undefined ? undefined : ctx.table.structures[p.structure];
+  return s !== undefined && structDef(s.type)?.proposed === true;
+};
 
 function locate(ctx: Context, p: Problem) {
   if (p.structure === undefined) return { offset: p.offset, message: p.message };
@@ -98,7 +104,8 @@ export const checks: Check[] = [
     source: ['VT-d spec'],
     description: "a remapping structure's Length is shorter than its header or its fixed part",
     hint: 'Length covers the whole structure: fixed fields, device scopes and name',
-    run: fromDecoder('DMAR-STRUCT-TOO-SHORT'),
+    // a virtualization descriptor shorter than its fields: DMAR-VIRT-LENGTH, labelled as the proposal's
+    run: fromDecoder('DMAR-STRUCT-TOO-SHORT', ofProposedType),
   }),
   defineCheck({
     id: 'DMAR-STRUCT-OVERRUN',

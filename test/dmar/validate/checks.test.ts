@@ -221,7 +221,7 @@ describe('DRHD Size with reserved bits (DMAR-DRHD-SIZE-RESERVED)', () => {
 });
 
 describe('a virtualization descriptor shorter than its fields', () => {
-  test('is reported once, as DMAR-STRUCT-TOO-SHORT, not again as DMAR-VIRT-LENGTH; a longer one is DMAR-VIRT-LENGTH', () => {
+  test("is reported once, as DMAR-VIRT-LENGTH, the proposal's (not as DMAR-STRUCT-TOO-SHORT, a VT-d check); a longer one too", () => {
     const d = baseline();
     d.flags = 9;
     d.structures.push({ kind: 'VIRT', revision: 1, flags: 1, hypervisorSignature: 'KVMKVMKVM', supportedFeatures: '0x1' });
@@ -235,7 +235,14 @@ describe('a virtualization descriptor shorter than its fields', () => {
     cut[9] = 0;
     cut[9] = -cut.reduce((a, b) => a + b, 0) & 0xff;
     const f = validateBytes(cut).filter((x) => x.severity === 'error');
-    expect(f.map((x) => [x.id, x.offset])).toEqual([['DMAR-STRUCT-TOO-SHORT', at + 2]]);
+    expect(f.map((x) => [x.id, x.offset, x.proposed])).toEqual([['DMAR-VIRT-LENGTH', at + 2, true]]);
+    expect(f[0]!.message).toBe('Length is 16, must be 32');
+    // decode --lenient names it as the proposal's too
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-virt-short-'));
+    writeFileSync(join(dir, 't.bin'), cut);
+    expect(dmar(['decode', '--lenient', join(dir, 't.bin')]).stdout).toContain(
+      'VIRT #1  Virtualization Descriptor (proposed), shorter than its fields (kept as raw bytes)  16 bytes',
+    );
     const long = validateBytes(readFileSync(join(INVALID, 'DMAR-VIRT-LENGTH.bin'))).filter((x) => x.severity === 'error');
     expect(long.map((x) => x.id)).toEqual(['DMAR-VIRT-LENGTH']);
   });
