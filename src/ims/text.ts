@@ -53,21 +53,33 @@ export function decisionText(d: Decision, p: Paint): string {
     }
   }
   if (d.policy.ignores?.length) lines.push(`  ${p.dim(`ignores: ${d.policy.ignores.join(', ')}`)}`);
-  for (const f of d.findings) {
-    const tag = f.severity === 'error' ? p.error('error') : f.severity === 'warning' ? p.warn('warning') : p.info('info');
-    lines.push(`  ${tag}: ${termText(f.message)} [${f.code}]`);
-  }
+  for (const f of findingLines(d, p)) lines.push(`  ${f}`);
   for (const w of d.warnings) lines.push(`  ${p.warn('warning')}: ${termText(w)}`);
   for (const n of d.notes) lines.push(`  ${p.info('note')}: ${termText(n)}`);
   return lines.join('\n') + '\n';
+}
+
+/** A decision's findings, one line each: severity, message, code. */
+function findingLines(d: Decision, p: Paint): string[] {
+  return d.findings.map((f) => {
+    const tag = f.severity === 'error' ? p.error('error') : f.severity === 'warning' ? p.warn('warning') : p.info('info');
+    return `${tag}: ${termText(f.message)} [${f.code}]`;
+  });
 }
 
 /** `dmar ims DIR`: one row per table and policy (verdict, the rule that fired), then the count of each verdict per policy. */
 export function batchText(tables: readonly ImsTable[], selected: readonly Selected[], p: Paint): string {
   const rows = tables.flatMap((t) =>
     t.error !== undefined
-      ? [{ input: termText(t.input), policy: '', verdict: undefined as Verdict | undefined, rule: `error: ${termText(t.error)}` }]
-      : t.decisions!.map((d) => ({ input: termText(t.input), policy: d.policy.name, verdict: d.verdict as Verdict | undefined, rule: d.rules[0]!.id })),
+      ? [{ input: termText(t.input), policy: '', verdict: undefined as Verdict | undefined, rule: `error: ${termText(t.error)}`, below: [] as string[] }]
+      : t.decisions!.map((d) => ({
+          input: termText(t.input),
+          policy: d.policy.name,
+          verdict: d.verdict as Verdict | undefined,
+          rule: d.rules[0]!.id,
+          // what the decision found (the conflict error of opt-in rule 3) and warned of, under its row as in a single table's text
+          below: [...findingLines(d, p), ...d.warnings.map((w) => `${p.warn('warning')}: ${termText(w)}`)],
+        })),
   );
   const iw = Math.max(5, ...rows.map((r) => r.input.length));
   const pw = Math.max(6, ...rows.map((r) => r.policy.length));
@@ -75,6 +87,7 @@ export function batchText(tables: readonly ImsTable[], selected: readonly Select
   for (const r of rows) {
     const v = r.verdict ? paintVerdict(p, r.verdict) + ' '.repeat(11 - r.verdict.length) : ' '.repeat(11);
     lines.push(`${r.input.padEnd(iw)}  ${r.policy.padEnd(pw)}  ${v}  ${r.verdict ? p.dim(r.rule) : p.error(r.rule)}`);
+    for (const b of r.below) lines.push(`    ${b}`);
   }
   lines.push('');
   const n = tables.length;

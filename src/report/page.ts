@@ -16,6 +16,7 @@ import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
 import type { ReportData } from './data.js';
+import type { Decision } from '../ims/decide.js';
 import { rangeSizeText, rangeText } from './memory.js';
 import { memorySvg } from './svg.js';
 import { CSS, SCRIPT } from './assets.js';
@@ -192,7 +193,7 @@ function summary(d: ReportData, items: Item[]): Markup {
   const verdict = counts.error ? 'error' : counts.warning ? 'warning' : counts.info ? 'info' : 'ok';
   const ims = d.decisions.map(
     (x) =>
-      html`<tr><th>${x.policy.name}${x.policy.proposed ? html` <span class="muted">(proposed)</span>` : ''}</th><td><span class="badge v-${x.verdict}">${x.verdict}</span> <span class="muted">${x.rules.map((r) => r.id).join(', ')}</span></td></tr>`,
+      html`<tr><th>${x.policy.name}${x.policy.proposed ? html` <span class="muted">(proposed)</span>` : ''}</th><td><span class="badge v-${x.verdict}">${x.verdict}</span> <span class="muted">${x.rules.map((r) => r.id).join(', ')}</span>${imsNotes(x)}</td></tr>`,
   );
   return html`<section id="summary"><h2>Summary</h2><div class="grid">
 <div class="card"><h3>validate</h3><p class="counts">${SEVERITIES.map((s) => html`<a href="#findings" class="count ${s}"><b>${counts[s]}</b> ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}</a> `)}</p>
@@ -201,6 +202,15 @@ function summary(d: ReportData, items: Item[]): Markup {
 <div class="card"><h3>Platform</h3><table>${platform.map(([k, v]) => html`<tr><th>${k}</th><td class="wrap">${v}</td></tr>`)}</table></div>
 <div class="card"><h3>Table header</h3><table class="kv">${headerRows}</table></div>
 </div></section>`;
+}
+
+/** What an IMS decision found (opt-in's conflict error) and warned of, as `dmar ims` prints under the verdict. */
+function imsNotes(x: Decision): Markup | string {
+  const items = [
+    ...x.findings.map((f) => html`<li><span class="badge ${f.severity}">${f.severity}</span> ${f.message} <span class="muted">[${f.code}]</span></li>`),
+    ...x.warnings.map((w) => html`<li><span class="badge warning">warning</span> ${w}</li>`),
+  ];
+  return items.length ? html`<ul class="notes">${items}</ul>` : '';
 }
 
 const VFIO: Record<DeviceView['vfio'], [string, string]> = {

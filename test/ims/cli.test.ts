@@ -295,6 +295,18 @@ describe('dmar ims DIR and --expect', () => {
     expect(r.stdout).toMatch(/^summary: 9 tables$/m);
     expect(r.stdout).toMatch(/^ {2}opt-out \(proposed\) +6 native +1 virtualized +2 none$/m);
   });
+  test("under a table's row, what its decision found and warned of: opt-in's conflict error, a second descriptor", () => {
+    const r = dmar(['ims', join(ROOT, 'fixtures/ims')]);
+    const lines = r.stdout.split('\n');
+    const at = (name: string) => lines.findIndex((l) => l.includes(`/${name} `));
+    const conflict = at('qemu-descriptor-bare-metal.bin');
+    expect(lines[conflict]).toMatch(/opt-in +none +opt-in\.3$/);
+    expect(lines[conflict + 1]).toMatch(/^ {4}error: the virtualization descriptor \(proposed\) at offset 0x48 asserts bare metal, .*\[IMS-VIRT-CONFLICT\]$/);
+    expect(lines[at('two-descriptors.bin') + 1]).toMatch(/^ {4}warning: 2 virtualization descriptors \(proposed\) at offsets 0x48, 0x68/);
+    // a decision with nothing to say has no line under it
+    expect(lines[at('qemu-legacy.bin') + 1]).toMatch(/two-descriptors\.bin/);
+  });
+
   test('JSON: the same document as for one table, a summary over all', () => {
     const doc = JSON.parse(dmar(['ims', MATRIX, '--json', '--policy', 'firmware-hint']).stdout) as ImsDoc;
     expect(doc.tables).toHaveLength(9);

@@ -63,6 +63,16 @@ describe('dmar report', () => {
     expect(page).toMatch(/<rect data-lane="rmrr" class="rmrr not-reserved" [^>]*><title>RMRR #1: 0x000000006f760000-0x000000006f762fff/);
   });
 
+  test("each IMS policy's findings and warnings under its verdict: opt-in's conflict error, linux-6.2's assumed caching mode", () => {
+    const page = dmar(['report', 'fixtures/ims/qemu-descriptor-bare-metal.bin']).stdout;
+    const ims = page.slice(page.indexOf('<table class="ims">'), page.indexOf('</table>', page.indexOf('<table class="ims">')));
+    expect(ims).toMatch(
+      /opt-in <span class="muted">\(proposed\)<\/span><\/th><td><span class="badge v-none">none<\/span> <span class="muted">opt-in\.3<\/span><ul class="notes"><li><span class="badge error">error<\/span> the virtualization descriptor \(proposed\) at offset 0x48 asserts bare metal/,
+    );
+    expect(ims).toContain('[IMS-VIRT-CONFLICT]');
+    expect(ims).toMatch(/linux-6\.2<\/th>.*<span class="badge warning">warning<\/span> Linux reads the caching-mode bit/);
+  });
+
   test('same output on stdout without -o; a table alone has no memory-map lane and no verdict', () => {
     const r = dmar(['report', 'fixtures/server-2s.bin']);
     expect(r.status).toBe(0);
