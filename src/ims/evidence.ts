@@ -16,6 +16,7 @@ import {
   descriptorVirtualized,
   fieldByKey,
   VIRT_DESCRIPTOR_TYPE,
+  VIRT_LENGTH,
   VIRT_REVISION,
   VIRT_ROWS,
   VIRTUALIZED_BIT,
@@ -142,6 +143,11 @@ function descriptorFact(table: DmarTable | undefined, noTable: string, warnings:
     );
   }
   const d = readDescriptor(s);
+  // longer than the proposal's 32 bytes (a shorter one has no fields to read): its fields are read, the rest is not
+  if (s.length !== VIRT_LENGTH)
+    warnings.push(
+      `descriptor (proposed) at ${hex(s.offset)}: Length ${s.length}, the proposal's descriptor is ${VIRT_LENGTH} bytes; its first ${VIRT_LENGTH} read as such`,
+    );
   const rev = num(s.fields, VIRT_REV.key);
   if (rev !== VIRT_REVISION)
     warnings.push(`descriptor (proposed) at ${hex(s.offset)}: Revision ${rev}, this tool knows revision ${VIRT_REVISION}; read as such`);

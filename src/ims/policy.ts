@@ -28,6 +28,8 @@ export interface EvidenceProblem {
   severity: 'error' | 'warning' | 'info';
   code: string;
   message: string;
+  /** It rests on a proposal (the descriptor): "proposed": true in JSON, as validate labels its findings. */
+  proposed?: true;
 }
 
 export interface Outcome {

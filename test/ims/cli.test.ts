@@ -176,7 +176,12 @@ describe('dmar ims FILE', () => {
       /error: the virtualization descriptor \(proposed\) at offset 0x48 asserts bare metal, but cpu.hypervisor is true \[IMS-VIRT-CONFLICT\]/,
     );
     const j = one(dmar(['ims', fixturePath('bare-metal-descriptor'), '--hypervisor', '--json']).stdout);
-    expect(j.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'IMS-VIRT-CONFLICT' })]);
+    expect(j.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'IMS-VIRT-CONFLICT', proposed: true })]);
+  });
+
+  test('a descriptor longer than 32 bytes: read, with a warning (validate calls it DMAR-VIRT-LENGTH)', () => {
+    const j = one(dmar(['ims', join(ROOT, 'fixtures/invalid/DMAR-VIRT-LENGTH.bin'), '--json']).stdout);
+    expect(j.warnings).toContain("descriptor (proposed) at 0x88: Length 36, the proposal's descriptor is 32 bytes; its first 32 read as such");
   });
 
   test('bare metal with --bare-metal: native; the same with no evidence: none', () => {

@@ -35,6 +35,7 @@ function decide(ev: Evidence): Outcome {
             severity: 'error',
             code: 'IMS-VIRT-CONFLICT',
             message: `the virtualization descriptor (proposed) at offset ${hex(d.offset)} asserts bare metal, but ${said}`,
+            proposed: true,
           },
         ],
       });
