@@ -4,7 +4,7 @@ import { bitValue, namedMask } from '../acpi/fields.js';
 import { virtDescriptors } from '../dmar/edit.js';
 import { toJson } from '../dmar/codec/json.js';
 import type { Structure } from '../dmar/model.js';
-import { DEFS, VIRT_DESCRIPTOR_TYPE } from '../dmar/schema.js';
+import { DEFS, VIRT_DESCRIPTOR_TYPE, VIRT_ROWS } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { stdoutWrite } from './common.js';
 import { loadForReading } from './read-lenient.js';
@@ -49,7 +49,9 @@ function describe(s: Structure, p: Paint): string {
     }
     if (f.bits) {
       const rest = BigInt(v as number | bigint) & ~namedMask(f);
-      if (rest) lines.push(`    ${p.warn(`${'reserved'.padEnd(22)} ${hex(rest)} (unknown: treated as not supported)`)}`);
+      // unnamed Supported Features bits are features no consumer knows; unnamed Flags bits are reserved (proposals.md 2)
+      const why = f === VIRT_ROWS.features ? 'unknown: treated as not supported' : 'reserved: must be 0';
+      if (rest) lines.push(`    ${p.warn(`${'reserved'.padEnd(22)} ${hex(rest)} (${why})`)}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -84,6 +84,13 @@ describe('through the CLI', () => {
     expect(r.stderr).toMatch(/^dmar: unknown feature "toString" \(known: ims, /);
   });
 
+  test('virt show: a reserved Flags bit must be 0; an unnamed Supported Features bit is treated as not supported', () => {
+    expect(dmar(['virt', 'show', join(FIXTURES, 'invalid', 'DMAR-VIRT-RESERVED.bin')]).stdout).toMatch(/^ {4}reserved +0x2 \(reserved: must be 0\)$/m);
+    expect(dmar(['virt', 'show', join(FIXTURES, 'invalid', 'DMAR-VIRT-FEATURES-UNKNOWN.bin')]).stdout).toMatch(
+      /^ {4}reserved +0x8 \(unknown: treated as not supported\)$/m,
+    );
+  });
+
   test('virt set --features IMS,Msi_Compose works, and NONE is none', () => {
     const out = join(work, 'e.bin');
     expect(dmar(['virt', 'set', QEMU, '--virtualized', '--features', 'IMS,Msi_Compose', '-o', out]).status).toBe(0);

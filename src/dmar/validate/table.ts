@@ -120,8 +120,8 @@ export const checks: Check[] = [
     id: 'DMAR-FLAGS-RESERVED',
     severity: 'warning',
     source: ['VT-d spec'],
-    description: 'DMAR Flags sets reserved bits 4..7',
-    hint: 'bits 4..7 of the DMAR Flags are reserved and must be 0',
+    description: 'DMAR Flags sets reserved bits 4..7 (bit 3, also reserved by VT-d, is DMAR-FLAGS-IMS-OPTOUT)',
+    hint: 'VT-d defines bits 0..2 of the DMAR Flags and reserves the rest; bit 3 is the proposed IMS_OPTOUT; bits 4..7 must be 0',
     run: reservedOf([FLAGS]),
   }),
   // Linux reads X2APIC_OPT_OUT (dmar_x2apic_optout()) only after intel_prepare_irq_remapping()
