@@ -109,6 +109,9 @@ export const VIRT_DESCRIPTOR_TYPE = 0x8001;
 /** The 4 KiB page (VT-d 8.3, 8.4: register bases and RMRR bounds align to it, DRHD Size counts 2^N of them; x86's PAGE_SIZE). */
 export const PAGE_SIZE = 0x1000n;
 
+/** The smallest Host Address Width Linux takes: `if (dmar->width < PAGE_SHIFT - 1)` rejects the table ("Invalid DMAR haw"). */
+export const LINUX_MIN_HAW = 11;
+
 /** A structure as written below: its fixedSize follows from its rows. */
 type StructRows = Omit<StructDef, 'fixedSize'>;
 

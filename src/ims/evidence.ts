@@ -12,6 +12,8 @@ import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js'
 import {
   bareMetalClaims,
   DMAR_FIELDS,
+  LINUX_MIN_HAW,
+  STRUCT_TYPE,
   type DmarFlagKey,
   descriptorVirtualized,
   fieldByKey,
@@ -60,6 +62,8 @@ export type DescriptorValue = DescriptorFact | 'absent';
 
 export interface Evidence {
   'dmar.present': Fact<boolean>;
+  /** Linux rejects the table (or finds no unit in it): no IOMMU, no interrupt remapping; the source says why. */
+  'dmar.linuxRejects': Fact;
   'flags.intrRemap': Fact;
   'flags.x2apicOptOut': Fact;
   'flags.imsOptOut': Fact;
@@ -77,6 +81,7 @@ export type FactName = keyof Evidence | 'virtEvidence' | 'bareMetalProven';
 
 export const FACT_NAMES: readonly FactName[] = [
   'dmar.present',
+  'dmar.linuxRejects',
   'flags.intrRemap',
   'flags.x2apicOptOut',
   'flags.imsOptOut',
@@ -268,6 +273,7 @@ export function gatherEvidence(input: GatherInput): Gathered {
   const cli = input.cli ?? {};
   const evidence: Evidence = {
     'dmar.present': { value: t !== undefined, source: t ? `table read from ${input.tableSource}` : input.tableSource },
+    'dmar.linuxRejects': linuxRejectsFact(t, noTable),
     'flags.intrRemap': flagFact(t, 'INTR_REMAP', noTable),
     'flags.x2apicOptOut': flagFact(t, 'X2APIC_OPT_OUT', noTable),
     'flags.imsOptOut': flagFact(t, 'IMS_OPTOUT', noTable),
@@ -280,6 +286,29 @@ export function gatherEvidence(input: GatherInput): Gathered {
     'oem.virtualFirmware': oemFact(t, noTable),
   };
   return { evidence, warnings };
+}
+
+/**
+ * Whether Linux gives up on the table as a whole (dmar-format.md, "What Linux checks"): a Host Address
+ * Width under 11 ("Invalid DMAR haw": parse_dmar_table rejects it), no DRHD ("No DRHD structure found":
+ * no unit), or a DRHD at address 0 ("DMAR reported at address 0": the table is rejected). Then there is
+ * no IOMMU and no interrupt remapping. (A structure that runs past the table or an ANDD name without a
+ * NUL fails the parse too, and the strict decoding before this already refuses such a table.)
+ */
+function linuxRejectsFact(t: DmarTable | undefined, noTable: string): Fact {
+  if (!t) return { value: 'unknown', source: noTable };
+  const haw = num(t.fields, 'hostAddressWidth');
+  if (haw < LINUX_MIN_HAW)
+    return { value: true, source: `Host Address Width ${haw} at offset 0x24 (${haw + 1} bits): "Invalid DMAR haw", Linux rejects the table` };
+  const drhds = t.structures.filter((s) => s.type === STRUCT_TYPE.DRHD && !s.raw);
+  if (!drhds.length) return { value: true, source: 'no DRHD in the table: "No DRHD structure found in DMAR table", no IOMMU unit' };
+  const zero = drhds.find((s) => big(s.fields, 'registerBaseAddress') === 0n);
+  if (zero)
+    return { value: true, source: `DRHD at offset ${hex(zero.offset)} has Register Base Address 0: "DMAR reported at address 0", Linux rejects the table` };
+  return {
+    value: false,
+    source: `Host Address Width ${haw}, ${drhds.length} DRHD${drhds.length === 1 ? '' : 's'}, none at address 0: Linux accepts the table`,
+  };
 }
 
 // ---- derived facts (proposals.md: virtEvidence, bareMetalProven) ----------

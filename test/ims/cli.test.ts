@@ -93,6 +93,7 @@ describe('dmar ims FILE', () => {
     expect(doc.evidence['cpu.hypervisor']!.value).toBe('unknown');
     expect(Object.keys(doc.evidence)).toEqual([
       'dmar.present',
+      'dmar.linuxRejects',
       'flags.intrRemap',
       'flags.x2apicOptOut',
       'flags.imsOptOut',

@@ -8,6 +8,11 @@ import { optIn } from '../../src/ims/policies/opt-in.js';
 import { optOut } from '../../src/ims/policies/opt-out.js';
 import type { Outcome, Policy } from '../../src/ims/policy.js';
 import { evidenceOf, NO_TABLE } from './load.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeDmar } from '../../src/dmar/decode.js';
+import { gatherEvidence } from '../../src/ims/evidence.js';
+import { FIXTURES } from '../helpers.js';
 
 function run(p: Policy, fixture: string | null, cli: CommandLineEvidence = {}): Outcome {
   return p.decide(fixture === null ? NO_TABLE.evidence : evidenceOf(fixture, cli).evidence);
@@ -144,6 +149,27 @@ describe('linux-6.2', () => {
     const o = run(linux, null);
     expectRule(o, 'linux-6.2.1', 'none');
     expect(o.rules[0]!.text).toContain('MSI_FLAG_PCI_IMS');
+  });
+  test('rule 1: a table Linux rejects as a whole (HAW under 11, no DRHD, a DRHD at address 0) is no table: none, whatever the flags', () => {
+    const cases: [string, RegExp][] = [
+      ['DMAR-HAW-INVALID', /^Host Address Width \d+ at offset 0x24 \(\d+ bits\): "Invalid DMAR haw", Linux rejects the table$/],
+      ['DMAR-DRHD-NONE', /^no DRHD in the table: "No DRHD structure found in DMAR table", no IOMMU unit$/],
+      ['DMAR-DRHD-BASE-ZERO', /^DRHD at offset 0x30 has Register Base Address 0: "DMAR reported at address 0", Linux rejects the table$/],
+    ];
+    for (const [name, why] of cases) {
+      const { table } = decodeDmar(readFileSync(join(FIXTURES, 'invalid', `${name}.bin`)));
+      const ev = gatherEvidence({ table, tableSource: name, cli: { cachingMode: false } }).evidence;
+      expect(ev['flags.intrRemap'].value, name).toBe(true);
+      expect(ev['dmar.linuxRejects'].value, name).toBe(true);
+      expect(ev['dmar.linuxRejects'].source, name).toMatch(why);
+      const o = linux.decide(ev);
+      expectRule(o, 'linux-6.2.1', 'none');
+      expect(o.rules[0]!.uses).toEqual(['dmar.present', 'dmar.linuxRejects']);
+    }
+    // a table Linux takes says so, and rule 4 decides it
+    const ok = evidenceOf('bare-metal', { cachingMode: false }).evidence['dmar.linuxRejects'];
+    expect(ok.value).toBe(false);
+    expect(ok.source).toMatch(/none at address 0: Linux accepts the table$/);
   });
   test('rule 2: INTR_REMAP=0 -> none', () => {
     const o = run(linux, 'bare-metal-no-intr-remap', { cachingMode: false });

@@ -6,6 +6,7 @@ import {
   DMAR_FIELDS,
   DMAR_FIXED_SIZE,
   fieldByKey,
+  LINUX_MIN_HAW,
   STRUCTS,
   SUBTABLE_HEADER_FIELDS,
   VIRT_DESCRIPTOR_TYPE,
@@ -31,8 +32,6 @@ const IMS_OPTOUT = bitByKey(FLAGS, 'IMS_OPTOUT');
 
 /** Types the VT-d specification defines; higher ones are reserved (Linux skips them by Length; iasl -d stops listing there). */
 const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s) => s.type));
-/** Linux: `if (dmar->width < PAGE_SHIFT - 1)` rejects the table. */
-const LINUX_MIN_HAW = 11;
 /** x86-64 physical addresses have at most 52 bits; 32 are needed to reach the usual register bases. */
 const PLAUSIBLE_BITS = { min: 32, max: 52 } as const;
 

@@ -27,6 +27,14 @@ function decide62(ev: Evidence): Outcome {
       'none',
     );
   }
+  if (ev['dmar.linuxRejects'].value === true) {
+    return fired(
+      'linux-6.2.1',
+      'a DMAR table Linux rejects is none to it: no Intel IOMMU, no interrupt remapping, so the parent MSI domain is the x86 vector domain, without MSI_FLAG_PCI_IMS',
+      ['dmar.present', 'dmar.linuxRejects'],
+      'none',
+    );
+  }
   if (ev['flags.intrRemap'].value !== true) {
     return fired(
       'linux-6.2.2',
