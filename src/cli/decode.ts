@@ -5,6 +5,7 @@ import { isDirectory } from '../io/input.js';
 import { tableInputs } from './inputs.js';
 import { reportProblems } from './read-lenient.js';
 import { io } from '../io/std.js';
+import { locatedLine } from '../dmar/errors.js';
 
 export interface DecodeOpts {
   format: 'text' | 'json' | 'iasl' | 'hex';
@@ -55,6 +56,17 @@ function banner(format: Format, name: string): string {
   return format === 'iasl' ? `/* ==> ${shown.replace(/\*\//g, '*\\/')} <== */\n` : `==> ${shown} <==\n`;
 }
 
+/**
+ * Bytes after Table Length are no part of the table: every format but hex (which shows them, "Past Table
+ * Length") leaves them out, so say so on stderr rather than drop them in silence.
+ */
+function warnPastLength({ source, end }: Loaded, format: Format): void {
+  const extra = source.bytes.length - end;
+  if (extra <= 0 || format === 'hex') return;
+  const what = `${extra} byte${extra === 1 ? '' : 's'} after Table Length (${end}) are no part of the table and not shown (--format hex shows them)`;
+  io().stderr(`dmar: warning: ${termText(locatedLine({ file: source.name, offset: end, message: what }, { decimal: false }))}\n`);
+}
+
 /** --lenient: the table however far it frames, its breaks on stderr and marked in the output. */
 function decodeLenient(loaded: Loaded): Mark[] {
   reportProblems(loaded);
@@ -70,6 +82,7 @@ export async function run(files: string[], opts: DecodeOpts): Promise<number> {
   if (files.length <= 1 && !(files[0] !== undefined && files[0] !== '-' && isDirectory(files[0]))) {
     const loaded = opts.lenient ? decodeSource(readTableSource(files[0]), { strict: false }) : loadTable(files[0]);
     const breaks = opts.lenient ? decodeLenient(loaded) : undefined;
+    warnPastLength(loaded, format);
     const out = render(loaded, false, breaks);
     if (opts.output) writeOutput(opts.output, out);
     else stdoutWrite(out);
@@ -94,6 +107,7 @@ export async function run(files: string[], opts: DecodeOpts): Promise<number> {
       continue;
     }
     if (breaks?.length && status === 0) status = BROKEN;
+    warnPastLength(loaded, format);
     const sep = n++ && format !== 'json' ? '\n' : '';
     emit(sep + banner(format, input.name) + render(loaded, true, breaks));
   }

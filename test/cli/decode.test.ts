@@ -125,6 +125,27 @@ describe('decode: formats', () => {
     expect(r.stdout).toMatch(/^0025  01 +Flags +0x01  INTR_REMAP$/m);
   });
 
+  test('bytes after Table Length: every format but hex leaves them out and says so on stderr; hex shows them', () => {
+    const extra = join(FIXTURES, 'invalid', 'DMAR-HDR-EXTRA-DATA.bin');
+    const warning = `dmar: warning: ${extra}: offset 0x88: 4 bytes after Table Length (136) are no part of the table and not shown (--format hex shows them)\n`;
+    for (const format of ['text', 'json', 'iasl']) {
+      const r = dmar(['decode', extra, '--format', format]);
+      expect(r.status, format).toBe(0);
+      expect(
+        r.stderr
+          .split('\n')
+          .filter((l) => l.includes('Table Length'))
+          .join('\n') + '\n',
+        format,
+      ).toBe(warning);
+    }
+    const hex = dmar(['decode', extra, '--format', 'hex']);
+    expect(hex.stderr).toBe('');
+    expect(hex.stdout).toMatch(/^0088  00 00 00 00 +Past Table Length/m);
+    // a table without such bytes: no warning
+    expect(dmar(['decode', server]).stderr).toBe('');
+  });
+
   test('proposed parts are marked', () => {
     const r = dmar(['decode', join(FIXTURES, 'qemu-virt-descriptor.bin')]);
     expect(r.stdout).toContain('Virtualization Descriptor (proposed)');
