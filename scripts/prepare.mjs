@@ -13,7 +13,7 @@ if (!existsSync(`${root}/node_modules/typescript/bin/tsc`)) {
   console.error('dmar: cannot build here: the devDependencies (TypeScript, esbuild) are not installed.');
   if (process.env.npm_config_global === 'true') {
     console.error('dmar: npm install -g from git does not install them (npm/cli#8440): install a packed tarball');
-    console.error('dmar: instead (in a clone: npm ci && npm pack, then npm install -g ./dmar-VERSION.tgz), see README "Install".');
+    console.error('dmar: instead (in a clone: npm ci && npm pack, then npm install -g ./dmar-VERSION.tgz), see docs/install.md.');
   } else console.error('dmar: run npm ci first.');
   process.exit(1);
 }

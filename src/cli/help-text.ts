@@ -22,7 +22,7 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
       ],
       exit: {
         0: 'success',
-        1: 'validate: findings at or above --fail-on; diff: the tables differ',
+        1: 'validate: findings at or above --fail-on; diff: the tables differ; decode --lenient: a broken table; ims --expect: a verdict other than the one asked for',
         2: 'bad input or usage (one line on stderr, naming the file and byte offset when there is one)',
       },
     },
@@ -43,11 +43,12 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
       examples: [
         ['dmar decode fixtures/qemu-q35-ir.bin', 'annotated text, coloured on a terminal'],
         ['dmar decode fixtures/qemu-q35-ir.bin --json -o q35.json', 'the JSON document, written atomically to q35.json'],
-        ['dmar decode fixtures/server-2s.bin --format iasl --iasl-dialect 2020', 'iasl data-table source for ACPICA 20200925'],
+        ['dmar decode fixtures/server-2s.bin --format iasl --iasl-dialect 2020', "iasl data-table source for ACPICA up to 20241212 (Debian's 20200925)"],
         ['dmar decode --format hex', "this machine's table (/sys/firmware/acpi/tables/DMAR, readable by root only) as an annotated hex dump"],
       ],
       exit: {
         0: 'the table was decoded (every table, when several)',
+        1: 'with --lenient: a broken table, shown up to and around the break',
         2: 'bad input: a table that cannot be read (one line on stderr each; the other tables are still decoded)',
       },
     },
