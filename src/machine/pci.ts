@@ -220,15 +220,16 @@ export function findDevice(tree: PciTree, segment: number, bus: number, device: 
 }
 
 /** Each tree's bridges by (segment, secondary bus), in tree order: parentBridge is a look-up, not a walk of every device. */
-const bridgeIndex = new WeakMap<PciTree, { devices: PciDevice[]; count: number; bySecondary: Map<number, PciDevice[]> }>();
+const bridgeIndex = new WeakMap<PciTree, { devices: PciDevice[]; count: number; bySecondary: Map<string, PciDevice[]> }>();
 
-function bridgesBySecondary(tree: PciTree): Map<number, PciDevice[]> {
+function bridgesBySecondary(tree: PciTree): Map<string, PciDevice[]> {
   let index = bridgeIndex.get(tree);
   if (!index || index.devices !== tree.devices || index.count !== tree.devices.length) {
-    const bySecondary = new Map<number, PciDevice[]>();
+    const bySecondary = new Map<string, PciDevice[]>();
     for (const b of tree.devices) {
       if (b.secondaryBus === undefined || !isBridge(b)) continue;
-      const key = b.segment * 256 + b.secondaryBus;
+      // segment and bus apart: a crafted capture's segment can be far above 0xffff (sysfs names allow any number of digits)
+      const key = `${b.segment}:${b.secondaryBus}`;
       const list = bySecondary.get(key);
       if (list) list.push(b);
       else bySecondary.set(key, [b]);
@@ -241,7 +242,7 @@ function bridgesBySecondary(tree: PciTree): Map<number, PciDevice[]> {
 
 /** The bridge whose secondary bus is `bus` (the device's parent), if any: the first in tree order, never the device itself. */
 export function parentBridge(tree: PciTree, d: PciDevice): PciDevice | undefined {
-  const list = bridgesBySecondary(tree).get(d.segment * 256 + d.bus);
+  const list = bridgesBySecondary(tree).get(`${d.segment}:${d.bus}`);
   if (!list) return undefined;
   return list[0] !== d ? list[0] : list[1];
 }

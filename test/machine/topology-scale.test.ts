@@ -268,6 +268,19 @@ describe('topology at scale', () => {
     for (const [k, n] of Object.entries(seen)) expect(n, k).toBeGreaterThan(50);
   });
 
+  test('a segment number far above 0xffff (a crafted capture): each bus keeps its own parent bridge', () => {
+    const S = 2 ** 52;
+    const devices = [
+      device(S, 0, 1, 0, { classCode: 0x060400, headerType: 1, secondaryBus: 1, subordinateBus: 1, pcieType: 4, acs: null }),
+      device(S, 0, 2, 0, { pcieType: 0, acs: null }),
+      device(S, 0, 3, 0, { pcieType: 0, acs: null }),
+    ];
+    const tree = pciTree(devices);
+    const bytes = randomTable(random(3), [device(0, 0, 0, 0, {})], 1, 0);
+    expect(actual(bytes, tree)).toEqual(reference(bytes, tree));
+    expect(new Set([...actual(bytes, tree).values()].map((e) => e.group)).size).toBe(3);
+  });
+
   test('a server of 60,000 functions (VFs behind switches, one 8-function slot per bus) under 2,000 scopes', () => {
     const devices: PciDevice[] = [];
     let bus = 1;
