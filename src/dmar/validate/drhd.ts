@@ -31,7 +31,7 @@ const BYTE_UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
  */
 function linuxRegisterSet(size: number): string {
   const log2 = size + 12;
-  if (log2 >= 64) return `Linux reads the whole byte and shifts 1 by ${log2} bits, past its 64-bit width: no register set it can map`;
+  if (log2 >= 64) return `Linux reads the whole byte and shifts 1 by ${log2} bits, past its 64-bit width: undefined in C, the register set it maps unknown`;
   return `Linux reads the whole byte and maps ${2 ** (log2 % 10)} ${BYTE_UNITS[Math.floor(log2 / 10)]} of registers`;
 }
 /** The register set of 2^n pages in bytes, made once for every value Size bits 3:0 can hold. */
