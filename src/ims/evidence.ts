@@ -12,8 +12,6 @@ import { big, num, str, type DmarTable, type Structure } from '../dmar/model.js'
 import {
   bareMetalClaims,
   DMAR_FIELDS,
-  LINUX_MIN_HAW,
-  STRUCT_TYPE,
   type DmarFlagKey,
   descriptorVirtualized,
   fieldByKey,
@@ -23,6 +21,7 @@ import {
   VIRT_ROWS,
   VIRTUALIZED_BIT,
 } from '../dmar/schema.js';
+import { LINUX_SAYS, linuxRejection, parsedDrhd } from '../dmar/linux-rejects.js';
 import { matchDmi } from './dmi.js';
 import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
 import { matchVirtualFirmware } from './virtual-firmware.js';
@@ -288,26 +287,21 @@ export function gatherEvidence(input: GatherInput): Gathered {
   return { evidence, warnings };
 }
 
-/**
- * Whether Linux gives up on the table as a whole (dmar-format.md, "What Linux checks"): a Host Address
- * Width under 11 ("Invalid DMAR haw": parse_dmar_table rejects it), no DRHD ("No DRHD structure found":
- * no unit), or a DRHD at address 0 ("DMAR reported at address 0": the table is rejected). Then there is
- * no IOMMU and no interrupt remapping. (A structure that runs past the table or an ANDD name without a
- * NUL fails the parse too, and the strict decoding before this already refuses such a table.)
- */
+/** Whether Linux gives up on the table as a whole (dmar/linux-rejects.ts): then there is no IOMMU and no interrupt remapping. */
 function linuxRejectsFact(t: DmarTable | undefined, noTable: string): Fact {
   if (!t) return { value: 'unknown', source: noTable };
-  const haw = num(t.fields, 'hostAddressWidth');
-  if (haw < LINUX_MIN_HAW)
-    return { value: true, source: `Host Address Width ${haw} at offset 0x24 (${haw + 1} bits): "Invalid DMAR haw", Linux rejects the table` };
-  const drhds = t.structures.filter((s) => s.type === STRUCT_TYPE.DRHD && !s.raw);
-  if (!drhds.length) return { value: true, source: 'no DRHD in the table: "No DRHD structure found in DMAR table", no IOMMU unit' };
-  const zero = drhds.find((s) => big(s.fields, 'registerBaseAddress') === 0n);
-  if (zero)
-    return { value: true, source: `DRHD at offset ${hex(zero.offset)} has Register Base Address 0: "DMAR reported at address 0", Linux rejects the table` };
+  const r = linuxRejection(t);
+  if (r?.rule === 'haw') {
+    const w = r.hostAddressWidth;
+    return { value: true, source: `Host Address Width ${w} at offset 0x24 (${w + 1} bits): "${LINUX_SAYS.haw}", Linux rejects the table` };
+  }
+  if (r?.rule === 'noDrhd') return { value: true, source: `no DRHD in the table: "${LINUX_SAYS.noDrhd}", no IOMMU unit` };
+  if (r?.rule === 'drhdBaseZero')
+    return { value: true, source: `DRHD at offset ${hex(r.drhd.offset)} has Register Base Address 0: "${LINUX_SAYS.drhdBaseZero}", Linux rejects the table` };
+  const n = t.structures.filter(parsedDrhd).length;
   return {
     value: false,
-    source: `Host Address Width ${haw}, ${drhds.length} DRHD${drhds.length === 1 ? '' : 's'}, none at address 0: Linux accepts the table`,
+    source: `Host Address Width ${num(t.fields, 'hostAddressWidth')}, ${n} DRHD${n === 1 ? '' : 's'}, none at address 0: Linux accepts the table`,
   };
 }
 

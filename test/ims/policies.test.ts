@@ -8,11 +8,20 @@ import { optIn } from '../../src/ims/policies/opt-in.js';
 import { optOut } from '../../src/ims/policies/opt-out.js';
 import type { Outcome, Policy } from '../../src/ims/policy.js';
 import { evidenceOf, NO_TABLE } from './load.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeDmar } from '../../src/dmar/decode.js';
+import type { DmarTable } from '../../src/dmar/model.js';
 import { gatherEvidence } from '../../src/ims/evidence.js';
-import { FIXTURES } from '../helpers.js';
+import { corpusFiles, FIXTURES, HAVE_CORPUS } from '../helpers.js';
+import { validateBytes } from '../../src/dmar/validate/engine.js';
+
+/** Every .bin under a fixtures directory. */
+function fixtureBins(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? fixtureBins(join(dir, e.name)) : e.name.endsWith('.bin') ? [join(dir, e.name)] : [],
+  );
+}
 
 function run(p: Policy, fixture: string | null, cli: CommandLineEvidence = {}): Outcome {
   return p.decide(fixture === null ? NO_TABLE.evidence : evidenceOf(fixture, cli).evidence);
@@ -154,7 +163,7 @@ describe('linux-6.2', () => {
     const cases: [string, RegExp][] = [
       ['DMAR-HAW-INVALID', /^Host Address Width \d+ at offset 0x24 \(\d+ bits\): "Invalid DMAR haw", Linux rejects the table$/],
       ['DMAR-DRHD-NONE', /^no DRHD in the table: "No DRHD structure found in DMAR table", no IOMMU unit$/],
-      ['DMAR-DRHD-BASE-ZERO', /^DRHD at offset 0x30 has Register Base Address 0: "DMAR reported at address 0", Linux rejects the table$/],
+      ['DMAR-DRHD-BASE-ZERO', /^DRHD at offset 0x30 has Register Base Address 0: "Your BIOS is broken; DMAR reported at address 0", Linux rejects the table$/],
     ];
     for (const [name, why] of cases) {
       const { table } = decodeDmar(readFileSync(join(FIXTURES, 'invalid', `${name}.bin`)));
@@ -170,6 +179,29 @@ describe('linux-6.2', () => {
     const ok = evidenceOf('bare-metal', { cachingMode: false }).evidence['dmar.linuxRejects'];
     expect(ok.value).toBe(false);
     expect(ok.source).toMatch(/none at address 0: Linux accepts the table$/);
+  });
+  test('dmar.linuxRejects is true exactly when validate reports a table Linux rejects, on every fixture and real table', () => {
+    // DMAR-TABLE-EMPTY: no structures at all, so no DRHD (DMAR-DRHD-NONE leaves that table to it)
+    const REJECTS = new Set(['DMAR-HAW-INVALID', 'DMAR-DRHD-NONE', 'DMAR-DRHD-BASE-ZERO', 'DMAR-TABLE-EMPTY']);
+    const files = [...fixtureBins(FIXTURES), ...(HAVE_CORPUS ? corpusFiles() : [])];
+    let rejected = 0;
+    let decoded = 0;
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      let table: DmarTable;
+      try {
+        table = decodeDmar(bytes).table; // the evidence reads strictly decoded tables only
+      } catch {
+        continue;
+      }
+      decoded++;
+      const fact = gatherEvidence({ table, tableSource: f, cli: {} }).evidence['dmar.linuxRejects'].value;
+      const found = validateBytes(bytes).some((x) => REJECTS.has(x.id));
+      expect(fact, f).toBe(found);
+      if (found) rejected++;
+    }
+    expect(rejected).toBeGreaterThanOrEqual(3);
+    expect(decoded).toBeGreaterThan(HAVE_CORPUS ? 205 : 20);
   });
   test('rule 2: INTR_REMAP=0 -> none', () => {
     const o = run(linux, 'bare-metal-no-intr-remap', { cachingMode: false });

@@ -6,6 +6,7 @@ import { DEFS, fieldByKey, includePciAll, PAGE_SIZE, STRUCT_TYPE } from '../sche
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, repeats, SCOPE, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
 import { reservedOf } from './fields.js';
+import { drhdBaseRejected, LINUX_SAYS } from '../linux-rejects.js';
 
 const DRHD = DEFS.DRHD;
 const SIZE = fieldByKey(DRHD.fields, 'size');
@@ -210,12 +211,12 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'a DRHD Register Base Address is 0',
-    hint: 'Linux rejects the table ("Your BIOS is broken; DMAR reported at address 0"): give the unit\'s real register base',
+    hint: `Linux rejects the table ("${LINUX_SAYS.drhdBaseZero}"): give the unit's real register base`,
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       for (let i = 0; i < drhds.length; i++) {
         const l = drhds[i]!;
-        if (base(l) === 0n) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: 'Register Base Address is 0' });
+        if (drhdBaseRejected(base(l))) report({ offset: ctx.at(l, 'registerBaseAddress'), structure: l.index, message: 'Register Base Address is 0' });
       }
     },
   }),

@@ -6,7 +6,6 @@ import {
   DMAR_FIELDS,
   DMAR_FIXED_SIZE,
   fieldByKey,
-  LINUX_MIN_HAW,
   STRUCTS,
   SUBTABLE_HEADER_FIELDS,
   VIRT_DESCRIPTOR_TYPE,
@@ -18,6 +17,7 @@ import {
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Context } from './check.js';
 import { reservedOf } from './fields.js';
+import { hawRejected, LINUX_SAYS, parsedDrhd } from '../linux-rejects.js';
 
 const CHECKSUM = fieldByKey(ACPI_HEADER_FIELDS, 'checksum');
 const REVISION = fieldByKey(ACPI_HEADER_FIELDS, 'revision');
@@ -82,7 +82,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['fwts'],
     description: 'Table Length is 48 or less: the table has no remapping structures (fwts InvalidDMAR)',
-    hint: 'a DMAR table describes at least one DRHD; without one, do not publish the table',
+    hint: `a DMAR table describes at least one DRHD: Linux finds none ("${LINUX_SAYS.noDrhd}") and has no IOMMU; without one, do not publish the table`,
     run(ctx, report) {
       const len = num(ctx.table.header, 'length');
       if (len <= DMAR_FIXED_SIZE) report({ offset: TABLE_LENGTH.offset, message: `Table Length is ${len}: no remapping structures` });
@@ -93,10 +93,10 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'Host Address Width is below 11 (fewer than 12 address bits)',
-    hint: 'Linux rejects the table ("Invalid DMAR haw"): no IOMMU; the field holds the address width minus one (0x26 = 39 bits)',
+    hint: `Linux rejects the table ("${LINUX_SAYS.haw}"): no IOMMU; the field holds the address width minus one (0x26 = 39 bits)`,
     run(ctx, report) {
       const w = num(ctx.table.fields, 'hostAddressWidth');
-      if (w < LINUX_MIN_HAW) report({ offset: HAW.offset, message: `Host Address Width is ${w} (${w + 1} bits)` });
+      if (hawRejected(w)) report({ offset: HAW.offset, message: `Host Address Width is ${w} (${w + 1} bits)` });
     },
   }),
   defineCheck({
@@ -108,7 +108,7 @@ export const checks: Check[] = [
     run(ctx, report) {
       const w = num(ctx.table.fields, 'hostAddressWidth');
       const bits = w + 1;
-      if (w < LINUX_MIN_HAW) return;
+      if (hawRejected(w)) return;
       if (bits > 64) report({ offset: HAW.offset, message: `Host Address Width is ${w}: ${bits} address bits, more than 64` });
       else if (bits > PLAUSIBLE_BITS.max || bits < PLAUSIBLE_BITS.min) {
         report({ offset: HAW.offset, message: `Host Address Width is ${w}: ${bits} address bits is unusual for x86` });
@@ -152,10 +152,10 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'the table has no DRHD',
-    hint: 'Linux: FW_BUG "No DRHD structure found in DMAR table": no IOMMU; describe every remapping unit with a DRHD',
+    hint: `Linux: FW_BUG "${LINUX_SAYS.noDrhd}": no IOMMU; describe every remapping unit with a DRHD`,
     run(ctx, report) {
       if (num(ctx.table.header, 'length') <= DMAR_FIXED_SIZE || framingStopped(ctx)) return;
-      if (!ctx.table.structures.some((s) => s.type === STRUCT_TYPE.DRHD)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
+      if (!ctx.table.structures.some(parsedDrhd)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
     },
   }),
   defineCheck({
@@ -220,7 +220,7 @@ export const checks: Check[] = [
     hint: 'either Host Address Width is too small or the address is wrong',
     run(ctx, report) {
       const w = num(ctx.table.fields, 'hostAddressWidth');
-      if (w < LINUX_MIN_HAW || w >= 63) return;
+      if (hawRejected(w) || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
       for (let i = 0; i < HAW_ADDRESSES.length; i++) {
         const type = HAW_ADDRESSES[i]![0];
