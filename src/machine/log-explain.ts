@@ -122,7 +122,7 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       return e.allOnes
         ? fw(
             `the DRHD register base ${hex(e.address)} reads all ones: no remapping unit answers there (disabled in the chipset, or a wrong address); Linux disables VT-d entirely`,
-            ['DMAR-UNIT-REGS-ALL-ONES', 'DMAR-UNIT-MISSING'],
+            ['DMAR-UNIT-REGS-ALL-ONES'],
             'give each DRHD the Register Base Address of an enabled remapping unit, or drop the DRHD (and the whole DMAR table when VT-d is disabled in setup)',
           )
         : fw(
@@ -164,7 +164,7 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       );
     case 'scope-type-mismatch':
       return fw(
-        `a device scope names ${e.device} with the wrong type: an Endpoint scope for a bridge, or a Bridge scope for a normal device; Linux ignores the scope`,
+        `a device scope names ${e.device} with the wrong type: an Endpoint scope for a bridge, or a Bridge scope for a normal device; Linux fails its device scope setup (dmar_dev_scope_init) and leaves DMA remapping off altogether`,
         ['DMAR-SCOPE-TYPE-MISMATCH'],
         'use scope type 1 (PCI Endpoint) for devices with a type 0 header and 2 (PCI Bridge) for bridges',
       );
@@ -202,7 +202,7 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       return {
         category: 'info',
         checks: [],
-        meaning: `${e.device ?? 'the device'} is named by an RMRR, so Linux (5.3 and later) refuses to give it to an unmanaged domain (VFIO passthrough); USB and graphics devices are exempt (device_rmrr_is_relaxable())`,
+        meaning: `${e.device ?? 'the device'} is named by an RMRR, so Linux (3.17 and later) refuses to give it to an unmanaged domain (VFIO passthrough); USB and graphics devices are exempt (device_rmrr_is_relaxable())`,
         fix: 'firmware should name in RMRRs only devices that really DMA to firmware memory after boot; `dmar topology` shows which devices are RMRR-locked',
       };
     case 'unit':

@@ -7,7 +7,8 @@
  * broken - applying workaround"). Type agreement: an Endpoint scope must name a
  * header type 0 device, a Bridge scope a bridge (header type 1 or 2).
  */
-import type { PathEntry } from '../dmar/model.js';
+import { num, type DmarTable, type PathEntry } from '../dmar/model.js';
+import { includePciAll, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
 import { bdf, findDevice, isBridge, parentBridge, type PciDevice, type PciTree } from './pci.js';
 
 export interface ScopeResolution {
@@ -42,5 +43,29 @@ export function scopeTypeMismatch(scopeType: number, d: PciDevice): boolean {
   if (d.headerType === undefined) return false;
   // dmar_insert_dev_scope: a Bridge scope on a type-0 header is accepted when its base class is bridge (0x06:
   // host bridges, NVMe host ports; "iommu/vt-d: Don't reject nvme host due to scope mismatch", 2020)
-  return (scopeType === 1 && d.headerType !== 0) || (scopeType === 2 && d.headerType === 0 && d.classCode >> 16 !== 0x06);
+  return (scopeType === SCOPE_TYPE.ENDPOINT && d.headerType !== 0) || (scopeType === SCOPE_TYPE.BRIDGE && d.headerType === 0 && d.classCode >> 16 !== 0x06);
+}
+
+/** The structures whose PCI scopes Linux inserts devices into at boot (dmar_pci_bus_add_dev, dmar_iommu_notify_scope_dev). */
+const LINUX_SCOPED: ReadonlySet<number> = new Set([STRUCT_TYPE.DRHD, STRUCT_TYPE.RMRR, STRUCT_TYPE.ATSR, STRUCT_TYPE.SATC]);
+
+/**
+ * The devices present that a scope names with the wrong type, where Linux checks it: the scopes of a
+ * DRHD without INCLUDE_PCI_ALL (Linux skips those of an INCLUDE_PCI_ALL unit), an RMRR, an ATSR or a
+ * SATC. One is enough for dmar_dev_scope_init() to fail, and intel_iommu_init() then leaves DMA
+ * remapping off altogether.
+ */
+export function linuxScopeTypeMismatches(table: DmarTable, tree: PciTree): PciDevice[] {
+  const out: PciDevice[] = [];
+  for (const s of table.structures) {
+    if (s.raw || !LINUX_SCOPED.has(s.type) || (s.type === STRUCT_TYPE.DRHD && includePciAll(s))) continue;
+    const segment = num(s.fields, 'segment');
+    for (const sc of s.scopes ?? []) {
+      const type = num(sc.fields, 'type');
+      if (type !== SCOPE_TYPE.ENDPOINT && type !== SCOPE_TYPE.BRIDGE) continue;
+      const d = resolveScope(tree, segment, num(sc.fields, 'bus'), sc.path).device;
+      if (d && scopeTypeMismatch(type, d) && !out.includes(d)) out.push(d);
+    }
+  }
+  return out;
 }

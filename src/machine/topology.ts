@@ -29,7 +29,7 @@ import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/mod
 import { includePciAll, scopeTypeName, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
-import { resolveScope } from './scope.js';
+import { linuxScopeTypeMismatches, resolveScope } from './scope.js';
 
 export const TOPOLOGY_FORMAT = 'dmar-topology/1';
 
@@ -425,6 +425,11 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   }
   out.devices = devices;
   out.groups = [...byGroup.values()];
+  const mismatched = linuxScopeTypeMismatches(table, tree);
+  if (mismatched.length)
+    notes.push(
+      `a device scope names ${mismatched.map((d) => d.address).join(', ')} with the wrong type (DMAR-SCOPE-TYPE-MISMATCH): Linux fails its device scope setup and leaves DMA remapping off, so no unit translates any device and VFIO has no IOMMU group to take; the units and groups above are the table's view`,
+    );
   if (!machine?.units?.length)
     notes.push(
       "the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table's view, not what this kernel runs",

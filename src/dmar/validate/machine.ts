@@ -9,8 +9,10 @@ import { hex } from '../../acpi/hex.js';
 import { regionText, rmrrRuleFor, rmrrVerdict } from '../../machine/memmap.js';
 import { resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
 import { unitCapabilities, ALL_ONES } from '../../machine/vtd-regs.js';
-import { big, num, scopePath } from '../model.js';
-import { DMAR_FIELDS, fieldByKey, STRUCT_TYPE } from '../schema.js';
+import type { PciTree } from '../../machine/pci.js';
+import type { IommuUnit } from '../../machine/types.js';
+import { big, num, scopePath, type Structure } from '../model.js';
+import { DMAR_FIELDS, fieldByKey, includePciAll, STRUCT_TYPE } from '../schema.js';
 import { defineCheck, SCOPE, type Check, type Context } from './check.js';
 
 const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
@@ -28,6 +30,24 @@ function pciScopes(ctx: Context) {
     .scopes(PCI_SCOPED.flatMap((t) => [...ctx.of(t)]))
     .filter(({ sc }) => sc.fields.type === SCOPE.ENDPOINT || sc.fields.type === SCOPE.BRIDGE)
     .map((x) => ({ ...x, r: resolveScope(tree, num(x.l.s.fields, 'segment'), num(x.sc.fields, 'bus'), x.sc.path) }));
+}
+
+/** dmar_validate_one_drhd / map_iommu: a unit whose CAP and ECAP both read all ones fails the whole table. */
+const linuxRejectsUnit = (u: IommuUnit) => u.cap === ALL_ONES && u.ecap === ALL_ONES;
+
+/**
+ * init_no_remapping_devices(): a DRHD without INCLUDE_PCI_ALL none of whose PCI (Endpoint, Bridge) scopes
+ * names a device present is ignored (no /sys/class/iommu entry). Namespace scopes are taken as present.
+ */
+function linuxIgnoresUnit(s: Structure, tree: PciTree): boolean {
+  if (includePciAll(s)) return false;
+  const segment = num(s.fields, 'segment');
+  for (const sc of s.scopes ?? []) {
+    const type = num(sc.fields, 'type');
+    if (type === SCOPE.NAMESPACE) return false;
+    if ((type === SCOPE.ENDPOINT || type === SCOPE.BRIDGE) && resolveScope(tree, segment, num(sc.fields, 'bus'), sc.path).device) return false;
+  }
+  return true;
 }
 
 /** DRHDs with their register base, and the machine's units. */
@@ -116,7 +136,7 @@ export const checks: Check[] = [
     needs: 'PCI tree',
     description:
       'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
-    hint: 'use scope type 2 (PCI Bridge Device) for bridges and root ports, type 1 (PCI Endpoint Device) for header type 0 devices',
+    hint: 'Linux then fails its device scope setup and leaves DMA remapping off altogether; use scope type 2 (PCI Bridge Device) for bridges and root ports, type 1 (PCI Endpoint Device) for header type 0 devices',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
         const d = r.device;
@@ -179,13 +199,16 @@ export const checks: Check[] = [
     severity: 'warning',
     source: ['Linux'],
     needs: 'IOMMU units',
-    description: 'a DRHD has no remapping unit on the machine while others do (Linux dropped it: registers reading all ones, or a duplicate)',
-    hint: 'Linux drops a unit whose CAP and ECAP read all ones ("Your BIOS is broken; DMAR reported at address ... returns all ones!"): point the DRHD at the unit\'s real registers, or remove it',
+    description:
+      "a DRHD has no remapping unit on the machine while others do (a unit Linux ignores, none of its scope's devices present, is not one; nor are a table's units when one reads all ones: DMAR-UNIT-REGS-ALL-ONES)",
+    hint: 'Linux did not set the unit up: a second DRHD at the same address (DMAR-DRHD-DUPLICATE), a register set it could not map, or a graphics-only unit with intel_iommu=igfx_off; or the table is not the one the machine booted with',
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
-      if (!units.length) return;
+      if (!units.length || units.some(linuxRejectsUnit)) return;
       const have = new Set(units.map((u) => u.address));
+      const tree = ctx.machine?.pci;
       for (const d of drhds) {
+        if (tree && linuxIgnoresUnit(d.l.s, tree)) continue;
         if (!have.has(d.base))
           report({
             offset: ctx.at(d.l, 'registerBaseAddress'),
@@ -200,18 +223,17 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     needs: 'IOMMU units',
-    description: "a remapping unit's CAP or ECAP register reads all ones (nothing answers at the register base)",
-    hint: 'Linux: "Your BIOS is broken; DMAR reported at address ... returns all ones!" and ignores the unit: the DRHD Register Base Address is wrong',
+    description: "a remapping unit's CAP and ECAP registers both read all ones (nothing answers at the register base)",
+    hint: 'Linux: "Your BIOS is broken; DMAR reported at address ... returns all ones!" and rejects the whole table: no DMA remapping and no interrupt remapping; give the DRHD the register base of an enabled unit, or drop it',
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
       for (const u of units) {
-        const bad = [u.cap === ALL_ONES ? 'CAP' : '', u.ecap === ALL_ONES ? 'ECAP' : ''].filter(Boolean);
-        if (!bad.length) continue;
+        if (!linuxRejectsUnit(u)) continue;
         const d = drhds.find((x) => x.base === u.address);
         report({
           offset: d ? ctx.at(d.l, 'registerBaseAddress') : 0,
           structure: d?.l.index,
-          message: `${u.name}${u.address === undefined ? '' : ` at ${hex(u.address)}`}: ${bad.join(' and ')} read ${hex(ALL_ONES)}`,
+          message: `${u.name}${u.address === undefined ? '' : ` at ${hex(u.address)}`}: CAP and ECAP read ${hex(ALL_ONES)}`,
         });
       }
     },
