@@ -269,6 +269,12 @@ export interface KernelLog {
 
 /** Prefix of a line that concerns the VT-d drivers (pr_fmt of dmar.c, iommu.c, irq_remapping.c; older spellings). */
 const SUBSYSTEM = /^(DMAR-IR|DMAR|INTR-REMAP|intel-iommu|IOMMU|Intel-IOMMU) ?: ?/;
+/**
+ * A device refused to VFIO for its RMRR (a direct mapping firmware asked for): the VT-d driver's words
+ * (3.17 on), then the IOMMU core's ("iommu: Prevent RESV_DIRECT devices from blocking domains", 2023).
+ */
+const RMRR_LOCKED =
+  /Device is ineligible for IOMMU domain attach due to platform RMRR requirement|Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping/;
 /** A device-prefixed message (`vfio-pci 0000:01:00.0: `, `pci 0000:00:02.0: DMAR: `). */
 const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:DMAR: )?/;
 
@@ -370,7 +376,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     },
   ],
   [/^\[fault reason (0x[0-9a-fA-F]+|\d+)\] ?(.*)/, (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
-  [/Device is ineligible for IOMMU domain attach due to platform RMRR requirement/, () => ({ kind: 'rmrr-locked' })],
+  [RMRR_LOCKED, () => ({ kind: 'rmrr-locked' })],
   [/./, (m) => ({ kind: 'info', what: m.input })],
 ];
 
@@ -419,6 +425,10 @@ const INFO = [
   /^HPET id/,
   /^IOAPIC id/,
   /^DRHD \w+: failed to enable fault/,
+  /^No RMRR found/,
+  /^dmar\d+: Using Register based invalidation/,
+  /^IOMMU batching disallowed due to virtualization/,
+  /^Translation already enabled/,
 ];
 
 function classifyLine(text: string, rest: string): DmarEvent {
@@ -454,7 +464,7 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   if (/^Your BIOS is broken; (?:DMAR reported|RHSA refers|bad RMRR|ANDD object)/.test(text)) return { subsystem: 'DMAR', rest: text };
   if (/^dmar_fault: \d+ callbacks suppressed/.test(text)) return { subsystem: 'DMAR', rest: text };
   const d = DEVICE_PREFIX.exec(text);
-  if (d && /ineligible for IOMMU domain attach due to platform RMRR/.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
+  if (d && RMRR_LOCKED.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
   if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
   return undefined;
 }

@@ -218,10 +218,26 @@ describe('DMAR lines', () => {
         'usb 1-1: new high-speed USB device number 2 using xhci_hcd',
         'vfio-pci 0000:01:00.0: Device is ineligible for IOMMU domain attach due to platform RMRR requirement.  Contact your platform vendor.',
         'DMAR: DRHD: handling fault status reg 3',
+        'vfio-pci 0000:02:00.1: Firmware has requested this device have a 1:1 IOMMU mapping, rejecting configuring the device without a 1:1 mapping. Contact your platform vendor.',
+        'DMAR: No RMRR found',
+        'DMAR: dmar0: Using Register based invalidation',
+        'DMAR: IOMMU batching disallowed due to virtualization',
       ].join('\n'),
       't',
     );
-    expect(log.dmar.map((d) => d.event.kind)).toEqual(['info', 'unrecognised', 'firmware-bug', 'rmrr-locked', 'fault-status']);
+    expect(log.dmar.map((d) => d.event.kind)).toEqual([
+      'info',
+      'unrecognised',
+      'firmware-bug',
+      'rmrr-locked',
+      'fault-status',
+      'rmrr-locked',
+      'info',
+      'info',
+      'info',
+    ]);
+    // the IOMMU core's words for the same refusal (6.5 and later)
+    expect(log.dmar[5]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:02:00.1' });
     expect(log.dmar[3]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:01:00.0' });
     expect(log.dmar[3]!.subsystem).toBe('device');
     expect(log.dmar[4]!.event).toEqual({ kind: 'fault-status', status: 3 });
