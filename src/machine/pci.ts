@@ -51,7 +51,7 @@ export interface PciDevice {
   /** PCI Express Device/Port Type, when the device has a PCIe capability in the readable config space. */
   pcieType?: number;
   /** ACS: undefined when the extended config space could not be read (not root); null when it has none. */
-  acs?: { cap: number; ctrl: number } | null;
+  acs?: { cap: number; ctrl: number; ctrlDword?: number } | null;
   /** How many config-space bytes were readable. */
   configSize: number;
   driver?: string;
@@ -143,7 +143,12 @@ export function decodeConfig(cfg: Uint8Array): Pick<PciDevice, 'headerType' | 'm
   if (exp !== undefined && exp + 4 <= cfg.length) out.pcieType = (readUint(cfg, exp + 2, 2) >> 4) & 0xf;
   if (cfg.length > 0x100) {
     const acs = findExtCap(cfg, PCI_EXT_CAP_ACS);
-    out.acs = acs !== undefined && acs + 8 <= cfg.length ? { cap: readUint(cfg, acs + 4, 2), ctrl: readUint(cfg, acs + 6, 2) } : null;
+    if (acs === undefined || acs + 8 > cfg.length) out.acs = null;
+    else {
+      out.acs = { cap: readUint(cfg, acs + 4, 2), ctrl: readUint(cfg, acs + 6, 2) };
+      // Intel 100/200-series PCH root ports keep their control register as a dword at +8 (pci_quirk_intel_spt_pch_acs)
+      if (acs + 12 <= cfg.length) out.acs.ctrlDword = readUint(cfg, acs + 8, 4);
+    }
   }
   return out;
 }

@@ -19,10 +19,10 @@
  * - IOMMU groups (a prediction): pci_device_group() (drivers/iommu/iommu.c): go
  *   up the tree while the path above is not ACS-isolated (REQ_ACS_FLAGS =
  *   SV|RR|CR|UF, pci_acs_path_enabled / pci_acs_enabled in drivers/pci/pci.c),
- *   and join the functions of a multifunction slot that lack ACS. Device-specific
- *   ACS quirks (pci_dev_specific_acs_enabled) and DMA aliases other than bridges
- *   are not modelled; without extended config space (not root) ACS is unknown and
- *   taken as absent.
+ *   and join the functions of a multifunction slot that lack ACS. Of the device
+ *   ACS quirks (pci_dev_specific_acs_enabled) those of Intel machines are
+ *   modelled (acsQuirk); DMA aliases other than bridges are not; without extended
+ *   config space (not root) ACS is unknown and taken as absent.
  */
 import { hex } from '../acpi/hex.js';
 import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/model.js';
@@ -160,28 +160,97 @@ function isPcie(d: PciDevice): boolean {
   return d.pcieType !== undefined;
 }
 
+const INTEL = 0x8086;
+const ISOLATED = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
+const PCIE_ROOT_PORT = 4;
+const PCIE_RC_END = 9;
+
 /**
- * Intel PCH root ports without an ACS capability that Linux treats as isolating
- * once the IOMMU asked for ACS (pci_quirk_intel_pch_acs, drivers/pci/quirks.c):
- * the ranges modelled here are Ibex Peak 0x3b42-0x3b51, Cougar Point 0x1c10-0x1c1f,
- * Panther Point 0x1e10-0x1e1f, Lynx Point-H 0x8c10-0x8c1f and Wellsburg 0x8d10-0x8d1e.
- * Other device quirks (Sunrise Point and later PCHs, multifunction endpoints) are not.
+ * Multifunction endpoints their vendors verified not to do peer-to-peer between functions
+ * (pci_quirk_mf_endpoint_acs; Wangxun's NICs alike, pci_quirk_wangxun_nic_acs): vendor << 16 | device.
  */
-const INTEL_PCH_ACS: readonly [number, number][] = [
-  [0x3b42, 0x3b51],
-  [0x1c10, 0x1c1f],
-  [0x1e10, 0x1e1f],
-  [0x8c10, 0x8c1f],
-  [0x8d10, 0x8d1e],
+const MF_ENDPOINT = new Set<number>(
+  (
+    [
+      [0x1924, [0x0903, 0x0923, 0x0a03]], // Solarflare
+      [
+        INTEL,
+        [
+          0x10c6, 0x10db, 0x10dd, 0x10e1, 0x10f1, 0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb, 0x10fc, 0x1507, 0x1514, 0x151c, 0x1529, 0x152a, 0x154d, 0x154f,
+          0x1551, 0x1558, 0x1509, 0x150e, 0x150f, 0x1510, 0x1511, 0x1516, 0x1527, 0x10c9, 0x10e6, 0x10e7, 0x10e8, 0x150a, 0x150d, 0x1518, 0x1526, 0x10a7,
+          0x10a9, 0x10d6, 0x1521, 0x1522, 0x1523, 0x1524, 0x105e, 0x105f, 0x1060, 0x10d9, 0x15b7, 0x15b8,
+        ],
+      ],
+      [0x19a2, [0x0710]], // Emulex BE3-R
+      [0x10df, [0x0720]], // Emulex Skyhawk-R
+      [0x177d, [0xa026, 0xa059, 0xa060]], // Cavium
+      [0x14e4, [0x16d7, 0x1750, 0x1751, 0x1752]], // Broadcom
+      [0x1d17, [0x3038, 0x3104, 0x9083]], // Zhaoxin
+      [
+        0x8088,
+        [0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0109, 0x010a, 0x010b, 0x010c, 0x010d, 0x010e, 0x010f, 0x1001, 0x2001],
+      ], // Wangxun
+    ] as const
+  ).flatMap(([vendor, ids]) => ids.map((id) => vendor * 0x10000 + id)),
+);
+
+/**
+ * Intel PCH root ports without an ACS capability that Linux treats as isolating once the IOMMU
+ * asked for ACS (pci_quirk_intel_pch_acs_ids: Ibex Peak, Cougar Point, Panther Point, Lynx Point-H
+ * and -LP, Wildcat Point, Patsburg (X79), Wellsburg (X99), 9-series).
+ */
+const INTEL_PCH_ACS = new Set<number>([
+  ...range(0x3b42, 0x3b51),
+  ...range(0x1c10, 0x1c1f),
+  ...range(0x1e10, 0x1e1f),
+  ...range(0x8c10, 0x8c1f),
+  ...range(0x9c10, 0x9c1b),
+  ...range(0x9c90, 0x9c9b),
+  ...range(0x1d10, 0x1d1e).filter((id) => id % 2 === 0),
+  ...range(0x8d10, 0x8d1e),
+  ...range(0x8c90, 0x8c9e).filter((id) => id % 2 === 0),
+]);
+
+/** Sunrise Point, Union Point and 7th/8th-gen mobile PCH root ports: ACS control as a dword at +8 (pci_quirk_intel_spt_pch_acs_match). */
+const INTEL_SPT_ACS: readonly [number, number][] = [
+  [0xa110, 0xa11f],
+  [0xa167, 0xa16a],
+  [0xa290, 0xa29f],
+  [0xa2e7, 0xa2ee],
+  [0x9d10, 0x9d1b],
 ];
 
-function intelPchAcsQuirk(d: PciDevice): boolean {
-  return d.vendor === 0x8086 && d.classCode >> 8 === 0x0604 && INTEL_PCH_ACS.some(([lo, hi]) => d.deviceId >= lo && d.deviceId <= hi);
+function range(lo: number, hi: number): number[] {
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
-/** pci_acs_enabled(), with the Intel PCH root port quirk only. */
+/**
+ * pci_dev_specific_acs_enabled() (drivers/pci/quirks.c), for the quirks of x86 machines with
+ * VT-d, in Linux's table order: true or false when a quirk decides, undefined when none applies
+ * (then the ACS capability does). The PCH root ports are taken with ACS requested, as the VT-d
+ * driver does at boot (pci_request_acs).
+ */
+function acsQuirk(d: PciDevice, flags: number): boolean | undefined {
+  const provides = (ena: number) => (flags & ena) === flags;
+  if (MF_ENDPOINT.has(d.vendor * 0x10000 + d.deviceId)) return provides(ISOLATED | ACS.TB | ACS.DT);
+  if (d.vendor !== INTEL) return undefined;
+  // Intel root-complex integrated endpoints allow peer-to-peer on translated addresses only (pci_quirk_rciep_acs)
+  if (d.pcieType === PCIE_RC_END) return provides(ISOLATED);
+  // the quirks below are for root ports; without the PCIe capability in readable config space (not root), a PCI bridge of the PCH's IDs is one
+  const rootPort = d.pcieType === PCIE_ROOT_PORT || (d.pcieType === undefined && d.configSize <= 64 && d.classCode >> 8 === 0x0604);
+  if (!rootPort) return undefined;
+  if (INTEL_PCH_ACS.has(d.deviceId)) return provides(ISOLATED);
+  if (INTEL_SPT_ACS.some(([lo, hi]) => d.deviceId >= lo && d.deviceId <= hi) && d.acs?.ctrlDword !== undefined) {
+    const want = flags & (d.acs.cap | ACS.EC);
+    return (want & d.acs.ctrlDword) === want;
+  }
+  return undefined;
+}
+
+/** pci_acs_enabled(), with the device quirks of acsQuirk(). */
 export function acsEnabled(d: PciDevice, flags = REQ_ACS_FLAGS): boolean {
-  if (intelPchAcsQuirk(d)) return (flags & ~(ACS.RR | ACS.CR | ACS.UF | ACS.SV)) === 0;
+  const quirk = acsQuirk(d, flags);
+  if (quirk !== undefined) return quirk;
   if (!isPcie(d)) return false;
   const flagsOn = () => {
     if (!d.acs) return false;
@@ -442,7 +511,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     notes.push('extended config space was not readable: ACS unknown, taken as absent; groups may be larger than Linux forms');
   }
   notes.push(
-    'IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks only the Intel PCH root ports of 5- to 8-series and X99 chipsets are modelled)',
+    "IOMMU groups are a prediction (Linux pci_device_group; of the device-specific ACS quirks those of Intel machines are modelled: PCH root ports, root-complex integrated endpoints, the multifunction NICs Linux lists; DMA aliases other than bridges' are not)",
   );
   return out;
 }

@@ -37,7 +37,7 @@ describe('config space', () => {
       secondaryBus: 2,
       subordinateBus: 5,
       pcieType: 4,
-      acs: { cap: 0x5f, ctrl: 0x1d },
+      acs: { cap: 0x5f, ctrl: 0x1d, ctrlDword: 0 },
     });
   });
   test("64 bytes (a user's read): header and buses known; PCIe type and ACS unknown (undefined)", () => {
@@ -123,6 +123,41 @@ describe('topology of the capture fixtures', () => {
     // the Lynx Point root port is isolating by Linux's PCH quirk: the NIC behind it is alone
     expect(t.groups).toContainEqual(['0000:01:00.0']);
     expect(t.groups).toContainEqual(['0000:00:1f.0', '0000:00:1f.2', '0000:00:1f.3']);
+  });
+});
+
+describe("Linux's device ACS quirks (pci_dev_specific_acs_enabled)", () => {
+  const groupsOf = (pci: PciSpec[]) => topology(fixtureTable('desktop-usb-gfx-rmrr'), 'DMAR', machineFromSpec({ pci })).groups;
+  const port = (id: string, acs?: PciSpec['acs']): PciSpec => ({
+    address: '0000:00:1c.0',
+    id,
+    class: '0x060400',
+    header: 1,
+    secondary: 1,
+    pcie: 4,
+    ...(acs ? { acs } : {}),
+  });
+  const fn = (f: number, id: string, pcie = 0): PciSpec => ({ address: `0000:01:00.${f}`, id, class: '0x020000', multifunction: true, pcie });
+  test("Intel root-complex integrated endpoints are isolated; another vendor's multifunction ones without ACS share a group", () => {
+    const rciep = (f: number, id: string): PciSpec => ({ address: `0000:00:04.${f}`, id, class: '0x088000', multifunction: true, pcie: 9 });
+    expect(groupsOf([rciep(0, '8086:2f20'), rciep(1, '8086:2f21'), rciep(2, '8086:2f22')])).toEqual([['0000:00:04.0'], ['0000:00:04.1'], ['0000:00:04.2']]);
+    expect(groupsOf([rciep(0, '1234:0001'), rciep(1, '1234:0002')])).toEqual([['0000:00:04.0', '0000:00:04.1']]);
+  });
+  test('multifunction NICs Linux lists (Intel I350) are split by function, others (Broadcom 5719) are not', () => {
+    const root = port('8086:2f04', [0x5f, 0x1d]);
+    expect(groupsOf([root, fn(0, '8086:1521'), fn(1, '8086:1521')])).toEqual([['0000:00:1c.0'], ['0000:01:00.0'], ['0000:01:00.1']]);
+    expect(groupsOf([root, fn(0, '14e4:1657'), fn(1, '14e4:1657')])).toEqual([['0000:00:1c.0'], ['0000:01:00.0', '0000:01:00.1']]);
+  });
+  test("PCH root ports: the ACS-less ID list (Wildcat Point, X79 even IDs only) and Sunrise Point's control dword", () => {
+    const behind = (p: PciSpec) => groupsOf([p, fn(0, '10ec:8168')]);
+    expect(behind(port('8086:9c90'))).toEqual([['0000:00:1c.0'], ['0000:01:00.0']]);
+    expect(behind(port('8086:1d10'))).toEqual([['0000:00:1c.0'], ['0000:01:00.0']]);
+    expect(behind(port('8086:1d11'))).toEqual([['0000:00:1c.0', '0000:01:00.0']]);
+    // Sunrise Point: the word at +6 reads as no control; the dword at +8 holds it
+    expect(behind(port('8086:a110', [0x5f, 0, 0x1d]))).toEqual([['0000:00:1c.0'], ['0000:01:00.0']]);
+    expect(behind(port('8086:a110', [0x5f, 0x1d, 0]))).toEqual([['0000:00:1c.0', '0000:01:00.0']]);
+    // the same IDs on a port that is not a root port are not the quirk's
+    expect(behind({ ...port('8086:9c90'), pcie: 6 })).toEqual([['0000:00:1c.0', '0000:01:00.0']]);
   });
 });
 
