@@ -245,11 +245,18 @@ function bridgesBySecondary(tree: PciTree): Map<string, PciDevice[]> {
   return index.bySecondary;
 }
 
-/** The bridge whose secondary bus is `bus` (the device's parent), if any: the first in tree order, never the device itself. */
+/**
+ * The bridge whose secondary bus is `bus` (the device's parent), if any: the first in tree order, never the device itself.
+ * A VF on a bus no bridge leads to sits on a virtual bus Linux hangs below its PF's bus with no bridge of
+ * its own (virtfn_add_bus): the walks up the tree (pci_device_group, is_downstream_to_pci_bridge) go on
+ * from the PF's bus, so its parent is the PF's.
+ */
 export function parentBridge(tree: PciTree, d: PciDevice): PciDevice | undefined {
   const list = bridgesBySecondary(tree).get(`${d.segment}:${d.bus}`);
-  if (!list) return undefined;
-  return list[0] !== d ? list[0] : list[1];
+  const found = list && (list[0] !== d ? list[0] : list[1]);
+  if (found || d.physfn === undefined) return found;
+  const pf = tree.byAddress.get(d.physfn);
+  return pf && pf !== d && pf.segment === d.segment && pf.bus !== d.bus && pf.physfn === undefined ? parentBridge(tree, pf) : undefined;
 }
 
 /** Class code in words, for the few classes the rules care about. */

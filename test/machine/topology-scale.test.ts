@@ -141,7 +141,13 @@ function randomTable(r: (n: number) => number, devices: PciDevice[], units: numb
 
 // ---- the plain definitions (the code before it was indexed), kept as the reference ----
 
-const parentOf = (tree: PciTree, d: PciDevice) => tree.devices.find((b) => b.segment === d.segment && isBridge(b) && b.secondaryBus === d.bus && b !== d);
+function parentOf(tree: PciTree, d: PciDevice): PciDevice | undefined {
+  const bridge = tree.devices.find((b) => b.segment === d.segment && isBridge(b) && b.secondaryBus === d.bus && b !== d);
+  if (bridge || d.physfn === undefined) return bridge;
+  // a VF on a bus no bridge leads to: Linux's virtual bus below its PF's
+  const pf = tree.devices.find((x) => x.address === d.physfn);
+  return pf && pf !== d && pf.segment === d.segment && pf.bus !== d.bus && pf.physfn === undefined ? parentOf(tree, pf) : undefined;
+}
 
 function chainOf(tree: PciTree, d: PciDevice): PciDevice[] {
   const out = [d];

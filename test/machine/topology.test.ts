@@ -217,3 +217,34 @@ test('a path of several hops that starts below a bridge names nothing for Linux 
     ]).device?.address,
   ).toBe('0000:04:00.0');
 });
+
+test("a VF on a bus of its own (Linux's virtual bus, no bridge) goes up through its PF's bus: its group and a bridge-scoped RMRR", () => {
+  const table = encodeDmar(
+    fromJson({
+      header: { signature: 'DMAR', revision: 1, oemId: 'DMARTS', oemTableId: 'VFBUS', oemRevision: 1, creatorId: 'DMAR', creatorRevision: 1 },
+      hostAddressWidth: 45,
+      flags: 1,
+      structures: [
+        { kind: 'DRHD', flags: 1, segment: 0, registerBaseAddress: '0xfbffc000', deviceScopes: [] },
+        {
+          kind: 'RMRR',
+          segment: 0,
+          baseAddress: '0x6e000000',
+          endAddress: '0x6e0fffff',
+          deviceScopes: [{ type: 2, bus: 0, path: [{ device: 3, function: 0 }] }],
+        },
+      ],
+    }),
+  );
+  // the root port does not isolate (ACS present but off); the PF's VF sits on bus 5, inside the port's range
+  const m = machineFromSpec({
+    pci: [
+      { address: '0000:00:03.0', id: '8086:2f08', class: '0x060400', header: 1, secondary: 4, subordinate: 5, pcie: 4, acs: [0x5f, 0] },
+      { address: '0000:04:00.0', id: '8086:1572', class: '0x020000', pcie: 0, virtfns: ['0000:05:00.0'] },
+      { address: '0000:05:00.0', id: '8086:154c', class: '0x020000', pcie: 0, physfn: '0000:04:00.0' },
+    ],
+  });
+  const t = topology(decodeDmar(table).table, 'DMAR', m);
+  expect(t.groups).toEqual([['0000:00:03.0', '0000:04:00.0', '0000:05:00.0']]);
+  expect(t.devices!.find((d) => d.address === '0000:05:00.0')).toMatchObject({ rmrrs: ['RMRR #1'], vfio: 'rmrr-locked', viaPf: true });
+});
