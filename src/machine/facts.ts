@@ -117,7 +117,10 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
   const out: MachineFacts = base ? { ...base } : { source: log.source };
   if (log.memoryMap) {
     out.memoryMap = log.memoryMap;
-    out.e820Edits = log.e820Updates.map((u) => ({ start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) }));
+    out.e820Edits = log.e820Updates.map(
+      (u): MapEdit =>
+        u.add ? { start: u.start, end: u.end, add: e820Kind(u.to) } : { start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) },
+    );
   }
   if (log.kernel) out.kernel = log.kernel;
   if (log.commandLine !== undefined) out.cmdline = log.commandLine;

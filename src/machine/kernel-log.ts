@@ -117,16 +117,23 @@ export function parseE820Line(text: string): MemRegion | undefined {
   return undefined;
 }
 
-/** `e820: update [mem 0x00000000-0x00000fff] usable ==> reserved`: the kernel changing the firmware's map. */
+/**
+ * The kernel changing the firmware's map: `e820: update [mem 0x00000000-0x00000fff] usable ==> reserved`
+ * (e820__range_update), or with `add`, `Reserving Intel graphics memory at [mem A-B]` (the early quirk
+ * intel_graphics_stolen(): e820__range_add(reserved), and e820__update_table() keeps the stronger type
+ * where entries overlap).
+ */
 export interface E820Update {
   line: number;
   start: bigint;
   end: bigint;
   from: string;
   to: string;
+  add?: true;
 }
 
 const E820_UPDATE = /^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?) ==> (.*)$/;
+const GRAPHICS_STOLEN = /^Reserving Intel graphics memory at \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]/;
 
 // ---------------------------------------------------------------------------
 // Kernel version and command line
@@ -520,6 +527,11 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     const u = E820_UPDATE.exec(t);
     if (u) {
       updates.push({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]!.trimEnd() });
+      continue;
+    }
+    const g = GRAPHICS_STOLEN.exec(t);
+    if (g) {
+      updates.push({ line: l.line, start: BigInt(g[1]!), end: BigInt(g[2]!), from: '', to: 'reserved', add: true });
       continue;
     }
     const c = /^Command line: (.*)$/.exec(t);

@@ -9,8 +9,9 @@
  * into reserved (`e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED)`)
  * and removes RAM between 640 KiB and 1 MiB (`e820__range_remove(BIOS_BEGIN,
  * BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)`). The RMRR check runs later, on that
- * edited e820_table. Not modelled: memmap=/mem= command-line edits, Intel graphics
- * stolen memory added as reserved by early quirks, setup_data (RAM either way).
+ * edited e820_table, with the edits a boot log printed (`e820: update`, and the Intel
+ * graphics stolen memory the early quirks add as reserved). Not modelled: memmap=/mem=
+ * command-line edits, setup_data (RAM either way), the graphics reservation without a log.
  */
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
@@ -65,16 +66,29 @@ function cut(r: MemRegion, from: bigint, to: bigint): MemRegion[] {
   return out;
 }
 
-/** One e820__range_update() the kernel logged (`e820: update [mem A-B] usable ==> reserved`). */
-export interface MapEdit {
-  start: bigint;
-  end: bigint;
-  from: MemKind;
-  to: MemKind;
+/** e820__range_update (from -> to), or e820__range_add of a kind followed by e820__update_table (add). */
+export type MapEdit = { start: bigint; end: bigint } & ({ from: MemKind; to: MemKind } | { add: MemKind });
+
+/** e820__update_table: where entries overlap, the larger E820 type number wins (RAM 1 < reserved 2 < ACPI 3 < NVS 4 < unusable 5). */
+const E820_ORDER: Partial<Record<MemKind, number>> = { ram: 1, reserved: 2, acpi: 3, nvs: 4, unusable: 5 };
+
+/** e820__range_add(start, size, kind) then e820__update_table(): the range takes `kind` where it is a hole or of a weaker type. */
+function applyMapAdd(regions: MemRegion[], start: bigint, end: bigint, kind: MemKind): MemRegion[] {
+  const rank = (k: MemKind) => E820_ORDER[k] ?? Number.MAX_SAFE_INTEGER;
+  const added = (a: bigint, b: bigint): MemRegion => ({ start: a, end: b, kind, type: `${kind} (kernel: range added)` });
+  const out: MemRegion[] = [];
+  for (const r of regions) {
+    if (r.end < start || r.start > end || rank(r.kind) >= rank(kind)) out.push(r);
+    else out.push(...cut(r, start, end), added(r.start > start ? r.start : start, r.end < end ? r.end : end));
+  }
+  // the holes of the range: what no entry of the map covers
+  for (const h of holesOf(regions, start, end)) out.push(added(h.start, h.end));
+  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
 /** e820__range_update(start, size, from, to): the parts of entries of kind `from` inside the range become `to`. */
 function applyMapEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
+  if ('add' in e) return applyMapAdd(regions, e.start, e.end, e.add);
   return regions
     .flatMap((r) => {
       if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
@@ -169,6 +183,30 @@ export interface RmrrVerdict {
   entry?: MemRegion;
   /** What the range overlaps in the kernel's table, for the message. */
   overlaps: MemRegion[];
+  /** The parts of the range no entry of the kernel's table covers. */
+  holes: { start: bigint; end: bigint }[];
+}
+
+/** The parts of [start, end] (inclusive) that no region covers. */
+function holesOf(table: readonly MemRegion[], start: bigint, end: bigint): { start: bigint; end: bigint }[] {
+  const out: { start: bigint; end: bigint }[] = [];
+  let at = start;
+  for (const r of [...table].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))) {
+    if (r.end < at || r.start > end) continue;
+    if (r.start > at) out.push({ start: at, end: r.start - 1n });
+    if (r.end >= end) return out;
+    at = r.end + 1n;
+  }
+  out.push({ start: at, end });
+  return out;
+}
+
+/** What keeps a range from being reserved, for messages: the entries it overlaps, and its parts no entry covers. */
+export function verdictText(v: RmrrVerdict): string {
+  const holes = v.holes.map((h) => `[${hex(h.start)}-${hex(h.end)}]`).join(', ');
+  if (!v.overlaps.length) return 'no entry of the map covers it';
+  const over = `it overlaps ${v.overlaps.map(regionText).join(', ')}`;
+  return holes ? `${over}, and no entry covers ${holes}` : over;
 }
 
 /** Linux's verdict on the RMRR [base, limit] (limit inclusive) under `rule`. */
@@ -176,12 +214,13 @@ export function rmrrVerdict(map: MemoryMap, base: bigint, limit: bigint, rule: R
   const table = kernelE820(map, edits);
   const end = limit + 1n;
   const overlaps = table.filter((e) => e.start < end && e.end >= base);
+  const holes = holesOf(table, base, limit);
   if (rule.id === 'reserved-only') {
     const entry = mappedAll(table, base, end, 'reserved');
-    return { ok: entry !== undefined, rule, entry, overlaps };
+    return { ok: entry !== undefined, rule, entry, overlaps, holes };
   }
   const entry = mappedAll(table, base, end);
-  return { ok: entry !== undefined && (entry.kind === 'reserved' || entry.kind === 'nvs'), rule, entry, overlaps };
+  return { ok: entry !== undefined && (entry.kind === 'reserved' || entry.kind === 'nvs'), rule, entry, overlaps, holes };
 }
 
 export function regionText(r: MemRegion): string {

@@ -79,6 +79,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
       }
       const v = rmrrVerdict(map, start, end, rule, machine?.e820Edits);
       const over = v.overlaps.length ? v.overlaps.map(regionText).join(', ') : 'no memory-map entry';
+      const holes = v.holes.map((h) => `[${hex(h.start)}-${hex(h.end)}]`).join(', ');
       shapes.push({
         lane: 'rmrr',
         start,
@@ -86,7 +87,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
         label,
         kind: v.ok ? 'reserved-ok' : 'not-reserved',
         note: v.ok ? 'reserved: Linux accepts it' : 'NOT reserved: Linux reports a firmware bug (bad RMRR) and taints the kernel',
-        detail: `overlaps ${over}`,
+        detail: `overlaps ${over}${holes && v.overlaps.length ? `; no entry covers ${holes}` : ''}`,
       });
     }
   }

@@ -44,7 +44,8 @@ describe.skipIf(!HAVE_CORPUS)('validate --dmesg on real machines (table and boot
     const r = dmar(['validate', join(CORPUS, '074C5C2E091B.dmar'), '--dmesg', join(LOGS, 'surface-pro-3.log')]);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('DMAR-RMRR-NOT-RESERVED  RMRR #2');
-    expect(r.stdout).toContain('no entry of the map covers it');
+    // the kernel reserved the graphics stolen memory at 0xad200000, and the RMRR's first 2 MiB stayed a hole: Linux's firmware bug
+    expect(r.stdout).toContain('it overlaps [0xad200000-0xaf1fffff] reserved (kernel: range added), and no entry covers [0xad000000-0xad1fffff]');
   });
 
   test('a log without BIOS-e820 lines: a warning, and the memory-map check is skipped with a note', () => {

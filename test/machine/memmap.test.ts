@@ -2,7 +2,8 @@
 // kernel release, and ranges that span entries (__e820__mapped_all / e820__get_entry_type).
 import { describe, expect, test } from 'vitest';
 import { kernelE820, mappedAll, rmrrRuleFor, rmrrVerdict, RMRR_RULES, readSysfsMemmap } from '../../src/machine/memmap.js';
-import { parseKernelRelease } from '../../src/machine/kernel-log.js';
+import { parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
+import { withKernelLog } from '../../src/machine/facts.js';
 import type { MemKind, MemoryMap } from '../../src/machine/types.js';
 import { machineRootFromSpec } from './machines.js';
 
@@ -114,5 +115,32 @@ describe('edits a boot log printed', () => {
       [0x8903d000n, 0x8907afffn, 'reserved'],
       [0x8907b000n, 0x9fffffffn, 'ram'],
     ]);
+  });
+  test('"Reserving Intel graphics memory" adds reserved over RAM and holes, and leaves ACPI NVS as it was', () => {
+    // a desktop whose firmware map leaves the graphics stolen memory (and its RMRR) as a hole and a little RAM
+    const m = map(R(0, 0x9ffff, 'ram'), R(0x100000, 0x7bffffff, 'ram'), R(0x7d000000, 0x7d0fffff, 'nvs'));
+    const log = parseKernelLog(
+      [
+        '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+        '[    0.000000] BIOS-e820: [mem 0x0000000000100000-0x000000007bffffff] usable',
+        '[    0.000000] BIOS-e820: [mem 0x000000007d000000-0x000000007d0fffff] ACPI NVS',
+        '[    0.000000] Reserving Intel graphics memory at [mem 0x7b800000-0x7f7fffff]',
+      ].join('\n'),
+      'gfx.log',
+    );
+    const edits = withKernelLog(log).e820Edits!;
+    expect(edits).toEqual([{ start: 0x7b800000n, end: 0x7f7fffffn, add: 'reserved' }]);
+    expect(rmrrVerdict(m, 0x7b800000n, 0x7f7fffffn, NEW).ok).toBe(false);
+    expect(kernelE820(m, edits).map((r) => [r.start, r.end, r.kind])).toEqual([
+      [0n, 0xfffn, 'reserved'],
+      [0x1000n, 0x9ffffn, 'ram'],
+      [0x100000n, 0x7b7fffffn, 'ram'],
+      [0x7b800000n, 0x7bffffffn, 'reserved'],
+      [0x7c000000n, 0x7cffffffn, 'reserved'],
+      [0x7d000000n, 0x7d0fffffn, 'nvs'],
+      [0x7d100000n, 0x7f7fffffn, 'reserved'],
+    ]);
+    // an RMRR over the stolen memory below the NVS entry is reserved as the kernel judges it
+    expect(rmrrVerdict(m, 0x7b800000n, 0x7cffffffn, NEW, edits).ok).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
-import { regionText, rmrrRuleFor, rmrrVerdict } from '../../machine/memmap.js';
+import { rmrrRuleFor, rmrrVerdict, verdictText } from '../../machine/memmap.js';
 import { resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
 import { unitCapabilities, ALL_ONES } from '../../machine/vtd-regs.js';
 import type { PciTree } from '../../machine/pci.js';
@@ -76,11 +76,11 @@ export const checks: Check[] = [
         const edits = ctx.machine?.e820Edits ?? [];
         const v = rmrrVerdict(map, base, limit, rule, edits);
         if (v.ok) continue;
-        const what = v.overlaps.length ? `it overlaps ${v.overlaps.map(regionText).join(', ')}` : 'no entry of the map covers it';
+        const what = verdictText(v);
         report({
           offset: ctx.at(l, 'baseAddress'),
           structure: l.index,
-          message: `RMRR [${hex(base, 16)}-${hex(limit, 16)}] is not reserved: ${what} (map: ${map.source}, with the kernel's first-page and 640K-1M edits${edits.length ? ` and the ${edits.length} e820 update${edits.length === 1 ? '' : 's'} the log shows` : ''}; rule: ${rule.text}${ctx.machine?.kernel ? `, kernel ${ctx.machine.kernel.release}` : ', kernel unknown'})`,
+          message: `RMRR [${hex(base, 16)}-${hex(limit, 16)}] is not reserved: ${what} (map: ${map.source}, with the kernel's first-page and 640K-1M edits${edits.length ? ` and the ${edits.length} e820 edit${edits.length === 1 ? '' : 's'} the log shows` : ''}; rule: ${rule.text}${ctx.machine?.kernel ? `, kernel ${ctx.machine.kernel.release}` : ', kernel unknown'})`,
         });
       }
     },
