@@ -166,7 +166,7 @@ export function upstreamPatch(k: KernelVersion | undefined, line: string): Kerne
 // DMAR lines
 
 /** The log prefix that marks a line as the VT-d drivers' (pr_fmt), or a known message without one. */
-export type DmarSubsystem = 'DMAR' | 'DMAR-IR' | 'intel-iommu' | 'INTR-REMAP' | 'IOMMU' | 'device';
+export type DmarSubsystem = 'DMAR' | 'DMAR-IR' | 'intel-iommu' | 'INTR-REMAP' | 'IOMMU' | 'device' | 'x2apic';
 
 /** What a DMAR line says, as data. Addresses are as printed. */
 export type DmarEvent =
@@ -220,6 +220,8 @@ export type DmarEvent =
   | { kind: 'ir-disabled' }
   /** `x2apic is disabled because BIOS sets x2apic opt out bit.` */
   | { kind: 'x2apic-optout' }
+  /** `x2apic: IRQ remapping doesn't support X2APIC mode` (try_to_enable_x2apic, arch/x86/kernel/apic/apic.c). */
+  | { kind: 'x2apic-off' }
   /** `dmarN does not support EIM`. */
   | { kind: 'no-eim'; unit: string }
   /** `DRHD: handling fault status reg N`. */
@@ -347,6 +349,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   ],
   [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
   [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
+  [/^IRQ remapping doesn't support X2APIC mode/, () => ({ kind: 'x2apic-off' })],
   [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
   [/^(dmar\d+) does not support EIM/, (m) => ({ kind: 'no-eim', unit: m[1]! })],
   [/DRHD: handling fault status reg ([0-9a-fA-F]+)/, (m) => ({ kind: 'fault-status', status: parseInt(m[1]!, 16) })],
@@ -472,6 +475,8 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   if (/^dmar_fault: \d+ callbacks suppressed/.test(text)) return { subsystem: 'DMAR', rest: text };
   const d = DEVICE_PREFIX.exec(text);
   if (d && RMRR_LOCKED.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
+  // the APIC code's consequence of interrupt remapping not being in x2APIC mode
+  if (text.startsWith("x2apic: IRQ remapping doesn't support X2APIC mode")) return { subsystem: 'x2apic', rest: text.slice('x2apic: '.length) };
   if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
   return undefined;
 }

@@ -249,6 +249,13 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
           'the DMAR Flags X2APIC_OPT_OUT bit is set: firmware asks the OS not to use x2APIC; Linux stays in xAPIC mode (intremap=no_x2apic_optout overrides)',
         checks: [],
       };
+    case 'x2apic-off':
+      return {
+        category: 'info',
+        meaning:
+          'interrupt remapping is not in x2APIC mode (it is off, X2APIC_OPT_OUT is set, or a unit lacks EIM), so the kernel turns x2APIC off (in a guest the hypervisor may allow x2APIC without it); on bare metal CPUs with APIC IDs above 255 cannot come up',
+        checks: ['DMAR-FLAGS-X2APIC-NO-EIM'],
+      };
     case 'no-eim':
       return {
         category: 'info',

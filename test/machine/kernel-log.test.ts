@@ -222,6 +222,7 @@ describe('DMAR lines', () => {
         'DMAR: No RMRR found',
         'DMAR: dmar0: Using Register based invalidation',
         'DMAR: IOMMU batching disallowed due to virtualization',
+        "x2apic: IRQ remapping doesn't support X2APIC mode",
       ].join('\n'),
       't',
     );
@@ -235,8 +236,10 @@ describe('DMAR lines', () => {
       'info',
       'info',
       'info',
+      'x2apic-off',
     ]);
-    // the IOMMU core's words for the same refusal (6.5 and later)
+    expect(log.dmar[9]!.subsystem).toBe('x2apic');
+    // the IOMMU core's words for the same refusal (later kernels)
     expect(log.dmar[5]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:02:00.1' });
     expect(log.dmar[3]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:01:00.0' });
     expect(log.dmar[3]!.subsystem).toBe('device');
