@@ -57,72 +57,205 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
 const BIOS_BEGIN = 0xa0000n;
 const BIOS_END = 0x100000n;
 
-/** Sub-ranges of `r` outside [from, to] (inclusive bounds). */
-function cut(r: MemRegion, from: bigint, to: bigint): MemRegion[] {
-  if (r.end < from || r.start > to) return [r];
-  const out: MemRegion[] = [];
-  if (r.start < from) out.push({ ...r, end: from - 1n });
-  if (r.end > to) out.push({ ...r, start: to + 1n });
-  return out;
-}
-
 /** e820__range_update (from -> to), or e820__range_add of a kind followed by e820__update_table (add). */
 export type MapEdit = { start: bigint; end: bigint } & ({ from: MemKind; to: MemKind } | { add: MemKind });
 
-/** e820__update_table: where entries overlap, the larger E820 type number wins (RAM 1 < reserved 2 < ACPI 3 < NVS 4 < unusable 5). */
-const E820_ORDER: Partial<Record<MemKind, number>> = { ram: 1, reserved: 2, acpi: 3, nvs: 4, unusable: 5 };
+/** The kinds a point of the address space can have; `none`: no entry (a hole). */
+const KINDS = ['ram', 'reserved', 'acpi', 'nvs', 'unusable', 'pmem', 'soft-reserved', 'other', 'none'] as const;
+type Kind = (typeof KINDS)[number];
+const K = KINDS.length;
+const NONE = KINDS.indexOf('none');
+const kindIndex = (k: Kind): number => KINDS.indexOf(k);
+/** e820__update_table: where entries overlap, the larger E820 type number wins (RAM 1, reserved 2, ACPI 3, NVS 4, unusable 5, pmem 7, soft reserved 0xefffffff). */
+const E820_RANK: Record<Kind, number> = { none: 0, ram: 1, reserved: 2, acpi: 3, nvs: 4, unusable: 5, other: 6, pmem: 7, 'soft-reserved': 8 };
 
-/** e820__range_add(start, size, kind) then e820__update_table(): the range takes `kind` where it is a hole or of a weaker type. */
-function applyMapAdd(regions: MemRegion[], start: bigint, end: bigint, kind: MemKind): MemRegion[] {
-  const rank = (k: MemKind) => E820_ORDER[k] ?? Number.MAX_SAFE_INTEGER;
-  const added = (a: bigint, b: bigint): MemRegion => ({ start: a, end: b, kind, type: `${kind} (kernel: range added)` });
-  const out: MemRegion[] = [];
-  for (const r of regions) {
-    if (r.end < start || r.start > end || rank(r.kind) >= rank(kind)) out.push(r);
-    else out.push(...cut(r, start, end), added(r.start > start ? r.start : start, r.end < end ? r.end : end));
+/**
+ * What the kernel did to the kinds of a range, as a function of the kind before: `out[k]` the kind
+ * after, `by[k]` the last change that made it so (an index into the labels of kernelE820), -1 for none.
+ */
+type KindMap = Int32Array; // [out[0..K), by[0..K)]
+const identity = (): KindMap => {
+  const f = new Int32Array(2 * K).fill(-1);
+  for (let k = 0; k < K; k++) f[k] = k;
+  return f;
+};
+/** g after f. */
+function compose(g: KindMap, f: KindMap): KindMap {
+  const h = new Int32Array(2 * K);
+  for (let k = 0; k < K; k++) {
+    const x = f[k]!;
+    h[k] = g[x]!;
+    h[K + k] = g[K + x]! !== -1 ? g[K + x]! : f[K + k]!;
   }
-  // the holes of the range: what no entry of the map covers
-  for (const h of holesOf(regions, start, end)) out.push(added(h.start, h.end));
-  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-}
-
-/** e820__range_update(start, size, from, to): the parts of entries of kind `from` inside the range become `to`. */
-function applyMapEdit(regions: MemRegion[], e: MapEdit): MemRegion[] {
-  if ('add' in e) return applyMapAdd(regions, e.start, e.end, e.add);
-  return regions
-    .flatMap((r) => {
-      if (r.kind !== e.from || r.end < e.start || r.start > e.end) return [r];
-      const inside: MemRegion = {
-        start: r.start > e.start ? r.start : e.start,
-        end: r.end < e.end ? r.end : e.end,
-        kind: e.to,
-        type: `${e.to} (kernel: e820 update)`,
-      };
-      return [...cut(r, e.start, e.end), inside];
-    })
-    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return h;
 }
 
 /**
  * The e820 table as the kernel holds it when it judges RMRRs (late: dmar_table_init()
- * parses RMRRs from intel_iommu_init, after every early edit): the firmware map after
+ * parses RMRRs from intel_iommu_init, after every early edit): the firmware map,
+ * sanitized (e820__update_table: where entries overlap, the stronger type), after
  * trim_bios_range() (first page RAM -> reserved; RAM in 0xa0000-0xfffff removed) and
- * the `e820: update` edits a boot log printed, when the map came from one.
+ * the edits a boot log printed, in order. Sorted and disjoint, as the kernel's table is.
+ *
+ * Linear in the size of the map and of the edits (times their logarithm): the address space
+ * is cut at every boundary, and each change is a function of the kind (composed in a tree
+ * over those pieces), so a crafted log of many entries and many edits takes seconds, not hours.
  */
 export function kernelE820(map: MemoryMap, edits: readonly MapEdit[] = []): MemRegion[] {
-  let regions = [...map.regions];
+  const byEdits = kernelCache.get(map);
+  const hit = byEdits?.get(edits.length ? edits : NO_EDITS);
+  if (hit) return hit;
+  const table = buildKernelE820(map.regions, edits);
+  if (byEdits) byEdits.set(edits.length ? edits : NO_EDITS, table);
+  else kernelCache.set(map, new Map([[edits.length ? edits : NO_EDITS, table]]));
+  return table;
+}
+const kernelCache = new WeakMap<MemoryMap, Map<readonly MapEdit[], MemRegion[]>>();
+const NO_EDITS: readonly MapEdit[] = [];
+
+const cmp = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+function buildKernelE820(regions: readonly MemRegion[], edits: readonly MapEdit[]): MemRegion[] {
+  // the changes, in the kernel's order, each a range and a function of the kind
+  const changes: { start: bigint; end: bigint; f: KindMap }[] = [];
+  const labels: ((k: Kind) => string)[] = [];
+  const change = (start: bigint, end: bigint, label: (k: Kind) => string, to: (k: number) => number) => {
+    const f = identity();
+    const id = labels.push(label) - 1;
+    for (let k = 0; k < K; k++) {
+      f[k] = to(k);
+      if (f[k] !== k) f[K + k] = id;
+    }
+    if (start <= end) changes.push({ start, end, f });
+  };
+  const RAM = kindIndex('ram');
+  const RESERVED = kindIndex('reserved');
   // e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED)
-  const firstPage: MemRegion[] = [];
-  regions = regions.flatMap((r) => {
-    if (r.kind !== 'ram' || r.start >= PAGE_SIZE) return [r];
-    firstPage.push({ start: r.start, end: r.end < PAGE_SIZE - 1n ? r.end : PAGE_SIZE - 1n, kind: 'reserved', type: 'reserved (kernel: first page)' });
-    return cut(r, 0n, PAGE_SIZE - 1n);
-  });
+  change(
+    0n,
+    PAGE_SIZE - 1n,
+    () => 'reserved (kernel: first page)',
+    (k) => (k === RAM ? RESERVED : k),
+  );
   // e820__range_remove(BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)
-  regions = regions.flatMap((r) => (r.kind === 'ram' ? cut(r, BIOS_BEGIN, BIOS_END - 1n) : [r]));
-  regions = [...firstPage, ...regions].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  for (const e of edits) regions = applyMapEdit(regions, e);
-  return regions;
+  change(
+    BIOS_BEGIN,
+    BIOS_END - 1n,
+    () => '',
+    (k) => (k === RAM ? NONE : k),
+  );
+  for (const e of edits) {
+    if ('add' in e) {
+      const to = kindIndex(e.add);
+      change(
+        e.start,
+        e.end,
+        (k) => `${k} (kernel: range added)`,
+        (k) => (E820_RANK[KINDS[k]!] < E820_RANK[e.add] ? to : k),
+      );
+    } else {
+      const from = kindIndex(e.from);
+      const to = kindIndex(e.to);
+      change(
+        e.start,
+        e.end,
+        (k) => `${k} (kernel: e820 update)`,
+        (k) => (k === from ? to : k),
+      );
+    }
+  }
+  // the pieces: the address space cut at every boundary of an entry or a change
+  const cuts = new Set<bigint>();
+  for (const r of regions) if (r.start <= r.end) cuts.add(r.start).add(r.end + 1n);
+  for (const c of changes) cuts.add(c.start).add(c.end + 1n);
+  const at = [...cuts].sort(cmp);
+  const n = at.length - 1;
+  if (n <= 0) return [];
+  const piece = (a: bigint) => {
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! < a) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // each piece's kind in the firmware map (the strongest entry over it) and the entry it came from
+  const startsAt: number[][] = Array.from({ length: n + 1 }, () => []);
+  const endsAt: number[][] = Array.from({ length: n + 1 }, () => []);
+  regions.forEach((r, i) => {
+    if (r.start > r.end) return;
+    startsAt[piece(r.start)]!.push(i);
+    endsAt[piece(r.end + 1n)]!.push(i);
+  });
+  const active = new Set<number>();
+  const initial = new Int32Array(n);
+  const origin = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    for (const r of endsAt[i]!) active.delete(r);
+    for (const r of startsAt[i]!) active.add(r);
+    let best = -1;
+    for (const r of active) if (best < 0 || E820_RANK[regions[r]!.kind] > E820_RANK[regions[best]!.kind]) best = r;
+    initial[i] = best < 0 ? NONE : kindIndex(regions[best]!.kind);
+    origin[i] = best;
+  }
+  // the changes over the pieces: a tree of composed functions, pushed down as it is cut
+  const tags: (KindMap | undefined)[] = new Array(4 * n);
+  const apply = (node: number, f: KindMap) => {
+    const t = tags[node];
+    tags[node] = t ? compose(f, t) : f;
+  };
+  const update = (node: number, lo: number, hi: number, a: number, b: number, f: KindMap) => {
+    if (b < lo || hi < a) return;
+    if (a <= lo && hi <= b) return apply(node, f);
+    const t = tags[node];
+    if (t) {
+      apply(2 * node, t);
+      apply(2 * node + 1, t);
+      tags[node] = undefined;
+    }
+    const mid = (lo + hi) >> 1;
+    update(2 * node, lo, mid, a, b, f);
+    update(2 * node + 1, mid + 1, hi, a, b, f);
+  };
+  for (const c of changes) update(1, 0, n - 1, piece(c.start), piece(c.end + 1n) - 1, c.f);
+  const final = new Int32Array(n);
+  const by = new Int32Array(n);
+  const collect = (node: number, lo: number, hi: number, f: KindMap | undefined) => {
+    const t = tags[node];
+    const g = t ? (f ? compose(f, t) : t) : f;
+    if (lo === hi) {
+      final[lo] = g ? g[initial[lo]!]! : initial[lo]!;
+      by[lo] = g ? g[K + initial[lo]!]! : -1;
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    collect(2 * node, lo, mid, g);
+    collect(2 * node + 1, mid + 1, hi, g);
+  };
+  collect(1, 0, n - 1, undefined);
+  // the pieces back to entries: neighbours of the same kind from the same entry, or made by the same change, are one
+  const out: MemRegion[] = [];
+  let prev = { key: '', region: undefined as MemRegion | undefined };
+  for (let i = 0; i < n; i++) {
+    if (final[i] === NONE) {
+      prev = { key: '', region: undefined };
+      continue;
+    }
+    const kind = KINDS[final[i]!] as MemKind;
+    const key = by[i] === -1 ? `o${origin[i]}` : `c${by[i]}:${kind}`;
+    const end = at[i + 1]! - 1n;
+    if (prev.region && prev.key === key && prev.region.end + 1n === at[i]) {
+      prev.region.end = end;
+      continue;
+    }
+    const type = by[i] === -1 ? regions[origin[i]!]!.type : labels[by[i]!]!(kind);
+    const region: MemRegion = { start: at[i]!, end, kind, type };
+    out.push(region);
+    prev = { key, region };
+  }
+  return out;
 }
 
 /** One rule of arch_rmrr_sanity_check, with the kernel releases that apply it. */
@@ -187,17 +320,31 @@ export interface RmrrVerdict {
   holes: { start: bigint; end: bigint }[];
 }
 
-/** The parts of [start, end] (inclusive) that no region covers. */
-function holesOf(table: readonly MemRegion[], start: bigint, end: bigint): { start: bigint; end: bigint }[] {
+/** The parts of [start, end] (inclusive) that none of these regions (sorted, disjoint) covers. */
+function holesOf(sorted: readonly MemRegion[], start: bigint, end: bigint): { start: bigint; end: bigint }[] {
   const out: { start: bigint; end: bigint }[] = [];
   let at = start;
-  for (const r of [...table].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))) {
+  for (const r of sorted) {
     if (r.end < at || r.start > end) continue;
     if (r.start > at) out.push({ start: at, end: r.start - 1n });
     if (r.end >= end) return out;
     at = r.end + 1n;
   }
   out.push({ start: at, end });
+  return out;
+}
+
+/** The entries of a sorted, disjoint table that overlap [start, end] (inclusive): a contiguous run, found by bisection. */
+function overlapping(table: readonly MemRegion[], start: bigint, end: bigint): MemRegion[] {
+  let lo = 0;
+  let hi = table.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (table[mid]!.end < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: MemRegion[] = [];
+  for (let i = lo; i < table.length && table[i]!.start <= end; i++) out.push(table[i]!);
   return out;
 }
 
@@ -213,13 +360,14 @@ export function verdictText(v: RmrrVerdict): string {
 export function rmrrVerdict(map: MemoryMap, base: bigint, limit: bigint, rule: RmrrRule, edits: readonly MapEdit[] = []): RmrrVerdict {
   const table = kernelE820(map, edits);
   const end = limit + 1n;
-  const overlaps = table.filter((e) => e.start < end && e.end >= base);
-  const holes = holesOf(table, base, limit);
+  // the kernel's table is sorted and disjoint: only the entries over the range can take part
+  const overlaps = overlapping(table, base, limit);
+  const holes = holesOf(overlaps, base, limit);
   if (rule.id === 'reserved-only') {
-    const entry = mappedAll(table, base, end, 'reserved');
+    const entry = mappedAll(overlaps, base, end, 'reserved');
     return { ok: entry !== undefined, rule, entry, overlaps, holes };
   }
-  const entry = mappedAll(table, base, end);
+  const entry = mappedAll(overlaps, base, end);
   return { ok: entry !== undefined && (entry.kind === 'reserved' || entry.kind === 'nvs'), rule, entry, overlaps, holes };
 }
 
