@@ -189,16 +189,22 @@ function buildKernelE820(regions: readonly MemRegion[], edits: readonly MapEdit[
     startsAt[piece(r.start)]!.push(i);
     endsAt[piece(r.end + 1n)]!.push(i);
   });
-  const active = new Set<number>();
+  // the entries over the current piece, by kind (a crafted map can stack thousands of entries over one range)
+  const active: Set<number>[] = KINDS.map(() => new Set<number>());
+  const byRank = KINDS.map((_, k) => k).sort((a, b) => E820_RANK[KINDS[b]!] - E820_RANK[KINDS[a]!]);
   const initial = new Int32Array(n);
   const origin = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    for (const r of endsAt[i]!) active.delete(r);
-    for (const r of startsAt[i]!) active.add(r);
-    let best = -1;
-    for (const r of active) if (best < 0 || E820_RANK[regions[r]!.kind] > E820_RANK[regions[best]!.kind]) best = r;
-    initial[i] = best < 0 ? NONE : kindIndex(regions[best]!.kind);
-    origin[i] = best;
+    for (const r of endsAt[i]!) active[kindIndex(regions[r]!.kind)]!.delete(r);
+    for (const r of startsAt[i]!) active[kindIndex(regions[r]!.kind)]!.add(r);
+    initial[i] = NONE;
+    for (const k of byRank) {
+      const set = active[k]!;
+      if (!set.size) continue;
+      initial[i] = k;
+      origin[i] = set.values().next().value!;
+      break;
+    }
   }
   // the changes over the pieces: a tree of composed functions, pushed down as it is cut
   const tags: (KindMap | undefined)[] = new Array(4 * n);
