@@ -350,15 +350,17 @@ async function takeLock(path: string, name: string): Promise<string> {
     }
     let holder = NaN;
     let age = 0;
+    let readable = true;
     try {
       holder = Number.parseInt(readLock(lock), 10);
       age = Date.now() - lstatSync(lock).mtimeMs;
     } catch {
-      continue; // released meanwhile
+      readable = false; // released meanwhile, or a lock that is no file (a directory, a dangling link): tried again until the deadline
     }
-    if (Number.isInteger(holder) ? !alive(holder) : age > LOCK_STALE_MS) {
+    // a stale lock is removed and the lock tried again at once; one this user cannot remove (another's, in a sticky directory) holds until the deadline
+    if (readable && (Number.isInteger(holder) ? !alive(holder) : age > LOCK_STALE_MS)) {
       unlinkQuietly(lock);
-      continue;
+      if (!existsSync(lock) && Date.now() <= deadline) continue;
     }
     if (Date.now() > deadline) {
       throw writeError(

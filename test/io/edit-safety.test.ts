@@ -377,6 +377,18 @@ describe('concurrent edits and kills', () => {
     expect(existsSync(join(dir, '.dmar-tmp-lock.t.bin'))).toBe(false);
   });
 
+  test('a lock that is no file (a directory, a dangling link) holds the edit only until the wait is over: exit 2, the file untouched', () => {
+    for (const make of [(l: string) => mkdirSync(l), (l: string) => symlinkSync('/nonexistent-dmar-lock-target', l)]) {
+      const { p, dir } = fresh();
+      make(join(dir, '.dmar-tmp-lock.t.bin'));
+      const r = spawnSync(process.execPath, [BIN, 'set-flag', 'x2apic-optout', p], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal, 'not ended by the timeout').toBeNull();
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^dmar: .*being edited by another dmar: not rewritten/);
+      expect(readFileSync(p).equals(original)).toBe(true);
+    }
+  });
+
   test('a lock held by a live process: SIGINT or SIGTERM ends the wait at once, the file untouched', async () => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       const { p, dir } = fresh();
