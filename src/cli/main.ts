@@ -303,6 +303,10 @@ export function buildProgram(only?: string): Command {
       .action(lazy(() => import('./map.js')));
   // more commands register below
 
+  // `-o ''` (an unset variable in a script) is no file name: refused before anything is read, rather than taken as no -o (an edit in place)
+  program.hook('preAction', (_, action) => {
+    if (action.opts().output === '') throw usageError('-o/--output: an empty file name (give a file, or - for stdout where the command writes there)');
+  });
   if (only === undefined) addHelpCommand(program);
   addFooters(program, FOOTERS);
   return program;
@@ -338,7 +342,9 @@ async function runCommand(argv: string[]): Promise<number> {
     return status ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // asked for (--help, help, --version): 0; shown because a command was missing (bare `dmar`, `dmar virt`): a usage error
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT.BAD_INPUT; // help() as asked (dmar help X), or help({ error: true })
       return EXIT.BAD_INPUT;
     }
     const line = failureLine(e);

@@ -1,5 +1,6 @@
 // Every command's --help ends with examples and its exit status, and `dmar help A B` shows A B's help.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { describe, expect, test } from 'vitest';
@@ -122,5 +123,41 @@ test("commander's usage errors are one line on stderr, exit 2, a suggestion join
     const r = dmar([...args]);
     expect(r.status, args.join(' ')).toBe(2);
     expect(r.stderr).toBe(`${line}\n`);
+  }
+});
+
+test('help shown for a missing command (bare dmar, dmar virt) is a usage error, exit 2; help asked for is exit 0', () => {
+  for (const args of [[], ['virt']]) {
+    const r = dmar(args);
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr).toMatch(/^Usage: dmar/);
+  }
+  for (const args of [['--help'], ['help'], ['help', 'virt'], ['virt', '--help']]) expect(dmar(args).status, args.join(' ')).toBe(0);
+});
+
+test("-o '' (an unset variable in a script) is a usage error before anything is read or written: an edit does not rewrite its input", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-empty-o-'));
+  try {
+    const table = join(dir, 't.bin');
+    copyFileSync(join(FIXTURES, 'server-2s.bin'), table);
+    const before = readFileSync(table);
+    for (const args of [
+      ['set-flag', 'ims-optout', table, '-o', ''],
+      ['virt', 'set', table, '--output='],
+      ['fix', table, '-o', ''],
+      ['decode', table, '-o', ''],
+      ['encode', join(FIXTURES, 'server-2s.json'), '-o', ''],
+      ['report', table, '-o', ''],
+      ['capture', '-o', ''],
+    ]) {
+      const r = dmar(args, { cwd: dir });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe('dmar: -o/--output: an empty file name (give a file, or - for stdout where the command writes there)\n');
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    expect(readFileSync(table).equals(before)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['t.bin']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
