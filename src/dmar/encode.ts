@@ -5,7 +5,7 @@
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
 import { fixChecksum } from '../acpi/header.js';
 import { scopeSize } from './body.js';
-import { DmarError } from './errors.js';
+import { DmarError, excerpt } from './errors.js';
 import { layout } from './layout.js';
 import type { DmarTable, Fields, Structure } from './model.js';
 import {
@@ -40,7 +40,9 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     else if (typeof v === 'bigint') n = v;
     else throw new DmarError(`${where}${f.name}: ${String(v)} is not an integer`, { code: 'DMAR-ENCODE' });
     if (n < 0n || n >= 1n << BigInt(8 * f.size)) {
-      throw new DmarError(`${where}${f.name}: ${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, { code: 'DMAR-ENCODE' });
+      // a number of thousands of digits (a model built by a library user) is named by its size, not printed
+      const text = n < 0n ? 'a negative number' : n.toString(16).length > 32 ? `a number of ${n.toString(2).length} bits` : String(n);
+      throw new DmarError(`${where}${f.name}: ${text} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`, { code: 'DMAR-ENCODE' });
     }
     for (let i = 0; i < f.size; i++) {
       out[at + i] = Number(n & 0xffn);
@@ -48,7 +50,7 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
     }
   } else if (f.kind === 'ascii') {
     const s = typeof v === 'string' ? v : '';
-    if (s.length > f.size) throw new DmarError(`${where}${f.name}: "${s}" is longer than ${f.size} bytes`, { code: 'DMAR-ENCODE' });
+    if (s.length > f.size) throw new DmarError(`${where}${f.name}: ${excerpt(s)} is longer than ${f.size} bytes`, { code: 'DMAR-ENCODE' });
     const b = latin1Bytes(s, `${where}${f.name}: `);
     out.set(b, at);
     out.fill(0, at + b.length, at + f.size);

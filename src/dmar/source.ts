@@ -20,26 +20,44 @@ const jsonError = (line: number, msg: string) => new DmarError(`line ${line}: ${
 /**
  * Refuse what JSON.parse would turn into a stack overflow or a silent
  * change: nesting deeper than JSON_LIMITS.depth, a number literal longer than
- * JSON_LIMITS.numberLength, and numbers a double cannot hold exactly (1e309
- * would become Infinity, then null; 2^64 would lose its low bits).
+ * JSON_LIMITS.numberLength, numbers a double cannot hold exactly (1e309
+ * would become Infinity, then null; 2^64 would lose its low bits), and a key given
+ * twice in one object (JSON.parse keeps the last).
  */
 export function checkJsonBounds(text: string): void {
   let depth = 0;
   let line = 1;
+  // the keys of each open object (undefined for an array): a key given twice would silently take the last value
+  const keys: (Set<string> | undefined)[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x0a) line++;
     else if (c === 0x22) {
       // a string: skip to its closing quote (JSON.parse reports what is wrong inside)
+      const start = i;
+      const startLine = line;
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
         const d = text.charCodeAt(i);
         if (d === 0x5c) i++;
         else if (d === 0x0a) line++;
       }
+      const open = keys[keys.length - 1];
+      if (open) {
+        let j = i + 1;
+        while (j < text.length && /\s/.test(text[j]!)) j++;
+        if (text.charCodeAt(j) === 0x3a) {
+          const key = text.slice(start + 1, i);
+          if (open.has(key)) throw jsonError(startLine, `key ${excerpt(key)} given twice in one object`);
+          open.add(key);
+        }
+      }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > JSON_LIMITS.depth) throw jsonError(line, `nested deeper than ${JSON_LIMITS.depth} levels`);
-    } else if (c === 0x7d || c === 0x5d) depth--;
-    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      keys.push(c === 0x7b ? new Set() : undefined);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      keys.pop();
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < text.length && NUMBER_CHAR.has(text.charCodeAt(j))) j++;
       const lit = text.slice(i, j);

@@ -16,7 +16,7 @@ import { bytesHex, hex } from '../../acpi/hex.js';
 import type { Json, JsonObject } from '../../types/json.js';
 import { DmarError, describeValue, excerpt } from '../errors.js';
 import type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from '../model.js';
-import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, structDef, structDefByAbbrev, structTitle } from '../schema.js';
+import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, STRUCTS, structDef, structDefByAbbrev, structTitle } from '../schema.js';
 
 export const JSON_FORMAT = 'dmar/1';
 
@@ -112,6 +112,23 @@ function fail(where: string, msg: string): never {
   throw new DmarError(`${where}: ${msg}`, { code: 'DMAR-JSON' });
 }
 
+/**
+ * Refuse a key the format does not have (a misspelt field would otherwise be zero):
+ * the fields of `rows` and the keys in `extra`, as toJson writes them and the schema allows.
+ */
+function onlyKeys(o: JsonObject, rows: readonly FieldDef[], extra: readonly string[], where: string): void {
+  for (const k of Object.keys(o)) {
+    if (extra.includes(k) || rows.some((f) => f.key === k)) continue;
+    // the document's own annotations ("$comment", "$schema"), as the schema allows them at the top
+    if (where === '' && k.startsWith('$')) continue;
+    const known = [...rows.map((f) => f.key), ...extra].join(', ');
+    fail(where || 'document', `unknown key ${excerpt(k)} (known: ${known})`);
+  }
+}
+
+/** The longest integer text any field can hold (a 64-bit value in decimal, or in hex with leading zeros). */
+const INTEGER_TEXT_LIMIT = 40;
+
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -119,6 +136,8 @@ function isObject(v: unknown): v is JsonObject {
 /** An integer from a number, "0x..." or decimal string. */
 export function parseInteger(v: unknown, where: string): bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && v.length > INTEGER_TEXT_LIMIT && /^\s*(0x[0-9a-f]+|[0-9]+)\s*$/i.test(v))
+    return fail(where, `${describeValue(v)} is longer than any field's value`);
   if (typeof v === 'string' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v.trim())) return BigInt(v.trim());
   return fail(where, `${describeValue(v)} is not a non-negative integer`);
 }
@@ -155,13 +174,13 @@ function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
       if (raw === undefined) continue;
       const width = b.width ?? 1;
       const bv = typeof raw === 'boolean' ? BigInt(raw) : parseInteger(raw, `${w}.${bitKey(b)}`);
-      if (bv >= 1n << BigInt(width)) fail(`${w}.${bitKey(b)}`, `${bv} does not fit in ${width} bit${width > 1 ? 's' : ''}`);
+      if (bv >= 1n << BigInt(width)) fail(`${w}.${bitKey(b)}`, `${describeValue(raw)} does not fit in ${width} bit${width > 1 ? 's' : ''}`);
       n |= bv << BigInt(b.shift);
     }
   } else {
     n = v === undefined ? 0n : parseInteger(v, w);
   }
-  if (n >= 1n << BigInt(8 * f.size)) fail(w, `${n} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`);
+  if (n >= 1n << BigInt(8 * f.size)) fail(w, `${describeValue(v)} does not fit in ${f.size} byte${f.size > 1 ? 's' : ''}`);
   return f.size > 4 ? n : Number(n);
 }
 
@@ -177,6 +196,7 @@ function fieldsFromJson(rows: readonly FieldDef[], o: JsonObject, where: string)
 function scopeFromJson(o: unknown, where: string): DeviceScope {
   if (!isObject(o)) return fail(where, 'expected an object');
   if (o.type === undefined) fail(where, 'type is missing');
+  onlyKeys(o, SCOPE_FIELDS, ['offset', 'kind', 'path'], where);
   const path = o.path ?? [];
   if (!Array.isArray(path)) return fail(`${where}.path`, 'expected an array');
   return {
@@ -184,6 +204,7 @@ function scopeFromJson(o: unknown, where: string): DeviceScope {
     fields: fieldsFromJson(SCOPE_FIELDS, o, where),
     path: path.map((e, i) => {
       if (!isObject(e)) return fail(`${where}.path[${i}]`, 'expected {device, function}');
+      onlyKeys(e, PATH_FIELDS, [], `${where}.path[${i}]`);
       return fieldsFromJson(PATH_FIELDS, e, `${where}.path[${i}]`) as unknown as PathEntry;
     }),
   };
@@ -194,15 +215,21 @@ function structureFromJson(o: unknown, where: string): Structure {
   let type: number;
   if (o.type !== undefined) type = Number(parseInteger(o.type, `${where}.type`));
   else if (typeof o.kind === 'string' && structDefByAbbrev(o.kind)) type = structDefByAbbrev(o.kind)!.type;
+  else if (typeof o.kind === 'string')
+    return fail(`${where}.kind`, `${describeValue(o.kind)} is no structure kind (known: ${STRUCTS.map((d) => d.abbrev).join(', ')}; or give "type")`);
   else return fail(where, 'type is missing');
-  if (type > 0xffff) fail(`${where}.type`, `${type} does not fit in 2 bytes`);
+  if (type > 0xffff) fail(`${where}.type`, `${describeValue(o.type)} does not fit in 2 bytes`);
   const s: Structure = { offset: 0, type, length: 0, fields: {} };
   const def = structDef(type);
+  const header = ['offset', 'type', 'kind', 'title', 'length', 'proposed'];
   if (o.raw !== undefined || !def) {
     if (o.raw === undefined) fail(where, `type ${type} has no known layout: give its bytes after the 4-byte header as "raw"`);
+    onlyKeys(o, [], [...header, 'raw'], where);
     s.raw = parseHex(o.raw, `${where}.raw`);
     return s;
   }
+  const body = def.body.kind === 'scopes' ? ['deviceScopes'] : def.body.kind === 'name' ? ['deviceName', 'nameTerminated'] : [];
+  onlyKeys(o, def.fields, [...header, ...body, 'trailing'], where);
   s.fields = fieldsFromJson(def.fields, o, where);
   if (def.body.kind === 'scopes') {
     const list = o.deviceScopes ?? [];
@@ -222,6 +249,8 @@ export function fromJson(doc: unknown): DmarTable {
   if (!isObject(doc)) return fail('document', 'expected a JSON object');
   if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${describeValue(doc.format)} is not ${JSON_FORMAT}`);
   if (!isObject(doc.header)) return fail('header', 'expected an object');
+  onlyKeys(doc, DMAR_FIELDS, ['format', 'header', 'checksumValid', 'structures', 'trailing', 'problems'], '');
+  onlyKeys(doc.header, ACPI_HEADER_FIELDS, [], 'header');
   const header = fieldsFromJson(ACPI_HEADER_FIELDS, doc.header, 'header');
   if (header.signature === '') header.signature = 'DMAR';
   if (header.signature !== 'DMAR') fail('header.signature', `${describeValue(header.signature)} is not "DMAR"`);
