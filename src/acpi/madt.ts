@@ -4,6 +4,7 @@
  */
 import { fieldByKey, fieldEnd, readUint, rowsEnd, type FieldDef } from './fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from './header.js';
+import { DmarError } from '../dmar/errors.js';
 
 export const MADT_SIGNATURE = 'APIC';
 
@@ -36,7 +37,33 @@ export interface MadtIoapic {
   gsiBase: number;
 }
 
-/** The I/O APIC entries of a MADT; a malformed entry ends the walk (the MADT is not what is being validated). */
+/**
+ * Refuse a MADT that cannot be what it claims (the machine context it gives would be false):
+ * not "APIC", shorter than its fixed part, a Table Length it does not hold, or an entry whose
+ * Length is under 2 or runs past the table. A DmarError naming `file` and the offset.
+ */
+export function checkMadt(madt: Uint8Array, file: string): void {
+  const fail = (offset: number, message: string) => {
+    throw new DmarError(`MADT: ${message}`, { file, offset, code: 'DMAR-MADT-INVALID' });
+  };
+  const signature = fieldByKey(ACPI_HEADER_FIELDS, 'signature');
+  const tableLength = fieldByKey(ACPI_HEADER_FIELDS, 'length');
+  if (madt.length < MADT_FIXED_SIZE) fail(0, `${madt.length} bytes, shorter than a MADT's fixed part (${MADT_FIXED_SIZE})`);
+  const sig = String.fromCharCode(...madt.subarray(signature.offset, fieldEnd(signature)));
+  if (sig !== MADT_SIGNATURE) fail(signature.offset, `signature is ${JSON.stringify(sig).replace(/[^\x20-\x7e]/g, '?')}, not "${MADT_SIGNATURE}"`);
+  const len = readUint(madt, tableLength.offset, tableLength.size);
+  if (len < MADT_FIXED_SIZE || len > madt.length)
+    fail(tableLength.offset, `Table Length ${len} is not within the ${madt.length} bytes read (at least ${MADT_FIXED_SIZE})`);
+  const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
+  for (let o = MADT_FIXED_SIZE; o < len; ) {
+    const entry = o + lenRow.offset < len ? readUint(madt, o + lenRow.offset, lenRow.size) : 0;
+    if (entry < rowsEnd(MADT_ENTRY_HEADER) || o + entry > len)
+      fail(o, `the entry at ${o} has Length ${entry}, which ${entry < 2 ? 'is under 2' : 'runs past the table'}`);
+    o += entry;
+  }
+}
+
+/** The I/O APIC entries of a MADT (checkMadt() has refused a malformed one); a malformed entry ends the walk. */
 export function madtIoapics(madt: Uint8Array): MadtIoapic[] {
   const out: MadtIoapic[] = [];
   const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText, jsonDocument } from '../acpi/escape.js';
 import { sysfsTablePath, type Source } from '../io/input.js';
-import { MADT_SIGNATURE } from '../acpi/madt.js';
+import { checkMadt, MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
 import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
@@ -57,6 +57,18 @@ export async function withDmesg(machine: MachineFacts | undefined, path: string)
 
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
 export function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
+  const tables = companionTables(src, machine);
+  // a MADT that is no MADT would give false findings: refused (exit 2), naming where it came from
+  const madt = tables?.find((t) => t.signature === MADT_SIGNATURE);
+  if (madt)
+    checkMadt(
+      madt.bytes,
+      src.tables ? `${src.name} (its APIC table)` : machine?.root ? join(machine.root, 'sys/firmware/acpi/tables/APIC') : sysfsTablePath(MADT_SIGNATURE),
+    );
+  return tables;
+}
+
+function companionTables(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
   if (src.tables) return src.tables;
   const apic = machine?.root ? acpiTable(machine.root, MADT_SIGNATURE) : undefined;
   if (apic) return [{ signature: MADT_SIGNATURE, bytes: apic }];
@@ -77,7 +89,13 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };
     throw e;
   }
-  const tables = companions(src, machine);
+  let tables: CompanionTable[] | undefined;
+  try {
+    tables = companions(src, machine);
+  } catch (e) {
+    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.oneLine(), id: e.code ?? null, offset: null } };
+    throw e;
+  }
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
-import { MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
+import { checkMadt, MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
@@ -97,7 +97,10 @@ export function readMachine(root: string, source: string): MachineFacts {
   const units = readIommuUnits(root);
   if (units) facts.units = units;
   const madt = acpiTable(root, MADT_SIGNATURE);
-  if (madt) facts.ioapics = madtIoapics(madt);
+  if (madt) {
+    checkMadt(madt, join(root, 'sys/firmware/acpi/tables', MADT_SIGNATURE));
+    facts.ioapics = madtIoapics(madt);
+  }
   const hpet = acpiTable(root, 'HPET');
   const h = hpet && hpetInfo(hpet);
   if (h) facts.hpets = [h];

@@ -1,0 +1,50 @@
+// A MADT that cannot be one is refused (exit 2, naming the file and offset): read as one, its missing
+// I/O APICs were reported as the DMAR table's fault.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { checkMadt } from '../../src/acpi/madt.js';
+import { dmar, FIXTURES } from '../helpers.js';
+
+const CAPTURE = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
+const APIC = readFileSync(join(CAPTURE, 'root/sys/firmware/acpi/tables/APIC'));
+const tmp = mkdtempSync(join(tmpdir(), 'dmar-madt-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const refusal = (bytes: Uint8Array): string => {
+  try {
+    checkMadt(bytes, 'APIC');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'accepted';
+};
+
+test("the capture's MADT is accepted; garbage, a wrong signature, a Table Length past the bytes and a bad entry are not", () => {
+  expect(refusal(APIC)).toBe('accepted');
+  expect(refusal(Buffer.from('XXXX'))).toBe("MADT: 4 bytes, shorter than a MADT's fixed part (44)");
+  const sig = Buffer.from(APIC);
+  sig.write('APIX', 0, 'latin1');
+  expect(refusal(sig)).toBe('MADT: signature is "APIX", not "APIC"');
+  const long = Buffer.from(APIC);
+  long.writeUInt32LE(0xffffffff, 4);
+  expect(refusal(long)).toMatch(/^MADT: Table Length 4294967295 is not within the \d+ bytes read/);
+  const entry = Buffer.from(APIC);
+  entry[44 + 1] = 0; // the first entry's Length
+  expect(refusal(entry)).toBe('MADT: the entry at 44 has Length 0, which is under 2');
+});
+
+test('validate and topology --machine with a capture whose MADT is garbage: one line, exit 2', () => {
+  const dir = join(tmp, 'capture');
+  cpSync(CAPTURE, dir, { recursive: true });
+  writeFileSync(join(dir, 'root/sys/firmware/acpi/tables/APIC'), 'XXXX');
+  for (const args of [
+    ['validate', '--machine', dir, '--only', 'DMAR-MADT*'],
+    ['topology', '--machine', dir],
+  ]) {
+    const r = dmar(args);
+    expect(r.status, args[0]).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${join(dir, 'root/sys/firmware/acpi/tables/APIC')}: offset 0x0 (0): MADT: 4 bytes, shorter than a MADT's fixed part (44)\n`);
+  }
+});
