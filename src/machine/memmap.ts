@@ -15,6 +15,7 @@
  */
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
+import { DmarError, excerpt } from '../dmar/errors.js';
 import { PAGE_SIZE } from '../dmar/schema.js';
 import { listDir, readText } from './sysfs.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
@@ -45,9 +46,15 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
   const HEX = /^0x[0-9a-f]+$/i;
   for (const n of names) {
     const [start, end, type] = ['start', 'end', 'type'].map((f) => readText(join(dir, n, f)));
-    // an entry without its three files, or with non-numbers, is not part of the map
-    if (!start || !end || !type || !HEX.test(start) || !HEX.test(end)) continue;
-    regions.push({ start: BigInt(start), end: BigInt(end), type, kind: memKindOfSysfsType(type) });
+    // an entry without its three files, or with non-numbers, is a damaged capture: judged without it, an RMRR
+    // over it would be the firmware's fault
+    const bad = (f: string, what: string) => {
+      throw new DmarError(`memory map entry ${n}: ${f} ${what}`, { file: join(dir, n, f), code: 'DMAR-MACHINE-INVALID' });
+    };
+    if (start === undefined || !HEX.test(start)) bad('start', start === undefined ? 'is missing' : `is ${excerpt(start)}, not a hex address`);
+    if (end === undefined || !HEX.test(end)) bad('end', end === undefined ? 'is missing' : `is ${excerpt(end)}, not a hex address`);
+    if (!type) bad('type', type === undefined ? 'is missing' : 'is empty');
+    regions.push({ start: BigInt(start!), end: BigInt(end!), type: type!, kind: memKindOfSysfsType(type!) });
   }
   if (!regions.length) return undefined;
   regions.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));

@@ -48,3 +48,19 @@ test('validate and topology --machine with a capture whose MADT is garbage: one 
     expect(r.stderr).toBe(`dmar: ${join(dir, 'root/sys/firmware/acpi/tables/APIC')}: offset 0x0 (0): MADT: 4 bytes, shorter than a MADT's fixed part (44)\n`);
   }
 });
+
+test('a capture memory-map entry that is damaged (a start that is no address, a missing type) is refused, exit 2, not judged without it', () => {
+  for (const [file, text, why] of [
+    ['start', '0x6ebff000 garbage\n', 'start is "0x6ebff000 garbage", not a hex address'],
+    ['type', null, 'type is missing'],
+  ] as const) {
+    const dir = join(tmp, `memmap-${file}`);
+    cpSync(CAPTURE, dir, { recursive: true });
+    const path = join(dir, 'root/sys/firmware/memmap/5', file);
+    if (text === null) rmSync(path);
+    else writeFileSync(path, text);
+    const r = dmar(['validate', '--machine', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${path}: memory map entry 5: ${why}\n`);
+  }
+});
