@@ -12,6 +12,7 @@ import { pathEntryText, str } from '../dmar/model.js';
 import { PATH_ENTRY_SIZE, PATH_NAME, scopeTypeName } from '../dmar/schema.js';
 import { scopeSize } from '../dmar/encode.js';
 import { printable, type Finding } from '../dmar/validate/check.js';
+import { quoted } from '../acpi/escape.js';
 import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
@@ -140,7 +141,8 @@ function structurePanel(items: Item[], ext: Map<Item, number>, bytes: Uint8Array
         row({ o: it.offset, n, label: PATH_NAME }, PATH_NAME, pathEntryText(it));
         break;
       case 'name':
-        row({ o: it.offset, n, label: it.title }, it.title, JSON.stringify(printable(it.name)));
+        // quoted as decode quotes it (escaped once; the page escapes it for HTML)
+        row({ o: it.offset, n, label: it.title }, it.title, quoted(it.name));
         break;
       case 'trailing':
         row(

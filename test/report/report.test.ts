@@ -34,6 +34,11 @@ describe('escaping', () => {
     expect(page).toContain('a&#60;img src=x&#62;.dmar');
     expect(page).toContain('&#60;b&#62;&#38;');
   });
+  test('an ANDD Device Name is escaped once, as decode shows it (its backslash is not doubled)', () => {
+    const page = dmar(['report', 'fixtures/server-2s.bin']).stdout;
+    expect(page).toContain('Device Name</td><td class="mono">&#34;\\_SB.PC00.UAR1&#34;');
+    expect(page).not.toContain('\\\\_SB');
+  });
 });
 
 describe('dmar report', () => {
