@@ -52,7 +52,13 @@ export function parseAcpidump(text: string): DumpedTable[] {
     if (off !== cur.chunks.length) {
       throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
     }
-    for (const b of r[2]!.trim().split(' ')) cur.chunks.push(parseInt(b, 16));
+    const bytes = r[2]!.trim().split(' ');
+    // a 17th byte (one space after the 16th; the text column follows two): dropped, the table would silently change
+    const after = r.index + r[0].length - 1;
+    if (bytes.length === 16 && line[after] === ' ' && /^[0-9A-Fa-f]{2}(?:\s|$)/.test(line.slice(after + 1))) {
+      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
+    }
+    for (const b of bytes) cur.chunks.push(parseInt(b, 16));
   }
   flush();
   return tables;
