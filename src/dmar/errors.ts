@@ -82,5 +82,7 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
   if (v === undefined) return 'nothing';
-  return excerpt(String(v));
+  // a number or boolean as it was written, not quoted as if it were a string
+  const text = String(v);
+  return text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}... (${text.length} characters)` : text;
 }

@@ -64,3 +64,14 @@ test('a value of millions of digits is refused by its length, echoing 40 charact
   h.header.oemId = 'X'.repeat(5_000_000);
   expect(message(JSON.stringify(h)).length).toBeLessThan(120);
 });
+
+test('a number or boolean where an integer belongs is named as written, not quoted as a string', () => {
+  for (const [v, text] of [
+    ['true', 'true'],
+    ['-1', '-1'],
+    ['38.5', '38.5'],
+    ['"wide"', '"wide"'],
+  ]) {
+    expect(message(`{"header": {}, "hostAddressWidth": ${v}, "structures": []}`)).toBe(`hostAddressWidth: ${text} is not a non-negative integer`);
+  }
+});
