@@ -401,9 +401,10 @@ function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record
 export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }: { maxBytes?: number } = {}): DmarTable {
   const c = new Cursor(sourceEntries(text));
   if (!c.peek()) throw new DmarError('no "Field Name : value" lines: not ACPICA data-table source', { code: 'DMAR-SOURCE' });
+  const headerLine = c.peek()?.line;
   const header = readRows(c, ACPI_HEADER_FIELDS, 'ACPI header');
   if (header.signature !== DMAR_SIGNATURE) {
-    throw new DmarError(`Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, { code: 'DMAR-SOURCE' });
+    throw new DmarError(`line ${headerLine ?? '?'}: Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, { code: 'DMAR-SOURCE' });
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
   const label = structureLabeller();
@@ -436,7 +437,7 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
       if (!c.is(RAW_DATA_NAME)) {
         const e = c.peek();
         throw new DmarError(
-          `line ${e?.line ?? '?'}: structure type ${type} has no known layout and no "${RAW_DATA_NAME}" line (iasl could not decode it: decode the binary with dmar instead)`,
+          `line ${e?.line ?? line ?? '?'}: structure type ${type} has no known layout and no "${RAW_DATA_NAME}" line (iasl could not decode it: decode the binary with dmar instead)`,
           { code: 'DMAR-SOURCE' },
         );
       }
