@@ -277,7 +277,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    if (st && isInputFile(st)) throw writeError('is an input of this command: not overwritten (write elsewhere, or edit in place without -o)', path);
+    if (st && isInputFile(st))
+      throw writeError('is an input of this command: not overwritten (write elsewhere; an edit of a binary table rewrites it in place when given no -o)', path);
     if (!st || st.isFile()) {
       replaceRegular(target, buf, st);
       return;

@@ -264,7 +264,9 @@ describe('-o targets', () => {
     ] as const) {
       const r = dmar([...args]);
       expect(r.status).toBe(2);
-      expect(r.stderr).toBe(`dmar: ${out}: is an input of this command: not overwritten (write elsewhere, or edit in place without -o)\n`);
+      expect(r.stderr).toBe(
+        `dmar: ${out}: is an input of this command: not overwritten (write elsewhere; an edit of a binary table rewrites it in place when given no -o)\n`,
+      );
       expect(readFileSync(p).equals(original)).toBe(true);
     }
     const j = join(dir, 't.json');
