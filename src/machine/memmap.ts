@@ -361,9 +361,14 @@ function overlapping(table: readonly MemRegion[], start: bigint, end: bigint): M
   return out;
 }
 
+/** The parts of a verdict's range no entry covers, as messages write them ("" when none). */
+export function holesText(v: RmrrVerdict): string {
+  return v.holes.map((h) => `[${hex(h.start)}-${hex(h.end)}]`).join(', ');
+}
+
 /** What keeps a range from being reserved, for messages: the entries it overlaps, and its parts no entry covers. */
 export function verdictText(v: RmrrVerdict): string {
-  const holes = v.holes.map((h) => `[${hex(h.start)}-${hex(h.end)}]`).join(', ');
+  const holes = holesText(v);
   if (!v.overlaps.length) return 'no entry of the map covers it';
   const over = `it overlaps ${v.overlaps.map(regionText).join(', ')}`;
   return holes ? `${over}, and no entry covers ${holes}` : over;

@@ -10,7 +10,7 @@ import { big, num, type DmarTable } from '../dmar/model.js';
 import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import type { MachineFacts } from '../machine/facts.js';
-import { regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
+import { holesText, regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
 import type { MemKind } from '../machine/types.js';
 import { printable } from '../dmar/validate/check.js';
 
@@ -79,7 +79,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
       }
       const v = rmrrVerdict(map, start, end, rule, machine?.e820Edits);
       const over = v.overlaps.length ? v.overlaps.map(regionText).join(', ') : 'no memory-map entry';
-      const holes = v.holes.map((h) => `[${hex(h.start)}-${hex(h.end)}]`).join(', ');
+      const holes = holesText(v);
       shapes.push({
         lane: 'rmrr',
         start,
