@@ -128,6 +128,7 @@ export function jsonSchema(): S {
     properties: {
       format: { const: JSON_FORMAT },
       header: { type: 'object', properties: { ...rowsSchema(ACPI_HEADER_FIELDS), length: INFO.length }, additionalProperties: false },
+      file: { type: 'string', description: "the table's source, in a line of `dmar decode --json` over several tables (informational)" },
       checksumValid: { type: 'boolean', description: 'whether the input table summed to 0 (informational)' },
       ...rowsSchema(DMAR_FIELDS),
       structures: {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { encodeDmar } from '../../../src/dmar/encode.js';
 import { parseSourceText } from '../../../src/dmar/source.js';
-import { FIXTURES } from '../../helpers.js';
+import { dmar, FIXTURES } from '../../helpers.js';
 
 const SOURCE = readFileSync(join(FIXTURES, 'server-2s.json'), 'utf8');
 const doc = () => JSON.parse(SOURCE);
@@ -74,4 +74,11 @@ test('a number or boolean where an integer belongs is named as written, not quot
   ]) {
     expect(message(`{"header": {}, "hostAddressWidth": ${v}, "structures": []}`)).toBe(`hostAddressWidth: ${text} is not a non-negative integer`);
   }
+});
+
+test('a line of decode --json over several tables (its "file" key first) encodes back as it is', () => {
+  const r = dmar(['decode', join(FIXTURES, 'server-2s.bin'), join(FIXTURES, 'qemu-q35-ir.bin'), '--json']);
+  const [first] = r.stdout.split('\n');
+  expect(JSON.parse(first!).file).toBe(join(FIXTURES, 'server-2s.bin'));
+  expect(Buffer.from(encodeDmar(parseSourceText(first!))).equals(readFileSync(join(FIXTURES, 'server-2s.bin')))).toBe(true);
 });
