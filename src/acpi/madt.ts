@@ -55,8 +55,9 @@ export function checkMadt(madt: Uint8Array, file: string): void {
   if (len < MADT_FIXED_SIZE || len > madt.length)
     fail(tableLength.offset, `Table Length ${len} is not within the ${madt.length} bytes read (at least ${MADT_FIXED_SIZE})`);
   const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
-  for (let o = MADT_FIXED_SIZE; o < len; ) {
-    const entry = o + lenRow.offset < len ? readUint(madt, o + lenRow.offset, lenRow.size) : 0;
+  // as acpi_parse_entries_array walks: while more than an entry header's bytes remain (1-2 bytes of padding end the table)
+  for (let o = MADT_FIXED_SIZE; len - o > rowsEnd(MADT_ENTRY_HEADER); ) {
+    const entry = readUint(madt, o + lenRow.offset, lenRow.size);
     if (entry < rowsEnd(MADT_ENTRY_HEADER) || o + entry > len)
       fail(o, `the entry at ${o} has Length ${entry}, which ${entry < 2 ? 'is under 2' : 'runs past the table'}`);
     o += entry;
