@@ -37,6 +37,26 @@ export interface MadtIoapic {
   gsiBase: number;
 }
 
+const ENTRY_HEADER_SIZE = rowsEnd(MADT_ENTRY_HEADER);
+const ENTRY_LENGTH = fieldByKey(MADT_ENTRY_HEADER, 'length');
+
+/**
+ * Walk a MADT's entries up to `end` as acpi_parse_entries_array does: while more than an entry
+ * header's bytes remain (one or two bytes of padding end the table). Calls `visit` for each entry;
+ * returns the offset of the first entry whose Length is under 2 or runs past `end` (the walk stops
+ * there), or undefined.
+ */
+function walkEntries(madt: Uint8Array, end: number, visit: (offset: number, type: number, length: number) => void): number | undefined {
+  const typeRow = fieldByKey(MADT_ENTRY_HEADER, 'type');
+  for (let o = MADT_FIXED_SIZE; end - o > ENTRY_HEADER_SIZE; ) {
+    const len = readUint(madt, o + ENTRY_LENGTH.offset, ENTRY_LENGTH.size);
+    if (len < ENTRY_HEADER_SIZE || o + len > end) return o;
+    visit(o, readUint(madt, o + typeRow.offset, typeRow.size), len);
+    o += len;
+  }
+  return undefined;
+}
+
 /**
  * Refuse a MADT that cannot be what it claims (the machine context it gives would be false):
  * not "APIC", shorter than its fixed part, a Table Length it does not hold, or an entry whose
@@ -54,36 +74,25 @@ export function checkMadt(madt: Uint8Array, file: string): void {
   const len = readUint(madt, tableLength.offset, tableLength.size);
   if (len < MADT_FIXED_SIZE || len > madt.length)
     fail(tableLength.offset, `Table Length ${len} is not within the ${madt.length} bytes read (at least ${MADT_FIXED_SIZE})`);
-  const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
-  // as acpi_parse_entries_array walks: while more than an entry header's bytes remain (1-2 bytes of padding end the table)
-  for (let o = MADT_FIXED_SIZE; len - o > rowsEnd(MADT_ENTRY_HEADER); ) {
-    const entry = readUint(madt, o + lenRow.offset, lenRow.size);
-    if (entry < rowsEnd(MADT_ENTRY_HEADER) || o + entry > len)
-      fail(o, `the entry at ${o} has Length ${entry}, which ${entry < 2 ? 'is under 2' : 'runs past the table'}`);
-    o += entry;
+  const bad = walkEntries(madt, len, () => {});
+  if (bad !== undefined) {
+    const entry = readUint(madt, bad + ENTRY_LENGTH.offset, ENTRY_LENGTH.size);
+    fail(bad, `the entry at ${bad} has Length ${entry}, which ${entry < ENTRY_HEADER_SIZE ? 'is under 2' : 'runs past the table'}`);
   }
 }
 
 /** The I/O APIC entries of a MADT (checkMadt() has refused a malformed one); a malformed entry ends the walk. */
 export function madtIoapics(madt: Uint8Array): MadtIoapic[] {
   const out: MadtIoapic[] = [];
-  const lenRow = fieldByKey(MADT_ENTRY_HEADER, 'length');
-  const typeRow = fieldByKey(MADT_ENTRY_HEADER, 'type');
   const tableLength = fieldByKey(ACPI_HEADER_FIELDS, 'length');
-  const headerSize = rowsEnd(MADT_ENTRY_HEADER);
   const end = Math.min(madt.length, madt.length >= fieldEnd(tableLength) ? readUint(madt, tableLength.offset, tableLength.size) : 0);
-  let o = MADT_FIXED_SIZE;
-  while (o + headerSize <= end) {
-    const len = readUint(madt, o + lenRow.offset, lenRow.size);
-    if (len < headerSize || o + len > end) break;
-    if (readUint(madt, o + typeRow.offset, typeRow.size) === MADT_IOAPIC_TYPE && len >= IOAPIC_SIZE) {
-      const v = (key: string) => {
-        const r = fieldByKey(MADT_IOAPIC_FIELDS, key);
-        return readUint(madt, o + r.offset, r.size);
-      };
-      out.push({ offset: o, id: v('id'), address: v('address'), gsiBase: v('gsiBase') });
-    }
-    o += len;
-  }
+  walkEntries(madt, end, (o, type, len) => {
+    if (type !== MADT_IOAPIC_TYPE || len < IOAPIC_SIZE) return;
+    const v = (key: string) => {
+      const r = fieldByKey(MADT_IOAPIC_FIELDS, key);
+      return readUint(madt, o + r.offset, r.size);
+    };
+    out.push({ offset: o, id: v('id'), address: v('address'), gsiBase: v('gsiBase') });
+  });
   return out;
 }
