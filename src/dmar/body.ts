@@ -54,8 +54,11 @@ export function scopeSize(sc: DeviceScope): number {
 
 const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 
+/** decodeScopes' list as it is read; the structure keeps a copy of exactly its length (a list grown by push keeps room for 17). */
+const READ: DeviceScope[] = [];
+
 function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structure, { def, index, report, view }: BodyPlace): number {
-  const scopes: DeviceScope[] = [];
+  let n = 0;
   const scopeParser = fieldParser(SCOPE_FIELDS);
   let o = start;
   while (o < end) {
@@ -88,10 +91,11 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
       break;
     }
     const fields = scopeParser.parseAt(bytes, view, o);
-    scopes.push({ offset: o, fields, path: parsePathAt(bytes, view, o + SCOPE_HEADER_SIZE, o + slen) });
+    READ[n++] = { offset: o, fields, path: parsePathAt(bytes, view, o + SCOPE_HEADER_SIZE, o + slen) };
     o += slen;
   }
-  s.scopes = scopes;
+  s.scopes = READ.slice(0, n);
+  READ.fill(undefined as unknown as DeviceScope, 0, n);
   return o;
 }
 

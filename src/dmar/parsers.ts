@@ -5,27 +5,47 @@
  */
 import { Parser } from 'binary-parser';
 import { readUint, type FieldDef, type FieldValue } from '../acpi/fields.js';
-import { PATH_FIELDS } from './scope-rows.js';
+import { PATH_ENTRY_SIZE, PATH_FIELDS } from './scope-rows.js';
 import { PRECOMPILED, type ParserFactory } from './parsers-precompiled.js';
 
-/** Each byte as the character of that code (latin1), in one call per 4 KiB rather than a string built char by char. */
-export function latin1(bytes: Uint8Array): string {
-  const CHUNK = 4096;
-  if (bytes.length <= CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+/** latin1()'s argument lists for short ranges, one per length: filled and passed to fromCharCode, not made per call. */
+const CODES: number[][] = [];
+/** Up to this many bytes, latin1() fills one of CODES; a longer range goes through views of up to CHUNK bytes. */
+const SHORT = 64;
+const CHUNK = 4096;
+
+/**
+ * Bytes [start, end) as the characters of those codes (latin1). A short range (every ASCII field of a table)
+ * is read into a kept argument list, with no view of the bytes made: a subarray costs a table's decode
+ * some 100 bytes and 0.25 us per field; a longer one in one call per 4 KiB rather than a string built char by char.
+ */
+export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const n = end - start;
+  if (n <= SHORT) {
+    if (n <= 0) return '';
+    const codes = (CODES[n] ??= new Array<number>(n).fill(0));
+    for (let i = 0; i < n; i++) codes[i] = bytes[start + i]!;
+    return String.fromCharCode.apply(null, codes);
+  }
   let s = '';
-  for (let i = 0; i < bytes.length; i += CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
+  for (let i = start; i < end; i += CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(i + CHUNK, end)) as unknown as number[]);
   return s;
 }
 
-/** ASCII field: the bytes as latin1 characters, trailing NULs dropped (the encoder pads them back). */
-export function asciiValue(bytes: Uint8Array): string {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  return latin1(bytes.subarray(0, end));
+/** ASCII field, bytes [start, end): as latin1 characters, trailing NULs dropped (the encoder pads them back). */
+export function asciiValue(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  while (end > start && bytes[end - 1] === 0) end--;
+  return latin1(bytes, start, end);
 }
 
-const uintLE = (bytes: Uint8Array) => readUint(bytes, 0, bytes.length);
-const copyBytes = (bytes: Uint8Array) => new Uint8Array(bytes);
+// The formatters of the generated parsers, given the bytes of their field as the table and a range (compile()).
+const uintLE = (bytes: Uint8Array, start: number, end: number) => readUint(bytes, start, end - start);
+/** A plain Uint8Array copy (never a view, never a Buffer), so that models compare and serialise alike. */
+const copyBytes = (bytes: Uint8Array, start: number, end: number) => {
+  const out = new Uint8Array(end - start);
+  for (let i = 0; i < out.length; i++) out[i] = bytes[start + i]!;
+  return out;
+};
 
 /** The formatters a parser imports, by name: a precompiled parser names its imports (parsers-precompiled.ts). */
 const IMPORTS: Record<string, unknown> = { uintLE, asciiValue, copyBytes };
@@ -133,24 +153,46 @@ function compile(sig: string, parser: () => Parser): ParseFn {
   }
   if (code.includes('$parent') || code.includes('$root')) throw new Error('binary-parser: generated code uses context variables');
   code = code.split('buffer.length').join('end');
-  if (/\bbuffer\.(?!subarray\(offset, offset \+ \d+\))/.test(code)) throw new Error('binary-parser: generated code reads its buffer other than by offset');
+  // a field read as a view of its bytes then formatted: the formatter is given the table and the field's range
+  code = code.replace(
+    FORMATTED,
+    (_, key: string, size: string, at: string) => `vars.${key} = imports[${at}](buffer, offset, offset + ${size});\noffset += ${size};`,
+  );
+  if (/\bbuffer\b(?!, offset, offset \+ \d+\))/.test(code))
+    throw new Error('binary-parser: generated code reads its buffer other than by a formatter of one field');
+  code = literalResult(code);
   const make = new Function('imports', 'TextDecoder', `return function (buffer, dataView, offset, end) { ${code} };`) as ParserFactory;
   parserSources.set(sig, { signature: sig, code, imports: ctx.imports.map(importName) });
   return make(ctx.imports, TextDecoder) as ParseFn;
 }
 
-let pathParser: ParseFn | undefined;
+/** binary-parser's code for a field read as a view of its bytes, then given to its formatter (import `at`). */
+const FORMATTED = /vars\.(\w+) = buffer\.subarray\(offset, offset \+ (\d+)\);\noffset \+= \2;\nvars\.\1 = imports\[(\d+)\]\.call\(vars, vars\.\1\);/g;
 
-/** PCI Path pairs (PATH_FIELDS repeated to the end of the entry), from `start` to `end` of a table read through `view`. */
+/**
+ * The result object made with every key the code assigns, in that order: binary-parser starts it empty and
+ * adds each key, and past four V8 moves the keys to a second, growing store (a device scope's six fields:
+ * 96 bytes instead of 72, and a slower read of each). Code that assigns anything but the result's own keys
+ * is left as it is.
+ */
+function literalResult(code: string): string {
+  const start = 'var vars = {};';
+  if (code.split(start).length !== 2 || /\bvars\s*=|\$tmp|\bvars\[/.test(code.split(start).join(''))) return code;
+  const keys = [...new Set([...code.matchAll(/\bvars\.(\w+) =/g)].map((m) => m[1]!))];
+  return code.replace(start, `var vars = { ${keys.map((k) => `${k}: undefined`).join(', ')} };`);
+}
+
+/**
+ * PCI Path pairs (PATH_FIELDS repeated to the end of the entry), from `start` to `end` of a table read through `view`:
+ * each pair by the parser of PATH_FIELDS, into an array of exactly their number (an array parser's result
+ * wraps a list grown by push, some 150 bytes more per device scope than its one or two pairs need).
+ */
 export function parsePathAt(bytes: Uint8Array, view: DataView, start: number, end: number): { device: number; function: number }[] {
-  if (!pathParser) {
-    pathParser = compile(`path[${signature(PATH_FIELDS)}]`, () => {
-      let entry = new Parser().endianness('little');
-      for (const f of PATH_FIELDS) entry = entry.uint8(f.key);
-      return new Parser().array('path', { type: entry, readUntil: 'eof' });
-    });
-  }
-  return (pathParser(bytes, view, start, end) as { path: { device: number; function: number }[] }).path;
+  const entry = fieldParser(PATH_FIELDS);
+  const n = Math.max(0, Math.floor((end - start) / PATH_ENTRY_SIZE));
+  const out = new Array<{ device: number; function: number }>(n);
+  for (let i = 0; i < n; i++) out[i] = entry.parseAt(bytes, view, start + i * PATH_ENTRY_SIZE) as { device: number; function: number };
+  return out;
 }
 
 /** PCI Path pairs of a path's bytes. */

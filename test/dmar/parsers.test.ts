@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { fieldParser, latin1, parsePath, parsePathAt, signature, viewOf } from '../../src/dmar/parsers.js';
+import { asciiValue, fieldParser, latin1, parsePath, parsePathAt, parserSources, signature, viewOf } from '../../src/dmar/parsers.js';
 import { ACPI_HEADER_FIELDS } from '../../src/acpi/header.js';
 import { DEFS, DMAR_FIELDS, SCOPE_FIELDS, structDef } from '../../src/dmar/schema.js';
 import { PATH_FIELDS } from '../../src/dmar/scope-rows.js';
@@ -40,8 +40,47 @@ test('latin1: every byte value, short and longer than one chunk', () => {
 // none is generated at run time, and each is the code binary-parser generates for the rows today.
 test('the bundle precompiles the parser of every structure, the headers, the device scope and its path', () => {
   const bundle = readFileSync(join(ROOT, 'dist/cli/dmar.cjs'), 'latin1');
-  const rowSets = [ACPI_HEADER_FIELDS, DMAR_FIELDS, SCOPE_FIELDS, ...Object.values(DEFS).map((d) => d.fields)];
+  const rowSets = [ACPI_HEADER_FIELDS, DMAR_FIELDS, SCOPE_FIELDS, PATH_FIELDS, ...Object.values(DEFS).map((d) => d.fields)];
   expect(rowSets.length).toBeGreaterThan(10);
   for (const rows of rowSets) expect(bundle).toContain(`[${JSON.stringify(signature(rows))},{imports:`);
-  expect(bundle).toContain(`[${JSON.stringify(`path[${signature(PATH_FIELDS)}]`)},{imports:`);
+});
+
+test('latin1 and asciiValue read a range of the bytes, at every length either side of the short path', () => {
+  const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff);
+  const naive = (from: number, to: number) => {
+    let s = '';
+    for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  };
+  for (let n = 0; n <= 70; n++) {
+    expect(latin1(bytes, 5, 5 + n)).toBe(naive(5, 5 + n));
+    // the same length twice in a row, then another: each call reads its own bytes
+    expect(latin1(bytes, 100, 100 + n)).toBe(naive(100, 100 + n));
+  }
+  expect(latin1(bytes, 10, 3)).toBe('');
+  const padded = new Uint8Array([0x20, 0x41, 0x42, 0, 0, 0x43, 0, 0]);
+  expect(asciiValue(padded)).toBe(' AB\0\0C');
+  expect(asciiValue(padded, 1, 5)).toBe('AB');
+  expect(asciiValue(padded, 3, 5)).toBe('');
+});
+
+test("the generated parsers format a field from the table's bytes and make their result with every key at once", () => {
+  const b = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
+  const view = viewOf(b);
+  const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(b, view, 0);
+  expect(Object.keys(header)).toEqual(ACPI_HEADER_FIELDS.map((f) => f.key));
+  expect(header.signature).toBe('DMAR');
+  const dmar = fieldParser(DMAR_FIELDS).parseAt(b, view, 36);
+  expect(Object.keys(dmar)).toEqual(DMAR_FIELDS.map((f) => f.key));
+  // a byte field is a copy: a plain Uint8Array (never a Buffer or a view) that keeps its value when the table changes
+  const reserved = dmar.reserved as Uint8Array;
+  expect(Object.getPrototypeOf(reserved)).toBe(Uint8Array.prototype);
+  const before = [...reserved];
+  b.fill(0xee, 38, 48);
+  expect([...reserved]).toEqual(before);
+  for (const { code } of parserSources.values()) {
+    expect(code).not.toContain('subarray');
+    expect(code).not.toContain('var vars = {};');
+  }
+  expect(parserSources.size).toBeGreaterThanOrEqual(3);
 });

@@ -177,20 +177,32 @@ const LOW_TYPES = 31;
 
 /** What of() returns for a Type the table does not have: one shared empty list, not a new one per call. */
 const NONE: readonly Located[] = Object.freeze([]);
+const NO_SCOPES: readonly ScopeOf[] = Object.freeze([]);
+/** once()'s room, keys and values: the shared values a table's checks make (more are added as needed). */
+const MEMO_SLOTS = 16;
+
+/** Per Type below LOW_TYPES: how many structures of it the table frames, and how many of them decoded (Context's scratch). */
+const FRAMED = new Int32Array(LOW_TYPES);
+const DECODED = new Int32Array(LOW_TYPES);
 
 export class Context {
   readonly table: DmarTable;
   /** The decoded structures by Type (below LOW_TYPES; the others in byTypeHigh). */
-  private readonly byType: Located[][] = [];
+  private readonly byType: Located[][];
   private byTypeHigh: Map<number, Located[]> | undefined;
   /** Per structure: its 1-based number among the structures of its type (labels are built when asked for). */
-  private readonly ordinals: number[] = [];
-  private readonly memo = new Map<string, unknown>();
+  private readonly ordinals: number[];
+  /** once()'s keys and values, in turn (key, value, key, value...): a table has a handful, found by identity. */
+  private memo: unknown[] | undefined;
+  private memoLength = 0;
   /** Every decoded structure with a layout, in table order. */
-  private readonly located: Located[] = [];
-  private readonly scopesMemo = new Map<readonly Located[], ScopeOf[]>();
+  private readonly located: Located[];
+  /** scopes() of all(), of each of(type) list below LOW_TYPES, and of any other list. */
+  private allScopes: ScopeOf[] | undefined;
+  private typeScopes: (ScopeOf[] | undefined)[] | undefined;
+  private otherScopes: Map<readonly Located[], ScopeOf[]> | undefined;
   /** Per structure index: where its scopes start in all()'s scope list (scopes() fills it). */
-  private readonly scopeStart: number[] = [];
+  private scopeStart: number[] | undefined;
   /** Bit t: the table frames a structure of Type t (below LOW_TYPES); `high`: one of another Type. */
   private readonly types: number = 0;
   private readonly high: boolean = false;
@@ -204,32 +216,49 @@ export class Context {
     readonly machine?: MachineFacts,
   ) {
     this.table = decoded.table;
-    // per Type: how many structures of it so far
-    const ordinal: number[] = [];
-    let ordinalHigh: Map<number, number> | undefined;
     const structures = decoded.table.structures;
+    // Every list is made at its final size: a validator makes one Context per table, and lists grown by push
+    // hold room for 17 entries from the second one on (docs/performance.md: a directory run's cost follows
+    // what it allocates). First the counts, per Type: framed (the ordinals) and decoded (the lists).
+    FRAMED.fill(0);
+    DECODED.fill(0);
+    let ordinalHigh: Map<number, number> | undefined;
+    let located = 0;
+    let top = -1;
+    const ordinals = new Array<number>(structures.length);
     for (let index = 0; index < structures.length; index++) {
       const s = structures[index]!;
-      let n: number;
+      const decodedHere = structDef(s.type) !== undefined && !s.raw;
+      if (decodedHere) located++;
       if (s.type < LOW_TYPES) {
         this.types |= 1 << s.type;
-        n = ordinal[s.type] = (ordinal[s.type] ?? 0) + 1;
+        ordinals[index] = ++FRAMED[s.type]!;
+        if (decodedHere && DECODED[s.type]!++ === 0 && s.type > top) top = s.type;
       } else {
         this.high = true;
         ordinalHigh ??= new Map();
-        n = (ordinalHigh.get(s.type) ?? 0) + 1;
+        const n = (ordinalHigh.get(s.type) ?? 0) + 1;
         ordinalHigh.set(s.type, n);
+        ordinals[index] = n;
       }
-      this.ordinals.push(n);
+    }
+    this.ordinals = ordinals;
+    this.located = new Array<Located>(located);
+    this.byType = new Array<Located[]>(top + 1);
+    for (let t = 0; t <= top; t++) {
+      const n = DECODED[t]!;
+      if (n) this.byType[t] = new Array<Located>(n);
+      DECODED[t] = 0;
+    }
+    located = 0;
+    for (let index = 0; index < structures.length; index++) {
+      const s = structures[index]!;
       const def = structDef(s.type);
       if (!def || s.raw) continue;
       const l: Located = { s, index, def };
-      this.located.push(l);
-      if (s.type < LOW_TYPES) {
-        const list = this.byType[s.type];
-        if (list) list.push(l);
-        else this.byType[s.type] = [l];
-      } else {
+      this.located[located++] = l;
+      if (s.type < LOW_TYPES) this.byType[s.type]![DECODED[s.type]!++] = l;
+      else {
         this.byTypeHigh ??= new Map();
         const list = this.byTypeHigh.get(s.type);
         if (list) list.push(l);
@@ -258,27 +287,42 @@ export class Context {
    * Every device scope of the given structures (all by default), with its structure and 0-based index.
    * Computed once per list (all(), or an of(type)): many checks ask for the same one.
    */
-  scopes(of: readonly Located[] = this.all()): readonly ScopeOf[] {
-    let hit = this.scopesMemo.get(of);
-    if (!hit) {
-      hit = [];
-      // another list (of(type)) shares all()'s entries: a structure's scopes start at scopeStart[index] there
-      // (a Context's structures are never changed once decoded)
-      const all = of === this.located ? undefined : this.scopes();
-      for (let i = 0; i < of.length; i++) {
-        const l = of[i]!;
-        const scopes = l.s.scopes;
-        if (!scopes) continue;
-        const at = all && this.scopeStart[l.index];
-        if (at !== undefined && all![at]?.l === l) for (let j = 0; j < scopes.length; j++) hit.push(all![at + j]!);
-        else {
-          if (!all) this.scopeStart[l.index] = hit.length;
-          for (let j = 0; j < scopes.length; j++) hit.push({ l, sc: scopes[j]!, j });
-        }
-      }
-      this.scopesMemo.set(of, hit);
+  scopes(of: readonly Located[] = this.located): readonly ScopeOf[] {
+    if (of === this.located) return (this.allScopes ??= this.scopesOf(of));
+    if (of.length === 0) return NO_SCOPES;
+    const type = of[0]!.s.type;
+    if (type < LOW_TYPES && of === this.byType[type]) {
+      const memo = (this.typeScopes ??= new Array(this.byType.length));
+      return (memo[type] ??= this.scopesOf(of));
     }
+    let hit = (this.otherScopes ??= new Map()).get(of);
+    if (!hit) this.otherScopes.set(of, (hit = this.scopesOf(of)));
     return hit;
+  }
+
+  private scopesOf(of: readonly Located[]): ScopeOf[] {
+    let n = 0;
+    for (let i = 0; i < of.length; i++) n += of[i]!.s.scopes?.length ?? 0;
+    const out = new Array<ScopeOf>(n);
+    // another list (of(type)) shares all()'s entries: a structure's scopes start at scopeStart[index] there
+    // (a Context's structures are never changed once decoded)
+    const whole = of === this.located;
+    const all = whole ? undefined : this.scopes();
+    const start = whole ? (this.scopeStart = new Array<number>(this.table.structures.length)) : this.scopeStart!;
+    n = 0;
+    for (let i = 0; i < of.length; i++) {
+      const l = of[i]!;
+      const scopes = l.s.scopes;
+      if (!scopes) continue;
+      if (all) {
+        const at = start[l.index]!;
+        for (let j = 0; j < scopes.length; j++) out[n++] = all[at + j]!;
+      } else {
+        start[l.index] = n;
+        for (let j = 0; j < scopes.length; j++) out[n++] = { l, sc: scopes[j]!, j };
+      }
+    }
+    return out;
   }
 
   /** "DRHD #2"; a structure the walker could not frame is named from its Type bytes. */
@@ -307,11 +351,19 @@ export class Context {
     return sc.offset + SCOPE_ROW(key).offset;
   }
 
-  /** A value computed once per table and shared by several checks. */
-  once<T>(key: string, make: () => T): T {
-    let v = this.memo.get(key) as T | undefined;
-    if (v === undefined && !this.memo.has(key)) this.memo.set(key, (v = make()));
-    return v as T;
+  /**
+   * A value computed once per table and shared by several checks. `make` gets this Context: a function
+   * declared once (not a closure per call) costs a batch nothing per table and check.
+   */
+  once<T>(key: string, make: (ctx: Context) => T): T {
+    const memo = this.memo;
+    for (let i = 0; i < this.memoLength; i += 2) if (memo![i] === key) return memo![i + 1] as T;
+    const v = make(this);
+    const m = (this.memo ??= new Array(MEMO_SLOTS));
+    m[this.memoLength] = key;
+    m[this.memoLength + 1] = v;
+    this.memoLength += 2;
+    return v;
   }
 }
 

@@ -43,21 +43,22 @@ const REGISTER_SET_SIZES = Array.from({ length: 1 << (PAGES_LOG2.width ?? 1) }, 
  * computed once per table (two checks read them). One segment, nearly every table: the DRHD list itself.
  */
 function drhdsBySegment(ctx: Context): readonly (readonly Located[])[] {
-  return ctx.once('drhds-by-segment', () => {
-    const drhds = ctx.of(STRUCT_TYPE.DRHD);
-    let one = true;
-    for (let i = 1; i < drhds.length && one; i++) one = segment(drhds[i]!) === segment(drhds[0]!);
-    if (one) return drhds.length ? [drhds] : [];
-    const m = new Map<number, Located[]>();
-    for (let i = 0; i < drhds.length; i++) {
-      const l = drhds[i]!;
-      const seg = segment(l);
-      const list = m.get(seg);
-      if (list) list.push(l);
-      else m.set(seg, [l]);
-    }
-    return [...m.values()];
-  });
+  return ctx.once('drhds-by-segment', makeDrhdsBySegment);
+}
+function makeDrhdsBySegment(ctx: Context): readonly (readonly Located[])[] {
+  const drhds = ctx.of(STRUCT_TYPE.DRHD);
+  let one = true;
+  for (let i = 1; i < drhds.length && one; i++) one = segment(drhds[i]!) === segment(drhds[0]!);
+  if (one) return drhds.length ? [drhds] : [];
+  const m = new Map<number, Located[]>();
+  for (let i = 0; i < drhds.length; i++) {
+    const l = drhds[i]!;
+    const seg = segment(l);
+    const list = m.get(seg);
+    if (list) list.push(l);
+    else m.set(seg, [l]);
+  }
+  return [...m.values()];
 }
 
 type ScopeAt = ScopeOf;
@@ -66,14 +67,21 @@ type ScopeAt = ScopeOf;
 function scopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
   // the memo key made once per type, not a new string per table and check
   const key = (SCOPE_KEYS[type] ??= `drhd-scopes:${type}`);
-  return ctx.once(key, () => {
-    const all = ctx.scopes(ctx.of(STRUCT_TYPE.DRHD));
-    const out: ScopeAt[] = [];
-    for (let i = 0; i < all.length; i++) if (all[i]!.sc.fields.type === type) out.push(all[i]!);
-    return out;
-  });
+  return ctx.once(key, (SCOPE_MAKERS[type] ??= (c: Context) => drhdScopesOfType(c, type)));
 }
+/** Per scope Type: the memo key and the function that makes the list, each made once. */
 const SCOPE_KEYS: string[] = [];
+const SCOPE_MAKERS: ((ctx: Context) => readonly ScopeAt[])[] = [];
+function drhdScopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
+  const all = ctx.scopes(ctx.of(STRUCT_TYPE.DRHD));
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (all[i]!.sc.fields.type === type) n++;
+  if (n === all.length) return all;
+  const out = new Array<ScopeAt>(n);
+  n = 0;
+  for (let i = 0; i < all.length; i++) if (all[i]!.sc.fields.type === type) out[n++] = all[i]!;
+  return out;
+}
 
 /** Up to this many units, firstOverlapping compares every pair. */
 const SMALL = 16;

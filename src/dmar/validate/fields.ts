@@ -38,20 +38,21 @@ const reservableRows = (rows: readonly FieldDef[]) => {
  * (nearly all of them) is passed over before anything is made for it.
  */
 function reservedHits(ctx: Context): readonly Hit[] {
-  return ctx.once('reservedHits', () => {
-    const out: Hit[] = [];
-    rowHits(out, reservableRows(DMAR_FIELDS), ctx.table.fields, 0, undefined, undefined, undefined, false);
-    const scopeRows = reservableRows(SCOPE_FIELDS);
-    const all = ctx.all();
-    for (let i = 0; i < all.length; i++) {
-      const l = all[i]!;
-      rowHits(out, reservableRows(l.def.fields), l.s.fields, l.s.offset, l.index, undefined, l.def, false);
-      const scopes = l.s.scopes;
-      if (!scopes) continue;
-      for (let j = 0; j < scopes.length; j++) rowHits(out, scopeRows, scopes[j]!.fields, scopes[j]!.offset, l.index, j, l.def, true);
-    }
-    return out;
-  });
+  return ctx.once('reservedHits', makeReservedHits);
+}
+function makeReservedHits(ctx: Context): Hit[] {
+  const out: Hit[] = [];
+  rowHits(out, reservableRows(DMAR_FIELDS), ctx.table.fields, 0, undefined, undefined, undefined, false);
+  const scopeRows = reservableRows(SCOPE_FIELDS);
+  const all = ctx.all();
+  for (let i = 0; i < all.length; i++) {
+    const l = all[i]!;
+    rowHits(out, reservableRows(l.def.fields), l.s.fields, l.s.offset, l.index, undefined, l.def, false);
+    const scopes = l.s.scopes;
+    if (!scopes) continue;
+    for (let j = 0; j < scopes.length; j++) rowHits(out, scopeRows, scopes[j]!.fields, scopes[j]!.offset, l.index, j, l.def, true);
+  }
+  return out;
 }
 
 interface Hit {

@@ -13,10 +13,11 @@ const FLAGS = fieldByKey(DMAR_FIELDS, 'flags');
 const INTR_REMAP = bitByKey(FLAGS, 'INTR_REMAP');
 
 function madt(ctx: Context): MadtIoapic[] | undefined {
-  return ctx.once('madt', () => {
-    const t = madtOf(ctx.tables);
-    return t ? madtIoapics(t.bytes) : undefined;
-  });
+  return ctx.once('madt', madtOfContext);
+}
+function madtOfContext(ctx: Context): MadtIoapic[] | undefined {
+  const t = madtOf(ctx.tables);
+  return t ? madtIoapics(t.bytes) : undefined;
 }
 
 function dmarIoapics(ctx: Context) {

@@ -9,15 +9,16 @@ const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/
 
 /** The namespace-device scopes of the table, with their Enumeration IDs: once per table (two checks read them). */
 function namespaceScopes(ctx: Context): readonly { l: Located; j: number; id: number; offset: number }[] {
-  return ctx.once('namespace-scopes', () => {
-    const out: { l: Located; j: number; id: number; offset: number }[] = [];
-    const scopes = ctx.scopes();
-    for (let i = 0; i < scopes.length; i++) {
-      const { l, sc, j } = scopes[i]!;
-      if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
-    }
-    return out;
-  });
+  return ctx.once('namespace-scopes', makeNamespaceScopes);
+}
+function makeNamespaceScopes(ctx: Context): { l: Located; j: number; id: number; offset: number }[] {
+  const out: { l: Located; j: number; id: number; offset: number }[] = [];
+  const scopes = ctx.scopes();
+  for (let i = 0; i < scopes.length; i++) {
+    const { l, sc, j } = scopes[i]!;
+    if (sc.fields.type === SCOPE.NAMESPACE) out.push({ l, j, id: num(sc.fields, 'enumerationId'), offset: ctx.scopeAt(sc, 'enumerationId') });
+  }
+  return out;
 }
 
 /**
@@ -31,18 +32,19 @@ function linuxRhsaMessage(base: bigint): string {
 
 /** Each RHSA with its Base Address and the first DRHD of the table with that Register Base Address. */
 function rhsaUnits(ctx: Context): { l: Located; b: bigint; unit: Located | undefined }[] {
-  return ctx.once('rhsa-units', () => {
-    const units = new Map<bigint, Located>();
-    const drhds = ctx.of(STRUCT_TYPE.DRHD);
-    for (let i = 0; i < drhds.length; i++) {
-      const d = drhds[i]!;
-      const base = big(d.s.fields, 'registerBaseAddress');
-      if (!units.has(base)) units.set(base, d);
-    }
-    return ctx.of(STRUCT_TYPE.RHSA).map((l) => {
-      const b = big(l.s.fields, 'baseAddress');
-      return { l, b, unit: units.get(b) };
-    });
+  return ctx.once('rhsa-units', makeRhsaUnits);
+}
+function makeRhsaUnits(ctx: Context): { l: Located; b: bigint; unit: Located | undefined }[] {
+  const units = new Map<bigint, Located>();
+  const drhds = ctx.of(STRUCT_TYPE.DRHD);
+  for (let i = 0; i < drhds.length; i++) {
+    const d = drhds[i]!;
+    const base = big(d.s.fields, 'registerBaseAddress');
+    if (!units.has(base)) units.set(base, d);
+  }
+  return ctx.of(STRUCT_TYPE.RHSA).map((l) => {
+    const b = big(l.s.fields, 'baseAddress');
+    return { l, b, unit: units.get(b) };
   });
 }
 
