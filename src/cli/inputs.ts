@@ -20,6 +20,7 @@ import { firmwareText } from '../acpi/escape.js';
 import {
   checkTableSize,
   inputLimit,
+  maxTable,
   isDirectory,
   readInputBytes,
   readInputHead,
@@ -76,7 +77,14 @@ const failing = (name: string, e: unknown): Input => ({
  * The input for one directory entry, or undefined when the file is no candidate.
  * `path`: a Buffer for a name that is not UTF-8; `shown`, how messages name it.
  */
-function directoryEntry(path: string | Buffer, shown: string, name: string, entry: Dirent<string> | Dirent<Buffer>, limit: number): Input | undefined {
+function directoryEntry(
+  path: string | Buffer,
+  shown: string,
+  name: string,
+  entry: Dirent<string> | Dirent<Buffer>,
+  limit: number,
+  tableLimit: number,
+): Input | undefined {
   if (!entry.isFile() && !entry.isSymbolicLink()) return undefined;
   // a candidate is told from its name and its first 4 KiB: other files over 64 KiB are never read whole
   let h: ReturnType<typeof readListedFile>;
@@ -107,7 +115,7 @@ function directoryEntry(path: string | Buffer, shown: string, name: string, entr
     return {
       name: shown,
       load: () => {
-        checkTableSize(data, shown);
+        checkTableSize(data, shown, tableLimit);
         return { name: shown, kind: 'binary', bytes: data, readOnly: false };
       },
     };
@@ -138,6 +146,7 @@ export function* directoryInputs(dir: string): Generator<Input> {
     return a < b ? -1 : a > b ? 1 : 0;
   });
   // the input limit, once for the directory (DMAR_MAX_INPUT is read from the environment)
+  const tableLimit = entries.length ? maxTable() : 0;
   const limit = entries.length ? inputLimit() : 0;
   // join(dir, name) for every name a listing gives (no '/', never '.' or '..'), without normalising each path
   const prefix = join(dir, '_').slice(0, -1);
@@ -146,10 +155,10 @@ export function* directoryInputs(dir: string): Generator<Input> {
     if (typeof entry.name === 'string') {
       // the one path string, for reading and for messages (what each table's result keeps)
       const path = prefix + entry.name;
-      input = directoryEntry(path, path, entry.name, entry, limit);
+      input = directoryEntry(path, path, entry.name, entry, limit, tableLimit);
     } else {
       const name = shownName(entry.name);
-      input = directoryEntry(Buffer.concat([Buffer.from(prefix), entry.name]), prefix + name, name, entry, limit);
+      input = directoryEntry(Buffer.concat([Buffer.from(prefix), entry.name]), prefix + name, name, entry, limit, tableLimit);
     }
     if (!input) continue;
     any = true;

@@ -218,9 +218,18 @@ function unlessGone(e: unknown, name: string): undefined {
   throw readError(e, name);
 }
 
-/** One buffer for readListedFile: a directory of tables reads each file into it with one call. */
+/** The most readListedFile reads of a file in one call: a file that fills it is read the careful way. */
 const LISTED_SCRATCH = 1 << 16;
-let scratch: Buffer | undefined;
+/**
+ * readListedFile reads each file into a slab, from the slab's first free byte, and the file's bytes stay there
+ * (a view, not a copy); a new slab is made when less than one read's room is left, and an old one is freed
+ * once no table read into it is referred to.
+ */
+const SLAB = 96 << 10;
+let slab: Buffer | undefined;
+let slabAt = 0;
+/** How readListedFile opens a file (worked out once: fs.constants is a slow object to read). */
+const LISTED_OPEN = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
  * A file a directory listing called a regular file: read whole when it is
@@ -235,12 +244,15 @@ let scratch: Buffer | undefined;
  * over, a report from an earlier run say, stays writable with -o.
  */
 export function readListedFile(path: string | Buffer, n: number, limit = inputLimit(), name = String(path)): { bytes: Buffer; whole: boolean } | undefined {
-  scratch ??= Buffer.allocUnsafe(LISTED_SCRATCH);
+  if (!slab || SLAB - slabAt < LISTED_SCRATCH) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabAt = 0;
+  }
   let fd: number | undefined;
   let len: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    len = readSync(fd, scratch, 0, LISTED_SCRATCH, 0);
+    fd = openSync(path, LISTED_OPEN);
+    len = readSync(fd, slab, slabAt, LISTED_SCRATCH, 0);
   } catch (e) {
     return unlessGone(e, name);
   } finally {
@@ -249,7 +261,10 @@ export function readListedFile(path: string | Buffer, n: number, limit = inputLi
   // larger, or over --max-input: the careful way, which reports that
   if (len === LISTED_SCRATCH || len > limit) return readInputHead(path, n, name);
   // a short read of a regular file is its end
-  return { bytes: Buffer.from(scratch.subarray(0, len)), whole: true };
+  const bytes = slab.subarray(slabAt, slabAt + len);
+  // the next file from a multiple of 8 bytes
+  slabAt += (len + 7) & ~7;
+  return { bytes, whole: true };
 }
 
 /**
@@ -319,8 +334,7 @@ export function readInputBytes(file: string | Buffer, name = file === '-' ? 'std
 }
 
 /** A DMAR table over the size limit is refused, however it came. */
-export function checkTableSize(bytes: Uint8Array, name: string): void {
-  const limit = maxTable();
+export function checkTableSize(bytes: Uint8Array, name: string, limit = maxTable()): void {
   if (bytes.length > limit) throw tooLarge(`a table of ${sizeText(bytes.length)}`, limit, name);
 }
 

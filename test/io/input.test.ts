@@ -124,3 +124,28 @@ describe('the machine readers and directory walks read as the commands do', () =
     expect(r.stdout).toContain('1 table: 0 errors');
   });
 });
+
+// A directory's files are read into shared slabs and each table keeps a view of its bytes there: every
+// table read in one walk must still hold its own bytes when all are looked at together, across slabs
+// and whatever the file sizes (a 65,536-byte file goes the careful way).
+test('a directory walk keeps each file its own bytes, across many files of many sizes', async () => {
+  const { directoryInputs } = await import('../../src/cli/inputs.js');
+  const d = mkdtempSync(join(tmpdir(), 'dmar-slab-'));
+  try {
+    const files: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      // DMAR signature first (a candidate); sizes from a few bytes to past one read's 64 KiB
+      const size = i === 7 ? 1 << 16 : i === 8 ? (1 << 16) + 1 : 4 + ((i * 7919) % 9000);
+      const b = Buffer.alloc(size, i & 0xff);
+      b.write('DMAR', 0, 'latin1');
+      files.push(b);
+      writeFileSync(join(d, `t${String(i).padStart(4, '0')}.bin`), b);
+    }
+    const inputs = [...directoryInputs(d)];
+    expect(inputs).toHaveLength(files.length);
+    const loaded = inputs.map((input) => input.load());
+    for (let i = 0; i < files.length; i++) expect(Buffer.compare(Buffer.from(loaded[i]!.bytes), files[i]!)).toBe(0);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
