@@ -95,7 +95,8 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
     o += slen;
   }
   s.scopes = READ.slice(0, n);
-  READ.fill(undefined as unknown as DeviceScope, 0, n);
+  // (a loop: Array.prototype.fill is a call into the runtime)
+  for (let i = 0; i < n; i++) READ[i] = undefined as unknown as DeviceScope;
   return o;
 }
 

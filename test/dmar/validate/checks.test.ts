@@ -100,6 +100,41 @@ describe('framing defects do not stop validation', () => {
   });
 });
 
+describe('an IOAPIC or HPET named twice by one DRHD (DMAR-DRHD-SCOPE-ID-REPEATED)', () => {
+  const ioapic = (id: number) => ({ type: 3, enumerationId: id, bus: 240, path: [{ device: 31, function: 0 }] });
+  const hpet = (id: number, fn = 0) => ({ type: 4, enumerationId: id, bus: 0, path: [{ device: 31, function: fn }] });
+  /** DRHD #2 of the baseline (its IOAPIC 2 and HPET 0 scopes first) lists these scopes too. */
+  const repeated = (extra: object[]) => {
+    const d = baseline();
+    d.structures[1].deviceScopes.push(...extra);
+    return validateBytes(encode(d))
+      .filter((f) => f.id === 'DMAR-DRHD-SCOPE-ID-REPEATED')
+      .map((f) => `${f.structure} ${f.scope}: ${f.message}`);
+  };
+
+  test('one finding per repeated ID, at its second scope, with how many scopes have it; the same number as IOAPIC and HPET is no repeat', () => {
+    const before = baseline().structures[1].deviceScopes.length;
+    expect(repeated([])).toEqual([]);
+    expect(repeated([hpet(2), ioapic(5), hpet(7)])).toEqual([]);
+    expect(repeated([hpet(0, 1), ioapic(2), hpet(0, 2)])).toEqual([
+      `DRHD #2 ${before + 1}: HPET 0 appears in 3 scopes of this DRHD (00:1f.1 and others)`,
+      `DRHD #2 ${before + 2}: IOAPIC 2 appears in 2 scopes of this DRHD (f0:1f.0 and others)`,
+    ]);
+  });
+
+  test('a DRHD of thousands of scopes is walked once (every ID twice: 512 findings)', () => {
+    const extra = [];
+    for (let round = 0; round < 8; round++) for (let id = 0; id < 256; id++) extra.push(round % 2 ? hpet(id) : ioapic(id));
+    const f = repeated(extra);
+    // the baseline's IOAPIC 2 and HPET 0 are the first of their IDs, repeated first (findings in byte order)
+    expect(f).toHaveLength(512);
+    expect(f[0]).toMatch(/^DRHD #2 \d+: IOAPIC 2 appears in 5 scopes/);
+    expect(f.filter((x) => /: IOAPIC 0 appears in 4 scopes/.test(x))).toHaveLength(1);
+    expect(f.filter((x) => /: HPET 0 appears in 5 scopes/.test(x))).toHaveLength(1);
+    expect(f.filter((x) => /: HPET 255 appears in 4 scopes/.test(x))).toHaveLength(1);
+  });
+});
+
 describe('the same PCI device listed twice (DMAR-DRHD-DEVICE-DUPLICATE)', () => {
   type Hop = [number, number];
   const scope = (type: number, bus: number, hops: Hop[]) => ({ type, bus, path: hops.map(([device, fn]) => ({ device, function: fn })) });
