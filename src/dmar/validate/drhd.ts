@@ -83,56 +83,6 @@ function drhdScopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
   return out;
 }
 
-/** A scope's (Type, ID) as one number below ID_KEYS for an IOAPIC or HPET scope (the ID is a byte); -1 for the others. */
-function idKey(sc: DeviceScope): number {
-  const t = num(sc.fields, 'type');
-  return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + (num(sc.fields, 'enumerationId') & 0xff) : -1;
-}
-const ID_KEYS = (Math.max(SCOPE.IOAPIC, SCOPE.HPET) + 1) * 0x100;
-/** idRepeated's marks, all clear between calls. */
-const SEEN_ID = new Uint8Array(ID_KEYS);
-
-/** Whether two scopes of the list name the same IOAPIC or the same HPET: one pass, whatever the number of scopes. */
-function idRepeated(scopes: readonly DeviceScope[]): boolean {
-  let repeated = false;
-  let i = 0;
-  for (; i < scopes.length && !repeated; i++) {
-    const k = idKey(scopes[i]!);
-    if (k < 0) continue;
-    if (SEEN_ID[k]) repeated = true;
-    else SEEN_ID[k] = 1;
-  }
-  for (let j = 0; j < i; j++) {
-    const k = idKey(scopes[j]!);
-    if (k >= 0) SEEN_ID[k] = 0;
-  }
-  return repeated;
-}
-
-/** DMAR-DRHD-SCOPE-ID-REPEATED's findings for one DRHD: one per repeated ID, at its second scope, with how many have it. */
-function reportRepeatedIds(ctx: Context, l: Located, scopes: readonly DeviceScope[], report: Reporter): void {
-  // each scope whose (Type, ID) an earlier one had, with that first one, in scope order
-  const again = repeats(scopes, (sc) => {
-    const k = idKey(sc);
-    return k < 0 ? undefined : k;
-  });
-  // per first scope of an ID: how many scopes have it
-  const count = new Map<DeviceScope, number>();
-  for (const [, first] of again) count.set(first, (count.get(first) ?? 1) + 1);
-  for (const [sc, first] of again) {
-    const n = count.get(first);
-    if (n === undefined) continue; // its second scope was reported
-    count.delete(first);
-    const what = num(sc.fields, 'type') === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
-    report({
-      offset: ctx.scopeAt(sc, 'enumerationId'),
-      structure: l.index,
-      scope: scopes.indexOf(sc),
-      message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${n} scopes of this DRHD (${scopePath(sc)} and others)`,
-    });
-  }
-}
-
 /** Up to this many units, firstOverlapping compares every pair. */
 const SMALL = 16;
 
@@ -510,11 +460,33 @@ export const checks: Check[] = [
     description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
     hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
     run(ctx, report) {
+      // (Type, ID) as one number (the ID is a byte); undefined for the other scopes, which take no part
+      const keyOf = (sc: DeviceScope) => {
+        const t = num(sc.fields, 'type');
+        return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
+      };
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       for (let i = 0; i < drhds.length; i++) {
-        const scopes = drhds[i]!.s.scopes;
-        // the walk of every table is this small loop; the reporting, for the few tables that repeat an ID, is apart
-        if (scopes && idRepeated(scopes)) reportRepeatedIds(ctx, drhds[i]!, scopes, report);
+        const l = drhds[i]!;
+        const scopes = l.s.scopes ?? [];
+        // each scope whose (Type, ID) an earlier one had, with that first one, in scope order: usually none
+        const again = repeats(scopes, keyOf);
+        if (!again.length) continue;
+        // per first scope of an ID: how many scopes have it
+        const count = new Map<DeviceScope, number>();
+        for (const [, first] of again) count.set(first, (count.get(first) ?? 1) + 1);
+        for (const [sc, first] of again) {
+          const n = count.get(first);
+          if (n === undefined) continue; // its second scope was reported
+          count.delete(first);
+          const what = num(sc.fields, 'type') === SCOPE.IOAPIC ? 'IOAPIC' : 'HPET';
+          report({
+            offset: ctx.scopeAt(sc, 'enumerationId'),
+            structure: l.index,
+            scope: scopes.indexOf(sc),
+            message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${n} scopes of this DRHD (${scopePath(sc)} and others)`,
+          });
+        }
       }
     },
   }),
