@@ -10,7 +10,7 @@ export { decodeDmar, type DecodeOptions, type DecodeResult, type Problem } from 
 export { encodeDmar, type EncodeOptions } from './dmar/encode.js';
 export { fromJson, toJson, JSON_FORMAT } from './dmar/codec/json.js';
 export { jsonSchema } from './dmar/codec/json-schema.js';
-export { parseSourceText } from './dmar/source.js';
+export { encodeSource, parseSourceText } from './dmar/source.js';
 export { formatIasl, parseIasl, type IaslDialect } from './dmar/codec/iasl.js';
 export { tableText } from './dmar/format/text.js';
 export { tableHex } from './dmar/format/hex.js';

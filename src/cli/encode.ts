@@ -1,6 +1,5 @@
 import { checkTableSize, maxTable, readInputBytes } from '../io/input.js';
-import { parseSourceText, sourceText } from '../dmar/source.js';
-import { encodeDmar } from '../dmar/encode.js';
+import { encodeSource, parseSourceText, sourceText } from '../dmar/source.js';
 import { naming } from '../dmar/errors.js';
 import { writeOutput } from './common.js';
 
@@ -8,7 +7,7 @@ export function run(file: string, opts: { output: string; keepChecksum?: boolean
   const name = file === '-' ? 'stdin' : file;
   const text = sourceText(readInputBytes(file, name));
   // the table limit (--max-input) holds for what encode writes too: a few KiB of iasl source can name GiB
-  const bytes = naming(name, () => encodeDmar(parseSourceText(text, { maxBytes: maxTable() }), { keepChecksum: opts.keepChecksum }));
+  const bytes = naming(name, () => encodeSource(parseSourceText(text, { maxBytes: maxTable() }), { keepChecksum: opts.keepChecksum }));
   checkTableSize(bytes, name);
   writeOutput(opts.output, bytes);
   return 0;

@@ -99,47 +99,62 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   let where = 'header: ';
   let structLength = 0;
   let scopeLength = 0;
-  for (const it of layout(t)) {
-    switch (it.kind) {
-      case 'section':
-        where = it.section === 'header' ? 'header: ' : '';
-        break;
-      case 'structure':
-        where = `${label(it.s.type)}: `;
-        structLength = structureSize(it.s);
-        if (structLength >= 2 ** (8 * LENGTH.size))
-          throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
-        break;
-      case 'scope':
-        scopeLength = scopeSize(it.sc);
-        if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size))
-          throw new DmarError(`${where}device scope with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
-        break;
-      case 'field': {
-        const { row } = it;
-        const value =
-          row.role === 'length'
-            ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
-            : row.role === 'signature'
-              ? (it.value ?? DMAR_SIGNATURE)
-              : it.value;
-        writeField(out, it.offset - row.offset, row, value, where);
-        break;
-      }
-      case 'path':
-        writeFields(out, it.offset, it.rows, { device: it.device, function: it.function }, where);
-        break;
-      case 'name':
-        out.set(latin1Bytes(it.name, where), it.offset);
-        break;
-      case 'trailing':
-      case 'raw':
-        out.set(it.bytes, it.offset);
-        break;
-      case 'end':
-        break;
-    }
+  // where a defect of the model is, for errors that a source reader can map to its lines (encodeAt)
+  let at: { structure?: number; scope?: number } = {};
+  try {
+    encodeItems();
+  } catch (e) {
+    if (e instanceof DmarError && e.code === 'DMAR-ENCODE' && e.structure === undefined && at.structure !== undefined)
+      throw new DmarError(e.message, { code: e.code, offset: e.offset, ...at });
+    throw e;
   }
   if (!opts.keepChecksum) fixChecksum(out);
   return out;
+
+  function encodeItems(): void {
+    for (const it of layout(t)) {
+      switch (it.kind) {
+        case 'section':
+          at = {};
+          where = it.section === 'header' ? 'header: ' : '';
+          break;
+        case 'structure':
+          at = { structure: it.index };
+          where = `${label(it.s.type)}: `;
+          structLength = structureSize(it.s);
+          if (structLength >= 2 ** (8 * LENGTH.size))
+            throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
+          break;
+        case 'scope':
+          at = { structure: at.structure, scope: it.index };
+          scopeLength = scopeSize(it.sc);
+          if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size))
+            throw new DmarError(`${where}device scope ${it.index + 1} with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
+          break;
+        case 'field': {
+          const { row } = it;
+          const value =
+            row.role === 'length'
+              ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
+              : row.role === 'signature'
+                ? (it.value ?? DMAR_SIGNATURE)
+                : it.value;
+          writeField(out, it.offset - row.offset, row, value, where);
+          break;
+        }
+        case 'path':
+          writeFields(out, it.offset, it.rows, { device: it.device, function: it.function }, where);
+          break;
+        case 'name':
+          out.set(latin1Bytes(it.name, where), it.offset);
+          break;
+        case 'trailing':
+        case 'raw':
+          out.set(it.bytes, it.offset);
+          break;
+        case 'end':
+          break;
+      }
+    }
+  }
 }

@@ -16,6 +16,9 @@ export interface DmarErrorOptions {
   kind?: FailureKind;
   /** The errno code when the file system refused (ENOENT, EACCES, ...). */
   errno?: string;
+  /** The structure (0-based index in the table) and device scope (0-based in it) the defect is in, when the model is what is wrong. */
+  structure?: number;
+  scope?: number;
 }
 
 /** The one error type of dmar: a failure with, where known, the file and byte offset it is about. */
@@ -25,6 +28,8 @@ export class DmarError extends Error {
   file?: string;
   readonly kind: FailureKind;
   readonly errno?: string;
+  readonly structure?: number;
+  readonly scope?: number;
 
   constructor(message: string, opts: DmarErrorOptions = {}) {
     super(message);
@@ -34,6 +39,8 @@ export class DmarError extends Error {
     this.file = opts.file;
     this.kind = opts.kind ?? 'input';
     this.errno = opts.errno;
+    this.structure = opts.structure;
+    this.scope = opts.scope;
   }
 
   /** One line: `file: offset 0x.. (..): message`. */

@@ -1,7 +1,7 @@
 /** Source text for `dmar encode`: the JSON document or ACPICA data-table source, told apart by content. */
-import { encodeDmar } from './encode.js';
+import { encodeDmar, type EncodeOptions } from './encode.js';
 import { DmarError, excerpt, naming } from './errors.js';
-import { parseIasl } from './codec/iasl.js';
+import { iaslLine, parseIasl } from './codec/iasl.js';
 import { fromJson } from './codec/json.js';
 import type { DmarTable } from './model.js';
 
@@ -119,5 +119,20 @@ export function sourceText(data: Uint8Array): string {
  * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
  */
 export function compileSource(data: Uint8Array, name: string, maxBytes?: number): Uint8Array {
-  return naming(name, () => encodeDmar(parseSourceText(sourceText(data), { maxBytes })));
+  return naming(name, () => encodeSource(parseSourceText(sourceText(data), { maxBytes })));
+}
+
+/**
+ * encodeDmar for a table read from source text: what the encoder finds wrong in a structure or device scope
+ * (a path too long for a scope's Length, a character over one byte) is placed on its iasl source line.
+ */
+export function encodeSource(t: DmarTable, opts?: EncodeOptions): Uint8Array {
+  try {
+    return encodeDmar(t, opts);
+  } catch (e) {
+    const line = e instanceof DmarError && e.structure !== undefined ? iaslLine(t, e.structure, e.scope) : undefined;
+    if (line === undefined) throw e;
+    const err = e as DmarError;
+    throw new DmarError(`line ${line}: ${err.message}`, { code: err.code, structure: err.structure, scope: err.scope });
+  }
 }

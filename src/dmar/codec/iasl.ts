@@ -330,6 +330,8 @@ function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
     if (!m) bad(`expected a quoted string, found ${excerpt(e.value)}`);
     const s = m![1]!;
     if (s.length > row.size) bad(`${excerpt(s)} is longer than ${row.size} characters`);
+    const wide = /[^\0-\xff]/.exec(s);
+    if (wide) bad(`character ${JSON.stringify(wide[0])} is not one byte`);
     return s.replace(/\0+$/, '');
   }
   if (row.kind === 'bytes') {
@@ -391,6 +393,27 @@ function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record
   return out;
 }
 
+/** Where parseIasl read each structure of a table: its first line, and the first line of each of its device scopes and of its name. */
+interface SourceLines {
+  structures: number[];
+  scopes: number[][];
+  names: number[];
+}
+const SOURCE_LINES = new WeakMap<DmarTable, SourceLines>();
+
+/**
+ * The source line of a structure of a table parseIasl made, or of its device scope `scope`; of a structure
+ * with a name (ANDD), the name's line (what the encoder can find wrong there is its name: a character over
+ * one byte, or a name too long for the Length). Undefined for a table from elsewhere. The encoder's errors
+ * about the model are placed by it (encodeSource).
+ */
+export function iaslLine(t: DmarTable, structure: number, scope?: number): number | undefined {
+  const lines = SOURCE_LINES.get(t);
+  if (!lines) return undefined;
+  if (scope !== undefined) return lines.scopes[structure]?.[scope] ?? lines.structures[structure];
+  return lines.names[structure] ?? lines.structures[structure];
+}
+
 /**
  * Parse ACPICA data-table source (iasl -d output, iasl -T templates, our own
  * output) into a table model. `maxBytes`: the largest table it may describe.
@@ -407,6 +430,8 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
     throw new DmarError(`line ${headerLine ?? '?'}: Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, { code: 'DMAR-SOURCE' });
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
+  const lines: SourceLines = { structures: [], scopes: [], names: [] };
+  SOURCE_LINES.set(t, lines);
   const label = structureLabeller();
   let prev: string | undefined;
   let size = DMAR_FIXED_SIZE;
@@ -427,6 +452,7 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
       continue;
     }
     const context = prev ? `the structure after ${prev}` : 'the first structure';
+    lines.structures[t.structures.length] = line!;
     const hdr = readRows(c, SUBTABLE_HEADER_FIELDS, context);
     const type = hdr.type as number;
     prev = label(type);
@@ -450,7 +476,9 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
     s.fields = readRows(c, def.fields, ctx);
     if (def.body.kind === 'scopes') {
       s.scopes = [];
+      const scopeLines: number[] = (lines.scopes[t.structures.length] = []);
       while (c.is(SCOPE_FIELDS[0]!.name)) {
+        scopeLines.push(c.peek()!.line);
         const fields = readRows(c, SCOPE_FIELDS, `device scope of ${ctx}`);
         const path: { device: number; function: number }[] = [];
         while (c.is(PATH_NAME)) {
@@ -463,6 +491,7 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
       }
     } else if (def.body.kind === 'name') {
       const e = c.take([def.body.title ?? ''], ctx);
+      lines.names[t.structures.length] = e.line;
       const m = /^"(.*)"/.exec(e.value);
       if (!m) throw new DmarError(`line ${e.line}: ${def.body.title}: expected a quoted string`, { code: 'DMAR-SOURCE' });
       s.name = m[1]!;

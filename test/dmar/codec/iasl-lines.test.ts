@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { formatIasl } from '../../../src/dmar/codec/iasl.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
-import { parseSourceText } from '../../../src/dmar/source.js';
+import { compileSource, parseSourceText } from '../../../src/dmar/source.js';
+import { toJson } from '../../../src/dmar/codec/json.js';
 import { FIXTURES } from '../../helpers.js';
 
 const SOURCE = formatIasl(decodeDmar(readFileSync(join(FIXTURES, 'server-2s.bin'))).table).text;
@@ -27,4 +28,47 @@ test('a last structure of a type with no layout and no raw data: the line of its
   const text = `${SOURCE.trimEnd()}\n\n                 Subtable Type : 0099\n                        Length : 0006\n`;
   const line = text.split('\n').findIndex((l) => l.includes('Subtable Type : 0099')) + 1;
   expect(error(text)).toMatch(new RegExp(`^line ${line}: structure type 153 has no known layout`));
+});
+
+// What only the encoder finds wrong (a device scope or a structure too long for its Length, a character of
+// a name over one byte) is placed on the line of that scope or name; the same from JSON names no line.
+const encodeError = (text: string, name = 'in.dsl'): string => {
+  try {
+    compileSource(Buffer.from(text, 'utf8'), name);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('compiled');
+};
+const lineOf = (text: string, needle: string, from = 0): number => text.split('\n').findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+
+test("a device scope whose path is too long for its Entry Length: the line of that scope's first row", () => {
+  // DRHD #2's first scope: its one PCI Path line repeated to 131 entries
+  const lines = SOURCE.split('\n');
+  const drhd2 = lines.findIndex((l, i) => i > lineOf(SOURCE, 'Subtable Type : 0000') && l.includes('Subtable Type : 0000'));
+  const scope = lines.findIndex((l, i) => i > drhd2 && l.includes('Device Scope Type'));
+  const path = lines.findIndex((l, i) => i > scope && l.includes('PCI Path'));
+  const text = [...lines.slice(0, path), ...Array(131).fill(lines[path]), ...lines.slice(path + 1)].join('\n');
+  expect(encodeError(text)).toBe(`line ${scope + 1}: DRHD #2: device scope 1 with 131 path entries exceeds 255 bytes`);
+});
+
+test('an ANDD name with a character over one byte, or too long for the Length: the line of the name', () => {
+  const andd = `${SOURCE.trimEnd()}\n\n  Subtable Type : 0004\n  Length : 0000\n\n  Reserved : 000000\n  Device Number : 07\n  Device Name : "NAME"\n`;
+  const line = lineOf(andd, 'Device Name : "NAME"');
+  const euro = andd.replace('"NAME"', '"\\_SB.\u20ac"');
+  expect(encodeError(euro)).toBe(`line ${line}: ANDD #2: character "\u20ac" is not one byte`);
+  const long = andd.replace('"NAME"', `"${'A'.repeat(70_000)}"`);
+  expect(encodeError(long)).toMatch(new RegExp(`^line ${line}: ANDD #2: \\d+ bytes do not fit a 16-bit Length$`));
+});
+
+test('an ASCII header field with a character over one byte: its line, when the source is read', () => {
+  const text = SOURCE.replace(/Oem ID : "[^"]*"/, 'Oem ID : "\u00e9\u20ac"');
+  expect(error(text)).toBe(`line ${lineOf(text, 'Oem ID :')}: Oem ID: character "\u20ac" is not one byte`);
+});
+
+test('the same defects in JSON: the structure and scope are named, no line', () => {
+  const doc = toJson(decodeDmar(readFileSync(join(FIXTURES, 'server-2s.bin'))).table) as { structures: { kind: string; deviceScopes: unknown[] }[] };
+  const drhds = doc.structures.filter((s) => s.kind === 'DRHD') as { deviceScopes: { path: unknown[] }[] }[];
+  drhds[1]!.deviceScopes[0]!.path = Array(131).fill({ device: 1, function: 0 });
+  expect(encodeError(JSON.stringify(doc), 'in.json')).toBe('DRHD #2: device scope 1 with 131 path entries exceeds 255 bytes');
 });
