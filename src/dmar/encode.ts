@@ -99,7 +99,7 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   let where = 'header: ';
   let structLength = 0;
   let scopeLength = 0;
-  // where a defect of the model is, for errors that a source reader can map to its lines (encodeAt)
+  // where a defect of the model is, for errors that a source reader can map to its lines (encodeSource in source.ts)
   let at: { structure?: number; scope?: number } = {};
   try {
     encodeItems();
