@@ -65,13 +65,17 @@ function writeFields(out: Uint8Array, base: number, rows: readonly FieldDef[], v
   for (const f of rows) writeField(out, base, f, values[f.key], where);
 }
 
+/** Why a string cannot be written one byte per character: its first character over 0xff; undefined when it can. */
+export function notOneByte(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return `character ${JSON.stringify(s[i])} is not one byte`;
+  return undefined;
+}
+
 function latin1Bytes(s: string, where: string): Uint8Array {
+  const why = notOneByte(s);
+  if (why) throw new DmarError(`${where}${why}`, { code: 'DMAR-ENCODE' });
   const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) throw new DmarError(`${where}character ${JSON.stringify(s[i])} is not one byte`, { code: 'DMAR-ENCODE' });
-    b[i] = c;
-  }
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }
 

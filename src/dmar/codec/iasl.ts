@@ -12,7 +12,7 @@ import { hex, hexDigits } from '../../acpi/hex.js';
 import { bitValue } from '../../acpi/fields.js';
 import { iaslComment, iaslString } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
-import { structureSize } from '../encode.js';
+import { notOneByte, structureSize } from '../encode.js';
 import { DmarError, excerpt } from '../errors.js';
 import { layout } from '../layout.js';
 import type { DmarTable, Structure } from '../model.js';
@@ -330,8 +330,8 @@ function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
     if (!m) bad(`expected a quoted string, found ${excerpt(e.value)}`);
     const s = m![1]!;
     if (s.length > row.size) bad(`${excerpt(s)} is longer than ${row.size} characters`);
-    const wide = /[^\0-\xff]/.exec(s);
-    if (wide) bad(`character ${JSON.stringify(wide[0])} is not one byte`);
+    const wide = notOneByte(s);
+    if (wide) bad(wide);
     return s.replace(/\0+$/, '');
   }
   if (row.kind === 'bytes') {
