@@ -59,6 +59,8 @@ const READ: DeviceScope[] = [];
 
 function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structure, { def, index, report, view }: BodyPlace): number {
   let n = 0;
+  // reported once READ is cleared: a strict decode's report throws, and READ would keep this table's scopes alive
+  let problem: Parameters<typeof report>[0] | undefined;
   const scopeParser = fieldParser(SCOPE_FIELDS);
   let o = start;
   while (o < end) {
@@ -80,14 +82,14 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
           : slen >= SCOPE_HEADER_SIZE
             ? 'DMAR-SCOPE-LENGTH'
             : 'DMAR-SCOPE-TOO-SHORT';
-      report({
+      problem = {
         code,
         severity: 'error',
         offset: slen < 0 ? o : o + SCOPE_LENGTH.offset,
         structure: index,
         where: `device scope at ${hex(o)} in ${def.abbrev}`,
         reason: why,
-      });
+      };
       break;
     }
     const fields = scopeParser.parseAt(bytes, view, o);
@@ -97,6 +99,7 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
   s.scopes = READ.slice(0, n);
   // (a loop: Array.prototype.fill is a call into the runtime)
   for (let i = 0; i < n; i++) READ[i] = undefined as unknown as DeviceScope;
+  if (problem) report(problem);
   return o;
 }
 
