@@ -96,11 +96,18 @@ export function fieldParser(fields: readonly FieldDef[]): Compiled {
     }
     return p;
   });
+  // the rows' bytes, from the first row's offset: a read past the input's end throws, as a DataView's does
+  // (the formatted fields read through a range, which would give short or zero values instead)
+  const size = at - (fields[0]?.offset ?? 0);
+  const short = (length: number, offset: number) =>
+    new RangeError(`fieldParser: ${size} bytes of rows at offset ${offset}, past the end of ${length} bytes`);
   const compiled: Compiled = {
     parse(bytes: Uint8Array) {
+      if (bytes.length < size) throw short(bytes.length, 0);
       return parse(bytes, viewOf(bytes), 0, bytes.length) as Record<string, FieldValue>;
     },
     parseAt(bytes: Uint8Array, view: DataView, offset: number) {
+      if (offset + size > bytes.length) throw short(bytes.length, offset);
       return parse(bytes, view, offset, bytes.length) as Record<string, FieldValue>;
     },
   };

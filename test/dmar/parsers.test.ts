@@ -27,6 +27,18 @@ test("parseAt on the whole table reads what parse reads from the structure's own
   expect(parsePathAt(b, view, 70, 64 + len)).toHaveLength((len - 6) / 2);
 });
 
+test('a parser refuses bytes shorter than its rows, as a DataView read past the end does', () => {
+  const b = new Uint8Array(readFileSync(join(FIXTURES, 'server-2s.bin')));
+  // the ACPI header's rows end in ASCII and byte-range fields, read through a range: without the check a short
+  // input gave short strings and zeros there instead of an error
+  expect(() => fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 35))).toThrow(RangeError);
+  expect(() => fieldParser(ACPI_HEADER_FIELDS).parseAt(b.subarray(0, 40), viewOf(b.subarray(0, 40)), 5)).toThrow(/36 bytes of rows at offset 5, past the end of 40 bytes/);
+  expect(fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 36)).oemId).toBe(fieldParser(ACPI_HEADER_FIELDS).parse(b).oemId);
+  const scope = b.subarray(0, 69);
+  expect(() => fieldParser(SCOPE_FIELDS).parseAt(scope, viewOf(scope), 64)).toThrow(RangeError);
+  expect(fieldParser(SCOPE_FIELDS).parseAt(b.subarray(0, 70), viewOf(b.subarray(0, 70)), 64)).toEqual(fieldParser(SCOPE_FIELDS).parseAt(b, viewOf(b), 64));
+});
+
 test('latin1: every byte value, short and longer than one chunk', () => {
   const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
   let expected = '';
