@@ -222,7 +222,12 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
       try {
         fchownSync(fd, old.uid, old.gid);
       } catch {
-        // not root and not the owner: the file becomes the writer's
+        // not root and not the owner: the file becomes the writer's; its group stays when the writer is in it
+        try {
+          fchownSync(fd, -1, old.gid);
+        } catch {
+          // not in the file's group either: the writer's group
+        }
       }
       const now = fstatSync(fd);
       const kept = now.uid === old.uid && now.gid === old.gid;

@@ -155,6 +155,21 @@ describe.skipIf(!asNobody)('as an unprivileged user (nobody)', () => {
     expect(st.mode & 0o7777).toBe(0o0777);
   });
 
+  test("another user's file, writable by a group this user is in: rewritten as this user's, the group kept", () => {
+    const { p } = nobodyDir();
+    chownSync(p, 0, 4242);
+    chmodSync(p, 0o664);
+    const cmd = ['setpriv', '--reuid=65534', '--regid=65534', '--groups=4242', process.execPath, binForAnyUser(), 'set-flag', 'ims-optout', p];
+    const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: tmpdir(), env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+    if (r.error || (r.status !== 0 && r.stderr.toString().includes('setpriv')))
+      return void console.warn('NOTE: setpriv --groups is not available here: the group test is SKIPPED');
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const st = statSync(p);
+    // the owner cannot be kept, the group can: a member may chgrp a file it owns to that group
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([NOBODY, 4242, 0o664]);
+    expect(readFileSync(p)[37]! & IMS_OPTOUT).toBe(IMS_OPTOUT);
+  });
+
   test('in a directory this user cannot write: an edit that changes nothing succeeds, untouched; one that changes a byte fails in one line', () => {
     const { dir, p } = fresh();
     chownSync(p, NOBODY, NOBODY);
