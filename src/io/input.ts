@@ -55,8 +55,15 @@ export function setMaxTable(bytes: number | undefined): void {
 
 /** The most bytes any input is read to: TEXT_FACTOR times the table limit (source text is larger than its table). */
 export function inputLimit(): number {
-  return maxTable() * TEXT_FACTOR;
+  return Math.min(maxTable() * TEXT_FACTOR, READ_CEILING);
 }
+
+/**
+ * The most any input is read to, whatever --max-input says: a text input becomes
+ * one string, and V8's longest is just under 512 MiB (a Buffer's, 4 GiB; one
+ * read, 2 GiB). It takes a table limit over 16 MiB to reach it.
+ */
+export const READ_CEILING = 256 << 20;
 
 export function maxTable(): number {
   if (maxTableOverride !== undefined) return maxTableOverride;
@@ -79,6 +86,8 @@ export function sizeText(n: number): string {
 }
 
 function tooLarge(what: string, limit: number, name: string): DmarError {
+  if (limit === READ_CEILING && maxTable() * TEXT_FACTOR > READ_CEILING)
+    return new DmarError(`${what}: over the ${sizeText(READ_CEILING)} dmar reads of one input, whatever --max-input says`, { file: name });
   const which = limit === maxTable() ? `the ${sizeText(limit)} table limit` : `the ${sizeText(limit)} input limit (${TEXT_FACTOR} times the table limit)`;
   return new DmarError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, { file: name });
 }

@@ -90,6 +90,29 @@ describe('the size limit', () => {
     oneLine(dmar(['encode', huge, '-o', join(work, 'x.bin')]), '1 GiB: over the 16 MiB input limit');
   });
 
+  test('a raised --max-input still stops at the 256 MiB one input is read to, in one line (2 and 5 GB files)', () => {
+    // over 2 GiB, one read of Node's failed ("length" out of range); over 4 GiB, the Buffer could not be made
+    for (const [size, text] of [
+      ['2300000000', '2300000000 bytes'],
+      ['5000000000', '5000000000 bytes'],
+      ['300M', '300 MiB'],
+    ] as const) {
+      const huge = join(work, `sparse-${size}.bin`);
+      writeFileSync(huge, '');
+      execFileSync('truncate', ['-s', size, huge]);
+      for (const cmd of ['decode', 'validate'])
+        oneLine(dmar(['--max-input', '1G', cmd, huge]), `${huge}: ${text}: over the 256 MiB dmar reads of one input, whatever --max-input says`);
+      rmSync(huge);
+    }
+    // up to the ceiling, --max-input decides as before
+    const small = join(work, 'sparse-20M.bin');
+    writeFileSync(small, '');
+    execFileSync('truncate', ['-s', '20M', small]);
+    oneLine(dmar(['decode', small, '--max-input', '1M']), '20 MiB: over the 16 MiB input limit');
+    oneLine(dmar(['decode', small, '--max-input', '2M']), 'a table of 20 MiB: over the 2 MiB table limit');
+    rmSync(small);
+  });
+
   test('stdin is read only up to the input limit', () => {
     const r = dmar(['decode', '-'], { input: Buffer.alloc(17 * 1024 * 1024) });
     oneLine(r, 'stdin: more than 16 MiB on stdin: over the 16 MiB input limit');
