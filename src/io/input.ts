@@ -63,7 +63,7 @@ export function inputLimit(): number {
  * one string, and V8's longest is just under 512 MiB (a Buffer's, 4 GiB; one
  * read, 2 GiB). It takes a table limit over 16 MiB to reach it.
  */
-export const READ_CEILING = 256 << 20;
+const READ_CEILING = 256 << 20;
 
 export function maxTable(): number {
   if (maxTableOverride !== undefined) return maxTableOverride;
