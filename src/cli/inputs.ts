@@ -32,7 +32,7 @@ import {
 } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
-import { readTableSource } from './common.js';
+import { readTableSource, usageError } from './common.js';
 
 /** One input: a name for messages, and how to get its source (throws DmarError). */
 export interface Input {
@@ -173,8 +173,20 @@ export function* directoryInputs(dir: string): Generator<Input> {
     };
 }
 
+/**
+ * Stdin can be read once: `-` named twice, as two tables or as a table and
+ * `--dmesg -`, is a usage error before anything is read (the second reading
+ * found it empty, or took the table's bytes for a kernel log).
+ */
+export function stdinOnce(tables: readonly (string | undefined)[], dmesg?: string): void {
+  const n = tables.filter((t) => t === '-').length;
+  if (dmesg === '-' && n) throw usageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
+  if (n > 1) throw usageError('- (stdin) is named twice: stdin can be read once');
+}
+
 /** Every input named by `args` (none: the running machine's table), directories expanded lazily. */
 export function* tableInputs(args: readonly string[]): Generator<Input> {
+  stdinOnce(args);
   if (!args.length) {
     yield { name: sysfsTablePath(), load: () => readTableSource(undefined) };
     return;

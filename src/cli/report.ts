@@ -7,6 +7,7 @@ import type { Source } from '../io/input.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { reportData, renderReport } from '../report/index.js';
 import { readTableSource, stdoutWrite, writeOutput } from './common.js';
+import { stdinOnce } from './inputs.js';
 import { loadMachine, machineNotes, machineTable } from './machine-context.js';
 import { companions, withDmesg } from './validate.js';
 
@@ -21,6 +22,7 @@ export async function tableAndMachine(
   file: string | undefined,
   opts: { machine?: string; dmesg?: string },
 ): Promise<{ source: Source; machine?: MachineFacts }> {
+  stdinOnce([file], opts.dmesg);
   let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
   if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
   const source = file === undefined && machine?.root ? machineTable(join(machine.root, 'sys/firmware/acpi/tables/DMAR'), machine) : readTableSource(file);

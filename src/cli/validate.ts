@@ -16,7 +16,7 @@ import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
 import { EXIT, stdoutWrite, usageError, writeOutput } from './common.js';
-import { tableInputs, type Input } from './inputs.js';
+import { stdinOnce, tableInputs, type Input } from './inputs.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { acpiTable } from '../machine/sysfs.js';
 import { io } from '../io/std.js';
@@ -152,7 +152,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   } else {
     const mc = opts.machine !== undefined || opts.dmesg !== undefined ? await import('./machine-context.js') : undefined;
     let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : mc!.loadMachine(opts.machine);
-    if (opts.dmesg === '-' && inputs.includes('-')) throw usageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
+    stdinOnce(inputs, opts.dmesg);
     if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
     const results: FileResult[] = [];

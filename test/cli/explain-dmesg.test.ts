@@ -71,3 +71,24 @@ test('--dmesg - reads the log from stdin; not together with a table from stdin',
   expect(both.status).toBe(2);
   expect(both.stderr).toMatch(/^dmar: --dmesg - and a table from stdin/);
 });
+
+test('stdin is read once: every command refuses - named twice, before reading anything', () => {
+  const table = readFileSync(join(FIXTURES, 'server-2s.bin'));
+  // report and map took the table's bytes for the log and then found stdin empty; validate and decode
+  // read the table, then reported the second - as an unreadable empty table
+  for (const [args, message] of [
+    [['report', '-', '--dmesg', '-'], '--dmesg - and a table from stdin: only one of them can be read from stdin'],
+    [['map', '-', '--dmesg', '-'], '--dmesg - and a table from stdin: only one of them can be read from stdin'],
+    [['validate', '-', '-'], '- (stdin) is named twice: stdin can be read once'],
+    [['decode', '-', '-'], '- (stdin) is named twice: stdin can be read once'],
+    [['validate', join(FIXTURES, 'qemu-q35-ir.bin'), '-', '-'], '- (stdin) is named twice: stdin can be read once'],
+  ] as const) {
+    const r = dmar([...args], { input: table });
+    expect(r.status, args.join(' ')).toBe(2);
+    expect(r.stderr, args.join(' ')).toBe(`dmar: ${message}\n`);
+    expect(r.stdout, args.join(' ')).toBe('');
+  }
+  // once is fine, for each of them
+  expect(dmar(['map', '-'], { input: table }).status).toBe(0);
+  expect(dmar(['decode', '-', join(FIXTURES, 'qemu-q35-ir.bin')], { input: table }).status).toBe(0);
+});
