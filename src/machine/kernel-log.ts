@@ -14,6 +14,7 @@
  * the reason was printed `%02d`, in decimal) and the e820 lines in 3.x
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
+import { DmarError, excerpt } from '../dmar/errors.js';
 import { readInputBytes } from '../io/input.js';
 import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 import { ALL_ONES } from './vtd-regs.js';
@@ -94,6 +95,8 @@ export function e820Kind(type: string): MemKind {
 }
 
 /** A hex number as the kernel prints it, with or without `0x`. */
+/** The largest physical address. */
+const MAX_ADDRESS = (1n << 64n) - 1n;
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
 const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
@@ -111,8 +114,8 @@ export function parseE820Line(text: string): MemRegion | undefined {
   m = E820_OLD.exec(text);
   if (m) {
     const type = m[3]!;
-    const end = hexBig(m[2]!);
-    return { start: hexBig(m[1]!), end: end > 0n ? end - 1n : 0n, kind: e820Kind(type), type };
+    // the end is exclusive here: an end at or below the start gives an inverted range, which the caller refuses
+    return { start: hexBig(m[1]!), end: hexBig(m[2]!) - 1n, kind: e820Kind(type), type };
   }
   return undefined;
 }
@@ -514,6 +517,16 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     bootCmdline = undefined;
   };
 
+  // a range no kernel prints (wider than 64 bits, or ending before it starts) is a damaged log, refused with its
+  // line: taken as it stands, a reserved range to 2^80 hid every RMRR the map should have judged
+  const range = <T extends { start: bigint; end: bigint }>(r: T, l: LogLine): T => {
+    if (r.start <= MAX_ADDRESS && r.end <= MAX_ADDRESS && r.start <= r.end) return r;
+    throw new DmarError(`line ${l.line}: ${excerpt(l.text, 100)}: not a range of the 64-bit address space (a damaged log)`, {
+      file: source,
+      code: 'DMAR-MACHINE-INVALID',
+    });
+  };
+
   for (const l of lines) {
     const t = l.text;
     const v = LINUX_VERSION.exec(t);
@@ -526,17 +539,17 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     }
     const region = parseE820Line(t);
     if (region) {
-      regions.push(region);
+      regions.push(range(region, l));
       continue;
     }
     const u = E820_UPDATE.exec(t);
     if (u) {
-      updates.push({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]!.trimEnd() });
+      updates.push(range({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]!.trimEnd() }, l));
       continue;
     }
     const g = GRAPHICS_STOLEN.exec(t);
     if (g) {
-      updates.push({ line: l.line, start: BigInt(g[1]!), end: BigInt(g[2]!), from: '', to: 'reserved', add: true });
+      updates.push(range({ line: l.line, start: BigInt(g[1]!), end: BigInt(g[2]!), from: '', to: 'reserved', add: true }, l));
       continue;
     }
     const c = /^Command line: (.*)$/.exec(t);

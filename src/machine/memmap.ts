@@ -54,13 +54,21 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
     if (start === undefined || !HEX.test(start)) bad('start', start === undefined ? 'is missing' : `is ${excerpt(start)}, not a hex address`);
     if (end === undefined || !HEX.test(end)) bad('end', end === undefined ? 'is missing' : `is ${excerpt(end)}, not a hex address`);
     if (!type) bad('type', type === undefined ? 'is missing' : 'is empty');
-    regions.push({ start: BigInt(start!), end: BigInt(end!), type: type!, kind: memKindOfSysfsType(type!) });
+    const s = BigInt(start!);
+    const e = BigInt(end!);
+    // the kernel writes 64-bit addresses, the end inclusive, never below the start
+    if (s > MAX_ADDRESS) bad('start', `is ${excerpt(start!)}, wider than 64 bits`);
+    if (e > MAX_ADDRESS) bad('end', `is ${excerpt(end!)}, wider than 64 bits`);
+    if (e < s) bad('end', `is ${excerpt(end!)}, below the start ${excerpt(start!)}`);
+    regions.push({ start: s, end: e, type: type!, kind: memKindOfSysfsType(type!) });
   }
   if (!regions.length) return undefined;
   regions.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   return { source: '/sys/firmware/memmap', origin: 'sysfs-memmap', regions };
 }
 
+/** The largest physical address. */
+const MAX_ADDRESS = (1n << 64n) - 1n;
 const BIOS_BEGIN = 0xa0000n;
 const BIOS_END = 0x100000n;
 

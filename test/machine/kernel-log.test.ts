@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DmarError } from '../../src/dmar/errors.js';
 import { e820Kind, logLines, parseE820Line, parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
 
 // Lines quoted from public bug reports (fixtures/logs/README.md cites each source).
@@ -48,6 +49,24 @@ describe('BIOS-e820', () => {
     });
     expect(parseE820Line(' BIOS-e820: 0000000000000000 - 000000000009f800 (usable)')).toEqual({ start: 0n, end: 0x9f7ffn, kind: 'ram', type: 'usable' });
     expect(parseE820Line('e820: BIOS-provided physical RAM map:')).toBeUndefined();
+  });
+
+  it('a range no kernel prints (over 64 bits, or ending before its start) is refused with its line', () => {
+    const bad = (line: string) => () => parseKernelLog(`[    0.000000] Linux version 6.8.0 (x@y) #1\n[    0.000000] ${line}\n`, 'boot.log');
+    for (const line of [
+      'BIOS-e820: [mem 0x0000000000000000-0xffffffffffffffffffff] reserved',
+      'BIOS-e820: [mem 0x00000000c0000000-0x00000000bfffffff] usable',
+      ' BIOS-e820: 00000000000a0000 - 00000000000a0000 (reserved)',
+      'e820: update [mem 0x10000000000000000-0x10000000000000fff] usable ==> reserved',
+      'Reserving Intel graphics memory at [mem 0x8c000000-0x7bffffff]',
+    ]) {
+      expect(bad(line), line).toThrow(DmarError);
+      expect(bad(line), line).toThrow(/^line 2: ".*": not a range of the 64-bit address space \(a damaged log\)$/);
+    }
+    // the largest range there is, and a one-byte one, are ranges
+    expect(
+      parseKernelLog('BIOS-e820: [mem 0x0000000000000000-0xffffffffffffffff] reserved\nBIOS-e820: [mem 0x1000-0x1000] usable\n', 'x').memoryMap?.regions,
+    ).toHaveLength(2);
   });
 
   it('a boot log gives the map, the kernel and the command line', () => {

@@ -59,6 +59,9 @@ test('a capture memory-map entry that is damaged (a start that is no address, a 
   for (const [file, text, why] of [
     ['start', '0x6ebff000 garbage\n', 'start is "0x6ebff000 garbage", not a hex address'],
     ['type', null, 'type is missing'],
+    // a reserved entry to 2^120 hid the RMRR the map should judge
+    ['end', '0xffffffffffffffffffffffffffffff\n', 'end is "0xffffffffffffffffffffffffffffff", wider than 64 bits'],
+    ['end', '0x1000\n', 'end is "0x1000", below the start "0x6ebff000"'],
   ] as const) {
     const dir = join(tmp, `memmap-${file}`);
     cpSync(CAPTURE, dir, { recursive: true });
