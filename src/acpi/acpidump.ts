@@ -2,7 +2,7 @@
  * `acpidump` text output: blocks of `SIG @ 0xADDRESS` followed by
  * `    OFFS: xx xx ... xx  ascii` lines.
  */
-import { DmarError } from '../dmar/errors.js';
+import { DmarError, excerpt } from '../dmar/errors.js';
 import { hex } from './hex.js';
 
 export interface DumpedTable {
@@ -53,10 +53,18 @@ export function parseAcpidump(text: string): DumpedTable[] {
       throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
     }
     const bytes = r[2]!.trim().split(' ');
-    // a 17th byte (one space after the 16th; the text column follows two): dropped, the table would silently change
-    const after = r.index + r[0].length - 1;
-    if (bytes.length === 16 && line[after] === ' ' && /^[0-9A-Fa-f]{2}(?:\s|$)/.test(line.slice(after + 1))) {
-      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
+    // the bytes end the line, or the text column follows them after two spaces: a token one space after the
+    // last byte read would be dropped, and the table silently change (or an error blame another line)
+    const after = r[0].length - (/\s$/.test(r[0]) ? 1 : 0);
+    const token = / (\S+)/y;
+    token.lastIndex = after;
+    const next = token.exec(line)?.[1];
+    if (next !== undefined) {
+      if (bytes.length === 16 && /^[0-9A-Fa-f]{2}$/.test(next))
+        throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
+      throw new DmarError(
+        `line ${i + 1}: ${cur.signature} dump: row 0x${r[1]}: ${excerpt(next)} where byte ${bytes.length + 1} of the row should be (two hex digits)`,
+      );
     }
     for (const b of bytes) cur.chunks.push(parseInt(b, 16));
   }
