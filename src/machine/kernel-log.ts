@@ -292,7 +292,11 @@ const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:D
 
 const FW_BUG = /^\[Firmware Bug\]: ?/;
 const NUM = '(0x[0-9a-fA-F]+|[0-9a-fA-F]+)';
-/** A fault reason as printed: `0x06` (5.x on), or `%02d` decimal before. */
+/**
+ * A fault reason as printed: `0x%02x` (5.x on), or `%02d` decimal before. The field is 8 bits: a number of more
+ * digits than that takes is no reason a kernel printed (and would lose digits as a double).
+ */
+const REASON = '(0x[0-9a-fA-F]{1,2}|\\d{1,3})';
 const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
 
 /** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
@@ -363,7 +367,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
   [
     new RegExp(
-      `^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`,
+      `^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason ${REASON}\\] ?(.*))?`,
     ),
     (m) => {
       const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
@@ -378,7 +382,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   ],
   // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
   [
-    new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason (0x[0-9a-fA-F]+|\\d+)\\] ?(.*))?`),
+    new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason ${REASON}\\] ?(.*))?`),
     (m) => {
       const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
       if (m[3] !== undefined) {
@@ -388,7 +392,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
       return e;
     },
   ],
-  [/^\[fault reason (0x[0-9a-fA-F]+|\d+)\] ?(.*)/, (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
+  [new RegExp(`^\\[fault reason ${REASON}\\] ?(.*)`), (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
   [RMRR_LOCKED, () => ({ kind: 'rmrr-locked' })],
   [/./, (m) => ({ kind: 'info', what: m.input })],
 ];

@@ -211,6 +211,22 @@ describe('DMAR lines', () => {
     ]);
   });
 
+  it('a fault reason wider than the 8-bit field is no reason a kernel printed: the fault is kept without one (it was shown rounded)', () => {
+    expect(
+      events(
+        [
+          'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x20000000000001] x',
+          'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0xff] x',
+          'DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 255] y',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reason: 255, reasonText: 'x' },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reason: 255, reasonText: 'y' },
+    ]);
+  });
+
   it('interrupt remapping faults: 0x25 printed as decimal 37 before 5.13', () => {
     expect(
       events(
