@@ -111,6 +111,21 @@ function annotation(d: IaslDialect, row: FieldDef, v: FieldValue, where: string)
 }
 
 /**
+ * iasl compiles an integer field named exactly "Reserved" as zero, whatever the
+ * source says ("Must be zero, setting to zero", a warning it counts but, by
+ * default, does not print; ACPICA dtfield.c DtCompileInteger): a non-zero one,
+ * such as the DRHD Size byte the 2020 dialect calls Reserved, is lost through
+ * iasl. dmar encode keeps it.
+ */
+function reservedKept(name: string, field: string, offset: number, value: FieldValue | bigint, warnings: string[]): void {
+  if (name !== 'Reserved' || value === 0 || value === 0n) return;
+  if (value instanceof Uint8Array && value.every((b) => b === 0)) return;
+  const shown = value instanceof Uint8Array ? 'non-zero bytes' : hex(value as number | bigint);
+  const what = field === name ? 'Reserved' : `${field.replace(/ \(decoded below\)$/, '')} (named Reserved in this dialect)`;
+  warnings.push(`${what} at ${hex(offset)} holds ${shown}: iasl compiles a field named Reserved as zero, dmar encode keeps it`);
+}
+
+/**
  * Why no iasl, or not every iasl, of the dialect's releases compiles a structure; undefined when every one
  * does. SATC is in ACPICA from 20220331 (the 2020 dialect's names, known to its later releases only), SIDP
  * from 20250404 (the current dialect's first release).
@@ -173,7 +188,9 @@ export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceNa
         if (merged) {
           // 2020: Flags and Reserved of a device scope are one 16-bit Reserved
           const v = BigInt(merged.value as number) | (BigInt(it.value as number) << 8n);
-          line(lineHeader(d, it.offset - merged.row.size, merged.row.size + row.size, merged.row.iasl2020!.name) + hx(v, 4));
+          const name = merged.row.iasl2020!.name;
+          line(lineHeader(d, it.offset - merged.row.size, merged.row.size + row.size, name) + hx(v, 4));
+          reservedKept(name, `device scope ${merged.row.name} and ${row.name}`, it.offset - merged.row.size, v, warnings);
           merged = undefined;
           if (it.where === 'scope' && row === SCOPE_FIELDS[SCOPE_FIELDS.length - 1]) line('');
           break;
@@ -185,6 +202,7 @@ export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceNa
         const name = d === '2020' && row.iasl2020 ? row.iasl2020.name : row.name;
         const value = row.kind === 'ascii' ? stringText(name, it.offset, it.value as string, warnings) : valueText(row, it.value);
         line(lineHeader(d, it.offset, row.size, name) + value + annotation(d, row, it.value, it.where));
+        if (row.kind === 'uint') reservedKept(name, row.name, it.offset, it.value, warnings);
         if (d === 'current' && row.name.endsWith('(decoded below)')) {
           for (const b of row.bits ?? []) line(flagLine(d, b.name) + hx(bitValue(it.value as number, b), 1));
         }
