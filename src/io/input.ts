@@ -53,7 +53,7 @@ export function setMaxTable(bytes: number | undefined): void {
   maxTableOverride = bytes;
 }
 
-/** The most bytes any input is read to: TEXT_FACTOR times the table limit (source text is larger than its table). */
+/** The most bytes any input is read to: TEXT_FACTOR times the table limit (source text is larger than its table), READ_CEILING at most. */
 export function inputLimit(): number {
   return Math.min(maxTable() * TEXT_FACTOR, READ_CEILING);
 }

@@ -94,9 +94,9 @@ export function e820Kind(type: string): MemKind {
   return 'other';
 }
 
-/** A hex number as the kernel prints it, with or without `0x`. */
 /** The largest physical address. */
 const MAX_ADDRESS = (1n << 64n) - 1n;
+/** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
 const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
