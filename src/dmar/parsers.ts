@@ -99,8 +99,7 @@ export function fieldParser(fields: readonly FieldDef[]): Compiled {
   // the rows' bytes, from the first row's offset: a read past the input's end throws, as a DataView's does
   // (the formatted fields read through a range, which would give short or zero values instead)
   const size = at - (fields[0]?.offset ?? 0);
-  const short = (length: number, offset: number) =>
-    new RangeError(`fieldParser: ${size} bytes of rows at offset ${offset}, past the end of ${length} bytes`);
+  const short = (length: number, offset: number) => new RangeError(`fieldParser: ${size} bytes of rows at offset ${offset}, past the end of ${length} bytes`);
   const compiled: Compiled = {
     parse(bytes: Uint8Array) {
       if (bytes.length < size) throw short(bytes.length, 0);

@@ -32,7 +32,9 @@ test('a parser refuses bytes shorter than its rows, as a DataView read past the 
   // the ACPI header's rows end in ASCII and byte-range fields, read through a range: without the check a short
   // input gave short strings and zeros there instead of an error
   expect(() => fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 35))).toThrow(RangeError);
-  expect(() => fieldParser(ACPI_HEADER_FIELDS).parseAt(b.subarray(0, 40), viewOf(b.subarray(0, 40)), 5)).toThrow(/36 bytes of rows at offset 5, past the end of 40 bytes/);
+  expect(() => fieldParser(ACPI_HEADER_FIELDS).parseAt(b.subarray(0, 40), viewOf(b.subarray(0, 40)), 5)).toThrow(
+    /36 bytes of rows at offset 5, past the end of 40 bytes/,
+  );
   expect(fieldParser(ACPI_HEADER_FIELDS).parse(b.subarray(0, 36)).oemId).toBe(fieldParser(ACPI_HEADER_FIELDS).parse(b).oemId);
   const scope = b.subarray(0, 69);
   expect(() => fieldParser(SCOPE_FIELDS).parseAt(scope, viewOf(scope), 64)).toThrow(RangeError);
