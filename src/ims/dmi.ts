@@ -55,9 +55,9 @@ export const DMI_FILES: readonly DmiFile[] = ['sys_vendor', 'product_name', 'bio
 
 export interface HypervisorVendor {
   who: string;
-  /** The vendor string starts with this (compared without surrounding blanks). */
+  /** The vendor string starts with this word or words (compared without surrounding blanks): `VMware, Inc.`, not `Xenon Systems` for Xen. */
   vendor: string;
-  /** For vendors that also make physical machines: the product name must start with this too. */
+  /** For vendors that also make physical machines: the product name must start with this word or words too. */
   product?: string;
 }
 
@@ -79,8 +79,11 @@ export const HYPERVISOR_VENDORS: readonly HypervisorVendor[] = [
 export function matchHypervisorVendor(vendor: string, product = ''): HypervisorVendor | undefined {
   const v = vendor.trim();
   const p = product.trim();
-  return HYPERVISOR_VENDORS.find((h) => v.startsWith(h.vendor) && (h.product === undefined || p.startsWith(h.product)));
+  return HYPERVISOR_VENDORS.find((h) => startsWithWords(v, h.vendor) && (h.product === undefined || startsWithWords(p, h.product)));
 }
+
+/** `text` starts with `words`, and a letter or digit does not follow them (KVMtec is no KVM). */
+const startsWithWords = (text: string, words: string) => text.startsWith(words) && !/^[\p{L}\p{N}]/u.test(text.slice(words.length));
 
 /**
  * Every DMI file's value checked as a vendor (the product name as well: KVM

@@ -285,6 +285,11 @@ describe('live evidence', () => {
     expect(matchHypervisorVendor('BHYVE')?.who).toBe('bhyve');
     expect(matchHypervisorVendor('Xen')?.who).toBe('Xen');
     expect(matchHypervisorVendor('Bochs')?.who).toBe('Bochs');
+    // the name as a word: a vendor whose name only begins with a hypervisor's is no hypervisor
+    for (const v of ['Xenon Systems', 'KVMtec', 'QEMUx', 'Bochsler AG', 'VMwarez', 'Parallelstar']) expect(matchHypervisorVendor(v), v).toBeUndefined();
+    expect(matchHypervisorVendor('Microsoft Corporation', 'Virtual Machines Inc')).toBeUndefined();
+    expect(matchHypervisorVendor('Xen ')?.who).toBe('Xen');
+    expect(matchHypervisorVendor('QEMU-KVM')?.who).toBe('QEMU');
     expect(matchHypervisorVendor('LENOVO')).toBeUndefined();
     expect(matchDmi({ sys_vendor: 'Red Hat', product_name: 'KVM' })).toMatchObject({ file: 'product_name', hit: { who: 'KVM' } });
     const f = dmiVendorFromSysfs(fakeRoot({ 'sys/class/dmi/id/sys_vendor': 'Microsoft Corporation\n', 'sys/class/dmi/id/product_name': 'Virtual Machine\n' }));
