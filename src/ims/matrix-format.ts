@@ -12,9 +12,12 @@ function seen(c: MatrixCell): { cpuHypervisor: boolean | 'unknown'; cachingMode:
   };
 }
 
+/** What a scenario marked `lies` means, in the text output and the JSON alike (proposals.md: "the output says so"). */
+const LIES = "no policy that trusts the platform's word can see through it";
+
 /**
  * {policies: [{name, proposed}], cells: [{scenario, id, vm, cachingMode, available, lies,
- *  evidence: {cpuHypervisor, cachingMode}, verdicts: {<policy>: {verdict, class, rule, reason}}}], summary}
+ *  evidence: {cpuHypervisor, cachingMode}, verdicts: {<policy>: {verdict, class, rule, reason}}}], summary, notes}
  */
 export function matrixJson(m: Matrix): Json {
   return {
@@ -30,6 +33,7 @@ export function matrixJson(m: Matrix): Json {
       verdicts: Object.fromEntries(c.results.map((r) => [r.policy, { verdict: r.verdict, class: r.class, rule: r.rule, reason: r.reason }])),
     })),
     summary: Object.fromEntries(Object.entries(m.summary).map(([k, t]) => [k, { ...t }])),
+    notes: [`lies (the hypervisor lies): ${LIES}`],
   };
 }
 
@@ -84,6 +88,6 @@ export function matrixText(m: Matrix, p: Paint): string {
   lines.push(p.dim('TDX, SMBIOS and DMI signals are unknown in every cell; each table carries the OEM IDs its firmware writes.'));
   lines.push(p.dim('UNSAFE: native IMS chosen inside a VM (the device would send messages the hypervisor cannot remap);'));
   lines.push(p.dim('lost: no IMS where native (bare metal) or virtualized (descriptor with IMS) really worked.'));
-  lines.push(p.dim('"the hypervisor lies": no policy that trusts the platform\'s word can see through it.'));
+  lines.push(p.dim(`"the hypervisor lies": ${LIES}.`));
   return lines.join('\n') + '\n';
 }

@@ -196,8 +196,10 @@ describe('the matrix', () => {
   });
 
   test('JSON: each cell says what the OS read and, per policy, the verdict, class, rule and reason', () => {
-    const j = matrixJson(m) as { cells: Record<string, unknown>[]; summary: Record<string, unknown>; policies: unknown[] };
+    const j = matrixJson(m) as { cells: Record<string, unknown>[]; summary: Record<string, unknown>; policies: unknown[]; notes: string[] };
     expect(j.cells).toHaveLength(64);
+    // proposals.md: "the output says so", in JSON as in text
+    expect(j.notes).toEqual(["lies (the hypervisor lies): no policy that trusts the platform's word can see through it"]);
     const cell = j.cells[8] as { verdicts: Record<string, { reason: string }> };
     expect(cell).toMatchObject({
       scenario: 'vm: legacy hypervisor (knows neither proposal)',
