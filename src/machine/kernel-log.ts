@@ -16,6 +16,7 @@
  */
 import { DmarError, excerpt } from '../dmar/errors.js';
 import { readInputBytes } from '../io/input.js';
+import { MAX_ADDRESS } from './memmap.js';
 import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 import { ALL_ONES } from './vtd-regs.js';
 
@@ -94,8 +95,6 @@ export function e820Kind(type: string): MemKind {
   return 'other';
 }
 
-/** The largest physical address. */
-const MAX_ADDRESS = (1n << 64n) - 1n;
 /** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */

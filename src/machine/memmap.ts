@@ -67,8 +67,8 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
   return { source: '/sys/firmware/memmap', origin: 'sysfs-memmap', regions };
 }
 
-/** The largest physical address. */
-const MAX_ADDRESS = (1n << 64n) - 1n;
+/** The largest physical address: no memory-map entry, in sysfs or a boot log, reaches past it. */
+export const MAX_ADDRESS = (1n << 64n) - 1n;
 const BIOS_BEGIN = 0xa0000n;
 const BIOS_END = 0x100000n;
 
