@@ -72,7 +72,9 @@ function companionTables(src: Source, machine?: MachineFacts): CompanionTable[] 
   if (src.tables) return src.tables;
   const apic = machine?.root ? acpiTable(machine.root, MADT_SIGNATURE) : undefined;
   if (apic) return [{ signature: MADT_SIGNATURE, bytes: apic }];
-  if (src.kind !== 'sysfs') return undefined;
+  // the running machine's MADT only beside its own table: a capture without one is judged without a MADT, never
+  // against the machine dmar runs on
+  if (src.kind !== 'sysfs' || machine?.root) return undefined;
   try {
     return [{ signature: MADT_SIGNATURE, bytes: readFileSync(sysfsTablePath(MADT_SIGNATURE)) }];
   } catch {

@@ -73,3 +73,17 @@ test('a capture memory-map entry that is damaged (a start that is no address, a 
     expect(r.stderr).toBe(`dmar: ${path}: memory map entry 5: ${why}\n`);
   }
 });
+
+test('a capture without a MADT is judged without one, never against the MADT of the machine dmar runs on', () => {
+  // the capture's own table (no FILE) is read from the capture's sysfs: its MADT used to fall back to
+  // /sys/firmware/acpi/tables/APIC here, and this machine's I/O APICs gave DMAR-MADT-* findings about the server
+  const dir = join(tmp, 'no-apic');
+  cpSync(CAPTURE, dir, { recursive: true });
+  rmSync(join(dir, 'root/sys/firmware/acpi/tables/APIC'));
+  const r = dmar(['validate', '--machine', dir, '--json']);
+  expect(r.status, r.stderr).toBe(1);
+  const ids = (JSON.parse(r.stdout) as { files: { findings: { id: string }[] }[] }).files.flatMap((f) => f.findings.map((x) => x.id));
+  expect(ids).toEqual(['DMAR-RMRR-NOT-RESERVED']);
+  // with its MADT, the same capture is cross-checked as before
+  expect(dmar(['validate', '--machine', CAPTURE, '--only', 'DMAR-MADT*']).status).toBe(0);
+});
