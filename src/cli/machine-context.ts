@@ -42,6 +42,9 @@ export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore
     if (!c.needs || c.needs === 'MADT' || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
     const why = missing(m, c.needs);
     if (why) out.push(`${c.id} skipped: ${why}`);
+    // the memory-map rule changed with the kernel: with none known, say which one judged
+    else if (c.needs === 'memory map' && !m.kernel)
+      out.push(`${c.id}: no kernel release in ${m.source} (proc/sys/kernel/osrelease, proc/version): judged by ${rmrrRuleFor(undefined)!.text}`);
   }
   return out;
 }

@@ -82,9 +82,11 @@ export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
  * in a stable release.
  */
 export function readKernel(root: string): KernelVersion | undefined {
+  const version = readText(join(root, 'proc/version')) ?? '';
+  // osrelease, or when it is missing or no release, the one /proc/version names (`Linux version 5.10.0-18-amd64 ...`)
   const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
-  if (!rel) return undefined;
-  return upstreamPatch(parseKernelRelease(rel), readText(join(root, 'proc/version')) ?? '');
+  const k = (rel && parseKernelRelease(rel)) || parseKernelRelease(/^Linux version (\S+)/.exec(version)?.[1] ?? '');
+  return upstreamPatch(k, version);
 }
 
 /** Read every fact a machine root offers. */

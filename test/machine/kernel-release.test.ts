@@ -1,0 +1,51 @@
+// The kernel release decides which RMRR memory-map rule judges a table (NVS counts as reserved from 6.1 and
+// in stable backports). A capture whose osrelease was missing, empty or garbled was judged by the newest rule
+// in silence, and the NVS error of a 5.10 server disappeared: now /proc/version names the release, and with
+// neither the note says which rule judged.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { readKernel } from '../../src/machine/facts.js';
+import { dmar, FIXTURES } from '../helpers.js';
+
+const CAPTURE = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
+const OSRELEASE = 'root/proc/sys/kernel/osrelease';
+const tmp = mkdtempSync(join(tmpdir(), 'dmar-kernel-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function damaged(name: string, damage: (dir: string) => void): string {
+  const dir = join(tmp, name);
+  cpSync(CAPTURE, dir, { recursive: true });
+  damage(dir);
+  return dir;
+}
+
+test('osrelease missing, empty or garbled: the release /proc/version names, with its stable patch', () => {
+  for (const [name, damage] of [
+    ['missing', (d: string) => rmSync(join(d, OSRELEASE))],
+    ['empty', (d: string) => writeFileSync(join(d, OSRELEASE), '')],
+    ['garbled', (d: string) => writeFileSync(join(d, OSRELEASE), 'garbage\n')],
+  ] as const) {
+    const dir = damaged(name, damage);
+    expect(readKernel(join(dir, 'root')), name).toMatchObject({ release: '5.10.0-18-amd64', major: 5, minor: 10, patch: 140 });
+    const r = dmar(['validate', '--machine', dir]);
+    expect(r.status, name).toBe(1);
+    expect(r.stdout, name).toContain('DMAR-RMRR-NOT-RESERVED');
+    expect(r.stdout, name).toContain('kernel 5.10.0-18-amd64');
+  }
+});
+
+test('no release at all: the note names the rule that judged', () => {
+  const dir = damaged('none', (d) => {
+    rmSync(join(d, OSRELEASE));
+    rmSync(join(d, 'root/proc/version'));
+  });
+  expect(readKernel(join(dir, 'root'))).toBeUndefined();
+  const r = dmar(['validate', '--machine', dir, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  const doc = JSON.parse(r.stdout) as { files: { notes?: string[] }[] };
+  expect(doc.files[0]!.notes).toEqual([
+    `DMAR-RMRR-NOT-RESERVED: no kernel release in capture ${dir} (proc/sys/kernel/osrelease, proc/version): judged by Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS`,
+  ]);
+});
