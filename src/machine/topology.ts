@@ -419,7 +419,11 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   const notes: string[] = [];
   const out: Topology = { format: TOPOLOGY_FORMAT, table: tableName, machine: machine?.source ?? null, units, rmrrs, notes };
   if (!tree) {
-    notes.push('no machine given: units and RMRRs as the table states them (--machine DIR|live maps them onto PCI devices)');
+    notes.push(
+      machine
+        ? `no PCI tree in ${machine.source} (/sys/bus/pci/devices absent): units and RMRRs as the table states them`
+        : 'no machine given: units and RMRRs as the table states them (--machine DIR|live maps them onto PCI devices)',
+    );
     return out;
   }
   // Linux's unit list order: units without INCLUDE_PCI_ALL at the head (last registered first), INCLUDE_PCI_ALL at the tail.

@@ -45,7 +45,12 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   const map = machine?.memoryMap;
   for (const r of map?.regions ?? []) shapes.push({ lane: 'map', start: r.start, end: r.end, label: r.type, kind: r.kind });
   const rule = map ? rmrrRuleFor(machine?.kernel) : undefined;
-  if (!map) notes.push('no firmware memory map (give --machine DIR|live or --dmesg LOG): RMRRs are drawn without a verdict');
+  if (!map)
+    notes.push(
+      machine
+        ? `no firmware memory map in ${machine.source} (/sys/firmware/memmap absent; give a boot log with --dmesg LOG): RMRRs are drawn without a verdict`
+        : 'no firmware memory map (give --machine DIR|live or --dmesg LOG): RMRRs are drawn without a verdict',
+    );
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
   if (map)

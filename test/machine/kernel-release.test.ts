@@ -49,3 +49,19 @@ test('no release at all: the note names the rule that judged', () => {
     `DMAR-RMRR-NOT-RESERVED: no kernel release in capture ${dir} (proc/sys/kernel/osrelease, proc/version): judged by Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS`,
   ]);
 });
+
+test('with --machine given, a capture lacking its PCI tree or memory map is named in the note (it said "no machine given")', () => {
+  const dir = damaged('no-pci-no-map', (d) => {
+    rmSync(join(d, 'root/sys/bus/pci/devices'), { recursive: true });
+    rmSync(join(d, 'root/sys/firmware/memmap'), { recursive: true });
+  });
+  const t = dmar(['topology', '--machine', dir]);
+  expect(t.status, t.stderr).toBe(0);
+  expect(t.stdout).toContain(`note: no PCI tree in capture ${dir} (/sys/bus/pci/devices absent): units and RMRRs as the table states them`);
+  expect(t.stdout).not.toContain('no machine given');
+  const m = dmar(['map', '--machine', dir]);
+  expect(m.status, m.stderr).toBe(0);
+  expect(m.stdout).toContain(`note: no firmware memory map in capture ${dir} (/sys/firmware/memmap absent; give a boot log with --dmesg LOG)`);
+  // and without a machine, the notes say so
+  expect(dmar(['topology', join(FIXTURES, 'server-2s.bin')]).stdout).toContain('no machine given');
+});
