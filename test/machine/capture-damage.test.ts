@@ -1,3 +1,5 @@
+// A capture with parts missing or damaged, judged with what it has and saying what it lacks.
+//
 // The kernel release decides which RMRR memory-map rule judges a table (NVS counts as reserved from 6.1 and
 // in stable backports). A capture whose osrelease was missing, empty or garbled was judged by the newest rule
 // in silence, and the NVS error of a 5.10 server disappeared: now /proc/version names the release, and with
