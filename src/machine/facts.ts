@@ -9,7 +9,7 @@ import { fieldByKey, readUint } from '../acpi/fields.js';
 import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
 import { checkMadt, MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
-import { e820Kind, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
+import { e820Kind, LINUX_VERSION, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { acpiTable, listDir, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
@@ -85,7 +85,7 @@ export function readKernel(root: string): KernelVersion | undefined {
   const version = readText(join(root, 'proc/version')) ?? '';
   // osrelease, or when it is missing or no release, the one /proc/version names (`Linux version 5.10.0-18-amd64 ...`)
   const rel = readText(join(root, 'proc/sys/kernel/osrelease'));
-  const k = (rel && parseKernelRelease(rel)) || parseKernelRelease(/^Linux version (\S+)/.exec(version)?.[1] ?? '');
+  const k = (rel && parseKernelRelease(rel)) || parseKernelRelease(LINUX_VERSION.exec(version)?.[1] ?? '');
   return upstreamPatch(k, version);
 }
 

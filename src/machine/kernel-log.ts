@@ -140,8 +140,8 @@ const GRAPHICS_STOLEN = /^Reserving Intel graphics memory at \[mem (0x[0-9a-fA-F
 // ---------------------------------------------------------------------------
 // Kernel version and command line
 
-/** `Linux version 6.8.0-45-generic (buildd@...) ...` -> the release. */
-const LINUX_VERSION = /^Linux version (\S+)/;
+/** `Linux version 6.8.0-45-generic (buildd@...) ...` (a boot log's line, and /proc/version) -> the release. */
+export const LINUX_VERSION = /^Linux version (\S+)/;
 
 /** A release string (uname -r) -> its numbers; undefined when it does not start with N.N. */
 export function parseKernelRelease(release: string): KernelVersion | undefined {
