@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
-import { readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
+import { lacking, readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
 import type { MachineNeed } from '../dmar/validate/check.js';
@@ -23,11 +23,11 @@ export function loadMachine(spec: string): MachineFacts {
 export function missing(m: MachineFacts, need: MachineNeed): string | undefined {
   switch (need) {
     case 'memory map':
-      if (!m.memoryMap) return `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`;
+      if (!m.memoryMap) return lacking.memoryMap(m);
       if (!rmrrRuleFor(m.kernel)) return `kernel ${m.kernel!.release} predates Linux 5.5, which added the RMRR memory-map check`;
       return undefined;
     case 'PCI tree':
-      return m.pci ? undefined : `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`;
+      return m.pci ? undefined : lacking.pci(m);
     case 'IOMMU units':
       return m.units?.length ? undefined : `no Intel IOMMU unit in ${m.source} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`;
     case 'HPET':

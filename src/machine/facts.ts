@@ -75,6 +75,12 @@ export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
   return { number: table[HPET_NUMBER_AT]!, address: (hi << 32n) | lo };
 }
 
+/** What a machine's facts lack, as every note says it (the skipped checks', topology's, the memory picture's). */
+export const lacking = {
+  pci: (m: MachineFacts) => `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`,
+  memoryMap: (m: MachineFacts) => `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
+};
+
 /**
  * The kernel release (proc/sys/kernel/osrelease), with the upstream stable patch
  * level from proc/version where a distribution names its kernels otherwise

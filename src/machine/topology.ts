@@ -27,7 +27,7 @@
 import { hex } from '../acpi/hex.js';
 import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/model.js';
 import { includePciAll, scopeTypeName, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
-import type { MachineFacts } from './facts.js';
+import { lacking, type MachineFacts } from './facts.js';
 import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
 import { linuxScopeTypeMismatches, resolveScope } from './scope.js';
 
@@ -421,7 +421,7 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
   if (!tree) {
     notes.push(
       machine
-        ? `no PCI tree in ${machine.source} (/sys/bus/pci/devices absent): units and RMRRs as the table states them`
+        ? `${lacking.pci(machine)}: units and RMRRs as the table states them`
         : 'no machine given: units and RMRRs as the table states them (--machine DIR|live maps them onto PCI devices)',
     );
     return out;

@@ -9,7 +9,7 @@ import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
 import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
-import type { MachineFacts } from '../machine/facts.js';
+import { lacking, type MachineFacts } from '../machine/facts.js';
 import { holesText, regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
 import type { MemKind } from '../machine/types.js';
 import { printable } from '../dmar/validate/check.js';
@@ -48,7 +48,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   if (!map)
     notes.push(
       machine
-        ? `no firmware memory map in ${machine.source} (/sys/firmware/memmap absent; give a boot log with --dmesg LOG): RMRRs are drawn without a verdict`
+        ? `${lacking.memoryMap(machine)}: RMRRs are drawn without a verdict`
         : 'no firmware memory map (give --machine DIR|live or --dmesg LOG): RMRRs are drawn without a verdict',
     );
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
