@@ -4,7 +4,7 @@
 // in stable backports). A capture whose osrelease was missing, empty or garbled was judged by the newest rule
 // in silence, and the NVS error of a 5.10 server disappeared: now /proc/version names the release, and with
 // neither the note says which rule judged.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -68,4 +68,20 @@ test('with --machine given, a capture lacking its PCI tree or memory map is name
   );
   // and without a machine, the notes say so
   expect(dmar(['topology', join(FIXTURES, 'server-2s.bin')]).stdout).toContain('no machine given');
+});
+
+test('a capture\'s DMAR that is there but cannot be read says why (it said "no DMAR table")', () => {
+  const tables = 'root/sys/firmware/acpi/tables';
+  const loop = damaged('dmar-loop', (d) => {
+    rmSync(join(d, tables, 'DMAR'));
+    symlinkSync('DMAR', join(d, tables, 'DMAR'));
+  });
+  const r = dmar(['validate', '--machine', loop]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe(`dmar: ${join(loop, tables, 'DMAR')}: too many levels of symbolic links\n`);
+  // absent: no VT-d, as before
+  const gone = damaged('dmar-gone', (d) => rmSync(join(d, tables, 'DMAR')));
+  const g = dmar(['topology', '--machine', gone]);
+  expect(g.status).toBe(2);
+  expect(g.stderr).toBe(`dmar: ${join(gone, tables, 'DMAR')}: no DMAR table in capture ${gone} (not Intel VT-d)\n`);
 });
