@@ -1,5 +1,4 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
-import { statSync } from 'node:fs';
 import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
 import { lacking, readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
@@ -10,15 +9,15 @@ import { DmarError } from '../dmar/errors.js';
 
 /** The DMAR table of a machine root (a capture's, or this machine's with --machine live). */
 export function machineTable(path: string, machine: MachineFacts): Source {
-  // absent: no VT-d; there but unreadable (permission denied, a symlink loop): the read below says why
-  let absent: boolean;
+  // absent: no VT-d; there but unreadable (permission denied, a symlink loop): the reader's error says why
+  let bytes: Buffer;
   try {
-    absent = statSync(path, { throwIfNoEntry: false }) === undefined;
-  } catch {
-    absent = false;
+    bytes = readInputBytes(path);
+  } catch (e) {
+    if (e instanceof DmarError && e.errno === 'ENOENT') throw new DmarError(`no DMAR table in ${machine.source} (not Intel VT-d)`, { file: path });
+    throw e;
   }
-  if (absent) throw new DmarError(`no DMAR table in ${machine.source} (not Intel VT-d)`, { file: path });
-  return sourceFromBytes(readInputBytes(path), path, 'sysfs');
+  return sourceFromBytes(bytes, path, 'sysfs');
 }
 
 export function loadMachine(spec: string): MachineFacts {
