@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';
 import { DmarError, excerpt } from '../dmar/errors.js';
 import { PAGE_SIZE } from '../dmar/schema.js';
-import { listDir, readText } from './sysfs.js';
+import { listDir, readTextIfPresent } from './sysfs.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
 /** /sys/firmware/memmap/N/type strings (drivers/firmware/memmap.c via e820_type_to_string) -> kind. */
@@ -45,12 +45,19 @@ export function readSysfsMemmap(root: string): MemoryMap | undefined {
   const regions: MemRegion[] = [];
   const HEX = /^0x[0-9a-f]+$/i;
   for (const n of names) {
-    const [start, end, type] = ['start', 'end', 'type'].map((f) => readText(join(dir, n, f)));
     // an entry without its three files, or with non-numbers, is a damaged capture: judged without it, an RMRR
     // over it would be the firmware's fault
-    const bad = (f: string, what: string) => {
+    const bad = (f: string, what: string): never => {
       throw new DmarError(`memory map entry ${n}: ${f} ${what}`, { file: join(dir, n, f), code: 'DMAR-MACHINE-INVALID' });
     };
+    const [start, end, type] = ['start', 'end', 'type'].map((f) => {
+      try {
+        return readTextIfPresent(join(dir, n, f));
+      } catch (e) {
+        // there but unreadable (permission denied, a directory, a device): not "missing"
+        return bad(f, `cannot be read: ${(e as Error).message}`);
+      }
+    });
     if (start === undefined || !HEX.test(start)) bad('start', start === undefined ? 'is missing' : `is ${excerpt(start)}, not a hex address`);
     if (end === undefined || !HEX.test(end)) bad('end', end === undefined ? 'is missing' : `is ${excerpt(end)}, not a hex address`);
     if (!type) bad('type', type === undefined ? 'is missing' : 'is empty');

@@ -1,6 +1,7 @@
 /** Reading sysfs/procfs-style files of a machine root: small text files and directory listings that may be absent. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DmarError } from '../dmar/errors.js';
 import { readInputBytes } from '../io/input.js';
 
 /**
@@ -13,6 +14,20 @@ export function readText(path: string): string | undefined {
     return readInputBytes(path).toString('latin1').trim();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A small text file, trimmed; undefined when it is absent. One that is there but
+ * cannot be read (permission denied, a directory, a device) throws the reader's
+ * error, naming the file: a file a reader needs is then not taken for missing.
+ */
+export function readTextIfPresent(path: string): string | undefined {
+  try {
+    return readInputBytes(path).toString('latin1').trim();
+  } catch (e) {
+    if (e instanceof DmarError && e.errno === 'ENOENT') return undefined;
+    throw e;
   }
 }
 

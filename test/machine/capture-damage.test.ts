@@ -4,7 +4,8 @@
 // in stable backports). A capture whose osrelease was missing, empty or garbled was judged by the newest rule
 // in silence, and the NVS error of a 5.10 server disappeared: now /proc/version names the release, and with
 // neither the note says which rule judged.
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -84,4 +85,22 @@ test('a capture\'s DMAR that is there but cannot be read says why (it said "no D
   const g = dmar(['topology', '--machine', gone]);
   expect(g.status).toBe(2);
   expect(g.stderr).toBe(`dmar: ${join(gone, tables, 'DMAR')}: no DMAR table in capture ${gone} (not Intel VT-d)\n`);
+});
+
+test('a memory-map file that is there but cannot be read says why (it said "is missing")', () => {
+  const entry = 'root/sys/firmware/memmap/5';
+  const asDir = damaged('memmap-dir', (d) => {
+    rmSync(join(d, entry, 'start'));
+    mkdirSync(join(d, entry, 'start'));
+  });
+  const r = dmar(['validate', '--machine', asDir]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe(`dmar: ${join(asDir, entry, 'start')}: memory map entry 5: start cannot be read: is a directory\n`);
+  const fifo = damaged('memmap-fifo', (d) => {
+    rmSync(join(d, entry, 'type'));
+    spawnSync('mkfifo', [join(d, entry, 'type')]);
+  });
+  const f = dmar(['validate', '--machine', fifo]);
+  expect(f.status).toBe(2);
+  expect(f.stderr).toBe(`dmar: ${join(fifo, entry, 'type')}: memory map entry 5: type cannot be read: is a FIFO, not a regular file\n`);
 });
