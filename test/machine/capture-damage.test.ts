@@ -87,6 +87,41 @@ test('a capture\'s DMAR that is there but cannot be read says why (it said "no D
   expect(g.stderr).toBe(`dmar: ${join(gone, tables, 'DMAR')}: no DMAR table in capture ${gone} (not Intel VT-d)\n`);
 });
 
+const DEVICES = 'root/sys/bus/pci/devices';
+// 0000:00:1c.4 is the root port above the HP iLO functions (01:00.x) that RMRR #2 pins
+const PORT = `${DEVICES}/0000:00:1c.4`;
+
+test('a symbolic link out of a capture is refused, naming it: the machine dmar runs on is never mixed into the one captured', () => {
+  for (const [name, rel, target] of [
+    ['pci', DEVICES, '/sys/bus/pci/devices'],
+    ['dmar', 'root/sys/firmware/acpi/tables/DMAR', join(FIXTURES, 'server-2s.bin')],
+    ['root', 'root', '/'],
+    ['dmesg', 'dmesg.txt', join(FIXTURES, 'logs')],
+  ] as const) {
+    const dir = damaged(`link-${name}`, (d) => {
+      rmSync(join(d, rel), { recursive: true, force: true });
+      symlinkSync(target, join(d, rel));
+    });
+    const r = dmar(['validate', '--machine', dir]);
+    expect(r.status, name).toBe(2);
+    expect(r.stderr, name).toBe(
+      `dmar: ${join(dir, rel)}: a symbolic link out of the capture (to ${target}): a capture holds its own files, not this machine's\n`,
+    );
+  }
+  // links inside the capture are followed, and sysfs links read as links (driver, iommu_group) may point anywhere
+  const inside = damaged('link-inside', (d) => {
+    const tables = join(d, 'root/sys/firmware/acpi/tables');
+    cpSync(join(tables, 'DMAR'), join(tables, 'DMAR.orig'));
+    rmSync(join(tables, 'DMAR'));
+    symlinkSync('DMAR.orig', join(tables, 'DMAR'));
+    rmSync(join(d, PORT, 'driver'));
+    symlinkSync('/sys/bus/pci/drivers/pcieport', join(d, PORT, 'driver'));
+  });
+  const ok = dmar(['topology', '--machine', inside]);
+  expect(ok.status, ok.stderr).toBe(0);
+  expect(ok.stdout).toContain('0000:00:1c.4 [8086:8d18] bridge (root-port)  driver pcieport');
+});
+
 test('a memory-map file that is there but cannot be read says why (it said "is missing")', () => {
   const entry = 'root/sys/firmware/memmap/5';
   const asDir = damaged('memmap-dir', (d) => {
