@@ -3,6 +3,7 @@ import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
 import { machineRoot } from '../machine/root.js';
 import { lacking, readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
+import { unusableConfigs } from '../machine/pci.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
 import type { MachineNeed } from '../dmar/validate/check.js';
 import { DmarError } from '../dmar/errors.js';
@@ -44,8 +45,13 @@ export function missing(m: MachineFacts, need: MachineNeed): string | undefined 
 /** One note per selected machine check that cannot run: "ID skipped: why". */
 export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  let config = m.pci && unusableConfigs(m.pci);
   for (const c of CHECKS) {
     if (!c.needs || c.needs === 'MADT' || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
+    if (c.needs === 'PCI tree' && config) {
+      out.push(`${config} in ${m.source}: the PCI-tree checks do not follow scopes through such a device`);
+      config = undefined;
+    }
     const why = missing(m, c.needs);
     if (why) out.push(`${c.id} skipped: ${why}`);
     // the memory-map rule changed with the kernel: with none known, say which one judged

@@ -11,6 +11,7 @@ import { readInputBytes } from '../io/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
 import { hexDigits } from '../acpi/hex.js';
+import { DmarError } from '../dmar/errors.js';
 import { listDir, readText } from './sysfs.js';
 
 /** PCI Express Device/Port Type (PCIe capability register bits 7:4). */
@@ -52,8 +53,10 @@ export interface PciDevice {
   pcieType?: number;
   /** ACS: undefined when the extended config space could not be read (not root); null when it has none. */
   acs?: { cap: number; ctrl: number; ctrlDword?: number } | null;
-  /** How many config-space bytes were readable. */
+  /** How many config-space bytes were readable (0 when the config space is unusable). */
   configSize: number;
+  /** Why the config space is unusable, when it is: "absent", "reads all ones: the device did not answer". */
+  configUnusable?: string;
   driver?: string;
   /** Address of the PF, for a VF. */
   physfn?: string;
@@ -153,17 +156,47 @@ export function decodeConfig(cfg: Uint8Array): Pick<PciDevice, 'headerType' | 'm
   return out;
 }
 
+/**
+ * What sysfs gives of a config space (drivers/pci/pci-sysfs.c pci_read_config): the first 64 bytes to a
+ * reader without CAP_SYS_ADMIN (128 of a CardBus bridge), else the device's whole space, 256 or 4096.
+ */
+export const CONFIG_SIZES: ReadonlySet<number> = new Set([64, 128, 256, 4096]);
+
+/**
+ * A device's config space. Absent (a capture that could not read it) or all ones (a device that does
+ * not answer: a live machine gives that too): unusable, said in `configUnusable`, and the device is
+ * known by its sysfs files alone. Anything else that is no config space sysfs could give (a directory,
+ * a device, a size sysfs never gives) is a damaged capture: refused, naming the file.
+ */
+function readConfig(path: string): { cfg: Uint8Array; unusable?: string } {
+  let cfg: Uint8Array;
+  try {
+    cfg = new Uint8Array(readInputBytes(path));
+  } catch (e) {
+    if (e instanceof DmarError && e.errno === 'ENOENT') return { cfg: new Uint8Array(0), unusable: 'absent' };
+    throw new DmarError(`PCI config space ${(e as Error).message}`, { file: path, code: 'DMAR-MACHINE-INVALID' });
+  }
+  if (!CONFIG_SIZES.has(cfg.length))
+    throw new DmarError(`PCI config space of ${cfg.length} bytes: sysfs gives 64 (128 of a CardBus bridge) unprivileged, else 256 or 4096`, {
+      file: path,
+      code: 'DMAR-MACHINE-INVALID',
+    });
+  if (readUint(cfg, 0, 2) === 0xffff) return { cfg: new Uint8Array(0), unusable: 'reads all ones: the device did not answer' };
+  return { cfg };
+}
+
 export function readPciDevice(dir: string, address: string): PciDevice | undefined {
   const at = parsePciAddress(address);
   if (!at) return undefined;
-  let cfg = new Uint8Array(0);
-  try {
-    cfg = new Uint8Array(readInputBytes(join(dir, 'config')));
-  } catch {
-    // no config space: the sysfs files alone
-  }
+  const { cfg, unusable } = readConfig(join(dir, 'config'));
   const cfgId = cfg.length >= 4 ? readUint(cfg, 0, 2) : undefined;
-  const vendor = readHex(join(dir, 'vendor')) ?? cfgId ?? 0xffff;
+  const vendor = readHex(join(dir, 'vendor')) ?? cfgId;
+  // no vendor file and no config space to read it from: an empty directory is no device (a damaged capture)
+  if (vendor === undefined)
+    throw new DmarError(`PCI device ${address}: no vendor ID (no readable vendor file, and its config space ${unusable})`, {
+      file: dir,
+      code: 'DMAR-MACHINE-INVALID',
+    });
   const deviceId = readHex(join(dir, 'device')) ?? (cfg.length >= 4 ? readUint(cfg, 2, 2) : 0xffff);
   const classCode = readHex(join(dir, 'class')) ?? (cfg.length >= 12 ? readUint(cfg, 9, 3) : 0);
   const virtfns: string[] = [];
@@ -183,6 +216,7 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
     virtfns,
     ...decodeConfig(cfg),
   };
+  if (unusable) dev.configUnusable = unusable;
   const driver = linkName(join(dir, 'driver'));
   if (driver) dev.driver = driver;
   const physfn = linkName(join(dir, 'physfn'));
@@ -195,6 +229,14 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
   const group = linkName(join(dir, 'iommu_group'));
   if (group) dev.iommuGroup = group;
   return dev;
+}
+
+/** The devices whose config space is unusable, in words for a note ("0000:00:1c.4 (reads all ones ...), ..."); undefined when none. */
+export function unusableConfigs(tree: PciTree): string | undefined {
+  const list = tree.devices.filter((d) => d.configUnusable);
+  if (!list.length) return undefined;
+  const shown = list.slice(0, 8).map((d) => `${d.address} (${d.configUnusable})`);
+  return `PCI config space unusable: ${shown.join(', ')}${list.length > shown.length ? ` and ${list.length - shown.length} more` : ''}`;
 }
 
 export interface PciTree {

@@ -14,7 +14,7 @@ import { bdf, findDevice, isBridge, parentBridge, type PciDevice, type PciTree }
 export interface ScopeResolution {
   device?: PciDevice;
   /** Where the walk stopped when it found nothing: the address looked for, and why. */
-  missing?: { address: string; hop: number; why: 'absent' | 'not-a-bridge' | 'not-root-bus' };
+  missing?: { address: string; hop: number; why: 'absent' | 'not-a-bridge' | 'not-root-bus' | 'config-unusable' };
   /** Matched only by Linux's one-hop workaround (the device is not on a root bus). */
   workaround?: boolean;
 }
@@ -32,6 +32,8 @@ export function resolveScope(tree: PciTree, segment: number, bus: number, path: 
       // path naming a device below a bridge matches only through the workaround.
       return path.length === 1 && parentBridge(tree, d) ? { device: d, workaround: true } : { device: d };
     }
+    // a bridge whose config space is unusable has no known secondary bus: the walk cannot go on, and no fault of the table's
+    if (d.configUnusable) return { missing: { address: d.address, hop: i, why: 'config-unusable' } };
     if (!isBridge(d) || d.secondaryBus === undefined) return { missing: { address: d.address, hop: i, why: 'not-a-bridge' } };
     at = d.secondaryBus;
   }

@@ -28,7 +28,7 @@ import { hex } from '../acpi/hex.js';
 import { big, num, scopePath, type DmarTable, type Structure } from '../dmar/model.js';
 import { includePciAll, scopeTypeName, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
 import { lacking, type MachineFacts } from './facts.js';
-import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, type PciDevice, type PciTree } from './pci.js';
+import { ACS, isGraphics, isUsb, parentBridge, PCIE_TYPE, REQ_ACS_FLAGS, unusableConfigs, type PciDevice, type PciTree } from './pci.js';
 import { linuxScopeTypeMismatches, resolveScope } from './scope.js';
 
 export const TOPOLOGY_FORMAT = 'dmar-topology/1';
@@ -131,7 +131,9 @@ function scopeViews(s: Structure, tree: PciTree | undefined): { view: ScopeView;
           ? `no device ${r.missing.address}`
           : r.missing.why === 'not-root-bus'
             ? `path not from the root bus (${r.missing.address})`
-            : `${r.missing.address} is not a bridge`;
+            : r.missing.why === 'config-unusable'
+              ? `not followed: ${r.missing.address}'s config space ${tree.byAddress.get(r.missing.address)?.configUnusable}`
+              : `${r.missing.address} is not a bridge`;
     return { view };
   });
 }
@@ -507,7 +509,12 @@ export function topology(table: DmarTable, tableName: string, machine?: MachineF
     notes.push(
       "the machine registered no remapping unit (no /sys/class/iommu/dmar*: intel_iommu off, or another table): the table's view, not what this kernel runs",
     );
-  if (tree.devices.some((d) => d.configSize <= 64)) {
+  const unusable = unusableConfigs(tree);
+  if (unusable)
+    notes.push(
+      `${unusable}: header, bus numbers and ACS unknown; scopes through such a device are not followed, so the devices below it show neither the RMRRs that pin them nor their true group`,
+    );
+  if (tree.devices.some((d) => d.configSize > 0 && d.configSize <= 64)) {
     notes.push(
       'only 64 bytes of config space were readable (not root): PCIe port types and ACS unknown, taken as absent; groups may be larger than Linux forms',
     );

@@ -4,7 +4,7 @@
 // in stable backports). A capture whose osrelease was missing, empty or garbled was judged by the newest rule
 // in silence, and the NVS error of a 5.10 server disappeared: now /proc/version names the release, and with
 // neither the note says which rule judged.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,73 @@ test('a capture\'s DMAR that is there but cannot be read says why (it said "no D
 const DEVICES = 'root/sys/bus/pci/devices';
 // 0000:00:1c.4 is the root port above the HP iLO functions (01:00.x) that RMRR #2 pins
 const PORT = `${DEVICES}/0000:00:1c.4`;
+
+test('PCI config space that sysfs could never give (empty, short, a directory) is refused naming the file, exit 2', () => {
+  for (const [name, damage, why] of [
+    ['empty', (f: string) => writeFileSync(f, ''), 'PCI config space of 0 bytes: sysfs gives 64 (128 of a CardBus bridge) unprivileged, else 256 or 4096'],
+    [
+      'short',
+      (f: string) => writeFileSync(f, Buffer.from([0x86, 0x80, 0x18])),
+      'PCI config space of 3 bytes: sysfs gives 64 (128 of a CardBus bridge) unprivileged, else 256 or 4096',
+    ],
+    [
+      'cut',
+      (f: string) => writeFileSync(f, readFileSync(f).subarray(0, 300)),
+      'PCI config space of 300 bytes: sysfs gives 64 (128 of a CardBus bridge) unprivileged, else 256 or 4096',
+    ],
+    [
+      'directory',
+      (f: string) => {
+        rmSync(f);
+        mkdirSync(f);
+      },
+      'PCI config space is a directory',
+    ],
+  ] as const) {
+    const dir = damaged(`config-${name}`, (d) => damage(join(d, PORT, 'config')));
+    for (const cmd of ['validate', 'topology']) {
+      const r = dmar([cmd, '--machine', dir]);
+      expect(r.status, `${name} ${cmd}`).toBe(2);
+      expect(r.stderr, `${name} ${cmd}`).toBe(`dmar: ${join(dir, PORT, 'config')}: ${why}\n`);
+    }
+  }
+});
+
+test('a bridge whose config space is absent or reads all ones: its scopes are not followed, and the notes say so (it was "not a bridge" and "not root")', () => {
+  for (const [name, damage, why] of [
+    ['absent', (f: string) => rmSync(f), 'absent'],
+    ['all-ones', (f: string) => writeFileSync(f, Buffer.alloc(4096, 0xff)), 'reads all ones: the device did not answer'],
+  ] as const) {
+    const dir = damaged(`config-${name}`, (d) => damage(join(d, PORT, 'config')));
+    const t = dmar(['topology', '--machine', dir]);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toContain(`scope PCI Endpoint Device 00:1c.4/00.2 -> not followed: 0000:00:1c.4's config space ${why}\n`);
+    expect(t.stdout).toContain(
+      `note: PCI config space unusable: 0000:00:1c.4 (${why}): header, bus numbers and ACS unknown; scopes through such a device are not followed, so the devices below it show neither the RMRRs that pin them nor their true group\n`,
+    );
+    expect(t.stdout).not.toContain('is not a bridge');
+    expect(t.stdout).not.toContain('not root');
+    // validate: no finding against the table for the machine's gap, a note instead
+    const v = dmar(['validate', '--machine', dir, '--json']);
+    expect(v.status, v.stderr).toBe(1);
+    const file = (JSON.parse(v.stdout) as { files: { findings: { id: string }[]; notes?: string[] }[] }).files[0]!;
+    expect(file.findings.map((f) => f.id)).toEqual(['DMAR-RMRR-NOT-RESERVED']);
+    expect(file.notes).toContain(
+      `PCI config space unusable: 0000:00:1c.4 (${why}) in capture ${dir}: the PCI-tree checks do not follow scopes through such a device`,
+    );
+  }
+  // undamaged, the port leads to the iLO the RMRR pins
+  expect(dmar(['topology', '--machine', CAPTURE]).stdout).toMatch(/0000:01:00\.2 .* pinned by RMRR #2 {2}vfio: REFUSED \(RMRR-locked\)/);
+});
+
+test('an empty device directory is refused, not taken for a device [ffff:ffff] that splits a group', () => {
+  const dir = damaged('empty-device', (d) => mkdirSync(join(d, DEVICES, '0000:00:1c.7')));
+  const r = dmar(['topology', '--machine', dir]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe(
+    `dmar: ${join(dir, DEVICES, '0000:00:1c.7')}: PCI device 0000:00:1c.7: no vendor ID (no readable vendor file, and its config space absent)\n`,
+  );
+});
 
 test('a symbolic link out of a capture is refused, naming it: the machine dmar runs on is never mixed into the one captured', () => {
   for (const [name, rel, target] of [

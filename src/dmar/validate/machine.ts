@@ -94,7 +94,8 @@ export const checks: Check[] = [
     hint: 'remove the scope of a device the platform does not have (or that firmware hid), or fix its start bus and path',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
-        if (!r.missing) continue;
+        // a bridge whose config space is unusable: the machine's gap, not the table's (the notes say so)
+        if (!r.missing || r.missing.why === 'config-unusable') continue;
         const why =
           r.missing.why === 'absent'
             ? `no device ${r.missing.address}`
