@@ -2,12 +2,13 @@ import { termText, jsonDocument } from '../acpi/escape.js';
 import { decodeDmar } from '../dmar/decode.js';
 import { diffJson, diffTables } from '../dmar/table-diff.js';
 import { locatedLine, naming } from '../dmar/errors.js';
-import { readTableSource, usageError, stdoutWrite } from './common.js';
+import { readTableSource, stdoutWrite } from './common.js';
+import { stdinOnce } from './inputs.js';
 import { io } from '../io/std.js';
 
 /** Exit status: 0 the inputs are byte for byte equal, 1 they differ. */
 export async function run(a: string, b: string, opts: { json?: boolean }): Promise<number> {
-  if (a === '-' && b === '-') throw usageError('only one of the two inputs can be stdin');
+  stdinOnce([a, b]);
   const sources = [readTableSource(a), readTableSource(b)] as const;
   for (const s of sources) {
     // Framing defects are part of the difference; only what is not a DMAR table at all stops here.

@@ -14,6 +14,7 @@ import { explainLog, tableView, type ExplainResult, type Explanation } from '../
 import type { DecodedRegister } from '../machine/vtd-regs.js';
 import { stdoutWrite, usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
+import { stdinOnce } from './inputs.js';
 
 export interface ExplainOpts {
   table?: string;
@@ -174,7 +175,7 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
     if (io().isTTY.stdin) throw usageError('explain: give a kernel log file, or - to read one from stdin (dmesg | dmar explain -)');
     file = '-';
   }
-  if (file === '-' && opts.table === '-') throw usageError('explain: the log and --table cannot both be stdin');
+  stdinOnce([], { 'the log': file, '--table': opts.table });
   const log = readKernelLog(file);
   let view: ReturnType<typeof tableView> | undefined;
   if (opts.table !== undefined) {

@@ -174,14 +174,17 @@ export function* directoryInputs(dir: string): Generator<Input> {
 }
 
 /**
- * Stdin can be read once: `-` named twice, as two tables or as a table and
- * `--dmesg -`, is a usage error before anything is read (the second reading
- * found it empty, or took the table's bytes for a kernel log).
+ * Stdin can be read once: `-` named for two inputs (two tables, a table and
+ * `--dmesg -`, diff's two tables, explain's log and `--table -`) is a usage
+ * error before anything is read (the second reading found it empty, or took
+ * the table's bytes for a kernel log). `others`: each other input by the name
+ * the message gives it ("--dmesg", "the log").
  */
-export function stdinOnce(tables: readonly (string | undefined)[], dmesg?: string): void {
+export function stdinOnce(tables: readonly (string | undefined)[], others: Readonly<Record<string, string | undefined>> = {}): void {
   const n = tables.filter((t) => t === '-').length;
-  if (dmesg === '-' && n) throw usageError('--dmesg - and a table from stdin: only one of them can be read from stdin');
-  if (n > 1) throw usageError('- (stdin) is named twice: stdin can be read once');
+  const named = n > 1 ? [`${n} tables`] : n ? ['a table'] : [];
+  for (const [name, arg] of Object.entries(others)) if (arg === '-') named.push(name);
+  if (n > 1 || named.length > 1) throw usageError(`- (stdin) is named for ${named.join(' and ')}: stdin can be read once`);
 }
 
 /** Every input named by `args` (none: the running machine's table), directories expanded lazily. */

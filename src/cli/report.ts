@@ -22,7 +22,7 @@ export async function tableAndMachine(
   file: string | undefined,
   opts: { machine?: string; dmesg?: string },
 ): Promise<{ source: Source; machine?: MachineFacts }> {
-  stdinOnce([file], opts.dmesg);
+  stdinOnce([file], { '--dmesg': opts.dmesg });
   let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : loadMachine(opts.machine);
   if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
   const source = file === undefined && machine?.root ? machineTable(join(machine.root, 'sys/firmware/acpi/tables/DMAR'), machine) : readTableSource(file);

@@ -154,7 +154,7 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   } else {
     const mc = opts.machine !== undefined || opts.dmesg !== undefined ? await import('./machine-context.js') : undefined;
     let machine: MachineFacts | undefined = opts.machine === undefined ? undefined : mc!.loadMachine(opts.machine);
-    stdinOnce(inputs, opts.dmesg);
+    stdinOnce(inputs, { '--dmesg': opts.dmesg });
     if (opts.dmesg !== undefined) machine = await withDmesg(machine, opts.dmesg);
     // one input at a time: its bytes are dropped once validated; what cannot be read goes to stderr at once
     const results: FileResult[] = [];
