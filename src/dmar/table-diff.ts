@@ -73,6 +73,8 @@ export interface ScopeDiff {
   a: Place | null;
   b: Place | null;
   fields: FieldDiff[];
+  /** A scope of both tables whose place among the structure's scopes changed (another order of the same scopes). */
+  moved?: true;
 }
 
 export interface StructureDiff {
@@ -277,17 +279,23 @@ function scopeDiffs(sa: readonly DeviceScope[], sb: readonly DeviceScope[]): Sco
   const pairs = match(sa, sb, scopeKey, () => '');
   // Scopes pair only by identity: a scope whose path changed is another device.
   const exact = pairs.filter(([i, j]) => scopeKey(sa[i]!) === scopeKey(sb[j]!));
+  // as for structures: the longest run of pairs in the same order stays, the others moved
+  const still = longestIncreasing(exact.map((p) => p[1]));
   const out: ScopeDiff[] = [];
   const usedA = new Set(exact.map((p) => p[0]));
   const usedB = new Set(exact.map((p) => p[1]));
   sa.forEach((sc, i) => {
     if (!usedA.has(i)) out.push({ change: 'removed', scope: scopeKey(sc), a: scopePlace(sc, i), b: null, fields: [] });
   });
-  for (const [i, j] of exact) {
+  exact.forEach(([i, j], n) => {
     const rows = SCOPE_FIELDS.filter((f) => !KEY_SCOPE_FIELDS.has(f.key));
     const fields = compareRows(rows, sa[i]!.fields, sa[i]!.offset, sb[j]!.fields, sb[j]!.offset);
-    if (fields.length) out.push({ change: 'changed', scope: scopeKey(sa[i]!), a: scopePlace(sa[i]!, i), b: scopePlace(sb[j]!, j), fields });
-  }
+    const moved = !still.has(n);
+    if (!fields.length && !moved) return;
+    const d: ScopeDiff = { change: 'changed', scope: scopeKey(sa[i]!), a: scopePlace(sa[i]!, i), b: scopePlace(sb[j]!, j), fields };
+    if (moved) d.moved = true;
+    out.push(d);
+  });
   sb.forEach((sc, j) => {
     if (!usedB.has(j)) out.push({ change: 'added', scope: scopeKey(sc), a: null, b: scopePlace(sc, j), fields: [] });
   });

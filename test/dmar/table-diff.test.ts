@@ -118,6 +118,30 @@ describe('matching', () => {
     expect(d.header.map((f) => f.field)).toEqual(d.header.length ? ['checksum'] : []);
   });
 
+  test('swapping two device scopes reports one as moved, with its offsets, whatever else changed (it was "Bytes" after the structures, or nothing)', () => {
+    const t = model();
+    const drhd = t.structures.find((s) => s.type === 0 && (s.scopes?.length ?? 0) >= 2)!;
+    const [x, y] = drhd.scopes!;
+    drhd.scopes!.splice(0, 2, y!, x!);
+    for (const revision of [undefined, 2]) {
+      if (revision !== undefined) t.header.oemRevision = revision;
+      const d = diffTables(server, encodeDmar(t));
+      expect(d.structures).toHaveLength(1);
+      expect(d.structures[0]!.fields).toEqual([]);
+      expect(d.structures[0]!.scopes).toEqual([
+        expect.objectContaining({
+          change: 'changed',
+          moved: true,
+          fields: [],
+          a: expect.objectContaining({ index: 0 }),
+          b: expect.objectContaining({ index: 1 }),
+        }),
+      ]);
+      expect(d.tail).toEqual([]);
+      expect(diffText(d, PLAIN)).toMatch(/~ scope .* {2}@0x[0-9a-f]+ -> 0x[0-9a-f]+ {2}moved\n/);
+    }
+  });
+
   test('a changed field of a matched structure, a changed scope and a new scope', () => {
     const t = model();
     const rmrr = t.structures.find((s) => s.type === 1 && (s.scopes?.length ?? 0) > 0)!;

@@ -71,7 +71,7 @@ function placeText(pl: Place | null): string {
 
 function scopeLines(sc: ScopeDiff, p: Paint, indent: string): string[] {
   if (sc.change === 'changed') {
-    const lines = [`${indent}${p.warn('~')} scope ${sc.scope}  ${p.dim(at(sc.a, sc.b))}`];
+    const lines = [`${indent}${p.warn('~')} scope ${sc.scope}  ${p.dim(at(sc.a, sc.b))}${sc.moved ? '  ' + p.warn('moved') : ''}`];
     for (const f of sc.fields) lines.push(...fieldLines(f, p, indent + '    ', false));
     return lines;
   }
