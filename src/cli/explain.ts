@@ -6,7 +6,7 @@
 import { hex } from '../acpi/hex.js';
 import { jsonDocument, termText } from '../acpi/escape.js';
 import { readSource } from '../io/input.js';
-import { naming } from '../dmar/errors.js';
+import { locatedLine, naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { printable } from '../dmar/validate/check.js';
 import { readKernelLog } from '../machine/kernel-log.js';
@@ -71,6 +71,7 @@ function entryJson(x: Explanation) {
             ...(f.reason.hint ? { hint: f.reason.hint } : {}),
           }
         : null,
+      ...(f.reasonPrinted !== undefined ? { reasonPrinted: f.reasonPrinted } : {}),
       ...(f.printed ? { printed: f.printed } : {}),
       ...(f.rmrrs
         ? {
@@ -176,7 +177,10 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
     file = '-';
   }
   stdinOnce([], { 'the log': file, '--table': opts.table });
-  const log = readKernelLog(file);
+  // explain judges nothing by the memory map: a damaged map line is told, and the DMAR lines still explained
+  const log = readKernelLog(file, {
+    damagedMap: (m) => io().stderr(`dmar: warning: ${termText(locatedLine({ file: file === '-' ? 'stdin' : file, message: m }))}\n`),
+  });
   let view: ReturnType<typeof tableView> | undefined;
   if (opts.table !== undefined) {
     const src = readSource(opts.table);

@@ -85,11 +85,15 @@ export function sizeText(n: number): string {
   return `${n} bytes`;
 }
 
-function tooLarge(what: string, limit: number, name: string): DmarError {
+/** What an input is read as: the size message speaks of tables only for tables (a kernel log of 100 MB is real). */
+export type InputKind = 'table' | 'kernel log';
+
+function tooLarge(what: string, limit: number, name: string, kind: InputKind = 'table'): DmarError {
   if (limit === READ_CEILING && maxTable() * TEXT_FACTOR > READ_CEILING)
     return new DmarError(`${what}: over the ${sizeText(READ_CEILING)} dmar reads of one input, whatever --max-input says`, { file: name });
   const which = limit === maxTable() ? `the ${sizeText(limit)} table limit` : `the ${sizeText(limit)} input limit (${TEXT_FACTOR} times the table limit)`;
-  return new DmarError(`${what}: over ${which}; real DMAR tables are under 64 KiB (--max-input or DMAR_MAX_INPUT raises it)`, { file: name });
+  const why = kind === 'table' ? '; real DMAR tables are under 64 KiB' : ` for a ${kind}`;
+  return new DmarError(`${what}: over ${which}${why} (--max-input or DMAR_MAX_INPUT raises it)`, { file: name });
 }
 
 /** Device and inode of every file read, so that no output is written over an input. */
@@ -179,7 +183,7 @@ export const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArray
  * file's size: read into one buffer of that size, so a directory of tables
  * does not allocate a megabyte per file.
  */
-function readFd(fd: number, limit: number, name: string, what: string, expected?: number): Buffer {
+function readFd(fd: number, limit: number, name: string, what: string, expected?: number, kind?: InputKind): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
   let buf = Buffer.allocUnsafe(Math.min(expected !== undefined ? Math.max(expected, 1) : 1 << 16, limit + 1));
@@ -204,7 +208,7 @@ function readFd(fd: number, limit: number, name: string, what: string, expected?
     if (n === 0) break;
     len += n;
     total += n;
-    if (total > limit) throw tooLarge(`more than ${sizeText(limit)}${what}`, limit, name);
+    if (total > limit) throw tooLarge(`more than ${sizeText(limit)}${what}`, limit, name, kind);
     // a regular file read to the size fstat gave (checked against the limit): no read more to see its end,
     // as readFileSync does (a file that grows meanwhile is read as it was)
     if (expected !== undefined && total === expected) break;
@@ -308,12 +312,12 @@ export function readInputHead(path: string | Buffer, n: number, name = String(pa
  * /dev/zero would block or never end), and no more than the size limit
  * (TEXT_FACTOR times the table limit) is read.
  */
-export function readInputBytes(file: string | Buffer, name = file === '-' ? 'stdin' : String(file)): Buffer {
+export function readInputBytes(file: string | Buffer, name = file === '-' ? 'stdin' : String(file), kind?: InputKind): Buffer {
   const limit = inputLimit();
   if (file === '-') {
     const stdin = io().stdin;
-    if (typeof stdin === 'number') return readFd(stdin, limit, name, ' on stdin');
-    if (stdin.length > limit) throw tooLarge(`more than ${sizeText(limit)} on stdin`, limit, name);
+    if (typeof stdin === 'number') return readFd(stdin, limit, name, ' on stdin', undefined, kind);
+    if (stdin.length > limit) throw tooLarge(`more than ${sizeText(limit)} on stdin`, limit, name, kind);
     return Buffer.from(stdin);
   }
   let st: Stats;
@@ -323,7 +327,7 @@ export function readInputBytes(file: string | Buffer, name = file === '-' ? 'std
     throw readError(e, name);
   }
   if (!st.isFile()) throw new DmarError(kindOf(st), { file: name });
-  if (st.size > limit) throw tooLarge(sizeText(st.size), limit, name);
+  if (st.size > limit) throw tooLarge(sizeText(st.size), limit, name, kind);
   let fd: number;
   try {
     // O_NONBLOCK: should a FIFO be swapped in since the stat, opening it does not wait for a writer
@@ -334,7 +338,7 @@ export function readInputBytes(file: string | Buffer, name = file === '-' ? 'std
   try {
     const now = fstatSync(fd);
     if (!now.isFile()) throw new DmarError(kindOf(now), { file: name });
-    const data = readFd(fd, limit, name, '', now.size);
+    const data = readFd(fd, limit, name, '', now.size, kind);
     inputsRead?.push({ dev: now.dev, ino: now.ino });
     return data;
   } finally {

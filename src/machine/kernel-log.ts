@@ -30,15 +30,25 @@ export interface LogLine {
   text: string;
   /** `[    1.234567]` seconds since boot, when the line has them. */
   seconds?: number;
+  /** Longer than MAX_LOG_LINE: `text` is of its first MAX_LOG_LINE characters, and no message shape is tried on it. */
+  tooLong?: true;
 }
 
-/** `Nov 25 10:00:00`, `oct. 13 21:14:33` (localised month), or an ISO 8601 date. */
-const SYSLOG_DATE = String.raw`(?:[^\s\d\[]{3,8} +\d{1,2} +\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)`;
+/**
+ * `Nov 25 10:00:00` (`journalctl -o short-precise`: `.123456`), `oct. 13 21:14:33` (localised month), an ISO 8601
+ * date, or `journalctl -o short-full`'s `Mon 2023-09-15 14:07:45 CEST`.
+ */
+const SYSLOG_DATE = String.raw`(?:[^\s\d\[]{3,8} +\d{1,2} +\d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?|[A-Z][a-z]{2} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+)`;
 const SYSLOG = new RegExp(String.raw`^${SYSLOG_DATE} +\S+ +kernel: ?`);
+/** `dmesg --time-format=iso`: `2023-09-15T14:07:45,123456+02:00 ` and the message, no host. */
+const ISO_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) /;
 /** `dmesg -x`: `kern  :info  : `. */
 const FACILITY = /^[a-z]+ *:[a-z]+ *: /;
-/** `[    1.234567]`, and `dmesg -T`'s `[Mon Nov 25 10:00:00 2024]`. */
-const STAMP = /^\[ *(\d+\.\d+)\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \d{4}\] ?/;
+/**
+ * `[    1.234567]`, `dmesg -T`'s `[Mon Nov 25 10:00:00 2024]`, and `dmesg -H`'s `[Sep15 14:07]` and
+ * `[  +0.000005]` (time since the line before: no seconds since boot).
+ */
+const STAMP = /^\[ *(\d+\.\d+)\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \d{4}\] ?|^\[[A-Z][a-z]{2}\d{1,2} \d\d:\d\d\] ?|^\[ *\+\d+\.\d+\] ?/;
 /** A serial-console logger's wall-clock stamp before the kernel's (`[2017-10-23 09:08:16.318] `). */
 const WALLCLOCK = /^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] ?/;
 /** printk caller ID (`[    T1]`, `[  C3]`). */
@@ -52,28 +62,31 @@ const CALLER = /^\[ *[TC]\d+\] ?/;
  */
 export const MAX_LOG_LINE = 4096;
 
-/** Splits the log into lines and takes their prefixes off; a line over MAX_LOG_LINE gets no text. */
+/** Splits the log into lines and takes their prefixes off; a line over MAX_LOG_LINE is cut there (tooLong). */
 export function logLines(text: string): LogLine[] {
   const out: LogLine[] = [];
-  const lines = text.split(/\r?\n/);
+  // `\r\r\n` too (serial captures)
+  const lines = text.split(/\r*\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, i) => {
-    if (raw.length > MAX_LOG_LINE) {
-      out.push({ line: i + 1, raw, text: '' });
-      return;
-    }
-    let t = raw.replace(/^<\d+>/, '');
-    t = t.replace(SYSLOG, '').replace(FACILITY, '').replace(WALLCLOCK, '');
+    const tooLong = raw.length > MAX_LOG_LINE;
+    // leading blanks: a pasted log's indent, and dmesg's for the later lines of a record of several
+    let t = (tooLong ? raw.slice(0, MAX_LOG_LINE) : raw)
+      .replace(/\r+$/, '')
+      .trimStart()
+      .replace(/^<\d+>/, '');
+    t = t.replace(SYSLOG, '').replace(ISO_STAMP, '').replace(FACILITY, '').replace(WALLCLOCK, '');
     let seconds: number | undefined;
     const m = STAMP.exec(t);
     if (m) {
       if (m[1] !== undefined) seconds = Number(m[1]);
       t = t.slice(m[0].length);
     }
-    // `journalctl -o short-monotonic` and some tools keep `kernel: ` after the stamp.
-    t = t.replace(CALLER, '').replace(/^kernel: /, '');
+    // `journalctl -o short-monotonic` keeps the host and `kernel: ` after the stamp, and some tools `kernel: ` alone.
+    t = t.replace(CALLER, '').replace(/^(?:\S+ )?kernel: /, '');
     const l: LogLine = { line: i + 1, raw, text: t };
     if (seconds !== undefined) l.seconds = seconds;
+    if (tooLong) l.tooLong = true;
     out.push(l);
   });
   return out;
@@ -231,11 +244,21 @@ export type DmarEvent =
   /** `dmar_fault: N callbacks suppressed`: the rate limit hid N fault messages. */
   | { kind: 'faults-suppressed'; count: number }
   /** A DMA remapping fault (every format since 2.6). `reason` is undefined when the reason came on a line of its own. */
-  | { kind: 'dma-fault'; access: 'read' | 'write' | 'page' | 'unknown'; pasid?: number; device: string; address: bigint; reason?: number; reasonText?: string }
+  | {
+      kind: 'dma-fault';
+      access: 'read' | 'write' | 'page' | 'unknown';
+      pasid?: number;
+      device: string;
+      address: bigint;
+      reason?: number;
+      /** A reason no kernel prints (wider than 8 bits), as printed. */
+      reasonPrinted?: string;
+      reasonText?: string;
+    }
   /** An interrupt remapping fault. */
-  | { kind: 'intr-fault'; device: string; index: bigint; reason?: number; reasonText?: string }
+  | { kind: 'intr-fault'; device: string; index: bigint; reason?: number; reasonPrinted?: string; reasonText?: string }
   /** `DMAR:[fault reason 06] text` (before 3.x, the reason on its own line): joined to the fault before it. */
-  | { kind: 'fault-reason'; reason: number; reasonText: string }
+  | { kind: 'fault-reason'; reason?: number; reasonPrinted?: string; reasonText: string }
   /** `Device is ineligible for IOMMU domain attach due to platform RMRR requirement` (vfio, 5.3+). */
   | { kind: 'rmrr-locked'; device?: string }
   /** `Intel(R) Virtualization Technology for Directed I/O`, `IOMMU enabled`, `Using Queued invalidation`, ...: known, nothing to explain. */
@@ -279,7 +302,7 @@ export interface KernelLog {
 }
 
 /** Prefix of a line that concerns the VT-d drivers (pr_fmt of dmar.c, iommu.c, irq_remapping.c; older spellings). */
-const SUBSYSTEM = /^(DMAR-IR|DMAR|INTR-REMAP|intel-iommu|IOMMU|Intel-IOMMU) ?: ?/;
+const SUBSYSTEM = /^(DMAR-IR|DMAR|dmar|INTR-REMAP|intel-iommu|IOMMU|Intel-IOMMU) ?: ?/;
 /**
  * A device refused to VFIO for its RMRR (a direct mapping firmware asked for): the VT-d driver's words
  * (3.17 on), then the IOMMU core's ("iommu: Prevent RESV_DIRECT devices from blocking domains", 2023).
@@ -291,12 +314,20 @@ const DEVICE_PREFIX = /^(\S+) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:D
 
 const FW_BUG = /^\[Firmware Bug\]: ?/;
 const NUM = '(0x[0-9a-fA-F]+|[0-9a-fA-F]+)';
+/** A fault reason as printed: `0x%02x` (5.x on), or `%02d` decimal before. */
+const REASON = '(0x[0-9a-fA-F]+|\\d+)';
 /**
- * A fault reason as printed: `0x%02x` (5.x on), or `%02d` decimal before. The field is 8 bits: a number of more
- * digits than that takes is no reason a kernel printed (and would lose digits as a double).
+ * The reason's code. The field is 8 bits (dmar_fault_do_one's u8): a wider number is no reason a kernel printed
+ * (a damaged or foreign log), kept as printed (`reasonPrinted`), never read as a double that loses digits.
  */
-const REASON = '(0x[0-9a-fA-F]{1,2}|\\d{1,3})';
-const reasonCode = (s: string) => (s.startsWith('0x') ? parseInt(s, 16) : parseInt(s, 10));
+function setReason(e: { reason?: number; reasonPrinted?: string; reasonText?: string }, printed: string, text: string): void {
+  const hex = printed.startsWith('0x');
+  const digits = hex ? printed.slice(2).replace(/^0+/, '') : printed.replace(/^0+/, '');
+  const code = digits.length > 3 ? Number.NaN : hex ? parseInt(printed, 16) : parseInt(printed, 10);
+  if (code <= 0xff) e.reason = code;
+  else e.reasonPrinted = printed;
+  e.reasonText = text.trim();
+}
 
 /** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
 /** `00:02.0`; some kernels print `0x00:0x02.0`. */
@@ -344,6 +375,11 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     new RegExp(`^(dmar\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`),
     (m) => ({ kind: 'unit', unit: m[1]!, base: hexBig(m[2]!), version: m[3]!, cap: hexBig(m[4]!), ecap: hexBig(m[5]!) }),
   ],
+  // 3.x: `IOMMU 0: reg_base_addr ...`, the unit Linux later names dmar0 (iommu->seq_id)
+  [
+    new RegExp(`^IOMMU (\\d+): reg_base_addr ${NUM} ver (\\d+:\\d+) cap ${NUM} ecap ${NUM}`),
+    (m) => ({ kind: 'unit', unit: `dmar${m[1]!}`, base: hexBig(m[2]!), version: m[3]!, cap: hexBig(m[4]!), ecap: hexBig(m[5]!) }),
+  ],
   [/^DRHD base: (0x[0-9a-fA-F]+) flags: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'drhd', base: BigInt(m[1]!), flags: Number(m[2]) })],
   [/^RMRR base: (0x[0-9a-fA-F]+) end: (0x[0-9a-fA-F]+)/, (m) => ({ kind: 'rmrr', start: BigInt(m[1]!), end: BigInt(m[2]!) })],
   [/^(ATSR|RHSA|SATC) (?:flags|base)/, (m) => ({ kind: 'structure', structure: m[1] as 'ATSR' | 'RHSA' | 'SATC' })],
@@ -356,7 +392,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   [/Enabled IRQ remapping in (\S+) mode/, (m) => ({ kind: 'ir-enabled', mode: m[1]! })],
   [/x2apic is disabled because BIOS sets x2apic opt out bit/, () => ({ kind: 'x2apic-optout' })],
   [/^IRQ remapping doesn't support X2APIC mode/, () => ({ kind: 'x2apic-off' })],
-  [/^(?:Not enabling interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
+  [/^(?:Not enabling interrupt remapping|Not enable interrupt remapping|Failed to enable irq remapping)/, () => ({ kind: 'ir-disabled' })],
   [/^(dmar\d+) does not support EIM/, (m) => ({ kind: 'no-eim', unit: m[1]! })],
   [/DRHD: handling fault status reg ([0-9a-fA-F]+)/, (m) => ({ kind: 'fault-status', status: parseInt(m[1]!, 16) })],
   [/^dmar_fault: (\d+) callbacks suppressed/, (m) => ({ kind: 'faults-suppressed', count: Number(m[1]) })],
@@ -372,10 +408,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
       const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
       const pasid = m[2] ?? m[4];
       if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(hexBig(pasid));
-      if (m[6] !== undefined) {
-        e.reason = reasonCode(m[6]);
-        e.reasonText = m[7]!.trim();
-      }
+      if (m[6] !== undefined) setReason(e, m[6], m[7]!);
       return e;
     },
   ],
@@ -384,14 +417,18 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason ${REASON}\\] ?(.*))?`),
     (m) => {
       const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
-      if (m[3] !== undefined) {
-        e.reason = reasonCode(m[3]);
-        e.reasonText = m[4]!.trim();
-      }
+      if (m[3] !== undefined) setReason(e, m[3], m[4]!);
       return e;
     },
   ],
-  [new RegExp(`^\\[fault reason ${REASON}\\] ?(.*)`), (m) => ({ kind: 'fault-reason', reason: reasonCode(m[1]!), reasonText: m[2]!.trim() })],
+  [
+    new RegExp(`^\\[fault reason ${REASON}\\] ?(.*)`),
+    (m) => {
+      const e: DmarEvent = { kind: 'fault-reason', reasonText: '' };
+      setReason(e, m[1]!, m[2]!);
+      return e;
+    },
+  ],
   [RMRR_LOCKED, () => ({ kind: 'rmrr-locked' })],
   [/./, (m) => ({ kind: 'info', what: m.input })],
 ];
@@ -470,8 +507,10 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   const m = SUBSYSTEM.exec(text);
   if (m) {
     const p = m[1]!;
-    const subsystem: DmarSubsystem = p === 'Intel-IOMMU' ? 'intel-iommu' : (p as DmarSubsystem);
-    return { subsystem, rest: text.slice(m[0].length) };
+    // 3.x dmar.c's pr_fmt was KBUILD_MODNAME, `dmar: ` (4.1 made it `DMAR: `)
+    const subsystem: DmarSubsystem = p === 'Intel-IOMMU' ? 'intel-iommu' : p === 'dmar' ? 'DMAR' : (p as DmarSubsystem);
+    // 4.x printed the old glued fault prefix after pr_fmt's: `DMAR: DMAR:[DMA Read] ...`
+    return { subsystem, rest: text.slice(m[0].length).replace(/^(?:DMAR|INTR-REMAP):(?=\[)/, '') };
   }
   // Older fault lines glued the prefix: `DMAR:[DMA Read] ...`, `INTR-REMAP:[fault reason 34] ...`.
   const glued = /^(DMAR|INTR-REMAP):(?=\[)/.exec(text);
@@ -484,8 +523,14 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   // the APIC code's consequence of interrupt remapping not being in x2APIC mode
   if (text.startsWith("x2apic: IRQ remapping doesn't support X2APIC mode")) return { subsystem: 'x2apic', rest: text.slice('x2apic: '.length) };
   if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
+  // 3.x intel_irq_remapping.c had no pr_fmt: its messages came bare
+  if (IR_UNPREFIXED.test(text)) return { subsystem: 'DMAR-IR', rest: text };
   return undefined;
 }
+
+/** The interrupt-remapping messages 3.x printed without a prefix. */
+const IR_UNPREFIXED =
+  /^(?:(?:IOAPIC|HPET) id \d+ under DRHD base|\[Firmware Bug\]: ioapic \d+ has no mapping iommu|Not enable interrupt remapping|Not enabling interrupt remapping|Enabled IRQ remapping in \S+ mode|Failed to enable irq remapping)/;
 
 /** ` BIOS vendor: ...; Ver: ...; Product Version: ...`, by indexOf (a pattern of two `.*` takes time growing with the square). */
 function biosVendorLine(t: string): boolean {
@@ -496,7 +541,16 @@ function biosVendorLine(t: string): boolean {
 }
 
 /** Reads a kernel log. `source` names it in messages ("boot.log"). */
-export function parseKernelLog(text: string, source: string, encoding: KernelLog['encoding'] = 'latin1'): KernelLog {
+export interface KernelLogOptions {
+  /**
+   * A memory-map line no kernel prints (a damaged log) is refused: judged without it or with it, an RMRR's
+   * verdict would be wrong. A reader that judges nothing by the map (`explain`) passes this instead: it is
+   * told, and the log's map is left out whole.
+   */
+  damagedMap?: (message: string) => void;
+}
+
+export function parseKernelLog(text: string, source: string, encoding: KernelLog['encoding'] = 'latin1', opts: KernelLogOptions = {}): KernelLog {
   const lines = logLines(text);
   const dmar: DmarLine[] = [];
   let boots = 0;
@@ -522,16 +576,25 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
 
   // a range no kernel prints (wider than 64 bits, or ending before it starts) is a damaged log, refused with its
   // line: taken as it stands, a reserved range to 2^80 hid every RMRR the map should have judged
+  let damaged = false;
   const range = <T extends { start: bigint; end: bigint }>(r: T, l: LogLine): T => {
     if (r.start <= MAX_ADDRESS && r.end <= MAX_ADDRESS && r.start <= r.end) return r;
-    throw new DmarError(`line ${l.line}: ${excerpt(l.text, 100)}: not a range of the 64-bit address space (a damaged log)`, {
-      file: source,
-      code: 'DMAR-MACHINE-INVALID',
-    });
+    const message = `line ${l.line}: ${excerpt(l.text, 100)}: not a range of the 64-bit address space (a damaged log)`;
+    if (!opts.damagedMap) throw new DmarError(message, { file: source, code: 'DMAR-MACHINE-INVALID' });
+    if (!damaged) opts.damagedMap(`${message}: the log's memory map is left out`);
+    damaged = true;
+    return r;
   };
 
   for (const l of lines) {
     const t = l.text;
+    if (l.tooLong) {
+      // no kernel message: a line of the VT-d drivers' prefix is listed, unrecognised, never matched
+      const p = dmarPrefix(t);
+      if (p) dmar.push({ line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event: { kind: 'unrecognised' }, boot: boots });
+      lastWasBiosBroken = false;
+      continue;
+    }
     const v = LINUX_VERSION.exec(t);
     if (v) {
       if (boots > 0) closeBoot();
@@ -575,8 +638,15 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     const entry: DmarLine = { line: l.line, raw: l.raw, text: t, subsystem: p.subsystem, event, boot: boots };
     // A reason on a line of its own completes the fault just before it.
     const prev = dmar[dmar.length - 1];
-    if (event.kind === 'fault-reason' && prev && (prev.event.kind === 'dma-fault' || prev.event.kind === 'intr-fault') && prev.event.reason === undefined) {
-      prev.event.reason = event.reason;
+    if (
+      event.kind === 'fault-reason' &&
+      prev &&
+      (prev.event.kind === 'dma-fault' || prev.event.kind === 'intr-fault') &&
+      prev.event.reason === undefined &&
+      prev.event.reasonPrinted === undefined
+    ) {
+      if (event.reason !== undefined) prev.event.reason = event.reason;
+      if (event.reasonPrinted !== undefined) prev.event.reasonPrinted = event.reasonPrinted;
       prev.event.reasonText = event.reasonText;
       (prev.continuation ??= []).push(t);
       continue;
@@ -586,6 +656,7 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   }
   closeBoot();
 
+  if (damaged) map = undefined;
   const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, dmar };
   if (map) log.memoryMap = { source: `${source} (BIOS-e820 lines)`, origin: 'dmesg-e820', regions: map.regions };
   if (kernel) log.kernel = kernel;
@@ -600,17 +671,17 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
  * for the terminal sees every character either way.
  * Throws DmarError (exit 2) for a missing, unreadable or directory path.
  */
-export function readKernelLog(path: string): KernelLog {
+export function readKernelLog(path: string, opts: KernelLogOptions = {}): KernelLog {
   const name = path === '-' ? 'stdin' : path;
   // the one input reader: regular files and stdin only, never more than the input limit
-  const bytes = readInputBytes(path, name);
+  const bytes = readInputBytes(path, name, 'kernel log');
   let utf8: string | undefined;
   try {
     utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     // not UTF-8: one character per byte
   }
-  return utf8 === undefined ? parseKernelLog(bytes.toString('latin1'), name, 'latin1') : parseKernelLog(utf8, name, 'utf-8');
+  return utf8 === undefined ? parseKernelLog(bytes.toString('latin1'), name, 'latin1', opts) : parseKernelLog(utf8, name, 'utf-8', opts);
 }
 
 /**

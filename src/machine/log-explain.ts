@@ -59,6 +59,8 @@ export interface Explanation {
     reason?: FaultReason;
     /** The reason text the kernel printed, when it differs from the table's (another kernel version). */
     printed?: string;
+    /** A reason no kernel prints (wider than 8 bits), as the log printed it. */
+    reasonPrinted?: string;
     rmrrs?: RmrrHit[];
   };
   unit?: {
@@ -425,6 +427,15 @@ function tableMatch(t: TableView, e: DmarEvent): TableMatch | undefined {
           }
         : { text: `no DRHD of ${t.name} has an IOAPIC scope with Enumeration ID ${e.ioapic}` };
     }
+    case 'ir-scope': {
+      const type = e.device === 'IOAPIC' ? SCOPE_TYPE.IOAPIC : SCOPE_TYPE.HPET;
+      const hit = t.ctx
+        .scopes(t.ctx.of(STRUCT_TYPE.DRHD))
+        .find(({ l, sc }) => num(sc.fields, 'type') === type && num(sc.fields, 'enumerationId') === e.id && big(l.s.fields, 'registerBaseAddress') === e.base);
+      return hit
+        ? { text: `${located(t.ctx, hit.l)}, its ${e.device} scope with ID ${e.id}`, structure: t.ctx.label(hit.l.index), offset: hit.l.s.offset }
+        : { text: `no DRHD of ${t.name} at ${hex(e.base)} has an ${e.device} scope with Enumeration ID ${e.id} (another firmware version?)` };
+    }
     default:
       return undefined;
   }
@@ -446,12 +457,23 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
     e.kind === 'dma-fault'
       ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
       : `device ${e.device} sent an interrupt (remapping table index ${hex(e.index)}) that the unit blocked`;
-  x.meaning = `${what}: ${reason ? `fault reason ${hex(reason.code, 2)}, ${reason.text}${reason.hint ? ` (${reason.hint})` : ''}` : 'reason not in the log'}`;
+  if (e.reasonPrinted !== undefined) x.fault.reasonPrinted = e.reasonPrinted;
+  x.meaning = `${what}: ${
+    reason
+      ? `fault reason ${hex(reason.code, 2)}, ${reason.text}${reason.hint ? ` (${reason.hint})` : ''}`
+      : e.reasonPrinted !== undefined
+        ? `fault reason ${e.reasonPrinted} as printed, which is no reason a kernel prints (the field is 8 bits: a damaged log)`
+        : 'reason not in the log'
+  }`;
   if (reason?.code === 0x25)
     x.meaning +=
       '; a device or I/O APIC sends compatibility-format interrupts while remapping is on: usually an I/O APIC or HPET missing from the DRHD scopes, or a device firmware quirk';
   if (reason?.code === 0x26) x.meaning += '; the source ID does not match the IRTE: often an I/O APIC or HPET scope with the wrong PCI path in the DMAR table';
-  if (e.kind === 'dma-fault' && t) {
+  // a request with a PASID is translated in that PASID's address space (a process's, a guest's), not the one the
+  // RMRRs' identity maps live in: its address says nothing of them
+  if (e.kind === 'dma-fault' && t && e.pasid !== undefined)
+    x.table = { text: `the address is in the address space of PASID ${hex(e.pasid)}, not matched against the RMRRs of ${t.name} (physical addresses)` };
+  else if (e.kind === 'dma-fault' && t) {
     const hits = rmrrHits(t, e.address, e.device);
     x.fault.rmrrs = hits;
     if (!hits.length) x.table = { text: `the address is in no RMRR of ${t.name}` };
@@ -480,8 +502,10 @@ export function explainLog(log: KernelLog, table?: TableView): ExplainResult {
     const e = d.event;
     if (e.kind === 'dma-fault' || e.kind === 'intr-fault') faultMeaning(x, e, table);
     if (e.kind === 'fault-reason') {
-      const r = faultReason(e.reason);
-      x.meaning = `fault reason ${hex(r.code, 2)}: ${r.text} (no fault line before it)`;
+      const r = e.reason === undefined ? undefined : faultReason(e.reason);
+      x.meaning = r
+        ? `fault reason ${hex(r.code, 2)}: ${r.text} (no fault line before it)`
+        : `fault reason ${e.reasonPrinted} as printed, which is no reason a kernel prints (the field is 8 bits: a damaged log; no fault line before it)`;
     }
     if (e.kind === 'unit') {
       const summary = unitCapabilities(e.cap, e.ecap);

@@ -85,6 +85,41 @@ describe('dmar explain', () => {
     expect(JSON.parse(j.stdout).entries[0].text).toBe('DMAR: Gerät \u009b2J');
   });
 
+  test('--table: a fault with a PASID is not matched against the RMRRs; IOAPIC and HPET scope lines are', () => {
+    const server = join(FIXTURES, 'server-2s.bin');
+    const log = [
+      // in server-2s.bin, DRHD #3 (0xaaffc000) has IOAPIC 8 and HPET 0; 0x9d7fc000 has IOAPIC 9, not 12
+      'DMAR-IR: IOAPIC id 8 under DRHD base  0xaaffc000 IOMMU 0',
+      'DMAR-IR: HPET id 0 under DRHD base 0xaaffc000',
+      'DMAR-IR: IOAPIC id 12 under DRHD base  0x9d7fc000 IOMMU 0',
+      'DMAR: [DMA Read PASID 0x5] Request device [00:14.0] fault addr 0x3e2e1000 [fault reason 0x30] SM: Invalid Root Table Address',
+    ].join('\n');
+    const r = dmar(['explain', '-', '--table', server], { input: log });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('in the table: DRHD #3 at offset 0x70, its IOAPIC scope with ID 8\n');
+    expect(r.stdout).toContain('in the table: DRHD #3 at offset 0x70, its HPET scope with ID 0\n');
+    expect(r.stdout).toContain(`in the table: no DRHD of ${server} at 0x9d7fc000 has an IOAPIC scope with Enumeration ID 12 (another firmware version?)\n`);
+    expect(r.stdout).toContain(
+      `in the table: the address is in the address space of PASID 0x5, not matched against the RMRRs of ${server} (physical addresses)\n`,
+    );
+  });
+
+  test('a damaged memory-map line is told, and the DMAR lines are still explained (it failed, exit 2); a log over the limit is named a log', () => {
+    const log =
+      'BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable\nDMAR: [Firmware Bug]: ioapic 2 has no mapping iommu, interrupt remapping will be disabled\n';
+    const r = dmar(['explain', '-'], { input: log });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      'dmar: warning: stdin: line 1: "BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable": not a range of the 64-bit address space (a damaged log): the log\'s memory map is left out\n',
+    );
+    expect(r.stdout).toContain('FIRMWARE BUG: the MADT I/O APIC with ID 2 is in no DRHD');
+    const big = dmar(['explain', '-', '--max-input', '1K'], { input: 'x'.repeat(20_000) });
+    expect(big.status).toBe(2);
+    expect(big.stderr).toBe(
+      'dmar: stdin: more than 16 KiB on stdin: over the 16 KiB input limit (16 times the table limit) for a kernel log (--max-input or DMAR_MAX_INPUT raises it)\n',
+    );
+  });
+
   test('a log without DMAR lines says so', () => {
     const r = dmar(['explain', '-'], { input: 'usb 1-1: new high-speed USB device\n' });
     expect(r.status).toBe(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DmarError } from '../../src/dmar/errors.js';
 import { e820Kind, logLines, parseE820Line, parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
+import { explainLog } from '../../src/machine/log-explain.js';
 
 // Lines quoted from public bug reports (fixtures/logs/README.md cites each source).
 describe('prefixes', () => {
@@ -211,20 +212,30 @@ describe('DMAR lines', () => {
     ]);
   });
 
-  it('a fault reason wider than the 8-bit field is no reason a kernel printed: the fault is kept without one (it was shown rounded)', () => {
+  it('a fault reason wider than the 8-bit field is no reason a kernel printed: kept as printed, no code (it was shown rounded, then lost)', () => {
     expect(
       events(
         [
           'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x20000000000001] x',
           'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0xff] x',
           'DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 255] y',
+          // decimal and hex alike: 300 and 0x100 are no u8, 006 is 6
+          'DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 300] z',
+          'DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 0x100] z',
+          'DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 006] z',
         ].join('\n'),
       ),
     ).toEqual([
-      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reasonPrinted: '0x20000000000001', reasonText: 'x' },
       { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reason: 255, reasonText: 'x' },
       { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reason: 255, reasonText: 'y' },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reasonPrinted: '300', reasonText: 'z' },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reasonPrinted: '0x100', reasonText: 'z' },
+      { kind: 'dma-fault', access: 'read', device: '00:02.0', address: 0x1000n, reason: 6, reasonText: 'z' },
     ]);
+    const x = explainLog(parseKernelLog('DMAR: [DMA Read] Request device [00:02.0] fault addr 1000 [fault reason 0x100] z\n', 'x')).entries[0]!;
+    expect(x.fault?.reasonPrinted).toBe('0x100');
+    expect(x.meaning).toContain('fault reason 0x100 as printed, which is no reason a kernel prints (the field is 8 bits: a damaged log)');
   });
 
   it('interrupt remapping faults: 0x25 printed as decimal 37 before 5.13', () => {
@@ -279,5 +290,84 @@ describe('DMAR lines', () => {
     expect(log.dmar[3]!.event).toEqual({ kind: 'rmrr-locked', device: '0000:01:00.0' });
     expect(log.dmar[3]!.subsystem).toBe('device');
     expect(log.dmar[4]!.event).toEqual({ kind: 'fault-status', status: 3 });
+  });
+});
+
+// Formats an audit found missed: real lines of older kernels and of the tools people paste logs from.
+describe('older kernels and other log tools', () => {
+  const entries = (text: string) => parseKernelLog(text, 't').dmar.map((d) => [d.line, d.subsystem, d.event.kind]);
+
+  it("3.x: dmar.c's lowercase `dmar: ` prefix, `IOMMU N: reg_base_addr`, and the interrupt-remapping lines it printed bare", () => {
+    // a 3.13 boot (MacBookPro9,2), and the old fault form of the DPDK known-issues page
+    const log = parseKernelLog(
+      [
+        '[    0.025124] dmar: Host address width 36',
+        '[    0.025133] dmar: IOMMU 0: reg_base_addr fed90000 ver 1:0 cap c0000020e60262 ecap f0101a',
+        '[    0.025140] dmar: RMRR base: 0x0000008b800000 end: 0x0000008f9fffff',
+        '[    0.025211] IOAPIC id 0 under DRHD base  0xfed91000 IOMMU 1',
+        '[    0.025213] [Firmware Bug]: ioapic 2 has no mapping iommu, interrupt remapping will be disabled',
+        '[    0.025214] Not enable interrupt remapping',
+        '[    1.0] dmar: DRHD: handling fault status reg 2',
+        '[    1.0] dmar: DMAR:[DMA Read] Request device [02:00.0] fault addr a0c58000',
+      ].join('\n'),
+      't',
+    );
+    expect(log.dmar.map((d) => [d.subsystem, d.event.kind])).toEqual([
+      ['DMAR', 'haw'],
+      ['DMAR', 'unit'],
+      ['DMAR', 'rmrr'],
+      ['DMAR-IR', 'ir-scope'],
+      ['DMAR-IR', 'ioapic-no-iommu'],
+      ['DMAR-IR', 'ir-disabled'],
+      ['DMAR', 'fault-status'],
+      ['DMAR', 'dma-fault'],
+    ]);
+    expect(log.dmar[1]!.event).toEqual({ kind: 'unit', unit: 'dmar0', base: 0xfed90000n, version: '1:0', cap: 0xc0000020e60262n, ecap: 0xf0101an });
+    expect(log.dmar[7]!.event).toEqual({ kind: 'dma-fault', access: 'read', device: '02:00.0', address: 0xa0c58000n });
+  });
+
+  it("4.x: the glued fault prefix after pr_fmt's, and the reason on the record's indented second line", () => {
+    // an Ubuntu 16.04 (4.4) paste: dmesg indents the later lines of one record
+    const log = parseKernelLog(
+      [
+        '[   20.210640] DMAR: DMAR:[DMA Read] Request device [04:00.0] fault addr ca6d5000 ',
+        '               DMAR:[fault reason 01] Present bit in root entry is clear',
+      ].join('\n'),
+      't',
+    );
+    expect(log.dmar.map((d) => d.event)).toEqual([
+      { kind: 'dma-fault', access: 'read', device: '04:00.0', address: 0xca6d5000n, reason: 1, reasonText: 'Present bit in root entry is clear' },
+    ]);
+  });
+
+  it('journalctl short-monotonic, short-precise, short-full; dmesg --time-format=iso, -H; an indented paste; \\r\\r\\n line ends', () => {
+    const fault = 'DMAR: [DMA Write] Request device [00:12.0] fault addr 0 [fault reason 05] PTE Write access is not set';
+    const lines = [
+      `[    7.637276] LibreELEC kernel: ${fault}`,
+      `Sep 15 14:07:45.123456 host kernel: ${fault}`,
+      `Mon 2023-09-15 14:07:45 CEST host kernel: ${fault}`,
+      `2023-09-15T14:07:45,123456+02:00 ${fault}`,
+      `[Sep15 14:07] ${fault}`,
+      `[  +0.000005] ${fault}`,
+      `    [10672.868940] ${fault}`,
+    ];
+    expect(logLines(lines.join('\n')).map((l) => l.text)).toEqual(lines.map(() => fault));
+    expect(entries(lines.join('\n'))).toEqual(lines.map((_, i) => [i + 1, 'DMAR', 'dma-fault']));
+    // a serial capture's \r\r\n: the e820 line and the DMAR text without a \r
+    const serial = parseKernelLog('BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable\r\r\nDMAR: IOMMU enabled\r\r\n', 't');
+    expect(serial.memoryMap?.regions.map((r) => r.type)).toEqual(['usable']);
+    expect(serial.dmar.map((d) => d.text)).toEqual(['DMAR: IOMMU enabled']);
+  });
+
+  it('a damaged map line: refused where the map judges (--dmesg), told and left out where it does not (explain)', () => {
+    const text = 'BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable\nDMAR: IOMMU enabled\n';
+    expect(() => parseKernelLog(text, 't')).toThrow(DmarError);
+    const told: string[] = [];
+    const log = parseKernelLog(text, 't', 'latin1', { damagedMap: (m) => told.push(m) });
+    expect(told).toEqual([
+      'line 1: "BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable": not a range of the 64-bit address space (a damaged log): the log\'s memory map is left out',
+    ]);
+    expect(log.memoryMap).toBeUndefined();
+    expect(log.dmar.map((d) => d.event.kind)).toEqual(['info']);
   });
 });
