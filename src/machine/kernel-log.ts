@@ -285,7 +285,7 @@ export interface KernelLog {
   source: string;
   /**
    * How its bytes became text: `utf-8` (valid UTF-8, as the kernel and dmesg
-   * write), or `latin1`, one character per byte, for anything else (and a
+   * write; UTF-16 with a byte-order mark is decoded and counted here too), or `latin1`, one character per byte, for anything else (and a
    * string given to parseKernelLog, unless it says otherwise).
    */
   encoding: 'utf-8' | 'latin1';
@@ -676,8 +676,10 @@ export function readKernelLog(path: string, opts: KernelLogOptions = {}): Kernel
   // the one input reader: regular files and stdin only, never more than the input limit
   const bytes = readInputBytes(path, name, 'kernel log');
   let utf8: string | undefined;
+  // a log saved by Windows tools (PowerShell's redirection) is UTF-16 with a byte-order mark
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   try {
-    utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    utf8 = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
   } catch {
     // not UTF-8: one character per byte
   }

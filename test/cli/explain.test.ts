@@ -120,6 +120,18 @@ describe('dmar explain', () => {
     );
   });
 
+  test('a UTF-16 log with a byte-order mark (PowerShell redirection) is read (it had "no DMAR line")', () => {
+    const text = 'DMAR: IOMMU enabled\r\nDMAR: [Firmware Bug]: ioapic 2 has no mapping iommu, interrupt remapping will be disabled\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const bytes of [le, be]) {
+      const r = dmar(['explain', '-'], { input: bytes });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('1 firmware bug, 0 fault lines, 0 units, 0 table lines, 1 info, 0 unrecognised');
+    }
+  });
+
   test('a log without DMAR lines says so', () => {
     const r = dmar(['explain', '-'], { input: 'usb 1-1: new high-speed USB device\n' });
     expect(r.status).toBe(0);
