@@ -46,7 +46,15 @@ export function checkJsonBounds(text: string): void {
         let j = i + 1;
         while (j < text.length && /\s/.test(text[j]!)) j++;
         if (text.charCodeAt(j) === 0x3a) {
-          const key = text.slice(start + 1, i);
+          let key = text.slice(start + 1, i);
+          // compared as JSON.parse reads it: "hostAddress\u0057idth" is hostAddressWidth
+          if (key.includes('\\')) {
+            try {
+              key = JSON.parse(`"${key}"`) as string;
+            } catch {
+              // a bad escape: JSON.parse of the whole document says where
+            }
+          }
           if (open.has(key)) throw jsonError(startLine, `key ${excerpt(key)} given twice in one object`);
           open.add(key);
         }
@@ -68,9 +76,29 @@ export function checkJsonBounds(text: string): void {
       if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) {
         throw jsonError(line, `number ${lit} is out of range (write 64-bit values as "0x..." strings)`);
       }
+      // every number of a table is an integer: 37.99999999999999999 would be read as 38, 1e-400 as 0
+      const exact = /[.eE]/.test(lit) ? exactInteger(lit) : undefined;
+      if (/[.eE]/.test(lit) && (exact === undefined || !Number.isInteger(n) || exact !== BigInt(n))) {
+        throw jsonError(line, `number ${lit} is not an integer (every value of a table is)`);
+      }
       i = j - 1;
     }
   }
+}
+
+/** The integer a number literal writes exactly; undefined when it has a fraction (37.99999999999999999, 1e-400). */
+function exactInteger(lit: string): bigint | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(lit);
+  if (!m) return undefined;
+  const frac = m[3] ?? '';
+  let digits = m[2]! + frac;
+  if (!/[1-9]/.test(digits)) return 0n;
+  const scale = Number(m[4] ?? 0) - frac.length;
+  if (scale < 0) {
+    if (/[1-9]/.test(digits.slice(scale))) return undefined;
+    digits = digits.slice(0, scale);
+  } else digits += '0'.repeat(scale); // a safe integer: scale is small
+  return BigInt(m[1]! + digits);
 }
 
 /** V8's JSON.parse message, kept to one short ASCII line (it quotes some of the input). */
@@ -86,7 +114,7 @@ function parseMessage(e: unknown): string {
  */
 export function parseSourceText(text: string, opts: { maxBytes?: number } = {}): DmarTable {
   const body = text.replace(/^\uFEFF/, '');
-  if (/^\s*\{/.test(body)) {
+  if (/^\s*[{[]/.test(body)) {
     checkJsonBounds(body);
     let doc: unknown;
     try {

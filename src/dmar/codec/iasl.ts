@@ -295,6 +295,7 @@ function closingQuote(raw: string, open: number): number {
 export function sourceEntries(text: string): Entry[] {
   const entries: Entry[] = [];
   let inComment = false;
+  let commentLine = 0;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -321,6 +322,7 @@ export function sourceEntries(text: string): Entry[] {
         if (c === '/' && raw[j + 1] === '*') {
           s += raw.slice(from, j);
           inComment = true;
+          commentLine = i + 1;
           j++;
           continue;
         }
@@ -332,10 +334,18 @@ export function sourceEntries(text: string): Entry[] {
     if (s.trimStart().startsWith(RAW_TABLE_DATA)) break;
     s = s.replace(/^\s*\[[^\]]*\]/, '').trim();
     if (!s) continue;
+    // iasl -d's line for a structure it cannot decode (2020 and SATC, SIDP): its bytes are only in the dump
+    const unknown = /^\*+ Unknown DMAR subtable type (0x[0-9a-f]+)/i.exec(s);
+    if (unknown)
+      throw new DmarError(
+        `line ${i + 1}: iasl could not decode DMAR structure type ${Number(unknown[1])} (an iasl older than that type): decode the binary with dmar instead`,
+        { code: 'DMAR-SOURCE' },
+      );
     const colon = s.indexOf(':');
     if (colon < 0) throw new DmarError(`line ${i + 1}: expected "Field Name : value", found ${excerpt(s)}`, { code: 'DMAR-SOURCE' });
     entries.push({ name: s.slice(0, colon).trim(), value: s.slice(colon + 1).trim(), line: i + 1 });
   }
+  if (inComment) throw new DmarError(`line ${commentLine}: a /* comment is never closed`, { code: 'DMAR-SOURCE' });
   return entries;
 }
 
@@ -357,8 +367,13 @@ function parseValue(row: FieldDef, e: Entry, size = row.size): FieldValue {
     if (toks.length !== size || toks.some((x) => !/^[0-9a-f]{1,2}$/i.test(x))) bad(`expected ${size} hex bytes, found ${excerpt(e.value)}`);
     return Uint8Array.from(toks.map((x) => parseInt(x, 16)));
   }
-  const tok = e.value.split(/\s+/)[0] ?? '';
-  if (!/^(0x)?[0-9a-f]+$/i.test(tok)) bad(`expected a hex number, found ${excerpt(e.value)}`);
+  // a number, and after it at most iasl -d's `[...]` note (`0001 [Reserved Memory Region]`)
+  const v = /^((?:0x)?[0-9a-f]+)\s*(?:\[[^\]]*\])?$/i.exec(e.value);
+  // iasl evaluates an expression (`FED00000 + 90000`, `01 | 02`); taking its first number would write another value
+  if (!v && /^[\s0-9a-fx()+\-*/%|&^~!<>]+$/i.test(e.value) && /[-+*/%|&^~!<>()]/.test(e.value))
+    bad(`${excerpt(e.value)} is an expression: iasl computes those, dmar does not (write its value)`);
+  if (!v) bad(`expected a hex number, found ${excerpt(e.value)}`);
+  const tok = v![1]!;
   const digits = tok.replace(/^(0x)?0*/i, '');
   const fits = `does not fit in ${size} byte${size > 1 ? 's' : ''}`;
   // a long run of digits is refused by its length, before BigInt reads it

@@ -166,9 +166,15 @@ function fieldFromJson(f: FieldDef, v: unknown, where: string): FieldValue {
   if (isObject(v) && f.bits) {
     n = v.reserved === undefined ? 0n : parseInteger(v.reserved, `${w}.reserved`);
     if (n & namedMask(f)) fail(`${w}.reserved`, 'sets bits that have names; set them by name');
+    if (v.proposed !== undefined && !isObject(v.proposed)) fail(`${w}.proposed`, 'expected an object of proposed bits');
     const proposed = isObject(v.proposed) ? v.proposed : {};
     const known = new Set(['reserved', 'proposed', ...f.bits.map(bitKey)]);
     for (const k of Object.keys(v)) if (!known.has(k)) fail(w, `unknown bit ${excerpt(k)} (known: ${f.bits.map(bitKey).join(', ')})`);
+    // a misspelt proposed bit would be written as 0 without a word
+    const proposedKeys = f.bits.filter((b) => b.proposed).map(bitKey);
+    for (const k of Object.keys(proposed))
+      if (!proposedKeys.includes(k))
+        fail(`${w}.proposed`, `unknown bit ${excerpt(k)} (known: ${proposedKeys.join(', ') || 'none: this field has no proposed bits'})`);
     for (const b of f.bits) {
       const raw = b.proposed ? (proposed[bitKey(b)] ?? v[bitKey(b)]) : v[bitKey(b)];
       if (raw === undefined) continue;
@@ -197,6 +203,11 @@ function scopeFromJson(o: unknown, where: string): DeviceScope {
   if (!isObject(o)) return fail(where, 'expected an object');
   if (o.type === undefined) fail(where, 'type is missing');
   onlyKeys(o, SCOPE_FIELDS, ['offset', 'kind', 'path'], where);
+  // kind is informational, but one that names another type than `type` is a contradiction, not a note
+  if (typeof o.kind === 'string') {
+    const named = scopeTypeName(Number(parseInteger(o.type, `${where}.type`)));
+    if (o.kind !== named) fail(`${where}.kind`, `${describeValue(o.kind)} contradicts type ${describeValue(o.type)} (${named})`);
+  }
   const path = o.path ?? [];
   if (!Array.isArray(path)) return fail(`${where}.path`, 'expected an array');
   return {
@@ -221,6 +232,8 @@ function structureFromJson(o: unknown, where: string): Structure {
   if (type > 0xffff) fail(`${where}.type`, `${describeValue(o.type)} does not fit in 2 bytes`);
   const s: Structure = { offset: 0, type, length: 0, fields: {} };
   const def = structDef(type);
+  if (o.type !== undefined && typeof o.kind === 'string' && o.kind !== (def?.abbrev ?? 'UNKNOWN'))
+    fail(`${where}.kind`, `${describeValue(o.kind)} contradicts type ${type} (${def?.abbrev ?? 'UNKNOWN'})`);
   const header = ['offset', 'type', 'kind', 'title', 'length', 'proposed'];
   if (o.raw !== undefined || !def) {
     if (o.raw === undefined) fail(where, `type ${type} has no known layout: give its bytes after the 4-byte header as "raw"`);

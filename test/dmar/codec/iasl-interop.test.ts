@@ -100,6 +100,12 @@ describe.skipIf(!HAVE_IASL)(`iasl ${iaslVersion ?? '(missing)'}`, () => {
       copyFileSync(f, join(dir, 't.dat'));
       iasl(['-d', 't.dat'], dir);
       expect(readFileSync(join(dir, 't.dsl'), 'latin1')).toMatch(/Unknown DMAR subtable type 0x[56]/);
+      // and dmar encode says so of that output, on that line (it said 'expected "Field Name : value"')
+      const dsl = readFileSync(join(dir, 't.dsl'), 'latin1');
+      const at = dsl.split('\n').findIndex((l) => /Unknown DMAR subtable type/.test(l)) + 1;
+      expect(() => parseSourceText(dsl)).toThrow(
+        new RegExp(`^line ${at}: iasl could not decode DMAR structure type [56] \\(an iasl older than that type\\): decode the binary with dmar instead$`),
+      );
       // while dmar's own source round-trips
       expect(Buffer.from(encodeDmar(parseSourceText(src.text))).equals(bytes)).toBe(true);
     });

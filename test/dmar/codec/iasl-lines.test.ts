@@ -30,6 +30,27 @@ test('a last structure of a type with no layout and no raw data: the line of its
   expect(error(text)).toMatch(new RegExp(`^line ${line}: structure type 153 has no known layout`));
 });
 
+test('a value with an expression is refused on its line (its first number was taken: FED00000 + 90000 gave 0xfed00000)', () => {
+  for (const [from, to] of [
+    ['Register Base Address : 000000009D7FC000', 'Register Base Address : 9D700000 + FC000'],
+    ['Host Address Width : 2D', 'Host Address Width : 20 + D'],
+    ['Flags : 01', 'Flags : 1 << 0'],
+  ] as const) {
+    expect(SOURCE).toContain(from);
+    const text = SOURCE.replace(from, to);
+    const line = text.split('\n').findIndex((l) => l.includes(to)) + 1;
+    expect(error(text)).toMatch(new RegExp(`^line ${line}: [A-Za-z ]+: ".*" is an expression: iasl computes those, dmar does not \\(write its value\\)$`));
+  }
+  // a value and iasl -d's [note] still read
+  expect(() => parseSourceText(SOURCE.replace('Host Address Width : 2D', 'Host Address Width : 2D [46 bits]'))).not.toThrow();
+});
+
+test('a /* comment never closed is named by the line it opens on (it said "end of source")', () => {
+  const text = SOURCE.replace('Host Address Width : 2D', 'Host Address Width : 2D /* open');
+  const line = text.split('\n').findIndex((l) => l.includes('/* open')) + 1;
+  expect(error(text)).toBe(`line ${line}: a /* comment is never closed`);
+});
+
 // What only the encoder finds wrong (a device scope or a structure too long for its Length, a character of
 // a name over one byte) is placed on the line of that scope or name; the same from JSON names no line.
 const encodeError = (text: string, name = 'in.dsl'): string => {
