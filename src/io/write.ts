@@ -248,6 +248,30 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
 }
 
 /** Follow symlinks to the path that is finally written (which may not exist yet). */
+/** The descriptor of this process that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names, if the path is one. */
+function ownDescriptor(path: string): number | undefined {
+  const m = /^\/dev\/std(out|err)$|^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(path);
+  if (!m) return undefined;
+  return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2]);
+}
+
+const lexists = (p: string) => {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const exists = (p: string) => {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export function resolveTarget(path: string): string {
   let p = resolve(path);
   for (let i = 0; i < 40; i++) {
@@ -258,7 +282,11 @@ export function resolveTarget(path: string): string {
       return p;
     }
     if (!st.isSymbolicLink()) return p;
-    p = resolve(dirname(p), readlinkSync(p));
+    const next = resolve(dirname(p), readlinkSync(p));
+    // /proc's links to a pipe or socket (/dev/stdout -> /proc/self/fd/1 -> "pipe:[N]") name no path, yet
+    // open through the link: write through it, as to any FIFO
+    if (!lexists(next) && exists(p)) return p;
+    p = next;
   }
   throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
 }
@@ -289,6 +317,13 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
       return;
     }
     if (st.isDirectory()) throw writeError('cannot write: is a directory', path);
+    // a socket cannot be opened by its /proc link: /dev/stdout, /dev/fd/N, /proc/self/fd/N name a descriptor of this
+    // process, written as it is (a socket is what some runners give as stdout)
+    const own = st.isSocket() ? ownDescriptor(path) : undefined;
+    if (own !== undefined) {
+      writeAll(own, buf);
+      return;
+    }
     if (!st.isFIFO() && !st.isCharacterDevice() && !st.isBlockDevice()) throw writeError('cannot write: not a regular file, device or FIFO', path);
     // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of waiting for ever
     const fd = openSync(target, constants.O_WRONLY | (st.isFIFO() ? constants.O_NONBLOCK : 0));

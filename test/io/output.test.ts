@@ -96,6 +96,37 @@ describe('-o - is stdout', () => {
   });
 });
 
+describe('-o /dev/stdout when stdout is a pipe', () => {
+  // /dev/stdout -> /proc/self/fd/1 -> "pipe:[N]": a link to no path; it was followed by hand to a directory
+  // that does not exist ("cannot write: no such directory", exit 2)
+  test('report and validate write through the link to the pipe', () => {
+    for (const args of [
+      ['report', join(FIXTURES, 'server-2s.bin')],
+      ['validate', join(FIXTURES, 'server-2s.bin'), '--format', 'junit'],
+      ['encode', join(FIXTURES, 'server-2s.json')],
+    ]) {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), ...args, '-o', '/dev/stdout'], {
+        cwd: work,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
+      const expected = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmar.js'), ...args, '-o', '-'], { cwd: work, env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.stdout.equals(expected.stdout), args[0]).toBe(true);
+      expect(r.stdout.length).toBeGreaterThan(200);
+    }
+    // a shell's pipe (spawnSync gives a socket): the same bytes through cat
+    const sh = spawnSync(
+      'bash',
+      ['-o', 'pipefail', '-c', `"${process.execPath}" "${join(ROOT, 'bin', 'dmar.js')}" report "${join(FIXTURES, 'server-2s.bin')}" -o /dev/stdout | cat`],
+      {
+        cwd: work,
+      },
+    );
+    expect(sh.status, sh.stderr.toString()).toBe(0);
+    expect(sh.stdout.toString()).toMatch(/^<!DOCTYPE html>/i);
+  });
+});
+
 // stderr is written with fs, as stdout (src/io/std.ts). A message that cannot be written is dropped:
 // there is no one left to tell, and the exit status stays the command's.
 describe('stderr that cannot be written', () => {
