@@ -144,8 +144,8 @@ export function explainText(r: ExplainResult, p: Paint): string {
   facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} BIOS-e820 regions` : 'no BIOS-e820 lines');
   if (log.boots > 1) facts.push(`${log.boots} boots (the map and kernel are the last boot's)`);
   facts.push(`${r.entries.length} DMAR/DMAR-IR/intel-iommu lines`);
-  out.push(`${p.title(printable(log.source))}: ${facts.join(', ')}`);
-  if (r.table) out.push(`${p.name('table')} ${printable(r.table)}`);
+  out.push(`${p.title(termText(log.source))}: ${facts.join(', ')}`);
+  if (r.table) out.push(`${p.name('table')} ${termText(r.table)}`);
   for (const x of r.entries) {
     out.push('');
     out.push(`${p.dim(`line ${x.line}`)}  ${logText(x.text)}`);
@@ -160,7 +160,7 @@ export function explainText(r: ExplainResult, p: Paint): string {
       out.push(`  ${p.name('ECAP')} ${registerText(x.unit.ecap)}`);
     }
     if (x.fault?.printed) out.push(`  ${p.name('note')}: this kernel printed "${logText(x.fault.printed)}" for the code`);
-    if (x.table) out.push(`  ${p.name('in the table')}: ${printable(x.table.text)}`);
+    if (x.table) out.push(`  ${p.name('in the table')}: ${termText(x.table.text)}`);
   }
   if (!r.entries.length) out.push('', 'no DMAR, DMAR-IR or intel-iommu line in this log (VT-d off, not an Intel machine, or the log starts after boot)');
   const c = r.counts;

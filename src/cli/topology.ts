@@ -1,6 +1,6 @@
 /** `dmar topology [TABLE] [--machine DIR|live] [--json]`: units -> devices, RMRRs, VFIO verdicts, predicted groups. */
 import { join } from 'node:path';
-import { jsonDocument } from '../acpi/escape.js';
+import { jsonDocument, termText } from '../acpi/escape.js';
 import { printable } from '../dmar/validate/check.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { topology, type DeviceView, type Topology } from '../machine/topology.js';
@@ -37,7 +37,8 @@ function deviceLine(d: DeviceView, p: Paint): string {
 }
 
 export function formatTopology(t: Topology, p: Paint): string {
-  const out: string[] = [p.title(`${printable(t.table)}${t.machine ? ` on ${printable(t.machine)}` : ''}`)];
+  // names (paths) keep their letters, escaped as every command escapes a file name
+  const out: string[] = [p.title(`${termText(t.table)}${t.machine ? ` on ${termText(t.machine)}` : ''}`)];
   const anySysfs = t.units.some((x) => x.sysfs);
   for (const u of t.units) {
     out.push(

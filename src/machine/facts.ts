@@ -77,8 +77,13 @@ export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
 
 /** What a machine's facts lack, as every note says it (the skipped checks', topology's, the memory picture's). */
 export const lacking = {
-  pci: (m: MachineFacts) => `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`,
-  memoryMap: (m: MachineFacts) => `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
+  // facts without a root are a boot log's (--dmesg alone)
+  pci: (m: MachineFacts) =>
+    m.root === undefined ? `no PCI tree in ${m.source} (a boot log has none: give --machine)` : `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`,
+  memoryMap: (m: MachineFacts) =>
+    m.root === undefined
+      ? `no memory map in ${m.source} (no BIOS-e820 lines)`
+      : `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
 };
 
 /**

@@ -24,7 +24,8 @@ td.wrap{overflow-wrap:anywhere}
 th{font-weight:600}
 .card th{width:36%}
 .ims th{width:auto}
-.ims td{white-space:nowrap}
+td.mono{white-space:pre-wrap}
+.ims td{white-space:nowrap}.ims td .notes{white-space:normal}
 .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;border:1px solid currentColor;white-space:nowrap}
 .error{color:var(--err)}.warning{color:var(--warn)}.info{color:var(--info)}.ok{color:var(--ok)}.muted{color:var(--muted)}
 .v-native{color:var(--ok)}.v-virtualized{color:var(--info)}.v-none{color:var(--muted)}

@@ -12,7 +12,7 @@ import { pathEntryText, str } from '../dmar/model.js';
 import { PATH_ENTRY_SIZE, PATH_NAME, scopeTypeName } from '../dmar/schema.js';
 import { scopeSize } from '../dmar/encode.js';
 import { printable, type Finding } from '../dmar/validate/check.js';
-import { quoted } from '../acpi/escape.js';
+import { quoted, termText } from '../acpi/escape.js';
 import { summarize } from '../dmar/validate/report/result.js';
 import type { DeviceView, Topology } from '../machine/topology.js';
 import { html, trusted, type Markup } from './html.js';
@@ -181,11 +181,11 @@ function summary(d: ReportData, items: Item[]): Markup {
   const m = d.machine;
   const platform: [string, string][] = [
     ['OEM', `${printable(str(t.header, 'oemId').trim())} ${printable(str(t.header, 'oemTableId').trim())}`],
-    ['Table', `${printable(d.source.name)} (${d.source.bytes.length} bytes${d.source.kind === 'acpidump' ? ', from an acpidump' : ''})`],
-    ['Machine', m ? printable(m.source) : 'none given (table alone)'],
+    ['Table', `${termText(d.source.name)} (${d.source.bytes.length} bytes${d.source.kind === 'acpidump' ? ', from an acpidump' : ''})`],
+    ['Machine', m ? termText(m.source) : 'none given (table alone)'],
   ];
   if (m?.kernel) platform.push(['Kernel', printable(m.kernel.release)]);
-  if (m?.memoryMap) platform.push(['Memory map', `${printable(m.memoryMap.source)}, ${m.memoryMap.regions.length} regions`]);
+  if (m?.memoryMap) platform.push(['Memory map', `${termText(m.memoryMap.source)}, ${m.memoryMap.regions.length} regions`]);
   if (m?.pci) platform.push(['PCI devices', String(m.pci.devices.length)]);
   if (m?.units)
     platform.push([
@@ -226,7 +226,7 @@ function device(d: DeviceView): Markup {
   const [cls, text] = VFIO[d.vfio];
   const how = d.match === 'endpoint' ? 'named in a scope' : d.match === 'bridge' ? 'below a named bridge' : d.match === 'include-all' ? 'INCLUDE_PCI_ALL' : '';
   return html`<li class="dev${d.vfio === 'rmrr-locked' ? ' locked' : ''}"><code>${d.address}</code> <span class="kind">${d.kind}</span> <span class="muted mono">[${d.vendor.slice(2)}:${d.device.slice(2)}]</span>${d.driver ? html` <span class="muted">driver ${printable(d.driver)}</span>` : ''}
- <span class="muted">${how}${d.viaPf ? ` (VF of ${d.physfn})` : ''}</span>${d.rmrrs.length ? html` <span class="warning">pinned by ${d.rmrrs.join(', ')}</span>` : ''} <span class="badge ${cls}">${text}</span>${d.groupLocked ? html` <span class="badge warning">group has an RMRR-locked device</span>` : ''} <span class="grp" title="predicted IOMMU group">group ${d.group}<sup>*</sup></span></li>`;
+ <span class="muted">${how}${d.viaPf ? ` (VF of ${d.physfn})` : ''}</span>${d.rmrrs.length ? html` <span class="warning">pinned by ${d.rmrrs.join(', ')}</span>` : ''} <span class="badge ${cls}">${text}</span>${d.groupLocked ? html` <span class="badge warning">group has an RMRR-locked device</span>` : ''} <span class="grp" title="predicted IOMMU group">group ${d.group}<sup>*</sup>${d.actualGroup !== undefined ? ` (Linux: ${printable(d.actualGroup)})` : ''}</span></li>`;
 }
 
 function topologySection(t: Topology): Markup {
@@ -247,7 +247,7 @@ function topologySection(t: Topology): Markup {
       html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`,
   );
   const shared = t.groups?.filter((g) => g.length > 1) ?? [];
-  return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine ? `Remapping units and the PCI devices of ${printable(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
+  return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine && t.devices ? `Remapping units and the PCI devices of ${termText(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
 <ul class="tree">${units}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
 ${rmrrs.length ? html`<h3>RMRRs</h3><ul class="tree">${rmrrs}</ul>` : ''}
 ${t.groups ? html`<h3>IOMMU groups <span class="badge info">prediction</span></h3><p>${t.groups.length} groups predicted${shared.length ? html`; shared: ${shared.map((g, i) => html`${i ? '; ' : ''}<code>${g.join(' + ')}</code>`)}` : ''}. <span class="muted">* A prediction of Linux's pci_device_group, not what a kernel formed.</span></p>` : ''}
@@ -271,7 +271,7 @@ function memorySection(d: ReportData): Markup {
   return html`<section id="memory"><h2>Memory map</h2><p class="muted">Physical address space on a broken logarithmic scale (each interval's width grows with the log of its size; zigzags are gaps). Hover a shape for its addresses.</p>
 <div class="svgwrap">${memorySvg(p)}</div>
 <p class="legend">${legend.map(([c, t]) => html`<span><svg width="14" height="12" aria-hidden="true"><rect class="${c}" width="14" height="12"/></svg> ${t}</span> `)}</p>
-${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${s.detail}</span>` : ''}</td></tr>`)}</table>` : ''}
+${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${printable(s.detail)}</span>` : ''}</td></tr>`)}</table>` : ''}
 <ul class="notes">${p.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul></section>`;
 }
 
@@ -292,7 +292,7 @@ export function renderReport(d: ReportData): string {
   const bytes = d.source.bytes;
   const items = [...layout(d.decoded.table)];
   const ext = extents(items, bytes.length);
-  const name = printable(d.source.name);
+  const name = termText(d.source.name);
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dmar report"><title>DMAR report: ${name}</title><style>${trusted(CSS)}</style></head>

@@ -1,5 +1,6 @@
 /** The memory picture as an inline SVG: three lanes on a broken log scale, addresses on hover (<title>). */
 import { hex } from '../acpi/hex.js';
+import { printable } from '../dmar/validate/check.js';
 import { html, type Markup } from './html.js';
 import { brokenScale, rangeSizeText, rangeText, type Lane, type MemoryPicture } from './memory.js';
 
@@ -44,7 +45,8 @@ export function memorySvg(p: MemoryPicture): Markup {
         const x1 = scale.x(s.end + 1n);
         const w = Math.max(2, x1 - x0);
         const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
-        const tip = `${s.label}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${s.detail}` : ''}`;
+        // the map's type names come from the boot log or capture: escaped as the text map escapes them
+        const tip = `${printable(s.label)}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${printable(s.detail)}` : ''}`;
         return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
       });
     return html`<g class="lane"><text class="lane-title" x="4" y="${y + LANE_H / 2 + 4}">${l.title}</text>${shapes}</g>`;

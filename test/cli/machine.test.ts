@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { writeMachineRoot } from '../../tools/fixtures/machine-spec.js';
-import { dmar } from '../helpers.js';
+import { dmar, FIXTURES } from '../helpers.js';
 
 const cap = (name: string) => `fixtures/machine/${name}/capture`;
 
@@ -91,4 +91,19 @@ describe('topology', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("--dmesg alone: the notes say what the boot log lacks, not what a capture's /sys would (they spoke of /sys/firmware/memmap)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-notes-'));
+  const log = join(dir, 'no-e820.log');
+  writeFileSync(log, 'hello\n');
+  const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', log, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  const notes = (JSON.parse(r.stdout) as { files: { notes: string[] }[] }).files[0]!.notes;
+  expect(notes).toContain(`DMAR-RMRR-NOT-RESERVED skipped: no memory map in ${log} (no BIOS-e820 lines)`);
+  expect(notes).toContain(`DMAR-SCOPE-DEVICE-ABSENT skipped: no PCI tree in ${log} (a boot log has none: give --machine)`);
+  expect(notes).toContain(`DMAR-UNIT-MISSING skipped: no Intel IOMMU unit in ${log} (no "dmarN: reg_base_addr" line: intel_iommu off, or no VT-d)`);
+  const page = dmar(['report', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', log]).stdout;
+  expect(page).not.toContain(`the PCI devices of ${log}`);
+  rmSync(dir, { recursive: true, force: true });
 });

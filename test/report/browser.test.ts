@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeDmar } from '../../src/dmar/decode.js';
 import { STRUCT_TYPE } from '../../src/dmar/schema.js';
-import { dmar, ROOT } from '../helpers.js';
+import { dmar, FIXTURES, ROOT } from '../helpers.js';
 import { CHROMIUM, HAVE_CHROMIUM, launch, type Session } from './browser.js';
 import { hostileTable, SERVER_CAPTURE as CAPTURE } from './tables.js';
 
@@ -158,6 +158,30 @@ describe.runIf(RUN)('dmar report in Chromium', () => {
     await open(serverUrl, 390, 844);
     const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
     expect(scroll).toBeLessThanOrEqual(client);
+  });
+
+  test('an IMS warning wraps inside its card (it ran under the next cards and scrolled the page, on nearly every table-alone report)', async () => {
+    const alone = render([join(FIXTURES, 'server-2s.bin')], 'alone.html');
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ] as const) {
+      await open(alone, width, height);
+      const m = await page.evaluate(() => {
+        const table = document.querySelector('table.ims')!;
+        const card = table.closest('.card')!;
+        return {
+          warned: table.textContent!.includes('caching-mode'),
+          table: table.getBoundingClientRect().right,
+          card: card.getBoundingClientRect().right,
+          scroll: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth,
+        };
+      });
+      expect(m.warned).toBe(true);
+      expect(m.table, `${width}`).toBeLessThanOrEqual(m.card);
+      expect(m.scroll, `${width}`).toBeLessThanOrEqual(m.client);
+    }
   });
 
   for (const [width, height] of [

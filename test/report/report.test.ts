@@ -1,5 +1,5 @@
 // dmar report (the HTML page, checked as text here; in a real browser in browser.test.ts) and dmar map.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -38,6 +38,41 @@ describe('escaping', () => {
     const page = dmar(['report', 'fixtures/server-2s.bin']).stdout;
     expect(page).toContain('Device Name</td><td class="mono">&#34;\\_SB.PC00.UAR1&#34;');
     expect(page).not.toContain('\\\\_SB');
+  });
+});
+
+describe('names and values from the machine, as the text commands give them (an audit found the page apart)', () => {
+  test("a non-ASCII file name stays its letters, a log's memory-map type is escaped as map escapes it", () => {
+    const file = join(tmp, 'tablé-日本.bin');
+    writeFileSync(file, readFileSync('fixtures/desktop-legacy.bin'));
+    const log = join(tmp, 'odd-type.log');
+    writeFileSync(
+      log,
+      Buffer.concat([
+        Buffer.from('[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable\n'),
+        Buffer.from('[    0.000000] BIOS-e820: [mem 0x00000000000a0000-0x00000000000fffff] x'),
+        Buffer.from([0xff, 0xfe, 0x20, 0xe2, 0x80, 0xae]),
+        Buffer.from('\n'),
+      ]),
+    );
+    const page = dmar(['report', file, '--dmesg', log]).stdout;
+    expect(page).toContain(`<title>DMAR report: ${file}`);
+    expect(page).not.toContain('tabl\\xe9');
+    expect(dmar(['topology', file]).stdout.split('\n')[0]).toBe(file);
+    expect(dmar(['map', file, '--dmesg', log]).stdout).toContain('x\\xff\\xfe \\xe2\\x80\\xae');
+    expect(page).toContain('x\\xff\\xfe \\xe2\\x80\\xae');
+    expect(page).not.toContain('xÿþ');
+  });
+
+  test('the IOMMU group Linux formed is shown beside the prediction, as topology shows it', () => {
+    const dir = join(tmp, 'groups');
+    cpSync(cap('server-rmrr-nvs'), dir, { recursive: true });
+    const devices = join(dir, 'root/sys/bus/pci/devices');
+    for (const d of readdirSync(devices)) writeFileSync(join(devices, d, 'iommu_group'), '../../../kernel/iommu_groups/7');
+    expect(dmar(['topology', '--machine', dir]).stdout).toMatch(/0000:02:00\.0 .*group 10 \(Linux: 7\)/);
+    expect(dmar(['report', '--machine', dir]).stdout).toMatch(
+      /<code>0000:02:00\.0<\/code>[^<]*<span class="kind">network[\s\S]*?group 10<sup>\*<\/sup> \(Linux: 7\)<\/span><\/li>/,
+    );
   });
 });
 
