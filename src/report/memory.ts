@@ -10,7 +10,7 @@ import { big, num, type DmarTable } from '../dmar/model.js';
 import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { lacking, type MachineFacts } from '../machine/facts.js';
-import { holesText, regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
+import { holesText, MAX_ADDRESS, regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
 import type { MemKind } from '../machine/types.js';
 import { printable } from '../dmar/validate/check.js';
 
@@ -66,20 +66,36 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
     if (s.type === STRUCT_TYPE.DRHD) {
       const base = big(s.fields, 'registerBaseAddress');
       const size = PAGE_SIZE << BigInt(bitValue(num(s.fields, 'size'), pagesLog2));
+      // a window past the 64-bit address space is drawn to its end, and said so (its end was printed with 17 digits)
+      const past = base + size - 1n > MAX_ADDRESS;
       shapes.push({
         lane: 'drhd',
         start: base,
-        end: base + size - 1n,
+        end: past ? MAX_ADDRESS : base + size - 1n,
         label: `DRHD #${++nDrhd}`,
         kind: 'registers',
         note: `register set, ${size / 1024n} KiB, segment ${num(s.fields, 'segment')}`,
+        ...(past ? { detail: `the ${size / 1024n} KiB from ${hex(base)} run past the 64-bit address space: drawn to its end` } : {}),
       });
     } else if (s.type === STRUCT_TYPE.RMRR) {
       const start = big(s.fields, 'baseAddress');
       const end = big(s.fields, 'endAddress');
       const label = `RMRR #${++nRmrr}`;
-      if (!map || !rule || end < start) {
-        shapes.push({ lane: 'rmrr', start, end: end < start ? start : end, label, kind: 'unknown', note: end < start ? 'end before base' : 'no verdict' });
+      if (end < start) {
+        // no range at all: drawn as its base, and the line says why it has no verdict
+        shapes.push({
+          lane: 'rmrr',
+          start,
+          end: start,
+          label,
+          kind: 'unknown',
+          note: 'end before base',
+          detail: `End Address ${hex(end)} is below its Base Address: no range, drawn at its base`,
+        });
+        continue;
+      }
+      if (!map || !rule) {
+        shapes.push({ lane: 'rmrr', start, end, label, kind: 'unknown', note: 'no verdict' });
         continue;
       }
       const v = rmrrVerdict(map, start, end, rule, machine?.e820Edits);
@@ -160,12 +176,15 @@ export function brokenScale(shapes: readonly Shape[], x0: number, width: number)
   }
   const gaps = raw.filter((r) => r.gap).length;
   const sum = raw.reduce((t, r) => t + r.w, 0) || 1;
-  const k = (width - gaps * GAP_WIDTH) / sum;
+  // gaps take a fixed width, but never more than a third of the picture together (a table of a hundred scattered
+  // RMRRs drew positions backwards, past the picture's edge)
+  const gapWidth = gaps ? Math.min(GAP_WIDTH, width / 3 / gaps) : GAP_WIDTH;
+  const k = (width - gaps * gapWidth) / sum;
   const xs: number[] = [x0];
   const gapXs: [number, number][] = [];
   for (const r of raw) {
     const prev = xs[xs.length - 1]!;
-    const next = prev + (r.gap ? GAP_WIDTH : r.w * k);
+    const next = prev + (r.gap ? gapWidth : r.w * k);
     if (r.gap) gapXs.push([prev, next]);
     xs.push(next);
   }

@@ -1,6 +1,7 @@
 /** The memory picture as an inline SVG: three lanes on a broken log scale, addresses on hover (<title>). */
 import { hex } from '../acpi/hex.js';
 import { printable } from '../dmar/validate/check.js';
+import { MAX_ADDRESS } from '../machine/memmap.js';
 import { html, type Markup } from './html.js';
 import { brokenScale, rangeSizeText, rangeText, type Lane, type MemoryPicture } from './memory.js';
 
@@ -22,7 +23,8 @@ function ticks(scale: ReturnType<typeof brokenScale>, y: number): Markup[] {
   for (const t of scale.ticks) {
     if (t.x - last < 58) continue;
     last = t.x;
-    const label = t.addr === 0n ? '0' : hex(t.addr);
+    // the boundary after a window that ends the address space is 2^64, no 64-bit address
+    const label = t.addr === 0n ? '0' : t.addr > MAX_ADDRESS ? '2^64' : hex(t.addr);
     out.push(
       html`<g class="tick"><line x1="${t.x.toFixed(1)}" x2="${t.x.toFixed(1)}" y1="${TOP}" y2="${y}"/><text x="${t.x.toFixed(1)}" y="${y + 4}" transform="rotate(35 ${t.x.toFixed(1)} ${y + 4})">${label}</text></g>`,
     );

@@ -180,9 +180,49 @@ describe('the memory picture', () => {
     expect(s.x(0x1080000000n)).toBeCloseTo(1000, 6);
     expect(s.x(0x1080000000n) - s.x(0x100000000n)).toBeGreaterThan(s.x(0x1000n) - s.x(0n));
   });
+
+  test('a hundred scattered RMRRs and a hundred adjacent ones: every position in address order and inside the picture (the gaps took more than the width)', () => {
+    const rmrr = (start: bigint, size: bigint, i: number) => ({
+      lane: 'rmrr' as const,
+      start,
+      end: start + size - 1n,
+      label: `RMRR #${i}`,
+      kind: 'unknown' as const,
+    });
+    const shapes = [
+      ...Array.from({ length: 100 }, (_, i) => rmrr(0x10000000n + BigInt(i) * 0x100000n, 0x1000n, i + 1)),
+      ...Array.from({ length: 100 }, (_, i) => rmrr(0x80000000n + BigInt(i) * 0x1000n, 0x1000n, i + 101)),
+    ];
+    const s = brokenScale(shapes, 0, 1000);
+    const xs = s.ticks.map((t) => t.x);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThan(xs[i - 1]!);
+    expect(xs[0]).toBe(0);
+    expect(xs[xs.length - 1]!).toBeCloseTo(1000, 6);
+  });
 });
 
 describe('dmar map', () => {
+  test('an RMRR ending below its base and a register window past 2^64 say so (a made-up range, a 17-digit end)', () => {
+    const doc = JSON.parse(dmar(['decode', '--format', 'json', 'fixtures/desktop-legacy.bin']).stdout);
+    const rmrr = doc.structures.find((s: { kind: string }) => s.kind === 'RMRR');
+    Object.assign(rmrr, { baseAddress: '0x2000', endAddress: '0x1000' });
+    const drhd = doc.structures.find((s: { kind: string }) => s.kind === 'DRHD');
+    Object.assign(drhd, { registerBaseAddress: '0xfffffffffffff000', size: { pagesLog2: 15 } });
+    const src = join(tmp, 'edge.json');
+    writeFileSync(src, JSON.stringify(doc));
+    const bin = join(tmp, 'edge.bin');
+    expect(dmar(['encode', src, '-o', bin]).status).toBe(0);
+    const text = dmar(['map', bin]).stdout;
+    expect(text).toContain('RMRR #1   no verdict  End Address 0x1000 is below its Base Address: no range, drawn at its base\n');
+    expect(text).toContain(
+      '0xfffffffffffff000-0xffffffffffffffff     4 KiB    DRHD #1   registers  the 131072 KiB from 0xfffffffffffff000 run past the 64-bit address space: drawn to its end\n',
+    );
+    expect(text).not.toMatch(/0x1[0-9a-f]{16}/);
+    const page = dmar(['report', bin]).stdout;
+    expect(page).toContain('End Address 0x1000 is below its Base Address');
+    expect(page).not.toMatch(/0x1[0-9a-f]{16}/);
+  });
+
   test('the server capture: the map with the rejected RMRR and the register window in address order', () => {
     const r = dmar(['map', '--machine', cap('server-rmrr-nvs')]);
     expect(r.status).toBe(0);
