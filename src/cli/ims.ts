@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { termText, jsonDocument } from '../acpi/escape.js';
 import { isDirectory, liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { naming } from '../dmar/errors.js';
+import { DmarError, locatedLine, naming } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
 import { gatherEvidence, type CommandLineEvidence, type Gathered, type LiveEvidence } from '../ims/evidence.js';
 import { imsDocument, type ImsTable } from '../ims/json.js';
@@ -106,7 +106,8 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
       } catch (e) {
         const line = failureLine(e);
         if (line === undefined || !batch) throw e;
-        tables.push({ input: input.name, error: line });
+        // the row and the JSON name the input already: the failure without its file, as validate --json gives it
+        tables.push({ input: input.name, error: locatedLine({ offset: (e as DmarError).offset, message: (e as DmarError).message }) });
         continue;
       }
     }
@@ -141,6 +142,6 @@ export async function run(file: string | undefined, opts: ImsOptions): Promise<n
   for (const { t, c } of failed) {
     io().stderr(`dmar: expect ${termText(c.expect)}: ${termText(t.input)}: ${c.policy} says ${c.verdict} (rule ${c.rule})\n`);
   }
-  for (const t of tables) if (t.error !== undefined) io().stderr(`dmar: ${termText(t.error)}\n`);
+  for (const t of tables) if (t.error !== undefined) io().stderr(`dmar: ${termText(locatedLine({ file: t.input, message: t.error }))}\n`);
   return bad ? EXIT.BAD_INPUT : failed.length ? EXIT.FINDINGS : EXIT.OK;
 }

@@ -337,6 +337,12 @@ describe('dmar ims DIR and --expect', () => {
     expect(r.stdout).toMatch(/malformed-truncated\.bin +error: .*runs past the end/);
     expect(r.stdout).toMatch(/qemu-legacy\.bin +opt-in +none +opt-in\.4/);
     expect(r.stderr).toMatch(/malformed-truncated\.bin: offset 0x4/);
+    // the row and the JSON name the input once (the error repeated the file name)
+    expect(r.stdout).toMatch(/malformed-truncated\.bin +error: offset 0x4 \(4\): /);
+    const j = JSON.parse(dmar(['ims', join(ROOT, 'fixtures/ims'), '--json']).stdout) as { tables: { input: string; error?: string }[] };
+    const bad = j.tables.find((t) => t.error !== undefined)!;
+    expect(bad.input).toMatch(/malformed-truncated\.bin$/);
+    expect(bad.error).toMatch(/^offset 0x4 \(4\): Table Length \d+ runs past the end/);
   });
 });
 
