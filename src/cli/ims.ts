@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { termText, jsonDocument } from '../acpi/escape.js';
 import { isDirectory, liveRoot } from '../io/input.js';
 import { decodeDmar } from '../dmar/decode.js';
-import { DmarError, locatedLine, naming } from '../dmar/errors.js';
+import { type DmarError, locatedLine, naming } from '../dmar/errors.js';
 import { decide, selectPolicies, type Decision, type Kernel, type Selected } from '../ims/decide.js';
 import { gatherEvidence, type CommandLineEvidence, type Gathered, type LiveEvidence } from '../ims/evidence.js';
 import { imsDocument, type ImsTable } from '../ims/json.js';
