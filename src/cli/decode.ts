@@ -10,7 +10,8 @@ import { locatedLine } from '../dmar/errors.js';
 export interface DecodeOpts {
   format: 'text' | 'json' | 'iasl' | 'hex';
   json?: boolean;
-  iaslDialect: 'current' | '2020';
+  /** Undefined: current (given only with --format iasl). */
+  iaslDialect?: 'current' | '2020';
   output?: string;
   lenient?: boolean;
 }
@@ -40,7 +41,8 @@ async function renderer(format: Format, opts: DecodeOpts): Promise<Render> {
       return r.text;
     };
   }
-  const paint = opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter();
+  // -o - is stdout: coloured as stdout is
+  const paint = opts.output && opts.output !== '-' ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter();
   if (format === 'hex') {
     const { tableHex } = await import('../dmar/format/hex.js');
     return ({ table, source }, _batch, breaks) => tableHex(table, source.bytes, paint, breaks);
@@ -78,6 +80,8 @@ export async function run(files: string[], opts: DecodeOpts): Promise<number> {
   if (opts.lenient && format === 'iasl') {
     throw usageError('--lenient shows a broken table as text, hex or json: iasl source of it would not compile back to its bytes');
   }
+  if (opts.iaslDialect !== undefined && format !== 'iasl')
+    throw usageError(`--iasl-dialect chooses the iasl source's dialect: give it with --format iasl, not ${format}`);
   const render = await renderer(format, opts);
   if (files.length <= 1 && !(files[0] !== undefined && files[0] !== '-' && isDirectory(files[0]))) {
     const loaded = opts.lenient ? decodeSource(readTableSource(files[0]), { strict: false }) : loadTable(files[0]);

@@ -189,7 +189,7 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
   const result = explainLog(log, view);
   const text = opts.json
     ? explainJson(result)
-    : explainText(result, opts.output ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
+    : explainText(result, opts.output && opts.output !== '-' ? (await import('../dmar/format/paint.js')).PLAIN : await (await import('./colour.js')).painter());
   if (opts.output) writeOutput(opts.output, text);
   else stdoutWrite(text);
   return 0;

@@ -144,7 +144,10 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
         ['dmar fix table.bin', 'recompute Table Length and Checksum in place'],
         ['dmar fix fixtures/server-2s.bin -o out.bin', 'write the result to out.bin'],
       ],
-      exit: { ...EDIT_EXIT, 0: 'the result was written (or the table was right already: the file is untouched)' },
+      exit: {
+        0: 'the result was written (or the table was right already: the file is untouched)',
+        2: 'bad input or usage: an input that is not a DMAR table at all (one that does not decode cleanly is what fix mends, without --force), an input that cannot be rewritten in place, an unknown option',
+      },
     },
   ],
   [

@@ -54,7 +54,7 @@ export function buildProgram(only?: string): Command {
               .replace(/^error: /, 'dmar: ')
               .trim()
               .replace(/\s*\n\s*/g, ' '),
-          )} (dmar --help for usage)\n`,
+          )} (${only === undefined ? 'dmar --help' : `dmar ${only} --help`} for usage)\n`,
         ),
       getOutHelpWidth: () => (io().isTTY.stdout && io().columns) || 80,
       getErrHelpWidth: () => (io().isTTY.stderr && io().columns) || 80,
@@ -91,11 +91,12 @@ export function buildProgram(only?: string): Command {
         '\nSeveral tables (several inputs, or a directory): each is decoded in turn; text, hex and iasl open each with a line "==> FILE <==" (iasl: in a comment); --format json writes JSON Lines, one compact document per table with its "file" first. A table that cannot be read is one line on stderr, the others go on, and the run exits 2.',
       )
       .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'iasl', 'hex']).default('text'))
-      .option('--json', 'same as --format json')
+      .addOption(new Option('--json', 'same as --format json').conflicts('format'))
       .addOption(
-        new Option('--iasl-dialect <dialect>', 'iasl source for these ACPICA releases: current (20250404 and later) or 2020 (up to 20241212)')
-          .choices(['current', '2020'])
-          .default('current'),
+        new Option(
+          '--iasl-dialect <dialect>',
+          'iasl source for these ACPICA releases: current (20250404 and later; the default) or 2020 (up to 20241212); with --format iasl',
+        ).choices(['current', '2020']),
       )
       .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
       .option('--lenient', 'show a broken table up to and around the break, the break marked (text, hex, json); exit 1 when broken')
@@ -246,7 +247,7 @@ export function buildProgram(only?: string): Command {
         `\nDirectories: ${DIRECTORY_CANDIDATES}. A candidate that cannot be read as a DMAR table is reported on stderr and the run exits 2.`,
       )
       .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
-      .option('--json', 'same as --format json')
+      .addOption(new Option('--json', 'same as --format json').conflicts('format'))
       .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at least this severe').choices(['error', 'warning', 'info']).default('error'))
       .option('--only <ids>', 'run only these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])
       .option('--ignore <ids>', 'skip these checks (comma-separated IDs; PREFIX* for a prefix)', (v: string, p: string[]) => [...p, v], [])

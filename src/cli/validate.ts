@@ -124,7 +124,7 @@ function ids(patterns: readonly string[], option: string): Set<string> {
 }
 
 async function paintFor(output: string | undefined) {
-  if (output) return (await import('../dmar/format/paint.js')).PLAIN;
+  if (output && output !== '-') return (await import('../dmar/format/paint.js')).PLAIN;
   return (await import('./colour.js')).painter();
 }
 
@@ -150,6 +150,9 @@ export async function run(inputs: string[], opts: ValidateOpts): Promise<number>
   let summary: string | undefined;
   let status: number = EXIT.OK;
   if (opts.list) {
+    // the catalogue is the same for every table and machine: an input or a machine given with it is a mistake
+    if (inputs.length || opts.machine !== undefined || opts.dmesg !== undefined)
+      throw usageError('--list prints the catalogue of checks: it takes no input, --machine or --dmesg');
     out = await listChecks(format, opts.output);
   } else {
     const mc = opts.machine !== undefined || opts.dmesg !== undefined ? await import('./machine-context.js') : undefined;

@@ -37,6 +37,17 @@ describe('--color / --no-color', () => {
     expect(forced.stdout).toBe(plain.stdout);
   });
 
+  test('-o - is stdout and coloured as stdout is (it was never coloured); -o FILE never', () => {
+    for (const args of [
+      ['decode', Q35],
+      ['validate', Q35],
+      ['explain', join(FIXTURES, 'logs', 'surface-pro-3.log')],
+    ]) {
+      expect(dmar([...args, '-o', '-', '--color']).stdout, args[0]).toMatch(ESC);
+      expect(dmar([...args, '-o', '-', '--color']).stdout, args[0]).toBe(dmar([...args, '--color']).stdout);
+    }
+  });
+
   test('before the command as after it; FORCE_COLOR alone colours a pipe', () => {
     expect(dmar(['--color', 'flags', Q35]).stdout).toBe(dmar(['flags', Q35, '--color']).stdout);
     expect(dmarProcess(['flags', Q35], { env: { FORCE_COLOR: '1', NO_COLOR: '' } }).stdout).toMatch(ESC);

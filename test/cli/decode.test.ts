@@ -501,3 +501,14 @@ describe('decode: several tables in one process', () => {
     expect(readFileSync(out, 'utf8')).toBe(dmar(['decode', '--json', server, multi]).stdout);
   });
 });
+
+test('--format hex ends no line with blanks (a continuation line and a nameless row were padded out)', () => {
+  for (const f of readdirSync(FIXTURES).filter((n) => n.endsWith('.bin'))) {
+    const r = dmar(['decode', join(FIXTURES, f), '--format', 'hex']);
+    expect(r.status, f).toBe(0);
+    expect(
+      r.stdout.split('\n').filter((l) => / $/.test(l)),
+      f,
+    ).toEqual([]);
+  }
+});

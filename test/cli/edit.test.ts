@@ -334,3 +334,18 @@ test('virt set --ims-optout on a table whose Checksum was wrong: the warning onc
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr.match(/the Checksum was already wrong/g)).toHaveLength(1);
 });
+
+test('an editor given JSON or iasl source says so (it said: signature is "{\\x0a  ", not "DMAR")', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-edit-src-'));
+  const dsl = join(dir, 't.dsl');
+  writeFileSync(dsl, dmar(['decode', join(FIXTURES, 'qemu-q35-ir.bin'), '--format', 'iasl']).stdout);
+  for (const [src, kind] of [
+    [join(FIXTURES, 'qemu-q35-ir.json'), 'JSON'],
+    [dsl, 'iasl'],
+  ] as const) {
+    const r = dmar(['set-flag', 'ims-optout', src, '-o', join(dir, 'out.bin')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${src}: is ${kind} source, not a binary table or acpidump text (dmar encode it to a binary table first)\n`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});

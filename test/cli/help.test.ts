@@ -115,10 +115,21 @@ describe('dmar help', () => {
 test("commander's usage errors are one line on stderr, exit 2, a suggestion joined to it", () => {
   const fixture = join(FIXTURES, 'qemu-q35-ir.bin');
   for (const [args, line] of [
-    [['decode', fixture, '--bogus'], "dmar: unknown option '--bogus' (dmar --help for usage)"],
-    [['decode', fixture, '--jsn'], "dmar: unknown option '--jsn' (Did you mean --json?) (dmar --help for usage)"],
-    [['diff', fixture], "dmar: missing required argument 'b' (dmar --help for usage)"],
+    // a command's errors point to that command's help
+    [['decode', fixture, '--bogus'], "dmar: unknown option '--bogus' (dmar decode --help for usage)"],
+    [['decode', fixture, '--jsn'], "dmar: unknown option '--jsn' (Did you mean --json?) (dmar decode --help for usage)"],
+    [['diff', fixture], "dmar: missing required argument 'b' (dmar diff --help for usage)"],
     [['frobnicate'], "dmar: unknown command 'frobnicate' (dmar --help for usage)"],
+    // options that contradict each other are refused, not settled in silence
+    [['decode', fixture, '-f', 'hex', '--json'], "dmar: option '--json' cannot be used with option '-f, --format <format>' (dmar decode --help for usage)"],
+    [
+      ['validate', fixture, '--json', '-f', 'junit'],
+      "dmar: option '--json' cannot be used with option '-f, --format <format>' (dmar validate --help for usage)",
+    ],
+    [['decode', fixture, '--iasl-dialect', '2020'], "dmar: --iasl-dialect chooses the iasl source's dialect: give it with --format iasl, not text"],
+    [['decode', fixture, '--json', '--iasl-dialect', '2020'], "dmar: --iasl-dialect chooses the iasl source's dialect: give it with --format iasl, not json"],
+    [['validate', '--list', fixture], 'dmar: --list prints the catalogue of checks: it takes no input, --machine or --dmesg'],
+    [['validate', '--list', '--machine', 'live'], 'dmar: --list prints the catalogue of checks: it takes no input, --machine or --dmesg'],
   ] as const) {
     const r = dmar([...args]);
     expect(r.status, args.join(' ')).toBe(2);

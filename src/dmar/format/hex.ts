@@ -24,7 +24,8 @@ export function tableHex(t: DmarTable, bytes: Uint8Array, p: Paint, marks?: read
         .join(' ')
         .padEnd(BYTES_PER_LINE * 3 - 1);
       const off = hexDigits(offset + o, 4);
-      out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${p.name(name.padEnd(NAME_WIDTH))} ${text}` : `${p.dim(off)}  ${hexs}`);
+      // a continuation line has no name column after its bytes: no padding left at its end
+      out.push(o === 0 ? `${p.dim(off)}  ${hexs}  ${text ? `${p.name(name.padEnd(NAME_WIDTH))} ${text}` : p.name(name)}` : `${p.dim(off)}  ${hexs.trimEnd()}`);
     }
   };
   for (const it of withMarks(layout(t), marks)) {
