@@ -247,7 +247,6 @@ function replaceRegular(path: string, data: Uint8Array, old: Stats | undefined, 
   }
 }
 
-/** Follow symlinks to the path that is finally written (which may not exist yet). */
 /** The descriptor of this process that /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N names, if the path is one. */
 function ownDescriptor(path: string): number | undefined {
   const m = /^\/dev\/std(out|err)$|^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(path);
@@ -255,23 +254,17 @@ function ownDescriptor(path: string): number | undefined {
   return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2]);
 }
 
-const lexists = (p: string) => {
+/** Whether `stat` (lstatSync: the link itself; statSync: what it leads to) finds `p`. */
+function found(stat: (p: string) => unknown, p: string): boolean {
   try {
-    lstatSync(p);
+    stat(p);
     return true;
   } catch {
     return false;
   }
-};
-const exists = (p: string) => {
-  try {
-    statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
+}
 
+/** Follow symlinks to the path that is finally written (which may not exist yet). */
 export function resolveTarget(path: string): string {
   let p = resolve(path);
   for (let i = 0; i < 40; i++) {
@@ -285,7 +278,7 @@ export function resolveTarget(path: string): string {
     const next = resolve(dirname(p), readlinkSync(p));
     // /proc's links to a pipe or socket (/dev/stdout -> /proc/self/fd/1 -> "pipe:[N]") name no path, yet
     // open through the link: write through it, as to any FIFO
-    if (!lexists(next) && exists(p)) return p;
+    if (!found(lstatSync, next) && found(statSync, p)) return p;
     p = next;
   }
   throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
