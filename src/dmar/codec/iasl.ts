@@ -227,6 +227,11 @@ export function formatIasl(t: DmarTable, opts: { dialect?: IaslDialect; sourceNa
           line(lineHeader(d, it.offset, it.bytes.length, TRAILING_DATA_NAME) + hexBytes(it.bytes));
           warnings.push(`${it.bytes.length} bytes at ${hex(it.offset)} belong to no field: iasl cannot compile "${TRAILING_DATA_NAME}", dmar encode can`);
         }
+        // the Length alone keeps them: iasl computes the Length from the name, so its table is shorter
+        else
+          warnings.push(
+            `${it.bytes.length} bytes of padding at ${hex(it.offset)} after a name: iasl drops them and computes a shorter Length, dmar encode keeps them`,
+          );
         break;
       case 'raw':
         line(lineHeader(d, it.offset, it.bytes.length, RAW_DATA_NAME) + hexBytes(it.bytes));

@@ -76,3 +76,25 @@ describe.skipIf(!HAVE_IASL)(`iasl ${found.version ?? '(missing)'}`, () => {
     expect(out.equals(expected)).toBe(true);
   });
 });
+
+// The same for an ANDD's padding: iasl -d shows only the Length, and iasl computes the Length from the name.
+describe.skipIf(!HAVE_IASL)(`iasl ${found.version ?? '(missing)'}: an ANDD name's padding`, () => {
+  test('dmar decode warns that iasl drops it; iasl does, and dmar encode keeps it', () => {
+    const doc = JSON.parse(dmar(['decode', '--format', 'json', join(FIXTURES, 'server-2s.bin')]).stdout);
+    const andd = doc.structures.find((s: { kind: string }) => s.kind === 'ANDD');
+    andd.trailing = '0000000000';
+    writeFileSync(join(work, 'padded.json'), JSON.stringify(doc));
+    expect(dmar(['encode', join(work, 'padded.json'), '-o', join(work, 'padded.bin')]).status).toBe(0);
+    const padded = readFileSync(join(work, 'padded.bin'));
+    const r = dmar(['decode', join(work, 'padded.bin'), '--format', 'iasl', '--iasl-dialect', found.dialect!, '-o', join(work, 'padded.dsl')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /dmar: warning: 5 bytes of padding at 0x[0-9a-f]+ after a name: iasl drops them and computes a shorter Length, dmar encode keeps them\n/,
+    );
+    const c = runIasl(['-p', 'padded-iasl', 'padded.dsl'], work);
+    expect(c.status, c.stdout + c.stderr).toBe(0);
+    expect(readFileSync(join(work, 'padded-iasl.aml')).length).toBe(padded.length - 5);
+    expect(dmar(['encode', join(work, 'padded.dsl'), '-o', join(work, 'back.bin')]).status).toBe(0);
+    expect(readFileSync(join(work, 'back.bin')).equals(padded)).toBe(true);
+  });
+});
