@@ -12,6 +12,7 @@ import { DmarError } from '../dmar/errors.js';
 /** 'live' -> liveRoot(); a capture directory (has manifest.json and root/) -> join(dir, 'root'). */
 export function machineRoot(spec: string): string {
   if (spec === 'live') return liveRoot();
+  if (spec === '') throw new DmarError('--machine "": give a capture directory (dmar capture -o DIR writes one) or live', {});
   const root = join(spec, 'root');
   if (existsSync(join(spec, 'manifest.json')) && isDirectory(root)) {
     checkSelfContained(spec);

@@ -107,3 +107,11 @@ test("--dmesg alone: the notes say what the boot log lacks, not what a capture's
   expect(page).not.toContain(`the PCI devices of ${log}`);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('--machine "" says what it needs (it said "not a capture directory" of no path)', () => {
+  for (const cmd of ['validate', 'topology', 'report']) {
+    const r = dmar([cmd, join(FIXTURES, 'server-2s.bin'), '--machine', '']);
+    expect(r.status, cmd).toBe(2);
+    expect(r.stderr, cmd).toBe('dmar: --machine "": give a capture directory (dmar capture -o DIR writes one) or live\n');
+  }
+});
