@@ -36,11 +36,7 @@ export function missing(m: MachineFacts, need: MachineNeed): string | undefined 
     case 'PCI tree':
       return m.pci ? undefined : lacking.pci(m);
     case 'IOMMU units':
-      return m.units?.length
-        ? undefined
-        : m.root === undefined
-          ? `no Intel IOMMU unit in ${m.source} (no "dmarN: reg_base_addr" line: intel_iommu off, or no VT-d)`
-          : `no Intel IOMMU unit in ${m.source} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`;
+      return m.units?.length ? undefined : lacking.units(m);
     case 'HPET':
       return m.hpets ? undefined : `no HPET table in ${m.source}`;
   }

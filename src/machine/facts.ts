@@ -84,6 +84,10 @@ export const lacking = {
     m.root === undefined
       ? `no memory map in ${m.source} (no BIOS-e820 lines)`
       : `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
+  units: (m: MachineFacts) =>
+    m.root === undefined
+      ? `no Intel IOMMU unit in ${m.source} (no "dmarN: reg_base_addr" line: intel_iommu off, or no VT-d)`
+      : `no Intel IOMMU unit in ${m.source} (/sys/class/iommu/dmar* absent: intel_iommu off, or no VT-d)`,
 };
 
 /**
