@@ -46,16 +46,8 @@ export function buildProgram(only?: string): Command {
     .configureOutput({
       writeOut: stdoutWrite,
       writeErr: (s) => io().stderr(s),
-      // one line, as every failure (commander's own suggestion, "(Did you mean --json?)", joined to it)
-      outputError: (s, write) =>
-        write(
-          `${termText(
-            s
-              .replace(/^error: /, 'dmar: ')
-              .trim()
-              .replace(/\s*\n\s*/g, ' '),
-          )} (${only === undefined ? 'dmar --help' : `dmar ${only} --help`} for usage)\n`,
-        ),
+      // one line, as every failure; a command's own points to its help (below)
+      outputError: errorLineFor('dmar'),
       getOutHelpWidth: () => (io().isTTY.stdout && io().columns) || 80,
       getErrHelpWidth: () => (io().isTTY.stderr && io().columns) || 80,
       // dmar's help and messages carry no colour, so there is nothing for commander to keep or strip; its own
@@ -310,8 +302,27 @@ export function buildProgram(only?: string): Command {
   });
   if (only === undefined) addHelpCommand(program);
   addFooters(program, FOOTERS);
+  // each command's usage error points to its own help (`dmar virt set --help`, not `dmar virt --help`)
+  const pointHelp = (c: Command, path: string) => {
+    for (const sub of c.commands) {
+      sub.configureOutput({ outputError: errorLineFor(`${path} ${sub.name()}`) });
+      pointHelp(sub, `${path} ${sub.name()}`);
+    }
+  };
+  pointHelp(program, 'dmar');
   return program;
 }
+
+/** commander's error message as one line (its own suggestion, "(Did you mean --json?)", joined to it), pointing to `command`'s help. */
+const errorLineFor = (command: string) => (s: string, write: (s: string) => void) =>
+  write(
+    `${termText(
+      s
+        .replace(/^error: /, 'dmar: ')
+        .trim()
+        .replace(/\s*\n\s*/g, ' '),
+    )} (${command} --help for usage)\n`,
+  );
 
 /**
  * Run the command line `argv` (node, script, arguments...) and return its exit

@@ -120,6 +120,10 @@ test("commander's usage errors are one line on stderr, exit 2, a suggestion join
     [['decode', fixture, '--jsn'], "dmar: unknown option '--jsn' (Did you mean --json?) (dmar decode --help for usage)"],
     [['diff', fixture], "dmar: missing required argument 'b' (dmar diff --help for usage)"],
     [['frobnicate'], "dmar: unknown command 'frobnicate' (dmar --help for usage)"],
+    // a subcommand's, to its own help; its parent's, to the parent's
+    [['virt', 'set', fixture, '--bogus'], "dmar: unknown option '--bogus' (dmar virt set --help for usage)"],
+    [['ims', 'matrix', '--bogus'], "dmar: unknown option '--bogus' (dmar ims matrix --help for usage)"],
+    [['virt', '--bogus'], "dmar: unknown option '--bogus' (dmar virt --help for usage)"],
     // options that contradict each other are refused, not settled in silence
     [['decode', fixture, '-f', 'hex', '--json'], "dmar: option '--json' cannot be used with option '-f, --format <format>' (dmar decode --help for usage)"],
     [
