@@ -12,7 +12,7 @@ export function run(file: string | undefined, opts: { json?: boolean }): Promise
   const value = Number(readField(source.bytes, 0, row));
   const bits = flagStates(value);
   if (opts.json) {
-    stdoutWrite(jsonDocument({ file: source.name, field: row.name, offset: row.offset, value, bits }));
+    stdoutWrite(jsonDocument({ format: 'dmar-flags/1', file: source.name, field: row.name, offset: row.offset, value, bits }));
     return 0;
   }
   return print(source.name, row.name, row.offset, value, bits);

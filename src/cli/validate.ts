@@ -129,7 +129,7 @@ async function paintFor(output: string | undefined) {
 }
 
 async function listChecks(format: string, output: string | undefined): Promise<string> {
-  if (format === 'json') return jsonDocument({ checks: catalogue() });
+  if (format === 'json') return jsonDocument({ format: 'dmar-checks/1', checks: catalogue() });
   if (format === 'junit') throw usageError('--list prints text or JSON, not junit');
   const p = await paintFor(output);
   const w = Math.max(...CHECKS.map((c) => c.id.length));

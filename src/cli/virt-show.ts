@@ -17,7 +17,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
   if (opts.json) {
     const all = toJson(table).structures as { type: number }[];
     const descriptors = all.filter((s) => s.type === VIRT_DESCRIPTOR_TYPE);
-    stdoutWrite(jsonDocument({ file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }));
+    stdoutWrite(jsonDocument({ format: 'dmar-virt/1', file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }));
     return 0;
   }
   const p = await (await import('./colour.js')).painter();

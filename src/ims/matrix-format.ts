@@ -16,11 +16,12 @@ function seen(c: MatrixCell): { cpuHypervisor: boolean | 'unknown'; cachingMode:
 const LIES = "no policy that trusts the platform's word can see through it";
 
 /**
- * {policies: [{name, proposed}], cells: [{scenario, id, vm, cachingMode, available, lies,
+ * {format: "dmar-ims-matrix/1", policies: [{name, proposed}], cells: [{scenario, id, vm, cachingMode, available, lies,
  *  evidence: {cpuHypervisor, cachingMode}, verdicts: {<policy>: {verdict, class, rule, reason}}}], summary, notes}
  */
 export function matrixJson(m: Matrix): Json {
   return {
+    format: 'dmar-ims-matrix/1',
     policies: m.policies.map((p) => ({ name: p.name, proposed: p.proposed })),
     cells: m.cells.map((c) => ({
       scenario: c.scenario.name,

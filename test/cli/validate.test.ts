@@ -166,7 +166,8 @@ describe('directories', () => {
 describe('formats', () => {
   test('json: the documented shape', () => {
     const { doc } = json([bad('DMAR-VIRT-REVISION')]);
-    expect(Object.keys(doc)).toEqual(['files', 'summary']);
+    expect(Object.keys(doc)).toEqual(['format', 'files', 'summary']);
+    expect(doc.format).toBe('dmar-validate/1');
     const f = doc.files[0].findings.find((x: { id: string }) => x.id === 'DMAR-VIRT-REVISION');
     expect(f).toEqual({
       id: 'DMAR-VIRT-REVISION',

@@ -1,5 +1,5 @@
 /**
- * `--format json`: {"files": [{"file", "findings": [...]} | {"file", "error", "id", "offset", "findings": []}],
+ * `--format json`: {"format": "dmar-validate/1", "files": [{"file", "findings": [...]} | {"file", "error", "id", "offset", "findings": []}],
  * "summary": {"files", "error", "warning", "info", "unreadable"}}. Documented in docs/validate.md; keys are stable.
  */
 import type { Finding } from '../check.js';
@@ -26,5 +26,5 @@ export function reportJson(results: readonly FileResult[]): string {
       ? { file: r.file, error: r.error.message, id: r.error.id, offset: r.error.offset, findings: [] }
       : { file: r.file, findings: r.findings.map(findingJson), ...(r.notes?.length ? { notes: r.notes } : {}) },
   );
-  return jsonDocument({ files, summary: summarize(results) });
+  return jsonDocument({ format: 'dmar-validate/1', files, summary: summarize(results) });
 }
