@@ -2,7 +2,7 @@
  * The defects for which Linux gives up on a DMAR table as a whole (dmar-format.md, "What Linux
  * checks"): then there is no IOMMU and no interrupt remapping. Each rule is stated here once, with
  * the message Linux prints; the validator's checks (DMAR-HAW-INVALID, DMAR-DRHD-NONE,
- * DMAR-DRHD-BASE-ZERO) report each occurrence, and the IMS evidence (`dmar.linuxRejects`) asks
+ * DMAR-DRHD-BASE-ZERO, DMAR-DRHD-REGISTER-OVERLAP) report each occurrence, and the IMS evidence (`dmar.linuxRejects`) asks
  * whether the table falls to any of them.
  */
 import { big, num, type DmarTable, type Structure } from './model.js';
@@ -19,10 +19,40 @@ export const LINUX_SAYS = {
   haw: 'Invalid DMAR haw',
   noDrhd: 'No DRHD structure found in DMAR table',
   drhdBaseZero: 'Your BIOS is broken; DMAR reported at address 0',
+  registersBusy: "Can't reserve memory",
+  parseFailed: 'Parse DMAR table failure.',
 } as const;
 
+/** The register page every Linux reserves for a unit first (map_iommu(): VTD_PAGE_SIZE before 6.3, 2^Size pages since). */
+const FIRST_PAGE = 0x1000n;
+
+/**
+ * Two DRHDs whose first register pages overlap, other than one unit listed twice (the same segment and base,
+ * which dmar_find_dmaru() merges): map_iommu() cannot reserve the later unit's registers ("Can't reserve
+ * memory", -EBUSY), alloc_iommu() fails, and with it the parse of the whole table ("Parse DMAR table
+ * failure."), in every kernel. (Since Linux 6.3 the 2^Size pages the table gives are reserved whole, so a
+ * wider overlap fails too: DMAR-DRHD-REGISTER-OVERLAP reports both.) Register addresses are one space,
+ * whatever the segment. Sorted by base and segment, with each listed-twice unit left out (as Linux merges it),
+ * two units clash exactly when some two neighbours do: n log n.
+ */
+export function registerPagesClash(drhds: readonly Structure[]): [earlier: Structure, later: Structure] | undefined {
+  const units = drhds.map((s, i) => ({ s, i, base: big(s.fields, 'registerBaseAddress'), segment: num(s.fields, 'segment') }));
+  units.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.segment - b.segment || a.i - b.i));
+  let prev: (typeof units)[number] | undefined;
+  for (const u of units) {
+    if (prev && u.base === prev.base && u.segment === prev.segment) continue; // merged into prev
+    if (prev && u.base - prev.base < FIRST_PAGE) return prev.i < u.i ? [prev.s, u.s] : [u.s, prev.s];
+    prev = u;
+  }
+  return undefined;
+}
+
 /** Why Linux rejects a table: the first of the rules above it falls to. */
-export type LinuxRejection = { rule: 'haw'; hostAddressWidth: number } | { rule: 'noDrhd' } | { rule: 'drhdBaseZero'; drhd: Structure };
+export type LinuxRejection =
+  | { rule: 'haw'; hostAddressWidth: number }
+  | { rule: 'noDrhd' }
+  | { rule: 'drhdBaseZero'; drhd: Structure }
+  | { rule: 'registersClash'; earlier: Structure; later: Structure };
 
 /** A DRHD Linux parses, one decoded (a DRHD too short for its fields is kept as raw bytes): none at all is "No DRHD". */
 export const parsedDrhd = (s: Structure): boolean => s.type === STRUCT_TYPE.DRHD && !s.raw;
@@ -38,5 +68,7 @@ export function linuxRejection(t: DmarTable): LinuxRejection | undefined {
   if (!drhds.length) return { rule: 'noDrhd' };
   const zero = drhds.find((s) => drhdBaseRejected(big(s.fields, 'registerBaseAddress')));
   if (zero) return { rule: 'drhdBaseZero', drhd: zero };
+  const clash = registerPagesClash(drhds);
+  if (clash) return { rule: 'registersClash', earlier: clash[0], later: clash[1] };
   return undefined;
 }

@@ -298,10 +298,15 @@ function linuxRejectsFact(t: DmarTable | undefined, noTable: string): Fact {
   if (r?.rule === 'noDrhd') return { value: true, source: `no DRHD in the table: "${LINUX_SAYS.noDrhd}", no IOMMU unit` };
   if (r?.rule === 'drhdBaseZero')
     return { value: true, source: `DRHD at offset ${hex(r.drhd.offset)} has Register Base Address 0: "${LINUX_SAYS.drhdBaseZero}", Linux rejects the table` };
+  if (r?.rule === 'registersClash')
+    return {
+      value: true,
+      source: `DRHDs at offsets ${hex(r.earlier.offset)} and ${hex(r.later.offset)} have register bases ${hex(big(r.earlier.fields, 'registerBaseAddress'))} and ${hex(big(r.later.fields, 'registerBaseAddress'))}, within 4 KiB: "${LINUX_SAYS.registersBusy}", "${LINUX_SAYS.parseFailed}", Linux rejects the table`,
+    };
   const n = t.structures.filter(parsedDrhd).length;
   return {
     value: false,
-    source: `Host Address Width ${num(t.fields, 'hostAddressWidth')}, ${n} DRHD${n === 1 ? '' : 's'}, none at address 0: Linux accepts the table`,
+    source: `Host Address Width ${num(t.fields, 'hostAddressWidth')}, ${n} DRHD${n === 1 ? '' : 's'}, none at address 0, no two on one register page: Linux accepts the table`,
   };
 }
 

@@ -264,10 +264,10 @@ export const checks: Check[] = [
   }),
   defineCheck({
     id: 'DMAR-DRHD-REGISTER-OVERLAP',
-    severity: 'warning',
-    source: ['dmar'],
-    description: 'the register sets of two DRHDs (base, 2^Size pages) overlap',
-    hint: 'each unit has its own register set: check the bases and the Size fields',
+    severity: 'error',
+    source: ['Linux'],
+    description: 'the register sets of two DRHDs (base, 2^Size pages) overlap, on one segment or on two',
+    hint: `Linux cannot reserve the later unit's registers ("${LINUX_SAYS.registersBusy}") and gives up on the table ("${LINUX_SAYS.parseFailed}"): no DMA or interrupt remapping. Linux 6.3 and later reserve the 2^Size pages the table gives, earlier kernels the first 4 KiB and then what the unit's CAP and ECAP need: give each unit its own register set`,
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       if (drhds.length < 2) return;
@@ -278,6 +278,16 @@ export const checks: Check[] = [
         units.push({ l, lo, hi: lo + REGISTER_SET_SIZES[pagesLog2(l)]! });
       }
       const first = firstOverlapping(units);
+      // one base on two segments: register addresses are one space (the same base on one segment: DMAR-DRHD-DUPLICATE)
+      const shared = repeats(units, (u) => u.lo);
+      let position: Map<Unit, number> | undefined;
+      for (let i = 0; i < shared.length; i++) {
+        const [b, a] = shared[i]!;
+        if (segment(a.l) === segment(b.l)) continue;
+        position ??= new Map(units.map((u, k) => [u, k]));
+        const k = position.get(b)!;
+        if (first[k]! < 0 || a.l.index < first[k]!) first[k] = a.l.index;
+      }
       // the units by table index, made only when two overlap
       let at: Map<number, Unit> | undefined;
       for (let i = 0; i < units.length; i++) {
@@ -286,10 +296,13 @@ export const checks: Check[] = [
         const b = units[i]!;
         const a = at.get(first[i]!)!;
         if (a.l.index > b.l.index) continue; // reported on the later of the two
+        const where = segment(a.l) === segment(b.l) ? '' : ` (segment ${segment(a.l)})`;
+        const which =
+          b.lo - a.lo < 0x1000n && a.lo - b.lo < 0x1000n ? 'in the first 4 KiB, which every Linux reserves' : 'Linux 6.3 and later reserve them whole';
         report({
           offset: ctx.at(b.l, 'registerBaseAddress'),
           structure: b.l.index,
-          message: `registers ${hex(b.lo)}-${hex(b.hi - 1n)} overlap ${ctx.label(a.l.index)}'s ${hex(a.lo)}-${hex(a.hi - 1n)}`,
+          message: `registers ${hex(b.lo)}-${hex(b.hi - 1n)} overlap ${ctx.label(a.l.index)}'s ${hex(a.lo)}-${hex(a.hi - 1n)}${where}: ${which}`,
         });
       }
     },

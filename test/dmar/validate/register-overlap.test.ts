@@ -1,0 +1,76 @@
+// DMAR-DRHD-REGISTER-OVERLAP and the rule of dmar/linux-rejects.ts behind dmar.linuxRejects: map_iommu() reserves
+// each unit's registers, and a unit whose registers another already holds fails the parse of the whole table.
+import { expect, test } from 'vitest';
+import { fixChecksum } from '../../../src/acpi/header.js';
+import { decodeDmar } from '../../../src/dmar/decode.js';
+import { validateBytes } from '../../../src/dmar/validate/index.js';
+import { gatherEvidence } from '../../../src/ims/evidence.js';
+
+/** A DMAR table of DRHDs without scopes: [base, Size (log2 pages), segment] each. */
+function drhds(units: ReadonlyArray<readonly [bigint, number, number]>): Uint8Array {
+  const b = new Uint8Array(48 + 16 * units.length);
+  const v = new DataView(b.buffer);
+  b.set(Buffer.from('DMAR'), 0);
+  v.setUint32(4, b.length, true);
+  b[8] = 1;
+  b[36] = 45;
+  units.forEach(([base, size, segment], i) => {
+    const o = 48 + 16 * i;
+    v.setUint16(o + 2, 16, true);
+    b[o + 5] = size;
+    v.setUint16(o + 6, segment, true);
+    v.setBigUint64(o + 8, base, true);
+  });
+  fixChecksum(b);
+  return b;
+}
+
+const findings = (b: Uint8Array) =>
+  validateBytes(b, { only: new Set(['DMAR-DRHD-REGISTER-OVERLAP', 'DMAR-DRHD-DUPLICATE']) }).map((f) => `${f.id} ${f.structure}: ${f.message}`);
+const rejects = (b: Uint8Array) => gatherEvidence({ table: decodeDmar(b).table, tableSource: 't', cli: {} }).evidence['dmar.linuxRejects'];
+
+test('one register base on two segments is an overlap (addresses are one space), and Linux rejects the table', () => {
+  const b = drhds([
+    [0xfed90000n, 0, 0],
+    [0xfed90000n, 0, 1],
+  ]);
+  expect(findings(b)).toEqual([
+    "DMAR-DRHD-REGISTER-OVERLAP DRHD #2: registers 0xfed90000-0xfed90fff overlap DRHD #1's 0xfed90000-0xfed90fff (segment 0): in the first 4 KiB, which every Linux reserves",
+  ]);
+  expect(validateBytes(b).find((f) => f.id === 'DMAR-DRHD-REGISTER-OVERLAP')?.severity).toBe('error');
+  expect(rejects(b)).toEqual({
+    value: true,
+    source:
+      'DRHDs at offsets 0x30 and 0x40 have register bases 0xfed90000 and 0xfed90000, within 4 KiB: "Can\'t reserve memory", "Parse DMAR table failure.", Linux rejects the table',
+  });
+});
+
+test('the same base on one segment is one unit listed twice: Linux merges it (DMAR-DRHD-DUPLICATE), no overlap, no rejection', () => {
+  const b = drhds([
+    [0xfed90000n, 0, 0],
+    [0xfed90000n, 0, 0],
+  ]);
+  expect(findings(b)).toEqual(["DMAR-DRHD-DUPLICATE DRHD #2: segment 0, Register Base Address 0xfed90000 is also DRHD #1's"]);
+  expect(rejects(b).value).toBe(false);
+});
+
+test('register sets that overlap past the first page only: Linux 6.3 and later fail, which the message says; the evidence (every kernel) does not', () => {
+  const b = drhds([
+    [0xfed90000n, 1, 0],
+    [0xfed91000n, 0, 0],
+  ]);
+  expect(findings(b)).toEqual([
+    "DMAR-DRHD-REGISTER-OVERLAP DRHD #2: registers 0xfed91000-0xfed91fff overlap DRHD #1's 0xfed90000-0xfed91fff: Linux 6.3 and later reserve them whole",
+  ]);
+  expect(rejects(b).value).toBe(false);
+});
+
+test('a clash among many units is found however they are ordered, and a duplicate between them does not hide it', () => {
+  const units: [bigint, number, number][] = Array.from({ length: 2000 }, (_, i) => [0x100000000n + 0x10000n * BigInt(i), 0, 0]);
+  expect(rejects(drhds(units)).value).toBe(false);
+  // unit 1500 listed twice on segment 0, then once more on segment 3: the third clashes
+  units.push([units[1500]![0], 0, 0], [units[1500]![0], 0, 3]);
+  const r = rejects(drhds(units.reverse()));
+  expect(r.value).toBe(true);
+  expect(r.source).toContain('0x105dc0000 and 0x105dc0000');
+});
