@@ -94,7 +94,7 @@ const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+([.~].*)$/s;
 // ---- removal on SIGINT/SIGTERM/SIGHUP ----------------------------------------
 
 const pending = new Set<string>();
-/** The listeners removeOnSignal installed (once, and kept). */
+/** The listeners removeOnSignal installed, while a temporary is pending and for two turns of the event loop after. */
 let listeners: [NodeJS.Signals, () => void][] | undefined;
 
 function unlinkQuietly(path: string): void {
@@ -116,19 +116,36 @@ const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 /**
  * Remove `path` should a signal end the process before `release` is called.
  * A listener runs only once the synchronous work around it is done: the
- * temporary is then gone or renamed, and the process exits 128 + the signal's
- * number (see signalsSettled).
+ * temporary is then gone or renamed. It removes what is still pending; then,
+ * when it is the signal's only listener (the CLI), it ends the process as the
+ * signal would have, 128 + its number (see signalsSettled); a program that
+ * listens itself (a library user) keeps its own handling. The listeners are
+ * removed once nothing is pending and two turns of the event loop have read
+ * any signal that came meanwhile: a program's signals are its own again.
  */
 export function removeOnSignal(path: string): void {
   listeners ??= (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
     const on = () => {
       for (const p of pending) rmSync(p, { recursive: true, force: true });
-      process.exit(128 + SIGNALS[sig]);
+      pending.clear();
+      if (process.listenerCount(sig) <= 1) process.exit(128 + SIGNALS[sig]);
     };
     process.on(sig, on);
     return [sig, on];
   });
   pending.add(path);
+}
+
+/** Remove the listeners once nothing is pending, after two turns of the event loop (signalsSettled says why two). */
+function unlistenSoon(): void {
+  if (pending.size || !listeners) return;
+  setImmediate(() =>
+    setImmediate(() => {
+      if (pending.size || !listeners) return;
+      for (const [sig, on] of listeners) process.off(sig, on);
+      listeners = undefined;
+    }),
+  );
 }
 
 /**
@@ -142,10 +159,14 @@ export async function signalsSettled(): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
 }
 
-/** `path` is no longer to be removed by a signal; `remove`: remove it now. */
-export function release(path: string, remove: boolean): void {
+/**
+ * `path` is no longer to be removed by a signal; `remove`: remove it now. `waiting`: the caller goes on
+ * waiting to try again (the lock), and a signal meanwhile must still end that wait: the listeners stay.
+ */
+export function release(path: string, remove: boolean, waiting = false): void {
   if (remove) unlinkQuietly(path);
   pending.delete(path);
+  if (!waiting) unlistenSoon();
 }
 
 function alive(pid: number): boolean {
@@ -379,8 +400,9 @@ async function takeLock(path: string, name: string): Promise<string> {
       return lock;
     } catch (e) {
       // created but not written (a full disk): not left behind to hold up the next edit
-      release(lock, created);
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const busy = (e as NodeJS.ErrnoException).code === 'EEXIST';
+      release(lock, created, busy);
+      if (!busy) throw e;
     }
     let holder = NaN;
     let age = 0;
@@ -397,6 +419,7 @@ async function takeLock(path: string, name: string): Promise<string> {
       if (!existsSync(lock) && Date.now() <= deadline) continue;
     }
     if (Date.now() > deadline) {
+      unlistenSoon();
       throw writeError(
         `being edited by another dmar${Number.isInteger(holder) ? ` (process ${holder})` : ''}: not rewritten (try again; a lock ${lockName(basename(path))} left by a crash can be removed)`,
         name,

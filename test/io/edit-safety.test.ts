@@ -372,6 +372,32 @@ describe('concurrent edits and kills', () => {
     expect(readdirSync(dir)).toEqual(['t.bin']);
   });
 
+  test("a library's write leaves the program's signals its own: its handler runs, and without one a signal ends it as before", () => {
+    const { dir } = fresh();
+    const write = JSON.stringify(join(ROOT, 'dist/src/io/write.js'));
+    // a program with its own SIGTERM handler, written once before the signal comes: its handler decides
+    const own = `
+      import { writeFileAtomic } from ${write};
+      writeFileAtomic(process.argv[1], new Uint8Array([1, 2, 3]));
+      process.on('SIGTERM', () => { console.log('handled'); setTimeout(() => process.exit(0), 20); });
+      setTimeout(() => process.kill(process.pid, 'SIGTERM'), 50);
+      setInterval(() => {}, 1000);`;
+    const a = spawnSync(process.execPath, ['--input-type=module', '-e', own, join(dir, 'a.bin')], { timeout: 30_000 });
+    expect(a.status, a.stderr.toString()).toBe(0);
+    expect(a.stdout.toString()).toBe('handled\n');
+    // none of its own: once written, no listener is left, and SIGTERM ends the process by the signal
+    const none = `
+      import { writeFileAtomic } from ${write};
+      writeFileAtomic(process.argv[1], new Uint8Array([1, 2, 3]));
+      setTimeout(() => { console.log(process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')); process.kill(process.pid, 'SIGTERM'); }, 50);
+      setInterval(() => {}, 1000);`;
+    const b = spawnSync(process.execPath, ['--input-type=module', '-e', none, join(dir, 'b.bin')], { timeout: 30_000 });
+    expect(b.signal).toBe('SIGTERM');
+    expect(b.stdout.toString()).toBe('0 0\n');
+    expect([...readFileSync(join(dir, 'b.bin'))]).toEqual([1, 2, 3]);
+    expect(readdirSync(dir).sort()).toEqual(['a.bin', 'b.bin', 't.bin']);
+  });
+
   test('temporary files and a lock left by a process that is gone are removed by the next edit; a live one is kept', () => {
     const { dir, p } = fresh();
     let dead = 4_000_000;
