@@ -38,16 +38,26 @@ export function missing(m: MachineFacts, need: MachineNeed): string | undefined 
     case 'IOMMU units':
       return m.units?.length ? undefined : lacking.units(m);
     case 'HPET':
-      return m.hpets ? undefined : `no HPET table in ${m.source}`;
+      if (m.hpets) return undefined;
+      return m.unreadable?.HPET ? `the HPET table of ${m.source} ${m.unreadable.HPET}` : `no HPET table in ${m.source}`;
   }
 }
 
-/** One note per selected machine check that cannot run: "ID skipped: why". */
-export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>): string[] {
+/**
+ * One note per selected machine check that cannot run: "ID skipped: why". `madt`: the table was given a MADT
+ * of its own (an acpidump's) or the machine's; else the MADT checks, which a table alone never runs, are
+ * noted only when the machine has a MADT that could not be read (as a user): a failing table must not pass
+ * in silence.
+ */
+export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>, madt = true): string[] {
   const out: string[] = [];
   let config = m.pci && unusableConfigs(m.pci);
   for (const c of CHECKS) {
-    if (!c.needs || c.needs === 'MADT' || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
+    if (!c.needs || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
+    if (c.needs === 'MADT') {
+      if (!madt && m.unreadable?.MADT) out.push(`${c.id} skipped: the MADT (APIC table) of ${m.source} ${m.unreadable.MADT}`);
+      continue;
+    }
     if (c.needs === 'PCI tree' && config) {
       out.push(`${config} in ${m.source}: the PCI-tree checks do not follow scopes through such a device`);
       config = undefined;

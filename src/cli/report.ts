@@ -3,6 +3,7 @@
  * one self-contained HTML page (src/report/).
  */
 import { join } from 'node:path';
+import { MADT_SIGNATURE } from '../acpi/madt.js';
 import type { Source } from '../io/input.js';
 import type { MachineFacts } from '../machine/facts.js';
 import { reportData, renderReport } from '../report/index.js';
@@ -31,7 +32,9 @@ export async function tableAndMachine(
 
 export async function run(file: string | undefined, opts: ReportOpts): Promise<number> {
   const { source, machine } = await tableAndMachine(file, opts);
-  const data = reportData({ source, machine, tables: companions(source, machine), notes: machine ? machineNotes(machine) : [] });
+  const tables = companions(source, machine);
+  const madt = tables?.some((t) => t.signature === MADT_SIGNATURE) === true;
+  const data = reportData({ source, machine, tables, notes: machine ? machineNotes(machine, undefined, undefined, madt) : [] });
   const page = renderReport(data);
   if (opts.output) writeOutput(opts.output, page);
   else stdoutWrite(page);

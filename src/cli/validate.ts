@@ -101,7 +101,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
-    if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore);
+    if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt);
     return r;
   } catch (e) {
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };

@@ -11,7 +11,7 @@ import { checkMadt, MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, LINUX_VERSION, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
-import { acpiTable, listDir, readText } from './sysfs.js';
+import { listDir, readAcpiTable, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 
@@ -34,6 +34,8 @@ export interface MachineFacts {
   /** Undefined when the machine has no HPET table (or it was not captured). */
   kernel?: KernelVersion;
   cmdline?: string;
+  /** The ACPI tables the machine has but that could not be read (as a user), with why: "cannot be read: ...", "was not captured: ...". */
+  unreadable?: { MADT?: string; HPET?: string };
   /** `e820: update` edits the boot log printed, applied to its memory map before the RMRR check. */
   e820Edits?: MapEdit[];
 }
@@ -113,14 +115,15 @@ export function readMachine(root: string, source: string): MachineFacts {
   if (pci) facts.pci = pci;
   const units = readIommuUnits(root);
   if (units) facts.units = units;
-  const madt = acpiTable(root, MADT_SIGNATURE);
-  if (madt) {
-    checkMadt(madt, join(root, 'sys/firmware/acpi/tables', MADT_SIGNATURE));
-    facts.ioapics = madtIoapics(madt);
+  const madt = readAcpiTable(root, MADT_SIGNATURE);
+  if (madt.bytes) {
+    checkMadt(madt.bytes, join(root, 'sys/firmware/acpi/tables', MADT_SIGNATURE));
+    facts.ioapics = madtIoapics(madt.bytes);
   }
-  const hpet = acpiTable(root, 'HPET');
-  const h = hpet && hpetInfo(hpet);
+  const hpet = readAcpiTable(root, 'HPET');
+  const h = hpet.bytes && hpetInfo(hpet.bytes);
   if (h) facts.hpets = [h];
+  if (madt.why || hpet.why) facts.unreadable = { ...(madt.why && { MADT: madt.why }), ...(hpet.why && { HPET: hpet.why }) };
   const k = readKernel(root);
   if (k) facts.kernel = k;
   const cmdline = readText(join(root, 'proc/cmdline'));

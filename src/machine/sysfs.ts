@@ -1,6 +1,6 @@
 /** Reading sysfs/procfs-style files of a machine root: small text files and directory listings that may be absent. */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DmarError } from '../dmar/errors.js';
 import { readInputBytes } from '../io/input.js';
 
@@ -42,8 +42,44 @@ export function listDir(path: string): string[] | undefined {
 
 /** An ACPI table of a machine root (root/sys/firmware/acpi/tables/SIG); undefined when it cannot be read. */
 export function acpiTable(root: string, signature: string): Uint8Array | undefined {
+  return readAcpiTable(root, signature).bytes;
+}
+
+/**
+ * An ACPI table of a machine root, or why a table that is there cannot be read (`why`, a clause: "cannot be
+ * read: ...", "was not captured: ..."; neither: the machine has none). The tables are root's alone on a real machine: read as a user, a MADT or HPET is there but
+ * unreadable, and the checks that need it must say so rather than take it for absent. A capture made as a
+ * user holds no copy of such a table; its manifest says why, and that is the reason given.
+ */
+export function readAcpiTable(root: string, signature: string): { bytes?: Uint8Array; why?: string } {
+  const path = join(root, 'sys/firmware/acpi/tables', signature);
   try {
-    return new Uint8Array(readInputBytes(join(root, 'sys/firmware/acpi/tables', signature)));
+    return { bytes: new Uint8Array(readInputBytes(path)) };
+  } catch (e) {
+    if (!(e instanceof DmarError) || e.errno !== 'ENOENT') {
+      const code = e instanceof DmarError ? e.errno : undefined;
+      return {
+        why: `cannot be read: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied (run as root)' : e instanceof DmarError ? e.message : String(e)}`,
+      };
+    }
+    const item = capturedItem(root, `/sys/firmware/acpi/tables/${signature}`);
+    return item && (item.status === 'denied' || item.status === 'error') ? { why: `was not captured: ${item.reason ?? item.status}` } : {};
+  }
+}
+
+/** What the manifest of the capture whose root this is says of one live path (dmar capture's items); undefined for a live root. */
+function capturedItem(root: string, path: string): { status?: string; reason?: string } | undefined {
+  if (basename(root) !== 'root') return undefined;
+  const text = readText(join(dirname(root), 'manifest.json'));
+  if (text === undefined) return undefined;
+  try {
+    const items = (JSON.parse(text) as { items?: unknown }).items;
+    if (!Array.isArray(items)) return undefined;
+    const item = items.find((i) => typeof i === 'object' && i !== null && (i as { path?: unknown }).path === path) as
+      | { status?: unknown; reason?: unknown }
+      | undefined;
+    if (!item) return undefined;
+    return { status: typeof item.status === 'string' ? item.status : undefined, reason: typeof item.reason === 'string' ? item.reason : undefined };
   } catch {
     return undefined;
   }
