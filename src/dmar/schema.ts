@@ -357,6 +357,13 @@ export function includePciAll(drhd: { fields: Fields }): boolean {
   return bitValue(num(drhd.fields, 'flags'), INCLUDE_PCI_ALL_BIT) === 1;
 }
 
+const ALL_PORTS_BIT = bitByKey(fieldByKey(DEFS.ATSR.fields, 'flags'), 'ALL_PORTS');
+
+/** An ATSR's Flags say ALL_PORTS: every root port of its segment supports ATS. */
+export function atsrAllPorts(atsr: { fields: Fields }): boolean {
+  return bitValue(num(atsr.fields, 'flags'), ALL_PORTS_BIT) === 1;
+}
+
 /** The descriptor's Flags say VIRTUALIZED (a virtual machine), not bare metal. */
 export function descriptorVirtualized(flags: number | bigint): boolean {
   return bitValue(flags, VIRTUALIZED_BIT) === 1;

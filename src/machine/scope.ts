@@ -7,8 +7,8 @@
  * broken - applying workaround"). Type agreement: an Endpoint scope must name a
  * header type 0 device, a Bridge scope a bridge (header type 1 or 2).
  */
-import { num, type DmarTable, type PathEntry } from '../dmar/model.js';
-import { includePciAll, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
+import { num, type DmarTable, type PathEntry, type Structure } from '../dmar/model.js';
+import { atsrAllPorts, includePciAll, SCOPE_TYPE, STRUCT_TYPE } from '../dmar/schema.js';
 import { bdf, findDevice, isBridge, parentBridge, type PciDevice, type PciTree } from './pci.js';
 
 export interface ScopeResolution {
@@ -52,15 +52,26 @@ export function scopeTypeMismatch(scopeType: number, d: PciDevice): boolean {
 const LINUX_SCOPED: ReadonlySet<number> = new Set([STRUCT_TYPE.DRHD, STRUCT_TYPE.RMRR, STRUCT_TYPE.ATSR, STRUCT_TYPE.SATC]);
 
 /**
- * The devices present that a scope names with the wrong type, where Linux checks it: the scopes of a
- * DRHD without INCLUDE_PCI_ALL (Linux skips those of an INCLUDE_PCI_ALL unit), an RMRR, an ATSR or a
- * SATC. One is enough for dmar_dev_scope_init() to fail, and intel_iommu_init() then leaves DMA
+ * Whether Linux inserts the devices present into this structure's PCI scopes, and so checks their types:
+ * a DRHD's, an RMRR's, an ATSR's or a SATC's, but not those of a DRHD with INCLUDE_PCI_ALL nor of an ATSR
+ * with ALL_PORTS (`if (dmaru->include_all) continue;`, `if (atsru->include_all) continue;`), nor a SIDP's,
+ * which Linux does not parse.
+ */
+export function linuxChecksScopes(s: Structure): boolean {
+  if (s.raw || !LINUX_SCOPED.has(s.type)) return false;
+  if (s.type === STRUCT_TYPE.DRHD) return !includePciAll(s);
+  if (s.type === STRUCT_TYPE.ATSR) return !atsrAllPorts(s);
+  return true;
+}
+
+/**
+ * The devices present that a scope names with the wrong type, where Linux checks it (linuxChecksScopes). One is enough for dmar_dev_scope_init() to fail, and intel_iommu_init() then leaves DMA
  * remapping off altogether.
  */
 export function linuxScopeTypeMismatches(table: DmarTable, tree: PciTree): PciDevice[] {
   const out: PciDevice[] = [];
   for (const s of table.structures) {
-    if (s.raw || !LINUX_SCOPED.has(s.type) || (s.type === STRUCT_TYPE.DRHD && includePciAll(s))) continue;
+    if (!linuxChecksScopes(s)) continue;
     const segment = num(s.fields, 'segment');
     for (const sc of s.scopes ?? []) {
       const type = num(sc.fields, 'type');

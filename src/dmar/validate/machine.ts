@@ -7,7 +7,7 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { hex } from '../../acpi/hex.js';
 import { rmrrRuleFor, rmrrVerdict, verdictText } from '../../machine/memmap.js';
-import { resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
+import { linuxChecksScopes, resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
 import { unitCapabilities, ALL_ONES } from '../../machine/vtd-regs.js';
 import type { PciTree } from '../../machine/pci.js';
 import type { IommuUnit } from '../../machine/types.js';
@@ -136,13 +136,14 @@ export const checks: Check[] = [
     source: ['Linux', 'fwts'],
     needs: 'PCI tree',
     description:
-      'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
+      'an Endpoint scope names a bridge, or a Bridge scope a normal device that is not of the bridge class, in a structure whose scopes Linux matches: not an INCLUDE_PCI_ALL DRHD, an ALL_PORTS ATSR or a SIDP (Linux "Device scope type does not match"; fwts DevScopeTypeNoMatch)',
     hint: 'Linux then fails its device scope setup and leaves DMA remapping off altogether; use scope type 2 (PCI Bridge Device) for bridges and root ports, type 1 (PCI Endpoint Device) for header type 0 devices',
     run(ctx, report) {
       for (const { l, sc, j, r } of pciScopes(ctx)) {
         const d = r.device;
         const type = num(sc.fields, 'type');
-        if (!d || !scopeTypeMismatch(type, d)) continue;
+        // where Linux checks: not an INCLUDE_PCI_ALL DRHD's scopes, an ALL_PORTS ATSR's, a SIDP's
+        if (!d || !linuxChecksScopes(l.s) || !scopeTypeMismatch(type, d)) continue;
         report({
           offset: ctx.scopeAt(sc, 'type'),
           structure: l.index,
