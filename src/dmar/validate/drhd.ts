@@ -171,7 +171,7 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
   return out;
 }
 
-/** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit it finds. */
+/** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit its list gives (not table order: see the hints). */
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
     const again = repeats(scopesOfType(ctx, type), (y) => num(y.sc.fields, 'enumerationId'));
@@ -249,7 +249,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'two DRHDs have the same segment and Register Base Address',
-    hint: 'Linux silently drops the second one, its device scopes included: merge them into one DRHD',
+    hint: 'Linux (dmar_find_dmaru, since 2014) silently drops the second one, its device scopes included; older kernels could not reserve its registers and rejected the table: merge them into one DRHD',
     run(ctx, report) {
       const again = repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`);
       for (let i = 0; i < again.length; i++) {
@@ -430,7 +430,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
-    hint: 'each device belongs to one remapping unit; Linux uses the first unit that names it',
+    hint: 'each device belongs to one remapping unit; Linux walks the units without INCLUDE_PCI_ALL last to first (dmar_register_drhd_unit adds each at the head of its list) and uses the first that names the device: the last such DRHD in the table',
     run(ctx, report) {
       // segment, type, start bus and path: one number for a path of up to one hop (nearly every scope), a
       // string for longer ones; one device always gets the same kind of key, so the two never meet
@@ -455,7 +455,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'two DRHDs claim the same IOAPIC (same Enumeration ID)',
-    hint: 'Linux maps an IOAPIC to the first unit naming it; give each IOAPIC to exactly one DRHD',
+    hint: 'Linux maps an IOAPIC to the first unit naming it in its list of units, where those without INCLUDE_PCI_ALL come last to first and the INCLUDE_PCI_ALL one last: give each IOAPIC to exactly one DRHD',
     run: duplicateIds(SCOPE.IOAPIC, 'IOAPIC'),
   }),
   defineCheck({
@@ -463,7 +463,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'two DRHDs claim the same HPET block (same Enumeration ID)',
-    hint: 'Linux maps an HPET block to the first unit naming it; give each HPET to exactly one DRHD',
+    hint: 'Linux maps an HPET block to the first unit naming it in its list of units, where those without INCLUDE_PCI_ALL come last to first and the INCLUDE_PCI_ALL one last: give each HPET to exactly one DRHD',
     run: duplicateIds(SCOPE.HPET, 'HPET'),
   }),
   defineCheck({

@@ -95,7 +95,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['Linux'],
     description: 'a remapping structure has Length 0',
-    hint: 'Linux silently stops reading the table there: every structure after it is ignored; set Length to the structure size',
+    hint: 'Linux silently stops reading the table there: every structure after it is ignored (kernels before the 2014 rework of the table walk rejected the table, "Invalid 0-length structure"); set Length to the structure size',
     run: fromDecoder('DMAR-STRUCT-ZERO-LENGTH'),
   }),
   defineCheck({
@@ -120,7 +120,7 @@ export const checks: Check[] = [
     severity: 'error',
     source: ['VT-d spec'],
     description: 'a device scope Entry Length is below 6 (or one stray byte ends the structure)',
-    hint: 'Entry Length is 6 + 2 per PCI Path entry; the scopes must fill their structure exactly',
+    hint: 'Entry Length is 6 + 2 per PCI Path entry; the scopes must fill their structure exactly. An Entry Length of 0 hangs Linux at boot: dmar_alloc_dev_scope() steps through the scopes by it',
     run: fromDecoder('DMAR-SCOPE-TOO-SHORT'),
   }),
   defineCheck({

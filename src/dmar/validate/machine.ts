@@ -262,7 +262,7 @@ export const checks: Check[] = [
     source: ['VT-d spec', 'Linux'],
     needs: 'IOMMU units',
     description: 'every remapping unit supports interrupt remapping (ECAP.IR) but Flags INTR_REMAP is clear: the OS will not remap interrupts',
-    hint: 'VT-d 8.1: INTR_REMAP tells the OS the platform supports interrupt remapping; Linux ("intr-remapping: ... not supported by platform") keeps it off, and with it x2APIC above 255 CPUs',
+    hint: 'VT-d 8.1: INTR_REMAP tells the OS the platform supports interrupt remapping; Linux keeps it off (dmar_ir_support() is false, and it prints no message of its own), and with it x2APIC above 255 CPUs',
     run(ctx, report) {
       const units = (ctx.machine?.units ?? []).filter((u) => u.cap !== undefined && u.ecap !== undefined && u.ecap !== ALL_ONES);
       if (!units.length || flag(ctx, INTR_REMAP)) return;

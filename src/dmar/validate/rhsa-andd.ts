@@ -165,9 +165,9 @@ export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-ANDD-NAME-INVALID',
     severity: 'warning',
-    source: ['Linux'],
+    source: ['VT-d spec'],
     description: 'an ANDD Device Name is empty or not a fully qualified ACPI path',
-    hint: 'Linux looks the name up from the namespace root (e.g. \\_SB.PCI0.I2C0): a relative or empty name finds nothing',
+    hint: 'the VT-d spec asks for the fully qualified path of the device (e.g. \\_SB.PCI0.I2C0); Linux looks the name up from the namespace root, where a relative name resolves too (acpi_get_handle), but another OS need not, and an empty name names no device',
     reads: [STRUCT_TYPE.ANDD],
     run(ctx, report) {
       const andds = ctx.of(STRUCT_TYPE.ANDD);

@@ -39,7 +39,7 @@ export const checks: Check[] = [
   defineCheck({
     id: 'DMAR-SCOPE-TYPE-UNKNOWN',
     severity: 'warning',
-    source: ['Linux', 'fwts'],
+    source: ['Linux'],
     description: 'a Device Scope Type is reserved (0, or 6 and above)',
     hint: 'Linux: "Unsupported device scope", the entry is ignored; types are 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 namespace',
     run(ctx, report) {
