@@ -11,6 +11,7 @@ import {
   chmodSync,
   chownSync,
   closeSync,
+  existsSync,
   constants,
   fstatSync,
   lstatSync,
@@ -293,11 +294,17 @@ async function pciDevices(c: Capture): Promise<number> {
   for (const name of names) {
     if (!/^[0-9a-f]{4,}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(name)) continue;
     if (n % DEVICES_PER_TURN === DEVICES_PER_TURN - 1) await turn();
-    n++;
     const dir = `${base}/${name}`;
-    mkdirSync(join(c.dest, 'root', dir), { recursive: true });
     for (const f of PCI_FILES) c.file(`${dir}/${f}`, `PCI ${name} ${f}`, { quiet: true });
     c.file(`${dir}/config`, `PCI ${name} config space`, { note: configNote });
+    // listed, then gone before anything of it was read (hot-unplugged, a VF of an sriov_numvfs change): no
+    // device of this machine any more, and no empty directory left to read as a damaged one
+    if (!existsSync(join(c.dest, 'root', dir)) && !existsSync(join(c.root, dir))) {
+      c.items.push({ item: `PCI ${name}`, path: `/${dir}`, status: 'absent', reason: 'removed while the capture ran' });
+      continue;
+    }
+    n++;
+    mkdirSync(join(c.dest, 'root', dir), { recursive: true });
     for (const l of PCI_LINKS) c.link(`${dir}/${l}`, `PCI ${name} ${l} link`);
     let entries: string[] = [];
     try {

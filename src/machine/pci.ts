@@ -6,7 +6,7 @@
  * Offsets and IDs: PCI Local Bus 3.0 (type 0/1 headers), PCI Express Base
  * (PCIe capability 0x10, ACS extended capability 0x000d, SR-IOV 0x0010).
  */
-import { lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { readInputBytes } from '../io/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
@@ -188,6 +188,9 @@ function readConfig(path: string): { cfg: Uint8Array; unusable?: string } {
 export function readPciDevice(dir: string, address: string): PciDevice | undefined {
   const at = parsePciAddress(address);
   if (!at) return undefined;
+  // listed, then gone (hot-unplugged, a VF of an sriov_numvfs change; its link in sys/bus/pci/devices left
+  // dangling, or gone too): the machine no longer has it, which is no damage
+  if (!existsSync(dir)) return undefined;
   const { cfg, unusable } = readConfig(join(dir, 'config'));
   const cfgId = cfg.length >= 4 ? readUint(cfg, 0, 2) : undefined;
   const vendor = readHex(join(dir, 'vendor')) ?? cfgId;
