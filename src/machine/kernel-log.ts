@@ -62,17 +62,25 @@ const CALLER = /^\[ *[TC]\d+\] ?/;
  */
 export const MAX_LOG_LINE = 4096;
 
+/** `s` without the carriage returns it ends with. */
+function withoutTrailingCr(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 13) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
 /** Splits the log into lines and takes their prefixes off; a line over MAX_LOG_LINE is cut there (tooLong). */
 export function logLines(text: string): LogLine[] {
   const out: LogLine[] = [];
-  // `\r\r\n` too (serial captures)
-  const lines = text.split(/\r*\n/);
+  // `\r\r\n` too (serial captures): each line's trailing CRs taken off by a loop, not by a regex, which
+  // would scan every run of CRs again from each of its CRs (a log of one long run would not end)
+  const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((raw, i) => {
+  lines.forEach((line, i) => {
+    const raw = withoutTrailingCr(line);
     const tooLong = raw.length > MAX_LOG_LINE;
     // leading blanks: a pasted log's indent, and dmesg's for the later lines of a record of several
-    let t = (tooLong ? raw.slice(0, MAX_LOG_LINE) : raw)
-      .replace(/\r+$/, '')
+    let t = withoutTrailingCr(tooLong ? raw.slice(0, MAX_LOG_LINE) : raw)
       .trimStart()
       .replace(/^<\d+>/, '');
     t = t.replace(SYSLOG, '').replace(ISO_STAMP, '').replace(FACILITY, '').replace(WALLCLOCK, '');

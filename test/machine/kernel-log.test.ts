@@ -359,6 +359,17 @@ describe('older kernels and other log tools', () => {
     expect(serial.dmar.map((d) => d.text)).toEqual(['DMAR: IOMMU enabled']);
   });
 
+  it('runs of carriage returns are read once: a line of 200,000 (a crafted log) is one line, cut and listed, not scanned again from each', () => {
+    // split on /\r*\n/ scanned each run from every CR in it: this log took some 36 s, one of 16 MiB hours
+    const lines = logLines(`DMAR: x${'\r'.repeat(200_000)}x\nDMAR: IOMMU enabled${'\r'.repeat(100_000)}\n${'\r'.repeat(100_000)}`);
+    expect(lines.map((l) => [l.line, l.tooLong === true, l.text.length])).toEqual([
+      [1, true, 7],
+      [2, false, 19],
+      [3, false, 0],
+    ]);
+    expect(lines[1]!.raw).toBe('DMAR: IOMMU enabled');
+  });
+
   it('a damaged map line: refused where the map judges (--dmesg), told and left out where it does not (explain)', () => {
     const text = 'BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable\nDMAR: IOMMU enabled\n';
     expect(() => parseKernelLog(text, 't')).toThrow(DmarError);
