@@ -265,7 +265,7 @@ interface Entry {
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** What may follow a value's closing quote on its line: blanks, an iasl `[...]` note, a comment. */
-const AFTER_VALUE = /^\s*(?:\[[^\]"]*\]\s*)?(?:\/\/|\/\*|$)/;
+const AFTER_VALUE = /\s*(?:\[[^\]"]*\]\s*)?(?:\/\/|\/\*|$)/y;
 /** The field length a line's `[offset decimal length]` (iasl -d) or `[length]` (iasl -T) prefix gives: its last number. */
 function lineLength(raw: string): number {
   const open = raw.indexOf('[');
@@ -283,17 +283,38 @@ function lineLength(raw: string): number {
  * (`"BOCHS " // was "X"`). A closing quote is one followed by nothing but
  * blanks, a `[...]` note or a comment; of those, the last whose value fits the
  * line's field length (when its prefix gives one), else the last. -1: none.
+ * `closers`: the line's quotes that may close a value and its field length,
+ * found once per line (closers()): a line of many quotes is read once, not
+ * once per quote.
  */
-function closingQuote(raw: string, open: number): number {
-  const width = lineLength(raw);
-  let best = -1;
-  let fitting = -1;
-  for (let q = raw.indexOf('"', open + 1); q >= 0; q = raw.indexOf('"', q + 1)) {
-    if (!AFTER_VALUE.test(raw.slice(q + 1))) continue;
-    best = q;
-    if (!(q - open - 1 > width)) fitting = q;
+function closingQuote(closers: Closers, open: number): number {
+  const { at, width } = closers;
+  if (!at.length || at[at.length - 1]! <= open) return -1;
+  // the last closer at most `width` characters of value after the opening quote (NaN: none fits)
+  const limit = open + 1 + width;
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (at[m]! <= limit) lo = m + 1;
+    else hi = m;
   }
-  return fitting >= 0 ? fitting : best;
+  const fitting = lo > 0 && at[lo - 1]! > open ? at[lo - 1]! : -1;
+  return fitting >= 0 ? fitting : at[at.length - 1]!;
+}
+
+interface Closers {
+  /** The quotes followed by nothing but blanks, a `[...]` note or a comment, in order. */
+  at: number[];
+  width: number;
+}
+function closers(raw: string): Closers {
+  const at: number[] = [];
+  for (let q = raw.indexOf('"'); q >= 0; q = raw.indexOf('"', q + 1)) {
+    AFTER_VALUE.lastIndex = q + 1;
+    if (AFTER_VALUE.test(raw)) at.push(q);
+  }
+  return { at, width: lineLength(raw) };
 }
 
 /** Split source into `Name : value` entries, comments dropped, up to "Raw Table Data". */
@@ -309,6 +330,7 @@ export function sourceEntries(text: string): Entry[] {
     let from = 0;
     if (!inComment && !raw.includes('/')) s = raw;
     else {
+      let quotes: Closers | undefined;
       let j = 0;
       for (; j < raw.length; j++) {
         const c = raw[j]!;
@@ -320,7 +342,7 @@ export function sourceEntries(text: string): Entry[] {
           continue;
         }
         if (c === '"') {
-          const close = closingQuote(raw, j);
+          const close = closingQuote((quotes ??= closers(raw)), j);
           if (close > j) j = close;
           continue;
         }

@@ -99,3 +99,18 @@ describe('iasl source with quotes and comment marks inside values', () => {
     expect(readFileSync(join(work, 'real.back')).equals(readFileSync(src))).toBe(true);
   });
 });
+
+describe('a line of many quotes is read once, not once per quote', async () => {
+  const { sourceEntries } = await import('../../../src/dmar/codec/iasl.js');
+  // each quote used to look for its closing quote through the rest of the line, and again from the next
+  // quote when none closed: 64 KB of quotes took 22 s, 16 MiB of source would not end
+  test('200,000 quotes, none closing a value: the line is refused, named', () => {
+    const line = `/x${'x"'.repeat(200_000)}x`;
+    expect(() => sourceEntries(`Signature : "DMAR"\n${line}\nOem ID : "AB" // "q"\n`)).toThrow(/^line 2: expected "Field Name : value"/);
+  });
+  test('200,000 quotes after a field name, each followed by a blank: the value runs to the last that fits', () => {
+    const e = sourceEntries(`Oem ID : ${'" '.repeat(200_000)}/\n`);
+    expect(e).toHaveLength(1);
+    expect(e[0]!.name).toBe('Oem ID');
+  });
+});
