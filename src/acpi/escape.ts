@@ -159,3 +159,12 @@ export function iaslString(s: string): { text: string; replaced: number[]; cut: 
 export function iaslComment(s: string): string {
   return s.replace(/[^\x20-\x7e]/gu, escaped).replace(/\*\//g, '*\\/');
 }
+
+/**
+ * The first `max` items joined with ", ", then "and N more": a message names a few of a list whose length
+ * the input decides (one finding per item of another list would grow as the product of the two).
+ */
+export function listSome(items: readonly string[], max = 8): string {
+  const shown = items.length > max ? items.slice(0, max) : items;
+  return `${shown.join(', ')}${items.length > shown.length ? ` and ${items.length - shown.length} more` : ''}`;
+}

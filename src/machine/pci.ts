@@ -10,6 +10,7 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { readInputBytes } from '../io/input.js';
 import { basename, join } from 'node:path';
 import { readUint } from '../acpi/fields.js';
+import { listSome } from '../acpi/escape.js';
 import { hexDigits } from '../acpi/hex.js';
 import { DmarError } from '../dmar/errors.js';
 import { listDir, readText } from './sysfs.js';
@@ -238,8 +239,7 @@ export function readPciDevice(dir: string, address: string): PciDevice | undefin
 export function unusableConfigs(tree: PciTree): string | undefined {
   const list = tree.devices.filter((d) => d.configUnusable);
   if (!list.length) return undefined;
-  const shown = list.slice(0, 8).map((d) => `${d.address} (${d.configUnusable})`);
-  return `PCI config space unusable: ${shown.join(', ')}${list.length > shown.length ? ` and ${list.length - shown.length} more` : ''}`;
+  return `PCI config space unusable: ${listSome(list.map((d) => `${d.address} (${d.configUnusable})`))}`;
 }
 
 export interface PciTree {

@@ -5,6 +5,7 @@
  * were skipped and why.
  */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
+import { listSome } from '../../acpi/escape.js';
 import { hex } from '../../acpi/hex.js';
 import { rmrrRuleFor, rmrrVerdict, verdictText } from '../../machine/memmap.js';
 import { linuxChecksScopes, resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
@@ -187,12 +188,12 @@ export const checks: Check[] = [
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
       const bases = new Set(drhds.map((d) => d.base));
+      let has: string | undefined; // the table's bases, made once and only when a unit is missing from them
       for (const u of units) {
-        if (u.address !== undefined && !bases.has(u.address))
-          report({
-            offset: 0,
-            message: `${u.name} at ${hex(u.address)} is no DRHD of this table (it has ${[...bases].map((b) => hex(b)).join(', ') || 'none'})`,
-          });
+        if (u.address !== undefined && !bases.has(u.address)) {
+          has ??= listSome([...bases].map((b) => hex(b))) || 'none';
+          report({ offset: 0, message: `${u.name} at ${hex(u.address)} is no DRHD of this table (it has ${has})` });
+        }
       }
     },
   }),
@@ -209,14 +210,17 @@ export const checks: Check[] = [
       if (!units.length || units.some(linuxRejectsUnit)) return;
       const have = new Set(units.map((u) => u.address));
       const tree = ctx.machine?.pci;
+      let has: string | undefined; // the machine's units, made once and only when a DRHD is missing from them
       for (const d of drhds) {
         if (tree && linuxIgnoresUnit(d.l.s, tree)) continue;
-        if (!have.has(d.base))
+        if (!have.has(d.base)) {
+          has ??= listSome(units.map((u) => `${u.name} ${u.address === undefined ? '?' : hex(u.address)}`));
           report({
             offset: ctx.at(d.l, 'registerBaseAddress'),
             structure: d.l.index,
-            message: `no dmar unit at ${hex(d.base)} on the machine (it has ${units.map((u) => `${u.name} ${u.address === undefined ? '?' : hex(u.address)}`).join(', ')})`,
+            message: `no dmar unit at ${hex(d.base)} on the machine (it has ${has})`,
           });
+        }
       }
     },
   }),
@@ -229,9 +233,11 @@ export const checks: Check[] = [
     hint: 'Linux: "Your BIOS is broken; DMAR reported at address ... returns all ones!" and rejects the whole table: no DMA remapping and no interrupt remapping; give the DRHD the register base of an enabled unit, or drop it',
     run(ctx, report) {
       const { drhds, units } = unitsAndDrhds(ctx);
+      let byBase: Map<bigint, (typeof drhds)[number]> | undefined;
       for (const u of units) {
         if (!linuxRejectsUnit(u)) continue;
-        const d = drhds.find((x) => x.base === u.address);
+        byBase ??= new Map([...drhds].reverse().map((x) => [x.base, x]));
+        const d = u.address === undefined ? undefined : byBase.get(u.address);
         report({
           offset: d ? ctx.at(d.l, 'registerBaseAddress') : 0,
           structure: d?.l.index,

@@ -1,5 +1,6 @@
-// DMAR-DRHD-REGISTER-OVERLAP and the rule of dmar/linux-rejects.ts behind dmar.linuxRejects: map_iommu() reserves
+// DRHD register bases: DMAR-DRHD-REGISTER-OVERLAP and the rule of dmar/linux-rejects.ts behind dmar.linuxRejects: map_iommu() reserves
 // each unit's registers, and a unit whose registers another already holds fails the parse of the whole table.
+// The machine checks that compare the table's bases with the units a machine has name a few of the other side.
 import { expect, test } from 'vitest';
 import { fixChecksum } from '../../../src/acpi/header.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
@@ -73,4 +74,25 @@ test('a clash among many units is found however they are ordered, and a duplicat
   const r = rejects(drhds(units.reverse()));
   expect(r.value).toBe(true);
   expect(r.source).toContain('0x105dc0000 and 0x105dc0000');
+});
+
+test("a table and a machine that share no unit: each finding names a few of the other side's units, not all (the text grew as their product)", () => {
+  const n = 2000;
+  const b = drhds(Array.from({ length: n }, (_, i) => [0x100000000n + 0x10000n * BigInt(i), 0, 0] as const));
+  const units = Array.from({ length: n }, (_, i) => ({
+    name: `dmar${i}`,
+    address: 0x900000000n + 0x1000n * BigInt(i),
+    cap: 0xd2008c40660462n,
+    ecap: 0xf050dan,
+  }));
+  const f = validateBytes(b, { machine: { source: 't', units }, only: new Set(['DMAR-UNIT-NOT-IN-TABLE', 'DMAR-UNIT-MISSING']) });
+  expect(f.filter((x) => x.id === 'DMAR-UNIT-NOT-IN-TABLE')).toHaveLength(n);
+  expect(f.filter((x) => x.id === 'DMAR-UNIT-MISSING')).toHaveLength(n);
+  expect(f.find((x) => x.id === 'DMAR-UNIT-NOT-IN-TABLE')!.message).toBe(
+    'dmar0 at 0x900000000 is no DRHD of this table (it has 0x100000000, 0x100010000, 0x100020000, 0x100030000, 0x100040000, 0x100050000, 0x100060000, 0x100070000 and 1992 more)',
+  );
+  expect(f.find((x) => x.id === 'DMAR-UNIT-MISSING')!.message).toMatch(
+    /^no dmar unit at 0x100000000 on the machine \(it has dmar0 0x900000000, .* and 1992 more\)$/,
+  );
+  expect(Math.max(...f.map((x) => x.message.length))).toBeLessThan(300);
 });
