@@ -357,6 +357,39 @@ function rmrrIndex(t: TableView): RmrrIndex {
   return ix;
 }
 
+/**
+ * A table's DRHDs by register base, RHSAs by base, and DRHD IOAPIC and HPET scopes by Enumeration ID (and
+ * DRHD base), each the first in table order: a log of many unit or scope lines is matched in one look-up a
+ * line, not a walk of a table of thousands of structures. Made once per table.
+ */
+interface UnitIndex {
+  drhd: Map<bigint, Located>;
+  rhsa: Map<bigint, Located>;
+  /** `${type}:${id}`: the first DRHD with such a scope; `${type}:${id}:${base}`: that DRHD if its base is `base`. */
+  scope: Map<string, Located>;
+}
+const unitIndexes = new WeakMap<TableView, UnitIndex>();
+
+function unitIndex(t: TableView): UnitIndex {
+  let ix = unitIndexes.get(t);
+  if (ix) return ix;
+  ix = { drhd: new Map(), rhsa: new Map(), scope: new Map() };
+  const first = <K>(m: Map<K, Located>, k: K, l: Located) => {
+    if (!m.has(k)) m.set(k, l);
+  };
+  for (const l of t.ctx.of(STRUCT_TYPE.DRHD)) first(ix.drhd, big(l.s.fields, 'registerBaseAddress'), l);
+  for (const l of t.ctx.of(STRUCT_TYPE.RHSA)) first(ix.rhsa, big(l.s.fields, 'baseAddress'), l);
+  for (const { l, sc } of t.ctx.scopes(t.ctx.of(STRUCT_TYPE.DRHD))) {
+    const type = num(sc.fields, 'type');
+    if (type !== SCOPE_TYPE.IOAPIC && type !== SCOPE_TYPE.HPET) continue;
+    const id = num(sc.fields, 'enumerationId');
+    first(ix.scope, `${type}:${id}`, l);
+    first(ix.scope, `${type}:${id}:${big(l.s.fields, 'registerBaseAddress')}`, l);
+  }
+  unitIndexes.set(t, ix);
+  return ix;
+}
+
 /** The RMRRs whose range holds `address`, in table order. */
 function rmrrsAt(t: TableView, address: bigint): Located[] {
   const { sorted, maxEnd } = rmrrIndex(t);
@@ -394,7 +427,7 @@ function rmrrByRange(t: TableView, start: bigint, end: bigint): TableMatch {
 }
 
 function drhdByBase(t: TableView, base: bigint): TableMatch {
-  const l = t.ctx.of(STRUCT_TYPE.DRHD).find((r) => big(r.s.fields, 'registerBaseAddress') === base);
+  const l = unitIndex(t).drhd.get(base);
   if (!l) return { text: `no DRHD of ${t.name} has register base ${hex(base)} (DMAR-UNIT-NOT-IN-TABLE)` };
   const flags = num(l.s.fields, 'flags');
   return { text: `${located(t.ctx, l)}${flags & 1 ? ', INCLUDE_PCI_ALL' : ''}`, structure: t.ctx.label(l.index), offset: l.s.offset };
@@ -412,28 +445,24 @@ function tableMatch(t: TableView, e: DmarEvent): TableMatch | undefined {
     case 'drhd-invalid-address':
       return drhdByBase(t, e.address);
     case 'rhsa-no-drhd': {
-      const l = t.ctx.of(STRUCT_TYPE.RHSA).find((r) => big(r.s.fields, 'baseAddress') === e.address);
+      const l = unitIndex(t).rhsa.get(e.address);
       return l ? { text: located(t.ctx, l), structure: t.ctx.label(l.index), offset: l.s.offset } : { text: `no RHSA of ${t.name} names ${hex(e.address)}` };
     }
     case 'ioapic-no-iommu': {
-      const hit = t.ctx
-        .scopes(t.ctx.of(STRUCT_TYPE.DRHD))
-        .find(({ sc }) => num(sc.fields, 'type') === SCOPE_TYPE.IOAPIC && num(sc.fields, 'enumerationId') === e.ioapic);
+      const hit = unitIndex(t).scope.get(`${SCOPE_TYPE.IOAPIC}:${e.ioapic}`);
       return hit
         ? {
-            text: `${located(t.ctx, hit.l)} has an IOAPIC scope with ID ${e.ioapic}: this table would not cause the message (another firmware version?)`,
-            structure: t.ctx.label(hit.l.index),
-            offset: hit.l.s.offset,
+            text: `${located(t.ctx, hit)} has an IOAPIC scope with ID ${e.ioapic}: this table would not cause the message (another firmware version?)`,
+            structure: t.ctx.label(hit.index),
+            offset: hit.s.offset,
           }
         : { text: `no DRHD of ${t.name} has an IOAPIC scope with Enumeration ID ${e.ioapic}` };
     }
     case 'ir-scope': {
       const type = e.device === 'IOAPIC' ? SCOPE_TYPE.IOAPIC : SCOPE_TYPE.HPET;
-      const hit = t.ctx
-        .scopes(t.ctx.of(STRUCT_TYPE.DRHD))
-        .find(({ l, sc }) => num(sc.fields, 'type') === type && num(sc.fields, 'enumerationId') === e.id && big(l.s.fields, 'registerBaseAddress') === e.base);
+      const hit = unitIndex(t).scope.get(`${type}:${e.id}:${e.base}`);
       return hit
-        ? { text: `${located(t.ctx, hit.l)}, its ${e.device} scope with ID ${e.id}`, structure: t.ctx.label(hit.l.index), offset: hit.l.s.offset }
+        ? { text: `${located(t.ctx, hit)}, its ${e.device} scope with ID ${e.id}`, structure: t.ctx.label(hit.index), offset: hit.s.offset }
         : { text: `no DRHD of ${t.name} at ${hex(e.base)} has an ${e.device} scope with Enumeration ID ${e.id} (another firmware version?)` };
     }
     default:
