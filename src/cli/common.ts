@@ -46,7 +46,12 @@ export function writeOutput(path: string, data: Uint8Array | string): void {
 
 /** The one line printed for a failure, or undefined when it is a bug. */
 export function failureLine(e: unknown): string | undefined {
-  return e instanceof DmarError ? e.oneLine() : undefined;
+  if (e instanceof DmarError) return e.oneLine();
+  // V8's longest string is under 512 MiB (1 GiB on 64-bit builds of newer Node): an output built whole that
+  // would be longer (a log of 170,000 unit lines explained as JSON) cannot be made; a limit met, not a defect
+  if (e instanceof RangeError && e.message === 'Invalid string length')
+    return 'the output is too large to build in memory (over the longest string Node can hold): give less input at a time, or the text format';
+  return undefined;
 }
 
 /**
