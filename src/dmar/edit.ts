@@ -162,7 +162,12 @@ export function setDmarFlag(bytes: Uint8Array, cli: string, on: boolean, opts: E
   const value = on ? old | mask : old & ~mask;
   const label = proposedLabel(bit);
   if (value === old) {
-    return { bytes, changed: false, changes: [`${label} is already ${on ? 'set' : 'clear'} (${FLAGS.name} ${hex(old, 2)}): nothing to do`], warnings: [] };
+    return {
+      bytes: copy(bytes),
+      changed: false,
+      changes: [`${label} is already ${on ? 'set' : 'clear'} (${FLAGS.name} ${hex(old, 2)}): nothing to do`],
+      warnings: [],
+    };
   }
   const out = copy(bytes);
   writeField(out, 0, FLAGS, value, '');
@@ -325,7 +330,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
     }
     expect = { flags, signature, features };
     if (changes.length === 0) {
-      return { bytes, changed: false, changes: [`${where} already says so: nothing to do`], warnings: [] };
+      return { bytes: copy(bytes), changed: false, changes: [`${where} already says so: nothing to do`], warnings: [] };
     }
   }
   rebalanceChecksum(bytes, out);
@@ -355,7 +360,7 @@ export function setVirtDescriptor(bytes: Uint8Array, spec: VirtSpec, opts: EditO
 export function removeVirtDescriptors(bytes: Uint8Array, opts: EditOptions = {}): EditResult {
   const { table } = decodeFor(bytes, opts);
   const found = virtDescriptors(table.structures);
-  if (found.length === 0) return { bytes, changed: false, changes: [`no ${VIRT.title} in the table: nothing to do`], warnings: [] };
+  if (found.length === 0) return { bytes: copy(bytes), changed: false, changes: [`no ${VIRT.title} in the table: nothing to do`], warnings: [] };
   let removed = 0;
   const parts: Uint8Array[] = [];
   let from = 0;
@@ -417,7 +422,7 @@ export function fixTable(bytes: Uint8Array): EditResult {
   if (length < bytes.length) warnings.push(`${bytes.length - length} bytes after the last whole structure (${hex(length)}) stay outside the table`);
   if (changes.length === 0)
     return {
-      bytes,
+      bytes: copy(bytes),
       changed: false,
       changes: [`${LENGTH.name} ${length} and ${CHECKSUM.name} ${hex(bytes[CHECKSUM.offset]!, 2)} are right: nothing to do`],
       warnings,
