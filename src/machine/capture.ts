@@ -203,18 +203,35 @@ function configNote(b: Buffer): string | undefined {
   return b.length <= 64 ? `only ${b.length} bytes readable (not root): no extended capabilities (ACS)` : undefined;
 }
 
-/** One /dev/kmsg record "prio,seq,usec,flags;text" -> dmesg's "[  sec.usec] text". */
+/**
+ * A record's text as printk gave it: /dev/kmsg writes each byte below 0x20, from 0x7f up, and the backslash
+ * as `\xNN` (a tab, a newline inside one printk, UTF-8), which dmesg turns back into the bytes.
+ */
+function unescapeKmsg(text: string): string {
+  if (!text.includes('\\x')) return text;
+  const bytes = text.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/**
+ * One /dev/kmsg record "prio,seq,usec,flags;text" -> dmesg's "[  sec.usec] text": its escapes undone, and a
+ * text of several lines (a 3.x DMA fault's reason, printed in the same printk) one line each, the later
+ * ones indented under the first's text, as dmesg prints them.
+ */
 export function kmsgLine(record: string): string | undefined {
   const first = record.split('\n')[0]!;
   const semi = first.indexOf(';');
   if (semi < 0) return undefined;
   const head = first.slice(0, semi).split(',');
   const usec = Number(head[2]);
-  const msg = first.slice(semi + 1);
-  if (!Number.isFinite(usec)) return msg;
+  const lines = unescapeKmsg(first.slice(semi + 1)).split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  if (!Number.isFinite(usec)) return lines.join('\n');
   const s = Math.floor(usec / 1e6);
   const frac = String(usec % 1e6).padStart(6, '0');
-  return `[${String(s).padStart(5, ' ')}.${frac}] ${msg}`;
+  const stamp = `[${String(s).padStart(5, ' ')}.${frac}]`;
+  const indent = ' '.repeat(stamp.length + 1);
+  return lines.map((l, i) => (i ? indent : `${stamp} `) + l).join('\n');
 }
 
 /** Every record /dev/kmsg holds now, read without blocking; throws like open() when it cannot be read. */

@@ -19,6 +19,8 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { capture, kmsgLine, type Manifest } from '../../src/machine/capture.js';
+import { parseKernelLog } from '../../src/machine/kernel-log.js';
+import { explainLog } from '../../src/machine/log-explain.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { machineRoot } from '../../src/machine/root.js';
 import { binForAnyUser, dmar, ROOT } from '../helpers.js';
@@ -153,6 +155,19 @@ test('a /dev/kmsg record becomes a dmesg line', () => {
   expect(kmsgLine('6,339,5140900,-;DMAR: dmar0: reg_base_addr fed90000 ver 1:0\n SUBSYSTEM=acpi\n')).toBe(
     '[    5.140900] DMAR: dmar0: reg_base_addr fed90000 ver 1:0',
   );
+});
+
+test("a /dev/kmsg record's escapes are undone as dmesg undoes them, and a record of two lines is two lines, as dmesg prints them, that explain reads as one fault", () => {
+  // /dev/kmsg writes a tab, a newline inside one printk, a backslash and UTF-8 as \xNN
+  expect(kmsgLine('6,1,100,-;a\\x09b \\x5c \\xc3\\xa9\n')).toBe('[    0.000100] a\tb \\ \u00e9');
+  const fault = kmsgLine(
+    '3,7,12345678,-;DMAR:[DMA Read] Request device [00:02.0] fault addr 7f800000 \\x0aDMAR:[fault reason 06] PTE Read access is not set\\x0a\n',
+  );
+  expect(fault).toBe(
+    '[   12.345678] DMAR:[DMA Read] Request device [00:02.0] fault addr 7f800000 \n               DMAR:[fault reason 06] PTE Read access is not set',
+  );
+  const [x] = explainLog(parseKernelLog(`${fault}\n`, 'dmesg.txt')).entries;
+  expect(x!.fault).toMatchObject({ device: '00:02.0', reason: { code: 6, text: 'PTE Read access is not set' } });
 });
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
