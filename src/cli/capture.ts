@@ -12,9 +12,16 @@ function defaultDir(): string {
 /** The summary printed after a capture: what is in it and what is missing, and why. */
 export function manifestSummary(dir: string, m: Manifest): string {
   const by = (s: string) => m.items.filter((i) => i.status === s).length;
+  // a table there but not read (as a user: root's alone) is no table absent
+  const dmarItem = m.items.find((i) => i.path === '/sys/firmware/acpi/tables/DMAR');
+  const dmar = m.summary.dmar
+    ? 'yes'
+    : dmarItem && dmarItem.status !== 'absent'
+      ? `not read (${dmarItem.reason ?? dmarItem.status})`
+      : 'no (no Intel VT-d table on this machine)';
   const lines = [
     `${dir}: ${by('ok')} items read, ${by('absent')} absent, ${by('denied')} denied, ${by('error')} failed`,
-    `  DMAR table: ${m.summary.dmar ? 'yes' : 'no (no Intel VT-d table on this machine)'}`,
+    `  DMAR table: ${dmar}`,
     `  kernel: ${m.summary.kernelRelease ?? 'unknown'}; PCI devices: ${m.summary.pciDevices}; IOMMU units: ${m.summary.iommuUnits}; kernel log: ${m.summary.kernelLog}`,
   ];
   const partial = m.items.filter((i) => i.status === 'ok' && i.reason);
@@ -23,6 +30,13 @@ export function manifestSummary(dir: string, m: Manifest): string {
   for (const i of m.items.filter((x) => x.status !== 'ok' && !x.path.includes('/sys/firmware/memmap/'))) {
     lines.push(`  ${i.status}: ${i.item} (${i.path}): ${i.reason ?? ''}`);
   }
+  // the memory map's files (three an entry) in one line per status and reason: an entry not read is a hole in the map
+  const memmap = new Map<string, number>();
+  for (const i of m.items.filter((x) => x.status !== 'ok' && x.status !== 'absent' && x.path.includes('/sys/firmware/memmap/'))) {
+    const k = `${i.status}: memory map files (/sys/firmware/memmap/N/*): ${i.reason ?? ''}`;
+    memmap.set(k, (memmap.get(k) ?? 0) + 1);
+  }
+  for (const [k, n] of memmap) lines.push(`  ${k} (${n} file${n === 1 ? '' : 's'})`);
   for (const [why, n] of notes) lines.push(`  partial: ${n} item${n === 1 ? '' : 's'}: ${why}`);
   return lines.map(termText).join('\n') + '\n';
 }

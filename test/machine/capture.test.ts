@@ -273,3 +273,29 @@ describe('a signal during a capture', () => {
     expect(readdirSync(parent)).toEqual([]);
   }, 60_000);
 });
+
+test("a capture's summary tells a table it could not read from one the machine lacks, and names memory-map files it could not read", async () => {
+  const { manifestSummary } = await import('../../src/cli/capture.js');
+  const denied = 'permission denied (run as root for it)';
+  const m: Manifest = {
+    format: 'dmar-capture/1',
+    tool: 'dmar',
+    created: '2026-11-27T00:00:00Z',
+    euid: 65534,
+    summary: { dmar: false, pciDevices: 0, iommuUnits: 0, kernelLog: 'denied' },
+    omitted: [],
+    items: [
+      { item: 'DMAR table', path: '/sys/firmware/acpi/tables/DMAR', status: 'denied', reason: denied },
+      { item: 'memory map 1 start', path: '/sys/firmware/memmap/1/start', status: 'denied', reason: denied },
+      { item: 'memory map 2 start', path: '/sys/firmware/memmap/2/start', status: 'denied', reason: denied },
+    ],
+  } as unknown as Manifest;
+  const text = manifestSummary('c', m);
+  expect(text).toContain(`  DMAR table: not read (${denied})\n`);
+  expect(text).toContain(`  denied: memory map files (/sys/firmware/memmap/N/*): ${denied} (2 files)\n`);
+  const none = manifestSummary('c', {
+    ...m,
+    items: [{ item: 'DMAR table', path: '/sys/firmware/acpi/tables/DMAR', status: 'absent', reason: 'not on this machine' }],
+  });
+  expect(none).toContain('  DMAR table: no (no Intel VT-d table on this machine)\n');
+});
