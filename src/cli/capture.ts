@@ -3,7 +3,7 @@ import { termText, jsonDocument } from '../acpi/escape.js';
 import { liveRoot } from '../io/input.js';
 import { writeError, writeErrorText } from '../io/write.js';
 import { capture, type Manifest } from '../machine/capture.js';
-import { stdoutWrite } from './common.js';
+import { stdoutWrite, usageError } from './common.js';
 
 function defaultDir(): string {
   return `dmar-capture-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
@@ -42,6 +42,8 @@ export function manifestSummary(dir: string, m: Manifest): string {
 }
 
 export async function run(opts: { output?: string; json?: boolean }): Promise<number> {
+  // elsewhere `-o -` is stdout; a capture is a directory of files, and one named "-" is a slip, not a wish
+  if (opts.output === '-') throw usageError('capture writes a directory: -o - (stdout) is no place for one; give a directory name');
   const dir = opts.output ?? defaultDir();
   let m: Manifest;
   try {

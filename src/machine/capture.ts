@@ -345,6 +345,8 @@ function iommuUnits(c: Capture): number {
     c.items.push({ item: 'IOMMU units', path: '/' + base, ...whyNot(e) });
     return 0;
   }
+  // the class directory, empty or not: a reader tells "none registered" from "not known" by it
+  mkdirSync(join(c.dest, 'root', base), { recursive: true });
   if (!names.length)
     c.items.push({
       item: 'IOMMU units',

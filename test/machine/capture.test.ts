@@ -2,6 +2,7 @@
 // the real thing: this machine as root and as an unprivileged user.
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  cpSync,
   chmodSync,
   chownSync,
   existsSync,
@@ -298,4 +299,29 @@ test("a capture's summary tells a table it could not read from one the machine l
     items: [{ item: 'DMAR table', path: '/sys/firmware/acpi/tables/DMAR', status: 'absent', reason: 'not on this machine' }],
   });
   expect(none).toContain('  DMAR table: no (no Intel VT-d table on this machine)\n');
+});
+
+test('an empty /sys/class/iommu is captured as an empty directory: read back, the machine has no unit registered, not an unknown', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dmar-iommu-class-'));
+  try {
+    cpSync(join(ROOT, 'fixtures', 'machine', 'vm-no-dmar', 'capture', 'root'), join(root, 'r'), { recursive: true });
+    mkdirSync(join(root, 'r', 'sys', 'class', 'iommu'), { recursive: true });
+    expect(readMachine(join(root, 'r'), 'live').units).toEqual([]);
+    await capture({ root: join(root, 'r'), out: join(root, 'c'), tool: 'test' });
+    expect(readMachine(machineRoot(join(root, 'c')), 'capture').units).toEqual([]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('capture -o - is refused: a capture is a directory, and - means stdout everywhere else', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'dmar-capture-dash-'));
+  try {
+    const r = dmar(['capture', '-o', '-'], { cwd });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('dmar: capture writes a directory: -o - (stdout) is no place for one; give a directory name\n');
+    expect(readdirSync(cwd)).toEqual([]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });
