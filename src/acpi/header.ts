@@ -16,8 +16,21 @@ export const ACPI_HEADER_FIELDS = rows([
 export const ACPI_HEADER_SIZE = rowsEnd(ACPI_HEADER_FIELDS);
 const CHECKSUM_AT = fieldByKey(ACPI_HEADER_FIELDS, 'checksum').offset;
 
+/**
+ * A library caller's bytes are a Uint8Array (a Buffer is one): an ArrayBuffer, a DataView, an array of numbers
+ * or a string would read as no bytes, or as garbage, and give a wrong diagnosis. A TypeError, as for any
+ * argument of the wrong type.
+ */
+export function expectBytes(bytes: unknown, what = 'the table'): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    const got = bytes === null ? 'null' : typeof bytes === 'object' ? (bytes.constructor?.name ?? 'an object') : typeof bytes;
+    throw new TypeError(`${what}: expected a Uint8Array (or Buffer), got ${got}`);
+  }
+}
+
 /** Sum of all bytes mod 256; a valid table sums to 0. */
 export function byteSum(bytes: Uint8Array): number {
+  expectBytes(bytes);
   let s = 0;
   for (let i = 0; i < bytes.length; i++) s += bytes[i]!;
   return s & 0xff;

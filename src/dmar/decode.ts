@@ -3,7 +3,7 @@
  * hands each fixed part to the parser generated from its schema rows.
  */
 import { fieldByKey, fieldEnd, readUint } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE, expectBytes } from '../acpi/header.js';
 import { hex } from '../acpi/hex.js';
 import type { Report } from './body.js';
 import { DmarError } from './errors.js';
@@ -54,6 +54,7 @@ export const NOT_A_TABLE: ReadonlySet<string> = new Set(['DMAR-HDR-TRUNCATED', '
 
 /** Decode a DMAR table. Throws DmarError for input that is not a DMAR table at all (NOT_A_TABLE). */
 export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeResult {
+  expectBytes(input);
   // a plain view: a Buffer's subarray() costs several times a Uint8Array's, and the walker takes many
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   // one DataView for the table: every parser reads at its offset in it

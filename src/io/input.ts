@@ -417,7 +417,7 @@ export function machineTableError(code: string | undefined, signature = 'DMAR', 
  * Read a table: `file`, `-` for stdin, or undefined for the running machine's
  * table. With `compile`, a file or stdin may also hold the table's source text.
  */
-export function readSource(file: string | undefined, signature = 'DMAR', compile?: SourceCompiler): Source {
+export function readSource(file?: string, signature = 'DMAR', compile?: SourceCompiler): Source {
   if (file === undefined) {
     const path = sysfsTablePath(signature);
     try {

@@ -2,6 +2,7 @@
  * The engine: decode leniently, run the selected checks, return findings in
  * byte order. One call per table, no I/O: cheap to call in a loop.
  */
+import { checkMadt } from '../../acpi/madt.js';
 import { decodeDmar } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
 import { CHECKS } from './catalogue.js';
@@ -48,6 +49,18 @@ function selected(opts: ValidateOptions): Selection {
   return list;
 }
 
+/**
+ * A MADT given by a library caller is checked as the CLI checks the one it reads (checkMadt): a MADT that is
+ * none (empty, cut short, Length past its bytes) would give false DMAR-MADT-* findings. Once per MADT.
+ */
+const checkedMadts = new WeakSet<Uint8Array>();
+function checkedMadt(tables: readonly CompanionTable[] | undefined): void {
+  const madt = madtOf(tables);
+  if (!madt || checkedMadts.has(madt.bytes)) return;
+  checkMadt(madt.bytes, 'the MADT given (tables)');
+  checkedMadts.add(madt.bytes);
+}
+
 /** Whether the table frames a structure of one of these Types. */
 function readsAny(ctx: Context, types: readonly number[]): boolean {
   for (let i = 0; i < types.length; i++) if (ctx.has(types[i]!)) return true;
@@ -59,6 +72,7 @@ function readsAny(ctx: Context, types: readonly number[]): boolean {
  * the bytes are not a DMAR table at all; every other defect is a finding.
  */
 export function validateBytes(bytes: Uint8Array, opts: ValidateOptions = {}): Finding[] {
+  checkedMadt(opts.tables);
   const ctx = new Context(bytes, decodeDmar(bytes, { strict: false }), opts.tables, opts.machine);
   const findings: Finding[] = [];
   // one reporter per table, told which check is running (not a closure per check and table)

@@ -1,0 +1,46 @@
+// What the library does with arguments a JavaScript caller (no type checker) may pass: bytes that are no
+// Uint8Array get a TypeError saying so, not a wrong diagnosis ("truncated: 0 bytes") or a checksum that
+// passes; a MADT given to validateBytes is checked as the CLI checks the one it reads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import * as dmar from '../../src/index.js';
+import { FIXTURES } from '../helpers.js';
+
+const good = readFileSync(join(FIXTURES, 'server-2s.bin'));
+
+test.each([
+  ['an ArrayBuffer', good.buffer, 'ArrayBuffer'],
+  ['a DataView', new DataView(good.buffer, good.byteOffset, good.byteLength), 'DataView'],
+  ['an array of numbers', [...good], 'Array'],
+  ['a string', good.toString('latin1'), 'string'],
+  ['undefined', undefined, 'undefined'],
+])('%s is refused by every entry that reads a table, naming what it got', (_, bad, got) => {
+  const message = `the table: expected a Uint8Array (or Buffer), got ${got}`;
+  const calls: [string, () => unknown][] = [
+    ['decodeDmar', () => dmar.decodeDmar(bad as never)],
+    ['validateBytes', () => dmar.validateBytes(bad as never)],
+    ['setDmarFlag', () => dmar.setDmarFlag(bad as never, 'ims-optout', true)],
+    ['fixTable', () => dmar.fixTable(bad as never)],
+    ['checksumValid', () => dmar.checksumValid(bad as never)],
+  ];
+  for (const [name, call] of calls) expect(call, name).toThrow(new TypeError(message));
+});
+
+test('a Buffer and a Uint8Array view are tables as ever', () => {
+  expect(dmar.validateBytes(good)).toEqual(dmar.validateBytes(new Uint8Array(good.buffer, good.byteOffset, good.byteLength)));
+  expect(dmar.checksumValid(good)).toBe(true);
+});
+
+test('a MADT that is no MADT is refused (DMAR-MADT-INVALID), not read as one without I/O APICs (three false findings on a valid table)', () => {
+  for (const bytes of [new Uint8Array(0), new Uint8Array(36), Uint8Array.from([...Buffer.from('APIC'), 0xff, 0xff, 0xff, 0xff, ...new Uint8Array(40)])]) {
+    let e: unknown;
+    try {
+      dmar.validateBytes(good, { tables: [{ signature: 'APIC', bytes }] });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(dmar.DmarError);
+    expect((e as dmar.DmarError).code).toBe('DMAR-MADT-INVALID');
+  }
+});
