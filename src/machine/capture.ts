@@ -9,7 +9,6 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
-  chownSync,
   closeSync,
   existsSync,
   constants,
@@ -358,6 +357,17 @@ function iommuUnits(c: Capture): number {
   return names.length;
 }
 
+/** rename(2), where another capture that got there first is told as such (not "ENOTEMPTY: ... rename"). */
+function moveInto(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
+    throw e;
+  }
+}
+
 /**
  * Write the capture; resolves to the manifest. Rejects only when DIR cannot be
  * created. Between items it gives the event loop a turn, so that a signal
@@ -375,9 +385,24 @@ export async function capture(opts: CaptureOptions): Promise<Manifest> {
   }
   if (old && !old.isDirectory()) throw Object.assign(new Error('exists and is not a directory'), { code: 'EEXIST' });
   if (old && readdirSync(out).length) throw Object.assign(new Error('already exists and is not empty'), { code: 'EEXIST' });
-  const tmp = mkdtempSync(join(parent, `.${shortName(basename(out))}.dmar-tmp-`));
-  // a SIGINT, SIGTERM or SIGHUP removes it, at the next turn of the event loop (the output is whole or absent)
+  // An empty DIR is filled, not replaced: it keeps its inode (a shell in it stays in it, a mount point stays
+  // one), owner and mode, and its parent need not be writable. The capture is built in a hidden directory
+  // inside it and moved in entry by entry, the manifest last: a reader sees a capture only once it is whole.
+  // A new DIR is built beside it and renamed into place.
+  const inside = old !== undefined;
+  // an empty DIR of this user's that it may not write (mode 0555): writable while filled, its mode given back after
+  const unlock = inside && typeof process.geteuid === 'function' && old!.uid === process.geteuid() && (old!.mode & 0o200) === 0;
+  if (unlock) chmodSync(out, (old!.mode & 0o7777) | 0o700);
+  let tmp: string;
+  try {
+    tmp = mkdtempSync(inside ? join(out, '.dmar-tmp-') : join(parent, `.${shortName(basename(out))}.dmar-tmp-`));
+  } catch (e) {
+    if (unlock) chmodSync(out, old!.mode & 0o7777);
+    throw e;
+  }
+  // a SIGINT, SIGTERM or SIGHUP removes it, at the next turn of the event loop (the output is whole, or absent, or empty as it was)
   removeOnSignal(tmp);
+  const moved: string[] = [];
   try {
     const c = new Capture(opts.root, tmp);
     mkdirSync(join(tmp, 'root'), { recursive: true });
@@ -427,23 +452,24 @@ export async function capture(opts: CaptureOptions): Promise<Manifest> {
       items: c.items,
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    // mkdtemp made it 0700, writable while filling it; now the empty directory's owner and mode (even one this
-    // user cannot write), or a new directory's usual mode
-    if (old) {
-      try {
-        chownSync(tmp, old.uid, old.gid);
-      } catch {
-        // not root: the directory becomes this user's
+    if (inside) {
+      for (const name of [...readdirSync(tmp).filter((n) => n !== 'manifest.json'), 'manifest.json']) {
+        moveInto(join(tmp, name), join(out, name));
+        moved.push(join(out, name));
       }
-      chmodSync(tmp, old.mode & 0o7777);
-    } else chmodSync(tmp, 0o777 & ~process.umask());
-    // rename(2) replaces an empty directory
-    renameSync(tmp, out);
+      rmSync(tmp, { recursive: true, force: true });
+    } else {
+      // mkdtemp made it 0700, writable while filling it; now a new directory's usual mode
+      chmodSync(tmp, 0o777 & ~process.umask());
+      moveInto(tmp, out);
+    }
     return manifest;
   } catch (e) {
+    for (const p of moved) rmSync(p, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   } finally {
+    if (unlock) chmodSync(out, old!.mode & 0o7777);
     release(tmp, false);
   }
 }

@@ -325,3 +325,19 @@ test('capture -o - is refused: a capture is a directory, and - means stdout ever
     rmSync(cwd, { recursive: true, force: true });
   }
 });
+
+test('an empty directory is filled, not replaced: a shell in it stays in it (the same inode), its mode kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-capture-here-'));
+  try {
+    chmodSync(dir, 0o751);
+    const before = statSync(dir);
+    await capture({ root: join(ROOT, 'fixtures', 'machine', 'vm-no-dmar', 'capture', 'root'), out: dir, tool: 'test' });
+    const after = statSync(dir);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mode & 0o7777).toBe(0o751);
+    expect(readdirSync(dir).sort()).toEqual(['manifest.json', 'root']);
+    expect(readMachine(machineRoot(dir), 'capture').pci?.devices.length).toBe(6);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
