@@ -24,6 +24,9 @@ export { checksumValid, computeChecksum } from './acpi/header.js';
 export { writeFileAtomic } from './io/write.js';
 export * as ims from './ims/index.js';
 export { parseKernelLog, readKernelLog, logUnits, type KernelLog, type DmarLine, type DmarEvent } from './machine/kernel-log.js';
+export { machineFacts, withBootLog, type MachineFacts } from './machine/facts.js';
+export type { CompanionTable, Severity } from './dmar/validate/check.js';
+export type { FieldDef, FieldValue } from './acpi/fields.js';
 export { explainLog, tableView, type Explanation, type ExplainResult } from './machine/log-explain.js';
 export {
   CAP_FIELDS,

@@ -1,7 +1,6 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
 import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
-import { machineRoot } from '../machine/root.js';
-import { lacking, readCapture, readMachine, type MachineFacts } from '../machine/facts.js';
+import { lacking, machineFacts, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
 import { unusableConfigs } from '../machine/pci.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
@@ -21,10 +20,7 @@ export function machineTable(path: string, machine: MachineFacts): Source {
   return sourceFromBytes(bytes, path, 'sysfs');
 }
 
-export function loadMachine(spec: string): MachineFacts {
-  const root = machineRoot(spec);
-  return spec === 'live' ? readMachine(root, 'this machine') : readCapture(spec, root, `capture ${spec}`);
-}
+export const loadMachine = machineFacts;
 
 /** Why a need is not met by these facts, or undefined when it is. */
 export function missing(m: MachineFacts, need: MachineNeed): string | undefined {

@@ -11,6 +11,7 @@ import { checkMadt, MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, LINUX_VERSION, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
+import { machineRoot } from './root.js';
 import { listDir, readAcpiTable, readText } from './sysfs.js';
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
@@ -160,6 +161,16 @@ export function withBootLog(log: KernelLog, base?: MachineFacts): MachineFacts {
   const units = logUnits(log);
   if (!facts.units && units.length) facts.units = units;
   return facts;
+}
+
+/**
+ * The facts of a machine as `--machine` names it: `live` (the running machine; DMAR_ROOT moves it) or a
+ * capture directory `dmar capture` wrote. Throws a DmarError for a directory that is no capture, or a
+ * capture whose files cannot be read as what they should be (DMAR-MACHINE-INVALID, DMAR-MADT-INVALID).
+ */
+export function machineFacts(spec: string): MachineFacts {
+  const root = machineRoot(spec);
+  return spec === 'live' ? readMachine(root, 'this machine') : readCapture(spec, root, `capture ${spec}`);
 }
 
 /** A capture directory's facts: its root/, then the kernel log `dmar capture` kept beside it (dmesg.txt), when it did. */

@@ -44,3 +44,11 @@ test('a MADT that is no MADT is refused (DMAR-MADT-INVALID), not read as one wit
     expect((e as dmar.DmarError).code).toBe('DMAR-MADT-INVALID');
   }
 });
+
+test('a machine as --machine reads it is reachable from the library: machineFacts, and validateBytes judges the table against it as the CLI does', () => {
+  const dir = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
+  const table = readFileSync(join(dir, 'root', 'sys', 'firmware', 'acpi', 'tables', 'DMAR'));
+  const ids = dmar.validateBytes(table, { machine: dmar.machineFacts(dir) }).map((f) => f.id);
+  expect(ids).toContain('DMAR-RMRR-NOT-RESERVED');
+  expect(() => dmar.machineFacts(FIXTURES)).toThrow(dmar.DmarError);
+});
