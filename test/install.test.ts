@@ -36,6 +36,8 @@ test('npm pack gives a tarball with dist/ and LICENSE; installed from it with -g
   expect(files.filter((f) => /^(src|test|tools|build|fixtures|scripts|node_modules)\//.test(f))).toEqual([]);
   // the test tooling (tools/: fuzzer, fixture builders) is not in the package, not even compiled
   expect(files.filter((f) => /^dist\/(src\/fuzz\/|src\/dmar\/fixture|src\/machine\/spec|tools\/)/.test(f))).toEqual([]);
+  // nor the CLI's modules as tsc compiles them: the command runs from its bundle (dist/cli), the library needs none of them
+  expect(files.filter((f) => f.startsWith('dist/src/cli/'))).toEqual([]);
 
   const prefix = join(work, 'prefix');
   const inst = npm(['install', '-g', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, info!.filename)], work);
