@@ -3,12 +3,13 @@
  * always computed from the content; the checksum is fixed unless kept.
  */
 import type { FieldDef, FieldValue } from '../acpi/fields.js';
-import { fixChecksum } from '../acpi/header.js';
+import { ACPI_HEADER_FIELDS, fixChecksum } from '../acpi/header.js';
 import { scopeSize } from './body.js';
 import { DmarError, excerpt } from './errors.js';
 import { layout } from './layout.js';
 import type { DmarTable, Fields, Structure } from './model.js';
 import {
+  DMAR_FIELDS,
   DMAR_FIXED_SIZE,
   DMAR_SIGNATURE,
   SCOPE_FIELDS,
@@ -49,16 +50,43 @@ export function writeField(out: Uint8Array, base: number, f: FieldDef, v: FieldV
       n >>= 8n;
     }
   } else if (f.kind === 'ascii') {
-    const s = typeof v === 'string' ? v : '';
+    // a model a library user built: a value of another type is refused, not written as NULs
+    if (v !== undefined && typeof v !== 'string') throw new DmarError(`${where}${f.name}: ${describe(v)} is not a string`, { code: 'DMAR-ENCODE' });
+    const s = v ?? '';
     if (s.length > f.size) throw new DmarError(`${where}${f.name}: ${excerpt(s)} is longer than ${f.size} bytes`, { code: 'DMAR-ENCODE' });
     const b = latin1Bytes(s, `${where}${f.name}: `);
     out.set(b, at);
     out.fill(0, at + b.length, at + f.size);
   } else {
-    const b = v instanceof Uint8Array ? v : new Uint8Array(f.size);
+    if (v !== undefined && !(v instanceof Uint8Array))
+      throw new DmarError(`${where}${f.name}: ${describe(v)} is not bytes (a Uint8Array)`, { code: 'DMAR-ENCODE' });
+    const b = v ?? new Uint8Array(f.size);
     if (b.length !== f.size) throw new DmarError(`${where}${f.name}: ${b.length} bytes, expected ${f.size}`, { code: 'DMAR-ENCODE' });
     out.set(b, at);
   }
+}
+
+/** The keys each row set has, made once per row set. */
+const ROW_KEYS = new WeakMap<readonly FieldDef[], ReadonlySet<string>>();
+/**
+ * A model's fields name only rows of their structure: a key no row has (a misspelt field a library user
+ * set, `registerBaseAdress`) would be passed over and its row written as 0 without a word, as JSON and iasl
+ * source refuse such a key.
+ */
+function knownKeys(fields: Readonly<Record<string, unknown>>, rows: readonly FieldDef[] | undefined, where: string): void {
+  if (!rows) return;
+  let keys = ROW_KEYS.get(rows);
+  if (!keys) ROW_KEYS.set(rows, (keys = new Set(rows.map((r) => r.key))));
+  for (const k in fields) {
+    if (!keys.has(k)) throw new DmarError(`${where}no field ${excerpt(k)} (the fields are ${[...keys].join(', ')})`, { code: 'DMAR-ENCODE' });
+  }
+}
+
+/** A value of the wrong type, for a message: its type, and a short excerpt when it is printable. */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return excerpt(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `a ${v.constructor?.name ?? 'object'}` : typeof v;
 }
 
 function writeFields(out: Uint8Array, base: number, rows: readonly FieldDef[], values: Fields, where: string): void {
@@ -94,6 +122,12 @@ export function structureSize(s: Structure): number {
  * kept. The bytes are written by following layout(), the one walk of a table
  * that every writer follows, with each Length recomputed from the content.
  */
+/** The Signature of a model: DMAR, as JSON and iasl source are refused without it (a table of another signature is no DMAR table). */
+function dmarSignature(v: FieldValue | undefined): string {
+  if (v === undefined || v === '' || v === DMAR_SIGNATURE) return DMAR_SIGNATURE;
+  throw new DmarError(`header: Signature ${describe(v)} is not "${DMAR_SIGNATURE}"`, { code: 'DMAR-ENCODE' });
+}
+
 export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   let total = DMAR_FIXED_SIZE;
   for (const s of t.structures) total += structureSize(s);
@@ -106,6 +140,8 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   // where a defect of the model is, for errors that a source reader can map to its lines (encodeSource in source.ts)
   let at: { structure?: number; scope?: number } = {};
   try {
+    knownKeys(t.header, ACPI_HEADER_FIELDS, where);
+    knownKeys(t.fields, DMAR_FIELDS, '');
     encodeItems();
   } catch (e) {
     if (e instanceof DmarError && e.code === 'DMAR-ENCODE' && e.structure === undefined && at.structure !== undefined)
@@ -125,12 +161,14 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
         case 'structure':
           at = { structure: it.index };
           where = `${label(it.s.type)}: `;
+          if (!it.s.raw) knownKeys(it.s.fields, structDef(it.s.type)?.fields, where);
           structLength = structureSize(it.s);
           if (structLength >= 2 ** (8 * LENGTH.size))
             throw new DmarError(`${where}${structLength} bytes do not fit a ${8 * LENGTH.size}-bit Length`, { code: 'DMAR-ENCODE' });
           break;
         case 'scope':
           at = { structure: at.structure, scope: it.index };
+          knownKeys(it.sc.fields, SCOPE_FIELDS, `${where}device scope ${it.index + 1}: `);
           scopeLength = scopeSize(it.sc);
           if (scopeLength >= 2 ** (8 * SCOPE_LENGTH.size))
             throw new DmarError(`${where}device scope ${it.index + 1} with ${it.sc.path.length} path entries exceeds 255 bytes`, { code: 'DMAR-ENCODE' });
@@ -141,7 +179,7 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
             row.role === 'length'
               ? { header: total, subtable: structLength, scope: scopeLength }[it.where as 'header']
               : row.role === 'signature'
-                ? (it.value ?? DMAR_SIGNATURE)
+                ? dmarSignature(it.value)
                 : it.value;
           writeField(out, it.offset - row.offset, row, value, where);
           break;

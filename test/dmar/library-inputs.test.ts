@@ -52,3 +52,27 @@ test('a machine as --machine reads it is reachable from the library: machineFact
   expect(ids).toContain('DMAR-RMRR-NOT-RESERVED');
   expect(() => dmar.machineFacts(FIXTURES)).toThrow(dmar.DmarError);
 });
+
+test('encodeDmar refuses a model a library user got wrong, naming the field, where it wrote NULs, zeros or another signature', () => {
+  const cases: [string, (t: dmar.DmarTable) => void, string][] = [
+    ['an OEM ID that is a number', (t) => void ((t.header as Record<string, unknown>).oemId = 12345), 'header: Oem ID: number 12345 is not a string'],
+    ['reserved bytes given as hex text', (t) => void ((t.fields as Record<string, unknown>).reserved = 'ff'), 'Reserved: "ff" is not bytes (a Uint8Array)'],
+    [
+      'a misspelt field',
+      (t) => void ((t.structures[0]!.fields as Record<string, unknown>).registerBaseAdress = 0xfed90000n),
+      'DRHD #1: no field "registerBaseAdress"',
+    ],
+    ['another signature', (t) => void ((t.header as Record<string, unknown>).signature = 'APIC'), 'header: Signature "APIC" is not "DMAR"'],
+    [
+      'a misspelt scope field',
+      (t) => void ((t.structures[0]!.scopes![0]!.fields as Record<string, unknown>).buss = 1),
+      'DRHD #1: device scope 1: no field "buss"',
+    ],
+  ];
+  for (const [what, spoil, message] of cases) {
+    const { table } = dmar.decodeDmar(good);
+    spoil(table);
+    expect(() => dmar.encodeDmar(table), what).toThrow(message);
+  }
+  expect(Buffer.from(dmar.encodeDmar(dmar.decodeDmar(good).table)).equals(good)).toBe(true);
+});
