@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { fixChecksum } from '../src/acpi/header.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SHARED = join(ROOT, '..', 'shared');
@@ -143,4 +144,45 @@ export function binForAnyUser(): string {
   }
   for (const d of [top, join(top, 'bin'), join(top, 'dist'), join(top, 'dist/cli')]) chmodSync(d, 0o755);
   return (sharedBin = join(top, 'bin', 'dmar.js'));
+}
+
+/** One DRHD of drhdTable(): its base, Size (log2 pages), segment, Flags, and an IOAPIC scope's Enumeration ID. */
+export interface TestDrhd {
+  base: bigint;
+  size?: number;
+  segment?: number;
+  flags?: number;
+  ioapic?: number;
+}
+
+/**
+ * A DMAR table of DRHDs (Host Address Width 46 bits), each 16 bytes, or 24 with an IOAPIC scope (bus 0xf0,
+ * path 1f.0), checksum fixed: the tables of many units the scale and overlap tests build.
+ */
+export function drhdTable(units: readonly TestDrhd[]): Uint8Array {
+  const size = (u: TestDrhd) => (u.ioapic === undefined ? 16 : 24);
+  const b = new Uint8Array(48 + units.reduce((n, u) => n + size(u), 0));
+  const v = new DataView(b.buffer);
+  b.set(Buffer.from('DMAR'), 0);
+  v.setUint32(4, b.length, true);
+  b[8] = 1;
+  b[36] = 45;
+  let o = 48;
+  for (const u of units) {
+    v.setUint16(o + 2, size(u), true);
+    b[o + 4] = u.flags ?? 0;
+    b[o + 5] = u.size ?? 0;
+    v.setUint16(o + 6, u.segment ?? 0, true);
+    v.setBigUint64(o + 8, u.base, true);
+    if (u.ioapic !== undefined) {
+      b[o + 16] = 3;
+      b[o + 17] = 8;
+      b[o + 20] = u.ioapic;
+      b[o + 21] = 0xf0;
+      b[o + 22] = 31;
+    }
+    o += size(u);
+  }
+  fixChecksum(b);
+  return b;
 }

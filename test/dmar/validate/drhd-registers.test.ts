@@ -2,29 +2,13 @@
 // each unit's registers, and a unit whose registers another already holds fails the parse of the whole table.
 // The machine checks that compare the table's bases with the units a machine has name a few of the other side.
 import { expect, test } from 'vitest';
-import { fixChecksum } from '../../../src/acpi/header.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
 import { validateBytes } from '../../../src/dmar/validate/index.js';
 import { gatherEvidence } from '../../../src/ims/evidence.js';
+import { drhdTable } from '../../helpers.js';
 
 /** A DMAR table of DRHDs without scopes: [base, Size (log2 pages), segment] each. */
-function drhds(units: ReadonlyArray<readonly [bigint, number, number]>): Uint8Array {
-  const b = new Uint8Array(48 + 16 * units.length);
-  const v = new DataView(b.buffer);
-  b.set(Buffer.from('DMAR'), 0);
-  v.setUint32(4, b.length, true);
-  b[8] = 1;
-  b[36] = 45;
-  units.forEach(([base, size, segment], i) => {
-    const o = 48 + 16 * i;
-    v.setUint16(o + 2, 16, true);
-    b[o + 5] = size;
-    v.setUint16(o + 6, segment, true);
-    v.setBigUint64(o + 8, base, true);
-  });
-  fixChecksum(b);
-  return b;
-}
+const drhds = (units: ReadonlyArray<readonly [bigint, number, number]>) => drhdTable(units.map(([base, size, segment]) => ({ base, size, segment })));
 
 const findings = (b: Uint8Array) =>
   validateBytes(b, { only: new Set(['DMAR-DRHD-REGISTER-OVERLAP', 'DMAR-DRHD-DUPLICATE']) }).map((f) => `${f.id} ${f.structure}: ${f.message}`);

@@ -1,32 +1,12 @@
 // Validation is linear (or n log n) in the structures of one table: correctness at sizes where an
 // all-pairs check would take minutes. No timing here (npm run bench measures); these assert results.
 import { describe, expect, test } from 'vitest';
-import { fixChecksum } from '../../../src/acpi/header.js';
 import { firstOverlapping } from '../../../src/dmar/validate/drhd.js';
 import { validateBytes } from '../../../src/dmar/validate/index.js';
-
-const DRHD_SIZE = 16;
+import { drhdTable as drhdsOf } from '../../helpers.js';
 
 /** A DMAR table of DRHDs without scopes: [base, Size (log2 pages)] each. */
-function drhdTable(units: ReadonlyArray<readonly [bigint, number]>): Uint8Array {
-  const b = new Uint8Array(48 + DRHD_SIZE * units.length);
-  const v = new DataView(b.buffer);
-  b.set(Buffer.from('DMAR'), 0);
-  v.setUint32(4, b.length, true);
-  b[8] = 1;
-  b[36] = 45; // Host Address Width 46 bits
-  units.forEach(([base, size], i) => {
-    const o = 48 + DRHD_SIZE * i;
-    v.setUint16(o, 0, true);
-    v.setUint16(o + 2, DRHD_SIZE, true);
-    b[o + 4] = 0;
-    b[o + 5] = size;
-    v.setUint16(o + 6, 0, true);
-    v.setBigUint64(o + 8, base, true);
-  });
-  fixChecksum(b);
-  return b;
-}
+const drhdTable = (units: ReadonlyArray<readonly [bigint, number]>) => drhdsOf(units.map(([base, size]) => ({ base, size })));
 
 /** The all-pairs definition the check had: each unit against every earlier one, first overlap named. */
 function bruteForce(units: ReadonlyArray<readonly [bigint, number]>): Array<[number, number]> {
