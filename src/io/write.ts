@@ -94,6 +94,8 @@ const TMP_RE = /^\.dmar-tmp-(\d+)-[0-9a-f]+([.~].*)$/s;
 // ---- removal on SIGINT/SIGTERM/SIGHUP ----------------------------------------
 
 const pending = new Set<string>();
+/** What to put back after removing a pending path, should a signal come (capture: a directory's mode). */
+const undos = new Map<string, () => void>();
 /** The listeners removeOnSignal installed, while a temporary is pending and for two turns of the event loop after. */
 let listeners: [NodeJS.Signals, () => void][] | undefined;
 
@@ -114,7 +116,7 @@ function unlinkQuietly(path: string): void {
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
- * Remove `path` should a signal end the process before `release` is called.
+ * Remove `path` should a signal end the process before `release` is called (then `undo`, when given).
  * A listener runs only once the synchronous work around it is done: the
  * temporary is then gone or renamed. It removes what is still pending; then,
  * when it is the signal's only listener (the CLI), it ends the process as the
@@ -123,17 +125,26 @@ const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
  * removed once nothing is pending and two turns of the event loop have read
  * any signal that came meanwhile: a program's signals are its own again.
  */
-export function removeOnSignal(path: string): void {
+export function removeOnSignal(path: string, undo?: () => void): void {
   listeners ??= (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => {
     const on = () => {
-      for (const p of pending) rmSync(p, { recursive: true, force: true });
+      for (const p of pending) {
+        rmSync(p, { recursive: true, force: true });
+        try {
+          undos.get(p)?.();
+        } catch {
+          // put back what can be
+        }
+      }
       pending.clear();
+      undos.clear();
       if (process.listenerCount(sig) <= 1) process.exit(128 + SIGNALS[sig]);
     };
     process.on(sig, on);
     return [sig, on];
   });
   pending.add(path);
+  if (undo) undos.set(path, undo);
 }
 
 /** Remove the listeners once nothing is pending, after two turns of the event loop (signalsSettled says why two). */
@@ -166,6 +177,7 @@ export async function signalsSettled(): Promise<void> {
 export function release(path: string, remove: boolean, waiting = false): void {
   if (remove) unlinkQuietly(path);
   pending.delete(path);
+  undos.delete(path);
   if (!waiting) unlistenSoon();
 }
 

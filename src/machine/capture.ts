@@ -401,7 +401,7 @@ export async function capture(opts: CaptureOptions): Promise<Manifest> {
     throw e;
   }
   // a SIGINT, SIGTERM or SIGHUP removes it, at the next turn of the event loop (the output is whole, or absent, or empty as it was)
-  removeOnSignal(tmp);
+  removeOnSignal(tmp, unlock ? () => chmodSync(out, old!.mode & 0o7777) : undefined);
   const moved: string[] = [];
   try {
     const c = new Capture(opts.root, tmp);

@@ -273,6 +273,45 @@ describe('a signal during a capture', () => {
     expect(r.status).toBe(130);
     expect(readdirSync(parent)).toEqual([]);
   }, 60_000);
+
+  test('SIGTERM while an empty directory of mode 0555 of this user is filled: exit 143, the directory empty and 0555 again', async () => {
+    const pci = Array.from({ length: 3000 }, (_, i) => ({
+      address: `0000:${(1 + (i >> 8)).toString(16).padStart(2, '0')}:${((i >> 3) & 31).toString(16).padStart(2, '0')}.${i & 7}`,
+      id: '8086:154c',
+      class: '0x020000',
+      pcie: 0,
+    }));
+    const root = machineRootFromSpec({ ...spec, pci });
+    const out = mkdtempSync(join(work, 'signal-ro-'));
+    chmodSync(out, 0o555);
+    const r = await new Promise<{ status: number | null; sawDevices: boolean }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'capture', '-o', out], {
+        stdio: 'ignore',
+        env: { ...process.env, DMAR_ROOT: root },
+      });
+      let sawDevices = false;
+      const poll = setInterval(() => {
+        const tmp = readdirSync(out).find((n) => n.includes('dmar-tmp'));
+        if (!tmp) return;
+        try {
+          if (readdirSync(join(out, tmp, 'root/sys/bus/pci/devices')).length < 20) return;
+        } catch {
+          return;
+        }
+        sawDevices = true;
+        clearInterval(poll);
+        child.kill('SIGTERM');
+      }, 5);
+      child.on('close', (status) => {
+        clearInterval(poll);
+        resolve({ status, sawDevices });
+      });
+    });
+    expect(r.sawDevices).toBe(true);
+    expect(r.status).toBe(143);
+    expect(readdirSync(out)).toEqual([]);
+    expect(statSync(out).mode & 0o7777).toBe(0o555);
+  }, 60_000);
 });
 
 test("a capture's summary tells a table it could not read from one the machine lacks, and names memory-map files it could not read", async () => {
