@@ -12,7 +12,8 @@ import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, LINUX_VERSION, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
 import { readPciTree, type PciTree } from './pci.js';
 import { machineRoot } from './root.js';
-import { listDir, readAcpiTable, readText } from './sysfs.js';
+import { capturedFailures, listDir, readAcpiTable, readText } from './sysfs.js';
+import { listSome } from '../acpi/escape.js';
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 
@@ -35,8 +36,11 @@ export interface MachineFacts {
   /** Undefined when the machine has no HPET table (or it was not captured). */
   kernel?: KernelVersion;
   cmdline?: string;
-  /** The ACPI tables the machine has but that could not be read (as a user), with why: "cannot be read: ...", "was not captured: ...". */
-  unreadable?: { MADT?: string; HPET?: string };
+  /**
+   * What the machine has but could not be read (as a user), with why: "cannot be read: ...", "was not
+   * captured: ..."; the memory map when a capture could not read all of it (a boot log's map then stands in).
+   */
+  unreadable?: { MADT?: string; HPET?: string; memoryMap?: string };
   /** `e820: update` edits the boot log printed, applied to its memory map before the RMRR check. */
   e820Edits?: MapEdit[];
 }
@@ -84,9 +88,11 @@ export const lacking = {
   pci: (m: MachineFacts) =>
     m.root === undefined ? `no PCI tree in ${m.source} (a boot log has none: give --machine)` : `no PCI tree in ${m.source} (/sys/bus/pci/devices absent)`,
   memoryMap: (m: MachineFacts) =>
-    m.root === undefined
-      ? `no memory map in ${m.source} (no BIOS-e820 lines)`
-      : `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
+    m.unreadable?.memoryMap
+      ? `the memory map of ${m.source} ${m.unreadable.memoryMap}`
+      : m.root === undefined
+        ? `no memory map in ${m.source} (no BIOS-e820 lines)`
+        : `no memory map in ${m.source} (/sys/firmware/memmap absent; give a boot log with --dmesg)`,
   units: (m: MachineFacts) =>
     m.root === undefined
       ? `no Intel IOMMU unit in ${m.source} (no "dmarN: reg_base_addr" line: intel_iommu off, or no VT-d)`
@@ -110,7 +116,19 @@ export function readKernel(root: string): KernelVersion | undefined {
 /** Read every fact a machine root offers. */
 export function readMachine(root: string, source: string): MachineFacts {
   const facts: MachineFacts = { source, root };
-  const mm = readSysfsMemmap(root);
+  const unreadable: NonNullable<MachineFacts['unreadable']> = {};
+  // a capture that could not read some of the map's entries (as a user) holds a map with holes: an RMRR in
+  // one would be judged not reserved, the firmware blamed for what the capture lacks
+  const gaps = capturedFailures(root, '/sys/firmware/memmap/');
+  if (gaps.length) {
+    // "3/start: why" for each file: one "entry 3: why" for each entry
+    const entries = new Map(gaps.map((g) => [g.slice(0, g.indexOf('/')), g.slice(g.indexOf(': ') + 2)]));
+    unreadable.memoryMap = `was not captured whole (${listSome(
+      [...entries].map(([n, why]) => `entry ${n}: ${why}`),
+      3,
+    )}; give a boot log with --dmesg)`;
+  }
+  const mm = gaps.length ? undefined : readSysfsMemmap(root);
   if (mm) facts.memoryMap = { ...mm, source: `${source}: /sys/firmware/memmap` };
   const pci = readPciTree(root);
   if (pci) facts.pci = pci;
@@ -124,7 +142,9 @@ export function readMachine(root: string, source: string): MachineFacts {
   const hpet = readAcpiTable(root, 'HPET');
   const h = hpet.bytes && hpetInfo(hpet.bytes);
   if (h) facts.hpets = [h];
-  if (madt.why || hpet.why) facts.unreadable = { ...(madt.why && { MADT: madt.why }), ...(hpet.why && { HPET: hpet.why }) };
+  if (madt.why) unreadable.MADT = madt.why;
+  if (hpet.why) unreadable.HPET = hpet.why;
+  if (Object.keys(unreadable).length) facts.unreadable = unreadable;
   const k = readKernel(root);
   if (k) facts.kernel = k;
   const cmdline = readText(join(root, 'proc/cmdline'));
@@ -141,6 +161,12 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
   const out: MachineFacts = base ? { ...base } : { source: log.source };
   if (log.memoryMap) {
     out.memoryMap = log.memoryMap;
+    // the log's map is whole: what the machine's lacked no longer matters
+    if (out.unreadable?.memoryMap) {
+      const { memoryMap: _, ...rest } = out.unreadable;
+      if (Object.keys(rest).length) out.unreadable = rest;
+      else delete out.unreadable;
+    }
     out.e820Edits = log.e820Updates.map(
       (u): MapEdit =>
         u.add ? { start: u.start, end: u.end, add: e820Kind(u.to) } : { start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) },

@@ -67,20 +67,43 @@ export function readAcpiTable(root: string, signature: string): { bytes?: Uint8A
   }
 }
 
-/** What the manifest of the capture whose root this is says of one live path (dmar capture's items); undefined for a live root. */
-function capturedItem(root: string, path: string): { status?: string; reason?: string } | undefined {
-  if (basename(root) !== 'root') return undefined;
+interface CapturedItem {
+  path: string;
+  status?: string;
+  reason?: string;
+}
+
+/** The items of the manifest of the capture whose root this is (dmar capture's); [] for a live root. */
+function capturedItems(root: string): CapturedItem[] {
+  if (basename(root) !== 'root') return [];
   const text = readText(join(dirname(root), 'manifest.json'));
-  if (text === undefined) return undefined;
+  if (text === undefined) return [];
   try {
     const items = (JSON.parse(text) as { items?: unknown }).items;
-    if (!Array.isArray(items)) return undefined;
-    const item = items.find((i) => typeof i === 'object' && i !== null && (i as { path?: unknown }).path === path) as
-      | { status?: unknown; reason?: unknown }
-      | undefined;
-    if (!item) return undefined;
-    return { status: typeof item.status === 'string' ? item.status : undefined, reason: typeof item.reason === 'string' ? item.reason : undefined };
+    if (!Array.isArray(items)) return [];
+    return items
+      .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null && typeof (i as { path?: unknown }).path === 'string')
+      .map((i) => ({
+        path: i.path as string,
+        status: typeof i.status === 'string' ? i.status : undefined,
+        reason: typeof i.reason === 'string' ? i.reason : undefined,
+      }));
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/** What the manifest of the capture whose root this is says of one live path; undefined for a live root. */
+function capturedItem(root: string, path: string): CapturedItem | undefined {
+  return capturedItems(root).find((i) => i.path === path);
+}
+
+/**
+ * The paths under `prefix` the capture whose root this is could not read (denied, failed), with why, as its
+ * manifest says: "3/start: permission denied (run as root for it)". [] for a live root.
+ */
+export function capturedFailures(root: string, prefix: string): string[] {
+  return capturedItems(root)
+    .filter((i) => i.path.startsWith(prefix) && (i.status === 'denied' || i.status === 'error'))
+    .map((i) => `${i.path.slice(prefix.length)}: ${i.reason ?? i.status}`);
 }

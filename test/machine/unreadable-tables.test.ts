@@ -56,3 +56,34 @@ test('the running machine (DMAR_ROOT) whose APIC table cannot be read: the MADT 
     /^DMAR-MADT-IOAPIC-UNMAPPED skipped: the MADT \(APIC table\) of this machine cannot be read: .*directory/,
   );
 });
+
+test('a capture that could not read an entry of the memory map: the map has a hole, so the memory-map checks say why they did not run; a boot log with a map stands in', () => {
+  const dir = join(work, 'memmap-hole');
+  cpSync(CAPTURE, dir, { recursive: true });
+  rmSync(join(dir, 'root', 'sys', 'firmware', 'memmap', '1'), { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  manifest.items = [
+    ...manifest.items.filter((i: { path: string }) => !i.path.startsWith('/sys/firmware/memmap/1/')),
+    ...['start', 'end', 'type'].map((f) => ({
+      item: `memory map entry 1 ${f}`,
+      path: `/sys/firmware/memmap/1/${f}`,
+      status: 'denied',
+      reason: 'permission denied (run as root for it)',
+    })),
+  ];
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const r = dmar(['validate', TABLE, '--machine', dir, '--json']);
+  const file = JSON.parse(r.stdout).files[0];
+  expect(file.findings.map((f: { id: string }) => f.id)).not.toContain('DMAR-RMRR-NOT-RESERVED');
+  expect(file.notes).toContain(
+    `DMAR-RMRR-NOT-RESERVED skipped: the memory map of capture ${dir} was not captured whole (entry 1: permission denied (run as root for it); give a boot log with --dmesg)`,
+  );
+  // a boot log's map is whole: it judges, and the note is gone
+  const log = join(dir, 'boot.log');
+  writeFileSync(log, '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000ffffffffff] reserved\n');
+  const withLog = JSON.parse(dmar(['validate', TABLE, '--machine', dir, '--dmesg', log, '--json']).stdout).files[0];
+  expect((withLog.notes ?? []).filter((n: string) => n.includes('memory map'))).toEqual([]);
+  // the capture's whole copy of the map judges as before
+  const whole = JSON.parse(dmar(['validate', TABLE, '--machine', CAPTURE, '--json']).stdout).files[0];
+  expect(whole.findings.map((f: { id: string }) => f.id)).toContain('DMAR-RMRR-NOT-RESERVED');
+});
