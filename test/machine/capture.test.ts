@@ -232,41 +232,44 @@ describe('this machine', () => {
 });
 
 describe('a signal during a capture', () => {
-  test('SIGINT while the PCI tree is copied ends the capture at once: exit 130, no capture and no temporary directory left', async () => {
-    // 3,000 functions: some 45,000 files, a capture of a couple of seconds; the signal comes once the
-    // temporary directory holds the first devices
-    const pci = Array.from({ length: 3000 }, (_, i) => ({
-      address: `0000:${(1 + (i >> 8)).toString(16).padStart(2, '0')}:${((i >> 3) & 31).toString(16).padStart(2, '0')}.${i & 7}`,
-      id: '8086:154c',
-      class: '0x020000',
-      pcie: 0,
-    }));
+  // 3,000 functions: some 45,000 files, a capture of a couple of seconds; the signal comes once the
+  // temporary directory (in `where`: DIR's parent, or an empty DIR itself) holds the first devices
+  const pci = Array.from({ length: 3000 }, (_, i) => ({
+    address: `0000:${(1 + (i >> 8)).toString(16).padStart(2, '0')}:${((i >> 3) & 31).toString(16).padStart(2, '0')}.${i & 7}`,
+    id: '8086:154c',
+    class: '0x020000',
+    pcie: 0,
+  }));
+  function signalMidway(out: string, where: string, sig: NodeJS.Signals): Promise<{ status: number | null; sawDevices: boolean }> {
     const root = machineRootFromSpec({ ...spec, pci });
-    const parent = mkdtempSync(join(work, 'signal-'));
-    const out = join(parent, 'cap');
-    const r = await new Promise<{ status: number | null; signal: string | null; sawDevices: boolean }>((resolve) => {
+    return new Promise((resolve) => {
       const child = spawn(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'capture', '-o', out], {
         stdio: 'ignore',
         env: { ...process.env, DMAR_ROOT: root },
       });
       let sawDevices = false;
       const poll = setInterval(() => {
-        const tmp = readdirSync(parent).find((n) => n.includes('dmar-tmp'));
+        const tmp = readdirSync(where).find((n) => n.includes('dmar-tmp'));
         if (!tmp) return;
         try {
-          if (readdirSync(join(parent, tmp, 'root/sys/bus/pci/devices')).length < 20) return;
+          if (readdirSync(join(where, tmp, 'root/sys/bus/pci/devices')).length < 20) return;
         } catch {
           return;
         }
         sawDevices = true;
         clearInterval(poll);
-        child.kill('SIGINT');
+        child.kill(sig);
       }, 5);
-      child.on('close', (status, signal) => {
+      child.on('close', (status) => {
         clearInterval(poll);
-        resolve({ status, signal, sawDevices });
+        resolve({ status, sawDevices });
       });
     });
+  }
+
+  test('SIGINT while the PCI tree is copied ends the capture at once: exit 130, no capture and no temporary directory left', async () => {
+    const parent = mkdtempSync(join(work, 'signal-'));
+    const r = await signalMidway(join(parent, 'cap'), parent, 'SIGINT');
     expect(r.sawDevices).toBe(true);
     // the listener ran between devices: exit 128 + 2, and the unfinished capture is gone (before, the
     // capture ran to its end and stayed, whole, although the run exited 130)
@@ -275,38 +278,9 @@ describe('a signal during a capture', () => {
   }, 60_000);
 
   test('SIGTERM while an empty directory of mode 0555 of this user is filled: exit 143, the directory empty and 0555 again', async () => {
-    const pci = Array.from({ length: 3000 }, (_, i) => ({
-      address: `0000:${(1 + (i >> 8)).toString(16).padStart(2, '0')}:${((i >> 3) & 31).toString(16).padStart(2, '0')}.${i & 7}`,
-      id: '8086:154c',
-      class: '0x020000',
-      pcie: 0,
-    }));
-    const root = machineRootFromSpec({ ...spec, pci });
     const out = mkdtempSync(join(work, 'signal-ro-'));
     chmodSync(out, 0o555);
-    const r = await new Promise<{ status: number | null; sawDevices: boolean }>((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'dmar.js'), 'capture', '-o', out], {
-        stdio: 'ignore',
-        env: { ...process.env, DMAR_ROOT: root },
-      });
-      let sawDevices = false;
-      const poll = setInterval(() => {
-        const tmp = readdirSync(out).find((n) => n.includes('dmar-tmp'));
-        if (!tmp) return;
-        try {
-          if (readdirSync(join(out, tmp, 'root/sys/bus/pci/devices')).length < 20) return;
-        } catch {
-          return;
-        }
-        sawDevices = true;
-        clearInterval(poll);
-        child.kill('SIGTERM');
-      }, 5);
-      child.on('close', (status) => {
-        clearInterval(poll);
-        resolve({ status, sawDevices });
-      });
-    });
+    const r = await signalMidway(out, out, 'SIGTERM');
     expect(r.sawDevices).toBe(true);
     expect(r.status).toBe(143);
     expect(readdirSync(out)).toEqual([]);
