@@ -5,6 +5,7 @@
  * two writers (SVG in svg.ts, text here).
  */
 import { bitByKey, bitValue, fieldByKey } from '../acpi/fields.js';
+import { termText } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
 import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
@@ -210,5 +211,5 @@ export function formatMapText(p: MemoryPicture, paint: Pick<Paint, 'warn' | 'err
             : paint.dim('registers');
     return `${rangeText(s)} ${size}    ${paint.name(s.label.padEnd(9))} ${mark}${s.detail ? paint.dim(`  ${printable(s.detail)}`) : ''}`;
   });
-  return [...lines, ...p.notes.map((n) => paint.dim(`note: ${n}`))].join('\n') + '\n';
+  return [...lines, ...p.notes.map((n) => paint.dim(`note: ${termText(n)}`))].join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 // Terminal injection: bytes from a table (header IDs, ANDD Device Name, Hypervisor Signature) and
 // file names (given or listed from a directory) never reach stdout or stderr raw, in any output
 // format of any command; JSON keeps the exact bytes.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -167,4 +167,20 @@ describe('escape.ts', () => {
     expect(iaslString('A"B\\C ')).toMatchObject({ text: 'A"B\\C ', iaslUnreadable: true });
     expect(iaslString('AB\\')).toMatchObject({ text: 'AB\\', iaslUnreadable: true });
   });
+});
+
+test("a capture's notes are escaped in every text output: its name and what its manifest says came from input", () => {
+  const cap = join(work, `cap\x1b[2J\x07`);
+  cpSync(join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture'), cap, { recursive: true });
+  rmSync(join(cap, 'root', 'sys', 'firmware', 'memmap', '1'), { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(cap, 'manifest.json'), 'utf8'));
+  manifest.items.push({ item: 'memory map entry 1 start', path: '/sys/firmware/memmap/1/start', status: 'denied', reason: 'no \x1b[31mred\x07' });
+  writeFileSync(join(cap, 'manifest.json'), JSON.stringify(manifest));
+  const table = join(cap, 'root', 'sys', 'firmware', 'acpi', 'tables', 'DMAR');
+  for (const cmd of ['validate', 'topology', 'map']) {
+    const r = dmar([cmd, table, '--machine', cap]);
+    // validate and map note the memory map the capture lacks (topology draws none)
+    if (cmd !== 'topology') expect(r.stdout, cmd).toContain('was not captured whole');
+    clean(r, `${cmd} --machine`);
+  }
 });

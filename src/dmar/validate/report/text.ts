@@ -49,7 +49,7 @@ export function reportText(results: readonly FileResult[], p: Paint): string {
       out.push(`  ${sev}  ${off}  ${f.id.padEnd(idWidth)}  ${where}${termText(f.message)}${proposed}`);
       out.push(`${indent}${p.dim('fix: ' + f.hint)}`);
     }
-    if (r.notes) for (let j = 0; j < r.notes.length; j++) out.push(`  ${p.dim('note: ' + r.notes[j])}`);
+    if (r.notes) for (let j = 0; j < r.notes.length; j++) out.push(`  ${p.dim(`note: ${termText(r.notes[j]!)}`)}`);
     out.push(r.findings.length ? `  ${counts(r.findings)}` : r.madt ? `${ok} (MADT cross-checked)` : ok);
     out.push('');
   }
