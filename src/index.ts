@@ -8,7 +8,7 @@ export * from './dmar/schema.js';
 export type { DeviceScope, DmarTable, Fields, PathEntry, Structure } from './dmar/model.js';
 export { decodeDmar, type DecodeOptions, type DecodeResult, type Problem } from './dmar/decode.js';
 export { encodeDmar, type EncodeOptions } from './dmar/encode.js';
-export { fromJson, toJson, JSON_FORMAT } from './dmar/codec/json.js';
+export { fromJson, toJson, JSON_FORMAT, type DmarJson, type DmarJsonScope, type DmarJsonStructure } from './dmar/codec/json.js';
 export { jsonSchema } from './dmar/codec/json-schema.js';
 export { encodeSource, parseSourceText } from './dmar/source.js';
 export { formatIasl, parseIasl, type IaslDialect } from './dmar/codec/iasl.js';

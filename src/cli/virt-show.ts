@@ -15,7 +15,7 @@ export async function run(file: string | undefined, opts: { json?: boolean }): P
   const { source, table } = loadForReading(file);
   const found = virtDescriptors(table.structures);
   if (opts.json) {
-    const all = toJson(table).structures as { type: number }[];
+    const all = toJson(table).structures;
     const descriptors = all.filter((s) => s.type === VIRT_DESCRIPTOR_TYPE);
     stdoutWrite(jsonDocument({ format: 'dmar-virt/1', file: source.name, proposed: true, type: VIRT_DESCRIPTOR_TYPE, descriptors }));
     return 0;

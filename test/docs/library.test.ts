@@ -1,7 +1,7 @@
 // docs/library.md is true: its example runs against the built package and prints what the page
 // shows, and it names every export of src/index.ts (those of the schema as one group).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +25,36 @@ test('the example prints what the page shows', () => {
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(m[2]);
 });
+
+// a TypeScript user meets the same example under --strict: the types dist/src/index.d.ts declares must carry it
+// without a cast (toJson's document types its own keys)
+test('the example type-checks as TypeScript in strict mode against the package', () => {
+  const m = /```js\n([\s\S]*?)```\n\nprints/.exec(page)!;
+  const project = join(work, 'ts');
+  mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });
+  symlinkSync(ROOT, join(project, 'node_modules', 'dmar'));
+  symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'));
+  writeFileSync(join(project, 'example.ts'), m[1]!);
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [
+    '--strict',
+    '--noEmit',
+    '--pretty',
+    'false',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--types',
+    'node',
+    'example.ts',
+  ];
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd: project, encoding: 'utf8' });
+  expect(r.stdout + r.stderr).toBe('');
+  expect(r.status).toBe(0);
+}, 60_000);
 
 test('every export of the library is documented, and every name the table gives is exported', async () => {
   const index = await import('../../src/index.js');

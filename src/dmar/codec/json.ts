@@ -20,6 +20,52 @@ import { DMAR_FIELDS, PATH_FIELDS, SCOPE_FIELDS, scopeTypeName, STRUCTS, structD
 
 export const JSON_FORMAT = 'dmar/1';
 
+/**
+ * The `dmar/1` document (docs/json.md) as toJson writes it: the document's own keys typed here, each
+ * field of the table under the key its schema row gives (`oemId`, `flags`, `registerBaseAddress`, ...),
+ * as a number, a string or an object of named bits. The rows are the one description of the fields.
+ */
+export interface DmarJson extends JsonObject {
+  format: typeof JSON_FORMAT;
+  /** The ACPI header's fields. */
+  header: JsonObject;
+  /** With the table's bytes given: whether its bytes sum to zero. */
+  checksumValid?: boolean;
+  structures: DmarJsonStructure[];
+  /** Bytes past the last structure, as hex. */
+  trailing?: string;
+}
+
+/** One structure of the document: its informational keys, then its fields (or `raw`, for an unknown Type). */
+export interface DmarJsonStructure extends JsonObject {
+  offset: number;
+  type: number;
+  /** DRHD, RMRR, ...; UNKNOWN for a Type no specification defines. */
+  kind: string;
+  title: string;
+  length: number;
+  /** A structure of the proposals, not of the VT-d specification. */
+  proposed?: true;
+  /** An unknown Type's bytes after its 4-byte header, as hex. */
+  raw?: string;
+  deviceScopes?: DmarJsonScope[];
+  /** ANDD's ACPI object name. */
+  deviceName?: string;
+  /** ANDD's name has no terminating NUL. */
+  nameTerminated?: false;
+  /** Bytes after the structure's content (ANDD padding, garbage), as hex. */
+  trailing?: string;
+}
+
+/** One device scope: its informational keys, its fields, and its path of (device, function) entries. */
+export interface DmarJsonScope extends JsonObject {
+  offset: number;
+  type: number;
+  kind: string;
+  length: number;
+  path: JsonObject[];
+}
+
 const bitKey = (b: BitDef) => b.key ?? b.name;
 
 function intJson(f: FieldDef, v: bigint): number | string {
@@ -59,7 +105,7 @@ function fieldsJson(rows: readonly FieldDef[], values: Fields, skipRoles = true,
 }
 
 /** Device scope Flags name their bits only inside the structures that define them (SIDP); elsewhere a number. */
-function scopeJson(sc: DeviceScope, namedFlags: boolean): JsonObject {
+function scopeJson(sc: DeviceScope, namedFlags: boolean): DmarJsonScope {
   const type = sc.fields.type as number;
   return {
     offset: sc.offset,
@@ -71,9 +117,9 @@ function scopeJson(sc: DeviceScope, namedFlags: boolean): JsonObject {
   };
 }
 
-function structureJson(s: Structure): JsonObject {
+function structureJson(s: Structure): DmarJsonStructure {
   const def = structDef(s.type);
-  const o: JsonObject = {
+  const o: DmarJsonStructure = {
     offset: s.offset,
     type: s.type,
     kind: def?.abbrev ?? 'UNKNOWN',
@@ -94,14 +140,14 @@ function structureJson(s: Structure): JsonObject {
 }
 
 /** The JSON document of a decoded table. `bytes`, when given, adds `checksumValid`. */
-export function toJson(t: DmarTable, bytes?: Uint8Array): JsonObject {
-  const o: JsonObject = {
+export function toJson(t: DmarTable, bytes?: Uint8Array): DmarJson {
+  const o: DmarJson = {
     format: JSON_FORMAT,
     header: fieldsJson(ACPI_HEADER_FIELDS, t.header, false),
+    ...(bytes ? { checksumValid: checksumValid(bytes) } : {}),
+    ...fieldsJson(DMAR_FIELDS, t.fields),
+    structures: t.structures.map(structureJson),
   };
-  if (bytes) o.checksumValid = checksumValid(bytes);
-  Object.assign(o, fieldsJson(DMAR_FIELDS, t.fields));
-  o.structures = t.structures.map(structureJson);
   if (t.trailing?.length) o.trailing = bytesHex(t.trailing);
   return o;
 }
