@@ -15,7 +15,7 @@ import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { notOneByte, structureSize } from '../encode.js';
 import { DmarError, excerpt } from '../errors.js';
 import { layout } from '../layout.js';
-import type { DmarTable, Structure } from '../model.js';
+import type { DeviceScope, DmarTable, Structure } from '../model.js';
 import {
   DMAR_FIELDS,
   DMAR_FIXED_SIZE,
@@ -453,25 +453,29 @@ function readRows(c: Cursor, rows: readonly FieldDef[], context: string): Record
   return out;
 }
 
-/** Where parseIasl read each structure of a table: its first line, and the first line of each of its device scopes and of its name. */
-interface SourceLines {
-  structures: number[];
-  scopes: number[][];
-  names: number[];
-}
-const SOURCE_LINES = new WeakMap<DmarTable, SourceLines>();
+/**
+ * Where parseIasl read each structure and device scope: kept by the model's own objects, not by their index,
+ * so that a model edited after the parse (a structure inserted, removed or replaced) names no other
+ * structure's line. `name`: the line of a structure's name (ANDD).
+ */
+const STRUCTURE_LINES = new WeakMap<Structure, { first: number; name?: number }>();
+const SCOPE_LINES = new WeakMap<DeviceScope, number>();
 
 /**
  * The source line of a structure of a table parseIasl made, or of its device scope `scope`; of a structure
  * with a name (ANDD), the name's line (what the encoder can find wrong there is its name: a character over
- * one byte, or a name too long for the Length). Undefined for a table from elsewhere. The encoder's errors
- * about the model are placed by it (encodeSource).
+ * one byte, or a name too long for the Length). Undefined for a structure or scope from elsewhere (one added
+ * after the parse). The encoder's errors about the model are placed by it (encodeSource).
  */
 export function iaslLine(t: DmarTable, structure: number, scope?: number): number | undefined {
-  const lines = SOURCE_LINES.get(t);
-  if (!lines) return undefined;
-  if (scope !== undefined) return lines.scopes[structure]?.[scope] ?? lines.structures[structure];
-  return lines.names[structure] ?? lines.structures[structure];
+  const s = t.structures[structure];
+  if (!s) return undefined;
+  const lines = STRUCTURE_LINES.get(s);
+  if (scope !== undefined) {
+    const sc = s.scopes?.[scope];
+    return (sc && SCOPE_LINES.get(sc)) ?? lines?.first;
+  }
+  return lines?.name ?? lines?.first;
 }
 
 /**
@@ -490,8 +494,6 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
     throw new DmarError(`line ${headerLine ?? '?'}: Signature is ${excerpt(String(header.signature))}, not "${DMAR_SIGNATURE}"`, { code: 'DMAR-SOURCE' });
   }
   const t: DmarTable = { header, fields: readRows(c, DMAR_FIELDS, 'DMAR fixed part'), structures: [] };
-  const lines: SourceLines = { structures: [], scopes: [], names: [] };
-  SOURCE_LINES.set(t, lines);
   const label = structureLabeller();
   let prev: string | undefined;
   let size = DMAR_FIXED_SIZE;
@@ -512,13 +514,14 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
       continue;
     }
     const context = prev ? `the structure after ${prev}` : 'the first structure';
-    lines.structures[t.structures.length] = line!;
     const hdr = readRows(c, SUBTABLE_HEADER_FIELDS, context);
     const type = hdr.type as number;
     prev = label(type);
     const declared = hdr.length as number;
     const def = structDef(type);
     const s: Structure = { offset: 0, type, length: 0, fields: {} };
+    const lines: { first: number; name?: number } = { first: line! };
+    STRUCTURE_LINES.set(s, lines);
     if (!def || c.is(RAW_DATA_NAME)) {
       if (!c.is(RAW_DATA_NAME)) {
         const e = c.peek();
@@ -536,9 +539,8 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
     s.fields = readRows(c, def.fields, ctx);
     if (def.body.kind === 'scopes') {
       s.scopes = [];
-      const scopeLines: number[] = (lines.scopes[t.structures.length] = []);
       while (c.is(SCOPE_FIELDS[0]!.name)) {
-        scopeLines.push(c.peek()!.line);
+        const scopeLine = c.peek()!.line;
         const fields = readRows(c, SCOPE_FIELDS, `device scope of ${ctx}`);
         const path: { device: number; function: number }[] = [];
         while (c.is(PATH_NAME)) {
@@ -547,11 +549,13 @@ export function parseIasl(text: string, { maxBytes = Number.POSITIVE_INFINITY }:
           if (!m) throw new DmarError(`line ${e.line}: ${PATH_NAME}: expected "DD,FF", found ${excerpt(e.value)}`, { code: 'DMAR-SOURCE' });
           path.push({ device: parseInt(m[1]!, 16), function: parseInt(m[2]!, 16) });
         }
-        s.scopes.push({ offset: 0, fields, path });
+        const scope: DeviceScope = { offset: 0, fields, path };
+        SCOPE_LINES.set(scope, scopeLine);
+        s.scopes.push(scope);
       }
     } else if (def.body.kind === 'name') {
       const e = c.take([def.body.title ?? ''], ctx);
-      lines.names[t.structures.length] = e.line;
+      lines.name = e.line;
       const m = /^"(.*)"/.exec(e.value);
       if (!m) throw new DmarError(`line ${e.line}: ${def.body.title}: expected a quoted string`, { code: 'DMAR-SOURCE' });
       s.name = m[1]!;

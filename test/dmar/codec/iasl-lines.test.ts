@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { formatIasl } from '../../../src/dmar/codec/iasl.js';
 import { decodeDmar } from '../../../src/dmar/decode.js';
-import { compileSource, parseSourceText } from '../../../src/dmar/source.js';
+import { compileSource, encodeSource, parseSourceText } from '../../../src/dmar/source.js';
 import { toJson } from '../../../src/dmar/codec/json.js';
 import { FIXTURES } from '../../helpers.js';
 
@@ -85,6 +85,42 @@ test('an ANDD name with a character over one byte, or too long for the Length: t
 test('an ASCII header field with a character over one byte: its line, when the source is read', () => {
   const text = SOURCE.replace(/Oem ID : "[^"]*"/, 'Oem ID : "\u00e9\u20ac"');
   expect(error(text)).toBe(`line ${lineOf(text, 'Oem ID :')}: Oem ID: character "\u20ac" is not one byte`);
+});
+
+// a library user may edit the model between parseSourceText and encodeSource: the lines go with the structures
+// and scopes they were read from (they were kept by index, so an inserted structure moved every later line)
+test('a model edited after parseSourceText: each error names the line its own structure or scope was read from, or none', () => {
+  const encodeModelError = (t: ReturnType<typeof parseSourceText>): string => {
+    try {
+      encodeSource(t);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('compiled');
+  };
+  const lines = SOURCE.split('\n');
+  const drhd2 = lines.findIndex((l, i) => i > lineOf(SOURCE, 'Subtable Type : 0000') && l.includes('Subtable Type : 0000'));
+  const scope = lines.findIndex((l, i) => i > drhd2 && l.includes('Device Scope Type'));
+  const tooLong = Array(131).fill({ device: 1, function: 0 });
+  // a structure inserted before DRHD #2: its scope keeps its line (DRHD #3 now)
+  const t = parseSourceText(SOURCE);
+  const first = t.structures[0]!;
+  t.structures.splice(1, 0, { ...first, fields: { ...first.fields }, scopes: [] });
+  t.structures[2]!.scopes![0]!.path = tooLong;
+  expect(encodeModelError(t)).toBe(`line ${scope + 1}: DRHD #3: device scope 1 with 131 path entries exceeds 255 bytes`);
+  // the inserted structure's own defect: it was read from no line (it said DRHD #2's)
+  const u = parseSourceText(SOURCE);
+  u.structures.splice(1, 0, {
+    ...first,
+    fields: { ...first.fields },
+    scopes: [{ offset: 0, fields: { type: 1, flags: 0, reserved: 0, enumerationId: 0, bus: 0 }, path: tooLong }],
+  });
+  expect(encodeModelError(u)).toBe('DRHD #2: device scope 1 with 131 path entries exceeds 255 bytes');
+  // a scope added to a structure read from the source: the structure's line, not another scope's
+  const v = parseSourceText(SOURCE);
+  const scopes = v.structures[1]!.scopes!;
+  scopes.unshift({ ...scopes[0]!, path: tooLong });
+  expect(encodeModelError(v)).toBe(`line ${drhd2 + 1}: DRHD #2: device scope 1 with 131 path entries exceeds 255 bytes`);
 });
 
 test('the same defects in JSON: the structure and scope are named, no line', () => {
