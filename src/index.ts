@@ -27,7 +27,7 @@ export { parseKernelLog, readKernelLog, logUnits, type KernelLog, type DmarLine,
 export { machineFacts, withBootLog, type MachineFacts } from './machine/facts.js';
 export type { CompanionTable, Severity } from './dmar/validate/check.js';
 export type { FieldDef, FieldValue } from './acpi/fields.js';
-export { explainLog, tableView, type Explanation, type ExplainResult } from './machine/log-explain.js';
+export { explainLog, tableView, type Explanation, type ExplainResult, type FaultGroup } from './machine/log-explain.js';
 export {
   CAP_FIELDS,
   ECAP_FIELDS,

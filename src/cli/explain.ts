@@ -10,7 +10,7 @@ import { locatedLine, naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { printable } from '../dmar/validate/check.js';
 import { readKernelLog } from '../machine/kernel-log.js';
-import { explainLog, tableView, type ExplainResult, type Explanation } from '../machine/log-explain.js';
+import { explainLog, tableView, type ExplainResult, type Explanation, type FaultGroup } from '../machine/log-explain.js';
 import type { DecodedRegister } from '../machine/vtd-regs.js';
 import { stdoutWrite, usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
@@ -95,6 +95,23 @@ function entryJson(x: Explanation) {
   return o;
 }
 
+function faultGroupJson(g: FaultGroup) {
+  return {
+    kind: g.kind,
+    device: g.device,
+    ...(g.access ? { access: g.access } : {}),
+    ...(g.pasid !== undefined ? { pasid: g.pasid } : {}),
+    reason: g.reason ? h(g.reason.code) : null,
+    ...(g.reasonPrinted !== undefined ? { reasonPrinted: g.reasonPrinted } : {}),
+    lines: g.lines,
+    first: g.first,
+    last: g.last,
+    ...(g.lowest !== undefined ? { lowest: h(g.lowest), highest: h(g.highest!) } : {}),
+    ...(g.lowestIndex !== undefined ? { lowestIndex: h(g.lowestIndex), highestIndex: h(g.highestIndex!) } : {}),
+    ...(g.rmrrs ? { rmrrs: g.rmrrs } : {}),
+  };
+}
+
 export function explainJson(r: ExplainResult): string {
   const log = r.log;
   const doc = {
@@ -108,6 +125,7 @@ export function explainJson(r: ExplainResult): string {
     table: r.table ?? null,
     entries: r.entries.map(entryJson),
     counts: r.counts,
+    faults: r.faults.map(faultGroupJson),
   };
   return jsonDocument(doc);
 }
@@ -164,11 +182,39 @@ export function explainText(r: ExplainResult, p: Paint): string {
   }
   if (!r.entries.length) out.push('', 'no DMAR, DMAR-IR or intel-iommu line in this log (VT-d off, not an Intel machine, or the log starts after boot)');
   const c = r.counts;
+  const faultLines = r.faults.reduce((n, g) => n + g.lines, 0);
+  if (faultLines > 1) out.push('', ...faultsText(r, faultLines, p, logText));
   out.push(
     '',
     `${c['firmware-bug']} firmware bug${c['firmware-bug'] === 1 ? '' : 's'}, ${c.fault} fault line${c.fault === 1 ? '' : 's'}, ${c.unit} unit${c.unit === 1 ? '' : 's'}, ${c.table} table line${c.table === 1 ? '' : 's'}, ${c.info} info, ${c.unrecognised} unrecognised`,
   );
   return out.join('\n') + '\n';
+}
+
+const range = (a: bigint, b: bigint) => (a === b ? h(a) : `${h(a)}-${h(b)}`);
+
+/** The fault lines by device, access and reason: one line per group, so that a fault storm reads as one. */
+function faultsText(r: ExplainResult, faultLines: number, p: Paint, logText: (s: string) => string): string[] {
+  const devices = new Set(r.faults.map((g) => g.device)).size;
+  const out = [
+    `${p.name('faults by device')}: ${faultLines} faults from ${devices} device${devices === 1 ? '' : 's'} (${r.faults.length} group${r.faults.length === 1 ? '' : 's'} by device, access and reason)`,
+  ];
+  for (const g of r.faults) {
+    const what = g.kind === 'intr-fault' ? 'interrupt' : `DMA ${g.access ?? 'access'}${g.pasid !== undefined ? ` with PASID ${h(g.pasid)}` : ''}`;
+    const reason = g.reason
+      ? `fault reason ${hex(g.reason.code, 2)} (${g.reason.text})`
+      : g.reasonPrinted !== undefined
+        ? `fault reason ${logText(g.reasonPrinted)} as printed (no reason a kernel prints)`
+        : 'reason not in the log';
+    const lines = g.lines === 1 ? `1 line (line ${g.first})` : `${g.lines} lines (lines ${g.first} to ${g.last})`;
+    const where = [
+      g.lowest !== undefined ? `address${g.lowest === g.highest ? '' : 'es'} ${range(g.lowest, g.highest!)}` : undefined,
+      g.lowestIndex !== undefined ? `index${g.lowestIndex === g.highestIndex ? '' : 'es'} ${range(g.lowestIndex, g.highestIndex!)}` : undefined,
+      g.rmrrs ? (g.rmrrs.length ? `in ${g.rmrrs.join(', ')}` : 'in no RMRR') : undefined,
+    ].filter((x) => x !== undefined);
+    out.push(`  ${logText(g.device)}  ${what}, ${reason}: ${lines}${where.length ? `, ${where.join(', ')}` : ''}`);
+  }
+  return out;
 }
 
 export async function run(file: string | undefined, opts: ExplainOpts): Promise<number> {

@@ -80,6 +80,34 @@ export interface ExplainResult {
   table?: string;
   entries: Explanation[];
   counts: Record<Category, number>;
+  /** The fault lines grouped by device, access, PASID and reason: by device, in the order each device first faults, then in the order each group first appears. */
+  faults: FaultGroup[];
+}
+
+/**
+ * The fault lines of one device with one access, PASID and reason: a fault storm (the same fault thousands of
+ * times) is one group, with how many lines, where in the log, and the addresses they span.
+ */
+export interface FaultGroup {
+  kind: 'dma-fault' | 'intr-fault';
+  device: string;
+  access?: string;
+  pasid?: number;
+  /** The reason decoded; undefined when the lines give none, or one no kernel prints (reasonPrinted). */
+  reason?: FaultReason;
+  reasonPrinted?: string;
+  /** How many fault lines, and the log line numbers of the first and the last. */
+  lines: number;
+  first: number;
+  last: number;
+  /** DMA faults: the lowest and the highest address. */
+  lowest?: bigint;
+  highest?: bigint;
+  /** Interrupt faults: the lowest and the highest remapping table index. */
+  lowestIndex?: bigint;
+  highestIndex?: bigint;
+  /** With a table, for DMA faults without a PASID: the RMRRs any of the addresses fell in ("RMRR #1"), none when empty. */
+  rmrrs?: string[];
 }
 
 const RMRR_FIX =
@@ -554,9 +582,50 @@ export function explainLog(log: KernelLog, table?: TableView): ExplainResult {
   });
   const counts: Record<Category, number> = { 'firmware-bug': 0, fault: 0, unit: 0, table: 0, info: 0, unrecognised: 0 };
   for (const x of entries) counts[x.category]++;
-  const r: ExplainResult = { log, entries, counts };
+  const r: ExplainResult = { log, entries, counts, faults: faultGroups(entries) };
   if (table) r.table = table.name;
   return r;
+}
+
+const lower = (a: bigint | undefined, b: bigint) => (a === undefined || b < a ? b : a);
+const higher = (a: bigint | undefined, b: bigint) => (a === undefined || b > a ? b : a);
+
+/** The fault lines of the entries, grouped (FaultGroup). */
+function faultGroups(entries: readonly Explanation[]): FaultGroup[] {
+  const groups = new Map<string, FaultGroup>();
+  for (const x of entries) {
+    const f = x.fault;
+    if (!f || (x.kind !== 'dma-fault' && x.kind !== 'intr-fault')) continue;
+    const reasonKey = f.reason ? `r${f.reason.code}` : f.reasonPrinted !== undefined ? `p${f.reasonPrinted}` : '';
+    const key = `${x.kind} ${f.device} ${f.access ?? ''} ${f.pasid ?? ''} ${reasonKey}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { kind: x.kind, device: f.device, lines: 0, first: x.line, last: x.line };
+      if (f.access !== undefined) g.access = f.access;
+      if (f.pasid !== undefined) g.pasid = f.pasid;
+      if (f.reason) g.reason = f.reason;
+      if (f.reasonPrinted !== undefined) g.reasonPrinted = f.reasonPrinted;
+      groups.set(key, g);
+    }
+    g.lines++;
+    g.last = x.line;
+    if (f.address !== undefined) {
+      g.lowest = lower(g.lowest, f.address);
+      g.highest = higher(g.highest, f.address);
+    }
+    if (f.index !== undefined) {
+      g.lowestIndex = lower(g.lowestIndex, f.index);
+      g.highestIndex = higher(g.highestIndex, f.index);
+    }
+    if (f.rmrrs) {
+      const names = (g.rmrrs ??= []);
+      for (const h of f.rmrrs) if (!names.includes(h.structure)) names.push(h.structure);
+    }
+  }
+  // by device (in the order each device first faults), then in the order each group first appears
+  const deviceRank = new Map<string, number>();
+  for (const g of groups.values()) if (!deviceRank.has(g.device)) deviceRank.set(g.device, deviceRank.size);
+  return [...groups.values()].sort((a, b) => deviceRank.get(a.device)! - deviceRank.get(b.device)! || a.first - b.first);
 }
 
 /** One line: what a unit can do. */

@@ -44,6 +44,52 @@ describe('dmar explain', () => {
     });
   });
 
+  test('faults by device: a fault storm reads as one line (text), and as one group (--json)', () => {
+    const storm = Array.from(
+      { length: 500 },
+      (_, i) =>
+        `[ 12.${String(i).padStart(6, '0')}] DMAR: [DMA Write NO_PASID] Request device [03:00.0] fault addr 0x${(0xfee00000 - i * 0x1000).toString(16)} [fault reason 0x05] PTE Write access is not set`,
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'dmar-explain-')), 'storm.log');
+    writeFileSync(file, [...readFileSync(join(LOGS, 'faults.log'), 'latin1').trimEnd().split('\n'), ...storm].join('\n') + '\n');
+    const r = dmar(['explain', file]);
+    expect(r.status).toBe(0);
+    const section = r.stdout.slice(r.stdout.indexOf('\nfaults by device: '));
+    expect(section).toBe(
+      [
+        '',
+        'faults by device: 508 faults from 4 devices (8 groups by device, access and reason)',
+        '  00:02.0  DMA read, fault reason 0x01 (Present bit in root entry is clear): 1 line (line 1), address 0x7cd80000',
+        '  00:02.0  DMA read, fault reason 0x06 (PTE Read access is not set): 2 lines (lines 3 to 9), addresses 0x7c346000-0x9c000000',
+        '  00:02.0  DMA read, fault reason 0x0c (non-zero reserved fields in PTE): 1 line (line 4), address 0x70a28000',
+        '  00:02.0  DMA write, fault reason 0x02 (Present bit in context entry is clear): 1 line (line 10), address 0x0',
+        '  03:00.0  DMA read, fault reason 0x71 (SM: Present bit in first-level paging entry is clear): 1 line (line 6), address 0x100000',
+        '  03:00.0  DMA write, fault reason 0x05 (PTE Write access is not set): 500 lines (lines 14 to 513), addresses 0xfec0d000-0xfee00000',
+        '  06:00.0  DMA read, fault reason 0x06 (PTE Read access is not set): 1 line (line 12), address 0x1a5e05000',
+        '  00:12.0  DMA write, fault reason 0x05 (PTE Write access is not set): 1 line (line 13), address 0x0',
+        '',
+        '0 firmware bugs, 513 fault lines, 0 units, 0 table lines, 0 info, 0 unrecognised',
+        '',
+      ].join('\n'),
+    );
+    const doc = JSON.parse(dmar(['explain', '--json', file]).stdout);
+    expect(doc.faults).toHaveLength(8);
+    expect(doc.faults[5]).toEqual({
+      kind: 'dma-fault',
+      device: '03:00.0',
+      access: 'write',
+      reason: '0x5',
+      lines: 500,
+      first: 14,
+      last: 513,
+      lowest: '0xfec0d000',
+      highest: '0xfee00000',
+    });
+    // one fault line is its own summary: no section
+    writeFileSync(file, `${storm[0]}\n`);
+    expect(dmar(['explain', file]).stdout).not.toContain('faults by device');
+  });
+
   test('--json unit registers and memory map as hex strings', () => {
     const doc = JSON.parse(dmar(['explain', '--json', SP3]).stdout);
     expect(doc.memoryMap[4]).toEqual({ start: '0x100000', end: '0xaa376fff', type: 'usable', kind: 'ram' });

@@ -77,6 +77,72 @@ describe('real logs (fixtures/logs)', () => {
   });
 });
 
+describe('fault lines grouped by device, access and reason', () => {
+  it('faults.log: one group per device, access, PASID and reason; by device, each in the order it first appears', () => {
+    const x = explainLog(log('faults.log'));
+    expect(x.faults.map((g) => [g.device, g.access, g.reason?.code, g.lines, g.first, g.last])).toEqual([
+      ['00:02.0', 'read', 0x01, 1, 1, 1],
+      ['00:02.0', 'read', 0x06, 2, 3, 9],
+      ['00:02.0', 'read', 0x0c, 1, 4, 4],
+      ['00:02.0', 'write', 0x02, 1, 10, 10],
+      ['03:00.0', 'read', 0x71, 1, 6, 6],
+      ['06:00.0', 'read', 0x06, 1, 12, 12],
+      ['00:12.0', 'write', 0x05, 1, 13, 13],
+    ]);
+    expect(x.faults[1]).toMatchObject({ lowest: 0x7c346000n, highest: 0x9c000000n });
+    // the fault lines themselves, not the other lines of the category (fault status, callbacks suppressed)
+    expect(x.faults.reduce((n, g) => n + g.lines, 0)).toBe(x.entries.filter((e) => e.fault).length);
+  });
+
+  it('a fault storm is one group: its count, its first and last line, the addresses it spans', () => {
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr ${(0x7f000000 + ((i * 7919) % 3000) * 0x1000).toString(16)} [fault reason 0x06] PTE Read access is not set`,
+    );
+    lines.splice(
+      1500,
+      0,
+      'DMAR-IR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x21 [fault reason 0x25] Blocked a compatibility format interrupt request',
+    );
+    lines.push('DMAR-IR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x3 [fault reason 0x25] Blocked a compatibility format interrupt request');
+    const x = explainLog(parseKernelLog(lines.join('\n'), 'storm'));
+    expect(x.faults).toEqual([
+      expect.objectContaining({
+        kind: 'dma-fault',
+        device: '00:02.0',
+        lines: 3000,
+        first: 1,
+        last: 3001,
+        lowest: 0x7f000000n,
+        highest: 0x7f000000n + 2999n * 0x1000n,
+      }),
+      expect.objectContaining({ kind: 'intr-fault', device: 'f0:1f.0', lines: 2, first: 1501, last: 3002, lowestIndex: 0x3n, highestIndex: 0x21n }),
+    ]);
+    expect(x.faults[0]!.reason!.code).toBe(0x06);
+    expect(x.faults[0]!.rmrrs).toBeUndefined();
+  });
+
+  it.skipIf(!HAVE_CORPUS)("with a table: the RMRRs a group's addresses fell in, and none for a group outside them", () => {
+    const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
+    const l = parseKernelLog(
+      [
+        'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+        'DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x06] PTE Read access is not set',
+        'DMAR: [DMA Write NO_PASID] Request device [00:02.0] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set',
+        'DMAR: [DMA Read PASID 0x1] Request device [00:02.0] fault addr 0xad100000 [fault reason 0x06] PTE Read access is not set',
+      ].join('\n'),
+      'x',
+    );
+    const x = explainLog(l, t);
+    expect(x.faults.map((g) => [g.access, g.pasid, g.lines, g.rmrrs])).toEqual([
+      ['read', undefined, 2, ['RMRR #2']],
+      ['write', undefined, 1, []],
+      ['read', 1, 1, undefined],
+    ]);
+  });
+});
+
 describe('fault addresses against the table', () => {
   it.skipIf(!HAVE_CORPUS)('an address inside an RMRR naming the device, one naming another device, and none', () => {
     const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
