@@ -510,9 +510,11 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
     x.fault.reason = reason;
     if (e.reasonText && e.reasonText !== reason.text) x.fault.printed = e.reasonText;
   }
+  // the kernel prints a 64-bit address: a wider one is a damaged log, not shown whole nor matched to RMRRs
+  const wide = e.kind === 'dma-fault' && e.address > MAX_U64;
   const what =
     e.kind === 'dma-fault'
-      ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
+      ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${wide ? `an address of ${e.address.toString(16).length} hex digits as printed, wider than the 64 bits a kernel prints (a damaged log)` : hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
       : `device ${e.device} sent an interrupt (remapping table index ${hex(e.index)}) that the unit blocked`;
   if (e.reasonPrinted !== undefined) x.fault.reasonPrinted = e.reasonPrinted;
   x.meaning = `${what}: ${
@@ -530,6 +532,7 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
   // RMRRs' identity maps live in: its address says nothing of them
   if (e.kind === 'dma-fault' && t && e.pasid !== undefined)
     x.table = { text: `the address is in the address space of PASID ${hex(e.pasid)}, not matched against the RMRRs of ${t.name} (physical addresses)` };
+  else if (e.kind === 'dma-fault' && t && wide) x.table = { text: `the address is wider than 64 bits: not matched against the RMRRs of ${t.name}` };
   else if (e.kind === 'dma-fault' && t) {
     const hits = rmrrHits(t, e.address, e.device);
     x.fault.rmrrs = hits;
@@ -587,6 +590,7 @@ export function explainLog(log: KernelLog, table?: TableView): ExplainResult {
   return r;
 }
 
+const MAX_U64 = (1n << 64n) - 1n;
 const lower = (a: bigint | undefined, b: bigint) => (a === undefined || b < a ? b : a);
 const higher = (a: bigint | undefined, b: bigint) => (a === undefined || b > a ? b : a);
 
@@ -609,7 +613,7 @@ function faultGroups(entries: readonly Explanation[]): FaultGroup[] {
     }
     g.lines++;
     g.last = x.line;
-    if (f.address !== undefined) {
+    if (f.address !== undefined && f.address <= MAX_U64) {
       g.lowest = lower(g.lowest, f.address);
       g.highest = higher(g.highest, f.address);
     }

@@ -144,6 +144,19 @@ describe('fault lines grouped by device, access and reason', () => {
 });
 
 describe('fault addresses against the table', () => {
+  it('an address wider than the 64 bits a kernel prints (a damaged log): not shown whole, matched to no RMRR, spanned by no group', () => {
+    const t = tableView(drhdTable([{ base: 0xfed90000n }]), 't');
+    const line = (addr: string) => `DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr 0x${addr} [fault reason 0x06] PTE Read access is not set`;
+    const x = explainLog(parseKernelLog([line('f'.repeat(300)), line('1000')].join('\n'), 'x'), t);
+    const [wide, plain] = x.entries;
+    expect(wide!.meaning).toContain('read from an address of 300 hex digits as printed, wider than the 64 bits a kernel prints (a damaged log)');
+    expect(wide!.meaning).not.toContain('f'.repeat(17));
+    expect(wide!.table!.text).toBe('the address is wider than 64 bits: not matched against the RMRRs of t');
+    expect(wide!.fault!.rmrrs).toBeUndefined();
+    expect(plain!.meaning).toContain('read from 0x1000');
+    expect(x.faults).toEqual([expect.objectContaining({ lines: 2, lowest: 0x1000n, highest: 0x1000n })]);
+  });
+
   it.skipIf(!HAVE_CORPUS)('an address inside an RMRR naming the device, one naming another device, and none', () => {
     const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
     const l = parseKernelLog(
