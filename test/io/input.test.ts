@@ -66,6 +66,23 @@ describe('the size limit', () => {
     ]);
   });
 
+  test('the limit is on the table its Table Length covers: 2 MiB of junk after a small table is junk, not a table of 2 MiB', () => {
+    const table = readFileSync(join(FIXTURES, 'server-2s.bin'));
+    const padded = join(work, 'padded.bin');
+    writeFileSync(padded, Buffer.concat([table, Buffer.alloc(2 << 20)]));
+    const r = dmar(['decode', padded]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `dmar: warning: ${padded}: offset 0x${table.length.toString(16)}: 2097152 bytes after Table Length (${table.length}) are no part of the table and not shown (--format hex shows them)\n`,
+    );
+    expect(dmar(['validate', padded]).stdout).toContain('DMAR-HDR-EXTRA-DATA');
+    // a Table Length that covers them: the table is 2 MiB
+    const whole = Buffer.concat([table, Buffer.alloc(2 << 20)]);
+    whole.writeUInt32LE(whole.length, 4);
+    writeFileSync(padded, whole);
+    oneLine(dmar(['decode', padded]), `a table of ${whole.length} bytes: over the 1 MiB table limit`, '--max-input');
+  });
+
   test('--max-input and DMAR_MAX_INPUT set the limit', () => {
     const t = join(work, '100k.bin');
     writeFileSync(t, drhdTable(6400)); // 102,448 bytes
@@ -106,7 +123,11 @@ describe('the size limit', () => {
     }
     // up to the ceiling, --max-input decides as before
     const small = join(work, 'sparse-20M.bin');
-    writeFileSync(small, '');
+    // a DMAR header whose Table Length covers the 20 MiB (the limit is on the table, not on bytes past it)
+    const header = Buffer.alloc(8);
+    header.write('DMAR', 'latin1');
+    header.writeUInt32LE(20 << 20, 4);
+    writeFileSync(small, header);
     execFileSync('truncate', ['-s', '20M', small]);
     oneLine(dmar(['decode', small, '--max-input', '1M']), '20 MiB: over the 16 MiB input limit');
     oneLine(dmar(['decode', small, '--max-input', '2M']), 'a table of 20 MiB: over the 2 MiB table limit');
