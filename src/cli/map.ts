@@ -1,15 +1,17 @@
 /** `dmar map [TABLE] [--machine DIR|live] [--dmesg LOG] [--json]`: the physical address space as text. */
 import { hex } from '../acpi/hex.js';
 import { jsonDocument } from '../acpi/escape.js';
-import { decodeDmar } from '../dmar/decode.js';
-import { naming } from '../dmar/errors.js';
 import { formatMapText, memoryPicture } from '../report/memory.js';
-import { stdoutWrite } from './common.js';
+import { decodeSource, stdoutWrite } from './common.js';
+import { reportProblems } from './read-lenient.js';
 import { tableAndMachine } from './report.js';
 
 export async function run(file: string | undefined, opts: { machine?: string; dmesg?: string; json?: boolean }): Promise<number> {
   const { source, machine } = await tableAndMachine(file, opts);
-  const table = naming(source.name, () => decodeDmar(source.bytes, { strict: false }).table);
+  // what precedes a framing defect is drawn, the defect told on stderr (as topology and flags tell it)
+  const loaded = decodeSource(source, { strict: false });
+  reportProblems(loaded);
+  const table = loaded.table;
   const p = memoryPicture(table, machine);
   if (opts.json) {
     const shapes = p.shapes.map((s) => ({
