@@ -5,14 +5,13 @@
  */
 import { hex } from '../acpi/hex.js';
 import { jsonDocument, termText } from '../acpi/escape.js';
-import { readSource } from '../io/input.js';
 import { locatedLine, naming } from '../dmar/errors.js';
 import type { Paint } from '../dmar/format/paint.js';
 import { printable } from '../dmar/validate/check.js';
 import { readKernelLog } from '../machine/kernel-log.js';
 import { explainLog, tableView, type ExplainResult, type Explanation, type FaultGroup } from '../machine/log-explain.js';
 import type { DecodedRegister } from '../machine/vtd-regs.js';
-import { stdoutWrite, usageError, writeOutput } from './common.js';
+import { readTableSource, stdoutWrite, usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
 import { stdinOnce } from './inputs.js';
 
@@ -229,7 +228,7 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
   });
   let view: ReturnType<typeof tableView> | undefined;
   if (opts.table !== undefined) {
-    const src = readSource(opts.table);
+    const src = readTableSource(opts.table);
     view = naming(src.name, () => tableView(src.bytes, src.name));
   }
   const result = explainLog(log, view);

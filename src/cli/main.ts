@@ -127,7 +127,7 @@ export function buildProgram(only?: string): Command {
     program
       .command('flags')
       .description('list the DMAR Flags bits and their state (reserved bits when set)')
-      .argument('[file]', "raw table or acpidump text; - for stdin; none: this machine's table")
+      .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: this machine's table")
       .option('--json', 'JSON output')
       .action(lazy(() => import('./flags.js')));
 
@@ -136,7 +136,7 @@ export function buildProgram(only?: string): Command {
     virt
       .command('show')
       .description('show the virtualization descriptor (proposed)')
-      .argument('[file]', "raw table or acpidump text; - for stdin; none: this machine's table")
+      .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: this machine's table")
       .option('--json', 'JSON output')
       .action(lazy(() => import('./virt-show.js')));
     virt
@@ -191,7 +191,7 @@ export function buildProgram(only?: string): Command {
       .description('decide whether a device may use native IMS, virtualized IMS or none, under one or every policy')
       .argument(
         '[file]',
-        "raw table or acpidump text, or a directory of tables (one row per table and policy); - for stdin; none: this machine's table and live evidence (/proc, /sys)",
+        "raw table, acpidump text or JSON/iasl source, or a directory of tables (one row per table and policy); - for stdin; none: this machine's table and live evidence (/proc, /sys)",
       )
       .addOption(
         new Option(
@@ -263,7 +263,7 @@ export function buildProgram(only?: string): Command {
     program
       .command('topology')
       .description('which remapping unit covers each PCI device, the RMRRs that pin it, VFIO passthrough, predicted IOMMU groups')
-      .argument('[file]', "raw table or acpidump text; none: the machine's table")
+      .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: the machine's table")
       .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
       .option('--json', 'JSON output (format dmar-topology/1)')
       .action(lazy(() => import('./topology.js')));
@@ -271,8 +271,8 @@ export function buildProgram(only?: string): Command {
     program
       .command('explain')
       .description('what each DMAR / DMAR-IR / intel-iommu line of a kernel log means: firmware bugs, faults, unit capabilities')
-      .argument('[log]', 'kernel log (dmesg, dmesg -T, journalctl -k, syslog); - for stdin')
-      .option('--table <file>', 'the DMAR table (raw or acpidump text): match lines to its structures, fault addresses to its RMRRs')
+      .argument('[log]', 'kernel log (dmesg, dmesg -T, journalctl -k, syslog); - or none for stdin (none: when stdin is not a terminal)')
+      .option('--table <file>', 'the DMAR table (raw, acpidump text, or JSON/iasl source): match lines to its structures, fault addresses to its RMRRs')
       .option('--json', 'JSON output (format dmar-explain/1)')
       .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
       .action(lazy(() => import('./explain.js')));
@@ -280,7 +280,7 @@ export function buildProgram(only?: string): Command {
     program
       .command('report')
       .description('one self-contained HTML page: summary, topology, memory map, findings linked to the bytes')
-      .argument('[file]', "raw table or acpidump text; none: the machine's table")
+      .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: the machine's table")
       .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
       .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
       .option('-o, --output <file>', 'the HTML file to write (atomically); none: stdout')
@@ -289,7 +289,7 @@ export function buildProgram(only?: string): Command {
     program
       .command('map')
       .description("the physical address space as text: firmware memory map, RMRRs with Linux's verdict, DRHD register windows")
-      .argument('[file]', "raw table or acpidump text; none: the machine's table")
+      .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: the machine's table")
       .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
       .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map')
       .option('--json', 'JSON output (format dmar-map/1)')

@@ -388,7 +388,7 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
     checkTableSize(hit.bytes, name);
     return { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
   }
-  // a reader of binary tables only (the editors, explain --table) given source text: say so, not "signature is {"
+  // a reader of binary tables only (the editors) given source text: say so, not "signature is {"
   if (kind === 'binary' && !compile && !head.startsWith(signature) && looksLikeTableSource(head))
     throw new DmarError(
       `is ${/^(?:\xef\xbb\xbf)?\s*\{/.test(head) ? 'JSON' : 'iasl'} source, not a binary table or acpidump text (dmar encode it to a binary table first)`,

@@ -90,6 +90,14 @@ describe('dmar explain', () => {
     expect(dmar(['explain', file]).stdout).not.toContain('faults by device');
   });
 
+  test('--table takes the table as every reading command does: JSON or iasl source as well as binary', () => {
+    const bin = dmar(['explain', join(LOGS, 'chromebook-pixel-2013.log'), '--table', join(FIXTURES, 'server-2s.bin')]);
+    expect(bin.status, bin.stderr).toBe(0);
+    const json = dmar(['explain', join(LOGS, 'chromebook-pixel-2013.log'), '--table', join(FIXTURES, 'server-2s.json')]);
+    expect(json.status, json.stderr).toBe(0);
+    expect(json.stdout.replaceAll('server-2s.json', 'server-2s.bin')).toBe(bin.stdout);
+  });
+
   test('--json unit registers and memory map as hex strings', () => {
     const doc = JSON.parse(dmar(['explain', '--json', SP3]).stdout);
     expect(doc.memoryMap[4]).toEqual({ start: '0x100000', end: '0xaa376fff', type: 'usable', kind: 'ram' });
