@@ -124,7 +124,7 @@ export function jsonSchema(): S {
     description:
       'Written by `dmar decode --format json`, read by `dmar encode`. Informational members (offset, kind, title, length, checksumValid) are ignored on input; absent fields are zero.',
     type: 'object',
-    required: ['header', 'structures'],
+    // as `dmar encode` reads it: an absent header or structure list is one of zeros, or empty
     properties: {
       format: { const: JSON_FORMAT },
       header: { type: 'object', properties: { ...rowsSchema(ACPI_HEADER_FIELDS), length: INFO.length }, additionalProperties: false },

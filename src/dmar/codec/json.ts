@@ -307,11 +307,13 @@ function structureFromJson(o: unknown, where: string): Structure {
 export function fromJson(doc: unknown): DmarTable {
   if (!isObject(doc)) return fail('document', 'expected a JSON object');
   if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${describeValue(doc.format)} is not ${JSON_FORMAT}`);
-  if (!isObject(doc.header)) return fail('header', 'expected an object');
+  // absent, as every field: zero (the signature DMAR)
+  const headerDoc = doc.header ?? {};
+  if (!isObject(headerDoc)) return fail('header', 'expected an object');
   // `file`: the table's source, in a line of `decode --json` over several tables (encode reads such a line as it is)
   onlyKeys(doc, DMAR_FIELDS, ['format', 'file', 'header', 'checksumValid', 'structures', 'trailing', 'problems'], '');
-  onlyKeys(doc.header, ACPI_HEADER_FIELDS, [], 'header');
-  const header = fieldsFromJson(ACPI_HEADER_FIELDS, doc.header, 'header');
+  onlyKeys(headerDoc, ACPI_HEADER_FIELDS, [], 'header');
+  const header = fieldsFromJson(ACPI_HEADER_FIELDS, headerDoc, 'header');
   if (header.signature === '') header.signature = 'DMAR';
   if (header.signature !== 'DMAR') fail('header.signature', `${describeValue(header.signature)} is not "DMAR"`);
   const structures = doc.structures ?? [];

@@ -123,3 +123,19 @@ test('a kind that contradicts the type is refused (the type won in silence)', ()
 test('a JSON array is a JSON error, not "not ACPICA source"', () => {
   expect(message('[1, 2]')).toBe('document: expected a JSON object');
 });
+
+// json.md: "absent fields are zero, so a hand-written source names only what matters": the header and the
+// structure list included (the header was required, "header: expected an object"), and the schema agrees
+test('an absent header is one of zeros (signature DMAR), an absent structure list an empty one; a header of another type is refused', () => {
+  const empty = encodeDmar(parseSourceText('{"format": "dmar/1", "structures": []}'));
+  expect(Buffer.from(empty).subarray(0, 4).toString('latin1')).toBe('DMAR');
+  expect(empty.length).toBe(48);
+  expect(
+    Buffer.from(encodeDmar(parseSourceText('{"hostAddressWidth": 38}'))).equals(
+      Buffer.from(encodeDmar(parseSourceText('{"header": {}, "hostAddressWidth": 38, "structures": []}'))),
+    ),
+  ).toBe(true);
+  expect(message('{"header": []}')).toBe('header: expected an object');
+  const schema = JSON.parse(readFileSync(join(FIXTURES, '..', 'schema', 'dmar.schema.json'), 'utf8'));
+  expect(schema.required ?? []).toEqual([]);
+});
