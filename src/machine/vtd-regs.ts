@@ -22,6 +22,8 @@ export interface RegField extends BitDef {
   readonly key: string;
   /** The Linux macro that reads it (drivers/iommu/intel/iommu.h), when there is one. */
   readonly linux?: string;
+  /** The key of the flag this field means nothing without (PSS without PASID): its value is then told as unused. */
+  readonly unusedUnless?: string;
   /** Reserved or deprecated in the current specification; named by an older revision or by Linux. */
   readonly deprecated?: boolean;
 }
@@ -140,7 +142,16 @@ export const ECAP_FIELDS: readonly RegField[] = [
   { key: 'srs', name: 'SRS', shift: 31, linux: 'ecap_srs', doc: 'Supervisor Request Support' },
   { key: 'nwfs', name: 'NWFS', shift: 33, linux: 'ecap_nwfs', doc: 'No Write Flag Support' },
   { key: 'eafs', name: 'EAFS', shift: 34, linux: 'ecap_eafs', doc: 'Extended Accessed Flag Support' },
-  { key: 'pss', name: 'PSS', shift: 35, width: 5, linux: 'ecap_pss', doc: 'PASID Size Supported (value + 1 bits)', note: (v) => `${v + 1}-bit PASIDs` },
+  {
+    key: 'pss',
+    name: 'PSS',
+    shift: 35,
+    width: 5,
+    linux: 'ecap_pss',
+    doc: 'PASID Size Supported (value + 1 bits; read only when PASID is set)',
+    note: (v) => `${v + 1}-bit PASIDs`,
+    unusedUnless: 'pasid',
+  },
   { key: 'pasid', name: 'PASID', shift: 40, linux: 'ecap_pasid', doc: 'Process Address Space ID Support' },
   { key: 'dit', name: 'DIT', shift: 41, linux: 'ecap_dit', doc: 'Device-TLB Invalidation Throttle' },
   { key: 'pds', name: 'PDS', shift: 42, linux: 'ecap_pds', doc: 'Page-request Drain Support' },
@@ -196,7 +207,11 @@ function decode(register: 'CAP' | 'ECAP', defs: readonly RegField[], raw: bigint
       value,
       doc: f.doc ?? '',
     };
-    if (f.note) out.meaning = f.note(value);
+    const flag = f.unusedUnless === undefined ? undefined : defs.find((d) => d.key === f.unusedUnless);
+    if (flag && fieldValue(raw, flag) === 0) {
+      // a field the OS never reads: no meaning to show at zero, and a value that is set told as unused
+      if (value) out.meaning = `unused: ${flag.name} is clear`;
+    } else if (f.note) out.meaning = f.note(value);
     if (f.deprecated) out.deprecated = true;
     return out;
   });

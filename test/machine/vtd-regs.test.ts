@@ -87,6 +87,14 @@ describe('ECAP_REG', () => {
     expect(d.fields.find((f) => f.key === 'rps')!.value).toBe(1);
   });
 
+  it('PSS means nothing without PASID: no meaning at zero (explain hid nothing: "PSS=0x0 (1-bit PASIDs)"), unused when set', () => {
+    const pss = (ecap: bigint) => decodeEcap(ecap).fields.find((f) => f.key === 'pss')!;
+    expect(pss(0xf0101an).value).toBe(0);
+    expect(pss(0xf0101an).meaning).toBeUndefined();
+    expect(pss(19n << 35n)).toMatchObject({ value: 19, meaning: 'unused: PASID is clear' });
+    expect(pss((1n << 40n) | (0n << 35n)).meaning).toBe('1-bit PASIDs');
+  });
+
   it('caching mode: QEMU intel-iommu with caching-mode=on', () => {
     // QEMU's VTD_CAP_CM is bit 7.
     expect(unitCapabilities(1n << 7n, 0n).cachingMode).toBe(true);
