@@ -87,7 +87,7 @@ export function buildProgram(only?: string): Command {
       .addOption(
         new Option(
           '--iasl-dialect <dialect>',
-          'iasl source for these ACPICA releases: current (20250404 and later; the default) or 2020 (up to 20241212); with --format iasl',
+          "iasl source for these ACPICA releases: current (20250404 and later; the default) or 2020 (up to 20241212, Debian's 20200925 included: given the current names, those never finish); with --format iasl",
         ).choices(['current', '2020']),
       )
       .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
