@@ -21,8 +21,14 @@ function escaped(c: string): string {
  * Not shown raw on a terminal: C0 controls (ESC, BEL, NUL, TAB, ...), DEL, C1
  * controls (0x80-0x9f, which a UTF-8 terminal may take as CSI and the like),
  * format characters (bidirectional overrides, zero-width), line and paragraph
- * separators, lone surrogates and unassigned code points.
+ * separators, lone surrogates and unassigned code points; and what shows as
+ * nothing or as a plain space, so that one name can pass for another: the
+ * default-ignorable code points (Hangul fillers, the combining grapheme
+ * joiner, variation selectors), every space but the ASCII one (no-break,
+ * em, ideographic) and the blank braille pattern. One class, the same for
+ * every writer below.
  */
+const UNSAFE = String.raw`\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800`;
 let termUnsafe: RegExp | undefined;
 /** Printable ASCII only: nothing to escape (most file names and messages), and no Unicode tables to build. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -32,7 +38,7 @@ export function termText(s: string): string {
   if (PRINTABLE_ASCII.test(s)) return s;
   // built on first need: V8 builds the Unicode property sets of a /u class when it makes the RegExp, and
   // compiles it on first use (some 0.3 ms a start)
-  termUnsafe ??= /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu;
+  termUnsafe ??= new RegExp(`[${UNSAFE}]`, 'gu');
   return s.replace(termUnsafe, escaped);
 }
 
@@ -51,7 +57,7 @@ export function jsonText(json: string): string {
   // five times faster than a pattern over a 7 KB document
   if (Buffer.byteLength(json) === json.length && !json.includes('\x7f')) return json;
   // not C0: JSON.stringify escapes it inside strings, and outside them it is the layout (LF)
-  jsonUnsafe ??= /[\x7f-\x9f\p{Cf}\p{Zl}\p{Zp}\p{Cn}]/gu;
+  jsonUnsafe ??= new RegExp(String.raw`(?![\x00-\x1f\ud800-\udfff])[\x7f-\x9f${UNSAFE}]`, 'gu');
   return json.replace(jsonUnsafe, (c) => {
     let out = '';
     for (let i = 0; i < c.length; i++) out += `\\u${hexDigits(c.charCodeAt(i), 4)}`;
@@ -107,9 +113,10 @@ export function hasUnprintable(s: string): boolean {
  * the documented replacement. CR is kept as a reference (a parser would turn
  * a raw one into LF).
  */
+let xmlUnsafe: RegExp | undefined;
 export function xmlText(s: string): string {
   return s
-    .replace(/(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped)
+    .replace((xmlUnsafe ??= new RegExp(String.raw`(?![\t\n\r])[${UNSAFE}]`, 'gu')), escaped)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -127,8 +134,9 @@ export function xmlAttr(s: string): string {
  * `& < > " '` as numeric references, so the text is safe in content and in
  * either kind of quoted attribute.
  */
+let htmlUnsafe: RegExp | undefined;
 export function htmlText(s: string): string {
-  return s.replace(/(?![\t\n])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Cn}]/gu, escaped).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace((htmlUnsafe ??= new RegExp(String.raw`(?![\t\n])[${UNSAFE}]`, 'gu')), escaped).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

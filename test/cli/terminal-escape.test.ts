@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { firmwareText, iaslString, jsonText, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
+import { firmwareText, htmlText, iaslString, jsonText, quoted, termText, xmlAttr, xmlText } from '../../src/acpi/escape.js';
 import { encodeDmar } from '../../src/dmar/encode.js';
 import { fromJson } from '../../src/dmar/codec/json.js';
 import { dmar, dmarProcess, FIXTURES, type CliResult } from '../helpers.js';
@@ -126,9 +126,25 @@ describe('escape.ts', () => {
     expect(termText('')).toBe('');
     for (let c = 0; c < 0x100; c++) {
       const ch = String.fromCharCode(c);
-      const unsafe = c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xad; // Cc, and SOFT HYPHEN (Cf)
+      const unsafe = c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xa0 || c === 0xad; // Cc, NO-BREAK SPACE, and SOFT HYPHEN (Cf)
       expect(termText(`a${ch}b`)).toBe(unsafe ? `a\\x${c.toString(16).padStart(2, '0')}b` : `a${ch}b`);
     }
+  });
+
+  // what shows as nothing or as a plain space passes one name off as another (a file name, a log's device):
+  // Hangul fillers, the combining grapheme joiner, variation selectors, the spaces but ASCII's, blank braille
+  test('what shows as nothing or as a space is escaped in every writer; letters, accents and the ASCII space are kept', () => {
+    const hidden = ['\u3164', '\u115f', '\uffa0', '\u034f', '\ufe0f', '\u00a0', '\u2003', '\u3000', '\u202f', '\u2800', '\u180b'];
+    for (const c of hidden) {
+      const shown = `\\u{${c.codePointAt(0)!.toString(16)}}`.replace(/^\\u\{(..)\}$/, '\\x$1');
+      expect(termText(`a${c}b`), `U+${c.codePointAt(0)!.toString(16)}`).toBe(`a${shown}b`);
+      expect(xmlText(`a${c}b`)).toBe(`a${shown}b`);
+      expect(htmlText(`a${c}b`)).toBe(`a${shown}b`);
+      const json = jsonText(JSON.stringify({ v: `a${c}b` }));
+      expect(json).not.toContain(c);
+      expect(JSON.parse(json).v).toBe(`a${c}b`);
+    }
+    expect(termText('a b é e\u0301 名')).toBe('a b é e\u0301 名');
   });
 
   test('firmware strings: printable ASCII kept, every other byte as \\xNN, a backslash doubled where it could read as an escape', () => {
