@@ -200,3 +200,24 @@ test("a capture's notes are escaped in every text output: its name and what its 
     clean(r, `${cmd} --machine`);
   }
 });
+
+// JUnit reaches CI pages: a line break from input (a file name, a capture's manifest) is shown escaped there
+// as in the text, not written as a reference (&#10;) that a parser turns back into a line break
+test('JUnit: CR, LF and TAB from input are escaped as on a terminal, in attributes and in the text', () => {
+  const names = join(work, 'names');
+  mkdirSync(names);
+  writeFileSync(join(names, 'a\nb\r\tc.bin'), readFileSync(join(FIXTURES, 'qemu-q35-ir.bin')));
+  const r = dmar(['validate', '--format', 'junit', names]);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toContain(`<testsuite name="${names}/a\\x0ab\\x0d\\x09c.bin"`);
+  expect(r.stdout).not.toMatch(/&#(10|13|9);/);
+  const cap = join(work, 'cap-lines');
+  cpSync(join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture'), cap, { recursive: true });
+  rmSync(join(cap, 'root', 'sys', 'firmware', 'memmap', '1'), { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(cap, 'manifest.json'), 'utf8'));
+  manifest.items.push({ item: 'memory map entry 1 start', path: '/sys/firmware/memmap/1/start', status: 'denied', reason: 'one\r\ntwo\tthree' });
+  writeFileSync(join(cap, 'manifest.json'), JSON.stringify(manifest));
+  const j = dmar(['validate', '--format', 'junit', join(cap, 'root', 'sys', 'firmware', 'acpi', 'tables', 'DMAR'), '--machine', cap]);
+  expect(j.stdout).toContain('one\\x0d\\x0atwo\\x09three');
+  expect(j.stdout).not.toMatch(/&#(10|13|9);/);
+});

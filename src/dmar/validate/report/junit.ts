@@ -8,11 +8,19 @@ import { atLeast, type CheckInfo, type Finding, type Severity } from '../check.j
 import { hex } from '../../../acpi/hex.js';
 import type { FileResult } from './result.js';
 
-import { xmlAttr as attr, xmlText } from '../../../acpi/escape.js';
+import { termText, xmlAttr, xmlText } from '../../../acpi/escape.js';
 
+/**
+ * An attribute from one line of text (a file name, a message, a note): escaped as on a terminal first, so that
+ * a CR, LF or TAB from input reaches a CI page as `\x0a`, not as a character reference a parser turns back
+ * into a line break, and then for XML.
+ */
+const attr = (s: string) => xmlAttr(termText(s));
+
+/** A finding as two lines of a failure's or system-out's text: each line escaped as on a terminal. */
 function line(f: Finding): string {
   const where = f.structure ? `${f.structure}${f.scope !== undefined ? `, scope ${f.scope}` : ''}: ` : '';
-  return `${f.severity} at ${hex(f.offset)}: ${where}${f.message}${f.proposed ? ' (proposed)' : ''}\n  fix: ${f.hint}`;
+  return `${f.severity} at ${hex(f.offset)}: ${where}${termText(f.message)}${f.proposed ? ' (proposed)' : ''}\n  fix: ${termText(f.hint)}`;
 }
 
 export interface JunitOptions {
