@@ -6,7 +6,7 @@
  * AcpiUtCheckAndRepairAscii), so its source stands for another table, and
  * such bytes reach terminals and logs.
  */
-import { firmwareText, hasUnprintable } from '../../acpi/escape.js';
+import { hasUnprintable, quoted } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check } from './check.js';
@@ -30,7 +30,7 @@ export const checks: Check[] = [
         const ascii = bad.every((x) => x < 0x80);
         report({
           offset: f.offset,
-          message: `${f.name} "${firmwareText(s)}" holds ${ascii ? 'non-printable' : 'non-ASCII'} byte${bad.length > 1 ? 's' : ''} ${bad.map((x) => hex(x, 2)).join(', ')}`,
+          message: `${f.name} ${quoted(s)} holds ${ascii ? 'non-printable' : 'non-ASCII'} byte${bad.length > 1 ? 's' : ''} ${bad.map((x) => hex(x, 2)).join(', ')}`,
         });
       }
     },

@@ -3,6 +3,7 @@ import { STRUCT_TYPE } from '../schema.js';
 import { big, num } from '../model.js';
 import { hex, hexDigits } from '../../acpi/hex.js';
 import { defineCheck, printable, repeats, SCOPE, type Check, type Context, type Located } from './check.js';
+import { quoted } from '../../acpi/escape.js';
 
 /** A fully qualified ACPI path: `\` then dot-separated NameSegs of up to 4 characters. */
 const ABSOLUTE_PATH = /^\\(?:[A-Z_][A-Z0-9_]{0,3}(?:\.[A-Z_][A-Z0-9_]{0,3})*)?$/;
@@ -176,7 +177,7 @@ export const checks: Check[] = [
         if (l.s.unterminated) continue; // DMAR-ANDD-NAME-UNTERMINATED
         const name = l.s.name ?? '';
         if (!ABSOLUTE_PATH.test(name) || name === '\\') {
-          report({ offset: l.s.offset + l.def.fixedSize, structure: l.index, message: `Device Name "${printable(name)}" is not a fully qualified ACPI path` });
+          report({ offset: l.s.offset + l.def.fixedSize, structure: l.index, message: `Device Name ${quoted(name)} is not a fully qualified ACPI path` });
         }
       }
     },

@@ -15,7 +15,8 @@ import {
   VIRT_ROWS,
 } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
-import { defineCheck, printable, type Check, type Context, type Located } from './check.js';
+import { defineCheck, type Check, type Context, type Located } from './check.js';
+import { quoted } from '../../acpi/escape.js';
 import { reservedOf } from './fields.js';
 
 const VIRT = DEFS.VIRT;
@@ -124,7 +125,7 @@ export const checks: Check[] = [
             report({
               offset: ctx.at(l, 'hypervisorSignature'),
               structure: l.index,
-              message: `bare metal, yet Hypervisor Signature is "${printable(asciiValue(sig))}"`,
+              message: `bare metal, yet Hypervisor Signature is ${quoted(asciiValue(sig))}`,
             });
           else report({ offset: ctx.at(l, 'supportedFeatures'), structure: l.index, message: `bare metal, yet Supported Features is ${hex(f)}` });
         }

@@ -39,6 +39,14 @@ describe('header IDs (DMAR-HDR-ID-UNPRINTABLE)', () => {
       [0x1c, 'warning', 'Asl Compiler ID "INT\\xa9" holds non-ASCII byte 0xa9'],
     ]);
   });
+  // a quote inside is escaped as decode, diff and ims escape it: a name cannot close its own quotes
+  test('a quote in a firmware string is escaped in the message, as in every other view', () => {
+    expect(ids({ oemId: 'A" B\x01' }).map((x) => x.message)).toEqual(['Oem ID "A\\" B\\x01" holds non-printable byte 0x01']);
+    const d = baseline();
+    d.structures.push({ kind: 'ANDD', deviceNumber: 1, deviceName: 'X"Y' });
+    const andd = validateBytes(encode(d)).find((f) => f.id === 'DMAR-ANDD-NAME-INVALID');
+    expect(andd?.message).toBe('Device Name "X\\"Y" is not a fully qualified ACPI path');
+  });
   test.skipIf(!HAVE_CORPUS)('no table of the corpus has one', () => {
     const flagged = corpusFiles().filter((f) => validateBytes(readFileSync(f), { only: new Set(['DMAR-HDR-ID-UNPRINTABLE']) }).length);
     expect(flagged).toEqual([]);
