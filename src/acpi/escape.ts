@@ -11,6 +11,23 @@
  */
 import { hexDigits } from './hex.js';
 
+/**
+ * Bytes from input as text: UTF-8 when they are valid UTF-8 (what the kernel, sysfs and `dmar decode`
+ * write), else one character per byte. The escaping below then shows them the same way whichever
+ * file they came from.
+ */
+export function inputText(bytes: Uint8Array): string {
+  // ASCII (nearly every sysfs file): no decoder
+  let ascii = true;
+  for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i]! < 0x80;
+  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  }
+}
+
 /** `\xNN` for a code point up to 0xff, `\u{N}` above. */
 function escaped(c: string): string {
   const n = c.codePointAt(0)!;

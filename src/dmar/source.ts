@@ -4,6 +4,7 @@ import { DmarError, excerpt, naming } from './errors.js';
 import { iaslLine, parseIasl } from './codec/iasl.js';
 import { fromJson } from './codec/json.js';
 import type { DmarTable } from './model.js';
+import { inputText } from '../acpi/escape.js';
 
 /**
  * Bounds on a JSON document, checked by one linear scan before JSON.parse: a
@@ -134,13 +135,7 @@ export function parseSourceText(text: string, opts: { maxBytes?: number } = {}):
  * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
  * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
  */
-export function sourceText(data: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch {
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
-  }
-}
+export const sourceText = inputText;
 
 /**
  * The table that source text (JSON or iasl, as `dmar encode` reads it) describes,

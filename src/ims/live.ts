@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { quoted } from '../acpi/escape.js';
+import { inputText, quoted } from '../acpi/escape.js';
 import { hex } from '../acpi/hex.js';
 import { liveRoot, readInputBytes } from '../io/input.js';
 import { DMI_FILES, matchDmi, smbiosVirtualMachine, type DmiFile } from './dmi.js';
@@ -39,7 +39,8 @@ type CpuFlags = { flags: Set<string>[] } | { why: string };
 /** The x86 `flags` lines of /proc/cpuinfo (read once for every CPU fact), or why there are none. */
 export function cpuFlags(root: string, warnings: string[]): CpuFlags {
   const path = display(root, 'proc/cpuinfo');
-  const text = readUnder(root, 'proc/cpuinfo')?.toString('latin1');
+  const cpuinfo = readUnder(root, 'proc/cpuinfo');
+  const text = cpuinfo && inputText(cpuinfo);
   if (text === undefined) return { why: `${path} is not readable` };
   const lines = text.split('\n').filter((l) => /^flags\s*:/.test(l));
   if (lines.length === 0) {
@@ -90,7 +91,7 @@ export function dmiVendorFromSysfs(root: string): Fact {
   for (const f of DMI_FILES) {
     // absent or unreadable: not evidence
     const v = readUnder(root, `${rel}/${f}`);
-    if (v) values[f] = v.toString('latin1').replace(/\n$/, '');
+    if (v) values[f] = inputText(v).replace(/\n$/, '');
   }
   const read = Object.keys(values);
   if (read.length === 0) return { value: 'unknown', source: `no readable ${display(root, rel)}/{${DMI_FILES.join(',')}}` };
@@ -113,7 +114,8 @@ export function cachingModeFromSysfs(root: string, warnings: string[]): Fact {
   const cleared: string[] = [];
   for (const u of units) {
     const capRel = `${rel}/${u}/intel-iommu/cap`;
-    const raw = readUnder(root, capRel)?.toString('latin1').trim();
+    const capBytes = readUnder(root, capRel);
+    const raw = capBytes && inputText(capBytes).trim();
     if (raw === undefined) {
       warnings.push(`${display(root, capRel)} is not readable`);
       continue;
@@ -148,7 +150,8 @@ export function liveEvidence(root = liveRoot()): LiveEvidence {
 /** The kernel release (`uname -r`): proc/sys/kernel/osrelease under the root; on the running machine, os.release() if that is unreadable. */
 export function kernelRelease(root = liveRoot()): { version: string; source: string } | undefined {
   const rel = 'proc/sys/kernel/osrelease';
-  const v = readUnder(root, rel)?.toString('latin1').trim();
+  const b = readUnder(root, rel);
+  const v = b && inputText(b).trim();
   if (v) return { version: v, source: display(root, rel) };
   if (root === '/' && process.platform === 'linux') return { version: release(), source: 'uname -r' };
   return undefined;

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { release, removeOnSignal, resolveTarget, shortName } from '../io/write.js';
+import { inputText } from '../acpi/escape.js';
 
 export const CAPTURE_FORMAT = 'dmar-capture/1';
 
@@ -166,7 +167,10 @@ class Capture {
     try {
       const st = lstatSync(join(this.root, rel));
       // a capture's link is already a small file: copy it as it is
-      if (st.isFile()) return this.file(rel, item)?.toString('latin1').trim();
+      if (st.isFile()) {
+        const b = this.file(rel, item);
+        return b && inputText(b).trim();
+      }
       if (!st.isSymbolicLink()) return undefined;
       target = readlinkSync(join(this.root, rel));
     } catch {
@@ -447,7 +451,7 @@ export async function capture(opts: CaptureOptions): Promise<Manifest> {
       tool: opts.tool,
       created: new Date().toISOString(),
       euid: typeof process.geteuid === 'function' ? process.geteuid() : null,
-      summary: { dmar, ...(rel ? { kernelRelease: rel.toString('latin1').trim() } : {}), pciDevices: pci, iommuUnits: units, kernelLog: log },
+      summary: { dmar, ...(rel ? { kernelRelease: inputText(rel).trim() } : {}), pciDevices: pci, iommuUnits: units, kernelLog: log },
       omitted: [`/sys/class/dmi/id/{${[...PRIVATE_DMI].join(',')}}: serial numbers and UUIDs (a capture is meant to be shared)`],
       items: c.items,
     };

@@ -1,6 +1,7 @@
 /** Reading sysfs/procfs-style files of a machine root: small text files and directory listings that may be absent. */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { inputText } from '../acpi/escape.js';
 import { DmarError } from '../dmar/errors.js';
 import { readInputBytes } from '../io/input.js';
 
@@ -11,7 +12,7 @@ import { readInputBytes } from '../io/input.js';
  */
 export function readText(path: string): string | undefined {
   try {
-    return readInputBytes(path).toString('latin1').trim();
+    return inputText(readInputBytes(path)).trim();
   } catch {
     return undefined;
   }
@@ -24,7 +25,7 @@ export function readText(path: string): string | undefined {
  */
 export function readTextIfPresent(path: string): string | undefined {
   try {
-    return readInputBytes(path).toString('latin1').trim();
+    return inputText(readInputBytes(path)).trim();
   } catch (e) {
     if (e instanceof DmarError && e.errno === 'ENOENT') return undefined;
     throw e;

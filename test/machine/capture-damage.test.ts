@@ -206,3 +206,19 @@ test('a memory-map file that is there but cannot be read says why (it said "is m
   expect(f.status).toBe(2);
   expect(f.stderr).toBe(`dmar: ${join(fifo, entry, 'type')}: memory map entry 5: type cannot be read: is a FIFO, not a regular file\n`);
 });
+
+// sysfs and /proc text is read as the kernel writes it, UTF-8 (it was read one byte per character, so a
+// driver's or release's non-ASCII letters reached JSON and the terminal as mojibake, unlike every other input)
+test('text from sysfs and /proc that is UTF-8 reads as UTF-8; other bytes one per character, escaped', () => {
+  const usb = join('root', 'sys', 'bus', 'pci', 'devices', '0000:00:14.0', 'driver');
+  const dir = join(tmp, 'utf8');
+  cpSync(join(FIXTURES, 'machine', 'desktop-usb-gfx-rmrr', 'capture'), dir, { recursive: true });
+  writeFileSync(join(dir, usb), Buffer.from('../../../bus/pci/drivers/xhci_hcd-é\n', 'utf8'));
+  const doc = JSON.parse(dmar(['topology', '--machine', dir, '--json']).stdout);
+  const drivers = JSON.stringify(doc);
+  expect(drivers).toContain('xhci_hcd-é');
+  expect(drivers).not.toContain('Ã');
+  writeFileSync(join(dir, usb), Buffer.from([...Buffer.from('../../../bus/pci/drivers/xhci_hcd-'), 0xe9, 0x0a]));
+  const text = dmar(['topology', '--machine', dir]).stdout;
+  expect(text).toContain('xhci_hcd-\\xe9');
+});
