@@ -113,7 +113,9 @@ function annotation(d: IaslDialect, row: FieldDef, v: FieldValue, where: string)
 /**
  * iasl compiles an integer field named exactly "Reserved" as zero, whatever the
  * source says ("Must be zero, setting to zero", a warning it counts but, by
- * default, does not print; ACPICA dtfield.c DtCompileInteger): a non-zero one,
+ * default, does not print; ACPICA dtfield.c DtCompileInteger), and from
+ * 20210730 on refuses the source with that error (iasl -f compiles it as zero,
+ * as checked against 20260408): a non-zero one,
  * such as the DRHD Size byte the 2020 dialect calls Reserved, is lost through
  * iasl. dmar encode keeps it.
  */
@@ -122,7 +124,9 @@ function reservedKept(name: string, field: string, offset: number, value: FieldV
   if (value instanceof Uint8Array && value.every((b) => b === 0)) return;
   const shown = value instanceof Uint8Array ? 'non-zero bytes' : hex(value as number | bigint);
   const what = field === name ? 'Reserved' : `${field.replace(/ \(decoded below\)$/, '')} (named Reserved in this dialect)`;
-  warnings.push(`${what} at ${hex(offset)} holds ${shown}: iasl compiles a field named Reserved as zero, dmar encode keeps it`);
+  warnings.push(
+    `${what} at ${hex(offset)} holds ${shown}: an iasl before 20210730 compiles a field named Reserved as zero, a later one refuses the source (iasl -f: as zero); dmar encode keeps it`,
+  );
 }
 
 /**
@@ -365,7 +369,7 @@ export function sourceEntries(text: string): Entry[] {
     const unknown = /^\*+ Unknown DMAR subtable type (0x[0-9a-f]+)/i.exec(s);
     if (unknown)
       throw new DmarError(
-        `line ${i + 1}: iasl could not decode DMAR structure type ${Number(unknown[1])} (an iasl older than that type): decode the binary with dmar instead`,
+        `line ${i + 1}: iasl could not decode DMAR structure type ${Number(unknown[1])} (a type that iasl does not know: newer than it, or in no ACPICA release): decode the binary with dmar instead`,
         { code: 'DMAR-SOURCE' },
       );
     const colon = s.indexOf(':');

@@ -27,9 +27,9 @@ const bin = join(work, 't.dat');
 writeFileSync(bin, table);
 
 const WARN = {
-  size: 'Size (named Reserved in this dialect) at 0x35 holds 0x4: iasl compiles a field named Reserved as zero, dmar encode keeps it',
-  rmrr: 'Reserved at 0x9c holds 0x1234: iasl compiles a field named Reserved as zero, dmar encode keeps it',
-  rhsa: 'Reserved at 0xd4 holds 0xdeadbeef: iasl compiles a field named Reserved as zero, dmar encode keeps it',
+  size: 'Size (named Reserved in this dialect) at 0x35 holds 0x4: an iasl before 20210730 compiles a field named Reserved as zero, a later one refuses the source (iasl -f: as zero); dmar encode keeps it',
+  rmrr: 'Reserved at 0x9c holds 0x1234: an iasl before 20210730 compiles a field named Reserved as zero, a later one refuses the source (iasl -f: as zero); dmar encode keeps it',
+  rhsa: 'Reserved at 0xd4 holds 0xdeadbeef: an iasl before 20210730 compiles a field named Reserved as zero, a later one refuses the source (iasl -f: as zero); dmar encode keeps it',
 };
 
 describe.each([
