@@ -347,15 +347,18 @@ export function readInputBytes(file: string | Buffer, name = file === '-' ? 'std
 }
 
 /**
- * A DMAR table over the size limit is refused, however it came. The table is what its Table Length
- * covers, as far as there are bytes: bytes past it (padding, a dump's junk) are no part of it, and the
- * decoder shows them as such; they count against the input limit only.
+ * A DMAR table over the size limit is refused, however it came: all its bytes, those past its Table Length
+ * too (every view shows them: a hex dump, a report), so that a few bytes of table cannot bring megabytes
+ * of junk in. When the Table Length is within the limit, the message says the rest is no part of the table.
  */
 export function checkTableSize(bytes: Uint8Array, name: string, limit = maxTable()): void {
   if (bytes.length <= limit) return;
   const declared = bytes.length >= 8 ? (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0 : bytes.length;
-  const table = Math.min(declared, bytes.length);
-  if (table > limit) throw tooLarge(`a table of ${sizeText(table)}`, limit, name);
+  const what =
+    declared <= limit
+      ? `${sizeText(bytes.length)} of input whose Table Length is ${declared} (the bytes past it are no part of the table)`
+      : `a table of ${sizeText(bytes.length)}`;
+  throw tooLarge(what, limit, name);
 }
 
 /** Turns table source text (its bytes) into the table's bytes; throws for bad source. */

@@ -66,21 +66,19 @@ describe('the size limit', () => {
     ]);
   });
 
-  test('the limit is on the table its Table Length covers: 2 MiB of junk after a small table is junk, not a table of 2 MiB', () => {
+  // the bytes past Table Length count: hex and report draw them all (15 MiB of junk took 27 s and 1.5 GB to
+  // report when only the Table Length counted); the message says the table itself is small
+  test('2 MiB of junk after a small table is refused, saying the rest is no part of the table; --max-input lets it in', () => {
     const table = readFileSync(join(FIXTURES, 'server-2s.bin'));
     const padded = join(work, 'padded.bin');
     writeFileSync(padded, Buffer.concat([table, Buffer.alloc(2 << 20)]));
-    const r = dmar(['decode', padded]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toBe(
-      `dmar: warning: ${padded}: offset 0x${table.length.toString(16)}: 2097152 bytes after Table Length (${table.length}) are no part of the table and not shown (--format hex shows them)\n`,
+    oneLine(
+      dmar(['decode', padded]),
+      `${(2 << 20) + table.length} bytes of input whose Table Length is ${table.length} (the bytes past it are no part of the table): over the 1 MiB table limit`,
     );
-    expect(dmar(['validate', padded]).stdout).toContain('DMAR-HDR-EXTRA-DATA');
-    // a Table Length that covers them: the table is 2 MiB
-    const whole = Buffer.concat([table, Buffer.alloc(2 << 20)]);
-    whole.writeUInt32LE(whole.length, 4);
-    writeFileSync(padded, whole);
-    oneLine(dmar(['decode', padded]), `a table of ${whole.length} bytes: over the 1 MiB table limit`, '--max-input');
+    const r = dmar(['decode', padded, '--max-input', '4M']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`2097152 bytes after Table Length (${table.length}) are no part of the table`);
   });
 
   test('--max-input and DMAR_MAX_INPUT set the limit', () => {
