@@ -210,7 +210,7 @@ function decode(register: 'CAP' | 'ECAP', defs: readonly RegField[], raw: bigint
     const flag = f.unusedUnless === undefined ? undefined : defs.find((d) => d.key === f.unusedUnless);
     if (flag && fieldValue(raw, flag) === 0) {
       // a field the OS never reads: no meaning to show at zero, and a value that is set told as unused
-      if (value) out.meaning = `unused: ${flag.name} is clear`;
+      if (value) out.meaning = `unused: ${flag.name} (bit ${flag.shift}) is clear`;
     } else if (f.note) out.meaning = f.note(value);
     if (f.deprecated) out.deprecated = true;
     return out;

@@ -91,7 +91,9 @@ describe('ECAP_REG', () => {
     const pss = (ecap: bigint) => decodeEcap(ecap).fields.find((f) => f.key === 'pss')!;
     expect(pss(0xf0101an).value).toBe(0);
     expect(pss(0xf0101an).meaning).toBeUndefined();
-    expect(pss(19n << 35n)).toMatchObject({ value: 19, meaning: 'unused: PASID is clear' });
+    expect(pss(19n << 35n)).toMatchObject({ value: 19, meaning: 'unused: PASID (bit 40) is clear' });
+    // VT-d 2.x units set the early drafts' bit 28 (Linux ignores it: ecap_broken_pasid); the note names bit 40
+    expect(pss(0x7e3ff0505en).meaning).toBe('unused: PASID (bit 40) is clear');
     expect(pss((1n << 40n) | (0n << 35n)).meaning).toBe('1-bit PASIDs');
   });
 

@@ -10,7 +10,7 @@
 import type { FieldDef, FieldValue } from '../../acpi/fields.js';
 import { hex, hexDigits } from '../../acpi/hex.js';
 import { bitValue } from '../../acpi/fields.js';
-import { iaslComment, iaslString } from '../../acpi/escape.js';
+import { iaslComment, iaslString, quoted } from '../../acpi/escape.js';
 import { ACPI_HEADER_FIELDS } from '../../acpi/header.js';
 import { notOneByte, structureSize } from '../encode.js';
 import { DmarError, excerpt } from '../errors.js';
@@ -88,7 +88,7 @@ function stringText(name: string, offset: number, s: string, warnings: string[])
       .join(' and ');
     warnings.push(
       `${name} at ${hex(offset)} is ${bytes(Array.from(s, (c) => c.charCodeAt(0)))}: iasl source cannot carry it exactly; ` +
-        `written "${text}" (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
+        `written ${quoted(text)} (${why}) as iasl -d does; the JSON format keeps the exact bytes`,
     );
   }
   return `"${text}"`;

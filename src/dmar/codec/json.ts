@@ -308,7 +308,7 @@ export function fromJson(doc: unknown): DmarTable {
   if (!isObject(doc)) return fail('document', 'expected a JSON object');
   if (doc.format !== undefined && doc.format !== JSON_FORMAT) fail('format', `${describeValue(doc.format)} is not ${JSON_FORMAT}`);
   // absent, as every field: zero (the signature DMAR)
-  const headerDoc = doc.header ?? {};
+  const headerDoc = doc.header === undefined ? {} : doc.header;
   if (!isObject(headerDoc)) return fail('header', 'expected an object');
   // `file`: the table's source, in a line of `decode --json` over several tables (encode reads such a line as it is)
   onlyKeys(doc, DMAR_FIELDS, ['format', 'file', 'header', 'checksumValid', 'structures', 'trailing', 'problems'], '');
@@ -316,7 +316,7 @@ export function fromJson(doc: unknown): DmarTable {
   const header = fieldsFromJson(ACPI_HEADER_FIELDS, headerDoc, 'header');
   if (header.signature === '') header.signature = 'DMAR';
   if (header.signature !== 'DMAR') fail('header.signature', `${describeValue(header.signature)} is not "DMAR"`);
-  const structures = doc.structures ?? [];
+  const structures = doc.structures === undefined ? [] : doc.structures;
   if (!Array.isArray(structures)) return fail('structures', 'expected an array');
   const t: DmarTable = {
     header,

@@ -127,3 +127,12 @@ describe.skipIf(!HAVE_CORPUS).each(CASES)('$name', (c) => {
     });
   });
 });
+
+// the warning quotes what it wrote as every other view quotes a firmware string: a '"' inside is escaped
+test('the warning quotes the written string with its quotes escaped', () => {
+  const path = join(work, 'quote.bin');
+  writeFileSync(path, dmar(['encode', '-', '-o', '-'], { input: '{"header": {"oemId": "A\\"B\\u00e9"}, "hostAddressWidth": 38}' }).stdoutBytes);
+  const r = dmar(['decode', path, '--format', 'iasl']);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toContain('written "A\\"B " (bytes E9 as spaces)');
+});

@@ -136,6 +136,7 @@ test('an absent header is one of zeros (signature DMAR), an absent structure lis
     ),
   ).toBe(true);
   expect(message('{"header": []}')).toBe('header: expected an object');
+  expect(message('{"header": null}')).toBe('header: expected an object');
   const schema = JSON.parse(readFileSync(join(FIXTURES, '..', 'schema', 'dmar.schema.json'), 'utf8'));
   expect(schema.required ?? []).toEqual([]);
 });
