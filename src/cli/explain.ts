@@ -230,6 +230,10 @@ export async function run(file: string | undefined, opts: ExplainOpts): Promise<
   if (opts.table !== undefined) {
     const src = readTableSource(opts.table);
     view = naming(src.name, () => tableView(src.bytes, src.name));
+    // read up to a framing defect, as the other reading commands read it: told on stderr, since the lines
+    // about what follows it would otherwise be matched to nothing without a word
+    const { reportProblems } = await import('./read-lenient.js');
+    reportProblems({ source: src, ...view.ctx.decoded });
   }
   const result = explainLog(log, view);
   const text = opts.json

@@ -13,3 +13,10 @@ test.each(['flags', 'virt show', 'topology', 'map', 'map --json'])('%s: read up 
   expect(r.stderr).toBe(WARNING);
   expect(r.stdout).not.toBe('');
 });
+
+test('explain --table: the table read up to the defect, with its warning (lines about what follows match nothing)', () => {
+  const r = dmar(['explain', join(FIXTURES, 'logs', 'faults.log'), '--table', ZERO]);
+  expect(r.status).toBe(0);
+  expect(r.stderr).toBe(WARNING);
+  expect(r.stdout).toContain('faults by device');
+});
