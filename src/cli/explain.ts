@@ -59,6 +59,7 @@ function entryJson(x: Explanation) {
       device: f.device,
       ...(f.access ? { access: f.access } : {}),
       ...(f.pasid !== undefined ? { pasid: f.pasid } : {}),
+      ...(f.pasidPrinted !== undefined ? { pasidPrinted: f.pasidPrinted } : {}),
       ...(f.address !== undefined ? { address: h(f.address) } : {}),
       ...(f.index !== undefined ? { index: h(f.index) } : {}),
       reason: f.reason
@@ -100,6 +101,7 @@ function faultGroupJson(g: FaultGroup) {
     device: g.device,
     ...(g.access ? { access: g.access } : {}),
     ...(g.pasid !== undefined ? { pasid: g.pasid } : {}),
+    ...(g.pasidPrinted !== undefined ? { pasidPrinted: g.pasidPrinted } : {}),
     reason: g.reason ? h(g.reason.code) : null,
     ...(g.reasonPrinted !== undefined ? { reasonPrinted: g.reasonPrinted } : {}),
     lines: g.lines,
@@ -196,10 +198,13 @@ const range = (a: bigint, b: bigint) => (a === b ? h(a) : `${h(a)}-${h(b)}`);
 function faultsText(r: ExplainResult, faultLines: number, p: Paint, logText: (s: string) => string): string[] {
   const devices = new Set(r.faults.map((g) => g.device)).size;
   const out = [
-    `${p.name('faults by device')}: ${faultLines} faults from ${devices} device${devices === 1 ? '' : 's'} (${r.faults.length} group${r.faults.length === 1 ? '' : 's'} by device, access and reason)`,
+    `${p.name('faults by device')}: ${faultLines} DMA and interrupt faults from ${devices} device${devices === 1 ? '' : 's'} (${r.faults.length} group${r.faults.length === 1 ? '' : 's'} by device, access and reason)`,
   ];
   for (const g of r.faults) {
-    const what = g.kind === 'intr-fault' ? 'interrupt' : `DMA ${g.access ?? 'access'}${g.pasid !== undefined ? ` with PASID ${h(g.pasid)}` : ''}`;
+    const what =
+      g.kind === 'intr-fault'
+        ? 'interrupt'
+        : `DMA ${g.access ?? 'access'}${g.pasid !== undefined ? ` with PASID ${h(g.pasid)}` : g.pasidPrinted !== undefined ? ' with a PASID wider than 32 bits (a damaged log)' : ''}`;
     const reason = g.reason
       ? `fault reason ${hex(g.reason.code, 2)} (${g.reason.text})`
       : g.reasonPrinted !== undefined

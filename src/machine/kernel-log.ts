@@ -256,6 +256,8 @@ export type DmarEvent =
       kind: 'dma-fault';
       access: 'read' | 'write' | 'page' | 'unknown';
       pasid?: number;
+      /** A PASID wider than the 32 bits a kernel prints (a damaged log), as printed; `pasid` is then undefined. */
+      pasidPrinted?: string;
       device: string;
       address: bigint;
       reason?: number;
@@ -415,7 +417,11 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     (m) => {
       const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
       const pasid = m[2] ?? m[4];
-      if (pasid !== undefined && !/^f{8}$/i.test(pasid)) e.pasid = Number(hexBig(pasid));
+      if (pasid !== undefined && !/^f{8}$/i.test(pasid)) {
+        const v = hexBig(pasid);
+        if (v > 0xffffffffn) e.pasidPrinted = pasid;
+        else e.pasid = Number(v);
+      }
       if (m[6] !== undefined) setReason(e, m[6], m[7]!);
       return e;
     },

@@ -54,6 +54,8 @@ export interface Explanation {
     device: string;
     access?: string;
     pasid?: number;
+    /** A PASID wider than 32 bits (a damaged log), as printed. */
+    pasidPrinted?: string;
     address?: bigint;
     index?: bigint;
     reason?: FaultReason;
@@ -93,6 +95,8 @@ export interface FaultGroup {
   device: string;
   access?: string;
   pasid?: number;
+  /** A PASID wider than 32 bits (a damaged log), as printed. */
+  pasidPrinted?: string;
   /** The reason decoded; undefined when the lines give none, or one no kernel prints (reasonPrinted). */
   reason?: FaultReason;
   reasonPrinted?: string;
@@ -505,17 +509,29 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
     x.fault.access = e.access;
     x.fault.address = e.address;
     if (e.pasid !== undefined) x.fault.pasid = e.pasid;
+    if (e.pasidPrinted !== undefined) x.fault.pasidPrinted = e.pasidPrinted;
   } else x.fault.index = e.index;
   if (reason) {
     x.fault.reason = reason;
     if (e.reasonText && e.reasonText !== reason.text) x.fault.printed = e.reasonText;
   }
-  // the kernel prints a 64-bit address: a wider one is a damaged log, not shown whole nor matched to RMRRs
-  const wide = e.kind === 'dma-fault' && e.address > MAX_U64;
+  // the kernel prints a 64-bit address and index and a 32-bit PASID: a wider one is a damaged log, not shown
+  // whole, nor matched to RMRRs, nor spanned by a fault group
+  const wide = e.kind === 'dma-fault' ? e.address > MAX_U64 : e.index > MAX_U64;
+  const damaged = (what: string, digits: number, bits: number) =>
+    `${what} of ${digits} hex digits as printed, wider than the ${bits} bits a kernel prints (a damaged log)`;
+  const pasid =
+    e.kind !== 'dma-fault'
+      ? ''
+      : e.pasid !== undefined
+        ? ` (PASID ${hex(e.pasid)})`
+        : e.pasidPrinted !== undefined
+          ? ` (${damaged('a PASID', e.pasidPrinted.replace(/^0x/i, '').replace(/^0+/, '').length, 32)})`
+          : '';
   const what =
     e.kind === 'dma-fault'
-      ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${wide ? `an address of ${e.address.toString(16).length} hex digits as printed, wider than the 64 bits a kernel prints (a damaged log)` : hex(e.address)}${e.pasid !== undefined ? ` (PASID ${hex(e.pasid)})` : ''} and the remapping unit blocked it`
-      : `device ${e.device} sent an interrupt (remapping table index ${hex(e.index)}) that the unit blocked`;
+      ? `device ${e.device} ${e.access === 'read' ? 'read from' : e.access === 'write' ? 'wrote to' : 'accessed'} ${wide ? damaged('an address', e.address.toString(16).length, 64) : hex(e.address)}${pasid} and the remapping unit blocked it`
+      : `device ${e.device} sent an interrupt (remapping table index ${wide ? damaged('an index', e.index.toString(16).length, 64) : hex(e.index)}) that the unit blocked`;
   if (e.reasonPrinted !== undefined) x.fault.reasonPrinted = e.reasonPrinted;
   x.meaning = `${what}: ${
     reason
@@ -530,8 +546,10 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
   if (reason?.code === 0x26) x.meaning += '; the source ID does not match the IRTE: often an I/O APIC or HPET scope with the wrong PCI path in the DMAR table';
   // a request with a PASID is translated in that PASID's address space (a process's, a guest's), not the one the
   // RMRRs' identity maps live in: its address says nothing of them
-  if (e.kind === 'dma-fault' && t && e.pasid !== undefined)
-    x.table = { text: `the address is in the address space of PASID ${hex(e.pasid)}, not matched against the RMRRs of ${t.name} (physical addresses)` };
+  if (e.kind === 'dma-fault' && t && (e.pasid !== undefined || e.pasidPrinted !== undefined))
+    x.table = {
+      text: `the address is in the address space of ${e.pasid !== undefined ? `PASID ${hex(e.pasid)}` : 'a PASID'}, not matched against the RMRRs of ${t.name} (physical addresses)`,
+    };
   else if (e.kind === 'dma-fault' && t && wide) x.table = { text: `the address is wider than 64 bits: not matched against the RMRRs of ${t.name}` };
   else if (e.kind === 'dma-fault' && t) {
     const hits = rmrrHits(t, e.address, e.device);
@@ -601,12 +619,13 @@ function faultGroups(entries: readonly Explanation[]): FaultGroup[] {
     const f = x.fault;
     if (!f || (x.kind !== 'dma-fault' && x.kind !== 'intr-fault')) continue;
     const reasonKey = f.reason ? `r${f.reason.code}` : f.reasonPrinted !== undefined ? `p${f.reasonPrinted}` : '';
-    const key = `${x.kind} ${f.device} ${f.access ?? ''} ${f.pasid ?? ''} ${reasonKey}`;
+    const key = `${x.kind} ${f.device} ${f.access ?? ''} ${f.pasid ?? (f.pasidPrinted !== undefined ? `p${f.pasidPrinted}` : '')} ${reasonKey}`;
     let g = groups.get(key);
     if (!g) {
       g = { kind: x.kind, device: f.device, lines: 0, first: x.line, last: x.line };
       if (f.access !== undefined) g.access = f.access;
       if (f.pasid !== undefined) g.pasid = f.pasid;
+      if (f.pasidPrinted !== undefined) g.pasidPrinted = f.pasidPrinted;
       if (f.reason) g.reason = f.reason;
       if (f.reasonPrinted !== undefined) g.reasonPrinted = f.reasonPrinted;
       groups.set(key, g);
@@ -617,7 +636,7 @@ function faultGroups(entries: readonly Explanation[]): FaultGroup[] {
       g.lowest = lower(g.lowest, f.address);
       g.highest = higher(g.highest, f.address);
     }
-    if (f.index !== undefined) {
+    if (f.index !== undefined && f.index <= MAX_U64) {
       g.lowestIndex = lower(g.lowestIndex, f.index);
       g.highestIndex = higher(g.highestIndex, f.index);
     }

@@ -58,7 +58,7 @@ describe('dmar explain', () => {
     expect(section).toBe(
       [
         '',
-        'faults by device: 508 faults from 4 devices (8 groups by device, access and reason)',
+        'faults by device: 508 DMA and interrupt faults from 4 devices (8 groups by device, access and reason)',
         '  00:02.0  DMA read, fault reason 0x01 (Present bit in root entry is clear): 1 line (line 1), address 0x7cd80000',
         '  00:02.0  DMA read, fault reason 0x06 (PTE Read access is not set): 2 lines (lines 3 to 9), addresses 0x7c346000-0x9c000000',
         '  00:02.0  DMA read, fault reason 0x0c (non-zero reserved fields in PTE): 1 line (line 4), address 0x70a28000',

@@ -157,6 +157,28 @@ describe('fault addresses against the table', () => {
     expect(x.faults).toEqual([expect.objectContaining({ lines: 2, lowest: 0x1000n, highest: 0x1000n })]);
   });
 
+  it('an interrupt index wider than 64 bits and a PASID wider than 32: damaged too, never a number that lost digits', () => {
+    const lines = [
+      'DMAR-IR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x123456789012345678901234 [fault reason 0x25] Blocked a compatibility format interrupt request',
+      'DMAR-IR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x1 [fault reason 0x25] Blocked a compatibility format interrupt request',
+      'DMAR: [DMA Read PASID 0x1000000000000000000001] Request device [00:02.0] fault addr 0x1000 [fault reason 0x06] PTE Read access is not set',
+      'DMAR: [DMA Read PASID 0x1000000000000000000002] Request device [00:02.0] fault addr 0x2000 [fault reason 0x06] PTE Read access is not set',
+    ];
+    const x = explainLog(parseKernelLog(lines.join('\n'), 'x'), tableView(drhdTable([{ base: 0xfed90000n }]), 't'));
+    const [index, , p1] = x.entries;
+    expect(index!.meaning).toContain('remapping table index an index of 24 hex digits as printed, wider than the 64 bits a kernel prints (a damaged log)');
+    expect(p1!.fault!.pasid).toBeUndefined();
+    expect(p1!.fault!.pasidPrinted).toBe('0x1000000000000000000001');
+    expect(p1!.meaning).toContain('(a PASID of 22 hex digits as printed, wider than the 32 bits a kernel prints (a damaged log))');
+    expect(p1!.table!.text).toContain('not matched against the RMRRs');
+    // the interrupt group spans only the index a kernel could print; the two damaged PASIDs are two groups
+    expect(x.faults.map((g) => [g.kind, g.lines, g.lowestIndex, g.highestIndex, g.pasidPrinted])).toEqual([
+      ['intr-fault', 2, 1n, 1n, undefined],
+      ['dma-fault', 1, undefined, undefined, '0x1000000000000000000001'],
+      ['dma-fault', 1, undefined, undefined, '0x1000000000000000000002'],
+    ]);
+  });
+
   it.skipIf(!HAVE_CORPUS)('an address inside an RMRR naming the device, one naming another device, and none', () => {
     const t = tableView(corpusTable('074C5C2E091B'), 'sp3');
     const l = parseKernelLog(
