@@ -132,17 +132,11 @@ export function parseSourceText(text: string, opts: { maxBytes?: number } = {}):
 }
 
 /**
- * `dmar decode` writes UTF-8, so a firmware string byte above 0x7f comes back
- * as two bytes: read UTF-8 when the text is valid UTF-8, else one byte per character.
- */
-export const sourceText = inputText;
-
-/**
  * The table that source text (JSON or iasl, as `dmar encode` reads it) describes,
  * encoded as `dmar encode` does (lengths and checksum computed); errors name `name`.
  */
 export function compileSource(data: Uint8Array, name: string, maxBytes?: number): Uint8Array {
-  return naming(name, () => encodeSource(parseSourceText(sourceText(data), { maxBytes })));
+  return naming(name, () => encodeSource(parseSourceText(inputText(data), { maxBytes })));
 }
 
 /**
