@@ -109,7 +109,7 @@ function faultGroupJson(g: FaultGroup) {
     last: g.last,
     ...(g.lowest !== undefined ? { lowest: h(g.lowest), highest: h(g.highest!) } : {}),
     ...(g.lowestIndex !== undefined ? { lowestIndex: h(g.lowestIndex), highestIndex: h(g.highestIndex!) } : {}),
-    ...(g.rmrrs ? { rmrrs: g.rmrrs } : {}),
+    ...(g.rmrrs ? { rmrrs: g.rmrrs, rmrrLines: g.rmrrLines } : {}),
   };
 }
 
@@ -214,7 +214,11 @@ function faultsText(r: ExplainResult, faultLines: number, p: Paint, logText: (s:
     const where = [
       g.lowest !== undefined ? `address${g.lowest === g.highest ? '' : 'es'} ${range(g.lowest, g.highest!)}` : undefined,
       g.lowestIndex !== undefined ? `index${g.lowestIndex === g.highestIndex ? '' : 'es'} ${range(g.lowestIndex, g.highestIndex!)}` : undefined,
-      g.rmrrs ? (g.rmrrs.length ? `in ${g.rmrrs.join(', ')}` : 'in no RMRR') : undefined,
+      g.rmrrs
+        ? g.rmrrs.length
+          ? `in ${g.rmrrs.join(', ')}${g.rmrrLines !== undefined && g.rmrrLines < g.lines ? ` (${g.rmrrLines} of the ${g.lines} lines; the others in no RMRR)` : ''}`
+          : 'in no RMRR'
+        : undefined,
     ].filter((x) => x !== undefined);
     out.push(`  ${logText(g.device)}  ${what}, ${reason}: ${lines}${where.length ? `, ${where.join(', ')}` : ''}`);
   }

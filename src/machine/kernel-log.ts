@@ -251,6 +251,14 @@ export type DmarEvent =
   | { kind: 'fault-status'; status: number }
   /** `dmar_fault: N callbacks suppressed`: the rate limit hid N fault messages. */
   | { kind: 'faults-suppressed'; count: number }
+  /**
+   * An invalidation queue error (qi_check_fault(), qi_dump_fault()): `VT-d detected Invalidation Time-out Error: SID
+   * 5300` (`sid`: the source ID the unit recorded, 5.x on), `... Queue Error: Reason f` (`info`: the IQEI field), the older
+   * `VT-d detected invalid descriptor: ...` (an IQE), and `Invalidation Time-out Error (ITE) cleared` (`cleared`).
+   */
+  | { kind: 'qi-error'; error: 'IQE' | 'ITE' | 'ICE'; sid?: number; info?: number; cleared?: boolean }
+  /** `QI HEAD: Device-TLB Invalidation qw0 = 0x..., qw1 = 0x...` (and `QI PRIOR:`): the descriptor an invalidation queue error concerns. */
+  | { kind: 'qi-descriptor'; which: 'head' | 'prior'; type: string; qw0: bigint; qw1: bigint }
   /** A DMA remapping fault (every format since 2.6). `reason` is undefined when the reason came on a line of its own. */
   | {
       kind: 'dma-fault';
@@ -341,6 +349,9 @@ function setReason(e: { reason?: number; reasonPrinted?: string; reasonText?: st
 
 /** `[0x...-0x...]`; a proposed variant names the e820 type first (`[ACPI NVS: 0x...-0x...]`). */
 /** `00:02.0`; some kernels print `0x00:0x02.0`. */
+/** The older glued prefix a reason pasted onto its fault's line keeps (`... fault addr 37ae5000 DMAR:[fault reason 02] ...`). */
+const GLUED = '(?:DMAR:|INTR-REMAP:)?';
+const QI_ERRORS: Record<string, 'IQE' | 'ITE' | 'ICE'> = { Queue: 'IQE', 'Time-out': 'ITE', Completion: 'ICE' };
 const BDF = String.raw`((?:0x)?[0-9a-f]{2}:(?:0x)?[0-9a-f]{2}\.[0-7])`;
 const plainBdf = (s: string) => s.replace(/0x/g, '');
 
@@ -412,7 +423,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   // 2.6-3.x: [DMA Read] Request device [00:02.0] fault addr ...   (reason on the next line)
   [
     new RegExp(
-      `^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?: *\\[fault reason ${REASON}\\] ?(.*))?`,
+      `^\\[(DMA \\w+|PAGE REQ|Unknown)(?: (?:NO_PASID|PASID ${NUM}))?\\] ?Request device \\[${BDF}\\](?: PASID ${NUM})? fault addr ${NUM}(?=\\s|\\[|$)(?: *${GLUED}\\[fault reason ${REASON}\\] ?(.*))?`,
     ),
     (m) => {
       const e: DmarEvent = { kind: 'dma-fault', access: access(m[1]!), device: plainBdf(m[3]!), address: hexBig(m[5]!) };
@@ -428,7 +439,7 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
   ],
   // [INTR-REMAP] Request device [f0:1f.0] fault index 0x... [fault reason 0x25] text  (and older: index without 0x, reason in decimal or on the next line)
   [
-    new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?: *\\[fault reason ${REASON}\\] ?(.*))?`),
+    new RegExp(`^(?:\\[INTR-REMAP\\] )?Request device \\[+${BDF}\\] fault index ${NUM}(?=\\s|\\[|$)(?: *${GLUED}\\[fault reason ${REASON}\\] ?(.*))?`),
     (m) => {
       const e: DmarEvent = { kind: 'intr-fault', device: plainBdf(m[1]!), index: hexBig(m[2]!) };
       if (m[3] !== undefined) setReason(e, m[3], m[4]!);
@@ -444,6 +455,22 @@ const MATCHERS: Array<[RegExp, (m: RegExpExecArray) => DmarEvent]> = [
     },
   ],
   [RMRR_LOCKED, () => ({ kind: 'rmrr-locked' })],
+  // 5.x on (qi_dump_fault): the error, its source ID or IQEI in hex, then the descriptors at and before the queue head
+  [
+    /^VT-d detected Invalidation (Queue|Time-out|Completion) Error: (Reason|SID) ([0-9a-fA-F]{1,4})\s*$/,
+    (m) => {
+      const error = QI_ERRORS[m[1]!]!;
+      const v = parseInt(m[3]!, 16);
+      return m[2] === 'SID' ? { kind: 'qi-error', error, sid: v } : { kind: 'qi-error', error, info: v };
+    },
+  ],
+  // before 5.x: the descriptor the queue stopped at, with an IQE
+  [/^VT-d detected invalid descriptor/, () => ({ kind: 'qi-error', error: 'IQE' })],
+  [/^Invalidation (?:Queue|Time-out|Completion) Error \((IQE|ITE|ICE)\) cleared/, (m) => ({ kind: 'qi-error', error: m[1] as 'IQE', cleared: true })],
+  [
+    /^QI (HEAD|PRIOR): (.+?) qw0 = (0x[0-9a-fA-F]{1,16}), qw1 = (0x[0-9a-fA-F]{1,16})\s*$/,
+    (m) => ({ kind: 'qi-descriptor', which: m[1] === 'HEAD' ? 'head' : 'prior', type: m[2]!, qw0: hexBig(m[3]!), qw1: hexBig(m[4]!) }),
+  ],
   [/./, (m) => ({ kind: 'info', what: m.input })],
 ];
 
@@ -496,6 +523,13 @@ const INFO = [
   /^dmar\d+: Using Register based invalidation/,
   /^IOMMU batching disallowed due to virtualization/,
   /^Translation already enabled/,
+  /^Enable scalable mode if hardware supports/,
+  /^IOMMU feature \S+ inconsistent/,
+  /^enabled$/,
+  /^IOMMU \d+ 0x[0-9a-fA-F]+: using (?:Queued|Register based) invalidation/,
+  /^BIOS has allocated no shadow GTT; disabling IOMMU for graphics/,
+  /^Disabling IOMMU for graphics on this chipset/,
+  /^Forcing write-buffer flush capability/,
 ];
 
 function classifyLine(text: string, rest: string): DmarEvent {
@@ -524,7 +558,8 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
     // 3.x dmar.c's pr_fmt was KBUILD_MODNAME, `dmar: ` (4.1 made it `DMAR: `)
     const subsystem: DmarSubsystem = p === 'Intel-IOMMU' ? 'intel-iommu' : p === 'dmar' ? 'DMAR' : (p as DmarSubsystem);
     // 4.x printed the old glued fault prefix after pr_fmt's: `DMAR: DMAR:[DMA Read] ...`
-    return { subsystem, rest: text.slice(m[0].length).replace(/^(?:DMAR|INTR-REMAP):(?=\[)/, '') };
+    // and the one of 3.x-4.x interrupt remapping faults after it: `DMAR: INTR-REMAP: Request device [[f0:1f.0] ...`
+    return { subsystem, rest: text.slice(m[0].length).replace(/^(?:DMAR|INTR-REMAP):(?=\[)|^INTR-REMAP: (?=Request device)/, '') };
   }
   // Older fault lines glued the prefix: `DMAR:[DMA Read] ...`, `INTR-REMAP:[fault reason 34] ...`.
   const glued = /^(DMAR|INTR-REMAP):(?=\[)/.exec(text);
@@ -534,8 +569,14 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
   if (/^dmar_fault: \d+ callbacks suppressed/.test(text)) return { subsystem: 'DMAR', rest: text };
   const d = DEVICE_PREFIX.exec(text);
   if (d && RMRR_LOCKED.test(text)) return { subsystem: 'device', rest: text.slice(d[0].length), device: d[2]! };
+  // iommu.c's dev_fmt is its pr_fmt: its device messages read `pci 0000:00:02.0: DMAR: Skip IOMMU disabling for graphics`
+  if (d?.[0].endsWith('DMAR: ')) return { subsystem: 'DMAR', rest: text.slice(d[0].length), device: d[2]! };
   // the APIC code's consequence of interrupt remapping not being in x2APIC mode
   if (text.startsWith("x2apic: IRQ remapping doesn't support X2APIC mode")) return { subsystem: 'x2apic', rest: text.slice('x2apic: '.length) };
+  // the same before apic.c had its pr_fmt (4.x): `IRQ remapping doesn't support X2APIC mode, disable x2apic.`
+  if (text.startsWith("IRQ remapping doesn't support X2APIC mode")) return { subsystem: 'x2apic', rest: text };
+  // 3.x intel-iommu.c: `IOMMU 0 0xfed90000: using Queued invalidation`
+  if (/^IOMMU \d+ 0x[0-9a-fA-F]+: using (?:Queued|Register based) invalidation/.test(text)) return { subsystem: 'IOMMU', rest: text };
   if (/^PCI-DMA: Intel\(R\) Virtualization Technology for Directed I\/O/.test(text)) return { subsystem: 'IOMMU', rest: text.slice('PCI-DMA: '.length) };
   // 3.x intel_irq_remapping.c had no pr_fmt: its messages came bare
   if (IR_UNPREFIXED.test(text)) return { subsystem: 'DMAR-IR', rest: text };
@@ -544,7 +585,7 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
 
 /** The interrupt-remapping messages 3.x printed without a prefix. */
 const IR_UNPREFIXED =
-  /^(?:(?:IOAPIC|HPET) id \d+ under DRHD base|\[Firmware Bug\]: ioapic \d+ has no mapping iommu|Not enable interrupt remapping|Not enabling interrupt remapping|Enabled IRQ remapping in \S+ mode|Failed to enable irq remapping)/;
+  /^(?:(?:IOAPIC|HPET) id \d+ under DRHD base|x2apic is disabled because BIOS sets x2apic opt out bit|\[Firmware Bug\]: ioapic \d+ has no mapping iommu|Not enable interrupt remapping|Not enabling interrupt remapping|Enabled IRQ remapping in \S+ mode|Failed to enable irq remapping)/;
 
 /** ` BIOS vendor: ...; Ver: ...; Product Version: ...`, by indexOf (a pattern of two `.*` takes time growing with the square). */
 function biosVendorLine(t: string): boolean {

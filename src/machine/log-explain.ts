@@ -112,6 +112,8 @@ export interface FaultGroup {
   highestIndex?: bigint;
   /** With a table, for DMA faults without a PASID: the RMRRs any of the addresses fell in ("RMRR #1"), none when empty. */
   rmrrs?: string[];
+  /** With `rmrrs`: how many of the lines have an address in one of them (the others fell in none). */
+  rmrrLines?: number;
 }
 
 const RMRR_FIX =
@@ -300,6 +302,14 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       return { category: 'fault', meaning: `a unit raised a fault interrupt; Fault Status ${hex(e.status)}: ${faultStatusBits(e.status)}`, checks: [] };
     case 'faults-suppressed':
       return { category: 'fault', meaning: `the kernel's rate limit hid ${e.count} more fault messages: the faults above go on`, checks: [] };
+    case 'qi-error':
+      return { category: 'fault', meaning: qiErrorMeaning(e), checks: [] };
+    case 'qi-descriptor':
+      return {
+        category: 'fault',
+        meaning: `the invalidation descriptor ${e.which === 'head' ? 'at the queue head' : 'before the queue head'} (the error above concerns one of the two): ${/device-tlb/i.test(e.type) ? `${e.type}, which the unit sends to a device's ATS cache (PCIe Address Translation Services)` : /^UNKNOWN$/.test(e.type) ? 'a descriptor of no type the kernel knows (an empty slot reads all zeros)' : e.type}; qw0 ${hex(e.qw0)}, qw1 ${hex(e.qw1)}`,
+        checks: [],
+      };
     case 'dma-fault':
     case 'intr-fault':
     case 'fault-reason':
@@ -310,6 +320,29 @@ function lineMeaning(e: DmarEvent): Pick<Explanation, 'category' | 'meaning' | '
       return { category: 'unrecognised', meaning: 'a line of the VT-d drivers that dmar does not recognise', checks: [] };
   }
 }
+
+/** An invalidation queue error (FSTS IQE, ITE, ICE), as qi_check_fault() and qi_dump_fault() report it. */
+function qiErrorMeaning(e: Extract<DmarEvent, { kind: 'qi-error' }>): string {
+  const name = { IQE: 'invalidation queue error', ITE: 'invalidation time-out error', ICE: 'invalidation completion error' }[e.error];
+  if (e.cleared) return `the kernel cleared the ${name} (${e.error}) in the unit's Fault Status register and goes on`;
+  const source =
+    e.sid === undefined
+      ? ''
+      : e.sid === 0
+        ? '; source ID 0: the unit recorded none (a unit older than the Invalidation Queue Error Record register reads 0), or device 00:00.0'
+        : `; the unit recorded the source ID ${hex(e.sid, 4)}: device ${sidBdf(e.sid)}`;
+  switch (e.error) {
+    case 'ITE':
+      return `an ${name}: a device did not complete a Device-TLB invalidation (PCIe ATS) in time, and the invalidations queued behind it are aborted; usually a device that was reset or hung, or whose ATS is broken (Linux submits them again unless the device is gone: one that never answers keeps it retrying)${source}`;
+    case 'ICE':
+      return `an ${name}: the unit received a Device-TLB invalidation completion it did not expect (an invalid ITag or source ID), a device's ATS defect${source}`;
+    case 'IQE':
+      return `an ${name}: the unit found a descriptor in its invalidation queue that it cannot process (an invalid or unsupported descriptor: a driver defect, or a unit that lacks the feature); the kernel skips it${e.info !== undefined ? `; IQEI ${hex(e.info)} (the unit's Invalidation Queue Error Info)` : ''}${source}`;
+  }
+}
+
+/** A PCI source ID (bus << 8 | device << 3 | function) as BB:DD.F. */
+const sidBdf = (sid: number) => `${((sid >> 8) & 0xff).toString(16).padStart(2, '0')}:${((sid >> 3) & 0x1f).toString(16).padStart(2, '0')}.${sid & 7}`;
 
 /** FSTS_REG bits (Linux DMA_FSTS_*). */
 function faultStatusBits(s: number): string {
@@ -542,7 +575,7 @@ function faultMeaning(x: Explanation, e: Extract<DmarEvent, { kind: 'dma-fault' 
   }`;
   if (reason?.code === 0x25)
     x.meaning +=
-      '; a device or I/O APIC sends compatibility-format interrupts while remapping is on: usually an I/O APIC or HPET missing from the DRHD scopes, or a device firmware quirk';
+      '; an interrupt in compatibility format while remapping blocks that format: an HPET missing from the DRHD scopes (an I/O APIC missing from them makes Linux leave interrupt remapping off altogether), an interrupt programmed before remapping was turned on (a single fault as it is enabled), or a device firmware quirk';
   if (reason?.code === 0x26) x.meaning += '; the source ID does not match the IRTE: often an I/O APIC or HPET scope with the wrong PCI path in the DMAR table';
   // a request with a PASID is translated in that PASID's address space (a process's, a guest's), not the one the
   // RMRRs' identity maps live in: its address says nothing of them
@@ -641,6 +674,7 @@ function faultGroups(entries: readonly Explanation[]): FaultGroup[] {
       g.highestIndex = higher(g.highestIndex, f.index);
     }
     if (f.rmrrs) {
+      g.rmrrLines = (g.rmrrLines ?? 0) + (f.rmrrs.length ? 1 : 0);
       const names = (g.rmrrs ??= []);
       for (const h of f.rmrrs) if (!names.includes(h.structure)) names.push(h.structure);
     }

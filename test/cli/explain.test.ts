@@ -158,6 +158,19 @@ describe('dmar explain', () => {
     );
   });
 
+  test.skipIf(!HAVE_CORPUS)('faults by device with --table: a group only some of whose addresses fell in an RMRR says how many did (text and --json)', () => {
+    const line = (addr: string) => `DMAR: [DMA Read NO_PASID] Request device [00:02.0] fault addr ${addr} [fault reason 0x06] PTE Read access is not set`;
+    const log = [line('0xad100000'), line('0x1000'), line('0xad101000')].join('\n');
+    const table = join(CORPUS, '074C5C2E091B.dmar');
+    const r = dmar(['explain', '-', '--table', table], { input: log });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      '  00:02.0  DMA read, fault reason 0x06 (PTE Read access is not set): 3 lines (lines 1 to 3), addresses 0x1000-0xad101000, in RMRR #2 (2 of the 3 lines; the others in no RMRR)\n',
+    );
+    const j = JSON.parse(dmar(['explain', '-', '--table', table, '--json'], { input: log }).stdout);
+    expect(j.faults[0]).toMatchObject({ lines: 3, rmrrs: ['RMRR #2'], rmrrLines: 2 });
+  });
+
   test('a damaged memory-map line is told, and the DMAR lines are still explained (it failed, exit 2); a log over the limit is named a log', () => {
     const log =
       'BIOS-e820: [mem 0x0000000000100000-0x00000000000fffff] usable\nDMAR: [Firmware Bug]: ioapic 2 has no mapping iommu, interrupt remapping will be disabled\n';

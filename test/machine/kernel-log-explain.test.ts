@@ -140,6 +140,8 @@ describe('fault lines grouped by device, access and reason', () => {
       ['write', undefined, 1, []],
       ['read', 1, 1, undefined],
     ]);
+    // the read group's two addresses: one in RMRR #2, one in none
+    expect(x.faults.map((g) => g.rmrrLines)).toEqual([1, 0, undefined]);
   });
 });
 
@@ -256,5 +258,36 @@ describe('a table of many DRHDs and a log of many unit lines: each line names it
     );
     // DRHD #4 has IOAPIC 3, DRHD #8 (at the same base) IOAPIC 7
     expect(x.entries.map((e) => e.table?.structure)).toEqual(['DRHD #4', 'DRHD #8']);
+  });
+});
+
+describe('invalidation queue errors (qi_check_fault, qi_dump_fault)', () => {
+  it('a time-out names the device of its source ID; SID 0 is told as none recorded; the descriptors and the clearing are explained', () => {
+    const x = explainLog(
+      parseKernelLog(
+        [
+          // real lines: a vendor-reset report (SID 0) and a host hung by a GPU after reset (SID 5300)
+          'DMAR: VT-d detected Invalidation Time-out Error: SID 5300',
+          'DMAR: QI PRIOR: Device-TLB Invalidation qw0 = 0x5300530000000003, qw1 = 0x7ffffffffffff001',
+          'DMAR: VT-d detected Invalidation Completion Error: SID 0',
+          'DMAR: QI HEAD: UNKNOWN qw0 = 0x0, qw1 = 0x0',
+          'DMAR: Invalidation Completion Error (ICE) cleared',
+          'DMAR: VT-d detected Invalidation Queue Error: Reason f',
+        ].join('\n'),
+        'x',
+      ),
+    );
+    const [ite, prior, ice, head, cleared, iqe] = x.entries;
+    expect(x.entries.map((e) => e.category)).toEqual(['fault', 'fault', 'fault', 'fault', 'fault', 'fault']);
+    expect(ite!.meaning).toContain('a device did not complete a Device-TLB invalidation (PCIe ATS) in time');
+    expect(ite!.meaning).toContain('the unit recorded the source ID 0x5300: device 53:00.0');
+    expect(prior!.meaning).toBe(
+      "the invalidation descriptor before the queue head (the error above concerns one of the two): Device-TLB Invalidation, which the unit sends to a device's ATS cache (PCIe Address Translation Services); qw0 0x5300530000000003, qw1 0x7ffffffffffff001",
+    );
+    expect(ice!.meaning).toContain('source ID 0: the unit recorded none');
+    expect(head!.meaning).toContain('a descriptor of no type the kernel knows');
+    expect(cleared!.meaning).toBe("the kernel cleared the invalidation completion error (ICE) in the unit's Fault Status register and goes on");
+    expect(iqe!.meaning).toContain("IQEI 0xf (the unit's Invalidation Queue Error Info)");
+    expect(x.counts.unrecognised).toBe(0);
   });
 });

@@ -382,3 +382,87 @@ describe('older kernels and other log tools', () => {
     expect(log.dmar.map((d) => d.event.kind)).toEqual(['info']);
   });
 });
+
+// Lines of public reports a second audit found read wrongly or not at all (each from a real log unless said).
+describe('more real lines: 4.x interrupt faults, device-prefixed messages, masked addresses, older x2APIC wordings', () => {
+  const parse = (lines: string[]) => parseKernelLog(lines.join('\n'), 't').dmar;
+
+  it('the 3.x-4.x interrupt-remapping fault after the prefix, its reason on the next (indented) line', () => {
+    const d = parse([
+      '[    0.151224] DMAR: INTR-REMAP: Request device [[f0:1f.0] fault index 0',
+      '               INTR-REMAP:[fault reason 37] Blocked a compatibility format interrupt request',
+      '[    0.151224] dmar: INTR-REMAP: Request device [[f0:1f.7] fault index 2f',
+      '               INTR-REMAP:[fault reason 34] Present field in the IRTE entry is clear',
+    ]);
+    expect(d.map((l) => l.event)).toEqual([
+      { kind: 'intr-fault', device: 'f0:1f.0', index: 0n, reason: 37, reasonText: 'Blocked a compatibility format interrupt request' },
+      { kind: 'intr-fault', device: 'f0:1f.7', index: 0x2fn, reason: 34, reasonText: 'Present field in the IRTE entry is clear' },
+    ]);
+  });
+
+  it("iommu.c's device messages (`pci 0000:00:02.0: DMAR: ...`) are listed, never dropped", () => {
+    const d = parse(['[    0.537138] pci 0000:00:02.0: DMAR: Skip IOMMU disabling for graphics', 'pci 0000:00:02.0: DMAR: Frobnicating']);
+    expect(d.map((l) => [l.subsystem, l.event.kind])).toEqual([
+      ['DMAR', 'info'],
+      ['DMAR', 'unrecognised'],
+    ]);
+  });
+
+  it('an address a poster masked (`ffxxxxxx`) is no fault line; a reason pasted onto its fault line with its old prefix is read', () => {
+    const d = parse([
+      'DMAR: [DMA Read] Request device [06:00.0] fault addr ffxxxxxx [fault reason 06] PTE Read access is not set',
+      // DPDK's documentation joins the two lines of a 3.x fault into one
+      'dmar: DMAR:[DMA Read] Request device [01:00.0] fault addr 37ae5000 DMAR:[fault reason 02] Present bit in context entry is clear',
+      'INTR-REMAP: Request device [[f0:1f.0] fault index 0zz',
+    ]);
+    expect(d.map((l) => l.event)).toEqual([
+      { kind: 'unrecognised' },
+      { kind: 'dma-fault', access: 'read', device: '01:00.0', address: 0x37ae5000n, reason: 2, reasonText: 'Present bit in context entry is clear' },
+      { kind: 'unrecognised' },
+    ]);
+  });
+
+  it('the 3.x x2APIC opt-out line without a prefix and the 4.x `IRQ remapping ... disable x2apic.`', () => {
+    const d = parse([
+      "x2apic is disabled because BIOS sets x2apic opt out bit. You can use 'intremap=no_x2apic_optout' to override the BIOS setting.",
+      "[    0.484254] IRQ remapping doesn't support X2APIC mode, disable x2apic.",
+    ]);
+    expect(d.map((l) => [l.subsystem, l.event.kind])).toEqual([
+      ['DMAR-IR', 'x2apic-optout'],
+      ['x2apic', 'x2apic-off'],
+    ]);
+  });
+
+  it("harmless lines of 3.x-6.x are told as informational, 3.x's `IOMMU 0 0xfed90000: using Queued invalidation` too", () => {
+    const d = parse([
+      'DMAR: Enable scalable mode if hardware supports',
+      'DMAR: IOMMU feature fl1gp_support inconsistent',
+      'Intel-IOMMU: enabled',
+      'IOMMU 0 0xfed90000: using Queued invalidation',
+      'IOMMU 1 0xfed91000: using Register based invalidation',
+    ]);
+    expect(d.map((l) => l.event.kind)).toEqual(['info', 'info', 'info', 'info', 'info']);
+  });
+
+  it('invalidation queue errors and their descriptors, in their 5.x-6.x and older words', () => {
+    const d = parse([
+      'DMAR: VT-d detected Invalidation Time-out Error: SID 5300',
+      'DMAR: VT-d detected Invalidation Queue Error: Reason f',
+      'DMAR: QI HEAD: UNKNOWN qw0 = 0x0, qw1 = 0x0',
+      'DMAR: QI PRIOR: Invalidation Wait qw0 = 0x200000025, qw1 = 0x185f6729c4',
+      'DMAR: Invalidation Time-out Error (ITE) cleared',
+      'DMAR: VT-d detected invalid descriptor: qw0 = 2000000000000, qw1 = 0',
+      // a source ID wider than the 16 bits a kernel prints: no such line
+      'DMAR: VT-d detected Invalidation Time-out Error: SID 123456',
+    ]);
+    expect(d.map((l) => l.event)).toEqual([
+      { kind: 'qi-error', error: 'ITE', sid: 0x5300 },
+      { kind: 'qi-error', error: 'IQE', info: 0xf },
+      { kind: 'qi-descriptor', which: 'head', type: 'UNKNOWN', qw0: 0n, qw1: 0n },
+      { kind: 'qi-descriptor', which: 'prior', type: 'Invalidation Wait', qw0: 0x200000025n, qw1: 0x185f6729c4n },
+      { kind: 'qi-error', error: 'ITE', cleared: true },
+      { kind: 'qi-error', error: 'IQE' },
+      { kind: 'unrecognised' },
+    ]);
+  });
+});
