@@ -1,6 +1,14 @@
 /**
  * `acpidump` text output: blocks of `SIG @ 0xADDRESS` followed by
  * `    OFFS: xx xx ... xx  ascii` lines.
+ *
+ * Read as ACPICA's acpixtract reads it: lines before the first header (a
+ * prompt, a sentence of a bug report) and lines among a table's rows that are
+ * no rows (a pager's prompt, an `acpidump` warning its stderr put there, the
+ * text column a mail client wrapped onto a line of its own) are passed over. No
+ * byte is lost unsaid that way: each row must start where the one before it
+ * ended, and a table must hold the bytes its header's Length says (acpidump
+ * writes exactly those), so a row missing or damaged is an error naming its line.
  */
 import { DmarError, excerpt } from '../dmar/errors.js';
 import { hex } from './hex.js';
@@ -13,44 +21,101 @@ export interface DumpedTable {
   bytes: Uint8Array;
 }
 
-const HEAD = /^([A-Za-z0-9_!]{4}) @ (0x[0-9A-Fa-f]+)\s*$/;
-const ROW = /^\s*([0-9A-Fa-f]{4,8}):((?: [0-9A-Fa-f]{2}){1,16})(?:\s|$)/;
+export interface AcpidumpOptions {
+  /**
+   * The tables whose damage is an error (default: every table). Any other table that is damaged (a row out of
+   * place, a byte that is no byte, fewer bytes than its Length) is left out of the result, and the rest read:
+   * a reader that wants the DMAR is not refused for a damaged SSDT.
+   */
+  strict?: (signature: string) => boolean;
+}
 
-/** True when the text looks like acpidump output (checked on its first lines only). */
+/** `DMAR @ 0x00000000BF7A2000`; also `SSDT @ (nil)` and `DSDT @ 0x... (10999 bytes)`, which acpixtract reads too. */
+const HEAD = /^([A-Za-z0-9_!]{4}) @ (0x[0-9A-Fa-f]+|\(nil\))(?:\s+\(\d+ bytes\))?\s*$/;
+const ROW = /^\s*([0-9A-Fa-f]{4,8}):((?: [0-9A-Fa-f]{2}){1,16})(?:\s|$)/;
+/** A line that starts as a row does (an offset and a colon): one that is then no row is a damaged row, never passed over. */
+const ROW_START = /^\s*([0-9A-Fa-f]{4,8}):/;
+
+/** The text without a UTF-8 byte-order mark (as latin1: its three bytes), which Windows editors put first. */
+export const withoutBom = (text: string): string => (text.startsWith('\xef\xbb\xbf') ? text.slice(3) : text.startsWith('\ufeff') ? text.slice(1) : text);
+
+/** True when the text looks like acpidump output: a `SIG @ 0x...` line among its first lines (after a prompt or a sentence, as pasted). */
 export function looksLikeAcpidump(head: string): boolean {
-  for (const line of head.split('\n', 20)) {
-    if (line.trim() === '') continue;
-    return HEAD.test(line.trimEnd());
-  }
+  if (head.includes('\0')) return false;
+  for (const line of withoutBom(head).split('\n', 20)) if (HEAD.test(line.replace(/\r$/, '').trimEnd())) return true;
   return false;
 }
 
-export function parseAcpidump(text: string): DumpedTable[] {
+/** Where the table header keeps its Length: every table but the RSDP (whose Length, ACPI 2.0 on, is at offset 20). */
+const hasLength = (signature: string) => signature !== 'RSDP';
+
+export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedTable[] {
+  const strict = opts.strict ?? (() => true);
   const tables: DumpedTable[] = [];
-  let cur: { signature: string; address: string; line: number; chunks: number[] } | undefined;
+  let cur:
+    | {
+        signature: string;
+        address: string;
+        line: number;
+        chunks: number[];
+        /** The line of the last row read. */
+        last: number;
+        /** A row of fewer than 16 bytes: the table's last, unless another row follows. */
+        short?: { line: number; offset: string };
+        damaged: boolean;
+      }
+    | undefined;
+  /** A damaged table: an error when it is one the reader needs, else the table is left out. */
+  const damage = (message: string) => {
+    if (strict(cur!.signature)) throw new DmarError(message);
+    cur!.damaged = true;
+  };
   const flush = () => {
-    if (cur) tables.push({ signature: cur.signature, address: cur.address, line: cur.line, bytes: Uint8Array.from(cur.chunks) });
+    const t = cur;
     cur = undefined;
+    if (!t || t.damaged) return;
+    const n = t.chunks.length;
+    if (strict(t.signature) && hasLength(t.signature)) {
+      const where = `line ${t.last}: ${t.signature} dump`;
+      if (n < 8) throw new DmarError(`${where}: ${n} bytes, fewer than a table header's Signature and Length: the dump is cut short`);
+      const length = (t.chunks[4]! | (t.chunks[5]! << 8) | (t.chunks[6]! << 16) | (t.chunks[7]! << 24)) >>> 0;
+      // acpidump writes exactly the Length its header gives
+      if (n < length) throw new DmarError(`${where}: ${n} bytes where the table's Length says ${length}: the dump is cut short (or a row lost bytes)`);
+    }
+    tables.push({ signature: t.signature, address: t.address, line: t.line, bytes: Uint8Array.from(t.chunks) });
   };
   const lines = text.split('\n');
+  if (lines.length) lines[0] = withoutBom(lines[0]!);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
-    const h = HEAD.exec(line);
+    const h = HEAD.exec(line.trimEnd());
     if (h) {
       flush();
-      cur = { signature: h[1]!, address: h[2]!, line: i + 1, chunks: [] };
+      cur = { signature: h[1]!, address: h[2]!, line: i + 1, chunks: [], last: i + 1, damaged: false };
       continue;
     }
-    if (!cur) continue;
+    if (!cur || cur.damaged) continue;
     const r = ROW.exec(line);
     if (!r) {
-      if (line.trim() === '') continue;
-      flush();
+      const start = ROW_START.exec(line);
+      if (start) {
+        const token = line.slice(start[0].length).trim().split(/\s+/)[0] ?? '';
+        damage(
+          `line ${i + 1}: ${cur.signature} dump: row 0x${start[1]}: ${token ? excerpt(token) : 'nothing'} where byte 1 of the row should be (two hex digits)`,
+        );
+      }
+      // not a row (a pager's prompt, an acpidump warning, a wrapped text column): passed over, as acpixtract does
       continue;
     }
     const off = parseInt(r[1]!, 16);
+    if (cur.short) {
+      // a row short of 16 bytes with another after it: bytes lost inside it (a double space read as the end of the bytes)
+      damage(`line ${cur.short.line}: ${cur.signature} dump: row 0x${cur.short.offset} holds fewer than 16 bytes, yet another row follows it`);
+      continue;
+    }
     if (off !== cur.chunks.length) {
-      throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
+      damage(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
+      continue;
     }
     const bytes = r[2]!.trim().split(' ');
     // the bytes end the line, or the text column follows them after two spaces: a token one space after the
@@ -60,13 +125,13 @@ export function parseAcpidump(text: string): DumpedTable[] {
     token.lastIndex = after;
     const next = token.exec(line)?.[1];
     if (next !== undefined) {
-      if (bytes.length === 16 && /^[0-9A-Fa-f]{2}$/.test(next))
-        throw new DmarError(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
-      throw new DmarError(
-        `line ${i + 1}: ${cur.signature} dump: row 0x${r[1]}: ${excerpt(next)} where byte ${bytes.length + 1} of the row should be (two hex digits)`,
-      );
+      if (bytes.length === 16 && /^[0-9A-Fa-f]{2}$/.test(next)) damage(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
+      else damage(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]}: ${excerpt(next)} where byte ${bytes.length + 1} of the row should be (two hex digits)`);
+      continue;
     }
     for (const b of bytes) cur.chunks.push(parseInt(b, 16));
+    cur.last = i + 1;
+    if (bytes.length < 16) cur.short = { line: i + 1, offset: r[1]! };
   }
   flush();
   return tables;

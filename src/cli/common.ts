@@ -2,6 +2,7 @@
 import { readSource, type Source } from '../io/input.js';
 import { writeError, writeErrorText, writeFileAtomic } from '../io/write.js';
 import { io } from '../io/std.js';
+import { termText } from '../acpi/escape.js';
 import { decodeDmar, type DecodeResult } from '../dmar/decode.js';
 import { DmarError, naming } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
@@ -25,7 +26,13 @@ export interface Loaded extends DecodeResult {
  * iasl), told apart by content.
  */
 export function readTableSource(file: string | undefined): Source {
-  return readSource(file, DMAR_SIGNATURE, compileSource);
+  return told(readSource(file, DMAR_SIGNATURE, compileSource));
+}
+
+/** A source's warnings (how its table was picked), on stderr as they come, each naming the input. */
+export function told(source: Source): Source {
+  for (const w of source.warnings ?? []) io().stderr(`dmar: warning: ${termText(source.name)}: ${termText(w)}\n`);
+  return source;
 }
 
 /** Read and strictly decode a table; any defect becomes a DmarError naming the file. */

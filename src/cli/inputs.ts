@@ -28,11 +28,12 @@ import {
   rememberListedInput,
   sourceFromBytes,
   sysfsTablePath,
+  utf16Text,
   type Source,
 } from '../io/input.js';
 import { DmarError } from '../dmar/errors.js';
 import { DMAR_SIGNATURE } from '../dmar/schema.js';
-import { readTableSource, usageError } from './common.js';
+import { readTableSource, told, usageError } from './common.js';
 
 /** One input: a name for messages, and how to get its source (throws DmarError). */
 export interface Input {
@@ -97,7 +98,7 @@ function directoryEntry(
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
   const raw = startsWithDmar(first);
-  const dumpText = !raw && looksLikeAcpidump(first.toString('latin1', 0, 4096));
+  const dumpText = !raw && looksLikeAcpidump(utf16Text(first)?.slice(0, 4096) ?? first.toString('latin1', 0, 4096));
   if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
   try {
@@ -107,7 +108,7 @@ function directoryEntry(
     return undefined; // vanished between listing and reading
   }
   const rawTable = raw && (data === first || startsWithDmar(data));
-  if (!rawTable && dumpText && !/^DMAR @ /m.test(data.toString('latin1'))) return undefined;
+  if (!rawTable && dumpText && !/^DMAR @ /m.test(utf16Text(data) ?? data.toString('latin1'))) return undefined;
   // an input of this command from here on (readInputBytes remembered one it read itself)
   if (h.whole && entry.isFile()) rememberListedInput(path);
   // a raw table (the common case): no text to look at
@@ -119,7 +120,7 @@ function directoryEntry(
         return { name: shown, kind: 'binary', bytes: data, readOnly: false };
       },
     };
-  return { name: shown, load: () => sourceFromBytes(data, shown, 'binary') };
+  return { name: shown, load: () => told(sourceFromBytes(data, shown, 'binary')) };
 }
 
 /** A file name the listing gave as bytes: as UTF-8 when it is (a name with a real U+FFFD), else its bytes past ASCII as \\xNN. */

@@ -63,7 +63,7 @@ export function companions(src: Source, machine?: MachineFacts): CompanionTable[
   if (madt)
     checkMadt(
       madt.bytes,
-      src.tables ? `${src.name} (its APIC table)` : machine?.root ? join(machine.root, 'sys/firmware/acpi/tables/APIC') : sysfsTablePath(MADT_SIGNATURE),
+      src.tables ? `${src.name}: its APIC table` : machine?.root ? join(machine.root, 'sys/firmware/acpi/tables/APIC') : sysfsTablePath(MADT_SIGNATURE),
     );
   return tables;
 }
@@ -95,7 +95,12 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     tables = companions(src, machine);
   } catch (e) {
-    if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.oneLine(), id: e.code ?? null, offset: null } };
+    // the MADT's file (an acpidump's APIC table is named after the dump) and offset are the message's: the offset is none of the DMAR's
+    if (e instanceof DmarError) {
+      const line = e.oneLine();
+      const message = line.startsWith(`${input.name}: `) ? line.slice(input.name.length + 2) : line;
+      return { file: input.name, findings: [], error: { message, id: e.code ?? null, offset: null } };
+    }
     throw e;
   }
   try {

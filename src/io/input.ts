@@ -6,6 +6,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from '../acpi/acpidump.js';
+import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, naming } from '../dmar/errors.js';
 import { io } from './std.js';
 
@@ -19,6 +20,8 @@ export interface Source {
   tables?: DumpedTable[];
   /** True when the source cannot be rewritten in place (stdin, sysfs). */
   readOnly: boolean;
+  /** What a reader should be told about how the table was picked (an acpidump with two DMAR tables). */
+  warnings?: string[];
 }
 
 /** Root of the live system's files; tests point it at a fake tree. */
@@ -373,6 +376,12 @@ export function looksLikeTableSource(head: string): boolean {
   return /^(?:\xef\xbb\xbf)?\s*\{/.test(head) || /^\s*(?:\[[^\]\n]*\]\s*)?Signature\s*:/m.test(head);
 }
 
+/** Text saved as UTF-16 with a byte-order mark (PowerShell 5's `>` writes acpidump output so), decoded; undefined for anything else. */
+export function utf16Text(data: Uint8Array): string | undefined {
+  const utf16 = data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : data[0] === 0xfe && data[1] === 0xff ? 'utf-16be' : undefined;
+  return utf16 ? new TextDecoder(utf16).decode(data) : undefined;
+}
+
 /** Pick `signature` out of raw bytes, acpidump text, or (with `compile`) table source text. */
 export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' | 'sysfs', signature = 'DMAR', compile?: SourceCompiler): Source {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 4096)).toString('latin1');
@@ -381,15 +390,26 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
     checkTableSize(bytes, name);
     return { name, kind: 'source', bytes, readOnly: true };
   }
-  if (kind === 'binary' && looksLikeAcpidump(head)) {
-    const tables = naming(name, () => parseAcpidump(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1')));
-    const hit = tables.find((t) => t.signature === signature);
+  const text = kind === 'binary' ? utf16Text(data) : undefined;
+  if (kind === 'binary' && looksLikeAcpidump(text?.slice(0, 4096) ?? head)) {
+    // only the tables read (the one asked for, and the MADT validate cross-checks) are held to their rows: a
+    // damaged SSDT does not refuse the DMAR
+    const strict = (sig: string) => sig === signature || sig === MADT_SIGNATURE;
+    const tables = naming(name, () => parseAcpidump(text ?? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'), { strict }));
+    const hits = tables.filter((t) => t.signature === signature);
+    const hit = hits[0];
     if (!hit) {
       const sigs = [...new Set(tables.map((t) => t.signature))].join(', ');
       throw new DmarError(`no ${signature} table in this acpidump (it holds ${sigs || 'no tables'})`, { file: name });
     }
     checkTableSize(hit.bytes, name);
-    return { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
+    const source: Source = { name, kind: 'acpidump', bytes: hit.bytes, tables, readOnly: true };
+    // ACPI gives a machine one DMAR, and Linux reads the first (acpi_get_table(ACPI_SIG_DMAR, 0)): the others are told, never read silently
+    if (hits.length > 1)
+      source.warnings = [
+        `this acpidump holds ${hits.length} ${signature} tables (lines ${hits.map((t) => t.line).join(', ')}): the first is read, as Linux reads only the first`,
+      ];
+    return source;
   }
   // a reader of binary tables only (the editors) given source text: say so, not "signature is {"
   if (kind === 'binary' && !compile && !head.startsWith(signature) && looksLikeTableSource(head))

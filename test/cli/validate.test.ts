@@ -367,3 +367,73 @@ describe('the manual', () => {
     expect(String(r.status)).toBe(block![3]);
   });
 });
+
+// An audit of acpidump text against ACPICA's acpixtract: dumps as people paste and save them.
+describe('acpidump text as pasted and saved', () => {
+  const table = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
+  const dumpOf = (...tables: Array<readonly [string, Uint8Array]>) => acpidumpText(tables);
+  const file = (name: string, data: string | Uint8Array) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-dump-'));
+    writeFileSync(join(dir, name), data);
+    return join(dir, name);
+  };
+
+  test('after a prompt line, with a byte-order mark, as UTF-16 (PowerShell 5), with junk among its rows: the same table, also in a directory', () => {
+    const text = dumpOf(['APIC', madtWithIoapics([8, 9])], ['DMAR', table()]);
+    const rows = text.split('\n');
+    const at = rows.findIndex((l) => l.startsWith('DMAR @'));
+    const junk = [...rows.slice(0, at + 3), '-- more --', ...rows.slice(at + 3)].join('\n');
+    const forms = {
+      prompt: `$ sudo acpidump\n${text}`,
+      bom: `\ufeff${text}`,
+      utf16: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      junk,
+    };
+    const want = dmar(['decode', '--json', file('t.bin', table())]).stdout;
+    for (const [name, data] of Object.entries(forms)) {
+      const f = file(`${name}.txt`, data);
+      const r = dmar(['decode', '--json', f]);
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout).structures, name).toEqual(JSON.parse(want).structures);
+      // a directory holding it finds it by its content
+      const v = json([join(f, '..')]);
+      expect(
+        v.doc.files.map((x: { file: string }) => x.file),
+        name,
+      ).toEqual([f]);
+    }
+  });
+
+  test('a damaged table the reader does not need (an SSDT row out of place) refuses nothing; a DMAR cut short is a damaged dump, named at its line', () => {
+    const ssdt = Uint8Array.from([...Buffer.from('SSDT'), 0x24, 0, 0, 0, ...new Array(28).fill(0)]);
+    const text = dumpOf(['SSDT', ssdt], ['DMAR', table()]).replace('    0010: 00', '    0011: 00');
+    const r = dmar(['validate', file('d.txt', text)]);
+    expect(r.status, r.stderr).toBe(0);
+    const cut = dumpOf(['DMAR', table()]).split('\n').slice(0, 4).join('\n');
+    const c = dmar(['validate', file('cut.txt', cut)]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(
+      /^dmar: .*cut\.txt: line 4: DMAR dump: 48 bytes where the table's Length says \d+: the dump is cut short \(or a row lost bytes\)\n/,
+    );
+  });
+
+  test('two DMAR tables in one dump: the first is read, as Linux reads it, and the reader is told', () => {
+    const f = file('two.txt', dumpOf(['DMAR', table()], ['DMAR', readFileSync(join(FIXTURES, 'qemu-q35-ir.bin'))]));
+    const r = dmar(['validate', f]);
+    expect(r.stderr).toMatch(
+      /^dmar: warning: .*two\.txt: this acpidump holds 2 DMAR tables \(lines 1, \d+\): the first is read, as Linux reads only the first\n$/,
+    );
+    expect(dmar(['decode', f]).stderr).toContain('this acpidump holds 2 DMAR tables');
+  });
+
+  test("a damaged MADT in a dump: the file is named once, the offset is the MADT's (text and JSON)", () => {
+    const madt = madtWithIoapics([8]);
+    madt[45] = 0; // the first entry's Length
+    const f = file('m.txt', dumpOf(['APIC', madt], ['DMAR', table()]));
+    const r = dmar(['validate', f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`dmar: ${f}: its APIC table: offset 0x2c (44): MADT: the entry at 44 has Length 0, which is under 2 (DMAR-MADT-INVALID)\n`);
+    const j = json([f]).doc.files[0];
+    expect(j).toMatchObject({ error: 'its APIC table: offset 0x2c (44): MADT: the entry at 44 has Length 0, which is under 2', offset: null });
+  });
+});
