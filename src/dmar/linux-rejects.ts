@@ -47,6 +47,30 @@ export function registerPagesClash(drhds: readonly Structure[]): [earlier: Struc
   return undefined;
 }
 
+/**
+ * Two DRHDs whose register sets overlap as the table sizes them (2^Size 4 KiB pages: dmar_parse_one_drhd()'s
+ * `reg_size = 1UL << (drhd->size + 12)`, of the whole Size byte), other than one unit listed twice: since Linux
+ * 6.3 map_iommu() reserves each set whole, and the later unit fails as above; 6.2 and earlier reserve the first
+ * page (registerPagesClash). Not a rule of linuxRejection(), which holds for every kernel: the IMS evidence tells
+ * it beside. Sorted by base, a unit clashes with the one before it whose set reaches furthest: n log n.
+ */
+export function registerSetsClash(drhds: readonly Structure[]): [earlier: Structure, later: Structure] | undefined {
+  const units = drhds.map((s, i) => {
+    const base = big(s.fields, 'registerBaseAddress');
+    return { s, i, base, end: base + (1n << BigInt(num(s.fields, 'size') + 12)), segment: num(s.fields, 'segment') };
+  });
+  units.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.segment - b.segment || a.i - b.i));
+  let prev: (typeof units)[number] | undefined;
+  let reach: (typeof units)[number] | undefined;
+  for (const u of units) {
+    if (prev && u.base === prev.base && u.segment === prev.segment) continue; // merged into prev
+    if (reach && u.base < reach.end) return reach.i < u.i ? [reach.s, u.s] : [u.s, reach.s];
+    if (!reach || u.end > reach.end) reach = u;
+    prev = u;
+  }
+  return undefined;
+}
+
 /** Why Linux rejects a table: the first of the rules above it falls to. */
 export type LinuxRejection =
   | { rule: 'haw'; hostAddressWidth: number }

@@ -21,7 +21,7 @@ import {
   VIRT_ROWS,
   VIRTUALIZED_BIT,
 } from '../dmar/schema.js';
-import { LINUX_SAYS, linuxRejection, parsedDrhd } from '../dmar/linux-rejects.js';
+import { LINUX_SAYS, linuxRejection, parsedDrhd, registerSetsClash } from '../dmar/linux-rejects.js';
 import { matchDmi } from './dmi.js';
 import { signal, SIGNALS, type SignalName, type Strength } from './signals.js';
 import { matchVirtualFirmware } from './virtual-firmware.js';
@@ -272,7 +272,7 @@ export function gatherEvidence(input: GatherInput): Gathered {
   const cli = input.cli ?? {};
   const evidence: Evidence = {
     'dmar.present': { value: t !== undefined, source: t ? `table read from ${input.tableSource}` : input.tableSource },
-    'dmar.linuxRejects': linuxRejectsFact(t, noTable),
+    'dmar.linuxRejects': linuxRejectsFact(t, noTable, warnings),
     'flags.intrRemap': flagFact(t, 'INTR_REMAP', noTable),
     'flags.x2apicOptOut': flagFact(t, 'X2APIC_OPT_OUT', noTable),
     'flags.imsOptOut': flagFact(t, 'IMS_OPTOUT', noTable),
@@ -288,7 +288,7 @@ export function gatherEvidence(input: GatherInput): Gathered {
 }
 
 /** Whether Linux gives up on the table as a whole (dmar/linux-rejects.ts): then there is no IOMMU and no interrupt remapping. */
-function linuxRejectsFact(t: DmarTable | undefined, noTable: string): Fact {
+function linuxRejectsFact(t: DmarTable | undefined, noTable: string, warnings: string[]): Fact {
   if (!t) return { value: 'unknown', source: noTable };
   const r = linuxRejection(t);
   if (r?.rule === 'haw') {
@@ -303,7 +303,21 @@ function linuxRejectsFact(t: DmarTable | undefined, noTable: string): Fact {
       value: true,
       source: `DRHDs at offsets ${hex(r.earlier.offset)} and ${hex(r.later.offset)} have register bases ${hex(big(r.earlier.fields, 'registerBaseAddress'))} and ${hex(big(r.later.fields, 'registerBaseAddress'))}, within 4 KiB: "${LINUX_SAYS.registersBusy}", "${LINUX_SAYS.parseFailed}", Linux rejects the table`,
     };
-  const n = t.structures.filter(parsedDrhd).length;
+  const drhds = t.structures.filter(parsedDrhd);
+  const n = drhds.length;
+  // the kernels of linux-6.2 (6.2 to 6.9) disagree: 6.3 and later reserve each unit's 2^Size pages whole
+  const sets = registerSetsClash(drhds);
+  if (sets) {
+    const [a, b] = sets;
+    const what = `DRHDs at offsets ${hex(a.offset)} and ${hex(b.offset)} (register bases ${hex(big(a.fields, 'registerBaseAddress'))} and ${hex(big(b.fields, 'registerBaseAddress'))}) overlap in the register sets their Size fields give (2^Size pages)`;
+    warnings.push(
+      `${what}: Linux 6.3 and later reserve the sets whole and reject the table ("${LINUX_SAYS.registersBusy}", "${LINUX_SAYS.parseFailed}"): no IOMMU, no interrupt remapping, no IMS; Linux 6.2 accepts it, as dmar.linuxRejects says`,
+    );
+    return {
+      value: false,
+      source: `Host Address Width ${num(t.fields, 'hostAddressWidth')}, ${n} DRHDs, none at address 0, no two on one register page: Linux 6.2 accepts the table (${what}: Linux 6.3 and later reject it)`,
+    };
+  }
   return {
     value: false,
     source: `Host Address Width ${num(t.fields, 'hostAddressWidth')}, ${n} DRHD${n === 1 ? '' : 's'}, none at address 0, no two on one register page: Linux accepts the table`,
