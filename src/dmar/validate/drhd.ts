@@ -497,7 +497,8 @@ export const checks: Check[] = [
             offset: ctx.scopeAt(sc, 'enumerationId'),
             structure: l.index,
             scope: scopes.indexOf(sc),
-            message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${n} scopes of this DRHD (${scopePath(sc)} and others)`,
+            // the one Linux keeps is named: the first (its path is the source ID the IOAPIC's or HPET's interrupts are remapped for)
+            message: `${what} ${num(sc.fields, 'enumerationId')} appears in ${n} scopes of this DRHD: Linux keeps the first (scope ${scopes.indexOf(first) + 1}, ${scopePath(first)}) and ignores ${n === 2 ? 'this one' : `this one and ${n - 2} more`}`,
           });
         }
       }

@@ -125,8 +125,8 @@ describe('an IOAPIC or HPET named twice by one DRHD (DMAR-DRHD-SCOPE-ID-REPEATED
     expect(repeated([])).toEqual([]);
     expect(repeated([hpet(2), ioapic(5), hpet(7)])).toEqual([]);
     expect(repeated([hpet(0, 1), ioapic(2), hpet(0, 2)])).toEqual([
-      `DRHD #2 ${before + 1}: HPET 0 appears in 3 scopes of this DRHD (00:1f.1 and others)`,
-      `DRHD #2 ${before + 2}: IOAPIC 2 appears in 2 scopes of this DRHD (f0:1f.0 and others)`,
+      `DRHD #2 ${before + 1}: HPET 0 appears in 3 scopes of this DRHD: Linux keeps the first (scope 2, 00:1f.0) and ignores this one and 1 more`,
+      `DRHD #2 ${before + 2}: IOAPIC 2 appears in 2 scopes of this DRHD: Linux keeps the first (scope 1, f0:1f.0) and ignores this one`,
     ]);
   });
 
