@@ -12,6 +12,7 @@ import type { Severity } from '../dmar/decode.js';
 import { CHECKS, catalogue, selectChecks } from '../dmar/validate/catalogue.js';
 import { atLeast, madtOf, type CompanionTable } from '../dmar/validate/check.js';
 import { validateBytes } from '../dmar/validate/engine.js';
+import { hpetsOf } from '../dmar/validate/machine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
@@ -106,6 +107,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
+    if (!machine && hpetsOf({ tables })) r.hpet = true;
     if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt);
     return r;
   } catch (e) {

@@ -5,8 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fieldByKey, readUint } from '../acpi/fields.js';
-import { ACPI_HEADER_FIELDS, ACPI_HEADER_SIZE } from '../acpi/header.js';
+import { HPET_SIGNATURE, hpetInfo, type HpetInfo } from '../acpi/hpet.js';
 import { checkMadt, MADT_SIGNATURE, madtIoapics, type MadtIoapic } from '../acpi/madt.js';
 import { readSysfsMemmap, type MapEdit } from './memmap.js';
 import { e820Kind, LINUX_VERSION, logUnits, parseKernelRelease, readKernelLog, upstreamPatch, type KernelLog } from './kernel-log.js';
@@ -14,14 +13,10 @@ import { readPciTree, type PciTree } from './pci.js';
 import { machineRoot } from './root.js';
 import { capturedFailures, listDir, readAcpiTable, readText } from './sysfs.js';
 import { listSome } from '../acpi/escape.js';
+
+export type { HpetInfo };
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
-
-export interface HpetInfo {
-  /** HPET Number (the DMAR HPET scope's Enumeration ID; Linux hpet_blockid). */
-  number: number;
-  address: bigint;
-}
 
 export interface MachineFacts {
   /** What the facts were read from, for messages: "capture DIR", "this machine". */
@@ -68,18 +63,6 @@ export function readIommuUnits(root: string): IommuUnit[] | undefined {
       if (version) u.version = version;
       return u;
     });
-}
-
-/** ACPI HPET table: Event Timer Block ID (36), Base Address GAS (40; address at 44), HPET Number (52). */
-const HPET_NUMBER_AT = ACPI_HEADER_SIZE + 4 + 12;
-const HPET_ADDRESS_AT = ACPI_HEADER_SIZE + 4 + 4;
-
-export function hpetInfo(table: Uint8Array): HpetInfo | undefined {
-  const len = fieldByKey(ACPI_HEADER_FIELDS, 'length');
-  if (table.length < HPET_NUMBER_AT + 1 || readUint(table, len.offset, len.size) < HPET_NUMBER_AT + 1) return undefined;
-  const lo = BigInt(readUint(table, HPET_ADDRESS_AT, 4));
-  const hi = BigInt(readUint(table, HPET_ADDRESS_AT + 4, 4));
-  return { number: table[HPET_NUMBER_AT]!, address: (hi << 32n) | lo };
 }
 
 /** What a machine's facts lack, as every note says it (the skipped checks', topology's, the memory picture's). */
@@ -139,7 +122,7 @@ export function readMachine(root: string, source: string): MachineFacts {
     checkMadt(madt.bytes, join(root, 'sys/firmware/acpi/tables', MADT_SIGNATURE));
     facts.ioapics = madtIoapics(madt.bytes);
   }
-  const hpet = readAcpiTable(root, 'HPET');
+  const hpet = readAcpiTable(root, HPET_SIGNATURE);
   const h = hpet.bytes && hpetInfo(hpet.bytes);
   if (h) facts.hpets = [h];
   if (madt.why) unreadable.MADT = madt.why;

@@ -437,3 +437,49 @@ describe('acpidump text as pasted and saved', () => {
     expect(j).toMatchObject({ error: 'its APIC table: offset 0x2c (44): MADT: the entry at 44 has Length 0, which is under 2', offset: null });
   });
 });
+
+describe("an acpidump's HPET table", () => {
+  /** An ACPI HPET table of 56 bytes: HPET Number at 52. */
+  const hpetTable = (number: number) => {
+    const b = new Uint8Array(56);
+    b.set(Buffer.from('HPET'));
+    new DataView(b.buffer).setUint32(4, 56, true);
+    b[52] = number;
+    return b;
+  };
+  const server = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
+  const file = (text: string) => {
+    const f = join(mkdtempSync(join(tmpdir(), 'dmar-hpet-')), 'dump.txt');
+    writeFileSync(f, text);
+    return f;
+  };
+
+  test("judges the DRHD HPET scopes as the machine's HPET table would (DMAR-HPET-UNKNOWN), in text and JUnit", () => {
+    // server-2s.bin has one HPET scope, Enumeration ID 0
+    const other = file(
+      acpidumpText([
+        ['HPET', hpetTable(1)],
+        ['DMAR', server()],
+      ]),
+    );
+    const r = json([other]);
+    expect(r.doc.files[0].findings.map((f: { id: string; message: string }) => `${f.id}: ${f.message}`)).toEqual([
+      "DMAR-HPET-UNKNOWN: HPET 0 is not the machine's (its HPET table has number 1)",
+    ]);
+    const same = file(
+      acpidumpText([
+        ['HPET', hpetTable(0)],
+        ['DMAR', server()],
+      ]),
+    );
+    expect(json([same]).doc.files[0].findings).toEqual([]);
+    const junit = dmar(['validate', '--format', 'junit', '--only', 'DMAR-HPET-UNKNOWN', same]).stdout;
+    expect(junit).toContain('name="DMAR-HPET-UNKNOWN">');
+    expect(junit).not.toContain('<skipped');
+    // without an HPET table the check is skipped, and JUnit says what it needs
+    const none = file(acpidumpText([['DMAR', server()]]));
+    expect(dmar(['validate', '--format', 'junit', '--only', 'DMAR-HPET-UNKNOWN', none]).stdout).toContain(
+      '<skipped message="needs the HPET table (an acpidump with one, or --machine DIR|live)"/>',
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { checkMadt } from '../../acpi/madt.js';
 import { decodeDmar } from '../decode.js';
 import type { MachineFacts } from '../../machine/facts.js';
 import { CHECKS } from './catalogue.js';
+import { hpetsOf } from './machine.js';
 import { Context, isProposed, madtOf, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
 export interface ValidateOptions {
@@ -38,11 +39,17 @@ function selected(opts: ValidateOptions): Selection {
     lastSelection = { only: opts.only, ignore: opts.ignore, lists: new Map() };
   const madt = madtOf(opts.tables) !== undefined;
   const machine = opts.machine !== undefined;
-  const key = (madt ? 1 : 0) | (machine ? 2 : 0);
+  // the HPET check reads an acpidump's HPET table too
+  const hpet = machine || hpetsOf({ tables: opts.tables }) !== undefined;
+  const key = (madt ? 1 : 0) | (machine ? 2 : 0) | (hpet ? 4 : 0);
   let list = lastSelection.lists.get(key);
   if (!list) {
     list = CHECKS.filter(
-      (c) => c.run && !(opts.only && !opts.only.has(c.id)) && !opts.ignore?.has(c.id) && (c.needs === undefined || (c.needs === 'MADT' ? madt : machine)),
+      (c) =>
+        c.run &&
+        !(opts.only && !opts.only.has(c.id)) &&
+        !opts.ignore?.has(c.id) &&
+        (c.needs === undefined || (c.needs === 'MADT' ? madt : c.needs === 'HPET' ? hpet : machine)),
     ).map((check) => ({ check, proposed: isProposed(check) }));
     lastSelection.lists.set(key, list);
   }

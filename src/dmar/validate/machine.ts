@@ -7,6 +7,7 @@
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import { listSome } from '../../acpi/escape.js';
 import { hex } from '../../acpi/hex.js';
+import { HPET_SIGNATURE, hpetInfo, type HpetInfo } from '../../acpi/hpet.js';
 import { rmrrRuleFor, rmrrVerdict, verdictText } from '../../machine/memmap.js';
 import { linuxChecksScopes, resolveScope, scopeTypeMismatch } from '../../machine/scope.js';
 import { unitCapabilities, ALL_ONES } from '../../machine/vtd-regs.js';
@@ -34,6 +35,17 @@ function pciScopes(ctx: Context) {
 }
 
 /** dmar_validate_one_drhd / map_iommu: a unit whose CAP and ECAP both read all ones fails the whole table. */
+/** The HPETs HPET scopes are judged against: the machine's (--machine), else the HPET table of an acpidump. */
+export function hpetsOf(ctx: {
+  machine?: { hpets?: readonly HpetInfo[] };
+  tables?: readonly { signature: string; bytes: Uint8Array }[];
+}): readonly HpetInfo[] | undefined {
+  if (ctx.machine?.hpets) return ctx.machine.hpets;
+  const t = ctx.tables?.find((x) => x.signature === HPET_SIGNATURE);
+  const h = t && hpetInfo(t.bytes);
+  return h ? [h] : undefined;
+}
+
 const linuxRejectsUnit = (u: IommuUnit) => u.cap === ALL_ONES && u.ecap === ALL_ONES;
 
 /**
@@ -159,10 +171,10 @@ export const checks: Check[] = [
     severity: 'warning',
     source: ['Linux'],
     needs: 'HPET',
-    description: "a DRHD HPET scope names an HPET number the machine's HPET table does not have",
+    description: "a DRHD HPET scope names an HPET number the machine's HPET table (or an acpidump's) does not have",
     hint: 'the Enumeration ID of an HPET scope is the HPET Number of the ACPI HPET table (Linux hpet_blockid); without a match MSI-capable HPET interrupts are not remapped',
     run(ctx, report) {
-      const hpets = ctx.machine?.hpets;
+      const hpets = hpetsOf(ctx);
       if (!hpets) return;
       const ids = new Set(hpets.map((h) => h.number));
       for (const { l, sc, j } of ctx.scopes(ctx.of(STRUCT_TYPE.DRHD))) {

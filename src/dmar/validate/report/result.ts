@@ -14,6 +14,8 @@ export interface FileResult {
   };
   /** The MADT was available, so the MADT cross-checks ran. */
   madt?: boolean;
+  /** An acpidump's HPET table was available, so the HPET check ran without a machine. */
+  hpet?: boolean;
   /** Machine checks that could not run, and why (`--machine`, `--dmesg`). */
   notes?: string[];
 }
