@@ -19,13 +19,18 @@ export interface DumpedTable {
   /** 1-based line of the `SIG @ 0x...` line. */
   line: number;
   bytes: Uint8Array;
+  /**
+   * Why the table's dump is damaged (a row out of place, a byte that is no byte, fewer bytes than its Length),
+   * for a table the reader did not hold to its rows (`strict`): `bytes` are those read before the damage.
+   */
+  problem?: string;
 }
 
 export interface AcpidumpOptions {
   /**
    * The tables whose damage is an error (default: every table). Any other table that is damaged (a row out of
-   * place, a byte that is no byte, fewer bytes than its Length) is left out of the result, and the rest read:
-   * a reader that wants the DMAR is not refused for a damaged SSDT.
+   * place, a byte that is no byte, fewer bytes than its Length) is kept with its `problem`, and the rest read:
+   * a reader that wants the DMAR is not refused for a damaged SSDT, and one that wants that table too can tell.
    */
   strict?: (signature: string) => boolean;
 }
@@ -62,27 +67,29 @@ export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedT
         last: number;
         /** A row of fewer than 16 bytes: the table's last, unless another row follows. */
         short?: { line: number; offset: string };
-        damaged: boolean;
+        problem?: string;
       }
     | undefined;
-  /** A damaged table: an error when it is one the reader needs, else the table is left out. */
-  const damage = (message: string) => {
-    if (strict(cur!.signature)) throw new DmarError(message);
-    cur!.damaged = true;
+  /** A damaged table: an error when it is one the reader needs, else the table keeps its problem and no more rows. */
+  const damage = (t: { signature: string; problem?: string }, message: string) => {
+    if (strict(t.signature)) throw new DmarError(message);
+    t.problem = message;
   };
   const flush = () => {
     const t = cur;
     cur = undefined;
-    if (!t || t.damaged) return;
+    if (!t) return;
     const n = t.chunks.length;
-    if (strict(t.signature) && hasLength(t.signature)) {
+    if (!t.problem && hasLength(t.signature)) {
       const where = `line ${t.last}: ${t.signature} dump`;
-      if (n < 8) throw new DmarError(`${where}: ${n} bytes, fewer than a table header's Signature and Length: the dump is cut short`);
-      const length = (t.chunks[4]! | (t.chunks[5]! << 8) | (t.chunks[6]! << 16) | (t.chunks[7]! << 24)) >>> 0;
+      const length = n < 8 ? undefined : (t.chunks[4]! | (t.chunks[5]! << 8) | (t.chunks[6]! << 16) | (t.chunks[7]! << 24)) >>> 0;
       // acpidump writes exactly the Length its header gives
-      if (n < length) throw new DmarError(`${where}: ${n} bytes where the table's Length says ${length}: the dump is cut short (or a row lost bytes)`);
+      if (length === undefined) damage(t, `${where}: ${n} bytes, fewer than a table header's Signature and Length: the dump is cut short`);
+      else if (n < length) damage(t, `${where}: ${n} bytes where the table's Length says ${length}: the dump is cut short (or a row lost bytes)`);
     }
-    tables.push({ signature: t.signature, address: t.address, line: t.line, bytes: Uint8Array.from(t.chunks) });
+    const table: DumpedTable = { signature: t.signature, address: t.address, line: t.line, bytes: Uint8Array.from(t.chunks) };
+    if (t.problem) table.problem = t.problem;
+    tables.push(table);
   };
   const lines = text.split('\n');
   if (lines.length) lines[0] = withoutBom(lines[0]!);
@@ -91,16 +98,17 @@ export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedT
     const h = HEAD.exec(line.trimEnd());
     if (h) {
       flush();
-      cur = { signature: h[1]!, address: h[2]!, line: i + 1, chunks: [], last: i + 1, damaged: false };
+      cur = { signature: h[1]!, address: h[2]!, line: i + 1, chunks: [], last: i + 1 };
       continue;
     }
-    if (!cur || cur.damaged) continue;
+    if (!cur || cur.problem) continue;
     const r = ROW.exec(line);
     if (!r) {
       const start = ROW_START.exec(line);
       if (start) {
         const token = line.slice(start[0].length).trim().split(/\s+/)[0] ?? '';
         damage(
+          cur,
           `line ${i + 1}: ${cur.signature} dump: row 0x${start[1]}: ${token ? excerpt(token) : 'nothing'} where byte 1 of the row should be (two hex digits)`,
         );
       }
@@ -110,11 +118,11 @@ export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedT
     const off = parseInt(r[1]!, 16);
     if (cur.short) {
       // a row short of 16 bytes with another after it: bytes lost inside it (a double space read as the end of the bytes)
-      damage(`line ${cur.short.line}: ${cur.signature} dump: row 0x${cur.short.offset} holds fewer than 16 bytes, yet another row follows it`);
+      damage(cur, `line ${cur.short.line}: ${cur.signature} dump: row 0x${cur.short.offset} holds fewer than 16 bytes, yet another row follows it`);
       continue;
     }
     if (off !== cur.chunks.length) {
-      damage(`line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
+      damage(cur, `line ${i + 1}: ${cur.signature} dump: row offset 0x${r[1]} where ${hex(cur.chunks.length)} was expected`);
       continue;
     }
     const bytes = r[2]!.trim().split(' ');
@@ -125,8 +133,12 @@ export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedT
     token.lastIndex = after;
     const next = token.exec(line)?.[1];
     if (next !== undefined) {
-      if (bytes.length === 16 && /^[0-9A-Fa-f]{2}$/.test(next)) damage(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
-      else damage(`line ${i + 1}: ${cur.signature} dump: row 0x${r[1]}: ${excerpt(next)} where byte ${bytes.length + 1} of the row should be (two hex digits)`);
+      if (bytes.length === 16 && /^[0-9A-Fa-f]{2}$/.test(next)) damage(cur, `line ${i + 1}: ${cur.signature} dump: row 0x${r[1]} has more than 16 bytes`);
+      else
+        damage(
+          cur,
+          `line ${i + 1}: ${cur.signature} dump: row 0x${r[1]}: ${excerpt(next)} where byte ${bytes.length + 1} of the row should be (two hex digits)`,
+        );
       continue;
     }
     for (const b of bytes) cur.chunks.push(parseInt(b, 16));

@@ -8,7 +8,7 @@ import type { EditOptions, EditResult } from '../dmar/edit.js';
 import { NOT_A_TABLE } from '../dmar/decode.js';
 import { DmarError } from '../dmar/errors.js';
 import { editFileInPlace } from '../io/write.js';
-import { usageError, writeOutput } from './common.js';
+import { told, usageError, writeOutput } from './common.js';
 import { io } from '../io/std.js';
 
 export interface EditCliOptions {
@@ -63,7 +63,7 @@ export async function runEdit(file: string | undefined, opts: EditCliOptions, ed
   let source: Source;
   let r: EditResult;
   if (opts.output) {
-    source = readSource(file);
+    source = told(readSource(file));
     r = applyEdit(source, opts, edit);
     writeOutput(opts.output, r.bytes);
   } else {

@@ -15,11 +15,12 @@
  */
 import { readdirSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { looksLikeAcpidump } from '../acpi/acpidump.js';
+import { looksLikeAcpidump, withoutBom } from '../acpi/acpidump.js';
 import { firmwareText } from '../acpi/escape.js';
 import {
   checkTableSize,
   inputLimit,
+  isRawTable,
   maxTable,
   isDirectory,
   readInputBytes,
@@ -49,15 +50,6 @@ export const DIRECTORY_CANDIDATES =
   'a DIR means each file in it (not recursive, hidden files skipped) that starts with the DMAR signature, ' +
   "is acpidump text with a DMAR table, or is named *.dat, *.bin, *.dmar, *.aml or DMAR, except another table's file " +
   'as acpidump -b names them (apic.dat holding an APIC table)';
-
-/** The signature's bytes: a file's first four are compared one by one, no string made per file. */
-const SIGNATURE_BYTES = Buffer.from(DMAR_SIGNATURE, 'latin1');
-
-/** Whether the bytes start with the DMAR signature. */
-function startsWithDmar(b: Uint8Array): boolean {
-  const s = SIGNATURE_BYTES;
-  return b.length >= s.length && b[0] === s[0] && b[1] === s[1] && b[2] === s[2] && b[3] === s[3];
-}
 
 /** Another table's file as `acpidump -b` names them (apic.dat, ssdt2.dat), holding that table. */
 function otherTable(name: string, data: Uint8Array): boolean {
@@ -97,7 +89,7 @@ function directoryEntry(
   }
   if (!h) return undefined; // not a regular file, or vanished since the listing
   const first = h.bytes;
-  const raw = startsWithDmar(first);
+  const raw = isRawTable(first);
   const dumpText = !raw && looksLikeAcpidump(utf16Text(first)?.slice(0, 4096) ?? first.toString('latin1', 0, 4096));
   if (!raw && !dumpText && !(RAW_NAME.test(name) && !otherTable(name, first))) return undefined;
   let data: Buffer;
@@ -107,8 +99,8 @@ function directoryEntry(
     if (e instanceof DmarError) return failing(shown, e);
     return undefined; // vanished between listing and reading
   }
-  const rawTable = raw && (data === first || startsWithDmar(data));
-  if (!rawTable && dumpText && !/^DMAR @ /m.test(utf16Text(data) ?? data.toString('latin1'))) return undefined;
+  const rawTable = raw && (data === first || isRawTable(data));
+  if (!rawTable && dumpText && !/^DMAR @ /m.test(utf16Text(data) ?? withoutBom(data.toString('latin1')))) return undefined;
   // an input of this command from here on (readInputBytes remembered one it read itself)
   if (h.whole && entry.isFile()) rememberListedInput(path);
   // a raw table (the common case): no text to look at

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText, jsonDocument } from '../acpi/escape.js';
 import { sysfsTablePath, type Source } from '../io/input.js';
+import { HPET_SIGNATURE, hpetInfo } from '../acpi/hpet.js';
 import { checkMadt, MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
 import type { Severity } from '../dmar/decode.js';
@@ -59,7 +60,13 @@ export async function withDmesg(machine: MachineFacts | undefined, path: string)
 /** The MADT to cross-check against: the acpidump's, the machine's (--machine), or the running machine's beside its DMAR. */
 export function companions(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
   const tables = companionTables(src, machine);
-  // a MADT that is no MADT would give false findings: refused (exit 2), naming where it came from
+  // a MADT or an HPET table that is none would give false findings: refused (exit 2), naming where it came from;
+  // an acpidump's that is damaged too (its dump read for the DMAR, not held to this table's rows)
+  const dumped = (signature: string) => src.tables?.find((t) => t.signature === signature);
+  for (const t of [dumped(MADT_SIGNATURE), dumped(HPET_SIGNATURE)]) if (t?.problem) throw new DmarError(t.problem, { file: src.name });
+  const hpet = dumped(HPET_SIGNATURE);
+  if (hpet && !hpetInfo(hpet.bytes))
+    throw new DmarError(`line ${hpet.line}: HPET dump: the table is too short to hold the HPET Number (offset 52)`, { file: src.name });
   const madt = tables?.find((t) => t.signature === MADT_SIGNATURE);
   if (madt)
     checkMadt(
@@ -107,8 +114,8 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
-    if (!machine && hpetsOf({ tables })) r.hpet = true;
-    if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt);
+    if (hpetsOf({ tables })) r.hpet = true;
+    if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt, r.hpet);
     return r;
   } catch (e) {
     if (e instanceof DmarError) return { file: input.name, findings: [], error: { message: e.message, id: e.code ?? null, offset: e.offset ?? null } };

@@ -6,7 +6,6 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { looksLikeAcpidump, parseAcpidump, type DumpedTable } from '../acpi/acpidump.js';
-import { MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, naming } from '../dmar/errors.js';
 import { io } from './std.js';
 
@@ -376,6 +375,15 @@ export function looksLikeTableSource(head: string): boolean {
   return /^(?:\xef\xbb\xbf)?\s*\{/.test(head) || /^\s*(?:\[[^\]\n]*\]\s*)?Signature\s*:/m.test(head);
 }
 
+/**
+ * A binary table rather than text: it starts with the signature, and its Length's top byte is 0 (a table under
+ * 16 MiB), which text never holds. acpidump text of that table starts with the signature too (`DMAR @ 0x...`).
+ */
+export function isRawTable(data: Uint8Array, signature = 'DMAR'): boolean {
+  for (let i = 0; i < 4; i++) if (data[i] !== signature.charCodeAt(i)) return false;
+  return data.length < 8 || data[7] === 0;
+}
+
 /** Text saved as UTF-16 with a byte-order mark (PowerShell 5's `>` writes acpidump output so), decoded; undefined for anything else. */
 export function utf16Text(data: Uint8Array): string | undefined {
   const utf16 = data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : data[0] === 0xfe && data[1] === 0xff ? 'utf-16be' : undefined;
@@ -391,10 +399,10 @@ export function sourceFromBytes(data: Uint8Array, name: string, kind: 'binary' |
     return { name, kind: 'source', bytes, readOnly: true };
   }
   const text = kind === 'binary' ? utf16Text(data) : undefined;
-  if (kind === 'binary' && looksLikeAcpidump(text?.slice(0, 4096) ?? head)) {
-    // only the tables read (the one asked for, and the MADT validate cross-checks) are held to their rows: a
-    // damaged SSDT does not refuse the DMAR
-    const strict = (sig: string) => sig === signature || sig === MADT_SIGNATURE;
+  if (kind === 'binary' && !isRawTable(data, signature) && looksLikeAcpidump(text?.slice(0, 4096) ?? head)) {
+    // only the table asked for is held to its rows: a damaged SSDT does not refuse the DMAR, and another table a
+    // reader uses (validate's MADT and HPET) carries its problem to that reader
+    const strict = (sig: string) => sig === signature;
     const tables = naming(name, () => parseAcpidump(text ?? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'), { strict }));
     const hits = tables.filter((t) => t.signature === signature);
     const hit = hits[0];

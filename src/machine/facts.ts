@@ -14,7 +14,8 @@ import { machineRoot } from './root.js';
 import { capturedFailures, listDir, readAcpiTable, readText } from './sysfs.js';
 import { listSome } from '../acpi/escape.js';
 
-export type { HpetInfo };
+// facts.ts held these before src/acpi/hpet.ts
+export { hpetInfo, type HpetInfo };
 import { parseRegister } from './vtd-regs.js';
 import type { IommuUnit, KernelVersion, MemoryMap } from './types.js';
 

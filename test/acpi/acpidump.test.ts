@@ -58,11 +58,17 @@ test('a table with fewer bytes than its Length is a dump cut short (acpidump wri
   );
 });
 
-test('with strict naming the tables a reader needs, a damaged other table is left out and the rest read', () => {
+test('with strict naming the tables a reader needs, a damaged other table keeps its problem and the rest are read', () => {
   const damagedSsdt = SSDT.replace('0000: 53', '0001: 53');
   expect(() => parseAcpidump(`${damagedSsdt}\n${DUMP}`)).toThrow(/^line 2: SSDT dump: row offset 0x0001 where 0x0 was expected$/);
   const tables = parseAcpidump(`${damagedSsdt}\n${DUMP}`, { strict: (s) => s === 'DMAR' });
-  expect(tables.map((t) => t.signature)).toEqual(['DMAR']);
+  expect(tables.map((t) => [t.signature, t.problem])).toEqual([
+    ['SSDT', 'line 2: SSDT dump: row offset 0x0001 where 0x0 was expected'],
+    ['DMAR', undefined],
+  ]);
+  // one cut short: kept with its problem too, never as a whole table
+  const cut = parseAcpidump(`${SSDT.replace('53 53 44 54 10', '53 53 44 54 20')}\n${DUMP}`, { strict: (s) => s === 'DMAR' });
+  expect(cut[0]!.problem).toBe("line 2: SSDT dump: 16 bytes where the table's Length says 32: the dump is cut short (or a row lost bytes)");
   expect(() => parseAcpidump(`${SSDT}\n${DUMP.replace('0010:', '0011:')}`, { strict: (s) => s === 'DMAR' })).toThrow(
     /^line 6: DMAR dump: row offset 0x0011 where 0x10 was expected$/,
   );

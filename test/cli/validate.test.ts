@@ -1,5 +1,5 @@
 // dmar validate on the command line: many inputs in one process, exit status, formats, selection, the catalogue.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -424,6 +424,8 @@ describe('acpidump text as pasted and saved', () => {
       /^dmar: warning: .*two\.txt: this acpidump holds 2 DMAR tables \(lines 1, \d+\): the first is read, as Linux reads only the first\n$/,
     );
     expect(dmar(['decode', f]).stderr).toContain('this acpidump holds 2 DMAR tables');
+    // the editors read it alike
+    expect(dmar(['set-flag', 'intr-remap', f, '-o', join(f, '..', 'out.bin')]).stderr).toContain('this acpidump holds 2 DMAR tables');
   });
 
   test("a damaged MADT in a dump: the file is named once, the offset is the MADT's (text and JSON)", () => {
@@ -476,10 +478,67 @@ describe("an acpidump's HPET table", () => {
     const junit = dmar(['validate', '--format', 'junit', '--only', 'DMAR-HPET-UNKNOWN', same]).stdout;
     expect(junit).toContain('name="DMAR-HPET-UNKNOWN">');
     expect(junit).not.toContain('<skipped');
+    // with a machine too, the dump's HPET table is the one judged (as its MADT is), and no note says the check was skipped
+    const capture = mkdtempSync(join(tmpdir(), 'dmar-cap-'));
+    cpSync(join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture'), capture, { recursive: true });
+    rmSync(join(capture, 'root', 'sys', 'firmware', 'acpi', 'tables', 'HPET'));
+    const m = json(['--machine', capture, other]).doc.files[0];
+    expect(m.findings.map((f: { id: string }) => f.id)).toContain('DMAR-HPET-UNKNOWN');
+    expect(JSON.stringify(m.notes ?? [])).not.toContain('DMAR-HPET-UNKNOWN');
+    const mj = dmar(['validate', '--format', 'junit', '--only', 'DMAR-HPET-UNKNOWN', '--machine', capture, other]).stdout;
+    expect(mj).not.toContain('<skipped');
     // without an HPET table the check is skipped, and JUnit says what it needs
     const none = file(acpidumpText([['DMAR', server()]]));
     expect(dmar(['validate', '--format', 'junit', '--only', 'DMAR-HPET-UNKNOWN', none]).stdout).toContain(
       '<skipped message="needs the HPET table (an acpidump with one, or --machine DIR|live)"/>',
     );
+  });
+});
+
+describe('acpidump text: the review of this round', () => {
+  const table = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
+  const dumpOf = (...tables: Array<readonly [string, Uint8Array]>) => acpidumpText(tables);
+  const file = (name: string, data: string | Uint8Array) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-dump2-'));
+    writeFileSync(join(dir, name), data);
+    return join(dir, name);
+  };
+
+  test('a dump whose first table is the DMAR (`acpidump -n DMAR`), with or without a byte-order mark, is a dump in a directory too, never a raw table', () => {
+    const text = dumpOf(['DMAR', table()]);
+    for (const [name, data] of [
+      ['plain.txt', text],
+      ['bom.txt', `\ufeff${text}`],
+    ] as const) {
+      const f = file(name, data);
+      const v = json([join(f, '..')]);
+      expect(
+        v.doc.files.map((x: { file: string; findings: unknown[] }) => [x.file, x.findings]),
+        name,
+      ).toEqual([[f, []]]);
+    }
+  });
+
+  test('a damaged MADT or HPET table in a dump refuses validate (which reads them), not the readers of the DMAR alone', () => {
+    const lines = dumpOf(['APIC', madtWithIoapics([8, 9])], ['DMAR', table()]).split('\n');
+    const lastApicRow = lines.findIndex((x) => x.startsWith('DMAR @')) - 2;
+    const f = file('cut-madt.txt', lines.filter((_, i) => i !== lastApicRow).join('\n'));
+    const v = dmar(['validate', f]);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toMatch(/^dmar: .*cut-madt\.txt: line \d+: APIC dump: \d+ bytes where the table's Length says \d+: the dump is cut short/);
+    expect(dmar(['decode', f]).status).toBe(0);
+    expect(dmar(['flags', f]).status).toBe(0);
+    const hpet = new Uint8Array(56);
+    hpet.set(Buffer.from('HPET'));
+    hpet[4] = 56;
+    const g = file('bad-hpet.txt', dumpOf(['HPET', hpet], ['DMAR', table()]).replace('    0010: 00', '    0010: ZZ'));
+    const h = dmar(['validate', g]);
+    expect(h.status).toBe(2);
+    expect(h.stderr).toMatch(/^dmar: .*bad-hpet\.txt: line 3: HPET dump: row 0x0010: "ZZ" where byte 1 of the row should be/);
+    expect(dmar(['decode', g]).status).toBe(0);
+    const shortHpet = hpet.slice(0, 48);
+    shortHpet[4] = 48;
+    const s = file('short-hpet.txt', dumpOf(['HPET', shortHpet], ['DMAR', table()]));
+    expect(dmar(['validate', s]).stderr).toMatch(/^dmar: .*short-hpet\.txt: line 1: HPET dump: the table is too short to hold the HPET Number \(offset 52\)/);
   });
 });

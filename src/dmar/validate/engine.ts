@@ -10,7 +10,7 @@ import { hpetsOf } from './machine.js';
 import { Context, isProposed, madtOf, type Check, type CompanionTable, type Finding, type Report } from './check.js';
 
 export interface ValidateOptions {
-  /** Other tables of the same machine (an acpidump's): enables the MADT cross-check. */
+  /** Other tables of the same machine (an acpidump's): a MADT enables the MADT cross-checks, an HPET table the HPET check. */
   tables?: readonly CompanionTable[];
   /** The machine the table describes: enables the machine checks (src/dmar/validate/machine.ts). */
   machine?: MachineFacts;

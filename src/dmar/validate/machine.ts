@@ -35,15 +35,14 @@ function pciScopes(ctx: Context) {
 }
 
 /** dmar_validate_one_drhd / map_iommu: a unit whose CAP and ECAP both read all ones fails the whole table. */
-/** The HPETs HPET scopes are judged against: the machine's (--machine), else the HPET table of an acpidump. */
+/** The HPETs HPET scopes are judged against: an acpidump's HPET table (as its MADT is the one cross-checked), else the machine's (--machine). */
 export function hpetsOf(ctx: {
   machine?: { hpets?: readonly HpetInfo[] };
   tables?: readonly { signature: string; bytes: Uint8Array }[];
 }): readonly HpetInfo[] | undefined {
-  if (ctx.machine?.hpets) return ctx.machine.hpets;
   const t = ctx.tables?.find((x) => x.signature === HPET_SIGNATURE);
   const h = t && hpetInfo(t.bytes);
-  return h ? [h] : undefined;
+  return h ? [h] : ctx.machine?.hpets;
 }
 
 const linuxRejectsUnit = (u: IommuUnit) => u.cap === ALL_ONES && u.ecap === ALL_ONES;
