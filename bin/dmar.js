@@ -142,8 +142,11 @@ const { script, cached } = debug ? {} : load();
 // whose output with -o stays in memory, gained nothing). Only for a batch
 // (node:v8 costs a start 4 ms), and only once the bundle is compiled: V8 checks a code cache against its
 // flags, and the caches are recorded and used without this one; no per-user cache is saved from such a run.
+// the options of decode and validate that take a value (`--machine DIR` is no input; test/cli/code-cache.test.ts compares)
+const BATCH_VALUE_OPTIONS = ['--dmesg', '--fail-on', '--format', '--iasl-dialect', '--ignore', '--machine', '--only', '--output'];
 const isBatch = (args) => {
-  const inputs = args.filter((a) => !a.startsWith('-'));
+  const isOptionValue = (i) => i > 0 && (BATCH_VALUE_OPTIONS.includes(args[i - 1]) || GLOBAL_VALUE_OPTIONS.includes(args[i - 1]) || args[i - 1] === '-o');
+  const inputs = args.filter((a, i) => !a.startsWith('-') && !isOptionValue(i));
   if (inputs.length > 8) return true;
   return inputs.some((a) => {
     try {

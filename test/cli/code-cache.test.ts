@@ -60,6 +60,32 @@ describe('the per-user code cache', () => {
     expect(declared).toContain('--max-input');
   });
 
+  test('bin/dmar.js knows every option of decode and validate that takes a value: a batch is told from the inputs alone', () => {
+    const declared = ['decode', 'validate']
+      .flatMap((name) =>
+        buildProgram(name)
+          .commands.find((c) => c.name() === name)!
+          .options.filter((o) => o.required || o.optional),
+      )
+      .map((o) => o.long!)
+      .filter((o, i, all) => all.indexOf(o) === i)
+      .sort();
+    const bin = readFileSync(join(ROOT, 'bin', 'dmar.js'), 'utf8');
+    const listed = JSON.parse(/const BATCH_VALUE_OPTIONS = (\[[^\]]*\]);/.exec(bin)![1]!.replace(/'/g, '"'));
+    expect(listed).toEqual(declared);
+    // a one-table run with a directory as an option's value is no batch: it keeps (writes) the per-user cache, as a batch does not
+    const home = tmp();
+    const capture = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
+    expect(dmarProcess(['validate', '--machine', capture, server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBeLessThan(2);
+    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(/\.validate\.cache$/)]);
+    // -o is --output's short name
+    expect(
+      buildProgram('validate')
+        .commands.find((c) => c.name() === 'validate')!
+        .options.find((o) => o.long === '--output')!.short,
+    ).toBe('-o');
+  });
+
   test('plain node uses the caches the build recorded and writes none', () => {
     const home = tmp();
     // V8 accepted both (a rejected cache is replaced by one kept per user), each read into the memory the
