@@ -216,7 +216,7 @@ function faultsText(r: ExplainResult, faultLines: number, p: Paint, logText: (s:
       g.lowestIndex !== undefined ? `index${g.lowestIndex === g.highestIndex ? '' : 'es'} ${range(g.lowestIndex, g.highestIndex!)}` : undefined,
       g.rmrrs
         ? g.rmrrs.length
-          ? `in ${g.rmrrs.join(', ')}${g.rmrrLines !== undefined && g.rmrrLines < g.lines ? ` (${g.rmrrLines} of the ${g.lines} lines; the others in no RMRR)` : ''}`
+          ? `in ${g.rmrrs.join(', ')}${g.rmrrLines !== undefined && g.rmrrLines < g.lines ? ` (${g.rmrrLines} of the ${g.lines} lines; ${g.lines - g.rmrrLines === 1 ? 'the other' : 'the others'} in no RMRR)` : ''}`
           : 'in no RMRR'
         : undefined,
     ].filter((x) => x !== undefined);

@@ -55,10 +55,14 @@ export function registerPagesClash(drhds: readonly Structure[]): [earlier: Struc
  * it beside. Sorted by base, a unit clashes with the one before it whose set reaches furthest: n log n.
  */
 export function registerSetsClash(drhds: readonly Structure[]): [earlier: Structure, later: Structure] | undefined {
-  const units = drhds.map((s, i) => {
-    const base = big(s.fields, 'registerBaseAddress');
-    return { s, i, base, end: base + (1n << BigInt(num(s.fields, 'size') + 12)), segment: num(s.fields, 'segment') };
-  });
+  // a Size of 52 or more shifts past 64 bits in Linux (undefined in C): such a unit is judged by no size
+  const units = drhds
+    .map((s, i) => {
+      const base = big(s.fields, 'registerBaseAddress');
+      const shift = num(s.fields, 'size') + 12;
+      return { s, i, base, end: shift < 64 ? base + (1n << BigInt(shift)) : base, segment: num(s.fields, 'segment') };
+    })
+    .filter((u) => u.end > u.base);
   units.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.segment - b.segment || a.i - b.i));
   let prev: (typeof units)[number] | undefined;
   let reach: (typeof units)[number] | undefined;

@@ -585,7 +585,7 @@ function dmarPrefix(text: string): { subsystem: DmarSubsystem; rest: string; dev
 
 /** The interrupt-remapping messages 3.x printed without a prefix. */
 const IR_UNPREFIXED =
-  /^(?:(?:IOAPIC|HPET) id \d+ under DRHD base|x2apic is disabled because BIOS sets x2apic opt out bit|\[Firmware Bug\]: ioapic \d+ has no mapping iommu|Not enable interrupt remapping|Not enabling interrupt remapping|Enabled IRQ remapping in \S+ mode|Failed to enable irq remapping)/;
+  /^(?:(?:IOAPIC|HPET) id \d+ under DRHD base|x2apic is disabled because BIOS sets x2apic opt out bit|Use 'intremap=no_x2apic_optout'|\[Firmware Bug\]: ioapic \d+ has no mapping iommu|Not enable interrupt remapping|Not enabling interrupt remapping|Enabled IRQ remapping in \S+ mode|Failed to enable irq remapping)/;
 
 /** ` BIOS vendor: ...; Ver: ...; Product Version: ...`, by indexOf (a pattern of two `.*` takes time growing with the square). */
 function biosVendorLine(t: string): boolean {

@@ -165,7 +165,7 @@ describe('dmar explain', () => {
     const r = dmar(['explain', '-', '--table', table], { input: log });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      '  00:02.0  DMA read, fault reason 0x06 (PTE Read access is not set): 3 lines (lines 1 to 3), addresses 0x1000-0xad101000, in RMRR #2 (2 of the 3 lines; the others in no RMRR)\n',
+      '  00:02.0  DMA read, fault reason 0x06 (PTE Read access is not set): 3 lines (lines 1 to 3), addresses 0x1000-0xad101000, in RMRR #2 (2 of the 3 lines; the other in no RMRR)\n',
     );
     const j = JSON.parse(dmar(['explain', '-', '--table', table, '--json'], { input: log }).stdout);
     expect(j.faults[0]).toMatchObject({ lines: 3, rmrrs: ['RMRR #2'], rmrrLines: 2 });

@@ -426,10 +426,13 @@ describe('more real lines: 4.x interrupt faults, device-prefixed messages, maske
     const d = parse([
       "x2apic is disabled because BIOS sets x2apic opt out bit. You can use 'intremap=no_x2apic_optout' to override the BIOS setting.",
       "[    0.484254] IRQ remapping doesn't support X2APIC mode, disable x2apic.",
+      // 3.x printed its companion line bare as well
+      "Use 'intremap=no_x2apic_optout' to override BIOS request.",
     ]);
     expect(d.map((l) => [l.subsystem, l.event.kind])).toEqual([
       ['DMAR-IR', 'x2apic-optout'],
       ['x2apic', 'x2apic-off'],
+      ['DMAR-IR', 'info'],
     ]);
   });
 
