@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { termText, jsonDocument } from '../acpi/escape.js';
 import { sysfsTablePath, type Source } from '../io/input.js';
+import type { DumpedTable } from '../acpi/acpidump.js';
 import { HPET_SIGNATURE, hpetInfo } from '../acpi/hpet.js';
 import { checkMadt, MADT_SIGNATURE } from '../acpi/madt.js';
 import { DmarError, locatedLine } from '../dmar/errors.js';
@@ -62,11 +63,7 @@ export function companions(src: Source, machine?: MachineFacts): CompanionTable[
   const tables = companionTables(src, machine);
   // a MADT or an HPET table that is none would give false findings: refused (exit 2), naming where it came from;
   // an acpidump's that is damaged too (its dump read for the DMAR, not held to this table's rows)
-  const dumped = (signature: string) => src.tables?.find((t) => t.signature === signature);
-  for (const t of [dumped(MADT_SIGNATURE), dumped(HPET_SIGNATURE)]) if (t?.problem) throw new DmarError(t.problem, { file: src.name });
-  const hpet = dumped(HPET_SIGNATURE);
-  if (hpet && !hpetInfo(hpet.bytes))
-    throw new DmarError(`line ${hpet.line}: HPET dump: the table is too short to hold the HPET Number (offset 52)`, { file: src.name });
+  if (src.tables) checkDumped(src.tables, src.name);
   const madt = tables?.find((t) => t.signature === MADT_SIGNATURE);
   if (madt)
     checkMadt(
@@ -74,6 +71,15 @@ export function companions(src: Source, machine?: MachineFacts): CompanionTable[
       src.tables ? `${src.name}: its APIC table` : machine?.root ? join(machine.root, 'sys/firmware/acpi/tables/APIC') : sysfsTablePath(MADT_SIGNATURE),
     );
   return tables;
+}
+
+/** An acpidump's MADT and HPET table, which validate reads: a damaged one (its problem) or an HPET too short for its number is refused. */
+function checkDumped(tables: readonly DumpedTable[], name: string): void {
+  const madt = tables.find((t) => t.signature === MADT_SIGNATURE);
+  const hpet = tables.find((t) => t.signature === HPET_SIGNATURE);
+  for (const t of [madt, hpet]) if (t?.problem) throw new DmarError(t.problem, { file: name });
+  if (hpet && !hpetInfo(hpet.bytes))
+    throw new DmarError(`line ${hpet.line}: HPET dump: the table is too short to hold the HPET Number (offset 52)`, { file: name });
 }
 
 function companionTables(src: Source, machine?: MachineFacts): CompanionTable[] | undefined {
@@ -114,7 +120,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
-    if (hpetsOf({ tables })) r.hpet = true;
+    if (tables && hpetsOf({ tables })) r.hpet = true;
     if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt, r.hpet);
     return r;
   } catch (e) {

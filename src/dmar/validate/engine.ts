@@ -40,7 +40,7 @@ function selected(opts: ValidateOptions): Selection {
   const madt = madtOf(opts.tables) !== undefined;
   const machine = opts.machine !== undefined;
   // the HPET check reads an acpidump's HPET table too
-  const hpet = machine || hpetsOf({ tables: opts.tables }) !== undefined;
+  const hpet = machine || (opts.tables !== undefined && hpetsOf({ tables: opts.tables }) !== undefined);
   const key = (madt ? 1 : 0) | (machine ? 2 : 0) | (hpet ? 4 : 0);
   let list = lastSelection.lists.get(key);
   if (!list) {
