@@ -369,14 +369,18 @@ describe('the manual', () => {
 });
 
 // An audit of acpidump text against ACPICA's acpixtract: dumps as people paste and save them.
+/** Dumps of tables (acpidump text), each in a directory of its own. */
+const dumpTable = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
+const dumpOf = (...tables: Array<readonly [string, Uint8Array]>) => acpidumpText(tables);
+const dumpFile = (name: string, data: string | Uint8Array) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-dump-'));
+  writeFileSync(join(dir, name), data);
+  return join(dir, name);
+};
+
 describe('acpidump text as pasted and saved', () => {
-  const table = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
-  const dumpOf = (...tables: Array<readonly [string, Uint8Array]>) => acpidumpText(tables);
-  const file = (name: string, data: string | Uint8Array) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmar-dump-'));
-    writeFileSync(join(dir, name), data);
-    return join(dir, name);
-  };
+  const table = dumpTable;
+  const file = dumpFile;
 
   test('after a prompt line, with a byte-order mark, as UTF-16 (PowerShell 5), with junk among its rows: the same table, also in a directory', () => {
     const text = dumpOf(['APIC', madtWithIoapics([8, 9])], ['DMAR', table()]);
@@ -496,13 +500,8 @@ describe("an acpidump's HPET table", () => {
 });
 
 describe('acpidump text: the review of this round', () => {
-  const table = () => readFileSync(join(FIXTURES, 'server-2s.bin'));
-  const dumpOf = (...tables: Array<readonly [string, Uint8Array]>) => acpidumpText(tables);
-  const file = (name: string, data: string | Uint8Array) => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmar-dump2-'));
-    writeFileSync(join(dir, name), data);
-    return join(dir, name);
-  };
+  const table = dumpTable;
+  const file = dumpFile;
 
   test('a dump whose first table is the DMAR (`acpidump -n DMAR`), with or without a byte-order mark, is a dump in a directory too, never a raw table', () => {
     const text = dumpOf(['DMAR', table()]);
