@@ -384,9 +384,14 @@ export function isRawTable(data: Uint8Array, signature = 'DMAR'): boolean {
   return data.length < 8 || data[7] === 0;
 }
 
-/** Text saved as UTF-16 with a byte-order mark (PowerShell 5's `>` writes acpidump output so), decoded; undefined for anything else. */
+/** The encoding of text that starts with a UTF-16 byte-order mark (Windows tools save so: PowerShell 5's `>`); undefined for anything else. */
+export function utf16Encoding(data: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  return data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : data[0] === 0xfe && data[1] === 0xff ? 'utf-16be' : undefined;
+}
+
+/** Text saved as UTF-16 with a byte-order mark (an acpidump's), decoded; undefined for anything else. */
 export function utf16Text(data: Uint8Array): string | undefined {
-  const utf16 = data[0] === 0xff && data[1] === 0xfe ? 'utf-16le' : data[0] === 0xfe && data[1] === 0xff ? 'utf-16be' : undefined;
+  const utf16 = utf16Encoding(data);
   return utf16 ? new TextDecoder(utf16).decode(data) : undefined;
 }
 

@@ -15,7 +15,7 @@
  * (`[mem A-B]` inclusive; before, `A - B (type)` with B exclusive).
  */
 import { DmarError, excerpt } from '../dmar/errors.js';
-import { readInputBytes } from '../io/input.js';
+import { readInputBytes, utf16Encoding } from '../io/input.js';
 import { MAX_ADDRESS } from './memmap.js';
 import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 import { ALL_ONES } from './vtd-regs.js';
@@ -732,7 +732,7 @@ export function readKernelLog(path: string, opts: KernelLogOptions = {}): Kernel
   const bytes = readInputBytes(path, name, 'kernel log');
   let utf8: string | undefined;
   // a log saved by Windows tools (PowerShell's redirection) is UTF-16 with a byte-order mark
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
+  const utf16 = utf16Encoding(bytes);
   try {
     utf8 = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
   } catch {
