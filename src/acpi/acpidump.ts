@@ -11,6 +11,8 @@
  * writes exactly those), so a row missing or damaged is an error naming its line.
  */
 import { DmarError, excerpt } from '../dmar/errors.js';
+import { fieldByKey, readUint } from './fields.js';
+import { ACPI_HEADER_FIELDS } from './header.js';
 import { hex } from './hex.js';
 
 export interface DumpedTable {
@@ -51,7 +53,8 @@ export function looksLikeAcpidump(head: string): boolean {
   return false;
 }
 
-/** Where the table header keeps its Length: every table but the RSDP (whose Length, ACPI 2.0 on, is at offset 20). */
+/** The header's Length, which every table but the RSDP has there (the RSDP's, ACPI 2.0 on, is at offset 20). */
+const LENGTH = fieldByKey(ACPI_HEADER_FIELDS, 'length');
 const hasLength = (signature: string) => signature !== 'RSDP';
 
 export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedTable[] {
@@ -79,15 +82,16 @@ export function parseAcpidump(text: string, opts: AcpidumpOptions = {}): DumpedT
     const t = cur;
     cur = undefined;
     if (!t) return;
-    const n = t.chunks.length;
+    const bytes = Uint8Array.from(t.chunks);
+    const n = bytes.length;
     if (!t.problem && hasLength(t.signature)) {
       const where = `line ${t.last}: ${t.signature} dump`;
-      const length = n < 8 ? undefined : (t.chunks[4]! | (t.chunks[5]! << 8) | (t.chunks[6]! << 16) | (t.chunks[7]! << 24)) >>> 0;
+      const length = n < LENGTH.offset + LENGTH.size ? undefined : readUint(bytes, LENGTH.offset, LENGTH.size);
       // acpidump writes exactly the Length its header gives
       if (length === undefined) damage(t, `${where}: ${n} bytes, fewer than a table header's Signature and Length: the dump is cut short`);
       else if (n < length) damage(t, `${where}: ${n} bytes where the table's Length says ${length}: the dump is cut short (or a row lost bytes)`);
     }
-    const table: DumpedTable = { signature: t.signature, address: t.address, line: t.line, bytes: Uint8Array.from(t.chunks) };
+    const table: DumpedTable = { signature: t.signature, address: t.address, line: t.line, bytes };
     if (t.problem) table.problem = t.problem;
     tables.push(table);
   };

@@ -31,46 +31,43 @@ const FIRST_PAGE = 0x1000n;
  * which dmar_find_dmaru() merges): map_iommu() cannot reserve the later unit's registers ("Can't reserve
  * memory", -EBUSY), alloc_iommu() fails, and with it the parse of the whole table ("Parse DMAR table
  * failure."), in every kernel. (Since Linux 6.3 the 2^Size pages the table gives are reserved whole, so a
- * wider overlap fails too: DMAR-DRHD-REGISTER-OVERLAP reports both.) Register addresses are one space,
- * whatever the segment. Sorted by base and segment, with each listed-twice unit left out (as Linux merges it),
- * two units clash exactly when some two neighbours do: n log n.
+ * wider overlap fails too: registerSetsClash(); DMAR-DRHD-REGISTER-OVERLAP reports both.) Register addresses
+ * are one space, whatever the segment.
  */
-export function registerPagesClash(drhds: readonly Structure[]): [earlier: Structure, later: Structure] | undefined {
-  const units = drhds.map((s, i) => ({ s, i, base: big(s.fields, 'registerBaseAddress'), segment: num(s.fields, 'segment') }));
-  units.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.segment - b.segment || a.i - b.i));
-  let prev: (typeof units)[number] | undefined;
-  for (const u of units) {
-    if (prev && u.base === prev.base && u.segment === prev.segment) continue; // merged into prev
-    if (prev && u.base - prev.base < FIRST_PAGE) return prev.i < u.i ? [prev.s, u.s] : [u.s, prev.s];
-    prev = u;
-  }
-  return undefined;
-}
+export const registerPagesClash = (drhds: readonly Structure[]) => registersClash(drhds, () => FIRST_PAGE);
 
 /**
  * Two DRHDs whose register sets overlap as the table sizes them (2^Size 4 KiB pages: dmar_parse_one_drhd()'s
  * `reg_size = 1UL << (drhd->size + 12)`, of the whole Size byte), other than one unit listed twice: since Linux
  * 6.3 map_iommu() reserves each set whole, and the later unit fails as above; 6.2 and earlier reserve the first
  * page (registerPagesClash). Not a rule of linuxRejection(), which holds for every kernel: the IMS evidence tells
- * it beside. Sorted by base, a unit clashes with the one before it whose set reaches furthest: n log n.
+ * it beside. A Size of 52 or more shifts past 64 bits in Linux (undefined in C): such a unit is judged by no size.
  */
-export function registerSetsClash(drhds: readonly Structure[]): [earlier: Structure, later: Structure] | undefined {
-  // a Size of 52 or more shifts past 64 bits in Linux (undefined in C): such a unit is judged by no size
-  const units = drhds
-    .map((s, i) => {
-      const base = big(s.fields, 'registerBaseAddress');
-      const shift = num(s.fields, 'size') + 12;
-      return { s, i, base, end: shift < 64 ? base + (1n << BigInt(shift)) : base, segment: num(s.fields, 'segment') };
-    })
-    .filter((u) => u.end > u.base);
+export const registerSetsClash = (drhds: readonly Structure[]) =>
+  registersClash(drhds, (s) => {
+    const shift = num(s.fields, 'size') + 12;
+    return shift < 64 ? 1n << BigInt(shift) : 0n;
+  });
+
+/**
+ * The first two units (in table order) whose register ranges, `extent` bytes from each base, overlap, a unit
+ * listed twice on one segment left out as Linux merges it. Sorted by base and segment, a unit clashes with the
+ * one before it whose range reaches furthest: n log n.
+ */
+function registersClash(drhds: readonly Structure[], extent: (s: Structure) => bigint): [earlier: Structure, later: Structure] | undefined {
+  const units = drhds.map((s, i) => {
+    const base = big(s.fields, 'registerBaseAddress');
+    return { s, i, base, end: base + extent(s), segment: num(s.fields, 'segment') };
+  });
   units.sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : a.segment - b.segment || a.i - b.i));
   let prev: (typeof units)[number] | undefined;
   let reach: (typeof units)[number] | undefined;
   for (const u of units) {
     if (prev && u.base === prev.base && u.segment === prev.segment) continue; // merged into prev
+    prev = u;
+    if (u.end === u.base) continue; // no size to judge by
     if (reach && u.base < reach.end) return reach.i < u.i ? [reach.s, u.s] : [u.s, reach.s];
     if (!reach || u.end > reach.end) reach = u;
-    prev = u;
   }
   return undefined;
 }
