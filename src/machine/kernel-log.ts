@@ -16,8 +16,8 @@
  */
 import { DmarError, excerpt } from '../dmar/errors.js';
 import { readInputBytes, utf16Encoding } from '../io/input.js';
-import { MAX_ADDRESS } from './memmap.js';
-import type { IommuUnit, KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
+import { e820Kind, MAX_ADDRESS } from './memmap.js';
+import type { IommuUnit, KernelVersion, MemoryMap, MemRegion } from './types.js';
 import { ALL_ONES } from './vtd-regs.js';
 
 /** One line of the log, its prefixes taken off. */
@@ -103,18 +103,7 @@ export function logLines(text: string): LogLine[] {
 // ---------------------------------------------------------------------------
 // Memory map
 
-/** A BIOS-e820 type as printed (arch/x86/kernel/e820.c e820_print_type()) -> the kind Linux means. */
-export function e820Kind(type: string): MemKind {
-  const t = type.toLowerCase();
-  if (t.includes('soft reserved')) return 'soft-reserved';
-  if (t.includes('unusable')) return 'unusable';
-  if (t.includes('usable')) return 'ram';
-  if (t.includes('acpi nvs')) return 'nvs';
-  if (t.includes('acpi data')) return 'acpi';
-  if (t.includes('persistent')) return 'pmem';
-  if (t.includes('reserved')) return 'reserved';
-  return 'other';
-}
+export { e820Kind };
 
 /** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);

@@ -34,7 +34,26 @@ const SYSFS_KIND: Record<string, MemKind> = {
 };
 
 export function memKindOfSysfsType(type: string): MemKind {
-  return SYSFS_KIND[type] ?? 'other';
+  return SYSFS_KIND[type] ?? e820Kind(type);
+}
+
+/**
+ * A memory type as a kernel prints it (arch/x86/kernel/e820.c: e820_print_type() for `BIOS-e820:` lines,
+ * e820_type_to_string() for /sys/firmware/memmap) -> the kind Linux means, in every kernel's words: `usable`,
+ * `reserved`; `System RAM`, `device reserved` (the 2025 rework of e820.c: 7.x logs print them); `ACPI data` / `ACPI tables`,
+ * `ACPI NVS` / `ACPI non-volatile storage`, `unusable` / `Unusable memory`, `persistent RAM (type N)` /
+ * `Persistent memory`, `soft reserved`.
+ */
+export function e820Kind(type: string): MemKind {
+  const t = type.toLowerCase();
+  if (t.includes('soft reserved')) return 'soft-reserved';
+  if (t.includes('unusable')) return 'unusable';
+  if (t.includes('usable') || t.includes('system ram')) return 'ram';
+  if (t.includes('acpi nvs') || t.includes('acpi non-volatile')) return 'nvs';
+  if (t.includes('acpi data') || t.includes('acpi tables')) return 'acpi';
+  if (t.includes('persistent')) return 'pmem';
+  if (t.includes('reserved')) return 'reserved';
+  return 'other';
 }
 
 /** The memory map of root/sys/firmware/memmap, or undefined when there is none (or it is unreadable). */

@@ -1,5 +1,6 @@
 // dmar validate --dmesg LOG: a real machine's boot log against its own DMAR table.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CORPUS, dmar, FIXTURES, HAVE_CORPUS } from '../helpers.js';
@@ -32,6 +33,37 @@ describe.skipIf(!HAVE_CORPUS)('validate --dmesg on real machines (table and boot
     expect(errors[1]!.message).toContain('[0x00000000ad000000-0x00000000af1fffff]');
     // the units the log printed agree with the table: no unit finding
     expect(r.list.filter((f) => f.id.startsWith('DMAR-UNIT') || f.id.startsWith('DMAR-FLAGS'))).toEqual([]);
+  });
+
+  test("the 2025 rework's words for the memory types (`System RAM`, `device reserved`) give the same verdicts", () => {
+    const log = readFileSync(join(LOGS, 'surface-pro-3.log'), 'utf8');
+    const renamed = log
+      .replace(/\] usable$/gm, '] System RAM')
+      .replace(/\] reserved$/gm, '] device reserved')
+      .replace(/ ==> reserved$/gm, ' ==> device reserved');
+    expect(renamed).toContain('] System RAM');
+    const dir = mkdtempSync(join(tmpdir(), 'dmar-e820-'));
+    writeFileSync(join(dir, 'renamed.log'), renamed);
+    const table = join(CORPUS, '074C5C2E091B.dmar');
+    const ids = (r: { list: JsonFinding[] }) => r.list.map((f) => [f.id, f.structure, f.offset]);
+    const before = findings([table, '--dmesg', join(LOGS, 'surface-pro-3.log')]);
+    const after = findings([table, '--dmesg', join(dir, 'renamed.log')]);
+    expect(ids(after)).toEqual(ids(before));
+    expect(after.status).toBe(before.status);
+    // an RMRR of page 0, which usable RAM holds in the firmware's map and Linux 5.5 on reserves itself: judged so in either words
+    const page0 = (ram: string) =>
+      [
+        '[    0.000000] Linux version 7.0.0-29-generic (buildd@lcy02) (gcc 14.2.0) #29-Ubuntu SMP',
+        `[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009dfff] ${ram}`,
+        '[    0.000000] BIOS-e820: [mem 0x000000000009e000-0x00000000000fffff] device reserved',
+        `[    0.000000] BIOS-e820: [mem 0x0000000000100000-0x000000007fffffff] ${ram}`,
+      ].join('\n');
+    const verdicts = (ram: string) => {
+      writeFileSync(join(dir, 'page0.log'), page0(ram));
+      return findings([join(CORPUS, '55FB3FEC2E80.dmar'), '--dmesg', join(dir, 'page0.log')]).list.map((f) => f.id);
+    };
+    expect(verdicts('System RAM')).toEqual(verdicts('usable'));
+    expect(verdicts('System RAM')).not.toContain('DMAR-RMRR-NOT-RESERVED');
   });
 
   test('IdeaPad 320: the kernel printed no firmware bug, and validate finds none', () => {

@@ -39,6 +39,20 @@ describe('BIOS-e820', () => {
     expect(
       ['usable', 'reserved', 'soft reserved', 'ACPI data', 'ACPI NVS', 'unusable', 'persistent (type 7)', 'persistent (type 12)', 'type 20'].map(e820Kind),
     ).toEqual(['ram', 'reserved', 'soft-reserved', 'acpi', 'nvs', 'unusable', 'pmem', 'pmem', 'other']);
+    // the words of the 2025 rework of e820.c (`System RAM`, `device reserved`: real logs of 7.0 and 7.1), and
+    // e820_type_to_string()'s of its later patches (which /sys/firmware/memmap shows too)
+    expect(
+      [
+        'System RAM',
+        'device reserved',
+        'persistent RAM (type 12)',
+        'ACPI tables',
+        'ACPI non-volatile storage',
+        'Unusable memory',
+        'Persistent memory',
+        'Device reserved',
+      ].map(e820Kind),
+    ).toEqual(['ram', 'reserved', 'pmem', 'acpi', 'nvs', 'unusable', 'pmem', 'reserved']);
   });
 
   it('3.x+ lines are inclusive; 2.6 lines are exclusive', () => {
