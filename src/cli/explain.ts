@@ -161,7 +161,10 @@ export function explainText(r: ExplainResult, p: Paint): string {
   const facts = [`${log.lines} lines`];
   if (log.kernel) facts.push(`kernel ${logText(log.kernel.release)}`);
   facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} BIOS-e820 regions` : 'no BIOS-e820 lines');
-  if (log.boots > 1) facts.push(`${log.boots} boots (the map and kernel are the last boot's)`);
+  if (log.boots > 1)
+    facts.push(
+      `${log.boots} boots (the map, kernel and units are ${log.factsBoot === log.boots ? "the last boot's" : `boot ${log.factsBoot}'s, the last that printed a memory map`})`,
+    );
   facts.push(`${r.entries.length} DMAR/DMAR-IR/intel-iommu lines`);
   out.push(`${p.title(termText(log.source))}: ${facts.join(', ')}`);
   if (r.table) out.push(`${p.name('table')} ${termText(r.table)}`);

@@ -64,7 +64,9 @@ export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore
     if (why) out.push(`${c.id} skipped: ${why}`);
     // the memory-map rule changed with the kernel: with none known, say which one judged
     else if (c.needs === 'memory map' && !m.kernel)
-      out.push(`${c.id}: no kernel release in ${m.source} (proc/sys/kernel/osrelease, proc/version): judged by ${rmrrRuleFor(undefined)!.text}`);
+      out.push(
+        `${c.id}: no kernel release in ${m.source} (${m.root === undefined ? 'no `Linux version` line' : 'proc/sys/kernel/osrelease, proc/version'}): judged by ${rmrrRuleFor(undefined)!.text}`,
+      );
   }
   return out;
 }

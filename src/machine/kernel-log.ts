@@ -305,6 +305,11 @@ export interface KernelLog {
   commandLine?: string;
   /** How many boots the log holds (`Linux version` lines). */
   boots: number;
+  /**
+   * The boot (as DmarLine.boot counts them) whose facts these are, all of one boot: its memory map, kernel,
+   * command line and units. The last boot that printed a memory map, else the last boot.
+   */
+  factsBoot: number;
   dmar: DmarLine[];
 }
 
@@ -598,20 +603,19 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   const lines = logLines(text);
   const dmar: DmarLine[] = [];
   let boots = 0;
-  // Per boot: the last boot that printed a map wins.
+  // The facts of one boot, never of several: the last boot that printed a map, else the last boot
   let regions: MemRegion[] = [];
   let updates: E820Update[] = [];
   let bootKernel: KernelVersion | undefined;
   let bootCmdline: string | undefined;
-  let map: { regions: MemRegion[]; updates: E820Update[] } | undefined;
-  let kernel: KernelVersion | undefined;
-  let commandLine: string | undefined;
+  type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[] }; kernel?: KernelVersion; commandLine?: string; boot: number };
+  let mapped: BootFacts | undefined;
+  let last: BootFacts = { boot: 0 };
   let lastWasBiosBroken = false;
 
   const closeBoot = () => {
-    if (regions.length) map = { regions, updates };
-    if (bootKernel) kernel = bootKernel;
-    if (bootCmdline !== undefined) commandLine = bootCmdline;
+    last = { kernel: bootKernel, commandLine: bootCmdline, boot: boots };
+    if (regions.length) mapped = { ...last, map: { regions, updates } };
     regions = [];
     updates = [];
     bootKernel = undefined;
@@ -649,6 +653,12 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     }
     const region = parseE820Line(t);
     if (region) {
+      // the kernel prints its map once a boot, sorted: a range starting at or below the one before starts another
+      // boot's map (the lines of several boots, their `Linux version` lines grepped away): the last map is the one read
+      if (regions.length && region.start <= regions[regions.length - 1]!.start) {
+        regions = [];
+        updates = [];
+      }
       regions.push(range(region, l));
       continue;
     }
@@ -700,11 +710,12 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   }
   closeBoot();
 
-  if (damaged) map = undefined;
-  const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, dmar };
+  const facts = mapped ?? last;
+  const map = damaged ? undefined : facts.map;
+  const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, factsBoot: facts.boot, dmar };
   if (map) log.memoryMap = { source: `${source} (BIOS-e820 lines)`, origin: 'dmesg-e820', regions: map.regions };
-  if (kernel) log.kernel = kernel;
-  if (commandLine !== undefined) log.commandLine = commandLine;
+  if (facts.kernel) log.kernel = facts.kernel;
+  if (facts.commandLine !== undefined) log.commandLine = facts.commandLine;
   return log;
 }
 
@@ -739,7 +750,7 @@ export function readKernelLog(path: string, opts: KernelLogOptions = {}): Kernel
 export function logUnits(log: KernelLog): IommuUnit[] {
   const units: IommuUnit[] = [];
   for (const d of log.dmar) {
-    if (d.boot !== log.boots) continue;
+    if (d.boot !== log.factsBoot) continue;
     const e = d.event;
     if (e.kind === 'unit') units.push({ name: e.unit, address: e.base, cap: e.cap, ecap: e.ecap, version: e.version });
     if (e.kind === 'drhd-invalid-address' && e.allOnes) units.push({ name: 'the unit', address: e.address, cap: ALL_ONES, ecap: ALL_ONES });

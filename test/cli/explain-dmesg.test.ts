@@ -128,3 +128,11 @@ test('stdin is read once: every command refuses - named twice, before reading an
   expect(dmar(['map', '-'], { input: table }).status).toBe(0);
   expect(dmar(['decode', '-', join(FIXTURES, 'qemu-q35-ir.bin')], { input: table }).status).toBe(0);
 });
+
+test('a log without a `Linux version` line: the note names that line, not the files of a capture', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-nover-'));
+  const log = join(dir, 'no-version.log');
+  writeFileSync(log, 'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable\nBIOS-e820: [mem 0x0000000000100000-0x00000000ffffffff] reserved\n');
+  const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', log]);
+  expect(r.stdout).toContain(`note: DMAR-RMRR-NOT-RESERVED: no kernel release in ${log} (no \`Linux version\` line): judged by`);
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DmarError } from '../../src/dmar/errors.js';
-import { e820Kind, logLines, parseE820Line, parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
+import { e820Kind, logLines, logUnits, parseE820Line, parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
 import { explainLog } from '../../src/machine/log-explain.js';
 
 // Lines quoted from public bug reports (fixtures/logs/README.md cites each source).
@@ -481,5 +481,35 @@ describe('more real lines: 4.x interrupt faults, device-prefixed messages, maske
       { kind: 'qi-error', error: 'IQE' },
       { kind: 'unrecognised' },
     ]);
+  });
+});
+
+// An audit of real boot logs found facts of several boots combined.
+describe('the facts of one boot', () => {
+  const map = (ram: string, rmrrReserved: boolean) => [
+    `BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] ${ram}`,
+    `BIOS-e820: [mem 0x000000003e2e0000-0x000000003e2fffff] ${rmrrReserved ? 'reserved' : ram}`,
+    `BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] ${ram}`,
+  ];
+  const unit = (n: number) => `DMAR: dmar${n}: reg_base_addr fed9${n}000 ver 1:0 cap 1c0000c40660462 ecap 19e2ff0505e`;
+
+  it('a last boot cut short before its map: map, kernel and units all come from the boot before it, which printed one', () => {
+    const log = parseKernelLog(
+      [
+        'Linux version 5.10.0-8-amd64 (debian-kernel@lists.debian.org) #1 SMP',
+        ...map('usable', true),
+        unit(0),
+        unit(1),
+        'Linux version 4.19.0-17-amd64 (debian-kernel@lists.debian.org) #1 SMP',
+      ].join('\n'),
+      't',
+    );
+    expect([log.boots, log.factsBoot, log.kernel?.release, log.memoryMap?.regions.length]).toEqual([2, 1, '5.10.0-8-amd64', 3]);
+    expect(logUnits(log).map((u) => u.name)).toEqual(['dmar0', 'dmar1']);
+  });
+
+  it('the maps of several boots without their `Linux version` lines (grepped): a map that starts again is another boot, the last one is read', () => {
+    const log = parseKernelLog([...map('usable', true), ...map('usable', false)].join('\n'), 't');
+    expect(log.memoryMap?.regions.map((r) => r.kind)).toEqual(['ram', 'ram', 'ram']);
   });
 });
