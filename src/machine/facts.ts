@@ -153,7 +153,11 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
     }
     out.e820Edits = log.e820Updates.map(
       (u): MapEdit =>
-        u.add ? { start: u.start, end: u.end, add: e820Kind(u.to) } : { start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) },
+        u.add
+          ? { start: u.start, end: u.end, add: e820Kind(u.to) }
+          : u.remove
+            ? { start: u.start, end: u.end, remove: u.from ? e820Kind(u.from) : 'any' }
+            : { start: u.start, end: u.end, from: e820Kind(u.from), to: e820Kind(u.to) },
     );
   }
   if (log.kernel) out.kernel = log.kernel;

@@ -142,9 +142,12 @@ export interface E820Update {
   from: string;
   to: string;
   add?: true;
+  /** `e820: remove [mem A-B] TYPE` (e820__range_remove(); EFI's removal of MMIO ranges): the range of `from` (any type when empty) becomes a hole. */
+  remove?: true;
 }
 
 const E820_UPDATE = /^e820: update \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?) ==> (.*)$/;
+const E820_REMOVE = /^e820: remove \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] ?(.*)$/;
 const GRAPHICS_STOLEN = /^Reserving Intel graphics memory at \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]/;
 
 // ---------------------------------------------------------------------------
@@ -665,6 +668,11 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     const u = E820_UPDATE.exec(t);
     if (u) {
       updates.push(range({ line: l.line, start: BigInt(u[1]!), end: BigInt(u[2]!), from: u[3]!, to: u[4]!.trimEnd() }, l));
+      continue;
+    }
+    const rm = E820_REMOVE.exec(t);
+    if (rm) {
+      updates.push(range({ line: l.line, start: BigInt(rm[1]!), end: BigInt(rm[2]!), from: rm[3]!.trimEnd(), to: '', remove: true }, l));
       continue;
     }
     const g = GRAPHICS_STOLEN.exec(t);

@@ -99,7 +99,7 @@ const BIOS_BEGIN = 0xa0000n;
 const BIOS_END = 0x100000n;
 
 /** e820__range_update (from -> to), or e820__range_add of a kind followed by e820__update_table (add). */
-export type MapEdit = { start: bigint; end: bigint } & ({ from: MemKind; to: MemKind } | { add: MemKind });
+export type MapEdit = { start: bigint; end: bigint } & ({ from: MemKind; to: MemKind } | { add: MemKind } | { remove: MemKind | 'any' });
 
 /** The kinds a point of the address space can have; `none`: no entry (a hole). */
 const KINDS = ['ram', 'reserved', 'acpi', 'nvs', 'unusable', 'pmem', 'soft-reserved', 'other', 'none'] as const;
@@ -186,7 +186,16 @@ function buildKernelE820(regions: readonly MemRegion[], edits: readonly MapEdit[
     (k) => (k === RAM ? NONE : k),
   );
   for (const e of edits) {
-    if ('add' in e) {
+    if ('remove' in e) {
+      // e820__range_remove(): the range of that type (of any, unchecked) is no entry any more
+      const from = e.remove === 'any' ? -1 : kindIndex(e.remove);
+      change(
+        e.start,
+        e.end,
+        () => '',
+        (k) => (from < 0 || k === from ? NONE : k),
+      );
+    } else if ('add' in e) {
       const to = kindIndex(e.add);
       change(
         e.start,

@@ -158,6 +158,7 @@ describe("the kernel's table at scale", () => {
     for (const e of edits) {
       if (x < e.start || x > e.end) continue;
       if ('add' in e) k = k === 'none' || RANK[k]! < RANK[e.add]! ? e.add : k;
+      else if ('remove' in e) k = e.remove === 'any' || k === e.remove ? 'none' : k;
       else if (k === e.from) k = e.to;
     }
     return k;
@@ -218,5 +219,30 @@ describe("the kernel's table at scale", () => {
       regions: Array.from({ length: 150_000 }, (_, i) => R(0x100000 + i * 0x1000, 0x7fffffff, i % 2 ? 'ram' : 'nvs')),
     };
     expect(kernelE820(stacked).map((x) => [x.start, x.end, x.kind])).toEqual([[0x100000n, 0x7fffffffn, 'nvs']]);
+  });
+});
+
+describe('`e820: remove` lines (e820__range_remove: EFI takes MMIO ranges out of the map)', () => {
+  test('the removed range is a hole: an RMRR in it is no longer reserved', () => {
+    const log = parseKernelLog(
+      [
+        'Linux version 6.8.0-45-generic (buildd@lcy02-amd64-075) #45-Ubuntu SMP',
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+        'BIOS-e820: [mem 0x0000000000100000-0x00000000dfffffff] usable',
+        'BIOS-e820: [mem 0x00000000f0000000-0x00000000f7ffffff] reserved',
+        'e820: remove [mem 0xf0000000-0xf7ffffff] reserved',
+      ].join('\n'),
+      'efi.log',
+    );
+    const m = log.memoryMap!;
+    const edits = withKernelLog(log).e820Edits!;
+    expect(edits).toEqual([{ start: 0xf0000000n, end: 0xf7ffffffn, remove: 'reserved' }]);
+    expect(rmrrVerdict(m, 0xf0000000n, 0xf0000fffn, NEW).ok).toBe(true);
+    const v = rmrrVerdict(m, 0xf0000000n, 0xf0000fffn, NEW, edits);
+    expect(v.ok).toBe(false);
+    expect(v.entry).toBeUndefined();
+    // a removal of another type leaves the reserved range as it is; one without a type removes any
+    expect(rmrrVerdict(m, 0xf0000000n, 0xf0000fffn, NEW, [{ start: 0xf0000000n, end: 0xf7ffffffn, remove: 'ram' }]).ok).toBe(true);
+    expect(rmrrVerdict(m, 0xf0000000n, 0xf0000fffn, NEW, [{ start: 0xf0000000n, end: 0xf7ffffffn, remove: 'any' }]).ok).toBe(false);
   });
 });
