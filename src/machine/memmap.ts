@@ -20,21 +20,9 @@ import { PAGE_SIZE } from '../dmar/schema.js';
 import { listDir, readTextIfPresent } from './sysfs.js';
 import type { KernelVersion, MemKind, MemoryMap, MemRegion } from './types.js';
 
-/** /sys/firmware/memmap/N/type strings (drivers/firmware/memmap.c via e820_type_to_string) -> kind. */
-const SYSFS_KIND: Record<string, MemKind> = {
-  'System RAM': 'ram',
-  Reserved: 'reserved',
-  reserved: 'reserved',
-  'ACPI Tables': 'acpi',
-  'ACPI Non-volatile Storage': 'nvs',
-  'Unusable memory': 'unusable',
-  'Persistent Memory (legacy)': 'pmem',
-  'Persistent Memory': 'pmem',
-  'Soft Reserved': 'soft-reserved',
-};
-
+/** /sys/firmware/memmap/N/type strings (drivers/firmware/memmap.c via e820_type_to_string) -> kind: e820Kind reads every kernel's spelling. */
 export function memKindOfSysfsType(type: string): MemKind {
-  return SYSFS_KIND[type] ?? e820Kind(type);
+  return e820Kind(type);
 }
 
 /**
