@@ -19,6 +19,8 @@ const VERSION = '0.1.0';
 
 /** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
 export { EXIT } from './common.js';
+/** For bin/dmar.js: a validate batch's tables, as they are validated. */
+export { listenToTables } from './batch.js';
 
 /** The exit status the command's run() returned (undefined: 0). */
 let status: number | undefined;

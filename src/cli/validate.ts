@@ -18,6 +18,7 @@ import { hpetsOf } from '../dmar/validate/machine.js';
 import type { FileResult } from '../dmar/validate/report/result.js';
 import { summaryLine } from '../dmar/validate/report/text.js';
 import { PLAIN } from '../dmar/format/paint.js';
+import { tableValidated } from './batch.js';
 import { EXIT, stdoutWrite, usageError, writeOutput } from './common.js';
 import { stdinOnce, tableInputs, type Input } from './inputs.js';
 import type { MachineFacts } from '../machine/facts.js';
@@ -119,6 +120,7 @@ function validateInput(input: Input, only: Set<string> | undefined, ignore: Set<
   }
   try {
     const findings = validateBytes(src.bytes, { tables, only, ignore, machine });
+    tableValidated(src.bytes);
     const r: FileResult = { file: input.name, findings, madt: madtOf(tables) !== undefined };
     if (tables && hpetsOf({ tables })) r.hpet = true;
     if (machine && mc) r.notes = mc.machineNotes(machine, only, ignore, r.madt, r.hpet);
