@@ -45,9 +45,17 @@ export function missing(m: MachineFacts, need: MachineNeed): string | undefined 
  * noted only when the machine has a MADT that could not be read (as a user): a failing table must not pass
  * in silence.
  */
+/** The memory map options of a kernel command line (`memmap=...`, `mem=...`), as written; undefined for none. */
+export function mapEditsOf(cmdline: string | undefined): string | undefined {
+  const opts = cmdline?.split(/\s+/).filter((o) => /^(memmap|mem)=/.test(o));
+  return opts?.length ? opts.join(' ') : undefined;
+}
+
 export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>, madt = true, hpet = false): string[] {
   const out: string[] = [];
   let config = m.pci && unusableConfigs(m.pci);
+  // the command line's map edits (memmap=, mem=): /sys/firmware/memmap never shows them, a boot log's `user:` map does
+  let edited = m.memoryMap?.origin === 'sysfs-memmap' ? mapEditsOf(m.cmdline) : undefined;
   for (const c of CHECKS) {
     if (!c.needs || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
     if (c.needs === 'MADT') {
@@ -62,6 +70,12 @@ export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore
     }
     const why = missing(m, c.needs);
     if (why) out.push(`${c.id} skipped: ${why}`);
+    else if (c.needs === 'memory map' && edited) {
+      out.push(
+        `${c.id}: ${m.source} booted with ${edited}: /sys/firmware/memmap is the firmware's map without it, not the map the kernel judged RMRRs against (its boot log's \`user:\` lines, --dmesg)`,
+      );
+      edited = undefined;
+    }
     // the memory-map rule changed with the kernel: with none known, say which one judged
     else if (c.needs === 'memory map' && !m.kernel)
       out.push(

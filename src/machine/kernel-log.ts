@@ -107,24 +107,34 @@ export { e820Kind };
 
 /** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
-/** `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive). */
-const E820_NEW = /^BIOS-e820: \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
-/** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)` (2.6; end exclusive). */
-const E820_OLD = /^ ?BIOS-e820: ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
+/**
+ * `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive), and the same with `user:`, the map after
+ * the command line's `memmap=` and `mem=` (e820__finish_early_params() prints it under "user-defined physical
+ * RAM map:").
+ */
+const E820_NEW = /^(BIOS-e820|user): \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
+/** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)`, ` user: ...` (2.6; end exclusive). */
+const E820_OLD = /^ ?(BIOS-e820|user): ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
 
 /** One BIOS-e820 line as a region, or undefined when the line is not one. */
 export function parseE820Line(text: string): MemRegion | undefined {
+  const r = e820Line(text);
+  return r?.who === 'BIOS-e820' ? r.region : undefined;
+}
+
+/** One line of a map the kernel printed, the firmware's (`BIOS-e820`) or the one after the command line's edits (`user`). */
+function e820Line(text: string): { who: 'BIOS-e820' | 'user'; region: MemRegion } | undefined {
   let m = E820_NEW.exec(text);
   if (m) {
     // trailing blanks off by trimEnd, not by the pattern (`(.+?)\s*$` takes time growing with the square of a run of blanks)
-    const type = m[3]!.trimEnd();
-    return { start: BigInt(m[1]!), end: BigInt(m[2]!), kind: e820Kind(type), type };
+    const type = m[4]!.trimEnd();
+    return { who: m[1] as 'BIOS-e820' | 'user', region: { start: BigInt(m[2]!), end: BigInt(m[3]!), kind: e820Kind(type), type } };
   }
   m = E820_OLD.exec(text);
   if (m) {
-    const type = m[3]!;
+    const type = m[4]!;
     // the end is exclusive here: an end at or below the start gives an inverted range, which the caller refuses
-    return { start: hexBig(m[1]!), end: hexBig(m[2]!) - 1n, kind: e820Kind(type), type };
+    return { who: m[1] as 'BIOS-e820' | 'user', region: { start: hexBig(m[2]!), end: hexBig(m[3]!) - 1n, kind: e820Kind(type), type } };
   }
   return undefined;
 }
@@ -300,9 +310,12 @@ export interface KernelLog {
    */
   encoding: 'utf-8' | 'latin1';
   lines: number;
-  /** The BIOS-e820 map of the (last) boot in the log that printed one. */
+  /**
+   * The BIOS-e820 map of the (last) boot in the log that printed one; the `user:` map instead when that boot
+   * printed one (the command line's memmap= or mem= changed the firmware's).
+   */
   memoryMap?: MemoryMap;
-  /** `e820: update` lines of that boot: what the kernel itself changed. */
+  /** `e820: update` lines of that boot (after its `user:` map, when it printed one): what the kernel itself changed. */
   e820Updates: E820Update[];
   kernel?: KernelVersion;
   commandLine?: string;
@@ -608,18 +621,21 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   let boots = 0;
   // The facts of one boot, never of several: the last boot that printed a map, else the last boot
   let regions: MemRegion[] = [];
+  /** Whose map `regions` holds: the firmware's (BIOS-e820 lines) or the one after the command line's edits (user: lines). */
+  let regionsOf: 'BIOS-e820' | 'user' = 'BIOS-e820';
   let updates: E820Update[] = [];
   let bootKernel: KernelVersion | undefined;
   let bootCmdline: string | undefined;
-  type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[] }; kernel?: KernelVersion; commandLine?: string; boot: number };
+  type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[]; user: boolean }; kernel?: KernelVersion; commandLine?: string; boot: number };
   let mapped: BootFacts | undefined;
   let last: BootFacts = { boot: 0 };
   let lastWasBiosBroken = false;
 
   const closeBoot = () => {
     last = { kernel: bootKernel, commandLine: bootCmdline, boot: boots };
-    if (regions.length) mapped = { ...last, map: { regions, updates } };
+    if (regions.length) mapped = { ...last, map: { regions, updates, user: regionsOf === 'user' } };
     regions = [];
+    regionsOf = 'BIOS-e820';
     updates = [];
     bootKernel = undefined;
     bootCmdline = undefined;
@@ -654,14 +670,18 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
       lastWasBiosBroken = false;
       continue;
     }
-    const region = parseE820Line(t);
-    if (region) {
-      // the kernel prints its map once a boot, sorted: a range starting at or below the one before starts another
-      // boot's map (the lines of several boots, their `Linux version` lines grepped away): the last map is the one read
-      if (regions.length && region.start <= regions[regions.length - 1]!.start) {
+    const e820 = e820Line(t);
+    if (e820) {
+      const { who, region } = e820;
+      // The kernel prints its map once a boot, sorted: a range starting at or below the one before starts another
+      // boot's map (the lines of several boots, their `Linux version` lines grepped away): the last map is the one
+      // read. A `user:` map (memmap=, mem=) is the firmware's with the command line's edits: from its first line it
+      // is the map, and the edits printed before it (mem='s `e820: remove`) are in it.
+      if (regions.length && (who !== regionsOf || region.start <= regions[regions.length - 1]!.start)) {
         regions = [];
         updates = [];
       }
+      regionsOf = who;
       regions.push(range(region, l));
       continue;
     }
@@ -721,7 +741,12 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   const facts = mapped ?? last;
   const map = damaged ? undefined : facts.map;
   const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, factsBoot: facts.boot, dmar };
-  if (map) log.memoryMap = { source: `${source} (BIOS-e820 lines)`, origin: 'dmesg-e820', regions: map.regions };
+  if (map)
+    log.memoryMap = {
+      source: map.user ? `${source} (user: lines, the map after memmap=/mem=)` : `${source} (BIOS-e820 lines)`,
+      origin: 'dmesg-e820',
+      regions: map.regions,
+    };
   if (facts.kernel) log.kernel = facts.kernel;
   if (facts.commandLine !== undefined) log.commandLine = facts.commandLine;
   return log;

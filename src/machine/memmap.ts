@@ -10,8 +10,10 @@
  * and removes RAM between 640 KiB and 1 MiB (`e820__range_remove(BIOS_BEGIN,
  * BIOS_END - BIOS_BEGIN, E820_TYPE_RAM, 1)`). The RMRR check runs later, on that
  * edited e820_table, with the edits a boot log printed (`e820: update`, and the Intel
- * graphics stolen memory the early quirks add as reserved). Not modelled: memmap=/mem=
- * command-line edits, setup_data (RAM either way), the graphics reservation without a log.
+ * graphics stolen memory the early quirks add as reserved). The command line's memmap= and mem= edits
+ * come before all that: a log's `user:` map, which the kernel prints after them, stands for the BIOS-e820
+ * lines (kernel-log.ts); /sys/firmware/memmap never shows them. Not modelled: setup_data (RAM either way),
+ * the graphics reservation without a log.
  */
 import { join } from 'node:path';
 import { hex } from '../acpi/hex.js';

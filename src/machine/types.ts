@@ -19,7 +19,10 @@ export interface MemRegion {
 export interface MemoryMap {
   /** Where it came from, for messages: "/sys/firmware/memmap", "boot.log (BIOS-e820 lines)", ... */
   source: string;
-  /** The firmware's own map (sysfs memmap, BIOS-e820 lines): before the kernel changed anything. */
+  /**
+   * The firmware's own map (sysfs memmap, BIOS-e820 lines), before the kernel changed anything; or a boot
+   * log's `user:` map (origin dmesg-e820 too), the firmware's with the command line's memmap=/mem= edits.
+   */
   origin: 'sysfs-memmap' | 'dmesg-e820';
   regions: MemRegion[];
 }

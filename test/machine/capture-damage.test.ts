@@ -222,3 +222,17 @@ test('text from sysfs and /proc that is UTF-8 reads as UTF-8; other bytes one pe
   const text = dmar(['topology', '--machine', dir]).stdout;
   expect(text).toContain('xhci_hcd-\\xe9');
 });
+
+test('a capture booted with memmap= or mem=: the note says /sys/firmware/memmap is not the map the kernel judged', () => {
+  const dir = damaged('memmap', (d) =>
+    writeFileSync(join(d, 'root/proc/cmdline'), 'BOOT_IMAGE=/boot/vmlinuz-5.10.0-18-amd64 root=/dev/mapper/vg-root ro memmap=16M$0x30000000 intel_iommu=on\n'),
+  );
+  const r = dmar(['validate', '--machine', dir, '--json']);
+  expect(r.status, r.stderr).toBe(1);
+  const doc = JSON.parse(r.stdout) as { files: { notes?: string[] }[] };
+  expect(doc.files[0]!.notes).toEqual([
+    `DMAR-RMRR-NOT-RESERVED: capture ${dir} booted with memmap=16M$0x30000000: /sys/firmware/memmap is the firmware's map without it, not the map the kernel judged RMRRs against (its boot log's \`user:\` lines, --dmesg)`,
+  ]);
+  // the capture as it was: no such note
+  expect(JSON.parse(dmar(['validate', '--machine', CAPTURE, '--json']).stdout).files[0].notes).toBeUndefined();
+});

@@ -246,3 +246,72 @@ describe('`e820: remove` lines (e820__range_remove: EFI takes MMIO ranges out of
     expect(rmrrVerdict(m, 0xf0000000n, 0xf0000fffn, NEW, [{ start: 0xf0000000n, end: 0xf7ffffffn, remove: 'any' }]).ok).toBe(false);
   });
 });
+
+describe('the `user:` map (memmap=, mem=: e820__finish_early_params prints the map after the command line edits)', () => {
+  // a 5.x boot with mem=1G and memmap=16M$0x30000000 (reserved), as such logs read; then trim_bios_range's update
+  const USER_LOG = [
+    'Linux version 5.15.0-52-generic (buildd@lcy02-amd64-045) #58-Ubuntu SMP',
+    'Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 mem=1G memmap=16M$0x30000000',
+    'BIOS-provided physical RAM map:',
+    'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    'BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved',
+    'BIOS-e820: [mem 0x0000000000100000-0x000000007ffdffff] usable',
+    'BIOS-e820: [mem 0x000000007ffe0000-0x000000007fffffff] reserved',
+    'e820: remove [mem 0x40000000-0xfffffffffffffffe] usable',
+    'user-defined physical RAM map:',
+    'user: [mem 0x0000000000000000-0x000000000009fbff] usable',
+    'user: [mem 0x000000000009fc00-0x000000000009ffff] reserved',
+    'user: [mem 0x0000000000100000-0x000000002fffffff] usable',
+    'user: [mem 0x0000000030000000-0x0000000030ffffff] reserved',
+    'user: [mem 0x0000000031000000-0x000000003fffffff] usable',
+    'user: [mem 0x000000007ffe0000-0x000000007fffffff] reserved',
+    'e820: update [mem 0x00000000-0x00000fff] usable ==> reserved',
+  ];
+
+  test('the user map is the map, the edits before it are in it, those after it apply', () => {
+    const log = parseKernelLog(USER_LOG.join('\n'), 'mem.log');
+    const m = log.memoryMap!;
+    expect(m.source).toBe('mem.log (user: lines, the map after memmap=/mem=)');
+    expect(m.regions.map((r) => [r.start, r.end, r.kind])).toEqual([
+      [0n, 0x9fbffn, 'ram'],
+      [0x9fc00n, 0x9ffffn, 'reserved'],
+      [0x100000n, 0x2fffffffn, 'ram'],
+      [0x30000000n, 0x30ffffffn, 'reserved'],
+      [0x31000000n, 0x3fffffffn, 'ram'],
+      [0x7ffe0000n, 0x7fffffffn, 'reserved'],
+    ]);
+    // mem='s removal is in the user map; the update printed after it is an edit
+    expect(log.e820Updates.map((u) => u.line)).toEqual([16]);
+    const edits = withKernelLog(log).e820Edits!;
+    // an RMRR in the memmap=...$ range: reserved in the map the kernel judged, RAM in the firmware's
+    expect(rmrrVerdict(m, 0x30000000n, 0x30000fffn, NEW, edits).ok).toBe(true);
+    const bios = parseKernelLog(USER_LOG.filter((l) => !l.startsWith('user')).join('\n'), 'bios.log');
+    expect(bios.memoryMap!.source).toBe('bios.log (BIOS-e820 lines)');
+    expect(rmrrVerdict(bios.memoryMap!, 0x30000000n, 0x30000fffn, NEW, withKernelLog(bios).e820Edits).ok).toBe(false);
+  });
+
+  test('2.6 spelling; a later boot without a user map is read with its BIOS map', () => {
+    const old = parseKernelLog(
+      [
+        'BIOS-provided physical RAM map:',
+        ' BIOS-e820: 0000000000000000 - 000000000009fc00 (usable)',
+        ' BIOS-e820: 0000000000100000 - 000000007efd0000 (usable)',
+        'user-defined physical RAM map:',
+        ' user: 0000000000000000 - 000000000009fc00 (usable)',
+        ' user: 0000000000100000 - 000000007e000000 (usable)',
+      ].join('\n'),
+      'old.log',
+    );
+    expect(old.memoryMap!.regions.map((r) => [r.start, r.end])).toEqual([
+      [0n, 0x9fbffn],
+      [0x100000n, 0x7dffffffn],
+    ]);
+    const two = parseKernelLog(
+      [...USER_LOG, 'Linux version 6.8.0-45-generic (buildd@lcy02-amd64-075) #45-Ubuntu SMP', ...USER_LOG.slice(3, 7)].join('\n'),
+      'two.log',
+    );
+    expect(two.memoryMap!.source).toBe('two.log (BIOS-e820 lines)');
+    expect(two.memoryMap!.regions).toHaveLength(4);
+    expect(two.e820Updates).toEqual([]);
+  });
+});
