@@ -2,10 +2,10 @@
 // 1,500 tables validated since the batch's 20th distinct table. The real binary is run with a preload that
 // records what V8 is told (-r leaves V8's flags, and so the code cache, as they are).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { fixChecksum } from '../../src/acpi/header.js';
 import { listenToTables } from '../../src/cli/batch.js';
 import { main } from '../../src/cli/main.js';
@@ -13,6 +13,7 @@ import type { Io } from '../../src/io/std.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-warm-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 const preload = join(work, 'flags.cjs');
 writeFileSync(
   preload,
@@ -45,7 +46,7 @@ function batch(n: number, distinct: number): string {
 function told(dir: string): string[] {
   const r = spawnSync(process.execPath, ['-r', preload, join(ROOT, 'bin', 'dmar.js'), 'validate', dir], {
     env: { ...process.env, NO_COLOR: '1' },
-    timeout: 120_000,
+    timeout: 50_000,
   });
   expect(r.status, r.stderr.toString()).toBe(0);
   return JSON.parse(/told: (.*)/.exec(r.stderr.toString())![1]!);
@@ -67,7 +68,7 @@ describe('a warm validate batch', () => {
   });
 });
 
-test('validate tells the listener of each table it validated, and of no unreadable one', () => {
+test('validate tells the listener of each table it validated, and of no unreadable one', async () => {
   const dir = join(work, 'listen');
   mkdirSync(dir);
   for (let i = 0; i < 3; i++) writeFileSync(join(dir, `t${i}.dat`), variant(i + 1));
@@ -75,9 +76,12 @@ test('validate tells the listener of each table it validated, and of no unreadab
   const heard: number[] = [];
   listenToTables((b) => heard.push(new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(24, true)));
   const io: Io = { env: { NO_COLOR: '1' }, stdin: new Uint8Array(), stdout: () => {}, stderr: () => {}, isTTY: { stdin: false, stdout: false, stderr: false } };
-  return main(['node', 'dmar', 'validate', dir], io).then((code) => {
+  let code: number;
+  try {
+    code = await main(['node', 'dmar', 'validate', dir], io);
+  } finally {
     listenToTables(undefined);
-    expect(code).toBe(2);
-    expect(heard.sort()).toEqual([1, 2, 3]);
-  });
+  }
+  expect(code).toBe(2);
+  expect(heard.sort()).toEqual([1, 2, 3]);
 });
