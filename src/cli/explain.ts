@@ -123,6 +123,7 @@ export function explainJson(r: ExplainResult): string {
     kernel: log.kernel ?? null,
     commandLine: log.commandLine ?? null,
     memoryMap: log.memoryMap ? log.memoryMap.regions.map((m) => ({ start: h(m.start), end: h(m.end), type: m.type, kind: m.kind })) : null,
+    memoryMapLines: log.memoryMap ? (log.memoryMap.origin === 'dmesg-user' ? 'user' : 'BIOS-e820') : null,
     table: r.table ?? null,
     entries: r.entries.map(entryJson),
     counts: r.counts,
@@ -160,7 +161,11 @@ export function explainText(r: ExplainResult, p: Paint): string {
   const out: string[] = [];
   const facts = [`${log.lines} lines`];
   if (log.kernel) facts.push(`kernel ${logText(log.kernel.release)}`);
-  facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} BIOS-e820 regions` : 'no BIOS-e820 lines');
+  facts.push(
+    log.memoryMap
+      ? `memory map: ${log.memoryMap.regions.length} ${log.memoryMap.origin === 'dmesg-user' ? 'user: regions (the map after memmap=/mem=)' : 'BIOS-e820 regions'}`
+      : 'no BIOS-e820 lines',
+  );
   if (log.boots > 1)
     facts.push(
       `${log.boots} boots (the map, kernel and units are ${log.factsBoot === log.boots ? "the last boot's" : `boot ${log.factsBoot}'s, the last that printed a memory map`})`,

@@ -202,7 +202,7 @@ export const FOOTERS: ReadonlyMap<string, HelpFooter> = new Map<string, HelpFoot
         ],
         [
           'dmar validate fixtures/server-2s.bin --dmesg fixtures/logs/surface-pro-3.log',
-          'the memory map and kernel of a boot log (its BIOS-e820 lines) for the RMRR check',
+          'the memory map and kernel of a boot log (its BIOS-e820 lines, or user: lines after memmap=/mem=) for the RMRR check',
         ],
       ],
       exit: {

@@ -1,6 +1,6 @@
 /** `--machine DIR|live` for validate and topology: read the machine, and say which machine checks cannot run. */
 import { readInputBytes, sourceFromBytes, type Source } from '../io/input.js';
-import { lacking, machineFacts, type MachineFacts } from '../machine/facts.js';
+import { lacking, machineFacts, mapEditsNote, type MachineFacts } from '../machine/facts.js';
 import { rmrrRuleFor } from '../machine/memmap.js';
 import { unusableConfigs } from '../machine/pci.js';
 import { CHECKS } from '../dmar/validate/catalogue.js';
@@ -45,17 +45,11 @@ export function missing(m: MachineFacts, need: MachineNeed): string | undefined 
  * noted only when the machine has a MADT that could not be read (as a user): a failing table must not pass
  * in silence.
  */
-/** The memory map options of a kernel command line (`memmap=...`, `mem=...`), as written; undefined for none. */
-export function mapEditsOf(cmdline: string | undefined): string | undefined {
-  const opts = cmdline?.split(/\s+/).filter((o) => /^(memmap|mem)=/.test(o));
-  return opts?.length ? opts.join(' ') : undefined;
-}
-
 export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore?: ReadonlySet<string>, madt = true, hpet = false): string[] {
   const out: string[] = [];
   let config = m.pci && unusableConfigs(m.pci);
-  // the command line's map edits (memmap=, mem=): /sys/firmware/memmap never shows them, a boot log's `user:` map does
-  let edited = m.memoryMap?.origin === 'sysfs-memmap' ? mapEditsOf(m.cmdline) : undefined;
+  // the command line's map edits (memmap=, mem=) when the map judged is the firmware's: said once
+  let edited = mapEditsNote(m);
   for (const c of CHECKS) {
     if (!c.needs || (only && !only.has(c.id)) || ignore?.has(c.id)) continue;
     if (c.needs === 'MADT') {
@@ -69,15 +63,16 @@ export function machineNotes(m: MachineFacts, only?: ReadonlySet<string>, ignore
       config = undefined;
     }
     const why = missing(m, c.needs);
-    if (why) out.push(`${c.id} skipped: ${why}`);
-    else if (c.needs === 'memory map' && edited) {
-      out.push(
-        `${c.id}: ${m.source} booted with ${edited}: /sys/firmware/memmap is the firmware's map without it, not the map the kernel judged RMRRs against (its boot log's \`user:\` lines, --dmesg)`,
-      );
+    if (why) {
+      out.push(`${c.id} skipped: ${why}`);
+      continue;
+    }
+    if (c.needs === 'memory map' && edited) {
+      out.push(`${c.id}: ${edited}`);
       edited = undefined;
     }
     // the memory-map rule changed with the kernel: with none known, say which one judged
-    else if (c.needs === 'memory map' && !m.kernel)
+    if (c.needs === 'memory map' && !m.kernel)
       out.push(
         `${c.id}: no kernel release in ${m.source} (${m.root === undefined ? 'no `Linux version` line' : 'proc/sys/kernel/osrelease, proc/version'}): judged by ${rmrrRuleFor(undefined)!.text}`,
       );

@@ -251,7 +251,10 @@ export function buildProgram(only?: string): Command {
         '--machine <dir|live>',
         "judge the tables against a machine: a `dmar capture` directory (its dmesg.txt read as --dmesg reads a log), or live; no input: that machine's table",
       )
-      .option('--dmesg <log>', 'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
+      .option(
+        '--dmesg <log>',
+        'a boot log (dmesg, journalctl -k) of the machine: its BIOS-e820 lines (user: lines after memmap=/mem=) give the memory map, its Linux version line the kernel',
+      )
       .action(lazy(() => import('./validate.js')));
 
   if (want('capture'))
@@ -284,7 +287,7 @@ export function buildProgram(only?: string): Command {
       .description('one self-contained HTML page: summary, topology, memory map, findings linked to the bytes')
       .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: the machine's table")
       .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
-      .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map, its Linux version line the kernel')
+      .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines (user: lines after memmap=/mem=) give the memory map, its Linux version line the kernel')
       .option('-o, --output <file>', 'the HTML file to write (atomically); none: stdout')
       .action(lazy(() => import('./report.js')));
   if (want('map'))
@@ -293,7 +296,7 @@ export function buildProgram(only?: string): Command {
       .description("the physical address space as text: firmware memory map, RMRRs with Linux's verdict, DRHD register windows")
       .argument('[file]', "raw table, acpidump text, or JSON/iasl source; - for stdin; none: the machine's table")
       .option('--machine <dir|live>', 'a `dmar capture` directory, or live')
-      .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines give the memory map')
+      .option('--dmesg <log>', 'a boot log: its BIOS-e820 lines (user: lines after memmap=/mem=) give the memory map')
       .option('--json', 'JSON output (format dmar-map/1)')
       .action(lazy(() => import('./map.js')));
   // more commands register below

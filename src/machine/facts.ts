@@ -137,6 +137,37 @@ export function readMachine(root: string, source: string): MachineFacts {
 }
 
 /**
+ * The memory-map options of a kernel command line, as written: `memmap=...` and `mem=...` (but `mem=nopentium`,
+ * which changes no map), before a `--` (what follows goes to init); undefined for none.
+ */
+export function mapEditsOf(cmdline: string | undefined): string[] | undefined {
+  const out: string[] = [];
+  for (const word of cmdline?.split(/\s+/) ?? []) {
+    if (word === '--') break;
+    const w = word.startsWith('"') ? word.slice(1) : word;
+    if (/^(memmap|mem)=/.test(w) && w !== 'mem=nopentium') out.push(word);
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * Said when the command line changed the kernel's memory map (memmap=, mem=) and the map judged is the
+ * firmware's: /sys/firmware/memmap never shows those edits, and a boot log shows them as `user:` lines (a
+ * log whose `user:` lines were grepped away does not). Undefined when the map is the one the kernel judged,
+ * or no such option was given.
+ */
+export function mapEditsNote(m: MachineFacts): string | undefined {
+  const map = m.memoryMap;
+  const opts = map && map.origin !== 'dmesg-user' ? mapEditsOf(m.cmdline) : undefined;
+  if (!map || !opts) return undefined;
+  const given = opts.join(' ');
+  const them = opts.length > 1 ? 'them' : 'it';
+  return map.origin === 'sysfs-memmap'
+    ? `${m.source} booted with ${given}: /sys/firmware/memmap is the firmware's map without ${them}, not the map the kernel judged RMRRs against (its boot log's \`user:\` lines, --dmesg)`
+    : `${map.source}: its command line has ${given}, but the log has no \`user:\` lines (the map after ${them}): judged against the firmware's map with the e820 edits the log shows`;
+}
+
+/**
  * The facts a boot log gives (for `--dmesg`): its BIOS-e820 memory map and kernel
  * release. Merged over `base` (a --machine capture) when both are given: the log's
  * map and kernel then win, being the boot that is being judged.

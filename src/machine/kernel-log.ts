@@ -108,13 +108,15 @@ export { e820Kind };
 /** A hex number as the kernel prints it, with or without `0x`. */
 const hexBig = (s: string) => BigInt(s.startsWith('0x') || s.startsWith('0X') ? s : '0x' + s);
 /**
- * `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive), and the same with `user:`, the map after
- * the command line's `memmap=` and `mem=` (e820__finish_early_params() prints it under "user-defined physical
- * RAM map:").
+ * `BIOS-e820: [mem 0x...-0x...] type` (3.x and later; end inclusive); the same with `extended:`, the firmware's
+ * whole map when it has more than 128 entries (e820__memory_setup_extended() prints it after the first 128);
+ * and with `user:`, the map after the command line's `memmap=` and `mem=` (e820__finish_early_params() prints
+ * it under "user-defined physical RAM map:").
  */
-const E820_NEW = /^(BIOS-e820|user): \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
+const E820_NEW = /^(BIOS-e820|extended|user): \[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] +(\S.*)$/;
 /** ` BIOS-e820: 0000000000000000 - 000000000009f800 (usable)`, ` user: ...` (2.6; end exclusive). */
-const E820_OLD = /^ ?(BIOS-e820|user): ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
+const E820_OLD = /^ ?(BIOS-e820|extended|user): ([0-9a-fA-F]{8,16}) - ([0-9a-fA-F]{8,16}) \((.+)\)\s*$/;
+type MapWho = 'BIOS-e820' | 'extended' | 'user';
 
 /** One BIOS-e820 line as a region, or undefined when the line is not one. */
 export function parseE820Line(text: string): MemRegion | undefined {
@@ -122,19 +124,19 @@ export function parseE820Line(text: string): MemRegion | undefined {
   return r?.who === 'BIOS-e820' ? r.region : undefined;
 }
 
-/** One line of a map the kernel printed, the firmware's (`BIOS-e820`) or the one after the command line's edits (`user`). */
-function e820Line(text: string): { who: 'BIOS-e820' | 'user'; region: MemRegion } | undefined {
+/** One line of a map the kernel printed: the firmware's (`BIOS-e820`, `extended`) or the one after the command line's edits (`user`). */
+function e820Line(text: string): { who: MapWho; region: MemRegion } | undefined {
   let m = E820_NEW.exec(text);
   if (m) {
     // trailing blanks off by trimEnd, not by the pattern (`(.+?)\s*$` takes time growing with the square of a run of blanks)
     const type = m[4]!.trimEnd();
-    return { who: m[1] as 'BIOS-e820' | 'user', region: { start: BigInt(m[2]!), end: BigInt(m[3]!), kind: e820Kind(type), type } };
+    return { who: m[1] as MapWho, region: { start: BigInt(m[2]!), end: BigInt(m[3]!), kind: e820Kind(type), type } };
   }
   m = E820_OLD.exec(text);
   if (m) {
     const type = m[4]!;
     // the end is exclusive here: an end at or below the start gives an inverted range, which the caller refuses
-    return { who: m[1] as 'BIOS-e820' | 'user', region: { start: hexBig(m[2]!), end: hexBig(m[3]!) - 1n, kind: e820Kind(type), type } };
+    return { who: m[1] as MapWho, region: { start: hexBig(m[2]!), end: hexBig(m[3]!) - 1n, kind: e820Kind(type), type } };
   }
   return undefined;
 }
@@ -615,25 +617,32 @@ export interface KernelLogOptions {
   damagedMap?: (message: string) => void;
 }
 
+/** How a memory map's source names the lines it was read from. */
+const MAP_LINES: Record<MapWho, string> = {
+  'BIOS-e820': 'BIOS-e820 lines',
+  extended: 'extended: lines, the firmware map past 128 entries',
+  user: 'user: lines, the map after memmap=/mem=',
+};
+
 export function parseKernelLog(text: string, source: string, encoding: KernelLog['encoding'] = 'latin1', opts: KernelLogOptions = {}): KernelLog {
   const lines = logLines(text);
   const dmar: DmarLine[] = [];
   let boots = 0;
   // The facts of one boot, never of several: the last boot that printed a map, else the last boot
   let regions: MemRegion[] = [];
-  /** Whose map `regions` holds: the firmware's (BIOS-e820 lines) or the one after the command line's edits (user: lines). */
-  let regionsOf: 'BIOS-e820' | 'user' = 'BIOS-e820';
+  /** Which lines `regions` holds: the firmware's map (BIOS-e820, extended) or the one after the command line's edits (user). */
+  let regionsOf: MapWho = 'BIOS-e820';
   let updates: E820Update[] = [];
   let bootKernel: KernelVersion | undefined;
   let bootCmdline: string | undefined;
-  type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[]; user: boolean }; kernel?: KernelVersion; commandLine?: string; boot: number };
+  type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[]; who: MapWho }; kernel?: KernelVersion; commandLine?: string; boot: number };
   let mapped: BootFacts | undefined;
   let last: BootFacts = { boot: 0 };
   let lastWasBiosBroken = false;
 
   const closeBoot = () => {
     last = { kernel: bootKernel, commandLine: bootCmdline, boot: boots };
-    if (regions.length) mapped = { ...last, map: { regions, updates, user: regionsOf === 'user' } };
+    if (regions.length) mapped = { ...last, map: { regions, updates, who: regionsOf } };
     regions = [];
     regionsOf = 'BIOS-e820';
     updates = [];
@@ -675,8 +684,9 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
       const { who, region } = e820;
       // The kernel prints its map once a boot, sorted: a range starting at or below the one before starts another
       // boot's map (the lines of several boots, their `Linux version` lines grepped away): the last map is the one
-      // read. A `user:` map (memmap=, mem=) is the firmware's with the command line's edits: from its first line it
-      // is the map, and the edits printed before it (mem='s `e820: remove`) are in it.
+      // read. An `extended:` map is the firmware's whole map, a `user:` map (memmap=, mem=) the firmware's with the
+      // command line's edits: from its first line each is the map, and the edits printed before it (mem='s
+      // `e820: remove`, memmap=nn$ss's `e820: update`) are in it.
       if (regions.length && (who !== regionsOf || region.start <= regions[regions.length - 1]!.start)) {
         regions = [];
         updates = [];
@@ -743,8 +753,8 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   const log: KernelLog = { source, encoding, lines: lines.length, e820Updates: map?.updates ?? [], boots, factsBoot: facts.boot, dmar };
   if (map)
     log.memoryMap = {
-      source: map.user ? `${source} (user: lines, the map after memmap=/mem=)` : `${source} (BIOS-e820 lines)`,
-      origin: 'dmesg-e820',
+      source: `${source} (${MAP_LINES[map.who]})`,
+      origin: map.who === 'user' ? 'dmesg-user' : 'dmesg-e820',
       regions: map.regions,
     };
   if (facts.kernel) log.kernel = facts.kernel;

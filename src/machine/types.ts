@@ -20,10 +20,11 @@ export interface MemoryMap {
   /** Where it came from, for messages: "/sys/firmware/memmap", "boot.log (BIOS-e820 lines)", ... */
   source: string;
   /**
-   * The firmware's own map (sysfs memmap, BIOS-e820 lines), before the kernel changed anything; or a boot
-   * log's `user:` map (origin dmesg-e820 too), the firmware's with the command line's memmap=/mem= edits.
+   * The firmware's own map, before the kernel changed anything (sysfs memmap; a boot log's BIOS-e820 lines, or
+   * its `extended:` lines past 128 entries), or a boot log's `user:` map (dmesg-user): the firmware's with the
+   * command line's memmap=/mem= edits.
    */
-  origin: 'sysfs-memmap' | 'dmesg-e820';
+  origin: 'sysfs-memmap' | 'dmesg-e820' | 'dmesg-user';
   regions: MemRegion[];
 }
 

@@ -10,7 +10,7 @@ import { hex } from '../acpi/hex.js';
 import { big, num, type DmarTable } from '../dmar/model.js';
 import { DEFS, PAGE_SIZE, STRUCT_TYPE } from '../dmar/schema.js';
 import type { Paint } from '../dmar/format/paint.js';
-import { lacking, type MachineFacts } from '../machine/facts.js';
+import { lacking, mapEditsNote, type MachineFacts } from '../machine/facts.js';
 import { holesText, MAX_ADDRESS, regionText, rmrrRuleFor, rmrrVerdict } from '../machine/memmap.js';
 import type { MemKind } from '../machine/types.js';
 import { printable } from '../dmar/validate/check.js';
@@ -54,10 +54,15 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
     );
   else if (!rule) notes.push(`kernel ${machine!.kernel!.release} predates Linux 5.5: it does not check RMRRs against the memory map`);
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
-  if (map)
+  if (map) {
     notes.push(
-      'the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)',
+      map.origin === 'dmesg-user'
+        ? "the map is drawn as the kernel printed it after the command line's memmap=/mem= edits; the verdicts judge the table the kernel holds after its own later edits (first page reserved, 640 KiB-1 MiB RAM removed)"
+        : 'the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)',
     );
+    const edited = mapEditsNote(machine!);
+    if (edited) notes.push(edited);
+  }
   const sizeRow = fieldByKey(DEFS.DRHD.fields, 'size');
   const pagesLog2 = bitByKey(sizeRow, 'pagesLog2');
   let nDrhd = 0;

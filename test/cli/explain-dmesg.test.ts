@@ -136,3 +136,41 @@ test('a log without a `Linux version` line: the note names that line, not the fi
   const r = dmar(['validate', join(FIXTURES, 'desktop-legacy.bin'), '--dmesg', log]);
   expect(r.stdout).toContain(`note: DMAR-RMRR-NOT-RESERVED: no kernel release in ${log} (no \`Linux version\` line): judged by`);
 });
+
+test('a boot with memmap=: the user: map judges the RMRRs, and a log without it says so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-usermap-'));
+  // server-2s.bin's RMRR is [0x6b5a9000-0x6b5b8fff]: RAM in the firmware's map, reserved by memmap=64K$0x6b5a9000
+  const head = [
+    'Linux version 6.8.0-45-generic (buildd@lcy02-amd64-075) #45-Ubuntu SMP',
+    'Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 memmap=64K$0x6b5a9000',
+    'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+    'BIOS-e820: [mem 0x0000000000100000-0x000000007fffffff] usable',
+  ];
+  const user = [
+    'user-defined physical RAM map:',
+    'user: [mem 0x0000000000000000-0x000000000009ffff] usable',
+    'user: [mem 0x0000000000100000-0x000000006b5a8fff] usable',
+    'user: [mem 0x000000006b5a9000-0x000000006b5b8fff] reserved',
+    'user: [mem 0x000000006b5b9000-0x000000007fffffff] usable',
+  ];
+  writeFileSync(join(dir, 'user.log'), [...head, ...user].join('\n') + '\n');
+  writeFileSync(join(dir, 'grepped.log'), head.join('\n') + '\n');
+  const table = join(FIXTURES, 'server-2s.bin');
+  const withUser = dmar(['validate', '--json', table, '--dmesg', join(dir, 'user.log')]);
+  const doc = JSON.parse(withUser.stdout);
+  expect(doc.files[0].findings.map((f: JsonFinding) => f.id)).not.toContain('DMAR-RMRR-NOT-RESERVED');
+  const rmrrNotes = (d: { files: { notes?: string[] }[] }) => (d.files[0]!.notes ?? []).filter((n) => n.startsWith('DMAR-RMRR-NOT-RESERVED'));
+  expect(rmrrNotes(doc)).toEqual([]);
+  const grepped = dmar(['validate', '--json', table, '--dmesg', join(dir, 'grepped.log')]);
+  const g = JSON.parse(grepped.stdout);
+  expect(g.files[0].findings.map((f: JsonFinding) => f.id)).toContain('DMAR-RMRR-NOT-RESERVED');
+  expect(rmrrNotes(g)).toEqual([
+    `DMAR-RMRR-NOT-RESERVED: ${join(dir, 'grepped.log')} (BIOS-e820 lines): its command line has memmap=64K$0x6b5a9000, but the log has no \`user:\` lines (the map after it): judged against the firmware's map with the e820 edits the log shows`,
+  ]);
+  // map and explain say which map it is
+  const m = dmar(['map', table, '--dmesg', join(dir, 'user.log')]);
+  expect(m.stdout).toContain(`over ${join(dir, 'user.log')} (user: lines, the map after memmap=/mem=)`);
+  expect(m.stdout).toContain("the map is drawn as the kernel printed it after the command line's memmap=/mem= edits");
+  expect(dmar(['explain', join(dir, 'user.log')]).stdout).toContain('memory map: 4 user: regions (the map after memmap=/mem=)');
+  expect(JSON.parse(dmar(['explain', '--json', join(dir, 'user.log')]).stdout).memoryMapLines).toBe('user');
+});

@@ -34,6 +34,7 @@ describe('dmar explain', () => {
     expect(doc.format).toBe('dmar-explain/1');
     expect(doc.kernel).toBeNull();
     expect(doc.memoryMap).toBeNull();
+    expect(doc.memoryMapLines).toBeNull();
     expect(doc.counts.fault).toBe(13);
     const first = doc.entries[0];
     expect(first).toMatchObject({
@@ -101,6 +102,7 @@ describe('dmar explain', () => {
   test('--json unit registers and memory map as hex strings', () => {
     const doc = JSON.parse(dmar(['explain', '--json', SP3]).stdout);
     expect(doc.memoryMap[4]).toEqual({ start: '0x100000', end: '0xaa376fff', type: 'usable', kind: 'ram' });
+    expect(doc.memoryMapLines).toBe('BIOS-e820');
     const unit = doc.entries.find((e: { kind: string }) => e.kind === 'unit');
     expect(unit.unit).toMatchObject({ name: 'dmar0', base: '0xfed90000', version: '1:0', summary: { cachingMode: false, interruptRemapping: true } });
     expect(unit.unit.cap.raw).toBe('0xc0000020660462');

@@ -51,6 +51,10 @@ test('no release at all: the note names the rule that judged', () => {
   expect(doc.files[0]!.notes).toEqual([
     `DMAR-RMRR-NOT-RESERVED: no kernel release in capture ${dir} (proc/sys/kernel/osrelease, proc/version): judged by Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS`,
   ]);
+  const junit = dmar(['validate', '--machine', dir, '--format', 'junit']).stdout;
+  const testcase = /<testcase [^>]*name="DMAR-RMRR-NOT-RESERVED">[\s\S]*?<\/testcase>/.exec(junit)![0];
+  expect(testcase).toContain(`<system-out>note: no kernel release in capture ${dir}`);
+  expect(testcase).not.toContain('<skipped');
 });
 
 test('with --machine given, a capture lacking its PCI tree or memory map is named in the note (it said "no machine given")', () => {
@@ -235,4 +239,26 @@ test('a capture booted with memmap= or mem=: the note says /sys/firmware/memmap 
   ]);
   // the capture as it was: no such note
   expect(JSON.parse(dmar(['validate', '--machine', CAPTURE, '--json']).stdout).files[0].notes).toBeUndefined();
+  // map draws the same map and says the same
+  const m = dmar(['map', '--machine', dir]);
+  expect(m.status, m.stderr).toBe(0);
+  expect(m.stdout).toContain(`note: capture ${dir} booted with memmap=16M$0x30000000: /sys/firmware/memmap is the firmware's map without it`);
+});
+
+test("the memmap= note and the note of the rule that judged, both (in JUnit: the check's system-out)", () => {
+  const dir = damaged('memmap-no-release', (d) => {
+    rmSync(join(d, OSRELEASE));
+    rmSync(join(d, 'root/proc/version'));
+    writeFileSync(join(d, 'root/proc/cmdline'), 'ro mem=8G\n');
+  });
+  const doc = JSON.parse(dmar(['validate', '--machine', dir, '--json']).stdout) as { files: { notes?: string[] }[] };
+  expect(doc.files[0]!.notes).toEqual([
+    `DMAR-RMRR-NOT-RESERVED: capture ${dir} booted with mem=8G: /sys/firmware/memmap is the firmware's map without it, not the map the kernel judged RMRRs against (its boot log's \`user:\` lines, --dmesg)`,
+    `DMAR-RMRR-NOT-RESERVED: no kernel release in capture ${dir} (proc/sys/kernel/osrelease, proc/version): judged by Linux 6.1 and later arch_rmrr_sanity_check: e820__get_entry_type(RMRR) is reserved or ACPI NVS`,
+  ]);
+  const junit = dmar(['validate', '--machine', dir, '--format', 'junit']).stdout;
+  const testcase = /<testcase [^>]*name="DMAR-RMRR-NOT-RESERVED">[\s\S]*?<\/testcase>/.exec(junit)![0];
+  expect(testcase).toContain(`<system-out>note: capture ${dir} booted with mem=8G:`);
+  expect(testcase).toContain(`note: no kernel release in capture ${dir}`);
+  expect(testcase).not.toContain('<skipped');
 });

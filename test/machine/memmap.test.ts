@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { kernelE820, mappedAll, rmrrRuleFor, rmrrVerdict, RMRR_RULES, readSysfsMemmap } from '../../src/machine/memmap.js';
 import { parseKernelLog, parseKernelRelease } from '../../src/machine/kernel-log.js';
-import { withKernelLog } from '../../src/machine/facts.js';
+import { mapEditsNote, mapEditsOf, withKernelLog } from '../../src/machine/facts.js';
 import type { MemKind, MemoryMap, MemRegion } from '../../src/machine/types.js';
 import type { MapEdit } from '../../src/machine/memmap.js';
 import { machineRootFromSpec } from './machines.js';
@@ -313,5 +313,52 @@ describe('the `user:` map (memmap=, mem=: e820__finish_early_params prints the m
     expect(two.memoryMap!.source).toBe('two.log (BIOS-e820 lines)');
     expect(two.memoryMap!.regions).toHaveLength(4);
     expect(two.e820Updates).toEqual([]);
+  });
+});
+
+describe("what the command line did to the map, said when the map judged is the firmware's", () => {
+  const facts = (origin: MemoryMap['origin'], cmdline: string) => ({
+    source: 'capture /c',
+    memoryMap: { ...map(R(0, 0x9ffff, 'ram')), origin, source: 'm.log (BIOS-e820 lines)' },
+    cmdline,
+  });
+
+  test('memmap= and mem= as written, before --, not mem=nopentium; one note for the map judged', () => {
+    expect(mapEditsOf('BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet')).toBeUndefined();
+    expect(mapEditsOf('root=/dev/sda1 mem=nopentium')).toBeUndefined();
+    expect(mapEditsOf('root=/dev/sda1 memmap=exactmap memmap=640K@0 "memmap=16M$0x30000000" mem=4G -- memmap=1G@0')).toEqual([
+      'memmap=exactmap',
+      'memmap=640K@0',
+      '"memmap=16M$0x30000000"',
+      'mem=4G',
+    ]);
+    expect(mapEditsNote(facts('sysfs-memmap', 'ro mem=4G'))).toBe(
+      "capture /c booted with mem=4G: /sys/firmware/memmap is the firmware's map without it, not the map the kernel judged RMRRs against (its boot log's `user:` lines, --dmesg)",
+    );
+    expect(mapEditsNote(facts('dmesg-e820', 'ro mem=4G memmap=16M$0x30000000'))).toBe(
+      "m.log (BIOS-e820 lines): its command line has mem=4G memmap=16M$0x30000000, but the log has no `user:` lines (the map after them): judged against the firmware's map with the e820 edits the log shows",
+    );
+    // the user: map is the map the kernel judged; no option, nothing to say
+    expect(mapEditsNote(facts('dmesg-user', 'ro mem=4G'))).toBeUndefined();
+    expect(mapEditsNote(facts('sysfs-memmap', 'ro quiet'))).toBeUndefined();
+  });
+
+  test('a firmware map of more than 128 entries: its extended: lines are the map', () => {
+    const lines = ['Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org) #1 SMP'];
+    for (let i = 0; i < 128; i++)
+      lines.push(
+        `BIOS-e820: [mem 0x${(i * 0x100000).toString(16).padStart(16, '0')}-0x${(i * 0x100000 + 0xfffff).toString(16).padStart(16, '0')}] ${i % 2 ? 'reserved' : 'usable'}`,
+      );
+    lines.push('extended physical RAM map:');
+    for (let i = 0; i < 130; i++)
+      lines.push(
+        `extended: [mem 0x${(i * 0x100000).toString(16).padStart(16, '0')}-0x${(i * 0x100000 + 0xfffff).toString(16).padStart(16, '0')}] ${i % 2 ? 'reserved' : 'usable'}`,
+      );
+    const log = parseKernelLog(lines.join('\n'), 'big.log');
+    expect(log.memoryMap!.regions).toHaveLength(130);
+    expect(log.memoryMap!.source).toBe('big.log (extended: lines, the firmware map past 128 entries)');
+    expect(log.memoryMap!.origin).toBe('dmesg-e820');
+    // an RMRR in the 130th entry, reserved, which the first 128 lines do not reach
+    expect(rmrrVerdict(log.memoryMap!, 0x8100000n, 0x8100fffn, NEW).ok).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `--format junit`: one <testsuite> per file, one <testcase> per check run on
  * it; a check with findings at or above --fail-on carries a <failure>, findings
- * below it go to the testcase's <system-out>; an unreadable file is one
+ * below it, and the notes on how it judged (the kernel rule, the memory map), go to the testcase's
+ * <system-out>; an unreadable file is one
  * testcase with an <error>. The MADT checks are <skipped/> without a MADT.
  */
 import { atLeast, type CheckInfo, type Finding, type Severity } from '../check.js';
@@ -78,7 +79,9 @@ export function reportJunit(results: readonly FileResult[], opts: JunitOptions):
           body.push(`      <failure message="${attr(msg)}" type="${attr(failing[0]!.severity)}">${xmlText(failing.map(line).join('\n'))}</failure>`);
         }
         const rest = found.filter((f) => !atLeast(f.severity, opts.failOn));
-        if (rest.length) body.push(`      <system-out>${xmlText(rest.map(line).join('\n'))}</system-out>`);
+        // what a note says of how the check judged (`ID: ...`, not a skip): the kernel rule it took, the map it read
+        const said = (r.notes ?? []).filter((x) => x.startsWith(`${c.id}: `)).map((x) => `note: ${termText(x.slice(c.id.length + 2))}`);
+        if (rest.length || said.length) body.push(`      <system-out>${xmlText([...rest.map(line), ...said].join('\n'))}</system-out>`);
         cases.push(body.length ? `${open}\n${body.join('\n')}\n    </testcase>` : `${open}</testcase>`);
       }
     }
