@@ -123,7 +123,7 @@ export function explainJson(r: ExplainResult): string {
     kernel: log.kernel ?? null,
     commandLine: log.commandLine ?? null,
     memoryMap: log.memoryMap ? log.memoryMap.regions.map((m) => ({ start: h(m.start), end: h(m.end), type: m.type, kind: m.kind })) : null,
-    memoryMapLines: log.memoryMap ? (log.memoryMap.origin === 'dmesg-user' ? 'user' : 'BIOS-e820') : null,
+    memoryMapLines: log.memoryMap ? (log.memoryMap.lines ?? 'BIOS-e820') : null,
     table: r.table ?? null,
     entries: r.entries.map(entryJson),
     counts: r.counts,
@@ -153,6 +153,13 @@ const CATEGORY_LABEL: Record<Explanation['category'], string> = {
   unrecognised: 'unrecognised',
 };
 
+/** How the summary names the regions of a log's map, by the lines it was read from. */
+const MAP_REGIONS = {
+  'BIOS-e820': 'BIOS-e820 regions',
+  extended: 'extended: regions (the firmware map past 128 entries)',
+  user: 'user: regions (the map after memmap=/mem=)',
+} as const;
+
 export function explainText(r: ExplainResult, p: Paint): string {
   const log = r.log;
   // the log's own text: a UTF-8 log's characters as they are (termText escapes what a terminal must not get),
@@ -161,11 +168,7 @@ export function explainText(r: ExplainResult, p: Paint): string {
   const out: string[] = [];
   const facts = [`${log.lines} lines`];
   if (log.kernel) facts.push(`kernel ${logText(log.kernel.release)}`);
-  facts.push(
-    log.memoryMap
-      ? `memory map: ${log.memoryMap.regions.length} ${log.memoryMap.origin === 'dmesg-user' ? 'user: regions (the map after memmap=/mem=)' : 'BIOS-e820 regions'}`
-      : 'no BIOS-e820 lines',
-  );
+  facts.push(log.memoryMap ? `memory map: ${log.memoryMap.regions.length} ${MAP_REGIONS[log.memoryMap.lines ?? 'BIOS-e820']}` : 'no BIOS-e820 lines');
   if (log.boots > 1)
     facts.push(
       `${log.boots} boots (the map, kernel and units are ${log.factsBoot === log.boots ? "the last boot's" : `boot ${log.factsBoot}'s, the last that printed a memory map`})`,

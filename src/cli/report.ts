@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { MADT_SIGNATURE } from '../acpi/madt.js';
 import type { Source } from '../io/input.js';
-import type { MachineFacts } from '../machine/facts.js';
+import { mapEditsNote, type MachineFacts } from '../machine/facts.js';
 import { reportData, renderReport } from '../report/index.js';
 import { readTableSource, stdoutWrite, writeOutput } from './common.js';
 import { stdinOnce } from './inputs.js';
@@ -34,7 +34,10 @@ export async function run(file: string | undefined, opts: ReportOpts): Promise<n
   const { source, machine } = await tableAndMachine(file, opts);
   const tables = companions(source, machine);
   const madt = tables?.some((t) => t.signature === MADT_SIGNATURE) === true;
-  const data = reportData({ source, machine, tables, notes: machine ? machineNotes(machine, undefined, undefined, madt) : [] });
+  // the memory map's own notes (memmap= on the command line) are the memory section's, not said twice
+  const edited = machine && mapEditsNote(machine);
+  const notes = machine ? machineNotes(machine, undefined, undefined, madt).filter((n) => !edited || !n.endsWith(`: ${edited}`)) : [];
+  const data = reportData({ source, machine, tables, notes });
   const page = renderReport(data);
   if (opts.output) writeOutput(opts.output, page);
   else stdoutWrite(page);

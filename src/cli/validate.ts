@@ -35,7 +35,7 @@ export interface ValidateOpts {
   output?: string;
   /** `live` or a capture directory: the machine the tables describe. */
   machine?: string;
-  /** A boot log: its BIOS-e820 lines give the memory map, its `Linux version` line the kernel. */
+  /** A boot log: its BIOS-e820 lines (extended: past 128 entries, user: after memmap=/mem=) give the memory map, its `Linux version` line the kernel. */
   dmesg?: string;
 }
 

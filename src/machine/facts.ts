@@ -144,7 +144,7 @@ export function mapEditsOf(cmdline: string | undefined): string[] | undefined {
   const out: string[] = [];
   for (const word of cmdline?.split(/\s+/) ?? []) {
     if (word === '--') break;
-    const w = word.startsWith('"') ? word.slice(1) : word;
+    const w = word.replace(/^"|"$/g, '');
     if (/^(memmap|mem)=/.test(w) && w !== 'mem=nopentium') out.push(word);
   }
   return out.length ? out : undefined;
@@ -192,7 +192,11 @@ export function withKernelLog(log: KernelLog, base?: MachineFacts): MachineFacts
     );
   }
   if (log.kernel) out.kernel = log.kernel;
-  if (log.commandLine !== undefined) out.cmdline = log.commandLine;
+  // the command line goes with the map: the log's boot's, or none known (not the capture's, another boot's)
+  if (log.memoryMap) {
+    if (log.commandLine !== undefined) out.cmdline = log.commandLine;
+    else delete out.cmdline;
+  } else if (log.commandLine !== undefined && !base?.memoryMap) out.cmdline = log.commandLine;
   return out;
 }
 

@@ -635,6 +635,10 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   let updates: E820Update[] = [];
   let bootKernel: KernelVersion | undefined;
   let bootCmdline: string | undefined;
+  // the last `Command line:` and where it was, and where the map being read started: with the `Linux version`
+  // lines grepped away, a map that starts another boot takes the command line printed since the last map began
+  let lastCmdline: { text: string; line: number } | undefined;
+  let mapLine = 0;
   type BootFacts = { map?: { regions: MemRegion[]; updates: E820Update[]; who: MapWho }; kernel?: KernelVersion; commandLine?: string; boot: number };
   let mapped: BootFacts | undefined;
   let last: BootFacts = { boot: 0 };
@@ -688,9 +692,13 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
       // command line's edits: from its first line each is the map, and the edits printed before it (mem='s
       // `e820: remove`, memmap=nn$ss's `e820: update`) are in it.
       if (regions.length && (who !== regionsOf || region.start <= regions[regions.length - 1]!.start)) {
+        // another boot: the same lines starting over, or the firmware's map after an edited one (extended: and
+        // user: follow their boot's BIOS-e820 lines)
+        if (who === regionsOf || who === 'BIOS-e820') bootCmdline = lastCmdline && lastCmdline.line > mapLine ? lastCmdline.text : undefined;
         regions = [];
         updates = [];
       }
+      if (!regions.length) mapLine = l.line;
       regionsOf = who;
       regions.push(range(region, l));
       continue;
@@ -711,6 +719,7 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
       continue;
     }
     const c = /^Command line: (.*)$/.exec(t);
+    if (c) lastCmdline = { text: c[1]!, line: l.line };
     if (c && bootCmdline === undefined) {
       bootCmdline = c[1]!;
       continue;
@@ -755,6 +764,7 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
     log.memoryMap = {
       source: `${source} (${MAP_LINES[map.who]})`,
       origin: map.who === 'user' ? 'dmesg-user' : 'dmesg-e820',
+      lines: map.who,
       regions: map.regions,
     };
   if (facts.kernel) log.kernel = facts.kernel;

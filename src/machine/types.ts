@@ -25,6 +25,8 @@ export interface MemoryMap {
    * command line's memmap=/mem= edits.
    */
   origin: 'sysfs-memmap' | 'dmesg-e820' | 'dmesg-user';
+  /** A boot log's map: the lines it was read from (`BIOS-e820:`, `extended:` past 128 entries, `user:` after memmap=/mem=). */
+  lines?: 'BIOS-e820' | 'extended' | 'user';
   regions: MemRegion[];
 }
 

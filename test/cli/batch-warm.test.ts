@@ -46,7 +46,7 @@ function batch(n: number, distinct: number): string {
 function told(dir: string): string[] {
   const r = spawnSync(process.execPath, ['-r', preload, join(ROOT, 'bin', 'dmar.js'), 'validate', dir], {
     env: { ...process.env, NO_COLOR: '1' },
-    timeout: 50_000,
+    timeout: 25_000,
   });
   expect(r.status, r.stderr.toString()).toBe(0);
   return JSON.parse(/told: (.*)/.exec(r.stderr.toString())![1]!);

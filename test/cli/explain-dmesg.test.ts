@@ -173,4 +173,8 @@ test('a boot with memmap=: the user: map judges the RMRRs, and a log without it 
   expect(m.stdout).toContain("the map is drawn as the kernel printed it after the command line's memmap=/mem= edits");
   expect(dmar(['explain', join(dir, 'user.log')]).stdout).toContain('memory map: 4 user: regions (the map after memmap=/mem=)');
   expect(JSON.parse(dmar(['explain', '--json', join(dir, 'user.log')]).stdout).memoryMapLines).toBe('user');
+  // a firmware map past 128 entries: its extended: lines
+  writeFileSync(join(dir, 'extended.log'), [...head, ...head.slice(2).map((l) => l.replace('BIOS-e820', 'extended'))].join('\n') + '\n');
+  expect(dmar(['explain', join(dir, 'extended.log')]).stdout).toContain('memory map: 2 extended: regions (the firmware map past 128 entries)');
+  expect(JSON.parse(dmar(['explain', '--json', join(dir, 'extended.log')]).stdout).memoryMapLines).toBe('extended');
 });

@@ -243,6 +243,10 @@ test('a capture booted with memmap= or mem=: the note says /sys/firmware/memmap 
   const m = dmar(['map', '--machine', dir]);
   expect(m.status, m.stderr).toBe(0);
   expect(m.stdout).toContain(`note: capture ${dir} booted with memmap=16M$0x30000000: /sys/firmware/memmap is the firmware's map without it`);
+  // the HTML report says it once, in its memory section
+  const out = join(tmp, 'memmap-report.html');
+  expect(dmar(['report', '--machine', dir, '-o', out]).status).toBe(0);
+  expect(readFileSync(out, 'utf8').split('booted with memmap=16M$0x30000000').length - 1).toBe(1);
 });
 
 test("the memmap= note and the note of the rule that judged, both (in JUnit: the check's system-out)", () => {

@@ -362,3 +362,40 @@ describe("what the command line did to the map, said when the map judged is the 
     expect(rmrrVerdict(log.memoryMap!, 0x8100000n, 0x8100fffn, NEW).ok).toBe(true);
   });
 });
+
+describe('the command line of the boot whose map is read', () => {
+  const boot = (cmdline: string | undefined, map: string[]) => [...(cmdline ? [`Command line: ${cmdline}`] : []), ...map];
+  const bios = ['BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable', 'BIOS-e820: [mem 0x0000000000100000-0x000000007fffffff] usable'];
+  const user = ['user: [mem 0x0000000000000000-0x000000000009ffff] usable', 'user: [mem 0x0000000000100000-0x000000003fffffff] usable'];
+
+  test('Linux version lines grepped away: each map with the command line printed since the last map began', () => {
+    // boot 1 with mem=1G and its user: map, boot 2 plain: boot 2 is judged, with no edits to speak of
+    const one = parseKernelLog([...boot('ro mem=1G', bios), ...user, ...boot('ro quiet', bios)].join('\n'), 'multi.log');
+    expect(one.memoryMap!.lines).toBe('BIOS-e820');
+    expect(one.commandLine).toBe('ro quiet');
+    expect(mapEditsNote(withKernelLog(one))).toBeUndefined();
+    // boot 1 plain, boot 2 with memmap= whose user: lines were grepped away: said
+    const two = parseKernelLog([...boot('ro quiet', bios), ...boot('ro memmap=64K$0x6b5a9000', bios)].join('\n'), 'multi2.log');
+    expect(two.commandLine).toBe('ro memmap=64K$0x6b5a9000');
+    expect(mapEditsNote(withKernelLog(two))).toContain('its command line has memmap=64K$0x6b5a9000');
+    // a boot that printed no command line has none, not the boot before's
+    const three = parseKernelLog([...boot('ro mem=1G', bios), ...boot(undefined, bios)].join('\n'), 'multi3.log');
+    expect(three.commandLine).toBeUndefined();
+  });
+
+  test("a capture's command line is not the log's: with the log's map, only the log's", () => {
+    const base = { source: 'capture /c', memoryMap: map(R(0, 0x9ffff, 'ram')), cmdline: 'ro mem=8G' };
+    const log = parseKernelLog(bios.join('\n'), 'nocmd.log');
+    expect(mapEditsNote(base)).toContain('booted with mem=8G');
+    expect(withKernelLog(log, base).cmdline).toBeUndefined();
+    expect(mapEditsNote(withKernelLog(log, base))).toBeUndefined();
+    // a log without a map leaves the capture's map and its command line
+    expect(withKernelLog(parseKernelLog('Command line: ro quiet', 'nomap.log'), base).cmdline).toBe('ro mem=8G');
+  });
+
+  test('an extended: map says so', () => {
+    const log = parseKernelLog([...bios, 'extended physical RAM map:', ...bios.map((l) => l.replace('BIOS-e820', 'extended'))].join('\n'), 'x.log');
+    expect(log.memoryMap!.lines).toBe('extended');
+    expect(mapEditsOf('ro "mem=nopentium"')).toBeUndefined();
+  });
+});

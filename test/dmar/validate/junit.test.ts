@@ -1,7 +1,7 @@
 // The JUnit report must load in a real consumer: parse it with fast-xml-parser and check the
 // structure (testsuites/testsuite/testcase/failure) and that every count attribute agrees.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,5 +146,19 @@ describe('--format junit', () => {
     expect(schemaErrors(xml)).toBe('');
     // the attribute the schema rejects on <testsuites>: the checker does see it
     expect(schemaErrors(xml.replace('<testsuites name="dmar validate"', '<testsuites skipped="3" name="dmar validate"'))).toMatch(/skipped/);
+  });
+
+  test('a note on how a check judged (memmap= on a hostile command line) is in its system-out, and the report validates', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dmar-junit-note-')), 'cap <&>');
+    cpSync(join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture'), dir, { recursive: true });
+    writeFileSync(join(dir, 'root/proc/cmdline'), 'ro "mem=8G]]>\u001b<&>" quiet\n');
+    const r = junit(['--machine', dir]);
+    expect(r.status).toBe(1);
+    const suite = (r.root.testsuite as Node[])[0]!;
+    const tc = (suite.testcase as Node[]).find((c) => c.name === 'DMAR-RMRR-NOT-RESERVED')!;
+    expect(tc.failure).toBeDefined();
+    expect(String(tc['system-out'])).toContain('note: capture ');
+    expect(String(tc['system-out'])).toContain('booted with "mem=8G]]>\\x1b<&>": /sys/firmware/memmap');
+    expectConsistent(r.root);
   });
 });
