@@ -19,7 +19,7 @@ import { html, trusted, type Markup } from './html.js';
 import type { ReportData } from './data.js';
 import type { Decision } from '../ims/decide.js';
 import { rangeSizeText, rangeText } from './memory.js';
-import { memorySvg } from './svg.js';
+import { LANE_DRAWN, memorySvg } from './svg.js';
 import { CSS, SCRIPT } from './assets.js';
 
 /** A byte range of the table, as data attributes the page script reads. */
@@ -229,10 +229,15 @@ function device(d: DeviceView): Markup {
  <span class="muted">${how}${d.viaPf ? ` (VF of ${d.physfn})` : ''}</span>${d.rmrrs.length ? html` <span class="warning">pinned by ${d.rmrrs.join(', ')}</span>` : ''} <span class="badge ${cls}">${text}</span>${d.groupLocked ? html` <span class="badge warning">group has an RMRR-locked device</span>` : ''} <span class="grp" title="predicted IOMMU group">group ${d.group}<sup>*</sup>${d.actualGroup !== undefined ? ` (Linux: ${printable(d.actualGroup)})` : ''}</span></li>`;
 }
 
+/** The most units and RMRRs the topology lists (a real table has a few dozen; a crafted one 65,000). */
+const LISTED = 2048;
+const more = (n: number, what: string) =>
+  n > LISTED ? html`<li class="warning">and ${n - LISTED} more ${what} (<code>dmar topology</code> lists them all)</li>` : '';
+
 function topologySection(t: Topology): Markup {
   const anySysfs = t.units.some((x) => x.sysfs);
   const byAddress = new Map(t.devices?.map((d) => [d.address, d]));
-  const units = t.units.map((u) => {
+  const units = t.units.slice(0, LISTED).map((u) => {
     const devs = u.devices && t.devices ? u.devices.map((a) => device(byAddress.get(a)!)) : [];
     const scopes = u.scopes.map(
       (s) =>
@@ -242,16 +247,29 @@ function topologySection(t: Topology): Markup {
 <ul>${scopes}${u.devices ? html`<li class="muted">${u.devices.length} device${u.devices.length === 1 ? '' : 's'}:</li>${devs}` : ''}</ul></li>`;
   });
   const orphans = t.devices?.filter((d) => !d.unit) ?? [];
-  const rmrrs = t.rmrrs.map(
-    (r) =>
-      html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`,
-  );
+  const rmrrs = t.rmrrs
+    .slice(0, LISTED)
+    .map(
+      (r) =>
+        html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`,
+    );
   const shared = t.groups?.filter((g) => g.length > 1) ?? [];
   return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine && t.devices ? `Remapping units and the PCI devices of ${termText(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
-<ul class="tree">${units}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
-${rmrrs.length ? html`<h3>RMRRs</h3><ul class="tree">${rmrrs}</ul>` : ''}
+<ul class="tree">${units}${more(t.units.length, 'units')}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
+${rmrrs.length ? html`<h3>RMRRs</h3><ul class="tree">${rmrrs}${more(t.rmrrs.length, 'RMRRs')}</ul>` : ''}
 ${t.groups ? html`<h3>IOMMU groups <span class="badge info">prediction</span></h3><p>${t.groups.length} groups predicted${shared.length ? html`; shared: ${shared.map((g, i) => html`${i ? '; ' : ''}<code>${g.join(' + ')}</code>`)}` : ''}. <span class="muted">* A prediction of Linux's pci_device_group, not what a kernel formed.</span></p>` : ''}
 ${t.notes.length ? html`<ul class="notes">${t.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul>` : ''}</section>`;
+}
+
+/** What the picture left out: the shapes past LANE_DRAWN in a lane. */
+function undrawn(p: ReportData['picture']): Markup | string {
+  const left = (['map', 'rmrr', 'drhd'] as const)
+    .map((lane) => [lane, p.shapes.filter((s) => s.lane === lane).length - LANE_DRAWN] as const)
+    .filter(([, n]) => n > 0)
+    .map(([lane, n]) => `${n} ${lane === 'map' ? 'memory map entries' : lane === 'rmrr' ? 'RMRRs' : 'DRHD register sets'}`);
+  return left.length
+    ? html`<p class="warning">Not drawn: ${left.join(', ')} past the first ${LANE_DRAWN} of their lane (<code>dmar map</code> lists them all).</p>`
+    : '';
 }
 
 function memorySection(d: ReportData): Markup {
@@ -269,9 +287,9 @@ function memorySection(d: ReportData): Markup {
     ['drhd', 'DRHD registers'],
   ];
   return html`<section id="memory"><h2>Memory map</h2><p class="muted">Physical address space on a broken logarithmic scale (each interval's width grows with the log of its size; zigzags are gaps). Hover a shape for its addresses.</p>
-<div class="svgwrap">${memorySvg(p)}</div>
+<div class="svgwrap">${memorySvg(p)}</div>${undrawn(p)}
 <p class="legend">${legend.map(([c, t]) => html`<span><svg width="14" height="12" aria-hidden="true"><rect class="${c}" width="14" height="12"/></svg> ${t}</span> `)}</p>
-${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${printable(s.detail)}</span>` : ''}</td></tr>`)}</table>` : ''}
+${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>size</th><th>verdict</th></tr>${rmrrs.slice(0, LANE_DRAWN).map((s) => html`<tr><td>${s.label}</td><td class="mono">${rangeText(s)}</td><td>${rangeSizeText(s)}</td><td class="${s.kind === 'not-reserved' ? 'error' : s.kind === 'reserved-ok' ? 'ok' : 'muted'}">${s.note ?? ''}${s.detail ? html`<br><span class="muted">${printable(s.detail)}</span>` : ''}</td></tr>`)}</table>` : ''}
 <ul class="notes">${p.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul></section>`;
 }
 
@@ -280,28 +298,45 @@ function findingsSection(d: ReportData, items: Item[], ext: Map<Item, number>): 
   // each kind's first item at each offset, once (not a search of every item per finding)
   const byOffset = new Map<string, Item>();
   for (const x of items) if ('offset' in x && !byOffset.has(`${x.kind}@${x.offset}`)) byOffset.set(`${x.kind}@${x.offset}`, x);
-  const list = d.findings.map((f) => {
+  const list = d.findings.slice(0, LISTED).map((f) => {
     const s = findingSpan(f, byOffset, ext, total);
     return html`<li class="finding"><span class="badge ${f.severity}">${f.severity}</span> <code>${f.id}</code>${f.proposed ? html` <span class="muted">(proposed)</span>` : ''} <span class="muted">${f.structure ?? 'table'}${f.scope !== undefined ? ` scope ${f.scope}` : ''}</span>
 <div>${f.message}</div><div class="muted hint">${f.hint}</div><a class="fl" href="#${rowId(s.o)}" ${spanAttrs(s)}>${spanText(s)}</a></li>`;
   });
-  return html`<section id="findings"><h2>Findings (${d.findings.length})</h2>${list.length ? html`<ol class="findings">${list}</ol>` : html`<p class="ok">validate found nothing.</p>`}</section>`;
+  const rest =
+    d.findings.length > LISTED ? html`<p class="warning">and ${d.findings.length - LISTED} more findings (<code>dmar validate</code> lists them all)</p>` : '';
+  return html`<section id="findings"><h2>Findings (${d.findings.length})</h2>${list.length ? html`<ol class="findings">${list}</ol>${rest}` : html`<p class="ok">validate found nothing.</p>`}</section>`;
 }
+
+/**
+ * The bytes section shows a table byte by byte, and its structures field by field, up to this many bytes:
+ * every real DMAR table is far smaller (the 205 of the shared corpus are under 1 KiB, a large server's some KiB), and a crafted one of 1 MiB and
+ * 65,000 DRHDs made a page of 140 MB no browser opens. Past it, the section says what it left out.
+ */
+export const BYTES_SHOWN = 16 << 10;
 
 export function renderReport(d: ReportData): string {
   const bytes = d.source.bytes;
   const items = [...layout(d.decoded.table)];
   const ext = extents(items, bytes.length);
   const name = termText(d.source.name);
+  const shown = Math.min(bytes.length, BYTES_SHOWN);
+  const panelItems = shown === bytes.length ? items : items.filter((it) => !('offset' in it) || it.offset < shown);
+  const structures = items.filter((it) => it.kind === 'structure').length;
+  const shownStructures = panelItems.filter((it) => it.kind === 'structure').length;
+  const cut =
+    shown < bytes.length
+      ? html`<p class="warning">The table is ${bytes.length} bytes: the first ${shown} are shown here, with the ${shownStructures} of its ${structures} structures that start in them; <code>dmar decode --format hex</code> shows every byte.</p>`
+      : '';
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="dmar report"><title>DMAR report: ${name}</title><style>${trusted(CSS)}</style></head>
 <body><header><h1>DMAR report</h1><p class="src mono">${name}</p>
 <nav><a href="#summary">Summary</a> <a href="#topology">Topology</a> <a href="#memory">Memory map</a> <a href="#findings">Findings</a> <a href="#bytes">Bytes</a></nav></header>
 <main>${summary(d, items)}${topologySection(d.topology)}${memorySection(d)}${findingsSection(d, items, ext)}
-<section id="bytes"><h2>Decoded structures and bytes</h2><p class="muted">Click a structure or a field to see its bytes.</p>
-<div class="split"><div class="structs">${structurePanel(items, ext, bytes)}</div>
-<div class="hexpane"><div class="sel mono" id="sel" aria-live="polite">${bytes.length} bytes</div><div class="hex mono" id="hex">${hexView(bytes, tints(items, ext, bytes.length))}</div></div></div></section></main>
+<section id="bytes"><h2>Decoded structures and bytes</h2><p class="muted">Click a structure or a field to see its bytes.</p>${cut}
+<div class="split"><div class="structs">${structurePanel(panelItems, ext, bytes)}</div>
+<div class="hexpane"><div class="sel mono" id="sel" aria-live="polite">${bytes.length} bytes</div><div class="hex mono" id="hex">${hexView(bytes.subarray(0, shown), tints(panelItems, ext, shown))}</div></div></div></section></main>
 <script>${trusted(SCRIPT)}</script></body></html>
 `;
   return page.text;

@@ -32,25 +32,31 @@ function ticks(scale: ReturnType<typeof brokenScale>, y: number): Markup[] {
   return out;
 }
 
+/**
+ * The most shapes a lane draws (its first, in address order): a real machine has a few dozen; a crafted table
+ * of 65,000 DRHDs drew 17 MB of SVG. The page says how many it left out (LANE_DRAWN, page.ts).
+ */
+export const LANE_DRAWN = 2048;
+
 export function memorySvg(p: MemoryPicture): Markup {
   if (!p.shapes.length) return html`<p class="muted">Nothing to draw: no memory map, RMRR or DRHD.</p>`;
   const lanes = LANES.filter((l) => l.lane !== 'map' || p.shapes.some((s) => s.lane === 'map'));
-  const scale = brokenScale(p.shapes, LEFT, W - LEFT - RIGHT);
+  // the scale of what is drawn: its intervals, breaks and ticks grow with the shapes
+  const drawn = new Map(LANES.map((l) => [l.lane, p.shapes.filter((s) => s.lane === l.lane).slice(0, LANE_DRAWN)]));
+  const scale = brokenScale([...drawn.values()].flat(), LEFT, W - LEFT - RIGHT);
   const axisY = TOP + lanes.length * LANE_H + 2;
   const H = axisY + 72;
   const rows = lanes.map((l, i) => {
     const y = TOP + i * LANE_H;
-    const shapes = p.shapes
-      .filter((s) => s.lane === l.lane)
-      .map((s) => {
-        const x0 = scale.x(s.start);
-        const x1 = scale.x(s.end + 1n);
-        const w = Math.max(2, x1 - x0);
-        const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
-        // the map's type names come from the boot log or capture: escaped as the text map escapes them
-        const tip = `${printable(s.label)}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${printable(s.detail)}` : ''}`;
-        return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
-      });
+    const shapes = drawn.get(l.lane)!.map((s) => {
+      const x0 = scale.x(s.start);
+      const x1 = scale.x(s.end + 1n);
+      const w = Math.max(2, x1 - x0);
+      const cls = l.lane === 'map' ? `mem k-${s.kind}` : l.lane === 'rmrr' ? `rmrr ${s.kind}` : 'drhd';
+      // the map's type names come from the boot log or capture: escaped as the text map escapes them
+      const tip = `${printable(s.label)}: ${rangeText(s)} (${rangeSizeText(s)})${s.note ? `\n${s.note}` : ''}${s.detail ? `\n${printable(s.detail)}` : ''}`;
+      return html`<rect data-lane="${l.lane}" class="${cls}" x="${x0.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${LANE_H - 8}"><title>${tip}</title></rect>`;
+    });
     return html`<g class="lane"><text class="lane-title" x="4" y="${y + LANE_H / 2 + 4}">${l.title}</text>${shapes}</g>`;
   });
   const breaks = scale.gaps.map(
