@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { fixChecksum } from '../../src/acpi/header.js';
 import { logLines, MAX_LOG_LINE, parseE820Line, parseKernelLog } from '../../src/machine/kernel-log.js';
 import { brokenScale } from '../../src/report/memory.js';
 import { dmar, FIXTURES } from '../helpers.js';
+import { manyDrhds } from '../dmar/validate/tables.js';
 
 const work = mkdtempSync(join(tmpdir(), 'dmar-hostile-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -108,23 +108,10 @@ describe('iasl source that names more bytes than it holds', () => {
   });
 });
 
-/** A table of `n` DRHDs, one per segment (the shape the scaling bench uses). */
+/** A table of `n` DRHDs, one per segment, as a file. */
 function drhds(n: number): string {
-  const b = Buffer.alloc(48 + 16 * n);
-  b.write('DMAR', 0, 'latin1');
-  b.writeUInt32LE(b.length, 4);
-  b[8] = 1;
-  b[36] = 45;
-  for (let i = 0; i < n; i++) {
-    const o = 48 + 16 * i;
-    b.writeUInt16LE(16, o + 2);
-    b[o + 4] = 1;
-    b.writeUInt16LE(i, o + 6);
-    b.writeBigUInt64LE(0x100000000n + 0x10000n * BigInt(i), o + 8);
-  }
-  fixChecksum(b);
   const p = join(work, `drhd-${n}.bin`);
-  writeFileSync(p, b);
+  writeFileSync(p, manyDrhds(n));
   return p;
 }
 

@@ -10,6 +10,7 @@ import { decodeDmar } from '../../src/dmar/decode.js';
 import { readMachine } from '../../src/machine/facts.js';
 import { ACPIDUMPS, CORPUS, dmar, HAVE_CORPUS } from '../helpers.js';
 import { hostileTable } from './tables.js';
+import { manyDrhds } from '../dmar/validate/tables.js';
 
 const cap = (name: string) => `fixtures/machine/${name}/capture`;
 const tmp = mkdtempSync(join(tmpdir(), 'dmar-report-'));
@@ -299,32 +300,15 @@ describe('every invalid fixture', () => {
 });
 
 describe('a table no firmware writes keeps the page small', () => {
-  /** `n` DRHDs of 16 bytes, each the INCLUDE_PCI_ALL unit of its own segment, registers 64 KiB apart. */
-  function manyDrhds(n: number): string {
-    const b = new Uint8Array(48 + 16 * n);
-    const v = new DataView(b.buffer);
-    b.set(Buffer.from('DMAR'), 0);
-    v.setUint32(4, b.length, true);
-    b[8] = 1;
-    b[36] = 45;
-    for (let i = 0; i < n; i++) {
-      const o = 48 + 16 * i;
-      v.setUint16(o + 2, 16, true);
-      b[o + 4] = 1;
-      v.setUint16(o + 6, i, true);
-      v.setBigUint64(o + 8, 0x100000000n + 0x10000n * BigInt(i), true);
-    }
-    let sum = 0;
-    for (const x of b) sum += x;
-    b[9] = (256 - (sum & 0xff)) & 0xff;
+  const manyDrhdsFile = (n: number) => {
     const f = join(tmp, `drhd-${n}.bin`);
-    writeFileSync(f, b);
+    writeFileSync(f, manyDrhds(n));
     return f;
-  }
+  };
 
   test('5,000 DRHDs: the bytes to 16 KiB, 2,048 units and register sets; the page says what it left out', () => {
     const out = join(tmp, 'many.html');
-    const r = dmar(['--max-input', '4M', 'report', manyDrhds(5000), '-o', out]);
+    const r = dmar(['--max-input', '4M', 'report', manyDrhdsFile(5000), '-o', out]);
     expect(r.status, r.stderr).toBe(0);
     const page = readFileSync(out, 'utf8');
     expect(page).toContain('The table is 80048 bytes: the first 16384 are shown here, with the 1021 of its 5000 structures that start in them');

@@ -1,4 +1,4 @@
-// Companion tables for the validator tests: a MADT with given I/O APICs, and acpidump text holding several tables.
+// Tables for the tests: a MADT with given I/O APICs, acpidump text holding several tables, and a DMAR of many DRHDs.
 import { fixChecksum } from '../../../src/acpi/header.js';
 import { MADT_FIXED_SIZE, MADT_IOAPIC_TYPE } from '../../../src/acpi/madt.js';
 
@@ -37,4 +37,22 @@ export function acpidumpText(tables: ReadonlyArray<readonly [string, Uint8Array]
     out.push('');
   }
   return out.join('\n');
+}
+
+/** A DMAR of `n` DRHDs of 16 bytes, each the INCLUDE_PCI_ALL unit of its own segment, registers 64 KiB apart (the shape the scaling bench uses). */
+export function manyDrhds(n: number): Buffer {
+  const b = Buffer.alloc(48 + 16 * n);
+  b.write('DMAR', 0, 'latin1');
+  b.writeUInt32LE(b.length, 4);
+  b[8] = 1;
+  b[36] = 45;
+  for (let i = 0; i < n; i++) {
+    const o = 48 + 16 * i;
+    b.writeUInt16LE(16, o + 2);
+    b[o + 4] = 1;
+    b.writeUInt16LE(i, o + 6);
+    b.writeBigUInt64LE(0x100000000n + 0x10000n * BigInt(i), o + 8);
+  }
+  fixChecksum(b);
+  return b;
 }
