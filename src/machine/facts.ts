@@ -158,7 +158,7 @@ export function mapEditsOf(cmdline: string | undefined): string[] | undefined {
  */
 export function mapEditsNote(m: MachineFacts): string | undefined {
   const map = m.memoryMap;
-  const opts = map && map.origin !== 'dmesg-user' ? mapEditsOf(m.cmdline) : undefined;
+  const opts = map && map.lines !== 'user' ? mapEditsOf(m.cmdline) : undefined;
   if (!map || !opts) return undefined;
   const given = opts.join(' ');
   const them = opts.length > 1 ? 'them' : 'it';

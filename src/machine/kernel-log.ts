@@ -763,7 +763,7 @@ export function parseKernelLog(text: string, source: string, encoding: KernelLog
   if (map)
     log.memoryMap = {
       source: `${source} (${MAP_LINES[map.who]})`,
-      origin: map.who === 'user' ? 'dmesg-user' : 'dmesg-e820',
+      origin: 'dmesg-e820',
       lines: map.who,
       regions: map.regions,
     };

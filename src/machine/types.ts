@@ -19,12 +19,8 @@ export interface MemRegion {
 export interface MemoryMap {
   /** Where it came from, for messages: "/sys/firmware/memmap", "boot.log (BIOS-e820 lines)", ... */
   source: string;
-  /**
-   * The firmware's own map, before the kernel changed anything (sysfs memmap; a boot log's BIOS-e820 lines, or
-   * its `extended:` lines past 128 entries), or a boot log's `user:` map (dmesg-user): the firmware's with the
-   * command line's memmap=/mem= edits.
-   */
-  origin: 'sysfs-memmap' | 'dmesg-e820' | 'dmesg-user';
+  /** The machine's /sys/firmware/memmap (the firmware's map, before the kernel changed anything), or a boot log's map. */
+  origin: 'sysfs-memmap' | 'dmesg-e820';
   /** A boot log's map: the lines it was read from (`BIOS-e820:`, `extended:` past 128 entries, `user:` after memmap=/mem=). */
   lines?: 'BIOS-e820' | 'extended' | 'user';
   regions: MemRegion[];

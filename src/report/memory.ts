@@ -56,7 +56,7 @@ export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryP
   else notes.push(`RMRR verdicts: ${rule.text}, over ${map.source}`);
   if (map) {
     notes.push(
-      map.origin === 'dmesg-user'
+      map.lines === 'user'
         ? "the map is drawn as the kernel printed it after the command line's memmap=/mem= edits; the verdicts judge the table the kernel holds after its own later edits (first page reserved, 640 KiB-1 MiB RAM removed)"
         : 'the map is drawn as the firmware gave it; the verdicts judge the table the kernel holds after its own edits (first page reserved, 640 KiB-1 MiB RAM removed)',
     );

@@ -317,9 +317,9 @@ describe('the `user:` map (memmap=, mem=: e820__finish_early_params prints the m
 });
 
 describe("what the command line did to the map, said when the map judged is the firmware's", () => {
-  const facts = (origin: MemoryMap['origin'], cmdline: string) => ({
+  const facts = (origin: MemoryMap['origin'], cmdline: string, lines?: MemoryMap['lines']) => ({
     source: 'capture /c',
-    memoryMap: { ...map(R(0, 0x9ffff, 'ram')), origin, source: 'm.log (BIOS-e820 lines)' },
+    memoryMap: { ...map(R(0, 0x9ffff, 'ram')), origin, source: 'm.log (BIOS-e820 lines)', ...(lines ? { lines } : {}) },
     cmdline,
   });
 
@@ -339,7 +339,7 @@ describe("what the command line did to the map, said when the map judged is the 
       "m.log (BIOS-e820 lines): its command line has mem=4G memmap=16M$0x30000000, but the log has no `user:` lines (the map after them): judged against the firmware's map with the e820 edits the log shows",
     );
     // the user: map is the map the kernel judged; no option, nothing to say
-    expect(mapEditsNote(facts('dmesg-user', 'ro mem=4G'))).toBeUndefined();
+    expect(mapEditsNote(facts('dmesg-e820', 'ro mem=4G', 'user'))).toBeUndefined();
     expect(mapEditsNote(facts('sysfs-memmap', 'ro quiet'))).toBeUndefined();
   });
 
