@@ -53,6 +53,13 @@ const STAMP = /^\[ *(\d+\.\d+)\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d+ \d\d:\d\d
 const WALLCLOCK = /^\[\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?\] ?/;
 /** printk caller ID (`[    T1]`, `[  C3]`). */
 const CALLER = /^\[ *[TC]\d+\] ?/;
+/**
+ * The kernel's own stamp (`[%5lu.%06lu]`) after a prefix of a serial console's or a test rig's (`host # `,
+ * `ttyS0 | `, a logger's date in a form of its own): sought in a line's first INNER_STAMP_WITHIN characters
+ * when no known prefix was there.
+ */
+const INNER_STAMP = /\[ *(\d+\.\d{6})\] ?/;
+const INNER_STAMP_WITHIN = 96;
 
 /**
  * The longest line read as a kernel message. printk keeps a record's text under
@@ -89,6 +96,12 @@ export function logLines(text: string): LogLine[] {
     if (m) {
       if (m[1] !== undefined) seconds = Number(m[1]);
       t = t.slice(m[0].length);
+    } else {
+      const inner = INNER_STAMP.exec(t.length > INNER_STAMP_WITHIN ? t.slice(0, INNER_STAMP_WITHIN) : t);
+      if (inner) {
+        seconds = Number(inner[1]);
+        t = t.slice(inner.index + inner[0].length);
+      }
     }
     // `journalctl -o short-monotonic` keeps the host and `kernel: ` after the stamp, and some tools `kernel: ` alone.
     t = t.replace(CALLER, '').replace(/^(?:\S+ )?kernel: /, '');

@@ -32,6 +32,30 @@ describe('prefixes', () => {
     expect(lines[6]!.seconds).toBe(1.5);
     expect(lines[7]!.line).toBe(8);
   });
+
+  it("a serial console's or test rig's own prefix before the kernel's stamp", () => {
+    const log = [
+      'host # [    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+      'ttyS0 | [    1.234567] DMAR: IOMMU enabled',
+      '2026/11/27 10:00:00.123 sol: [    2.000001] [    T1] DMAR: Host address width 46',
+      // the stamp must be the kernel's (six digits) and near the start: a message that holds a number in brackets stays
+      'DMAR: [INTR-REMAP] Request device [f0:1f.0] fault index 0x28 [fault reason 0x25] Blocked a compatibility format interrupt request',
+      `${'x'.repeat(100)} [    3.000000] DMAR: not a prefix this long`,
+    ];
+    const lines = logLines(log.join('\n'));
+    expect(lines.map((l) => l.text)).toEqual([
+      'BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+      'DMAR: IOMMU enabled',
+      'DMAR: Host address width 46',
+      log[3],
+      log[4],
+    ]);
+    expect(lines.map((l) => l.seconds)).toEqual([0, 1.234567, 2.000001, undefined, undefined]);
+    // the map and the units read through it
+    const parsed = parseKernelLog(log.join('\n'), 'serial.log');
+    expect(parsed.memoryMap!.regions).toHaveLength(1);
+    expect(parsed.dmar.map((d) => d.text)).toContain('DMAR: IOMMU enabled');
+  });
 });
 
 describe('BIOS-e820', () => {
