@@ -60,6 +60,11 @@ const CALLER = /^\[ *[TC]\d+\] ?/;
  */
 const INNER_STAMP = /\[ *(\d+\.\d{6})\] ?/;
 const INNER_STAMP_WITHIN = 96;
+/**
+ * Another program's line of a syslog file (`Nov 25 10:05:00 host firecracker[1234]: `): a guest's console
+ * relayed there has the kernel's stamps too, but they are no line of this machine's kernel.
+ */
+const OTHER_PROGRAM = new RegExp(String.raw`^${SYSLOG_DATE} +\S+ +[^\s:]+: `);
 
 /**
  * The longest line read as a kernel message. printk keeps a record's text under
@@ -97,8 +102,9 @@ export function logLines(text: string): LogLine[] {
       if (m[1] !== undefined) seconds = Number(m[1]);
       t = t.slice(m[0].length);
     } else {
-      const inner = INNER_STAMP.exec(t.length > INNER_STAMP_WITHIN ? t.slice(0, INNER_STAMP_WITHIN) : t);
-      if (inner) {
+      const inner = OTHER_PROGRAM.test(t) ? null : INNER_STAMP.exec(t.length > INNER_STAMP_WITHIN ? t.slice(0, INNER_STAMP_WITHIN) : t);
+      // a stamp that ends the line is no prefix's end: there is no message after it
+      if (inner && inner.index + inner[0].length < t.length) {
         seconds = Number(inner[1]);
         t = t.slice(inner.index + inner[0].length);
       }

@@ -39,7 +39,7 @@ export interface MemoryPicture {
   notes: string[];
 }
 
-/** Every shape of the picture, in address order within each lane. */
+/** Every shape of the picture: the memory map's in address order, the RMRRs and DRHDs in table order. */
 export function memoryPicture(table: DmarTable, machine?: MachineFacts): MemoryPicture {
   const shapes: Shape[] = [];
   const notes: string[] = [];

@@ -237,22 +237,29 @@ const more = (n: number, what: string) =>
 function topologySection(t: Topology): Markup {
   const anySysfs = t.units.some((x) => x.sysfs);
   const byAddress = new Map(t.devices?.map((d) => [d.address, d]));
+  // device scopes too, LISTED in all (a structure may hold 8,000): each list cut says how many more
+  let scopesLeft = LISTED;
+  const someScopes = <S>(all: readonly S[]): { shown: readonly S[]; more: Markup | string } => {
+    const shown = all.slice(0, Math.max(0, scopesLeft));
+    scopesLeft -= shown.length;
+    const left = all.length - shown.length;
+    return { shown, more: left ? html`<li class="warning">and ${left} more scopes (<code>dmar topology</code> lists them all)</li>` : '' };
+  };
   const units = t.units.slice(0, LISTED).map((u) => {
     const devs = u.devices && t.devices ? u.devices.map((a) => device(byAddress.get(a)!)) : [];
-    const scopes = u.scopes.map(
+    const some = someScopes(u.scopes);
+    const scopes = some.shown.map(
       (s) =>
         html`<li class="scope mono">scope ${s.type} ${s.path}${s.enumerationId !== undefined ? ` id ${s.enumerationId}` : ''}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`,
     );
     return html`<li class="unit"><b>${u.structure}</b> <code>${u.registerBaseAddress}</code> segment ${u.segment}${u.includePciAll ? html` <span class="badge info">INCLUDE_PCI_ALL</span>` : ''}${u.sysfs ? html` <span class="muted">${u.sysfs}</span>` : anySysfs ? html` <span class="badge warning">no unit on the machine</span>` : ''}
-<ul>${scopes}${u.devices ? html`<li class="muted">${u.devices.length} device${u.devices.length === 1 ? '' : 's'}:</li>${devs}` : ''}</ul></li>`;
+<ul>${scopes}${some.more}${u.devices ? html`<li class="muted">${u.devices.length} device${u.devices.length === 1 ? '' : 's'}:</li>${devs}` : ''}</ul></li>`;
   });
   const orphans = t.devices?.filter((d) => !d.unit) ?? [];
-  const rmrrs = t.rmrrs
-    .slice(0, LISTED)
-    .map(
-      (r) =>
-        html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${r.scopes.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}</ul></li>`,
-    );
+  const rmrrs = t.rmrrs.slice(0, LISTED).map((r) => {
+    const some = someScopes(r.scopes);
+    return html`<li><b>${r.structure}</b> <code>${r.base}-${r.end}</code> segment ${r.segment}<ul>${some.shown.map((s) => html`<li class="mono">scope ${s.type} ${s.path}${s.device ? ` -> ${s.device}` : ''}${s.missing ? html` <span class="warning">-> ${s.missing}</span>` : ''}</li>`)}${some.more}</ul></li>`;
+  });
   const shared = t.groups?.filter((g) => g.length > 1) ?? [];
   return html`<section id="topology"><h2>Topology</h2><p class="muted">${t.machine && t.devices ? `Remapping units and the PCI devices of ${termText(t.machine)} each covers, by Linux's rules.` : 'Units and RMRRs as the table states them; --machine maps them onto PCI devices.'}</p>
 <ul class="tree">${units}${more(t.units.length, 'units')}</ul>${orphans.length ? html`<h3 class="warning">Not translated by any unit (${orphans.length})</h3><ul class="tree">${orphans.map(device)}</ul>` : ''}
@@ -266,7 +273,7 @@ function undrawn(p: ReportData['picture']): Markup | string {
   const left = (['map', 'rmrr', 'drhd'] as const)
     .map((lane) => [lane, p.shapes.filter((s) => s.lane === lane).length - LANE_DRAWN] as const)
     .filter(([, n]) => n > 0)
-    .map(([lane, n]) => `${n} ${lane === 'map' ? 'memory map entries' : lane === 'rmrr' ? 'RMRRs' : 'DRHD register sets'}`);
+    .map(([lane, n]) => `${n} ${lane === 'map' ? 'memory map entries' : lane === 'rmrr' ? 'RMRRs (nor listed in the table below)' : 'DRHD register sets'}`);
   return left.length
     ? html`<p class="warning">Not drawn: ${left.join(', ')} past the first ${LANE_DRAWN} of their lane (<code>dmar map</code> lists them all).</p>`
     : '';
@@ -293,7 +300,7 @@ ${rmrrs.length ? html`<table class="rmrrs"><tr><th>RMRR</th><th>range</th><th>si
 <ul class="notes">${p.notes.map((n) => html`<li class="muted">${n}</li>`)}</ul></section>`;
 }
 
-function findingsSection(d: ReportData, items: Item[], ext: Map<Item, number>): Markup {
+function findingsSection(d: ReportData, items: Item[], ext: Map<Item, number>, shown: number): Markup {
   const total = d.source.bytes.length;
   // each kind's first item at each offset, once (not a search of every item per finding)
   const byOffset = new Map<string, Item>();
@@ -301,7 +308,7 @@ function findingsSection(d: ReportData, items: Item[], ext: Map<Item, number>): 
   const list = d.findings.slice(0, LISTED).map((f) => {
     const s = findingSpan(f, byOffset, ext, total);
     return html`<li class="finding"><span class="badge ${f.severity}">${f.severity}</span> <code>${f.id}</code>${f.proposed ? html` <span class="muted">(proposed)</span>` : ''} <span class="muted">${f.structure ?? 'table'}${f.scope !== undefined ? ` scope ${f.scope}` : ''}</span>
-<div>${f.message}</div><div class="muted hint">${f.hint}</div><a class="fl" href="#${rowId(s.o)}" ${spanAttrs(s)}>${spanText(s)}</a></li>`;
+<div>${f.message}</div><div class="muted hint">${f.hint}</div>${s.o < shown ? html`<a class="fl" href="#${rowId(s.o)}" ${spanAttrs(s)}>${spanText(s)}</a>` : html`<span class="muted">${spanText(s)}, past the ${shown} bytes shown (<code>dmar decode --format hex</code>)</span>`}</li>`;
   });
   const rest =
     d.findings.length > LISTED ? html`<p class="warning">and ${d.findings.length - LISTED} more findings (<code>dmar validate</code> lists them all)</p>` : '';
@@ -321,7 +328,7 @@ export function renderReport(d: ReportData): string {
   const ext = extents(items, bytes.length);
   const name = termText(d.source.name);
   const shown = Math.min(bytes.length, BYTES_SHOWN);
-  const panelItems = shown === bytes.length ? items : items.filter((it) => !('offset' in it) || it.offset < shown);
+  const panelItems = shown === bytes.length ? items : items.filter((it) => ('offset' in it ? it.offset : it.kind === 'end' ? it.length : 0) < shown);
   const structures = items.filter((it) => it.kind === 'structure').length;
   const shownStructures = panelItems.filter((it) => it.kind === 'structure').length;
   const cut =
@@ -333,7 +340,7 @@ export function renderReport(d: ReportData): string {
 <meta name="generator" content="dmar report"><title>DMAR report: ${name}</title><style>${trusted(CSS)}</style></head>
 <body><header><h1>DMAR report</h1><p class="src mono">${name}</p>
 <nav><a href="#summary">Summary</a> <a href="#topology">Topology</a> <a href="#memory">Memory map</a> <a href="#findings">Findings</a> <a href="#bytes">Bytes</a></nav></header>
-<main>${summary(d, items)}${topologySection(d.topology)}${memorySection(d)}${findingsSection(d, items, ext)}
+<main>${summary(d, items)}${topologySection(d.topology)}${memorySection(d)}${findingsSection(d, items, ext, shown)}
 <section id="bytes"><h2>Decoded structures and bytes</h2><p class="muted">Click a structure or a field to see its bytes.</p>${cut}
 <div class="split"><div class="structs">${structurePanel(panelItems, ext, bytes)}</div>
 <div class="hexpane"><div class="sel mono" id="sel" aria-live="polite">${bytes.length} bytes</div><div class="hex mono" id="hex">${hexView(bytes.subarray(0, shown), tints(panelItems, ext, shown))}</div></div></div></section></main>

@@ -33,7 +33,7 @@ function ticks(scale: ReturnType<typeof brokenScale>, y: number): Markup[] {
 }
 
 /**
- * The most shapes a lane draws (its first, in address order): a real machine has a few dozen; a crafted table
+ * The most shapes a lane draws (its first, in table order): a real machine has a few dozen; a crafted table
  * of 65,000 DRHDs drew 17 MB of SVG. The page says how many it left out (LANE_DRAWN, page.ts).
  */
 export const LANE_DRAWN = 2048;

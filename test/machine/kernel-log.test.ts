@@ -55,6 +55,29 @@ describe('prefixes', () => {
     const parsed = parseKernelLog(log.join('\n'), 'serial.log');
     expect(parsed.memoryMap!.regions).toHaveLength(1);
     expect(parsed.dmar.map((d) => d.text)).toContain('DMAR: IOMMU enabled');
+    // a stamp that ends its line has no message after it: the line stays
+    expect(logLines('mce: logged [   12.345678]')[0]!.text).toBe('mce: logged [   12.345678]');
+  });
+
+  it("another program's lines in a syslog file (a guest's console relayed there) are not this kernel's", () => {
+    const log = parseKernelLog(
+      [
+        'Nov 25 10:00:00 host kernel: Linux version 6.8.0-45-generic (buildd@lcy02-amd64-075) #45-Ubuntu SMP',
+        'Nov 25 10:00:00 host kernel: Command line: BOOT_IMAGE=/vmlinuz intel_iommu=on',
+        'Nov 25 10:00:00 host kernel: BIOS-e820: [mem 0x0000000000000000-0x000000000009ffff] usable',
+        'Nov 25 10:00:00 host kernel: BIOS-e820: [mem 0x0000000000100000-0x000000007fffffff] usable',
+        'Nov 25 10:00:00 host kernel: DMAR: IOMMU enabled',
+        'Nov 25 10:05:00 host firecracker[1234]: [    0.000000] Linux version 5.10.0 (guest)',
+        'Nov 25 10:05:00 host firecracker[1234]: [    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+        'Nov 25 10:05:00 host firecracker[1234]: [    0.100000] DMAR: IOMMU enabled',
+      ].join('\n'),
+      'messages',
+    );
+    expect(log.boots).toBe(1);
+    expect(log.kernel?.release).toBe('6.8.0-45-generic');
+    expect(log.commandLine).toBe('BOOT_IMAGE=/vmlinuz intel_iommu=on');
+    expect(log.memoryMap!.regions).toHaveLength(2);
+    expect(log.dmar).toHaveLength(1);
   });
 });
 

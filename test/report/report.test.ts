@@ -320,6 +320,51 @@ describe('a table no firmware writes keeps the page small', () => {
     expect(page.length).toBeLessThan(3_000_000);
   });
 
+  test('thousands of scopes in a few units: 2,048 listed in all; a finding past the bytes shown is named, not linked', () => {
+    // 2 DRHDs of 1,500 IOAPIC scopes each (8 bytes apiece), then an RMRR whose end is below its base (a finding past 16 KiB)
+    const scopes = 1500;
+    const drhdLen = 16 + 8 * scopes;
+    const b = Buffer.alloc(48 + 2 * drhdLen + 24);
+    b.write('DMAR', 0, 'latin1');
+    b.writeUInt32LE(b.length, 4);
+    b[8] = 1;
+    b[36] = 45;
+    for (let d = 0; d < 2; d++) {
+      const o = 48 + d * drhdLen;
+      b.writeUInt16LE(drhdLen, o + 2);
+      b.writeUInt16LE(d, o + 6);
+      b.writeBigUInt64LE(0xfed90000n + 0x1000n * BigInt(d), o + 8);
+      for (let i = 0; i < scopes; i++) {
+        const so = o + 16 + 8 * i;
+        b[so] = 3; // IOAPIC
+        b[so + 1] = 8;
+        b[so + 4] = (i % 250) + 1;
+        b[so + 6] = 0x1f;
+      }
+    }
+    const r = 48 + 2 * drhdLen;
+    b.writeUInt16LE(1, r);
+    b.writeUInt16LE(24, r + 2);
+    b.writeBigUInt64LE(0x7c000000n, r + 8);
+    b.writeBigUInt64LE(0x7b000fffn, r + 16);
+    let sum = 0;
+    for (const x of b) sum += x;
+    b[9] = (256 - (sum & 0xff)) & 0xff;
+    const f = join(tmp, 'scopes.bin');
+    writeFileSync(f, b);
+    const out = join(tmp, 'scopes.html');
+    const res = dmar(['report', f, '-o', out]);
+    expect(res.status, res.stderr).toBe(0);
+    const page = readFileSync(out, 'utf8');
+    const topology = page.slice(page.indexOf('<section id="topology">'), page.indexOf('<section id="memory">'));
+    expect(topology.match(/<li class="scope mono">/g)).toHaveLength(2048);
+    expect(topology).toContain('and 952 more scopes (<code>dmar topology</code> lists them all)');
+    // the RMRR's finding points past the 16 KiB shown: its bytes named, no link to a row that is not there
+    const findings = page.slice(page.indexOf('<section id="findings">'), page.indexOf('<section id="bytes">'));
+    expect(findings).toContain(`past the 16384 bytes shown`);
+    for (const m of findings.matchAll(/href="#x([0-9a-f]+)"/g)) expect(Number.parseInt(m[1]!, 16)).toBeLessThan(16384);
+  });
+
   test('a real table: nothing left out, nothing said', () => {
     const out = join(tmp, 'server.html');
     expect(dmar(['report', 'fixtures/server-2s.bin', '-o', out]).status).toBe(0);
