@@ -54,6 +54,9 @@ export function scopeSize(sc: DeviceScope): number {
 
 const SCOPE_LENGTH = fieldByKey(SCOPE_FIELDS, 'length');
 
+/** fieldParser(SCOPE_FIELDS), made on first use (not looked up per structure and table). */
+let SCOPE_PARSER: ReturnType<typeof fieldParser> | undefined;
+
 /** decodeScopes' list as it is read; the structure keeps a copy of exactly its length (a list grown by push keeps room for 17). */
 const READ: DeviceScope[] = [];
 
@@ -61,7 +64,7 @@ function decodeScopes(bytes: Uint8Array, start: number, end: number, s: Structur
   let n = 0;
   // reported once READ is cleared: a strict decode's report throws, and READ would keep this table's scopes alive
   let problem: Parameters<typeof report>[0] | undefined;
-  const scopeParser = fieldParser(SCOPE_FIELDS);
+  const scopeParser = (SCOPE_PARSER ??= fieldParser(SCOPE_FIELDS));
   let o = start;
   while (o < end) {
     const slen = end - o >= fieldEnd(SCOPE_LENGTH) ? readUint(bytes, o + SCOPE_LENGTH.offset, SCOPE_LENGTH.size) : -1;

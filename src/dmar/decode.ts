@@ -73,11 +73,11 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
       code: 'DMAR-HDR-TRUNCATED',
     });
   }
-  const sig = latin1(bytes.subarray(SIGNATURE.offset, fieldEnd(SIGNATURE)));
+  const sig = latin1(bytes, SIGNATURE.offset, fieldEnd(SIGNATURE));
   if (sig !== DMAR_SIGNATURE) {
     throw new DmarError(`signature is ${quoted(sig)}, not "${DMAR_SIGNATURE}"`, { offset: SIGNATURE.offset, code: 'DMAR-HDR-SIGNATURE' });
   }
-  const header = fieldParser(ACPI_HEADER_FIELDS).parseAt(bytes, view, 0);
+  const header = (HEADER_PARSER ??= fieldParser(ACPI_HEADER_FIELDS)).parseAt(bytes, view, 0);
   const declared = header.length as number;
   if (declared < DMAR_FIXED_SIZE) {
     throw new DmarError(`Table Length ${declared} is shorter than the DMAR fixed part (${DMAR_FIXED_SIZE} bytes)`, {
@@ -106,7 +106,7 @@ export function decodeDmar(input: Uint8Array, opts: DecodeOptions = {}): DecodeR
     });
   }
 
-  const fields = fieldParser(DMAR_FIELDS).parseAt(bytes, view, ACPI_HEADER_SIZE);
+  const fields = (DMAR_PARSER ??= fieldParser(DMAR_FIELDS)).parseAt(bytes, view, ACPI_HEADER_SIZE);
   const table: DmarTable = { header, fields, structures: [] };
 
   // frames()'s walk, by frameAt() (no generator to resume per structure)
@@ -178,6 +178,12 @@ function frameAt(bytes: Uint8Array, off: number, end: number): number | FrameDef
   };
 }
 
+// The parsers of every table's rows, made on first use: not looked up per table and structure.
+let HEADER_PARSER: ReturnType<typeof fieldParser> | undefined;
+let DMAR_PARSER: ReturnType<typeof fieldParser> | undefined;
+/** By structure Type, for the Types the specification numbers from 0 (the proposed 0x8001 is looked up). */
+const STRUCT_PARSERS = new Array<ReturnType<typeof fieldParser> | undefined>(16).fill(undefined);
+
 function decodeStructure(bytes: Uint8Array, view: DataView, off: number, type: number, len: number, index: number, report: Report): Structure {
   const def = structDef(type);
   const s: Structure = { offset: off, type, length: len, fields: {} };
@@ -195,7 +201,8 @@ function decodeStructure(bytes: Uint8Array, view: DataView, off: number, type: n
     s.raw = copy(bytes, off + SUBTABLE_HEADER_SIZE, off + len);
     return s;
   }
-  s.fields = fieldParser(def.fields).parseAt(bytes, view, off + SUBTABLE_HEADER_SIZE);
+  const parser = type < STRUCT_PARSERS.length ? (STRUCT_PARSERS[type] ??= fieldParser(def.fields)) : fieldParser(def.fields);
+  s.fields = parser.parseAt(bytes, view, off + SUBTABLE_HEADER_SIZE);
   const bodyStart = off + def.fixedSize;
   const bodyEnd = off + len;
   const stop = def.body.decode(bytes, bodyStart, bodyEnd, s, { def, index, report, view });

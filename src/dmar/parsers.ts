@@ -188,13 +188,16 @@ function literalResult(code: string): string {
   return code.replace(start, `var vars = { ${keys.map((k) => `${k}: undefined`).join(', ')} };`);
 }
 
+/** fieldParser(PATH_FIELDS), made on first use: parsePathAt runs once per device scope. */
+let pathParser: Compiled | undefined;
+
 /**
  * PCI Path pairs (PATH_FIELDS repeated to the end of the entry), from `start` to `end` of a table read through `view`:
  * each pair by the parser of PATH_FIELDS, into an array of exactly their number (an array parser's result
  * wraps a list grown by push, some 150 bytes more per device scope than its one or two pairs need).
  */
 export function parsePathAt(bytes: Uint8Array, view: DataView, start: number, end: number): { device: number; function: number }[] {
-  const entry = fieldParser(PATH_FIELDS);
+  const entry = (pathParser ??= fieldParser(PATH_FIELDS));
   const n = Math.max(0, Math.floor((end - start) / PATH_ENTRY_SIZE));
   const out = new Array<{ device: number; function: number }>(n);
   for (let i = 0; i < n; i++) out[i] = entry.parseAt(bytes, view, start + i * PATH_ENTRY_SIZE) as { device: number; function: number };

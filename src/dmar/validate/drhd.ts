@@ -251,14 +251,19 @@ export const checks: Check[] = [
     description: 'two DRHDs have the same segment and Register Base Address',
     hint: 'Linux (dmar_find_dmaru, since 2014) silently drops the second one, its device scopes included; older kernels could not reserve its registers and rejected the table: merge them into one DRHD',
     run(ctx, report) {
-      const again = repeats(ctx.of(STRUCT_TYPE.DRHD), (x) => `${segment(x)}:${base(x)}`);
-      for (let i = 0; i < again.length; i++) {
-        const [l, prev] = again[i]!;
-        report({
-          offset: ctx.at(l, 'registerBaseAddress'),
-          structure: l.index,
-          message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
-        });
+      // segment by segment, the bases as decoded (no key string made per DRHD and table); the findings are put in
+      // byte order afterwards, as every check's
+      const groups = drhdsBySegment(ctx);
+      for (let g = 0; g < groups.length; g++) {
+        const again = repeats(groups[g]!, base);
+        for (let i = 0; i < again.length; i++) {
+          const [l, prev] = again[i]!;
+          report({
+            offset: ctx.at(l, 'registerBaseAddress'),
+            structure: l.index,
+            message: `segment ${segment(l)}, Register Base Address ${hex(base(l))} is also ${ctx.label(prev.index)}'s`,
+          });
+        }
       }
     },
   }),
