@@ -118,7 +118,12 @@ export function quoted(s: string): string {
 
 /** Whether a firmware string holds a byte outside printable ASCII. */
 export function hasUnprintable(s: string): boolean {
-  return /[^\x20-\x7e]/.test(s);
+  // a loop, not a pattern: the validator asks of three short IDs per table, and a pattern literal makes an object per call
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return true;
+  }
+  return false;
 }
 
 /**

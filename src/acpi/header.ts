@@ -28,11 +28,12 @@ export function expectBytes(bytes: unknown, what = 'the table'): asserts bytes i
   }
 }
 
-/** Sum of all bytes mod 256; a valid table sums to 0. */
-export function byteSum(bytes: Uint8Array): number {
+/** Sum of the bytes (up to `end`, all by default) mod 256; a valid table sums to 0. */
+export function byteSum(bytes: Uint8Array, end?: number): number {
   expectBytes(bytes);
+  const n = end === undefined ? bytes.length : Math.min(end, bytes.length);
   let s = 0;
-  for (let i = 0; i < bytes.length; i++) s += bytes[i]!;
+  for (let i = 0; i < n; i++) s += bytes[i]!;
   return s & 0xff;
 }
 

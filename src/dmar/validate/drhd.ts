@@ -85,6 +85,8 @@ function drhdScopesOfType(ctx: Context, type: number): readonly ScopeAt[] {
 
 /** Up to this many units, firstOverlapping compares every pair. */
 const SMALL = 16;
+/** DMAR-DRHD-REGISTER-OVERLAP's answer of overlapsInto() for up to SMALL units (one table's, while its check runs). */
+const SMALL_FIRST = new Int32Array(SMALL);
 
 interface Unit {
   l: Located;
@@ -102,8 +104,16 @@ interface Unit {
  * a table of 100,000 DRHDs validates in about a second.
  */
 export function firstOverlapping(units: readonly Unit[]): Int32Array {
+  return overlapsInto(units, new Int32Array(units.length));
+}
+
+/**
+ * firstOverlapping() into `out` (its first units.length entries), which it returns: the check hands a real
+ * table's few units a list kept between calls, none made per table.
+ */
+function overlapsInto(units: readonly Unit[], out: Int32Array): Int32Array {
   const n = units.length;
-  const out = new Int32Array(n).fill(-1);
+  out.fill(-1, 0, n);
   if (n <= SMALL) {
     // a real table's few units: every pair is quicker than building the indexes
     for (let i = 0; i < n; i++) {
@@ -172,9 +182,10 @@ export function firstOverlapping(units: readonly Unit[]): Int32Array {
 }
 
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit its list gives (not table order: see the hints). */
+const enumerationIdOf = (y: ScopeAt) => num(y.sc.fields, 'enumerationId');
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
-    const again = repeats(scopesOfType(ctx, type), (y) => num(y.sc.fields, 'enumerationId'));
+    const again = repeats(scopesOfType(ctx, type), enumerationIdOf);
     for (let i = 0; i < again.length; i++) {
       const [x, prev] = again[i]!;
       const id = num(x.sc.fields, 'enumerationId');
@@ -212,6 +223,27 @@ function overLimit(type: number, limit: number, what: string) {
     }
   };
 }
+
+/** A scope's (Type, ID) as one number (the ID is a byte); undefined for the scopes that are no IOAPIC or HPET, which take no part. */
+function idKeyOf(sc: DeviceScope): number | undefined {
+  const t = num(sc.fields, 'type');
+  return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
+}
+/**
+ * The device an endpoint or bridge scope names on its segment: segment, type, start bus and path, as one number for
+ * a path of up to one hop (nearly every scope), a string for longer ones; one device always gets the same kind of
+ * key, so the two never meet. Undefined for the other scopes.
+ */
+function deviceKeyOf({ l, sc }: ScopeOf): number | string | undefined {
+  const t = sc.fields.type;
+  if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return undefined;
+  const path = sc.path;
+  if (path.length > 1) return `${segment(l)}:${t}:${scopePath(sc)}`;
+  const hop = path.length ? path[0]!.device * 0x100 + path[0]!.function + 0x10000 : 0;
+  return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + num(sc.fields, 'bus')) * 0x20000 + hop;
+}
+/** A unit's register base (what two units on two segments may share). */
+const unitBase = (u: Unit) => u.lo;
 
 export const checks: Check[] = [
   defineCheck({
@@ -276,15 +308,15 @@ export const checks: Check[] = [
     run(ctx, report) {
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       if (drhds.length < 2) return;
-      const units: Unit[] = [];
+      const units = new Array<Unit>(drhds.length);
       for (let i = 0; i < drhds.length; i++) {
         const l = drhds[i]!;
         const lo = base(l);
-        units.push({ l, lo, hi: lo + REGISTER_SET_SIZES[pagesLog2(l)]! });
+        units[i] = { l, lo, hi: lo + REGISTER_SET_SIZES[pagesLog2(l)]! };
       }
-      const first = firstOverlapping(units);
+      const first = overlapsInto(units, units.length <= SMALL ? SMALL_FIRST : new Int32Array(units.length));
       // one base on two segments: register addresses are one space (the same base on one segment: DMAR-DRHD-DUPLICATE)
-      const shared = repeats(units, (u) => u.lo);
+      const shared = repeats(units, unitBase);
       let position: Map<Unit, number> | undefined;
       for (let i = 0; i < shared.length; i++) {
         const [b, a] = shared[i]!;
@@ -437,17 +469,7 @@ export const checks: Check[] = [
     description: 'the same PCI device scope is listed twice on a segment (by one or two DRHDs)',
     hint: 'each device belongs to one remapping unit; Linux walks the units without INCLUDE_PCI_ALL last to first (dmar_register_drhd_unit adds each at the head of its list) and uses the first that names the device: the last such DRHD in the table',
     run(ctx, report) {
-      // segment, type, start bus and path: one number for a path of up to one hop (nearly every scope), a
-      // string for longer ones; one device always gets the same kind of key, so the two never meet
-      const key = ({ l, sc }: ScopeOf) => {
-        const t = sc.fields.type;
-        if (t !== SCOPE.ENDPOINT && t !== SCOPE.BRIDGE) return undefined;
-        const path = sc.path;
-        if (path.length > 1) return `${segment(l)}:${t}:${scopePath(sc)}`;
-        const hop = path.length ? path[0]!.device * 0x100 + path[0]!.function + 0x10000 : 0;
-        return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + num(sc.fields, 'bus')) * 0x20000 + hop;
-      };
-      const again = repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), key);
+      const again = repeats(ctx.scopes(ctx.of(STRUCT_TYPE.DRHD)), deviceKeyOf);
       for (let i = 0; i < again.length; i++) {
         const [{ l, sc, j }, { l: prev }] = again[i]!;
         const by = prev.index === l.index ? 'twice in this DRHD' : `also by ${ctx.label(prev.index)}`;
@@ -478,17 +500,12 @@ export const checks: Check[] = [
     description: 'one DRHD lists the same IOAPIC ID or HPET number in several scopes',
     hint: 'Linux keeps the first and ignores the repeats (older firmware lists one HPET scope per comparator); one scope per ID is enough',
     run(ctx, report) {
-      // (Type, ID) as one number (the ID is a byte); undefined for the other scopes, which take no part
-      const keyOf = (sc: DeviceScope) => {
-        const t = num(sc.fields, 'type');
-        return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
-      };
       const drhds = ctx.of(STRUCT_TYPE.DRHD);
       for (let i = 0; i < drhds.length; i++) {
         const l = drhds[i]!;
         const scopes = l.s.scopes ?? [];
         // each scope whose (Type, ID) an earlier one had, with that first one, in scope order: usually none
-        const again = repeats(scopes, keyOf);
+        const again = repeats(scopes, idKeyOf);
         if (!again.length) continue;
         // per first scope of an ID: how many scopes have it
         const count = new Map<DeviceScope, number>();

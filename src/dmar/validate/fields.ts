@@ -74,8 +74,8 @@ function rowHits(
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const value = fields[row.key];
-    // nearly every value: zero, or a number whose reserved part is zero (told without a BigInt)
-    if (value === undefined || value === 0) continue;
+    // nearly every value: zero, or a number whose reserved part is zero (told without a BigInt), or bytes all zero
+    if (value === undefined || value === 0 || (value instanceof Uint8Array && allZero(value))) continue;
     const bad = reservedBits(row, value, inScope, def);
     if (!bad) continue;
     const f: FieldAt = { offset: base + row.offset, row, value, inScope };
@@ -86,6 +86,12 @@ function rowHits(
     if (scope !== undefined) f.scope = scope;
     out.push({ f, bad });
   }
+}
+
+/** Whether every byte is 0 (a Reserved row of bytes, per structure and device scope: no BigInt made for it). */
+function allZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /** The low 32 bits of a row's named-bit mask, as a number. */
