@@ -61,6 +61,12 @@ export function nameSize(s: Pick<Structure, 'name' | 'unterminated'>): number {
   return (s.name ?? '').length + (s.unterminated ? 0 : 1);
 }
 
+/**
+ * A field's value as a number, whatever its size (a bigint of 8 bytes converted). Its look-up by a key given as a
+ * value is one site for every key and structure, which V8 cannot specialise: the checks a validator runs per table
+ * read their busiest fields by name at their own site instead (`l.s.fields.segment as number`), as decodeDmar
+ * makes them (parsers.ts: an integer of up to 4 bytes a number, of 8 bytes a bigint).
+ */
 export function num(fields: Fields, key: FieldKey): number {
   const v = fields[key];
   if (typeof v === 'number') return v;

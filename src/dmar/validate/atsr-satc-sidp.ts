@@ -5,7 +5,7 @@ import { DEFS, fieldByKey, SEGMENT_DEVICE_TYPES, STRUCT_TYPE } from '../schema.j
 import { defineCheck, repeats, type Check, type Located } from './check.js';
 
 const ALL_PORTS = bitByKey(fieldByKey(DEFS.ATSR.fields, 'flags'), 'ALL_PORTS');
-const allPorts = (l: Located) => bitValue(num(l.s.fields, 'flags'), ALL_PORTS) === 1;
+const allPorts = (l: Located) => bitValue(l.s.fields.flags as number, ALL_PORTS) === 1;
 
 export const checks: Check[] = [
   defineCheck({

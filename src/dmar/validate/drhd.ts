@@ -1,7 +1,7 @@
 /** DRHD (Hardware Unit Definition): register bases, INCLUDE_PCI_ALL, IOAPIC/HPET scopes, the Size field. */
 import { bitByKey, bitValue } from '../../acpi/fields.js';
 import type { DeviceScope } from '../model.js';
-import { big, num, scopePath } from '../model.js';
+import { num, scopePath } from '../model.js';
 import { DEFS, fieldByKey, includePciAll, PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, repeats, SCOPE, type Check, type Context, type Located, type Reporter, type ScopeOf } from './check.js';
@@ -19,9 +19,9 @@ const MAX_HPET_TBS = 8;
 /** The largest register set firmware describes today is 16 pages (Size 4). */
 const MAX_PLAUSIBLE_PAGES_LOG2 = 4;
 
-const segment = (l: Located) => num(l.s.fields, 'segment');
-const base = (l: Located) => big(l.s.fields, 'registerBaseAddress');
-const pagesLog2 = (l: Located) => bitValue(num(l.s.fields, 'size'), PAGES_LOG2);
+const segment = (l: Located) => l.s.fields.segment as number;
+const base = (l: Located) => l.s.fields.registerBaseAddress as bigint;
+const pagesLog2 = (l: Located) => bitValue(l.s.fields.size as number, PAGES_LOG2);
 
 const sizeReserved = reservedOf([SIZE]);
 const BYTE_UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
@@ -182,7 +182,7 @@ function overlapsInto(units: readonly Unit[], out: Int32Array): Int32Array {
 }
 
 /** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit its list gives (not table order: see the hints). */
-const enumerationIdOf = (y: ScopeAt) => num(y.sc.fields, 'enumerationId');
+const enumerationIdOf = (y: ScopeAt) => y.sc.fields.enumerationId as number;
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
     const again = repeats(scopesOfType(ctx, type), enumerationIdOf);
@@ -226,8 +226,8 @@ function overLimit(type: number, limit: number, what: string) {
 
 /** A scope's (Type, ID) as one number (the ID is a byte); undefined for the scopes that are no IOAPIC or HPET, which take no part. */
 function idKeyOf(sc: DeviceScope): number | undefined {
-  const t = num(sc.fields, 'type');
-  return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + num(sc.fields, 'enumerationId') : undefined;
+  const t = sc.fields.type as number;
+  return t === SCOPE.IOAPIC || t === SCOPE.HPET ? t * 0x100 + (sc.fields.enumerationId as number) : undefined;
 }
 /**
  * The device an endpoint or bridge scope names on its segment: segment, type, start bus and path, as one number for
@@ -240,7 +240,7 @@ function deviceKeyOf({ l, sc }: ScopeOf): number | string | undefined {
   const path = sc.path;
   if (path.length > 1) return `${segment(l)}:${t}:${scopePath(sc)}`;
   const hop = path.length ? path[0]!.device * 0x100 + path[0]!.function + 0x10000 : 0;
-  return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + num(sc.fields, 'bus')) * 0x20000 + hop;
+  return ((segment(l) * 2 + (t === SCOPE.BRIDGE ? 1 : 0)) * 0x100 + (sc.fields.bus as number)) * 0x20000 + hop;
 }
 /** A unit's register base (what two units on two segments may share). */
 const unitBase = (u: Unit) => u.lo;

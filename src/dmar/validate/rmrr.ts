@@ -1,6 +1,5 @@
 /** RMRR (Reserved Memory Region): alignment, range, overlap. */
 import { PAGE_SIZE, STRUCT_TYPE } from '../schema.js';
-import { big, num } from '../model.js';
 import { hex } from '../../acpi/hex.js';
 import { defineCheck, type Check, type Located } from './check.js';
 
@@ -14,7 +13,7 @@ interface Item {
 
 const byRange = (x: Item, y: Item) => x.seg - y.seg || (x.base < y.base ? -1 : x.base > y.base ? 1 : x.l.index - y.l.index);
 
-const range = (l: Located) => ({ base: big(l.s.fields, 'baseAddress'), end: big(l.s.fields, 'endAddress') });
+const range = (l: Located) => ({ base: l.s.fields.baseAddress as bigint, end: l.s.fields.endAddress as bigint });
 
 export const checks: Check[] = [
   defineCheck({
@@ -66,9 +65,9 @@ export const checks: Check[] = [
       const items: Item[] = [];
       for (let i = 0; i < rmrrs.length; i++) {
         const l = rmrrs[i]!;
-        const base = big(l.s.fields, 'baseAddress');
-        const end = big(l.s.fields, 'endAddress');
-        if (base <= end) items.push({ l, seg: num(l.s.fields, 'segment'), base, end });
+        const base = l.s.fields.baseAddress as bigint;
+        const end = l.s.fields.endAddress as bigint;
+        if (base <= end) items.push({ l, seg: l.s.fields.segment as number, base, end });
       }
       // by segment, then base, then table order: sorted only when not already so (a real table's few RMRRs often are)
       let ordered = true;

@@ -46,7 +46,7 @@ export const checks: Check[] = [
       const scopes = ctx.scopes();
       for (let i = 0; i < scopes.length; i++) {
         const { l, sc, j } = scopes[i]!;
-        const t = num(sc.fields, 'type');
+        const t = sc.fields.type as number;
         if (!(t in SCOPE_TYPE_NAMES)) report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `Device Scope Type ${t} is reserved` });
       }
     },
@@ -66,7 +66,7 @@ export const checks: Check[] = [
         if (!allowed || !scopes) continue;
         for (let j = 0; j < scopes.length; j++) {
           const sc = scopes[j]!;
-          const t = num(sc.fields, 'type');
+          const t = sc.fields.type as number;
           if (t in SCOPE_TYPE_NAMES && !allowed.includes(t)) {
             report({ offset: ctx.scopeAt(sc, 'type'), structure: l.index, scope: j, message: `${scopeTypeName(t)} scope in ${l.def.abbrev}` });
           }

@@ -35,7 +35,7 @@ const MAX_STANDARD_TYPE = Math.max(...STRUCTS.filter((s) => !s.proposed).map((s)
 /** x86-64 physical addresses have at most 52 bits; 32 are needed to reach the usual register bases. */
 const PLAUSIBLE_BITS = { min: 32, max: 52 } as const;
 
-const flag = (ctx: Context, b: typeof INTR_REMAP) => bitValue(num(ctx.table.fields, 'flags'), b) === 1;
+const flag = (ctx: Context, b: typeof INTR_REMAP) => bitValue(ctx.table.fields.flags as number, b) === 1;
 
 function framingStopped(ctx: Context): boolean {
   return ctx.decoded.problems.some((p) => p.code.startsWith('DMAR-STRUCT-') || p.code === 'DMAR-TABLE-TRAILING');
@@ -74,7 +74,7 @@ export const checks: Check[] = [
     description: 'Revision is neither 1 nor 2 (the values firmware uses)',
     hint: 'DMAR tables carry Revision 1 (2 on newer firmware)',
     run(ctx, report) {
-      const r = num(ctx.table.header, 'revision');
+      const r = ctx.table.header.revision as number;
       if (r !== 1 && r !== 2) report({ offset: REVISION.offset, message: `Revision is ${r}` });
     },
   }),
@@ -85,7 +85,7 @@ export const checks: Check[] = [
     description: 'Table Length is 48 or less: the table has no remapping structures (fwts InvalidDMAR)',
     hint: `a DMAR table describes at least one DRHD: Linux finds none ("${LINUX_SAYS.noDrhd}") and has no IOMMU; without one, do not publish the table`,
     run(ctx, report) {
-      const len = num(ctx.table.header, 'length');
+      const len = ctx.table.header.length as number;
       if (len <= DMAR_FIXED_SIZE) report({ offset: TABLE_LENGTH.offset, message: `Table Length is ${len}: no remapping structures` });
     },
   }),
@@ -96,7 +96,7 @@ export const checks: Check[] = [
     description: 'Host Address Width is below 11 (fewer than 12 address bits)',
     hint: `Linux rejects the table ("${LINUX_SAYS.haw}"): no IOMMU; the field holds the address width minus one (0x26 = 39 bits)`,
     run(ctx, report) {
-      const w = num(ctx.table.fields, 'hostAddressWidth');
+      const w = ctx.table.fields.hostAddressWidth as number;
       if (hawRejected(w)) report({ offset: HAW.offset, message: `Host Address Width is ${w} (${w + 1} bits)` });
     },
   }),
@@ -107,7 +107,7 @@ export const checks: Check[] = [
     description: `Host Address Width gives fewer than ${PLAUSIBLE_BITS.min} or more than ${PLAUSIBLE_BITS.max} address bits (more than 64 is impossible)`,
     hint: 'the field is the physical address width minus one, as CPUID 0x80000008 reports it (0x26 = 39 bits)',
     run(ctx, report) {
-      const w = num(ctx.table.fields, 'hostAddressWidth');
+      const w = ctx.table.fields.hostAddressWidth as number;
       const bits = w + 1;
       if (hawRejected(w)) return;
       if (bits > 64) report({ offset: HAW.offset, message: `Host Address Width is ${w}: ${bits} address bits, more than 64` });
@@ -155,7 +155,7 @@ export const checks: Check[] = [
     description: 'the table has no DRHD',
     hint: `Linux: FW_BUG "${LINUX_SAYS.noDrhd}": no IOMMU; describe every remapping unit with a DRHD`,
     run(ctx, report) {
-      if (num(ctx.table.header, 'length') <= DMAR_FIXED_SIZE || framingStopped(ctx)) return;
+      if ((ctx.table.header.length as number) <= DMAR_FIXED_SIZE || framingStopped(ctx)) return;
       if (!ctx.table.structures.some(parsedDrhd)) report({ offset: DMAR_FIXED_SIZE, message: 'no DRHD structure in the table' });
     },
   }),
@@ -220,7 +220,7 @@ export const checks: Check[] = [
     description: 'a DRHD register base, RMRR range or RHSA base lies beyond the Host Address Width',
     hint: 'either Host Address Width is too small or the address is wrong',
     run(ctx, report) {
-      const w = num(ctx.table.fields, 'hostAddressWidth');
+      const w = ctx.table.fields.hostAddressWidth as number;
       if (hawRejected(w) || w >= 63) return;
       const limit = 1n << BigInt(w + 1);
       for (let i = 0; i < HAW_ADDRESSES.length; i++) {
