@@ -39,6 +39,20 @@ test('the same base on one segment is one unit listed twice: Linux merges it (DM
   expect(rejects(b).value).toBe(false);
 });
 
+test('duplicates among 40 DRHDs on two interleaved segments: each names the first unit of its own segment with that base', () => {
+  // more than 16 units per table (the duplicate walk's Map, not its pairwise loop); one base on both segments is no duplicate
+  const base = (i: number) => 0xfed00000n + 0x1000n * BigInt(i);
+  const at: Record<number, bigint> = { 1: base(0), 20: base(0), 21: base(0), 35: base(3), 38: base(0) };
+  const b = drhds(Array.from({ length: 40 }, (_, i) => [at[i] ?? base(i), 0, i % 2] as const));
+  const dup = validateBytes(b, { only: new Set(['DMAR-DRHD-DUPLICATE']) }).map((f) => `${f.structure}: ${f.message}`);
+  expect(dup).toEqual([
+    "DRHD #21: segment 0, Register Base Address 0xfed00000 is also DRHD #1's",
+    "DRHD #22: segment 1, Register Base Address 0xfed00000 is also DRHD #2's",
+    "DRHD #36: segment 1, Register Base Address 0xfed03000 is also DRHD #4's",
+    "DRHD #39: segment 0, Register Base Address 0xfed00000 is also DRHD #1's",
+  ]);
+});
+
 test('register sets that overlap past the first page only: Linux 6.3 and later fail, which the message says; the evidence (6.2 accepts) says it beside, with a warning', () => {
   const b = drhds([
     [0xfed90000n, 1, 0],
