@@ -181,8 +181,8 @@ function overlapsInto(units: readonly Unit[], out: Int32Array): Int32Array {
   return out;
 }
 
-/** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit its list gives (not table order: see the hints). */
 const enumerationIdOf = (y: ScopeAt) => y.sc.fields.enumerationId as number;
+/** An IOAPIC or HPET named by two units: Linux maps the ID to the first unit its list gives (not table order: see the hints). */
 function duplicateIds(type: number, what: string) {
   return (ctx: Context, report: Reporter) => {
     const again = repeats(scopesOfType(ctx, type), enumerationIdOf);
