@@ -3,19 +3,19 @@
 // CommonJS on purpose (bin/package.json): it loads the bundled CLI with a V8
 // code cache, skipping both the ES module loader and most of the compiling.
 //
-// Two kinds of cache: the ones `npm run build` recorded (for the Node and flags
-// of the build, named in dmar.cjs.id): dist/cli/dmar.cjs.validate.cache from
-// a `validate FILE` run, for `dmar validate`, and dist/cli/dmar.cjs.cache from
-// a `decode FILE` run, for every other command (a cache holds the functions
-// its run compiled, and V8 reads all of it at start: decode's is 70 % of
-// validate's); and the ones kept per user for any other Node or flags
-// (NODE_OPTIONS=--max-old-space-size=... changes V8's flags, and V8 then
-// rejects the bundled cache): under $XDG_CACHE_HOME/dmar or ~/.cache/dmar,
-// keyed by the bundle's hash, the Node version and the flags, one for validate
-// and one for every other command. V8 checks every cache it is given (version,
-// flags, source) and compiles normally when it rejects one; a rejected or
-// missing cache is written after the run, atomically, and never fails the
-// command.
+// Three bundles (scripts/bundle.mjs): dist/cli/dmar-decode.cjs and
+// dmar-validate.cjs for those two commands, each holding only the code its
+// command can reach (a start reads all of its bundle and cache), and
+// dist/cli/dmar.cjs, the whole CLI, for every other command. Two kinds of
+// cache: the ones `npm run build` recorded, one per bundle (NAME.cjs.cache,
+// for the Node and flags named in NAME.cjs.id), each from a run of the command
+// it serves (decode for dmar.cjs); and the ones kept per user for any other
+// Node or flags (NODE_OPTIONS=--max-old-space-size=... changes V8's flags, and
+// V8 then rejects the bundled cache): under $XDG_CACHE_HOME/dmar or
+// ~/.cache/dmar, keyed by the bundle's hash, the Node version and the flags.
+// V8 checks every cache it is given (version, flags, source) and compiles
+// normally when it rejects one; a rejected or missing cache is written after
+// the run, atomically, and never fails the command.
 const {
   closeSync,
   existsSync,
@@ -34,7 +34,7 @@ const { dirname, join } = require('node:path');
 const { createRequire, wrap } = require('node:module');
 const { Script } = require('node:vm');
 
-const file = join(__dirname, '..', 'dist', 'cli', 'dmar.cjs');
+const DIST = join(__dirname, '..', 'dist', 'cli');
 /** FNV-1a: a short, stable file name for a key (V8 itself validates what it is given). */
 const fnv = (s) => {
   let h = 0x811c9dc5;
@@ -45,28 +45,36 @@ const fnv = (s) => {
 // Node's options as far as they can change V8's: a module preloaded with -r (--require) does not
 const nodeArgs = process.execArgv.filter((a, i, all) => !/^(-r|--require)(=|$)/.test(a) && !/^(-r|--require)$/.test(all[i - 1] ?? ''));
 const key = [process.version, process.arch, nodeArgs.join(' '), process.env.NODE_OPTIONS || ''].join('|');
-let id = {};
-try {
-  id = JSON.parse(readFileSync(`${file}.id`, 'utf8'));
-} catch {
-  // an older build without the id (or none readable): only the bundled cache
-}
 // the command: the first argument that is neither an option nor the value of a global option (a wrong guess
-// costs only time: any cache of this bundle is accepted); the global options that take a value, as src/cli/main.ts
-// declares them (test/cli/bundle-start.test.ts compares)
+// costs only time: a command's own bundle hands any other command to the whole CLI); the global options that
+// take a value, as src/cli/main.ts declares them (test/cli/code-cache.test.ts compares)
 const GLOBAL_VALUE_OPTIONS = ['--max-input'];
 const argv = process.argv.slice(2);
 const commandAt = argv.findIndex((a, i) => !a.startsWith('-') && !GLOBAL_VALUE_OPTIONS.includes(argv[i - 1]));
 const command = commandAt < 0 ? undefined : argv[commandAt];
-// validate's caches apart from every other command's, as the build records them
-const group = (name) => (name === 'validate' ? '.validate' : '');
-const bundled = (name) => `${file}${group(name)}.cache`;
+// The bundle (scripts/bundle.mjs): decode and validate each start from one of their own, which holds only the
+// code they can reach; every other command, help and --version from the whole CLI, dmar.cjs. npm run build
+// names the one it records a cache for (DMAR_WRITE_CODE_CACHE), and tests may name one (DMAR_BUNDLE).
+const BUNDLES = ['dmar', 'dmar-decode', 'dmar-validate'];
+const named = (v) => (BUNDLES.includes(v) ? v : undefined);
+const building = named(process.env.DMAR_WRITE_CODE_CACHE);
+const bundleName = building || named(process.env.DMAR_BUNDLE) || (command === 'decode' || command === 'validate' ? `dmar-${command}` : 'dmar');
 const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
-const userCache = id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}${group(command)}.cache`) : undefined;
-const building = Boolean(process.env.DMAR_WRITE_CODE_CACHE);
 // DMAR_DEBUG=1 (errors with their stack trace): no code cache; Node loads the bundle itself, with the source map
 // beside it, so that a stack trace names the src/ files and lines, not the minified bundle's
 const debug = Boolean(process.env.DMAR_DEBUG) && !building;
+
+/** A bundle's file, the id of its recorded cache (its hash and the key it was recorded for), and its cache kept per user. */
+function bundleFiles(name) {
+  const file = join(DIST, `${name}.cjs`);
+  let id = {};
+  try {
+    id = JSON.parse(readFileSync(`${file}.id`, 'utf8'));
+  } catch {
+    // an older build without the id (or none readable): only the bundled cache
+  }
+  return { file, id, userCache: id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined };
+}
 
 /** The largest code cache read (the build's are under 0.5 MB). */
 const MAX_CACHE = 16 << 20;
@@ -102,10 +110,10 @@ const readInto = (fd, buf, at, size) => {
  * written around the file's bytes in the buffer, so the source is made as one flat string (V8 would copy a
  * wrapped string once more to flatten it), and the cache is then read into the same, already touched, memory.
  */
-function load() {
+function load({ file, id, userCache }) {
   // existsSync first: a failed open's exception costs a start more (0.7 ms, the first one)
   let cache = building || !userCache || !existsSync(userCache) ? undefined : openSized(userCache);
-  if (!cache && !building && (id.key === key || !userCache)) cache = openSized(bundled(command)) || openSized(bundled());
+  if (!cache && !building && (id.key === key || !userCache)) cache = openSized(`${file}.cache`);
   // a cache is some hundred KB: a larger file is not read (the run then writes a new cache in its place)
   if (cache && cache.size > MAX_CACHE) {
     closeSync(cache.fd);
@@ -129,7 +137,9 @@ function load() {
   const cachedData = cache && readInto(cache.fd, buf, 0, cache.size) === cache.size ? buf.subarray(0, cache.size) : undefined;
   return { script: new Script(source, { filename: file, cachedData }), cached: cachedData !== undefined };
 }
-const { script, cached } = debug ? {} : load();
+const first = bundleFiles(bundleName);
+const loaded = debug ? {} : load(first);
+const { script } = loaded;
 
 // A batch (decode or validate of a directory or of many files): V8's optimising compiler does less. Each
 // table runs ~85 checks, each optimised as it warms up, and with V8's defaults compiling them costs more than
@@ -163,12 +173,30 @@ const BATCH_FLAGS = {
 };
 if (batch) require('node:v8').setFlagsFromString(BATCH_FLAGS[command]);
 
-const cli = { exports: {} };
-if (script) script.runInThisContext()(cli.exports, createRequire(file), cli, file, dirname(file));
-else {
-  process.setSourceMapsEnabled(true);
-  cli.exports = require(file);
+/** The exports of a bundle: run as Node runs a CommonJS module, or (DMAR_DEBUG=1) loaded by Node, with its source map. */
+function evaluate(file, script) {
+  const mod = { exports: {} };
+  if (script) script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+  else {
+    process.setSourceMapsEnabled(true);
+    mod.exports = require(file);
+  }
+  return mod.exports;
 }
+const cli = evaluate(first.file, script);
+// A command's own bundle runs any other command by handing the command line to the whole CLI: its stand-in for
+// that command's module calls this (scripts/bundle.mjs), before the command has read or written anything.
+if (bundleName !== 'dmar' && !building)
+  globalThis[Symbol.for('dmar.handover')] = () => {
+    const whole = bundleFiles('dmar');
+    const wholeLoaded = debug ? {} : load(whole);
+    return evaluate(whole.file, wholeLoaded.script)
+      .main(process.argv)
+      .then((code) => {
+        saveCache(whole, wholeLoaded);
+        return code;
+      });
+  };
 
 // A validate batch, once warm, leaves the optimising compiler to what is really hot. By then the functions
 // every table runs are optimised; what the compiler takes up later is lukewarm (a check of a structure few
@@ -213,14 +241,14 @@ function warmth(v8) {
     } else if (n - since >= WARM.tables) {
       // (past YOUNG.lastLook: the young generation's looks are over)
       v8.setFlagsFromString(WARM.flags);
-      cli.exports.listenToTables(undefined);
+      cli.listenToTables(undefined);
     }
   };
 }
-if (batch && command === 'validate' && cli.exports.listenToTables) cli.exports.listenToTables(warmth(require('node:v8')));
+if (batch && command === 'validate' && cli.listenToTables) cli.listenToTables(warmth(require('node:v8')));
 
 /** After the run, so that the functions the command compiled are in the cache too. */
-function saveCache() {
+function saveCache({ userCache }, { script, cached }) {
   // npm run build records its caches with build() instead
   if (building || !script) return;
   if (!userCache || batch || (cached && !script.cachedDataRejected)) return;
@@ -240,17 +268,17 @@ function saveCache() {
 
 /** npm run build (scripts/bundle.mjs): the bundled cache recorded from this run, and the key it is for. */
 function build(code) {
-  writeFileSync(bundled(process.env.DMAR_WRITE_CODE_CACHE), script.createCachedData());
-  writeFileSync(`${file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
+  writeFileSync(`${first.file}.cache`, script.createCachedData());
+  writeFileSync(`${first.file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
   return code;
 }
 
-cli.exports
+cli
   .main(process.argv)
   .then(building ? build : (c) => c)
   .then(
     (code) => {
-      saveCache();
+      saveCache(first, loaded);
       // at once: every write of a command is synchronous and nothing is left to wait for, while V8 would
       // first run the garbage collection it has queued (3 ms of a decode)
       process.exit(code);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Bundle the CLI into one CommonJS file, dist/cli/dmar.cjs, and record V8's
-// code cache for it (dist/cli/dmar.cjs.cache, and dmar.cjs.id: the bundle's
-// hash and the Node and flags the cache is for) by running commands: with
-// both, `dmar` starts about a third faster than from the ESM modules of
-// dist/src (bin/dmar.js loads them; the figures are in docs/performance.md).
+// Bundle the CLI into CommonJS files and record V8's code cache for each (a
+// .cache and a .id beside it: the bundle's hash and the Node and flags the
+// cache is for) by running a command: with both, `dmar` starts about a third
+// faster than from the ESM modules of dist/src (bin/dmar.js loads them; the
+// figures are in docs/performance.md). dist/cli/dmar.cjs holds the whole CLI;
+// decode and validate each have a bundle of their own, dmar-decode.cjs and
+// dmar-validate.cjs, which leave out every other command's code (BUNDLES below).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -58,56 +60,106 @@ const precompiled = {
   },
 };
 if (parserSources.size < 8) throw new Error(`bundle: only ${parserSources.size} parsers were generated from the fixtures`);
-rmSync(`${root}/dist/cli`, { recursive: true, force: true });
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/dmar.cjs',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // Minified names too: 100 KB less to read and a smaller code cache, 1.5-2 ms of every start. The source map
-  // beside the bundle gives the names and places back: DMAR_DEBUG=1 loads the bundle with it (bin/dmar.js), so
-  // that a stack trace names src/ files and lines.
-  minify: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  plugins: [lazyChildProcess, precompiled],
-});
-// bin/dmar.js reads the bundle as latin1: it must be ASCII (esbuild's default charset escapes the rest)
-if (readFileSync(`${root}/dist/cli/dmar.cjs`).some((b) => b > 0x7f)) {
-  console.error('bundle: dist/cli/dmar.cjs is not ASCII (bin/dmar.js reads it as latin1)');
-  process.exit(1);
-}
-// Two caches, each recorded from the one command it serves, and from nothing
-// else: V8 deserialises all of a cache at every start, and a function the
-// recording did not run is compiled when first called. decode (text) for every
-// command but validate; validate (one table, every check that runs without a
-// MADT or a machine) for validate. Recording more (JSON, hex, flags, a
-// directory, the invalid fixtures) made the caches 5 % larger and every start
-// slower, the commands it added included (docs/performance.md).
-// Without NODE_OPTIONS: the caches are for plain `node`; bin/dmar.js keeps a
-// cache per user for other flags.
+
+/**
+ * The bundles, each with the commands whose modules it holds (undefined: all) and the run its code cache is
+ * recorded from. A start reads the whole of its bundle and deserialises the whole of its cache, so decode and
+ * validate, the commands a script runs table by table, each start from a bundle of their own: 175 and 275 KB
+ * where the whole CLI is 435 KB, and caches 70 and 50 KB smaller (paired runs on the VM of docs/performance.md:
+ * decode starts 3-4 ms sooner, validate 2 ms, of some 17 over `node -e 0`). bin/dmar.js picks the
+ * bundle by the command. In a command's own bundle every other command's module is a stand-in (handover
+ * below) that runs the whole CLI instead: a command line bin/dmar.js took for another command still runs
+ * as it would from dmar.cjs. Each cache is recorded from one run of the one command it serves, and from
+ * nothing else: V8 deserialises all of a cache at every start, and a function the recording did not run
+ * is compiled when first called. dmar.cjs's from a decode run, for every command without a bundle of its
+ * own (recording more, JSON, hex, flags, a directory, the invalid fixtures, made the caches 5 % larger and
+ * every start slower, the commands it added included).
+ */
 const server = `${root}/fixtures/server-2s.bin`;
-const recordings = [
-  { name: '1', argv: ['decode', server] },
-  { name: 'validate', argv: ['validate', server] },
+const BUNDLES = [
+  { name: 'dmar', commands: undefined, record: ['decode', server] },
+  { name: 'dmar-decode', commands: ['decode'], record: ['decode', server] },
+  { name: 'dmar-validate', commands: ['validate'], record: ['validate', server] },
 ];
+/** The command modules src/cli/main.ts imports when their command runs: `import('./decode.js')` and the like. */
+const COMMAND_IMPORT = /^\.\/[a-z-]+\.js$/;
+/**
+ * A command's own bundle: main.ts's import of any other command's module gives a stand-in, whose run() hands
+ * the command line to the whole CLI (bin/dmar.js loads dmar.cjs and runs its main() on the same arguments).
+ * It runs where the command's own module would, once commander has parsed the arguments and before the command
+ * has read or written anything, so the whole CLI starts over from the same state. The build fails if the
+ * kept command's module is not among main.ts's imports (a renamed module would otherwise leave none kept).
+ *
+ * @param {string[]} commands
+ * @param {Set<string>} seen
+ */
+const onlyCommands = (commands, seen) => ({
+  name: 'only-commands',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onResolve({ filter: COMMAND_IMPORT }, (args) => {
+      if (args.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]main\.ts$/.test(args.importer)) return undefined;
+      const name = args.path.slice(2, -3);
+      if (commands.includes(name)) {
+        seen.add(name);
+        return undefined;
+      }
+      return { path: 'handover', namespace: 'dmar-handover' };
+    });
+    b.onLoad({ filter: /^handover$/, namespace: 'dmar-handover' }, () => ({
+      contents: `export function run() {
+  const handover = globalThis[Symbol.for('dmar.handover')];
+  if (typeof handover !== 'function') throw new Error('this bundle of dmar runs ${commands.join(', ')} only (bin/dmar.js runs the others)');
+  return handover();
+}
+`,
+      loader: 'js',
+    }));
+  },
+});
+rmSync(`${root}/dist/cli`, { recursive: true, force: true });
+for (const bundle of BUNDLES) {
+  const seen = new Set();
+  const outfile = `dist/cli/${bundle.name}.cjs`;
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['src/cli/main.ts'],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // Minified names too: 100 KB less to read and a smaller code cache, 1.5-2 ms of every start. The source map
+    // beside the bundle gives the names and places back: DMAR_DEBUG=1 loads the bundle with it (bin/dmar.js), so
+    // that a stack trace names src/ files and lines.
+    minify: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'warning',
+    plugins: [lazyChildProcess, precompiled, ...(bundle.commands ? [onlyCommands(bundle.commands, seen)] : [])],
+  });
+  const missing = bundle.commands?.find((c) => !seen.has(c));
+  if (missing) {
+    console.error(`bundle: src/cli/main.ts no longer imports ./${missing}.js (${outfile} is to hold it)`);
+    process.exit(1);
+  }
+  // bin/dmar.js reads a bundle as latin1: it must be ASCII (esbuild's default charset escapes the rest)
+  if (readFileSync(`${root}/${outfile}`).some((b) => b > 0x7f)) {
+    console.error(`bundle: ${outfile} is not ASCII (bin/dmar.js reads it as latin1)`);
+    process.exit(1);
+  }
+}
+// Without NODE_OPTIONS: the caches are for plain `node`; bin/dmar.js keeps a cache per user for other flags.
 const { NODE_OPTIONS: _, ...env } = process.env;
-const bundleHash = createHash('sha256')
-  .update(readFileSync(`${root}/dist/cli/dmar.cjs`))
-  .digest('hex')
-  .slice(0, 16);
-for (const { name, argv } of recordings) {
-  const warm = spawnSync(process.execPath, [`${root}/bin/dmar.js`, ...argv], {
+for (const { name, record } of BUNDLES) {
+  const file = `${root}/dist/cli/${name}.cjs`;
+  const bundleHash = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+  const warm = spawnSync(process.execPath, [`${root}/bin/dmar.js`, ...record], {
     env: { ...env, DMAR_WRITE_CODE_CACHE: name, DMAR_BUNDLE_HASH: bundleHash, NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
-  const cache = `${root}/dist/cli/dmar.cjs${name === 'validate' ? '.validate' : ''}.cache`;
-  if (warm.status !== 0 || !existsSync(`${root}/dist/cli/dmar.cjs.id`) || !existsSync(cache)) {
-    console.error(`bundle: the bundled CLI failed its warm-up run for ${cache} (exit ${warm.status})`);
+  if (warm.status !== 0 || !existsSync(`${file}.id`) || !existsSync(`${file}.cache`)) {
+    console.error(`bundle: the bundled CLI failed its warm-up run for ${file}.cache (exit ${warm.status})`);
     process.exit(1);
   }
 }

@@ -25,6 +25,11 @@ export { listenToTables } from './batch.js';
 /** The exit status the command's run() returned (undefined: 0). */
 let status: number | undefined;
 
+/**
+ * A command's action: its module, imported when it runs. Every `import('./NAME.js')` of this file is a
+ * command's module: decode's and validate's bundles (scripts/bundle.mjs) hold only their own, and give
+ * each other one a stand-in that hands the command line to the whole CLI.
+ */
 function lazy<A extends unknown[]>(load: () => Promise<{ run: (...a: A) => Promise<number | void> | number | void }>) {
   return async (...args: A) => {
     const mod = await load();

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { FIXTURES, ROOT } from '../helpers.js';
 
+// each command from the bundle bin/dmar.js starts it from (decode and validate have one of their own)
 const startLoads = (args: string[]) => {
   const script = `
-    const { main } = require(${JSON.stringify(join(ROOT, 'dist/cli/dmar.cjs'))});
+    const { main } = require(${JSON.stringify(join(ROOT, `dist/cli/dmar-${args[0]}.cjs`))});
     main(['node', 'dmar', ...${JSON.stringify(args)}]).then((code) => {
       const modules = [...process.moduleLoadList];
       process.stderr.write(JSON.stringify({ code, modules }));
@@ -34,10 +35,10 @@ test.each([
   expect(modules.filter((m) => /^NativeModule (child_process|dgram|net|tty|stream|os)$/.test(m))).toEqual([]);
 });
 
-// The build records two code caches, one from a decode run, one from a validate run (scripts/bundle.mjs);
-// plain node accepts each for its command: nothing is written to the per-user cache.
+// The build records a code cache for each bundle, from a run of the command it serves (scripts/bundle.mjs);
+// plain node accepts each: nothing is written to the per-user cache.
 test.each([['decode'], ['validate'], ['flags']])('plain node starts dmar %s from a cache the build recorded', (command) => {
-  for (const c of ['dmar.cjs.cache', 'dmar.cjs.validate.cache']) expect(existsSync(join(ROOT, 'dist/cli', c))).toBe(true);
+  for (const c of ['dmar.cjs.cache', 'dmar-decode.cjs.cache', 'dmar-validate.cjs.cache']) expect(existsSync(join(ROOT, 'dist/cli', c))).toBe(true);
   const home = mkdtempSync(join(tmpdir(), 'dmar-start-'));
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/dmar.js'), command, join(FIXTURES, 'server-2s.bin')], {
     env: { ...process.env, NODE_OPTIONS: '', XDG_CACHE_HOME: home, NO_COLOR: '1' },

@@ -13,41 +13,50 @@ const server = join(FIXTURES, 'server-2s.bin');
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-cache-'));
 const OPTS = { NODE_OPTIONS: '--max-old-space-size=4096' };
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.cache'));
+/** The hash a bundle's cache files kept per user start with (its .id, written by npm run build). */
+const bundleHash = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'dist', 'cli', `${name}.cjs.id`), 'utf8')) as { hash: string }).hash;
 
 describe('the per-user code cache', () => {
   const plain = dmarProcess(['decode', server], { env: { NODE_OPTIONS: '' } }).stdout;
 
   test('with other flags: written under $XDG_CACHE_HOME/dmar on the first run, then used as it is', () => {
     const home = tmp();
-    const first = dmarProcess(['decode', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const env = { ...OPTS, XDG_CACHE_HOME: home };
+    const first = dmarProcess(['decode', server], { env });
     expect(first.status).toBe(0);
     expect(first.stdout).toBe(plain);
     const files = cacheFiles(join(home, 'dmar'));
-    expect(files).toHaveLength(1);
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^${bundleHash('dmar-decode')}-[0-9a-f]{8}\\.cache$`))]);
     const before = statSync(join(home, 'dmar', files[0]!));
-    const second = dmarProcess(['flags', server], { env: { ...OPTS, XDG_CACHE_HOME: home } });
+    const second = dmarProcess(['decode', '--json', server], { env });
     expect(second.status).toBe(0);
     // V8 accepted it: a rejected cache would have been replaced (a new file renamed over it)
     const after = statSync(join(home, 'dmar', files[0]!));
     expect(after.ino).toBe(before.ino);
     expect(cacheFiles(join(home, 'dmar'))).toEqual(files);
-    // validate has a cache of its own, as in the build (written on its first run, then used as it is)
-    expect(dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
-    const both = cacheFiles(join(home, 'dmar')).sort();
-    expect(both).toEqual([files[0]!, files[0]!.replace(/\.cache$/, '.validate.cache')].sort());
-    const validateCache = join(home, 'dmar', files[0]!.replace(/\.cache$/, '.validate.cache'));
-    const v1 = statSync(validateCache);
-    expect(dmarProcess(['validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
-    expect(statSync(validateCache).ino).toBe(v1.ino);
+    // validate and every other command start from bundles of their own (the whole CLI for flags), each with
+    // its cache, written on its first run, then used as it is
+    for (const [command, bundle] of [
+      ['validate', 'dmar-validate'],
+      ['flags', 'dmar'],
+    ] as const) {
+      expect(dmarProcess([command, server], { env }).status).toBe(0);
+      const file = cacheFiles(join(home, 'dmar')).find((f) => f.startsWith(`${bundleHash(bundle)}-`));
+      expect(file).toBeDefined();
+      const v1 = statSync(join(home, 'dmar', file!));
+      expect(dmarProcess([command, server], { env }).status).toBe(0);
+      expect(statSync(join(home, 'dmar', file!)).ino).toBe(v1.ino);
+    }
+    expect(cacheFiles(join(home, 'dmar'))).toHaveLength(3);
     // other flags, another cache beside them
     expect(dmarProcess(['decode', server], { env: { NODE_OPTIONS: '--max-old-space-size=2048', XDG_CACHE_HOME: home } }).status).toBe(0);
-    expect(cacheFiles(join(home, 'dmar'))).toHaveLength(3);
+    expect(cacheFiles(join(home, 'dmar'))).toHaveLength(4);
   });
 
-  test("the command is told from a global option's value: validate after --max-input 4M gets validate's cache", () => {
+  test("the command is told from a global option's value: validate after --max-input 4M starts from validate's bundle", () => {
     const home = tmp();
     expect(dmarProcess(['--max-input', '4M', 'validate', server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBe(0);
-    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(/\.validate\.cache$/)]);
+    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(new RegExp(`^${bundleHash('dmar-validate')}-`))]);
   });
 
   test('bin/dmar.js knows every global option that takes a value, as the program declares them', () => {
@@ -77,7 +86,7 @@ describe('the per-user code cache', () => {
     const home = tmp();
     const capture = join(FIXTURES, 'machine', 'server-rmrr-nvs', 'capture');
     expect(dmarProcess(['validate', '--machine', capture, server], { env: { ...OPTS, XDG_CACHE_HOME: home } }).status).toBeLessThan(2);
-    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(/\.validate\.cache$/)]);
+    expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(new RegExp(`^${bundleHash('dmar-validate')}-`))]);
     // -o is --output's short name
     expect(
       buildProgram('validate')
@@ -127,8 +136,9 @@ vm.Script = class extends Real {
 };
 `,
     );
-    const bundle = join(ROOT, 'dist', 'cli', 'dmar.cjs');
-    for (const command of ['decode', 'validate']) {
+    for (const command of ['decode', 'validate', 'flags']) {
+      // decode and validate start from bundles of their own, every other command from the whole CLI
+      const bundle = join(ROOT, 'dist', 'cli', command === 'flags' ? 'dmar.cjs' : `dmar-${command}.cjs`);
       const r = spawnSync(process.execPath, ['-r', spy, join(ROOT, 'bin', 'dmar.js'), command, server], { env: { ...process.env, NODE_OPTIONS: '' } });
       expect(r.status).toBe(0);
       expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ source: wrap(readFileSync(bundle, 'latin1')), filename: bundle });
@@ -198,5 +208,5 @@ test('a bin/dmar.js without its bundle: one line and exit 2, no stack trace', ()
   const r = spawnSync(process.execPath, [join(dir, 'bin', 'dmar.js'), 'decode', server], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toBe(`dmar: cannot read ${join(dir, 'dist', 'cli', 'dmar.cjs')}: the installation is incomplete (npm run build makes it)\n`);
+  expect(r.stderr).toBe(`dmar: cannot read ${join(dir, 'dist', 'cli', 'dmar-decode.cjs')}: the installation is incomplete (npm run build makes it)\n`);
 });

@@ -50,14 +50,17 @@ test('latin1: every byte value, short and longer than one chunk', () => {
   expect(latin1(new Uint8Array(0))).toBe('');
 });
 
-// The CLI bundle holds every parser the decoder uses precompiled (scripts/bundle.mjs; parsers-precompiled.ts):
+// Each CLI bundle holds every parser the decoder uses precompiled (scripts/bundle.mjs; parsers-precompiled.ts):
 // none is generated at run time, and each is the code binary-parser generates for the rows today.
-test('the bundle precompiles the parser of every structure, the headers, the device scope and its path', () => {
-  const bundle = readFileSync(join(ROOT, 'dist/cli/dmar.cjs'), 'latin1');
-  const rowSets = [ACPI_HEADER_FIELDS, DMAR_FIELDS, SCOPE_FIELDS, PATH_FIELDS, ...Object.values(DEFS).map((d) => d.fields)];
-  expect(rowSets.length).toBeGreaterThan(10);
-  for (const rows of rowSets) expect(bundle).toContain(`[${JSON.stringify(signature(rows))},{imports:`);
-});
+test.each([['dmar'], ['dmar-decode'], ['dmar-validate']])(
+  '%s.cjs precompiles the parser of every structure, the headers, the device scope and its path',
+  (name) => {
+    const bundle = readFileSync(join(ROOT, `dist/cli/${name}.cjs`), 'latin1');
+    const rowSets = [ACPI_HEADER_FIELDS, DMAR_FIELDS, SCOPE_FIELDS, PATH_FIELDS, ...Object.values(DEFS).map((d) => d.fields)];
+    expect(rowSets.length).toBeGreaterThan(10);
+    for (const rows of rowSets) expect(bundle).toContain(`[${JSON.stringify(signature(rows))},{imports:`);
+  },
+);
 
 test('latin1 and asciiValue read a range of the bytes, at every length either side of the short path', () => {
   const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff);
