@@ -62,6 +62,25 @@ const precompiled = {
 if (parserSources.size < 8) throw new Error(`bundle: only ${parserSources.size} parsers were generated from the fixtures`);
 
 /**
+ * node:module, which src/io/std.ts imports for createRequire (the terminal check's way to node:tty before
+ * Node 20.16's process.getBuiltinModule), is not loaded by the bundles: 0.5 ms of a start. In a bundle, a
+ * CommonJS module, require itself loads Node's modules, so createRequire gives it back.
+ */
+const noNodeModule = {
+  name: 'no-node-module',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, (args) => {
+      if (!/[\\/]src[\\/]io[\\/]std\.ts$/.test(args.importer)) throw new Error(`bundle: node:module imported by ${args.importer}, not only src/io/std.ts`);
+      return { path: 'node:module', namespace: 'dmar-cjs' };
+    });
+    b.onLoad({ filter: /^node:module$/, namespace: 'dmar-cjs' }, () => ({
+      contents: "/** the bundle's own require: it loads only Node's modules */\nexport const createRequire = () => require;\n",
+      loader: 'js',
+    }));
+  },
+};
+/**
  * The bundles, each with the commands whose modules it holds (undefined: all) and the run its code cache is
  * recorded from. A start reads the whole of its bundle and deserialises the whole of its cache, so decode and
  * validate, the commands a script runs table by table, each start from a bundle of their own: 175 and 275 KB
@@ -136,11 +155,18 @@ for (const bundle of BUNDLES) {
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning',
-    plugins: [lazyChildProcess, precompiled, ...(bundle.commands ? [onlyCommands(bundle.commands, seen)] : [])],
+    plugins: [lazyChildProcess, precompiled, noNodeModule, ...(bundle.commands ? [onlyCommands(bundle.commands, seen)] : [])],
   });
   const missing = bundle.commands?.find((c) => !seen.has(c));
   if (missing) {
     console.error(`bundle: src/cli/main.ts no longer imports ./${missing}.js (${outfile} is to hold it)`);
+    process.exit(1);
+  }
+  // bin/dmar.js gives a bundle its own require: a bundle may require Node's modules only, each by its name
+  const code = readFileSync(`${root}/${outfile}`, 'latin1');
+  const required = [...code.matchAll(/\brequire\((?!"node:[a-z_/]+"\))[^)]{0,40}/g)].map((m) => m[0]);
+  if (required.length) {
+    console.error(`bundle: ${outfile} requires other than a node: module by its name: ${required.join(', ')}`);
     process.exit(1);
   }
   // bin/dmar.js reads a bundle as latin1: it must be ASCII (esbuild's default charset escapes the rest)

@@ -24,7 +24,8 @@ function isatty(fd: number): boolean {
     return false;
   }
   if (process.platform === 'linux' && ((rdev >>> 8) & 0xfff) === 1) return false;
-  // builtins resolve from any path: no import.meta (the CLI is bundled as CommonJS)
+  // builtins resolve from any path: no import.meta (the CLI is bundled as CommonJS, where createRequire gives the
+  // bundle's own require: scripts/bundle.mjs leaves node:module out)
   const tty: typeof import('node:tty') = process.getBuiltinModule?.('node:tty') ?? createRequire(process.execPath)('node:tty');
   return tty.isatty(fd);
 }
