@@ -59,7 +59,9 @@ const command = commandAt < 0 ? undefined : argv[commandAt];
 // names the one it records a cache for (DMAR_WRITE_CODE_CACHE), and tests may name one (DMAR_BUNDLE).
 const BUNDLES = ['dmar', 'dmar-decode', 'dmar-validate'];
 const named = (v) => (BUNDLES.includes(v) ? v : undefined);
-const building = named(process.env.DMAR_WRITE_CODE_CACHE);
+// (only with the bundle's hash beside it, as the build gives it: a variable left in someone's environment does not
+// overwrite the installed caches)
+const building = /^[0-9a-f]{16}$/.test(process.env.DMAR_BUNDLE_HASH || '') ? named(process.env.DMAR_WRITE_CODE_CACHE) : undefined;
 const bundleName = building || named(process.env.DMAR_BUNDLE) || (command === 'decode' || command === 'validate' ? `dmar-${command}` : 'dmar');
 const cacheHome = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
 // DMAR_DEBUG=1 (errors with their stack trace): no code cache; Node loads the bundle itself, with the source map
@@ -76,6 +78,12 @@ function bundleFiles(name) {
     // an older build without the id (or none readable): only the bundled cache
   }
   return { file, id, userCache: id.hash ? join(cacheHome, 'dmar', `${id.hash}-${fnv(key)}.cache`) : undefined };
+}
+
+/** A bundle that cannot be read, or (damaged) run: one line and exit 2, no stack trace. */
+function broken(file, damaged) {
+  writeSync(2, `dmar: cannot ${damaged ? 'load' : 'read'} ${file}: the installation is ${damaged ? 'damaged' : 'incomplete'} (npm run build makes it)\n`);
+  process.exit(2);
 }
 
 /** The largest code cache read (the build's are under 0.5 MB). */
@@ -123,21 +131,22 @@ function load({ file, id, userCache }) {
   }
   const [head, tail] = WRAPPER;
   const src = openSized(file);
-  const broken = () => {
-    writeSync(2, `dmar: cannot read ${file}: the installation is incomplete (npm run build makes it)\n`);
-    process.exit(2);
-  };
-  if (!src) broken();
+  if (!src) broken(file);
   const buf = Buffer.allocUnsafeSlow(Math.max(head.length + src.size + tail.length, cache ? cache.size : 0));
   buf.write(head, 0, 'latin1');
   const end = head.length + readInto(src.fd, buf, head.length, src.size);
-  if (end !== head.length + src.size) broken();
+  if (end !== head.length + src.size) broken(file);
   buf.write(tail, end, 'latin1');
   // latin1: the bundle is ASCII (esbuild escapes the rest; scripts/bundle.mjs checks), and a latin1 string is
   // made from the bytes faster than a UTF-8 one
   const source = buf.toString('latin1', 0, end + tail.length);
   const cachedData = cache && readInto(cache.fd, buf, 0, cache.size) === cache.size ? buf.subarray(0, cache.size) : undefined;
-  return { script: new Script(source, { filename: file, cachedData }), cached: cachedData !== undefined };
+  try {
+    return { script: new Script(source, { filename: file, cachedData }), cached: cachedData !== undefined };
+  } catch {
+    // a bundle cut short or overwritten does not compile
+    return broken(file, 'damaged');
+  }
 }
 const first = bundleFiles(bundleName);
 const loaded = debug ? {} : load(first);
@@ -177,16 +186,22 @@ if (batch) require('node:v8').setFlagsFromString(BATCH_FLAGS[command]);
 
 /**
  * The exports of a bundle: run as Node runs a CommonJS module, or (DMAR_DEBUG=1) loaded by Node, with its source
- * map. Its require is this file's: a bundle requires Node's own modules only (scripts/bundle.mjs checks), which
- * any require loads alike.
+ * map. Its require is this file's: a bundle requires Node's own modules only (scripts/bundle.mjs checks every
+ * require of a name in it), which any require loads alike.
  */
 function evaluate(file, script) {
   const mod = { exports: {} };
-  if (script) script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
-  else {
+  if (!script) {
     process.setSourceMapsEnabled(true);
-    mod.exports = require(file);
+    return require(file);
   }
+  try {
+    script.runInThisContext()(mod.exports, require, mod, file, dirname(file));
+  } catch {
+    broken(file, 'damaged');
+  }
+  // a bundle that compiles and runs but is not the CLI (an empty file, one cut short at a statement's end)
+  if (typeof mod.exports.main !== 'function') broken(file, 'damaged');
   return mod.exports;
 }
 const cli = evaluate(first.file, script);
@@ -274,6 +289,8 @@ function saveCache({ userCache }, { script, cached }) {
 
 /** npm run build (scripts/bundle.mjs): the bundled cache recorded from this run, and the key it is for. */
 function build(code) {
+  // a failed recording run leaves the files as they were (scripts/bundle.mjs then stops on its exit status)
+  if (code !== 0) return code;
   writeFileSync(`${first.file}.cache`, script.createCachedData());
   writeFileSync(`${first.file}.id`, JSON.stringify({ hash: process.env.DMAR_BUNDLE_HASH, key }) + '\n');
   return code;

@@ -1,7 +1,9 @@
 // The CLI's bundles (scripts/bundle.mjs): decode and validate each start from one of their own, which holds
 // only the code its command can reach, and every other command from the whole CLI, dist/cli/dmar.cjs; a
 // command a bundle does not hold is handed to the whole CLI.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -104,20 +106,77 @@ test("a command's own bundle holds none of the other commands' code", () => {
   expect(statSync(join(CLI, 'dmar-validate.cjs')).size).toBeLessThan(0.7 * whole.length);
 });
 
+/**
+ * bin/dmar.js run with a preload that notes every bundle compiled (each vm.Script's file name, in order), in a
+ * directory of its own (XDG_CACHE_HOME too: -r makes other flags, and so a cache per user).
+ */
+function traced(args: string[], env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dmar-bundles-'));
+  const log = join(dir, 'scripts.log');
+  const spy = join(dir, 'spy.cjs');
+  writeFileSync(
+    spy,
+    `const vm = require('node:vm');
+const Real = vm.Script;
+vm.Script = class extends Real {
+  constructor(source, options) {
+    require('node:fs').appendFileSync(${JSON.stringify(log)}, require('node:path').basename(options.filename) + '\\n');
+    super(source, options);
+  }
+};
+`,
+  );
+  const r = spawnSync(process.execPath, ['-r', spy, join(ROOT, 'bin', 'dmar.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', XDG_CACHE_HOME: dir, ...env },
+  });
+  const scripts = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  rmSync(dir, { recursive: true, force: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, scripts };
+}
+
 describe('a command its bundle does not hold is handed to the whole CLI', () => {
   // DMAR_BUNDLE names the bundle bin/dmar.js starts from, whatever the command
-  const plain = (args: string[]) => dmarProcess(args, { env: { NODE_OPTIONS: '' } });
-  const from = (bundle: string, args: string[]) => dmarProcess(args, { env: { NODE_OPTIONS: '', DMAR_BUNDLE: bundle } });
+  const invalidTable = join(FIXTURES, 'invalid', readdirSync(join(FIXTURES, 'invalid')).find((f) => f.endsWith('.bin'))!);
   test.each([
-    ['dmar-decode', ['flags', server]],
-    ['dmar-decode', ['validate', join(FIXTURES, 'invalid', readdirSync(join(FIXTURES, 'invalid')).find((f) => f.endsWith('.bin'))!)]],
-    ['dmar-validate', ['decode', '--json', server]],
-    ['dmar-validate', ['flags', '--bogus', server]],
-    ['dmar-decode', ['--version']],
-  ])('from %s: %j', (bundle, args) => {
-    const expected = plain(args);
-    expect(from(bundle, args)).toMatchObject({ status: expected.status, stdout: expected.stdout, stderr: expected.stderr });
+    ['dmar-decode', ['flags', server], true],
+    ['dmar-decode', ['validate', invalidTable], true],
+    ['dmar-validate', ['decode', '--json', server], true],
+    // refused by commander, or answered by it, before any command's module is imported: no hand-over
+    ['dmar-validate', ['flags', '--bogus', server], false],
+    ['dmar-decode', ['--version'], false],
+  ] as const)('from %s: %j', (bundle, args, handed) => {
+    const expected = traced([...args], { DMAR_BUNDLE: 'dmar' });
+    expect(expected.scripts).toEqual(['dmar.cjs']);
+    const r = traced([...args], { DMAR_BUNDLE: bundle });
+    expect(r).toMatchObject({ status: expected.status, stdout: expected.stdout, stderr: expected.stderr });
+    expect(r.scripts).toEqual(handed ? [`${bundle}.cjs`, 'dmar.cjs'] : [`${bundle}.cjs`]);
     expect(expected.stdout + expected.stderr).not.toBe('');
+  });
+
+  test('bin/dmar.js starts decode and validate from their own bundles, everything else from the whole CLI; DMAR_BUNDLE names one of the three or nothing', () => {
+    expect(traced(['decode', server]).scripts).toEqual(['dmar-decode.cjs']);
+    expect(traced(['--no-color', 'validate', server]).scripts).toEqual(['dmar-validate.cjs']);
+    expect(traced(['flags', server]).scripts).toEqual(['dmar.cjs']);
+    expect(traced(['--help']).scripts).toEqual(['dmar.cjs']);
+    for (const other of ['../cli/dmar', 'dmar.cjs', 'dmar-flags', '/etc/passwd', ''])
+      expect(traced(['decode', server], { DMAR_BUNDLE: other }).scripts).toEqual(['dmar-decode.cjs']);
+  });
+
+  test('with other Node flags, a hand-over keeps a cache per user for the whole CLI, which a command of its own then takes', () => {
+    const home = mkdtempSync(join(tmpdir(), 'dmar-bundles-'));
+    const env = { NODE_OPTIONS: '--max-old-space-size=4096', XDG_CACHE_HOME: home };
+    const hash = (name: string) => (JSON.parse(readFileSync(join(CLI, `${name}.cjs.id`), 'utf8')) as { hash: string }).hash;
+    expect(dmarProcess(['flags', server], { env: { ...env, DMAR_BUNDLE: 'dmar-decode' } }).status).toBe(0);
+    const files = readdirSync(join(home, 'dmar')).sort();
+    expect(files.map((f) => f.split('-')[0])).toEqual([hash('dmar'), hash('dmar-decode')].sort());
+    const whole = join(home, 'dmar', files.find((f) => f.startsWith(hash('dmar')))!);
+    const before = statSync(whole).ino;
+    expect(dmarProcess(['flags', server], { env }).status).toBe(0);
+    // accepted as it was: a rejected cache is replaced by a new file
+    expect(statSync(whole).ino).toBe(before);
+    rmSync(home, { recursive: true, force: true });
   });
 
   test('in a process bin/dmar.js did not start, the stand-in says so, and calls the hand-over bin/dmar.js sets', async () => {

@@ -210,3 +210,46 @@ test('a bin/dmar.js without its bundle: one line and exit 2, no stack trace', ()
   expect(r.stdout).toBe('');
   expect(r.stderr).toBe(`dmar: cannot read ${join(dir, 'dist', 'cli', 'dmar-decode.cjs')}: the installation is incomplete (npm run build makes it)\n`);
 });
+
+/** bin/ and dist/cli/ copied into a directory of their own, to be damaged there. */
+function installCopy(): string {
+  const dir = tmp();
+  for (const sub of ['bin', join('dist', 'cli')]) {
+    mkdirSync(join(dir, sub), { recursive: true });
+    for (const f of readdirSync(join(ROOT, sub))) copyFileSync(join(ROOT, sub, f), join(dir, sub, f));
+  }
+  return dir;
+}
+const runCopy = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [join(dir, 'bin', 'dmar.js'), ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } });
+
+test.each([
+  ['cut short', (b: Buffer) => b.subarray(0, 100_000)],
+  ['cut short at the end of a statement', (b: Buffer) => b.subarray(0, b.indexOf(';', 50_000) + 1)],
+  ['empty', () => Buffer.alloc(0)],
+])('a damaged bundle (%s): one line naming it and exit 2, from the start and in a hand-over', (_, damage) => {
+  for (const [bundle, args, env] of [
+    ['dmar-decode', ['decode', server], {}],
+    ['dmar', ['flags', server], { DMAR_BUNDLE: 'dmar-decode' }],
+  ] as const) {
+    const dir = installCopy();
+    const file = join(dir, 'dist', 'cli', `${bundle}.cjs`);
+    writeFileSync(file, damage(readFileSync(file)));
+    const r = runCopy(dir, [...args], env);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`dmar: cannot load ${file}: the installation is damaged (npm run build makes it)\n`);
+  }
+});
+
+test("DMAR_WRITE_CODE_CACHE left in an environment does not touch the installed caches; the build's recording writes none for a failed run", () => {
+  const dir = installCopy();
+  const cli = join(dir, 'dist', 'cli');
+  const before = readdirSync(cli).map((f) => [f, readFileSync(join(cli, f))] as const);
+  // without the bundle's hash, as only the build gives it: an ordinary run
+  const r = runCopy(dir, ['decode', server], { DMAR_WRITE_CODE_CACHE: 'dmar-decode', XDG_CACHE_HOME: tmp() });
+  expect(r).toMatchObject({ status: 0, stdout: dmarProcess(['decode', server]).stdout });
+  // the build's recording of a run that fails (validate from decode's bundle, which does not hold it)
+  expect(runCopy(dir, ['validate', server], { DMAR_WRITE_CODE_CACHE: 'dmar-decode', DMAR_BUNDLE_HASH: '0123456789abcdef' }).status).toBe(2);
+  for (const [f, bytes] of before) expect(readFileSync(join(cli, f)).equals(bytes), f).toBe(true);
+});
