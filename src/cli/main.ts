@@ -16,6 +16,8 @@ import { bitByKey } from '../acpi/fields.js';
 import { DMAR_FIELDS, DMAR_FLAG_CLI, VIRT_FEATURE_CLI, fieldByKey } from '../dmar/schema.js';
 
 const VERSION = '0.1.0';
+/** The global options that take a value, as declared below (bin/dmar.js keeps the same list; a test compares). */
+const GLOBAL_VALUE_OPTIONS = ['--max-input'];
 
 /** Exit status: 0 success, 1 findings at or above the failing severity (or a difference), 2 bad input or usage. */
 export { EXIT } from './common.js';
@@ -347,7 +349,8 @@ export async function main(argv: string[], w: Io = PROCESS_IO): Promise<number> 
 
 /** The program with only the command `words` run, when they name one and ask for no help or version; else undefined. */
 function leanProgram(words: readonly string[]): Command | undefined {
-  const first = words.find((w) => !w.startsWith('-'));
+  // the command: the first word that is neither an option nor the value of a global option (`--max-input 1M`)
+  const first = words.find((w, i) => !w.startsWith('-') && !GLOBAL_VALUE_OPTIONS.includes(words[i - 1]!));
   if (first === undefined || words.some((w) => w === '-h' || w === '--help' || w === '-V' || w === '--version' || w === 'help')) return undefined;
   const program = buildProgram(first);
   return program.commands.length ? program : undefined;

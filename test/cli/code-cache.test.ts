@@ -59,7 +59,7 @@ describe('the per-user code cache', () => {
     expect(cacheFiles(join(home, 'dmar'))).toEqual([expect.stringMatching(new RegExp(`^${bundleHash('dmar-validate')}-`))]);
   });
 
-  test('bin/dmar.js knows every global option that takes a value, as the program declares them', () => {
+  test('bin/dmar.js and main.ts know every global option that takes a value, as the program declares them', () => {
     const declared = buildProgram()
       .options.filter((o) => o.required || o.optional)
       .map((o) => o.long);
@@ -67,6 +67,9 @@ describe('the per-user code cache', () => {
     const listed = JSON.parse(/const GLOBAL_VALUE_OPTIONS = (\[[^\]]*\]);/.exec(bin)![1]!.replace(/'/g, '"'));
     expect(listed).toEqual(declared);
     expect(declared).toContain('--max-input');
+    // and src/cli/main.ts, which tells the command a start registers alone the same way
+    const main = readFileSync(join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+    expect(JSON.parse(/const GLOBAL_VALUE_OPTIONS = (\[[^\]]*\]);/.exec(main)![1]!.replace(/'/g, '"'))).toEqual(declared);
   });
 
   test('bin/dmar.js knows every option of decode and validate that takes a value: a batch is told from the inputs alone', () => {

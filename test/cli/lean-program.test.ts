@@ -2,7 +2,9 @@
 // registered alone must be the command the whole program has, options, arguments, help and subcommands.
 import type { Command } from 'commander';
 import { expect, test } from 'vitest';
+import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/main.js';
+import { dmar, FIXTURES } from '../helpers.js';
 
 /** The help a user reads, with the text added before and after it (the footer and its examples). */
 const helpText = (c: Command): string => {
@@ -61,4 +63,13 @@ test('the help compared includes the footer and its examples', () => {
 
 test('a word that names no command registers none (the caller then builds the whole program)', () => {
   expect(buildProgram('4M').commands).toEqual([]);
+});
+
+// A global option's value is no command: `--max-input decode validate` runs validate, whose --max-input is
+// then refused, as the whole program would (it said "unknown command 'validate'")
+test("the command a start registers alone is told past a global option's value", () => {
+  const r = dmar(['--max-input', 'decode', 'validate', join(FIXTURES, 'server-2s.bin')]);
+  expect(r).toMatchObject({ status: 2, stdout: '' });
+  expect(r.stderr).toBe('dmar: --max-input: not a size: "decode" (bytes, or a number with K, M or G)\n');
+  expect(dmar(['--max-input', '4M', 'validate', join(FIXTURES, 'server-2s.bin')]).status).toBe(0);
 });
