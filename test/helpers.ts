@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,25 @@ function runEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'FORCE_COLOR' && k !== 'DMAR_DEBUG') env[k] = v;
   return Object.assign(env, { NO_COLOR: '1' }, extra);
+}
+
+/**
+ * A module for `node -r` that runs `record` (JavaScript, with `source` and `options` in scope) for every
+ * vm.Script made in the process: bin/dmar.js compiles each bundle it runs as one. Written to `file`.
+ */
+export function writeScriptSpy(file: string, record: string): void {
+  writeFileSync(
+    file,
+    `const vm = require('node:vm');
+const Real = vm.Script;
+vm.Script = class extends Real {
+  constructor(source, options) {
+    ${record};
+    super(source, options);
+  }
+};
+`,
+  );
 }
 
 /**

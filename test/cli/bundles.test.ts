@@ -2,12 +2,12 @@
 // only the code its command can reach, and every other command from the whole CLI, dist/cli/dmar.cjs; a
 // command a bundle does not hold is handed to the whole CLI.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { dmarProcess, FIXTURES, ROOT } from '../helpers.js';
+import { dmarProcess, FIXTURES, ROOT, writeScriptSpy } from '../helpers.js';
 
 const CLI = join(ROOT, 'dist', 'cli');
 const server = join(FIXTURES, 'server-2s.bin');
@@ -114,18 +114,7 @@ function traced(args: string[], env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dmar-bundles-'));
   const log = join(dir, 'scripts.log');
   const spy = join(dir, 'spy.cjs');
-  writeFileSync(
-    spy,
-    `const vm = require('node:vm');
-const Real = vm.Script;
-vm.Script = class extends Real {
-  constructor(source, options) {
-    require('node:fs').appendFileSync(${JSON.stringify(log)}, require('node:path').basename(options.filename) + '\\n');
-    super(source, options);
-  }
-};
-`,
-  );
+  writeScriptSpy(spy, `require('node:fs').appendFileSync(${JSON.stringify(log)}, require('node:path').basename(options.filename) + '\\n')`);
   const r = spawnSync(process.execPath, ['-r', spy, join(ROOT, 'bin', 'dmar.js'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',

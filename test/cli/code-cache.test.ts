@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { dmarProcess, FIXTURES, ROOT } from '../helpers.js';
+import { dmarProcess, FIXTURES, ROOT, writeScriptSpy } from '../helpers.js';
 
 const server = join(FIXTURES, 'server-2s.bin');
 const tmp = () => mkdtempSync(join(tmpdir(), 'dmar-cache-'));
@@ -127,18 +127,7 @@ describe('the per-user code cache', () => {
     const dir = tmp();
     const spy = join(dir, 'spy.cjs');
     const out = join(dir, 'source.json');
-    writeFileSync(
-      spy,
-      `const vm = require('node:vm');
-const Real = vm.Script;
-vm.Script = class extends Real {
-  constructor(source, options) {
-    require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ source, filename: options.filename }));
-    super(source, options);
-  }
-};
-`,
-    );
+    writeScriptSpy(spy, `require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ source, filename: options.filename }))`);
     for (const command of ['decode', 'validate', 'flags']) {
       // decode and validate start from bundles of their own, every other command from the whole CLI
       const bundle = join(ROOT, 'dist', 'cli', command === 'flags' ? 'dmar.cjs' : `dmar-${command}.cjs`);
